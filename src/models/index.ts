@@ -10,3 +10,24 @@ export {
   type ModelName,
   type ModelSpec,
 } from './zoo.ts';
+export {
+  serializeTensors,
+  deserializeTensors,
+  serializeModelWeights,
+  loadModelWeights,
+  weightsToBytes,
+  weightsFromBytes,
+  type SerializedWeights,
+  type WeightEntry,
+} from './weights.ts';
+export {
+  saveBundle,
+  readBundleMetadata,
+  loadBundleModel,
+  BUNDLE_FORMAT,
+  BUNDLE_VERSION,
+  type BundleMetadata,
+  type InputPolicy,
+  type LabelTreeNode,
+  type SaveBundleInput,
+} from './bundle.ts';

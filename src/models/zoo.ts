@@ -140,5 +140,5 @@ export function buildModel(name: ModelName, spec: ModelSpec): tfl.LayersModel {
 
 /** Number of trainable parameters. */
 export function countParameters(model: tfl.LayersModel): number {
-  return model.trainableWeights.reduce((sum, w) => sum + tf.util.sizeFromShape(w.shape), 0);
+  return model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0);
 }

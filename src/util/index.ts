@@ -1,1 +1,3 @@
 export { createRng, type Rng } from './random.ts';
+export { writeDirAtomically, writeFileAtomically } from './atomic.ts';
+export { hashSeed } from './hash.ts';

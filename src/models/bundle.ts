@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { writeDirAtomically } from '../util/index.ts';
+import { loadModelWeights, serializeModelWeights, weightsFromBytes, weightsToBytes, type WeightEntry } from './weights.ts';
+import { buildModel, MODEL_NAMES, type ModelName } from './zoo.ts';
+
+export const BUNDLE_FORMAT = 'gramlens-bundle';
+export const BUNDLE_VERSION = 1;
+
+/** A node of the label tree: a class (leaf) or a group of classes (e.g. Gram group → species). */
+export interface LabelTreeNode {
+  name: string;
+  children?: LabelTreeNode[];
+}
+
+/** How a source image becomes the model's input. */
+export interface InputPolicy {
+  height: number;
+  width: number;
+  channels: 1 | 3;
+  fit: 'cover' | 'contain' | 'fill';
+  mean: number[];
+  std: number[];
+}
+
+export interface BundleMetadata {
+  format: typeof BUNDLE_FORMAT;
+  version: number;
+  createdAt: string;
+  architecture: { name: ModelName; width?: number; seed: number };
+  classes: string[];
+  labelTree?: LabelTreeNode[];
+  input: InputPolicy;
+  /** Softmax temperature fitted on validation (1 = uncalibrated). */
+  temperature: number;
+  training?: Record<string, unknown>;
+  dataHash?: string;
+  metrics?: Record<string, unknown>;
+  weights: WeightEntry[];
+  onnx?: { file: string; outputs: string[] };
+}
+
+export interface SaveBundleInput {
+  model: tfl.LayersModel;
+  metadata: Omit<BundleMetadata, 'format' | 'version' | 'createdAt' | 'weights' | 'onnx'>;
+  /** ONNX bytes of the same model and the names of its outputs, when exported. */
+  onnx?: { bytes: Uint8Array; outputs: string[] };
+}
+
+/**
+ * Writes weights.bin, metadata.json and model.onnx into `dir` atomically: the previous bundle in
+ * that place stays whole until the new one is completely written.
+ */
+export async function saveBundle(dir: string, input: SaveBundleInput): Promise<BundleMetadata> {
+  const weights = serializeModelWeights(input.model);
+  const metadata: BundleMetadata = {
+    format: BUNDLE_FORMAT,
+    version: BUNDLE_VERSION,
+    createdAt: new Date().toISOString(),
+    ...input.metadata,
+    weights: weights.entries,
+    ...(input.onnx ? { onnx: { file: 'model.onnx', outputs: input.onnx.outputs } } : {}),
+  };
+  await writeDirAtomically(dir, async (temp) => {
+    await writeFile(join(temp, 'weights.bin'), weightsToBytes(weights));
+    if (input.onnx) await writeFile(join(temp, 'model.onnx'), input.onnx.bytes);
+    await writeFile(join(temp, 'metadata.json'), JSON.stringify(metadata, null, 2));
+  });
+  return metadata;
+}
+
+export async function readBundleMetadata(dir: string): Promise<BundleMetadata> {
+  const path = join(dir, 'metadata.json');
+  if (!existsSync(path)) throw new Error(`${dir} is not a gramlens model bundle (no metadata.json)`);
+  let metadata: BundleMetadata;
+  try {
+    metadata = JSON.parse(await readFile(path, 'utf8')) as BundleMetadata;
+  } catch {
+    throw new Error(`${path} is not valid JSON: the bundle is corrupt`);
+  }
+  if (metadata.format !== BUNDLE_FORMAT) throw new Error(`${dir} is not a gramlens model bundle (format "${String(metadata.format)}")`);
+  if (metadata.version !== BUNDLE_VERSION) {
+    throw new Error(`model bundle ${dir} has version ${metadata.version}; this gramlens reads version ${BUNDLE_VERSION}: re-export it with a matching gramlens`);
+  }
+  if (!MODEL_NAMES.includes(metadata.architecture?.name)) {
+    throw new Error(`model bundle ${dir} uses an unknown architecture "${metadata.architecture?.name}"`);
+  }
+  return metadata;
+}
+
+/** Rebuilds the TF.js model of a bundle and loads its weights. */
+export async function loadBundleModel(dir: string): Promise<{ model: tfl.LayersModel; metadata: BundleMetadata }> {
+  const metadata = await readBundleMetadata(dir);
+  const { height, width, channels } = metadata.input;
+  const model = buildModel(metadata.architecture.name, {
+    inputShape: [height, width, channels],
+    numClasses: metadata.classes.length,
+    width: metadata.architecture.width,
+    seed: metadata.architecture.seed,
+  });
+  const bytes = new Uint8Array(await readFile(join(dir, 'weights.bin')));
+  loadModelWeights(model, weightsFromBytes(metadata.weights, bytes));
+  return { model, metadata };
+}

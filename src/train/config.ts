@@ -1,0 +1,87 @@
+import { MODEL_NAMES, type ModelName } from '../models/index.ts';
+
+export type OptimizerName = 'adam' | 'sgd';
+export type ScheduleName = 'constant' | 'cosine' | 'step';
+export type MonitorName = 'val_loss' | 'val_accuracy' | 'val_balanced_accuracy';
+export type SamplingName = 'none' | 'oversample' | 'undersample' | 'class-weights' | 'balanced-batches';
+
+export interface TrainConfig {
+  model: ModelName;
+  /** Base width of the model (filters of its first stage); undefined = the model's default. */
+  width?: number;
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  /** SGD momentum (ignored by Adam). */
+  momentum: number;
+  schedule: ScheduleName;
+  /** Epochs of linear warm-up at the start of the schedule. */
+  warmupEpochs: number;
+  /** Stop when the monitored validation metric has not improved for this many epochs (0 = never). */
+  patience: number;
+  monitor: MonitorName;
+  sampling: SamplingName;
+  /** Label smoothing of the cross-entropy target (0 = none). */
+  labelSmoothing: number;
+  /** Save a resumable checkpoint every this many steps (and always at the end of an epoch). */
+  checkpointEverySteps: number;
+  seed: number;
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  model: 'resnet-small',
+  epochs: 20,
+  batchSize: 32,
+  optimizer: 'adam',
+  learningRate: 2e-3,
+  momentum: 0.9,
+  schedule: 'cosine',
+  warmupEpochs: 1,
+  patience: 6,
+  monitor: 'val_loss',
+  sampling: 'class-weights',
+  labelSmoothing: 0,
+  checkpointEverySteps: 50,
+  seed: 1,
+};
+
+const CHOICES = {
+  optimizer: ['adam', 'sgd'],
+  schedule: ['constant', 'cosine', 'step'],
+  monitor: ['val_loss', 'val_accuracy', 'val_balanced_accuracy'],
+  sampling: ['none', 'oversample', 'undersample', 'class-weights', 'balanced-batches'],
+} as const;
+
+/** Fills defaults and checks every field, with a message that names the field and the allowed values. */
+export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...stripUndefined(partial) };
+  if (!MODEL_NAMES.includes(config.model)) {
+    throw new Error(`unknown model "${config.model}"; choose one of: ${MODEL_NAMES.join(', ')}`);
+  }
+  for (const [field, allowed] of Object.entries(CHOICES)) {
+    const value = config[field as keyof typeof CHOICES];
+    if (!(allowed as readonly string[]).includes(value)) {
+      throw new Error(`${field} must be one of ${allowed.join(', ')}; got "${value}"`);
+    }
+  }
+  requireInteger('epochs', config.epochs, 1);
+  requireInteger('batchSize', config.batchSize, 1);
+  requireInteger('patience', config.patience, 0);
+  requireInteger('checkpointEverySteps', config.checkpointEverySteps, 1);
+  requireInteger('seed', config.seed, 0);
+  if (config.width !== undefined) requireInteger('width', config.width, 1);
+  if (!(config.learningRate > 0 && config.learningRate < 10)) throw new Error(`learningRate must be in (0, 10); got ${config.learningRate}`);
+  if (!(config.momentum >= 0 && config.momentum < 1)) throw new Error(`momentum must be in [0, 1); got ${config.momentum}`);
+  if (!(config.warmupEpochs >= 0)) throw new Error(`warmupEpochs must be ≥ 0; got ${config.warmupEpochs}`);
+  if (!(config.labelSmoothing >= 0 && config.labelSmoothing < 1)) throw new Error(`labelSmoothing must be in [0, 1); got ${config.labelSmoothing}`);
+  return config;
+}
+
+function requireInteger(field: string, value: number, min: number): void {
+  if (!Number.isInteger(value) || value < min) throw new Error(`${field} must be an integer ≥ ${min}; got ${value}`);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

@@ -1,0 +1,342 @@
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { classWeights, epochIndices } from '../data/index.ts';
+import { buildModel, LOGITS_LAYER_NAME, loadModelWeights, serializeModelWeights, serializeTensors, type SerializedWeights, deserializeTensors } from '../models/index.ts';
+import { createRng, hashSeed, type Rng } from '../util/index.ts';
+import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
+import { resolveTrainConfig, type TrainConfig } from './config.ts';
+import { checkImageSet, computeNormalisation, normaliseInPlace, readImage, type ImageSet, type Normalisation } from './dataset.ts';
+import type { EpochRecord, TrainProgress } from './history.ts';
+import { learningRateAt } from './schedule.ts';
+
+export interface AugmentableImage {
+  data: Float32Array;
+  height: number;
+  width: number;
+  channels: number;
+}
+export type Augmenter = (image: AugmentableImage, rng: Rng) => AugmentableImage;
+
+export interface TrainOptions {
+  numClasses: number;
+  /** Folder for the resumable checkpoint; none is written without it. */
+  runDir?: string;
+  /** Continue from the checkpoint in runDir when there is one. */
+  resume?: boolean;
+  augment?: Augmenter;
+  onProgress?: (event: TrainProgress) => void;
+  /** Aborting stops after the current step, saves a checkpoint and returns status 'cancelled'. */
+  signal?: AbortSignal;
+  /** Fixed normalisation (e.g. from a pretrained bundle); computed on the training set otherwise. */
+  normalisation?: Normalisation;
+}
+
+export interface TrainResult {
+  model: tfl.LayersModel;
+  config: TrainConfig;
+  status: 'completed' | 'early-stopped' | 'cancelled';
+  history: EpochRecord[];
+  bestEpoch: number;
+  normalisation: Normalisation;
+  seconds: number;
+}
+
+const EVAL_BATCH = 128;
+
+/**
+ * Trains a zoo model on packed images with the seeded, resumable loop: the sample order of an epoch
+ * and the augmentation of a step depend only on (seed, epoch, step), so a run resumed from a
+ * checkpoint takes exactly the steps the uninterrupted run would have taken.
+ */
+export async function trainClassifier(
+  train: ImageSet,
+  validation: ImageSet,
+  partialConfig: Partial<TrainConfig>,
+  options: TrainOptions,
+): Promise<TrainResult> {
+  let config = resolveTrainConfig(partialConfig);
+  const { numClasses } = options;
+  checkImageSet(train, numClasses, 'training');
+  checkImageSet(validation, numClasses, 'validation');
+  const [, h, w, c] = train.shape;
+  if (validation.shape[1] !== h || validation.shape[2] !== w || validation.shape[3] !== c) {
+    throw new Error(`validation images are ${validation.shape.slice(1).join('×')} but training images are ${h}×${w}×${c}`);
+  }
+
+  const checkpoint = options.resume && options.runDir ? await loadCheckpoint(options.runDir) : null;
+  if (checkpoint) config = checkResumable(checkpoint.config, config);
+
+  const model = buildModel(config.model, { inputShape: [h, w, c], numClasses, width: config.width, seed: config.seed });
+  const logitsModel = tfl.model({ inputs: model.inputs, outputs: model.getLayer(LOGITS_LAYER_NAME).output as tfl.SymbolicTensor });
+  const optimizer = config.optimizer === 'adam' ? tf.train.adam(config.learningRate) : tf.train.momentum(config.learningRate, config.momentum);
+  const weightsPerClass = config.sampling === 'class-weights' ? classWeights(train.labels, numClasses) : null;
+
+  const state: TrainState = checkpoint?.state ?? {
+    epoch: 0,
+    step: 0,
+    globalStep: 0,
+    epochLossSum: 0,
+    epochCorrect: 0,
+    epochSeen: 0,
+    history: [],
+    bestEpoch: -1,
+    bestScore: null,
+    epochsWithoutImprovement: 0,
+    elapsedSeconds: 0,
+    normalisation: options.normalisation ?? computeNormalisation(train),
+  };
+  let bestWeights: SerializedWeights | null = checkpoint?.best ?? null;
+  if (checkpoint) {
+    loadModelWeights(model, checkpoint.weights);
+    await restoreOptimizer(optimizer, checkpoint.optimizer);
+    options.onProgress?.({ kind: 'resumed', epoch: state.epoch, step: state.step });
+  }
+
+  const orderFor = (epoch: number) => epochIndices(config.sampling, train.labels, createRng(hashSeed(config.seed, epoch, 0x5a)));
+  const stepsPerEpoch = Math.max(1, Math.floor(orderFor(0).length / config.batchSize));
+  const totalSteps = stepsPerEpoch * config.epochs;
+  const startedAt = performance.now();
+  const elapsed = () => state.elapsedSeconds + (performance.now() - startedAt) / 1000;
+  const stepsAtStart = state.globalStep;
+
+  const persist = async () => {
+    if (!options.runDir) return;
+    const optimizerWeights = await optimizer.getWeights();
+    await saveCheckpoint(options.runDir, {
+      config,
+      state: { ...state, elapsedSeconds: elapsed() },
+      weights: serializeModelWeights(model),
+      optimizer: serializeTensors(optimizerWeights.map((t) => ({ name: t.name, tensor: t.tensor }))),
+      best: bestWeights,
+    });
+    options.onProgress?.({ kind: 'checkpoint', epoch: state.epoch, step: state.step });
+  };
+
+  let status: TrainResult['status'] = 'completed';
+  const batch = new BatchBuilder(train, state.normalisation, options.augment);
+  try {
+    epochs: while (state.epoch < config.epochs) {
+      const order = orderFor(state.epoch);
+      const epochStartedAt = performance.now();
+      while (state.step < stepsPerEpoch) {
+        if (options.signal?.aborted) {
+          status = 'cancelled';
+          break epochs;
+        }
+        const learningRate = learningRateAt(config, state.globalStep, stepsPerEpoch, totalSteps);
+        setLearningRate(optimizer, learningRate);
+        const indices = order.slice(state.step * config.batchSize, (state.step + 1) * config.batchSize);
+        const rng = createRng(hashSeed(config.seed, state.epoch, state.step, 0xa7));
+        const { loss, correct } = trainStep(logitsModel, optimizer, batch.build(indices, rng), train.labels, indices, numClasses, weightsPerClass, config.labelSmoothing);
+        state.epochLossSum += loss * indices.length;
+        state.epochCorrect += correct;
+        state.epochSeen += indices.length;
+        state.step++;
+        state.globalStep++;
+
+        const doneThisRun = state.globalStep - stepsAtStart;
+        const secondsThisRun = (performance.now() - startedAt) / 1000;
+        options.onProgress?.({
+          kind: 'step',
+          epoch: state.epoch,
+          epochs: config.epochs,
+          step: state.step,
+          stepsPerEpoch,
+          loss: state.epochLossSum / state.epochSeen,
+          accuracy: state.epochCorrect / state.epochSeen,
+          imagesPerSecond: (doneThisRun * config.batchSize) / secondsThisRun,
+          etaSeconds: ((totalSteps - state.globalStep) * secondsThisRun) / doneThisRun,
+        });
+        if (state.step < stepsPerEpoch && state.globalStep % config.checkpointEverySteps === 0) await persist();
+      }
+
+      const val = evaluateLogits(logitsModel, validation, state.normalisation, numClasses);
+      const record: EpochRecord = {
+        epoch: state.epoch,
+        learningRate: learningRateAt(config, state.globalStep - 1, stepsPerEpoch, totalSteps),
+        loss: state.epochLossSum / state.epochSeen,
+        accuracy: state.epochCorrect / state.epochSeen,
+        valLoss: val.loss,
+        valAccuracy: val.accuracy,
+        valBalancedAccuracy: val.balancedAccuracy,
+        seconds: (performance.now() - epochStartedAt) / 1000,
+      };
+      const score = monitoredScore(config, record);
+      const improved = state.bestScore === null || score > state.bestScore;
+      if (improved) {
+        state.bestScore = score;
+        state.bestEpoch = state.epoch;
+        state.epochsWithoutImprovement = 0;
+        bestWeights = serializeModelWeights(model);
+      } else {
+        state.epochsWithoutImprovement++;
+      }
+      state.history.push(record);
+      options.onProgress?.({ kind: 'epoch', record, improved, epochs: config.epochs });
+      Object.assign(state, { epoch: state.epoch + 1, step: 0, epochLossSum: 0, epochCorrect: 0, epochSeen: 0 });
+      await persist();
+      if (config.patience > 0 && state.epochsWithoutImprovement >= config.patience && state.epoch < config.epochs) {
+        status = 'early-stopped';
+        break;
+      }
+    }
+    if (status === 'cancelled') await persist();
+  } finally {
+    optimizer.dispose();
+  }
+  if (bestWeights && status !== 'cancelled') loadModelWeights(model, bestWeights);
+  return {
+    model,
+    config,
+    status,
+    history: state.history,
+    bestEpoch: state.bestEpoch,
+    normalisation: state.normalisation,
+    seconds: elapsed(),
+  };
+}
+
+/** Higher is better for every monitored metric. */
+function monitoredScore(config: TrainConfig, record: EpochRecord): number {
+  switch (config.monitor) {
+    case 'val_loss':
+      return -record.valLoss;
+    case 'val_accuracy':
+      return record.valAccuracy;
+    case 'val_balanced_accuracy':
+      return record.valBalancedAccuracy;
+  }
+}
+
+/** A resumed run must continue the same experiment: only the epoch budget may grow. */
+function checkResumable(saved: TrainConfig, requested: TrainConfig): TrainConfig {
+  const differing = (Object.keys(saved) as (keyof TrainConfig)[]).filter((key) => key !== 'epochs' && saved[key] !== requested[key]);
+  if (differing.length > 0) {
+    throw new Error(`cannot resume: the checkpoint was made with a different ${differing.join(', ')}; start a new run or use the same settings`);
+  }
+  return { ...saved, epochs: Math.max(saved.epochs, requested.epochs) };
+}
+
+function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  // Both optimizers read this field at every step; TF.js exposes no setter on Adam.
+  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+}
+
+async function restoreOptimizer(optimizer: tf.Optimizer, weights: SerializedWeights): Promise<void> {
+  const tensors = deserializeTensors(weights);
+  await optimizer.setWeights(tensors);
+  tensors.forEach((t) => t.tensor.dispose());
+}
+
+class BatchBuilder {
+  private readonly imageSize: number;
+  private readonly scratch: Float32Array;
+
+  constructor(
+    private readonly set: ImageSet,
+    private readonly normalisation: Normalisation,
+    private readonly augment?: Augmenter,
+  ) {
+    this.imageSize = set.shape[1] * set.shape[2] * set.shape[3];
+    this.scratch = new Float32Array(this.imageSize);
+  }
+
+  build(indices: ArrayLike<number>, rng: Rng): tf.Tensor4D {
+    const [, h, w, c] = this.set.shape;
+    const out = new Float32Array(indices.length * this.imageSize);
+    for (let i = 0; i < indices.length; i++) {
+      let image: AugmentableImage = { data: readImage(this.set, indices[i], this.scratch), height: h, width: w, channels: c };
+      if (this.augment) image = this.augment({ ...image, data: image.data.slice() }, rng);
+      out.set(image.data, i * this.imageSize);
+      normaliseInPlace(out.subarray(i * this.imageSize, (i + 1) * this.imageSize), c, this.normalisation);
+    }
+    return tf.tensor4d(out, [indices.length, h, w, c]);
+  }
+}
+
+function trainStep(
+  logitsModel: tfl.LayersModel,
+  optimizer: tf.Optimizer,
+  xs: tf.Tensor4D,
+  labels: Int32Array,
+  indices: ArrayLike<number>,
+  numClasses: number,
+  weightsPerClass: Float32Array | null,
+  labelSmoothing: number,
+): { loss: number; correct: number } {
+  const batchLabels = Int32Array.from(indices, (i) => labels[i]);
+  let predicted: tf.Tensor | null = null;
+  const lossTensor = tf.tidy(() => {
+    const targets = tf.oneHot(tf.tensor1d(batchLabels, 'int32'), numClasses);
+    const sampleWeights = weightsPerClass ? tf.tensor1d(Float32Array.from(batchLabels, (l) => weightsPerClass[l])) : undefined;
+    return optimizer.minimize(() => {
+      const logits = logitsModel.apply(xs, { training: true }) as tf.Tensor2D;
+      predicted = tf.keep(tf.argMax(logits, -1));
+      return tf.losses.softmaxCrossEntropy(targets, logits, sampleWeights, labelSmoothing, tf.Reduction.MEAN) as tf.Scalar;
+    }, true) as tf.Scalar;
+  });
+  xs.dispose();
+  const loss = lossTensor.dataSync()[0];
+  lossTensor.dispose();
+  const predictedLabels = (predicted as unknown as tf.Tensor).dataSync();
+  (predicted as unknown as tf.Tensor).dispose();
+  let correct = 0;
+  for (let i = 0; i < batchLabels.length; i++) if (predictedLabels[i] === batchLabels[i]) correct++;
+  if (!Number.isFinite(loss)) throw new Error('training diverged (the loss is not a finite number): lower the learning rate');
+  return { loss, correct };
+}
+
+/** Logits of every image of a set, in batches, normalised as in training. */
+export function predictLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisation: Normalisation): Float32Array {
+  const [n, h, w, c] = set.shape;
+  const size = h * w * c;
+  const scratch = new Float32Array(size);
+  let out: Float32Array | null = null;
+  for (let start = 0; start < n; start += EVAL_BATCH) {
+    const count = Math.min(EVAL_BATCH, n - start);
+    const batch = new Float32Array(count * size);
+    for (let i = 0; i < count; i++) {
+      batch.set(readImage(set, start + i, scratch), i * size);
+      normaliseInPlace(batch.subarray(i * size, (i + 1) * size), c, normalisation);
+    }
+    const logits = tf.tidy(() => logitsModel.predict(tf.tensor4d(batch, [count, h, w, c])) as tf.Tensor2D);
+    const values = logits.dataSync() as Float32Array;
+    logits.dispose();
+    if (!out) out = new Float32Array(n * (values.length / count));
+    out.set(values, start * (values.length / count));
+  }
+  return out as Float32Array;
+}
+
+function evaluateLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisation: Normalisation, numClasses: number) {
+  const logits = predictLogits(logitsModel, set, normalisation);
+  const n = set.labels.length;
+  let lossSum = 0;
+  let correct = 0;
+  const perClassCorrect = new Float64Array(numClasses);
+  const perClassCount = new Float64Array(numClasses);
+  for (let i = 0; i < n; i++) {
+    const row = logits.subarray(i * numClasses, (i + 1) * numClasses);
+    let max = -Infinity;
+    let argMax = 0;
+    for (let k = 0; k < numClasses; k++) if (row[k] > max) [max, argMax] = [row[k], k];
+    let sumExp = 0;
+    for (let k = 0; k < numClasses; k++) sumExp += Math.exp(row[k] - max);
+    const label = set.labels[i];
+    lossSum += Math.log(sumExp) - (row[label] - max);
+    perClassCount[label]++;
+    if (argMax === label) {
+      correct++;
+      perClassCorrect[label]++;
+    }
+  }
+  let recallSum = 0;
+  let present = 0;
+  for (let k = 0; k < numClasses; k++) {
+    if (perClassCount[k] > 0) {
+      recallSum += perClassCorrect[k] / perClassCount[k];
+      present++;
+    }
+  }
+  return { loss: lossSum / n, accuracy: correct / n, balancedAccuracy: recallSum / present };
+}

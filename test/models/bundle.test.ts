@@ -1,0 +1,73 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { buildModel, loadBundleModel, readBundleMetadata, saveBundle, type SaveBundleInput } from '../../src/models/index.ts';
+import { writeDirAtomically } from '../../src/util/index.ts';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function bundleInput(seed: number): SaveBundleInput {
+  const model = buildModel('resnet-small', { inputShape: [12, 12, 3], numClasses: 3, width: 4, seed });
+  return {
+    model,
+    metadata: {
+      architecture: { name: 'resnet-small', width: 4, seed },
+      classes: ['a', 'b', 'c'],
+      input: { height: 12, width: 12, channels: 3, fit: 'cover', mean: [0.5, 0.5, 0.5], std: [0.2, 0.2, 0.2] },
+      temperature: 1,
+    },
+  };
+}
+
+describe('model bundle', () => {
+  it('round-trips weights and metadata, predicting the same', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'gl-bundle-')), 'model');
+    const input = bundleInput(3);
+    // Give batch-norm statistics non-default values so that they are checked too.
+    const weights = input.model.getWeights().map((w, i) => tf.add(w, (i % 3) * 0.01));
+    input.model.setWeights(weights);
+    await saveBundle(dir, input);
+    const { model, metadata } = await loadBundleModel(dir);
+    expect(metadata.classes).toEqual(['a', 'b', 'c']);
+    const x = tf.randomUniform([2, 12, 12, 3], 0, 1, 'float32', 1);
+    const expected = (input.model.predict(x) as tf.Tensor).arraySync() as number[][];
+    const actual = (model.predict(x) as tf.Tensor).arraySync() as number[][];
+    actual.flat().forEach((v, i) => expect(v).toBeCloseTo(expected.flat()[i], 6));
+  });
+
+  it('refuses a bundle of another version with a clear message', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'gl-bundle-')), 'model');
+    await saveBundle(dir, bundleInput(1));
+    const meta = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'));
+    await writeFile(join(dir, 'metadata.json'), JSON.stringify({ ...meta, version: 99 }));
+    await expect(readBundleMetadata(dir)).rejects.toThrow(/version 99; this gramlens reads version 1/);
+    await expect(readBundleMetadata(join(dir, 'missing'))).rejects.toThrow(/not a gramlens model bundle/);
+  });
+
+  it('detects a truncated weight file', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'gl-bundle-')), 'model');
+    await saveBundle(dir, bundleInput(1));
+    const bytes = await readFile(join(dir, 'weights.bin'));
+    await writeFile(join(dir, 'weights.bin'), bytes.subarray(0, bytes.length - 8));
+    await expect(loadBundleModel(dir)).rejects.toThrow(/truncated or corrupt/);
+  });
+
+  it('keeps the previous bundle intact when a save fails midway', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'gl-bundle-')), 'model');
+    await saveBundle(dir, bundleInput(1));
+    const before = await readFile(join(dir, 'weights.bin'));
+    await expect(
+      writeDirAtomically(dir, async (temp) => {
+        await writeFile(join(temp, 'weights.bin'), 'partial');
+        throw new Error('ENOSPC: no space left on device');
+      }),
+    ).rejects.toThrow(/ENOSPC/);
+    expect(Buffer.compare(await readFile(join(dir, 'weights.bin')), before)).toBe(0);
+    await expect(loadBundleModel(dir)).resolves.toBeTruthy();
+  });
+});
