@@ -45,7 +45,8 @@ function initialiserFactory(seed: number) {
  */
 export function seedCnn(spec: ModelSpec & { filters?: number[] }): tfl.LayersModel {
   checkSpec(spec);
-  const filters = spec.filters ?? [16, 32, 64];
+  const base = spec.width ?? 16;
+  const filters = spec.filters ?? [base, base * 2, base * 4];
   const init = initialiserFactory(spec.seed ?? 1);
   const model = tfl.sequential({ name: 'seed-cnn' });
   filters.forEach((f, i) => {
@@ -102,7 +103,7 @@ export function resnetSmall(spec: ModelSpec): tfl.LayersModel {
   };
 
   // A large input is first brought down with a strided stem so that the residual stages stay cheap.
-  const stemStride = Math.min(h, w) >= 96 ? 2 : 1;
+  const stemStride = Math.min(h, w) >= 48 ? 2 : 1;
   let x = convBn(input, width, 3, stemStride, 'stem', true);
   const stages = stagesForInput(Math.min(h, w) / stemStride);
   let channels = width;

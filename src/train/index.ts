@@ -1,6 +1,7 @@
-export { trainClassifier, predictLogits, type Augmenter, type AugmentableImage, type TrainOptions, type TrainResult } from './trainer.ts';
+export { trainClassifier, predictLogits, type TrainOptions, type TrainResult, type StepRunnerContext } from './trainer.ts';
+export { BatchBuilder, LocalStepRunner, createOptimizer, saveOptimizerState, restoreOptimizerState, setLearningRate, batchLoss, countCorrect, type StepRunner, type StepResult, type LossInputs } from './step.ts';
 export { resolveTrainConfig, DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.ts';
 export { learningRateAt } from './schedule.ts';
-export { computeNormalisation, subsetImageSet, type ImageSet, type Normalisation } from './dataset.ts';
+export { computeNormalisation, subsetImageSet, readImage, normaliseInPlace, type ImageSet, type Normalisation } from './dataset.ts';
 export { loadCheckpoint, type Checkpoint } from './checkpoint.ts';
 export type { EpochRecord, TrainProgress } from './history.ts';

@@ -1,21 +1,25 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../augment/index.ts';
 import { classWeights, epochIndices } from '../data/index.ts';
-import { buildModel, LOGITS_LAYER_NAME, loadModelWeights, serializeModelWeights, serializeTensors, type SerializedWeights, deserializeTensors } from '../models/index.ts';
-import { createRng, hashSeed, type Rng } from '../util/index.ts';
+import { buildModel, LOGITS_LAYER_NAME, loadModelWeights, serializeModelWeights, type SerializedWeights } from '../models/index.ts';
+import { createRng, hashSeed } from '../util/index.ts';
 import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { checkImageSet, computeNormalisation, normaliseInPlace, readImage, type ImageSet, type Normalisation } from './dataset.ts';
 import type { EpochRecord, TrainProgress } from './history.ts';
 import { learningRateAt } from './schedule.ts';
+import { BatchBuilder, createOptimizer, LocalStepRunner, type LossInputs, type StepRunner } from './step.ts';
 
-export interface AugmentableImage {
-  data: Float32Array;
-  height: number;
-  width: number;
-  channels: number;
+export interface StepRunnerContext {
+  config: TrainConfig;
+  model: tfl.LayersModel;
+  logitsModel: tfl.LayersModel;
+  train: ImageSet;
+  normalisation: Normalisation;
+  augment?: AugmentConfig | AugmentPresetName;
+  loss: LossInputs;
 }
-export type Augmenter = (image: AugmentableImage, rng: Rng) => AugmentableImage;
 
 export interface TrainOptions {
   numClasses: number;
@@ -23,12 +27,15 @@ export interface TrainOptions {
   runDir?: string;
   /** Continue from the checkpoint in runDir when there is one. */
   resume?: boolean;
-  augment?: Augmenter;
+  /** Augmentation of training batches (a config or preset name, recorded in the run); none by default. */
+  augment?: AugmentConfig | AugmentPresetName;
   onProgress?: (event: TrainProgress) => void;
   /** Aborting stops after the current step, saves a checkpoint and returns status 'cancelled'. */
   signal?: AbortSignal;
   /** Fixed normalisation (e.g. from a pretrained bundle); computed on the training set otherwise. */
   normalisation?: Normalisation;
+  /** Makes the step runner (e.g. one that spreads each batch over several cores); in-process by default. */
+  createStepRunner?: (context: StepRunnerContext) => Promise<StepRunner>;
 }
 
 export interface TrainResult {
@@ -44,7 +51,7 @@ export interface TrainResult {
 const EVAL_BATCH = 128;
 
 /**
- * Trains a zoo model on packed images with the seeded, resumable loop: the sample order of an epoch
+ * Trains a zoo model on packed images with a seeded, resumable loop: the sample order of an epoch
  * and the augmentation of a step depend only on (seed, epoch, step), so a run resumed from a
  * checkpoint takes exactly the steps the uninterrupted run would have taken.
  */
@@ -66,11 +73,6 @@ export async function trainClassifier(
   const checkpoint = options.resume && options.runDir ? await loadCheckpoint(options.runDir) : null;
   if (checkpoint) config = checkResumable(checkpoint.config, config);
 
-  const model = buildModel(config.model, { inputShape: [h, w, c], numClasses, width: config.width, seed: config.seed });
-  const logitsModel = tfl.model({ inputs: model.inputs, outputs: model.getLayer(LOGITS_LAYER_NAME).output as tfl.SymbolicTensor });
-  const optimizer = config.optimizer === 'adam' ? tf.train.adam(config.learningRate) : tf.train.momentum(config.learningRate, config.momentum);
-  const weightsPerClass = config.sampling === 'class-weights' ? classWeights(train.labels, numClasses) : null;
-
   const state: TrainState = checkpoint?.state ?? {
     epoch: 0,
     step: 0,
@@ -85,12 +87,29 @@ export async function trainClassifier(
     elapsedSeconds: 0,
     normalisation: options.normalisation ?? computeNormalisation(train),
   };
-  let bestWeights: SerializedWeights | null = checkpoint?.best ?? null;
+  const model = buildModel(config.model, { inputShape: [h, w, c], numClasses, width: config.width, seed: config.seed });
+  const logitsModel = tfl.model({ inputs: model.inputs, outputs: model.getLayer(LOGITS_LAYER_NAME).output as tfl.SymbolicTensor });
+  if (checkpoint) loadModelWeights(model, checkpoint.weights);
+  const loss: LossInputs = {
+    numClasses,
+    classWeights: config.sampling === 'class-weights' ? classWeights(train.labels, numClasses) : null,
+    labelSmoothing: config.labelSmoothing,
+  };
+  const runner = options.createStepRunner
+    ? await options.createStepRunner({ config, model, logitsModel, train, normalisation: state.normalisation, augment: options.augment, loss })
+    : new LocalStepRunner(
+        logitsModel,
+        createOptimizer(config),
+        train,
+        new BatchBuilder(train, state.normalisation, options.augment ? augmentPipeline(options.augment) : undefined),
+        loss,
+        config.batchSize,
+      );
   if (checkpoint) {
-    loadModelWeights(model, checkpoint.weights);
-    await restoreOptimizer(optimizer, checkpoint.optimizer);
+    await runner.restoreOptimizer(checkpoint.optimizer);
     options.onProgress?.({ kind: 'resumed', epoch: state.epoch, step: state.step });
   }
+  let bestWeights: SerializedWeights | null = checkpoint?.best ?? null;
 
   const orderFor = (epoch: number) => epochIndices(config.sampling, train.labels, createRng(hashSeed(config.seed, epoch, 0x5a)));
   const stepsPerEpoch = Math.max(1, Math.floor(orderFor(0).length / config.batchSize));
@@ -101,35 +120,31 @@ export async function trainClassifier(
 
   const persist = async () => {
     if (!options.runDir) return;
-    const optimizerWeights = await optimizer.getWeights();
     await saveCheckpoint(options.runDir, {
       config,
       state: { ...state, elapsedSeconds: elapsed() },
       weights: serializeModelWeights(model),
-      optimizer: serializeTensors(optimizerWeights.map((t) => ({ name: t.name, tensor: t.tensor }))),
+      optimizer: await runner.optimizerWeights(),
       best: bestWeights,
     });
     options.onProgress?.({ kind: 'checkpoint', epoch: state.epoch, step: state.step });
   };
 
   let status: TrainResult['status'] = 'completed';
-  const batch = new BatchBuilder(train, state.normalisation, options.augment);
   try {
     epochs: while (state.epoch < config.epochs) {
-      const order = orderFor(state.epoch);
+      const order = Int32Array.from(orderFor(state.epoch));
       const epochStartedAt = performance.now();
       while (state.step < stepsPerEpoch) {
         if (options.signal?.aborted) {
           status = 'cancelled';
           break epochs;
         }
+        const indices = order.subarray(state.step * config.batchSize, (state.step + 1) * config.batchSize);
         const learningRate = learningRateAt(config, state.globalStep, stepsPerEpoch, totalSteps);
-        setLearningRate(optimizer, learningRate);
-        const indices = order.slice(state.step * config.batchSize, (state.step + 1) * config.batchSize);
-        const rng = createRng(hashSeed(config.seed, state.epoch, state.step, 0xa7));
-        const { loss, correct } = trainStep(logitsModel, optimizer, batch.build(indices, rng), train.labels, indices, numClasses, weightsPerClass, config.labelSmoothing);
-        state.epochLossSum += loss * indices.length;
-        state.epochCorrect += correct;
+        const result = await runner.step(indices, hashSeed(config.seed, state.epoch, state.step, 0xa7), learningRate);
+        state.epochLossSum += result.loss * indices.length;
+        state.epochCorrect += result.correct;
         state.epochSeen += indices.length;
         state.step++;
         state.globalStep++;
@@ -182,18 +197,10 @@ export async function trainClassifier(
     }
     if (status === 'cancelled') await persist();
   } finally {
-    optimizer.dispose();
+    await runner.dispose();
   }
   if (bestWeights && status !== 'cancelled') loadModelWeights(model, bestWeights);
-  return {
-    model,
-    config,
-    status,
-    history: state.history,
-    bestEpoch: state.bestEpoch,
-    normalisation: state.normalisation,
-    seconds: elapsed(),
-  };
+  return { model, config, status, history: state.history, bestEpoch: state.bestEpoch, normalisation: state.normalisation, seconds: elapsed() };
 }
 
 /** Higher is better for every monitored metric. */
@@ -217,93 +224,25 @@ function checkResumable(saved: TrainConfig, requested: TrainConfig): TrainConfig
   return { ...saved, epochs: Math.max(saved.epochs, requested.epochs) };
 }
 
-function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
-  // Both optimizers read this field at every step; TF.js exposes no setter on Adam.
-  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
-}
-
-async function restoreOptimizer(optimizer: tf.Optimizer, weights: SerializedWeights): Promise<void> {
-  const tensors = deserializeTensors(weights);
-  await optimizer.setWeights(tensors);
-  tensors.forEach((t) => t.tensor.dispose());
-}
-
-class BatchBuilder {
-  private readonly imageSize: number;
-  private readonly scratch: Float32Array;
-
-  constructor(
-    private readonly set: ImageSet,
-    private readonly normalisation: Normalisation,
-    private readonly augment?: Augmenter,
-  ) {
-    this.imageSize = set.shape[1] * set.shape[2] * set.shape[3];
-    this.scratch = new Float32Array(this.imageSize);
-  }
-
-  build(indices: ArrayLike<number>, rng: Rng): tf.Tensor4D {
-    const [, h, w, c] = this.set.shape;
-    const out = new Float32Array(indices.length * this.imageSize);
-    for (let i = 0; i < indices.length; i++) {
-      let image: AugmentableImage = { data: readImage(this.set, indices[i], this.scratch), height: h, width: w, channels: c };
-      if (this.augment) image = this.augment({ ...image, data: image.data.slice() }, rng);
-      out.set(image.data, i * this.imageSize);
-      normaliseInPlace(out.subarray(i * this.imageSize, (i + 1) * this.imageSize), c, this.normalisation);
-    }
-    return tf.tensor4d(out, [indices.length, h, w, c]);
-  }
-}
-
-function trainStep(
-  logitsModel: tfl.LayersModel,
-  optimizer: tf.Optimizer,
-  xs: tf.Tensor4D,
-  labels: Int32Array,
-  indices: ArrayLike<number>,
-  numClasses: number,
-  weightsPerClass: Float32Array | null,
-  labelSmoothing: number,
-): { loss: number; correct: number } {
-  const batchLabels = Int32Array.from(indices, (i) => labels[i]);
-  let predicted: tf.Tensor | null = null;
-  const lossTensor = tf.tidy(() => {
-    const targets = tf.oneHot(tf.tensor1d(batchLabels, 'int32'), numClasses);
-    const sampleWeights = weightsPerClass ? tf.tensor1d(Float32Array.from(batchLabels, (l) => weightsPerClass[l])) : undefined;
-    return optimizer.minimize(() => {
-      const logits = logitsModel.apply(xs, { training: true }) as tf.Tensor2D;
-      predicted = tf.keep(tf.argMax(logits, -1));
-      return tf.losses.softmaxCrossEntropy(targets, logits, sampleWeights, labelSmoothing, tf.Reduction.MEAN) as tf.Scalar;
-    }, true) as tf.Scalar;
-  });
-  xs.dispose();
-  const loss = lossTensor.dataSync()[0];
-  lossTensor.dispose();
-  const predictedLabels = (predicted as unknown as tf.Tensor).dataSync();
-  (predicted as unknown as tf.Tensor).dispose();
-  let correct = 0;
-  for (let i = 0; i < batchLabels.length; i++) if (predictedLabels[i] === batchLabels[i]) correct++;
-  if (!Number.isFinite(loss)) throw new Error('training diverged (the loss is not a finite number): lower the learning rate');
-  return { loss, correct };
-}
-
-/** Logits of every image of a set, in batches, normalised as in training. */
+/** Logits of every image of a set (n × classes), in batches, normalised as in training. */
 export function predictLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisation: Normalisation): Float32Array {
   const [n, h, w, c] = set.shape;
   const size = h * w * c;
-  const scratch = new Float32Array(size);
   let out: Float32Array | null = null;
   for (let start = 0; start < n; start += EVAL_BATCH) {
     const count = Math.min(EVAL_BATCH, n - start);
     const batch = new Float32Array(count * size);
     for (let i = 0; i < count; i++) {
-      batch.set(readImage(set, start + i, scratch), i * size);
-      normaliseInPlace(batch.subarray(i * size, (i + 1) * size), c, normalisation);
+      const slot = batch.subarray(i * size, (i + 1) * size);
+      readImage(set, start + i, slot);
+      normaliseInPlace(slot, c, normalisation);
     }
     const logits = tf.tidy(() => logitsModel.predict(tf.tensor4d(batch, [count, h, w, c])) as tf.Tensor2D);
     const values = logits.dataSync() as Float32Array;
     logits.dispose();
-    if (!out) out = new Float32Array(n * (values.length / count));
-    out.set(values, start * (values.length / count));
+    const k = values.length / count;
+    out ??= new Float32Array(n * k);
+    out.set(values, start * k);
   }
   return out as Float32Array;
 }

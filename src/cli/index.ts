@@ -1,0 +1,2 @@
+export { runCli } from './run.ts';
+export type { CliContext, Command } from './command.ts';

@@ -1,0 +1,156 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { deserializeTensors, serializeTensors, type SerializedWeights } from '../models/index.ts';
+import type { Pipeline } from '../augment/index.ts';
+import { createRng, type Rng } from '../util/index.ts';
+import type { TrainConfig } from './config.ts';
+import { normaliseInPlace, readImage, type ImageSet, type Normalisation } from './dataset.ts';
+
+export interface StepResult {
+  /** Mean loss over the batch. */
+  loss: number;
+  /** Correctly classified samples of the batch (before the update). */
+  correct: number;
+}
+
+/** Takes optimizer steps; the in-process runner and the multi-core one share this contract. */
+export interface StepRunner {
+  /** One optimizer step on the samples `indices`; `seed` seeds the augmentation of this step. */
+  step(indices: Int32Array, seed: number, learningRate: number): Promise<StepResult>;
+  optimizerWeights(): Promise<SerializedWeights>;
+  restoreOptimizer(weights: SerializedWeights): Promise<void>;
+  dispose(): Promise<void>;
+}
+
+export function createOptimizer(config: Pick<TrainConfig, 'optimizer' | 'learningRate' | 'momentum'>): tf.Optimizer {
+  return config.optimizer === 'adam' ? tf.train.adam(config.learningRate) : tf.train.momentum(config.learningRate, config.momentum);
+}
+
+export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
+  // Both optimizers read this field at every step; TF.js exposes no setter on Adam.
+  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
+}
+
+/** Builds normalised (and optionally augmented) input batches from an image set. */
+export class BatchBuilder {
+  private readonly imageSize: number;
+
+  constructor(
+    private readonly set: ImageSet,
+    private readonly normalisation: Normalisation,
+    private readonly augment?: Pipeline,
+  ) {
+    this.imageSize = set.shape[1] * set.shape[2] * set.shape[3];
+  }
+
+  /** Writes the batch into `out` (length ≥ indices.length · H·W·C). */
+  fill(indices: ArrayLike<number>, rng: Rng, out: Float32Array): void {
+    const [, h, w, c] = this.set.shape;
+    const size = this.imageSize;
+    for (let i = 0; i < indices.length; i++) {
+      const slot = out.subarray(i * size, (i + 1) * size);
+      readImage(this.set, indices[i], slot);
+      if (this.augment) slot.set(this.augment.apply({ data: slot, height: h, width: w, channels: c }, rng).data);
+      normaliseInPlace(slot, c, this.normalisation);
+    }
+  }
+}
+
+export interface LossInputs {
+  numClasses: number;
+  /** Loss weight per class (class-weighted training), or null. */
+  classWeights: Float32Array | null;
+  labelSmoothing: number;
+}
+
+/**
+ * Loss and predictions of one batch inside a gradient tape: softmax cross-entropy on the logits,
+ * weighted per sample by its class weight, averaged over the batch.
+ */
+export function batchLoss(logitsModel: tfl.LayersModel, xs: tf.Tensor4D, labels: Int32Array, inputs: LossInputs, keep: { predicted?: tf.Tensor }): tf.Scalar {
+  const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), inputs.numClasses);
+  const weights = inputs.classWeights ? tf.tensor1d(Float32Array.from(labels, (l) => inputs.classWeights![l])) : undefined;
+  const logits = logitsModel.apply(xs, { training: true }) as tf.Tensor2D;
+  keep.predicted = tf.keep(tf.argMax(logits, -1));
+  return tf.losses.softmaxCrossEntropy(targets, logits, weights, inputs.labelSmoothing, tf.Reduction.MEAN) as tf.Scalar;
+}
+
+export function countCorrect(predicted: tf.Tensor, labels: Int32Array): number {
+  const values = predicted.dataSync();
+  predicted.dispose();
+  let correct = 0;
+  for (let i = 0; i < labels.length; i++) if (values[i] === labels[i]) correct++;
+  return correct;
+}
+
+/** Runs every step on this thread's backend. */
+export class LocalStepRunner implements StepRunner {
+  private readonly batch: Float32Array;
+
+  constructor(
+    private readonly logitsModel: tfl.LayersModel,
+    private readonly optimizer: tf.Optimizer,
+    private readonly train: ImageSet,
+    private readonly builder: BatchBuilder,
+    private readonly loss: LossInputs,
+    batchSize: number,
+  ) {
+    this.batch = new Float32Array(batchSize * train.shape[1] * train.shape[2] * train.shape[3]);
+  }
+
+  async step(indices: Int32Array, seed: number, learningRate: number): Promise<StepResult> {
+    const [, h, w, c] = this.train.shape;
+    this.builder.fill(indices, createRng(seed), this.batch);
+    const labels = Int32Array.from(indices, (i) => this.train.labels[i]);
+    setLearningRate(this.optimizer, learningRate);
+    const keep: { predicted?: tf.Tensor } = {};
+    const lossTensor = tf.tidy(() => {
+      const xs = tf.tensor4d(this.batch.subarray(0, indices.length * h * w * c), [indices.length, h, w, c]);
+      return this.optimizer.minimize(() => batchLoss(this.logitsModel, xs, labels, this.loss, keep), true) as tf.Scalar;
+    });
+    const loss = (await lossTensor.data())[0];
+    lossTensor.dispose();
+    const correct = countCorrect(keep.predicted!, labels);
+    if (!Number.isFinite(loss)) throw new Error('training diverged (the loss is not a finite number): lower the learning rate');
+    return { loss, correct };
+  }
+
+  async optimizerWeights(): Promise<SerializedWeights> {
+    return saveOptimizerState(this.optimizer);
+  }
+
+  async restoreOptimizer(weights: SerializedWeights): Promise<void> {
+    await restoreOptimizerState(this.optimizer, weights);
+  }
+
+  async dispose(): Promise<void> {
+    this.optimizer.dispose();
+  }
+}
+
+/**
+ * Adam keeps beta1^t and beta2^t as running products; its setWeights() recomputes them with pow(),
+ * which rounds differently, so a resumed run would drift from an uninterrupted one in the 7th digit.
+ * They are saved and restored exactly, beside the moments.
+ */
+const ADAM_POWERS = ['accBeta1', 'accBeta2'] as const;
+
+export async function saveOptimizerState(optimizer: tf.Optimizer): Promise<SerializedWeights> {
+  const named = (await optimizer.getWeights()).map((t) => ({ name: t.name, tensor: t.tensor }));
+  const internals = optimizer as unknown as Record<string, tf.Variable | undefined>;
+  for (const power of ADAM_POWERS) {
+    const variable = internals[power];
+    if (variable) named.push({ name: `optimizer/${power}`, tensor: variable });
+  }
+  return serializeTensors(named);
+}
+
+export async function restoreOptimizerState(optimizer: tf.Optimizer, weights: SerializedWeights): Promise<void> {
+  const tensors = deserializeTensors(weights);
+  const powers = tensors.filter((t) => t.name.startsWith('optimizer/'));
+  const rest = tensors.filter((t) => !t.name.startsWith('optimizer/'));
+  await optimizer.setWeights(rest);
+  const internals = optimizer as unknown as Record<string, tf.Variable | undefined>;
+  for (const { name, tensor } of powers) internals[name.slice('optimizer/'.length)]?.assign(tensor as tf.Scalar);
+  powers.forEach((t) => t.tensor.dispose());
+}
