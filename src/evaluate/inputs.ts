@@ -69,9 +69,8 @@ function checkProbabilities(matrix: Matrix): void {
 }
 
 /**
- * Brings a score matrix to flat row-major form with `rows` rows and checks that every entry is finite.
- * `columns` is required for a flat array (it cannot be told from the length alone) and, when given,
- * checked against nested rows.
+ * Brings a score matrix to flat row-major form with `rows` rows and checks that every entry is
+ * finite. `columns`, when omitted, is inferred from the flat length or from the first row.
  */
 export function toMatrix(what: string, scores: ScoreMatrix, rows: number, columns?: number): Matrix {
   if (ArrayBuffer.isView(scores)) {
@@ -94,6 +93,16 @@ export function toMatrix(what: string, scores: ScoreMatrix, rows: number, column
   return { rows, columns: k, data };
 }
 
+/** A matrix with k columns and as many rows as the input holds. */
+export function toMatrixOfWidth(what: string, scores: ScoreMatrix, k: number): Matrix {
+  checkClassCount(k);
+  checkNonEmpty(what, scores);
+  if (ArrayBuffer.isView(scores) && scores.length % k !== 0) {
+    throw new Error(`${what}: flat length ${scores.length} is not a multiple of ${k} classes`);
+  }
+  return toMatrix(what, scores, ArrayBuffer.isView(scores) ? scores.length / k : scores.length, k);
+}
+
 /** Index of the largest value in row `row` (the first on ties, like numpy's argmax). */
 export function argmaxRow(matrix: Matrix, row: number): number {
   const k = matrix.columns;
@@ -114,6 +123,13 @@ export function matrixColumn(matrix: Matrix, column: number): Float64Array {
   const values = new Float64Array(matrix.rows);
   for (let i = 0; i < matrix.rows; i++) values[i] = matrix.data[i * matrix.columns + column];
   return values;
+}
+
+/** Checked probabilities without labels: k columns, every entry in [0, 1]. */
+export function toProbabilities(probabilities: ScoreMatrix, k: number): Matrix {
+  const matrix = toMatrixOfWidth('probabilities', probabilities, k);
+  checkProbabilities(matrix);
+  return matrix;
 }
 
 /** Checked labels and probabilities for a k-class problem (k inferred from nested rows or the flat length). */
