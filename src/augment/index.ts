@@ -1,0 +1,32 @@
+export { flipHorizontal, flipVertical, rotate, rotate90, shift, warpAffine, zoom, type InverseAffine } from './geometry.ts';
+export { addGaussianNoise, adjustBrightness, adjustContrast, adjustGamma, channelMeans, cutout, type Rect } from './intensity.ts';
+export { gaussianBlur, gaussianKernel } from './blur.ts';
+export { GRAM_SAFE_LIMITS, colorJitter, type ColorJitterAmounts } from './color.ts';
+export {
+  compose,
+  randomBlur,
+  randomBrightness,
+  randomContrast,
+  randomCutout,
+  randomFlipHorizontal,
+  randomFlipVertical,
+  randomGamma,
+  randomGramSafeColorJitter,
+  randomNoise,
+  randomRotate90,
+  randomRotation,
+  randomShift,
+  randomZoom,
+  type Pipeline,
+  type PipelineStep,
+  type StepDescription,
+  type Transform,
+} from './pipeline.ts';
+export {
+  AUGMENT_PRESETS,
+  DEFAULT_AUGMENT_CONFIG,
+  augmentPipeline,
+  validateAugmentConfig,
+  type AugmentConfig,
+  type AugmentPresetName,
+} from './config.ts';

@@ -1,0 +1,44 @@
+export type { Dataset, RawImage, Sample } from './types.ts';
+export { formatCsv, parseCsv, type CsvRecord } from './csv.ts';
+export {
+  IMAGE_EXTENSIONS,
+  buildManifestFromFilenames,
+  isImageFile,
+  labelIndices,
+  readFolderDataset,
+  readManifest,
+  writeManifest,
+  type FilenameManifestOptions,
+  type ReadManifestOptions,
+} from './dataset.ts';
+export {
+  ImageDecodeError,
+  decodeImage,
+  decodePixels,
+  pixelsToRawImage,
+  validateResizePolicy,
+  type DecodedPixels,
+  type ResizePolicy,
+} from './decode.ts';
+export { loadImages, type LoadImagesOptions, type LoadImagesResult, type SkippedImage } from './load.ts';
+export { parseNpy, type NpyArray, type NpyData } from './npy.ts';
+export { readZip } from './zip.ts';
+export { imageAt, loadMedMnist, readNpz, type MedMnist, type PackedImages } from './medmnist.ts';
+export {
+  assertPatientDisjoint,
+  kFoldByPatient,
+  splitByPatient,
+  type PatientFold,
+  type PatientLabelled,
+  type PatientSplit,
+  type SplitFractions,
+} from './split.ts';
+export {
+  SAMPLING_STRATEGIES,
+  balancedBatches,
+  classWeights,
+  epochIndices,
+  oversample,
+  undersample,
+  type SamplingStrategy,
+} from './sampling.ts';
