@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { ResizePolicy } from '../data/index.ts';
 import { writeDirAtomically } from '../util/index.ts';
 import { loadModelWeights, serializeModelWeights, weightsFromBytes, weightsToBytes, type WeightEntry } from './weights.ts';
 import { buildModel, MODEL_NAMES, type ModelName } from './zoo.ts';
@@ -35,6 +36,8 @@ export interface BundleMetadata {
   input: InputPolicy;
   /** Softmax temperature fitted on validation (1 = uncalibrated). */
   temperature: number;
+  /** A calibrated top probability below this means "uncertain: refer" (chosen on validation). */
+  referBelow?: number;
   training?: Record<string, unknown>;
   dataHash?: string;
   metrics?: Record<string, unknown>;
@@ -69,6 +72,10 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
     await writeFile(join(temp, 'metadata.json'), JSON.stringify(metadata, null, 2));
   });
   return metadata;
+}
+
+export function resizePolicyOf(input: InputPolicy): ResizePolicy {
+  return { size: [input.height, input.width], channels: input.channels, fit: input.fit };
 }
 
 export async function readBundleMetadata(dir: string): Promise<BundleMetadata> {

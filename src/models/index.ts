@@ -24,6 +24,7 @@ export {
   saveBundle,
   readBundleMetadata,
   loadBundleModel,
+  resizePolicyOf,
   BUNDLE_FORMAT,
   BUNDLE_VERSION,
   type BundleMetadata,

@@ -88,7 +88,7 @@ export async function trainClassifier(
     normalisation: options.normalisation ?? computeNormalisation(train),
   };
   const model = buildModel(config.model, { inputShape: [h, w, c], numClasses, width: config.width, seed: config.seed });
-  const logitsModel = tfl.model({ inputs: model.inputs, outputs: model.getLayer(LOGITS_LAYER_NAME).output as tfl.SymbolicTensor });
+  const logitsModel = logitsModelOf(model);
   if (checkpoint) loadModelWeights(model, checkpoint.weights);
   const loss: LossInputs = {
     numClasses,
@@ -111,7 +111,7 @@ export async function trainClassifier(
   }
   let bestWeights: SerializedWeights | null = checkpoint?.best ?? null;
 
-  const orderFor = (epoch: number) => epochIndices(config.sampling, train.labels, createRng(hashSeed(config.seed, epoch, 0x5a)));
+  const orderFor = (epoch: number) => epochIndices(config.sampling, train.labels, createRng(hashSeed(config.seed, epoch, 0x5a)), { batchSize: config.batchSize });
   const stepsPerEpoch = Math.max(1, Math.floor(orderFor(0).length / config.batchSize));
   const totalSteps = stepsPerEpoch * config.epochs;
   const startedAt = performance.now();
@@ -278,4 +278,9 @@ function evaluateLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisati
     }
   }
   return { loss: lossSum / n, accuracy: correct / n, balancedAccuracy: recallSum / present };
+}
+
+/** The sub-model that outputs the logits (pre-softmax scores) of a zoo model, sharing its weights. */
+export function logitsModelOf(model: tfl.LayersModel): tfl.LayersModel {
+  return tfl.model({ inputs: model.inputs, outputs: model.getLayer(LOGITS_LAYER_NAME).output as tfl.SymbolicTensor });
 }

@@ -1,0 +1,67 @@
+import { evaluateClassifier, formatReportTable } from '../../evaluate/index.ts';
+import { Classifier } from '../../pipeline/index.ts';
+import { UsageError, numberOption, type Command } from '../command.ts';
+import { ProgressLine } from '../progress.ts';
+import { loadDatasetArg } from '../shared.ts';
+
+export const evaluateCommand: Command = {
+  name: 'evaluate',
+  summary: 'evaluate a model bundle',
+  help: `Usage: gramlens evaluate BUNDLE DATASET [options]
+
+Evaluates the bundle on every image of DATASET (a class-folder tree or a CSV manifest): accuracy,
+balanced accuracy, macro F1 and AUC, per-class sensitivity, specificity, PPV, NPV, F1 and AUC with
+95% bootstrap intervals (resampling patients when the data names them), calibration and the
+confusion matrix.
+
+Options:
+  --seed N            seed of the bootstrap (default 1)
+  --json              print the report as JSON`,
+  options: { json: { type: 'boolean' }, seed: { type: 'string' } },
+  allowPositionals: true,
+  async run(values, positionals, context) {
+    const [bundle, datasetPath] = positionals;
+    if (!bundle || !datasetPath || positionals.length > 2) throw new UsageError('give a model bundle and one dataset');
+    const dataset = await loadDatasetArg(datasetPath);
+    const classifier = await Classifier.load(bundle);
+    try {
+      const index = new Map(classifier.classes.map((name, i) => [name, i]));
+      const unknown = dataset.classes.filter((name) => !index.has(name));
+      if (unknown.length > 0) throw new Error(`the dataset has classes the model does not know: ${unknown.join(', ')} (model classes: ${classifier.classes.join(', ')})`);
+      const line = new ProgressLine();
+      const labels: number[] = [];
+      const groups: string[] = [];
+      const chunks: Float32Array[] = [];
+      const chunk = 256;
+      let skipped = 0;
+      for (let start = 0; start < dataset.samples.length; start += chunk) {
+        const samples = dataset.samples.slice(start, start + chunk);
+        const decoded = await Promise.allSettled(samples.map((s) => classifier.decode([s.path]).then(([image]) => image)));
+        const images = decoded.flatMap((result, i) => {
+          if (result.status === 'rejected') {
+            skipped++;
+            return [];
+          }
+          labels.push(index.get(samples[i].label)!);
+          groups.push(samples[i].patientId);
+          return [result.value];
+        });
+        if (images.length > 0) chunks.push(await classifier.probabilities(images));
+        line.update(Math.min(1, (start + chunk) / dataset.samples.length), `classified ${Math.min(start + chunk, dataset.samples.length)}/${dataset.samples.length}`);
+      }
+      if (labels.length === 0) throw new Error('no image of the dataset could be decoded');
+      const probabilities = new Float32Array(labels.length * classifier.classes.length);
+      let offset = 0;
+      for (const part of chunks) {
+        probabilities.set(part, offset);
+        offset += part.length;
+      }
+      const report = evaluateClassifier({ labels, probabilities, classNames: classifier.classes, groups, seed: numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1 });
+      line.log(`evaluated ${labels.length} images${skipped > 0 ? ` (${skipped} unreadable, skipped)` : ''}`);
+      context.out(values.json ? JSON.stringify(report) : formatReportTable(report));
+      return 0;
+    } finally {
+      await classifier.dispose();
+    }
+  },
+};

@@ -1,0 +1,149 @@
+import { AUGMENT_PRESETS, type AugmentConfig, type AugmentPresetName } from '../../augment/index.ts';
+import { formatReportTable } from '../../evaluate/index.ts';
+import { MODEL_NAMES, type ModelName } from '../../models/index.ts';
+import { fitClassifier } from '../../pipeline/index.ts';
+import type { TrainConfig } from '../../train/index.ts';
+import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
+import { ProgressLine } from '../progress.ts';
+import { BACKEND_OPTION, fitProgressPrinter, loadDatasetArg, startEngine } from '../shared.ts';
+
+export const TRAIN_OPTIONS = {
+  out: { type: 'string', short: 'o' },
+  size: { type: 'string' },
+  channels: { type: 'string' },
+  fit: { type: 'string' },
+  model: { type: 'string' },
+  width: { type: 'string' },
+  epochs: { type: 'string' },
+  batch: { type: 'string' },
+  lr: { type: 'string' },
+  optimizer: { type: 'string' },
+  schedule: { type: 'string' },
+  patience: { type: 'string' },
+  monitor: { type: 'string' },
+  sampling: { type: 'string' },
+  augment: { type: 'string' },
+  seed: { type: 'string' },
+  resume: { type: 'boolean' },
+  strict: { type: 'boolean' },
+  'cache-dir': { type: 'string' },
+  json: { type: 'boolean' },
+  ...BACKEND_OPTION,
+} as const;
+
+export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pixels (default 64)
+  --channels 1|3       grey or colour input (default 3)
+  --fit cover|contain|fill   how images are brought to the input size (default cover)
+  --model NAME        ${MODEL_NAMES.join(' | ')} (default resnet-small)
+  --width N           base width of the model (filters of its first stage)
+  --epochs N          (default 20)          --batch N   (default 32)
+  --lr X              learning rate (default 0.002)
+  --optimizer adam|sgd                     --schedule constant|cosine|step
+  --patience N        early stopping after N epochs without improvement (0 = off; default 6)
+  --monitor val_loss|val_accuracy|val_balanced_accuracy
+  --sampling none|oversample|undersample|class-weights|balanced-batches (default class-weights)
+  --augment PRESET|JSON   ${Object.keys(AUGMENT_PRESETS).join(' | ')}, or a JSON augmentation config
+  --seed N            seed of every random choice (default 1)
+  --backend auto|tfjs-node|wasm|cpu`;
+
+export function parseSize(values: OptionValues, fallback: number): [number, number] {
+  const raw = stringOption(values, 'size');
+  if (raw === undefined) return [fallback, fallback];
+  const match = /^(\d+)(?:x(\d+))?$/i.exec(raw);
+  if (!match) throw new UsageError(`--size must be N or HxW in pixels, e.g. 64 or 96x128; got "${raw}"`);
+  const h = Number(match[1]);
+  const w = Number(match[2] ?? match[1]);
+  if (h < 8 || w < 8 || h > 1024 || w > 1024) throw new UsageError(`--size must be between 8 and 1024 pixels; got "${raw}"`);
+  return [h, w];
+}
+
+export function parseAugment(values: OptionValues, fallback: AugmentPresetName): AugmentConfig | AugmentPresetName {
+  const raw = stringOption(values, 'augment') ?? fallback;
+  if (raw in AUGMENT_PRESETS) return raw as AugmentPresetName;
+  try {
+    return JSON.parse(raw) as AugmentConfig;
+  } catch {
+    throw new UsageError(`--augment must be a preset (${Object.keys(AUGMENT_PRESETS).join(', ')}) or a JSON object; got "${raw}"`);
+  }
+}
+
+export function parseTrainConfig(values: OptionValues): Partial<TrainConfig> {
+  const model = stringOption(values, 'model') as ModelName | undefined;
+  if (model !== undefined && !MODEL_NAMES.includes(model)) throw new UsageError(`--model must be one of ${MODEL_NAMES.join(', ')}; got "${model}"`);
+  return {
+    model,
+    width: numberOption(values, 'width', { integer: true, min: 1 }),
+    epochs: numberOption(values, 'epochs', { integer: true, min: 1 }),
+    batchSize: numberOption(values, 'batch', { integer: true, min: 1 }),
+    learningRate: numberOption(values, 'lr', { min: 0 }),
+    optimizer: stringOption(values, 'optimizer') as TrainConfig['optimizer'] | undefined,
+    schedule: stringOption(values, 'schedule') as TrainConfig['schedule'] | undefined,
+    patience: numberOption(values, 'patience', { integer: true, min: 0 }),
+    monitor: stringOption(values, 'monitor') as TrainConfig['monitor'] | undefined,
+    sampling: stringOption(values, 'sampling') as TrainConfig['sampling'] | undefined,
+    seed: numberOption(values, 'seed', { integer: true, min: 0 }),
+  };
+}
+
+export function parseChannels(values: OptionValues): 1 | 3 {
+  const channels = numberOption(values, 'channels', { integer: true }) ?? 3;
+  if (channels !== 1 && channels !== 3) throw new UsageError(`--channels must be 1 or 3; got ${channels}`);
+  return channels;
+}
+
+export function parseFit(values: OptionValues): 'cover' | 'contain' | 'fill' {
+  const fit = stringOption(values, 'fit') ?? 'cover';
+  if (!['cover', 'contain', 'fill'].includes(fit)) throw new UsageError(`--fit must be cover, contain or fill; got "${fit}"`);
+  return fit as 'cover' | 'contain' | 'fill';
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a classifier',
+  help: `Usage: gramlens train DATASET --out RUN_DIR [options]
+
+Trains a classifier on DATASET (a folder with one subfolder per class, or a CSV manifest with
+columns path,label,patient_id), split by patient into train/val/test (70/15/15), then calibrates
+it on validation, evaluates it once on test and writes a model bundle to RUN_DIR/model.
+Ctrl-C stops after the current step and keeps a checkpoint; --resume continues from it.
+
+Options:
+  -o, --out DIR       run folder: checkpoint, run.json and the model bundle (required)
+${TRAIN_OPTION_HELP}
+  --resume            continue from the checkpoint in --out
+  --strict            stop at the first unreadable image (default: skip and count them)
+  --cache-dir DIR     keep decoded images here so that the next run skips decoding
+  --json              print the test report as JSON`,
+  options: TRAIN_OPTIONS,
+  allowPositionals: true,
+  async run(values, positionals, context) {
+    const out = stringOption(values, 'out');
+    if (!out) throw new UsageError('--out RUN_DIR is required');
+    if (positionals.length > 1) throw new UsageError(`expected one dataset, got ${positionals.length}`);
+    const dataset = await loadDatasetArg(positionals[0]);
+    await startEngine(values, context);
+    const line = new ProgressLine();
+    const result = await fitClassifier(dataset, {
+      size: parseSize(values, 64),
+      channels: parseChannels(values),
+      fit: parseFit(values),
+      train: parseTrainConfig(values),
+      augment: parseAugment(values, 'microscopy'),
+      runDir: out,
+      resume: Boolean(values.resume),
+      strict: Boolean(values.strict),
+      cacheDir: stringOption(values, 'cache-dir'),
+      signal: context.signal,
+      onProgress: fitProgressPrinter(line),
+    });
+    if (result.skipped > 0) context.err(`skipped ${result.skipped} unreadable image(s); --strict makes this an error`);
+    if (result.status === 'cancelled') {
+      context.err(`training cancelled; the checkpoint is in ${out}: run the same command with --resume to continue`);
+      return 130;
+    }
+    if (values.json) context.out(JSON.stringify(result.report));
+    else if (result.report) context.out(formatReportTable(result.report));
+    context.err(`model bundle: ${result.bundleDir} (trained in ${result.trainSeconds.toFixed(0)} s, ${result.status})`);
+    return 0;
+  },
+};

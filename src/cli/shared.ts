@@ -1,0 +1,75 @@
+import { existsSync, statSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { isImageFile, readFolderDataset, readManifest, type Dataset } from '../data/index.ts';
+import { initEngine, type BackendChoice, BACKEND_CHOICES, type EngineInfo } from '../engine/index.ts';
+import type { FitProgress } from '../pipeline/index.ts';
+import type { CliContext, OptionSpec, OptionValues } from './command.ts';
+import { UsageError, stringOption } from './command.ts';
+import { ProgressLine, formatDuration } from './progress.ts';
+
+export const BACKEND_OPTION: OptionSpec = { backend: { type: 'string' } };
+
+export async function startEngine(values: OptionValues, context: CliContext, quiet = false): Promise<EngineInfo> {
+  const backend = (stringOption(values, 'backend') ?? 'auto') as BackendChoice;
+  if (!BACKEND_CHOICES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}; got "${backend}"`);
+  const info = await initEngine({ backend });
+  if (!quiet) context.err(`engine: ${info.backend} (${info.reason})`);
+  return info;
+}
+
+/** A folder-per-class tree, or a CSV manifest when the path ends in .csv. */
+export async function loadDatasetArg(path: string | undefined): Promise<Dataset> {
+  if (!path) throw new UsageError('give the dataset: a folder with one subfolder per class, or a CSV manifest');
+  if (!existsSync(path)) throw new Error(`dataset not found: ${path}`);
+  return path.toLowerCase().endsWith('.csv') ? readManifest(path) : readFolderDataset(path);
+}
+
+/** Image files named directly or found (recursively) in the folders named. */
+export async function collectImagePaths(paths: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    if (!existsSync(path)) throw new Error(`not found: ${path}`);
+    if (statSync(path).isDirectory()) {
+      const entries = await readdir(path, { recursive: true, withFileTypes: true });
+      files.push(
+        ...entries
+          .filter((entry) => entry.isFile() && isImageFile(entry.name))
+          .map((entry) => join(entry.parentPath ?? path, entry.name))
+          .sort(),
+      );
+    } else {
+      files.push(path);
+    }
+  }
+  if (files.length === 0) throw new Error(`no image files (${['jpg', 'png', 'tif', 'webp'].join(', ')}) in ${paths.join(', ')}`);
+  return files;
+}
+
+/** Renders fit progress as a live bar with ETA, loss and accuracy; epoch summaries as permanent lines. */
+export function fitProgressPrinter(line: ProgressLine): (event: FitProgress) => void {
+  return (event) => {
+    if (event.kind === 'decode') {
+      line.update(event.done / event.total, `decoding ${event.split} images ${event.done}/${event.total}`);
+      if (event.done === event.total) line.log(`decoded ${event.total} ${event.split} images`);
+    } else if (event.kind === 'stage') {
+      line.log(event.message);
+    } else {
+      const e = event.event;
+      if (e.kind === 'step') {
+        const fraction = (e.epoch * e.stepsPerEpoch + e.step) / (e.epochs * e.stepsPerEpoch);
+        line.update(
+          fraction,
+          `epoch ${e.epoch + 1}/${e.epochs} step ${e.step}/${e.stepsPerEpoch} loss ${e.loss.toFixed(3)} acc ${(e.accuracy * 100).toFixed(1)}% ${e.imagesPerSecond.toFixed(0)} img/s ETA ${formatDuration(e.etaSeconds)}`,
+        );
+      } else if (e.kind === 'epoch') {
+        const r = e.record;
+        line.log(
+          `epoch ${r.epoch + 1}/${e.epochs}: loss ${r.loss.toFixed(3)} acc ${(r.accuracy * 100).toFixed(1)}% | val loss ${r.valLoss.toFixed(3)} acc ${(r.valAccuracy * 100).toFixed(1)}% bal ${(r.valBalancedAccuracy * 100).toFixed(1)}% | ${r.seconds.toFixed(1)} s${e.improved ? ' *' : ''}`,
+        );
+      } else if (e.kind === 'resumed') {
+        line.log(`resumed from the checkpoint at epoch ${e.epoch + 1}, step ${e.step}`);
+      }
+    }
+  };
+}

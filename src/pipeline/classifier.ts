@@ -1,0 +1,136 @@
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { decodeImage, type RawImage } from '../data/index.ts';
+import { OnnxClassifier } from '../engine/onnx/index.ts';
+import { loadBundleModel, readBundleMetadata, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
+
+export interface ClassProbability {
+  label: string;
+  probability: number;
+}
+
+export interface Prediction {
+  /** The file, or `#n` for the n-th buffer or image given. */
+  source: string;
+  top: ClassProbability;
+  /** Every class, most probable first. */
+  classes: ClassProbability[];
+  /** The calibrated top probability is below the bundle's referral level. */
+  uncertain: boolean;
+}
+
+export type Runtime = 'onnx' | 'tfjs';
+
+export interface ClassifierOptions {
+  /** onnx (default when the bundle has model.onnx) or tfjs. */
+  runtime?: Runtime;
+  threads?: number;
+  batchSize?: number;
+}
+
+/**
+ * A model bundle ready to classify images: decodes and normalises them as the model was trained,
+ * runs them through onnxruntime (or TF.js) and applies the calibrated temperature.
+ */
+export class Classifier {
+  private constructor(
+    readonly metadata: BundleMetadata,
+    readonly runtime: Runtime,
+    private readonly onnx: OnnxClassifier | null,
+    private readonly model: tfl.LayersModel | null,
+    private readonly batchSize: number,
+  ) {}
+
+  static async load(bundleDir: string, options: ClassifierOptions = {}): Promise<Classifier> {
+    const metadata = await readBundleMetadata(bundleDir);
+    const runtime = options.runtime ?? (metadata.onnx ? 'onnx' : 'tfjs');
+    const batchSize = options.batchSize ?? 32;
+    if (runtime === 'onnx') {
+      if (!metadata.onnx) throw new Error(`bundle ${bundleDir} has no ONNX model; run 'gramlens export' or use --runtime tfjs`);
+      const onnx = await OnnxClassifier.load(join(bundleDir, metadata.onnx.file), { threads: options.threads });
+      return new Classifier(metadata, runtime, onnx, null, batchSize);
+    }
+    const { model } = await loadBundleModel(bundleDir);
+    return new Classifier(metadata, runtime, null, model, batchSize);
+  }
+
+  get classes(): string[] {
+    return this.metadata.classes;
+  }
+
+  /** Decodes files or encoded image buffers with the bundle's resize policy. */
+  async decode(inputs: readonly (string | Buffer)[]): Promise<RawImage[]> {
+    const policy = resizePolicyOf(this.metadata.input);
+    return Promise.all(inputs.map((input, i) => decodeImage(input, policy, typeof input === 'string' ? input : `#${i}`)));
+  }
+
+  /** Calibrated class probabilities (n × classes) of decoded images already at the input size. */
+  async probabilities(images: readonly RawImage[]): Promise<Float32Array> {
+    const { height, width, channels, mean, std } = this.metadata.input;
+    const size = height * width * channels;
+    const k = this.classes.length;
+    const out = new Float32Array(images.length * k);
+    for (let start = 0; start < images.length; start += this.batchSize) {
+      const batch = images.slice(start, start + this.batchSize);
+      const input = new Float32Array(batch.length * size);
+      batch.forEach((image, i) => {
+        if (image.height !== height || image.width !== width || image.channels !== channels) {
+          throw new Error(`image ${start + i} is ${image.height}×${image.width}×${image.channels}; the model takes ${height}×${width}×${channels}`);
+        }
+        for (let j = 0; j < size; j++) {
+          const c = j % channels;
+          input[i * size + j] = (image.data[j] - mean[c]) / std[c];
+        }
+      });
+      out.set(await this.rawProbabilities(input, batch.length), start * k);
+    }
+    return calibrate(out, k, this.metadata.temperature);
+  }
+
+  async predict(inputs: readonly (string | Buffer)[]): Promise<Prediction[]> {
+    const images = await this.decode(inputs);
+    const probabilities = await this.probabilities(images);
+    return inputs.map((input, i) => toPrediction(typeof input === 'string' ? input : `#${i}`, probabilities, i, this.classes, this.metadata.referBelow ?? 0));
+  }
+
+  private async rawProbabilities(input: Float32Array, n: number): Promise<Float32Array> {
+    if (this.onnx) return (await this.onnx.run(input, n)).probabilities;
+    const { height, width, channels } = this.metadata.input;
+    const output = tf.tidy(() => this.model!.predict(tf.tensor4d(input, [n, height, width, channels])) as tf.Tensor);
+    const values = (await output.data()) as Float32Array;
+    output.dispose();
+    return values;
+  }
+
+  async dispose(): Promise<void> {
+    await this.onnx?.dispose();
+    this.model?.dispose();
+  }
+}
+
+/** softmax(log p / T): the same as dividing the logits by T, since log p differs from them by a constant per row. */
+export function calibrate(probabilities: Float32Array, k: number, temperature: number): Float32Array {
+  if (temperature === 1) return probabilities;
+  const out = new Float32Array(probabilities.length);
+  for (let row = 0; row < probabilities.length / k; row++) {
+    let max = -Infinity;
+    for (let c = 0; c < k; c++) max = Math.max(max, Math.log(Math.max(probabilities[row * k + c], 1e-30)) / temperature);
+    let sum = 0;
+    for (let c = 0; c < k; c++) {
+      const value = Math.exp(Math.log(Math.max(probabilities[row * k + c], 1e-30)) / temperature - max);
+      out[row * k + c] = value;
+      sum += value;
+    }
+    for (let c = 0; c < k; c++) out[row * k + c] /= sum;
+  }
+  return out;
+}
+
+export function toPrediction(source: string, probabilities: Float32Array, row: number, classes: readonly string[], referBelow: number): Prediction {
+  const k = classes.length;
+  const ranked = classes
+    .map((label, c) => ({ label, probability: probabilities[row * k + c] }))
+    .sort((a, b) => b.probability - a.probability);
+  return { source, top: ranked[0], classes: ranked, uncertain: ranked[0].probability < referBelow };
+}

@@ -1,0 +1,169 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../augment/index.ts';
+import { splitByPatient, type Dataset, type ResizePolicy, type Sample, type SplitFractions } from '../data/index.ts';
+import { engineInfo } from '../engine/index.ts';
+import { exportToOnnx } from '../engine/onnx/index.ts';
+import { applyTemperature, evaluateClassifier, OVERALL_METRICS, fitTemperature, selectConfidenceForAccuracy, type ClassifierReport } from '../evaluate/index.ts';
+import { FEATURE_LAYER_NAME, saveBundle, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
+import { logitsModelOf, predictLogits, trainClassifier, type ImageSet, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
+import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
+
+export interface FitOptions {
+  /** Network input [height, width]; images are resized by `fit`. */
+  size: [number, number];
+  channels?: 1 | 3;
+  fit?: ResizePolicy['fit'];
+  /** Patient-grouped split fractions; default 70/15/15. Ignored when `splits` is given. */
+  fractions?: SplitFractions;
+  /** Explicit splits (e.g. MedMNIST's official ones). */
+  splits?: { train: Sample[]; val: Sample[]; test: Sample[] };
+  train?: Partial<TrainConfig>;
+  augment?: AugmentConfig | AugmentPresetName;
+  /** Folder for the checkpoint, run record and (unless bundleDir is given) the bundle. */
+  runDir: string;
+  bundleDir?: string;
+  resume?: boolean;
+  cacheDir?: string;
+  strict?: boolean;
+  labelTree?: LabelTreeNode[];
+  /** Accuracy the retained (non-referred) predictions should reach on validation; sets the referral level. */
+  referralTargetAccuracy?: number;
+  onProgress?: (event: FitProgress) => void;
+  signal?: AbortSignal;
+  seed?: number;
+}
+
+export type FitProgress =
+  | { kind: 'decode'; split: 'train' | 'val' | 'test'; done: number; total: number }
+  | { kind: 'train'; event: TrainProgress }
+  | { kind: 'stage'; message: string };
+
+export interface FitResult {
+  status: TrainResult['status'];
+  report: ClassifierReport | null;
+  metadata: BundleMetadata | null;
+  bundleDir: string;
+  trainSeconds: number;
+  temperature: number;
+  counts: Record<'train' | 'val' | 'test', number>;
+  skipped: number;
+  test: { set: ImageSet; samples: Sample[]; probabilities: Float32Array } | null;
+  training: TrainResult;
+}
+
+/**
+ * The one-line path from a labelled dataset to an evaluated model bundle: split by patient, decode,
+ * train, calibrate on validation, evaluate once on test, export (TF.js weights + ONNX + metadata).
+ */
+export async function fitClassifier(dataset: Dataset, options: FitOptions): Promise<FitResult> {
+  const seed = options.seed ?? options.train?.seed ?? 1;
+  const policy: ResizePolicy = { size: options.size, channels: options.channels ?? 3, fit: options.fit ?? 'cover' };
+  const splits = options.splits ?? splitByPatient(dataset.samples, { fractions: options.fractions ?? { train: 0.7, val: 0.15, test: 0.15 }, seed });
+  for (const part of ['train', 'val'] as const) {
+    if (splits[part].length === 0) throw new Error(`the ${part} split is empty: the dataset has too few patients for these fractions`);
+  }
+  await mkdir(options.runDir, { recursive: true });
+  const prepare = async (part: 'train' | 'val' | 'test'): Promise<PreparedSet | null> => {
+    if (splits[part].length === 0) return null;
+    return prepareImageSet(splits[part], dataset.classes, policy, {
+      strict: options.strict,
+      cacheDir: options.cacheDir,
+      onProgress: (done, total) => options.onProgress?.({ kind: 'decode', split: part, done, total }),
+    });
+  };
+  const train = (await prepare('train'))!;
+  const val = (await prepare('val'))!;
+  const test = await prepare('test');
+  const numClasses = dataset.classes.length;
+  const present = new Set(train.set.labels);
+  const missing = dataset.classes.filter((_, i) => !present.has(i));
+  if (missing.length > 0) throw new Error(`the training split has no image of class ${missing.join(', ')}: add images or patients of that class`);
+
+  const training = await trainClassifier(train.set, val.set, { seed, ...options.train }, {
+    numClasses,
+    runDir: options.runDir,
+    resume: options.resume,
+    augment: options.augment,
+    signal: options.signal,
+    onProgress: (event) => options.onProgress?.({ kind: 'train', event }),
+  });
+  const counts = { train: train.set.labels.length, val: val.set.labels.length, test: test?.set.labels.length ?? 0 };
+  const skipped = train.skipped.length + val.skipped.length + (test?.skipped.length ?? 0);
+  const bundleDir = options.bundleDir ?? join(options.runDir, 'model');
+  if (training.status === 'cancelled') {
+    return { status: training.status, report: null, metadata: null, bundleDir, trainSeconds: training.seconds, temperature: 1, counts, skipped, test: null, training };
+  }
+
+  options.onProgress?.({ kind: 'stage', message: 'calibrating on validation' });
+  const logitsModel = logitsModelOf(training.model);
+  const valLogits = predictLogits(logitsModel, val.set, training.normalisation);
+  const temperature = fitTemperature(valLogits, val.set.labels);
+  const valProbabilities = applyTemperature(valLogits, temperature, numClasses);
+  const referral = selectConfidenceForAccuracy(val.set.labels, valProbabilities, numClasses, options.referralTargetAccuracy ?? 0.95);
+
+  let report: ClassifierReport | null = null;
+  let testProbabilities: Float32Array | null = null;
+  if (test) {
+    options.onProgress?.({ kind: 'stage', message: 'evaluating on the test split' });
+    testProbabilities = applyTemperature(predictLogits(logitsModel, test.set, training.normalisation), temperature, numClasses);
+    report = evaluateClassifier({
+      labels: test.set.labels,
+      probabilities: testProbabilities,
+      classNames: dataset.classes,
+      groups: test.samples.map((s) => s.patientId),
+      seed,
+    });
+  }
+
+  options.onProgress?.({ kind: 'stage', message: 'saving the model bundle' });
+  const [h, w] = options.size;
+  const metadata = await saveBundle(bundleDir, {
+    model: training.model,
+    metadata: {
+      architecture: { name: training.config.model, width: training.config.width, seed: training.config.seed },
+      classes: dataset.classes,
+      labelTree: options.labelTree,
+      input: { height: h, width: w, channels: policy.channels, fit: policy.fit, mean: training.normalisation.mean, std: training.normalisation.std },
+      temperature,
+      referBelow: referral?.confidenceLevel,
+      training: {
+        config: training.config,
+        augment: options.augment ? augmentPipeline(options.augment).describe() : [],
+        status: training.status,
+        bestEpoch: training.bestEpoch,
+        history: training.history,
+        seconds: training.seconds,
+        counts,
+        engine: engineInfo(),
+      },
+      dataHash: datasetHash(dataset),
+      metrics: report ? { test: summariseReport(report) } : undefined,
+    },
+    onnx: { bytes: exportToOnnx(training.model, { extraOutputs: [FEATURE_LAYER_NAME] }), outputs: ['probabilities', FEATURE_LAYER_NAME] },
+  });
+  await writeFile(
+    join(options.runDir, 'run.json'),
+    JSON.stringify({ metadata: { ...metadata, weights: undefined }, report, skipped, splits: counts }, null, 2),
+  );
+  return {
+    status: training.status,
+    report,
+    metadata,
+    bundleDir,
+    trainSeconds: training.seconds,
+    temperature,
+    counts,
+    skipped,
+    test: test && testProbabilities ? { set: test.set, samples: test.samples, probabilities: testProbabilities } : null,
+    training,
+  };
+}
+
+function summariseReport(report: ClassifierReport): Record<string, number | null> {
+  return {
+    ...Object.fromEntries(OVERALL_METRICS.map((name) => [name, report[name].value])),
+    expectedCalibrationError: report.expectedCalibrationError,
+    brierScore: report.brierScore,
+  };
+}
