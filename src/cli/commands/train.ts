@@ -2,7 +2,7 @@ import { AUGMENT_PRESETS, type AugmentConfig, type AugmentPresetName } from '../
 import { formatReportTable } from '../../evaluate/index.ts';
 import { MODEL_NAMES, type ModelName } from '../../models/index.ts';
 import { fitClassifier } from '../../pipeline/index.ts';
-import type { TrainConfig } from '../../train/index.ts';
+import { resolveTrainConfig, type TrainConfig } from '../../train/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
 import { BACKEND_OPTION, fitProgressPrinter, loadDatasetArg, startEngine } from '../shared.ts';
@@ -120,15 +120,19 @@ ${TRAIN_OPTION_HELP}
     const out = stringOption(values, 'out');
     if (!out) throw new UsageError('--out RUN_DIR is required');
     if (positionals.length > 1) throw new UsageError(`expected one dataset, got ${positionals.length}`);
-    const dataset = await loadDatasetArg(positionals[0]);
-    await startEngine(values, context);
-    const line = new ProgressLine();
-    const result = await fitClassifier(dataset, {
+    const settings = {
       size: parseSize(values, 64),
       channels: parseChannels(values),
       fit: parseFit(values),
       train: parseTrainConfig(values),
       augment: parseAugment(values, 'microscopy'),
+    };
+    resolveTrainConfig(settings.train);
+    const dataset = await loadDatasetArg(positionals[0]);
+    await startEngine(values, context);
+    const line = new ProgressLine();
+    const result = await fitClassifier(dataset, {
+      ...settings,
       runDir: out,
       resume: Boolean(values.resume),
       strict: Boolean(values.strict),

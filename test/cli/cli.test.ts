@@ -1,0 +1,96 @@
+import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../src/cli/index.ts';
+import { createRng } from '../../src/util/index.ts';
+
+async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** A folder-per-class tree of 12×12 PNGs: "dark" and "light" images, 6 patients each. */
+async function writeFolderDataset(root: string): Promise<void> {
+  const rng = createRng(5);
+  for (const [label, level] of [['dark', 60], ['light', 190]] as const) {
+    await mkdir(join(root, label), { recursive: true });
+    for (let i = 0; i < 18; i++) {
+      const pixels = Buffer.from(Array.from({ length: 12 * 12 * 3 }, () => Math.max(0, Math.min(255, Math.round(level + 30 * rng.normal())))));
+      await sharp(pixels, { raw: { width: 12, height: 12, channels: 3 } }).png().toFile(join(root, label, `p${i % 6}_${i}.png`));
+    }
+  }
+}
+
+let root: string;
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'gl-cli-'));
+  await writeFolderDataset(join(root, 'data'));
+});
+
+describe('gramlens CLI', () => {
+  it('lists the commands and shows help for each', async () => {
+    const main = await cli('--help');
+    expect(main.code).toBe(0);
+    for (const command of ['demo', 'synth', 'train', 'evaluate', 'predict', 'export']) {
+      expect(main.out).toContain(command);
+      const help = await cli(command, '--help');
+      expect(help.code).toBe(0);
+      expect(help.out).toMatch(new RegExp(`^Usage: gramlens ${command}`));
+    }
+  });
+
+  it('answers mistakes with one clear line and a non-zero exit', async () => {
+    expect(await cli('trian')).toMatchObject({ code: 2, err: expect.stringContaining('unknown command "trian"') });
+    expect(await cli('train', join(root, 'data'))).toMatchObject({ code: 2, err: expect.stringContaining('--out RUN_DIR is required') });
+    expect(await cli('train', join(root, 'data'), '--out', 'x', '--epochs', 'many')).toMatchObject({ code: 2, err: expect.stringContaining('--epochs must be an integer') });
+    expect(await cli('train', join(root, 'data'), '--frobnicate')).toMatchObject({ code: 2, err: expect.stringContaining("Unknown option '--frobnicate'") });
+    const missing = await cli('train', join(root, 'nope'), '--out', join(root, 'r'));
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('dataset not found');
+    expect(missing.err).not.toMatch(/\n\s+at /);
+  });
+
+  it('refuses a dataset with a single class', async () => {
+    const single = join(root, 'single');
+    await mkdir(join(single, 'only'), { recursive: true });
+    await sharp({ create: { width: 4, height: 4, channels: 3, background: 'red' } }).png().toFile(join(single, 'only', 'a.png'));
+    const result = await cli('train', single, '--out', join(root, 'r1'), '--backend', 'cpu');
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/class/i);
+  });
+
+  it('trains, predicts, evaluates and exports a model from a class-folder dataset', async () => {
+    const run = join(root, 'run');
+    const trained = await cli('train', join(root, 'data'), '--out', run, '--size', '12', '--model', 'seed-cnn', '--width', '4', '--epochs', '4', '--batch', '8', '--lr', '0.01', '--augment', 'none', '--backend', 'cpu', '--json');
+    expect(trained.code, trained.err).toBe(0);
+    const report = JSON.parse(trained.out);
+    expect(report.classNames).toEqual(['dark', 'light']);
+    expect(report.accuracy.value).toBeGreaterThan(0.8);
+
+    const predicted = await cli('predict', join(run, 'model'), join(root, 'data', 'light'), '--json');
+    expect(predicted.code, predicted.err).toBe(0);
+    const predictions = JSON.parse(predicted.out);
+    expect(predictions).toHaveLength(18);
+    expect(predictions.filter((p: { top: { label: string } }) => p.top.label === 'light').length).toBeGreaterThan(14);
+
+    const evaluated = await cli('evaluate', join(run, 'model'), join(root, 'data'), '--json');
+    expect(evaluated.code, evaluated.err).toBe(0);
+    expect(JSON.parse(evaluated.out).sampleCount).toBe(36);
+
+    const exported = await cli('export', join(run, 'model'), '--out', join(root, 'm.onnx'), '--backend', 'cpu');
+    expect(exported.code, exported.err).toBe(0);
+    expect(exported.err).toContain('m.onnx');
+  });
+
+  it('predict reports a non-image file clearly', async () => {
+    await writeFile(join(root, 'note.png'), 'hello');
+    const run = join(root, 'run');
+    const result = await cli('predict', join(run, 'model'), join(root, 'note.png'));
+    expect(result.code).toBe(1);
+    expect(result.err).toMatch(/Cannot decode image .*note\.png/);
+  });
+});
