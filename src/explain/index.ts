@@ -1,0 +1,26 @@
+export { explain, explainBatch, resolveClass, type ClassRef, type ExplainOptions, type ExplainBatchOptions, type Explanation } from './explain.ts';
+export { activationsAndGradients, featureLayerNames, resolveTargetLayer, type ActivationsAndGradients } from './graph.ts';
+export { gradCamWeights, gradCamPlusPlusWeights, hiResCamMap, weightedActivationMap, CAM_MAP_FUNCTIONS } from './methods.ts';
+export { camFromFeatures, gapDenseKernel, hasGapDenseHead } from './fast.ts';
+export { upsampleBilinear, normalizeHeatmap, heatmapToJson, heatmapToFloat32Bytes, type HeatmapJson } from './heatmap.ts';
+export { applyColormap, colormapTable, COLORMAPS, COLORMAP_NAMES, type ColormapName } from './colormap.ts';
+export { overlayHeatmap, renderOverlayPng, toRgbImage, type RgbImage, type OverlayOptions, type OverlayPngOptions } from './render.ts';
+export {
+  pointingGame,
+  energyInMask,
+  deletionCurve,
+  insertionCurve,
+  trapezoidArea,
+  pixelOrder,
+  gaussianBlur,
+  meanColourImage,
+  type ObjectMask,
+  type MaskOptions,
+  type PointingResult,
+  type FloatImage,
+  type PredictFn,
+  type CurveOptions,
+  type PerturbationCurve,
+} from './faithfulness.ts';
+export { measureExplainCost, type ExplainCost, type ExplainCostOptions } from './benchmark.ts';
+export { CAM_METHODS, type CamMethod, type FeatureMaps, type Heatmap } from './types.ts';
