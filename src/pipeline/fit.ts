@@ -4,40 +4,54 @@ import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../
 import { splitByPatient, type Dataset, type ResizePolicy, type Sample, type SplitFractions } from '../data/index.ts';
 import { engineInfo } from '../engine/index.ts';
 import { exportToOnnx } from '../engine/onnx/index.ts';
-import { applyTemperature, evaluateClassifier, OVERALL_METRICS, fitTemperature, selectConfidenceForAccuracy, type ClassifierReport } from '../evaluate/index.ts';
+import { applyTemperature, evaluateClassifier, fitTemperature, OVERALL_METRICS, selectConfidenceForAccuracy, type ClassifierReport } from '../evaluate/index.ts';
 import { FEATURE_LAYER_NAME, saveBundle, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
-import { logitsModelOf, predictLogits, trainClassifier, type ImageSet, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
+import { logitsModelOf, predictLogits, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
 import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
 
-export interface FitOptions {
-  /** Network input [height, width]; images are resized by `fit`. */
-  size: [number, number];
-  channels?: 1 | 3;
-  fit?: ResizePolicy['fit'];
-  /** Patient-grouped split fractions; default 70/15/15. Ignored when `splits` is given. */
-  fractions?: SplitFractions;
-  /** Explicit splits (e.g. MedMNIST's official ones). */
-  splits?: { train: Sample[]; val: Sample[]; test: Sample[] };
+/** Everything of a fit that does not depend on where the images came from. */
+export interface FitSetsOptions {
   train?: Partial<TrainConfig>;
   augment?: AugmentConfig | AugmentPresetName;
   /** Folder for the checkpoint, run record and (unless bundleDir is given) the bundle. */
   runDir: string;
   bundleDir?: string;
   resume?: boolean;
-  cacheDir?: string;
-  strict?: boolean;
   labelTree?: LabelTreeNode[];
+  /** How images were brought to the input size (recorded in the bundle). */
+  fit?: ResizePolicy['fit'];
   /** Accuracy the retained (non-referred) predictions should reach on validation; sets the referral level. */
   referralTargetAccuracy?: number;
+  /** Written into the bundle (e.g. the dataset fingerprint). */
+  dataHash?: string;
+  createStepRunner?: (context: StepRunnerContext) => Promise<StepRunner>;
   onProgress?: (event: FitProgress) => void;
   signal?: AbortSignal;
   seed?: number;
+}
+
+export interface FitOptions extends FitSetsOptions {
+  /** Network input [height, width]; images are resized by `fit`. */
+  size: [number, number];
+  channels?: 1 | 3;
+  /** Patient-grouped split fractions; default 70/15/15. Ignored when `splits` is given. */
+  fractions?: SplitFractions;
+  /** Explicit splits. */
+  splits?: { train: Sample[]; val: Sample[]; test: Sample[] };
+  cacheDir?: string;
+  strict?: boolean;
 }
 
 export type FitProgress =
   | { kind: 'decode'; split: 'train' | 'val' | 'test'; done: number; total: number }
   | { kind: 'train'; event: TrainProgress }
   | { kind: 'stage'; message: string };
+
+export interface LabelledSet {
+  set: ImageSet;
+  /** Patient id per image, for patient-level confidence intervals. */
+  groups?: string[];
+}
 
 export interface FitResult {
   status: TrainResult['status'];
@@ -48,13 +62,14 @@ export interface FitResult {
   temperature: number;
   counts: Record<'train' | 'val' | 'test', number>;
   skipped: number;
-  test: { set: ImageSet; samples: Sample[]; probabilities: Float32Array } | null;
+  /** Calibrated probabilities of the test images (and, from fitClassifier, their samples). */
+  test: { set: ImageSet; samples: Sample[]; probabilities: Float32Array; uncalibratedProbabilities: Float32Array } | null;
   training: TrainResult;
 }
 
 /**
  * The one-line path from a labelled dataset to an evaluated model bundle: split by patient, decode,
- * train, calibrate on validation, evaluate once on test, export (TF.js weights + ONNX + metadata).
+ * then `fitImageSets`.
  */
 export async function fitClassifier(dataset: Dataset, options: FitOptions): Promise<FitResult> {
   const seed = options.seed ?? options.train?.seed ?? 1;
@@ -63,7 +78,6 @@ export async function fitClassifier(dataset: Dataset, options: FitOptions): Prom
   for (const part of ['train', 'val'] as const) {
     if (splits[part].length === 0) throw new Error(`the ${part} split is empty: the dataset has too few patients for these fractions`);
   }
-  await mkdir(options.runDir, { recursive: true });
   const prepare = async (part: 'train' | 'val' | 'test'): Promise<PreparedSet | null> => {
     if (splits[part].length === 0) return null;
     return prepareImageSet(splits[part], dataset.classes, policy, {
@@ -75,10 +89,32 @@ export async function fitClassifier(dataset: Dataset, options: FitOptions): Prom
   const train = (await prepare('train'))!;
   const val = (await prepare('val'))!;
   const test = await prepare('test');
-  const numClasses = dataset.classes.length;
+  const withGroups = (prepared: PreparedSet): LabelledSet => ({ set: prepared.set, groups: prepared.samples.map((s) => s.patientId) });
+  const result = await fitImageSets(
+    { train: withGroups(train), val: withGroups(val), test: test ? withGroups(test) : null },
+    dataset.classes,
+    { ...options, seed, fit: policy.fit, dataHash: datasetHash(dataset) },
+  );
+  const skipped = train.skipped.length + val.skipped.length + (test?.skipped.length ?? 0);
+  return { ...result, skipped, test: result.test && test ? { ...result.test, samples: test.samples } : null };
+}
+
+/**
+ * Trains on packed image sets, calibrates on validation (temperature scaling and the referral
+ * level), evaluates once on test and writes the bundle (TF.js weights + ONNX + metadata).
+ */
+export async function fitImageSets(
+  sets: { train: LabelledSet; val: LabelledSet; test: LabelledSet | null },
+  classes: string[],
+  options: FitSetsOptions,
+): Promise<FitResult> {
+  const seed = options.seed ?? options.train?.seed ?? 1;
+  const { train, val, test } = sets;
+  const numClasses = classes.length;
   const present = new Set(train.set.labels);
-  const missing = dataset.classes.filter((_, i) => !present.has(i));
+  const missing = classes.filter((_, i) => !present.has(i));
   if (missing.length > 0) throw new Error(`the training split has no image of class ${missing.join(', ')}: add images or patients of that class`);
+  await mkdir(options.runDir, { recursive: true });
 
   const training = await trainClassifier(train.set, val.set, { seed, ...options.train }, {
     numClasses,
@@ -86,13 +122,13 @@ export async function fitClassifier(dataset: Dataset, options: FitOptions): Prom
     resume: options.resume,
     augment: options.augment,
     signal: options.signal,
+    createStepRunner: options.createStepRunner,
     onProgress: (event) => options.onProgress?.({ kind: 'train', event }),
   });
   const counts = { train: train.set.labels.length, val: val.set.labels.length, test: test?.set.labels.length ?? 0 };
-  const skipped = train.skipped.length + val.skipped.length + (test?.skipped.length ?? 0);
   const bundleDir = options.bundleDir ?? join(options.runDir, 'model');
   if (training.status === 'cancelled') {
-    return { status: training.status, report: null, metadata: null, bundleDir, trainSeconds: training.seconds, temperature: 1, counts, skipped, test: null, training };
+    return { status: training.status, report: null, metadata: null, bundleDir, trainSeconds: training.seconds, temperature: 1, counts, skipped: 0, test: null, training };
   }
 
   options.onProgress?.({ kind: 'stage', message: 'calibrating on validation' });
@@ -103,28 +139,24 @@ export async function fitClassifier(dataset: Dataset, options: FitOptions): Prom
   const referral = selectConfidenceForAccuracy(val.set.labels, valProbabilities, numClasses, options.referralTargetAccuracy ?? 0.95);
 
   let report: ClassifierReport | null = null;
-  let testProbabilities: Float32Array | null = null;
+  let testOutput: FitResult['test'] = null;
   if (test) {
     options.onProgress?.({ kind: 'stage', message: 'evaluating on the test split' });
-    testProbabilities = applyTemperature(predictLogits(logitsModel, test.set, training.normalisation), temperature, numClasses);
-    report = evaluateClassifier({
-      labels: test.set.labels,
-      probabilities: testProbabilities,
-      classNames: dataset.classes,
-      groups: test.samples.map((s) => s.patientId),
-      seed,
-    });
+    const testLogits = predictLogits(logitsModel, test.set, training.normalisation);
+    const probabilities = applyTemperature(testLogits, temperature, numClasses);
+    report = evaluateClassifier({ labels: test.set.labels, probabilities, classNames: classes, groups: test.groups, seed });
+    testOutput = { set: test.set, samples: [], probabilities, uncalibratedProbabilities: applyTemperature(testLogits, 1, numClasses) };
   }
 
   options.onProgress?.({ kind: 'stage', message: 'saving the model bundle' });
-  const [h, w] = options.size;
+  const [, h, w, c] = train.set.shape;
   const metadata = await saveBundle(bundleDir, {
     model: training.model,
     metadata: {
       architecture: { name: training.config.model, width: training.config.width, seed: training.config.seed },
-      classes: dataset.classes,
+      classes,
       labelTree: options.labelTree,
-      input: { height: h, width: w, channels: policy.channels, fit: policy.fit, mean: training.normalisation.mean, std: training.normalisation.std },
+      input: { height: h, width: w, channels: c as 1 | 3, fit: options.fit ?? 'cover', mean: training.normalisation.mean, std: training.normalisation.std },
       temperature,
       referBelow: referral?.confidenceLevel,
       training: {
@@ -137,27 +169,13 @@ export async function fitClassifier(dataset: Dataset, options: FitOptions): Prom
         counts,
         engine: engineInfo(),
       },
-      dataHash: datasetHash(dataset),
+      dataHash: options.dataHash,
       metrics: report ? { test: summariseReport(report) } : undefined,
     },
     onnx: { bytes: exportToOnnx(training.model, { extraOutputs: [FEATURE_LAYER_NAME] }), outputs: ['probabilities', FEATURE_LAYER_NAME] },
   });
-  await writeFile(
-    join(options.runDir, 'run.json'),
-    JSON.stringify({ metadata: { ...metadata, weights: undefined }, report, skipped, splits: counts }, null, 2),
-  );
-  return {
-    status: training.status,
-    report,
-    metadata,
-    bundleDir,
-    trainSeconds: training.seconds,
-    temperature,
-    counts,
-    skipped,
-    test: test && testProbabilities ? { set: test.set, samples: test.samples, probabilities: testProbabilities } : null,
-    training,
-  };
+  await writeFile(join(options.runDir, 'run.json'), JSON.stringify({ metadata: { ...metadata, weights: undefined }, report, splits: counts }, null, 2));
+  return { status: training.status, report, metadata, bundleDir, trainSeconds: training.seconds, temperature, counts, skipped: 0, test: testOutput, training };
 }
 
 function summariseReport(report: ClassifierReport): Record<string, number | null> {

@@ -1,3 +1,3 @@
-export { fitClassifier, type FitOptions, type FitProgress, type FitResult } from './fit.ts';
+export { fitClassifier, fitImageSets, type FitOptions, type FitSetsOptions, type FitProgress, type FitResult, type LabelledSet } from './fit.ts';
 export { Classifier, calibrate, toPrediction, type ClassProbability, type ClassifierOptions, type Prediction, type Runtime } from './classifier.ts';
 export { packImages, prepareImageSet, datasetHash, type PreparedSet } from './prepare.ts';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readManifest } from '../../data/index.ts';
 import { formatReportTable } from '../../evaluate/index.ts';
 import { Classifier, fitClassifier } from '../../pipeline/index.ts';
-import { LABEL_TREE, writeSyntheticDataset } from '../../synth/index.ts';
+import { CLASS_IDS, LABEL_TREE, writeSyntheticDataset } from '../../synth/index.ts';
 import { numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
 import { fitProgressPrinter, startEngine } from '../shared.ts';
@@ -48,11 +48,11 @@ Options:
     const dataDir = join(out, 'data');
     if (!existsSync(join(dataDir, 'manifest.csv'))) {
       line.log(`synthesising ${tiles} Gram-stain tiles in ${dataDir}`);
-      await writeSyntheticDataset(dataDir, { tiles, seed }, (done, total) => line.update(done / total, `synthesising ${done}/${total}`));
+      await writeSyntheticDataset(dataDir, { tiles, seed, tilesPerField: 4, fieldsPerPatient: 2 }, (done, total) => line.update(done / total, `synthesising ${done}/${total}`));
     } else {
       line.log(`using the synthetic dataset already in ${dataDir}`);
     }
-    const dataset = await readManifest(join(dataDir, 'manifest.csv'));
+    const dataset = await readManifest(join(dataDir, 'manifest.csv'), { classes: CLASS_IDS });
     const result = await fitClassifier(dataset, {
       size,
       train: { epochs: 16, seed, ...withoutUndefined(parseTrainConfig(values)) },
