@@ -7,6 +7,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   train: { summary: 'train a classifier on a folder-per-class dataset or a CSV manifest', load: async () => (await import('./commands/train.ts')).trainCommand },
   evaluate: { summary: 'evaluate a model bundle on a labelled dataset', load: async () => (await import('./commands/evaluate.ts')).evaluateCommand },
   predict: { summary: 'classify image files or folders with a model bundle', load: async () => (await import('./commands/predict.ts')).predictCommand },
+  explain: { summary: 'heatmaps (Grad-CAM and kin) of what the model looked at', load: async () => (await import('./commands/explain.ts')).explainCommand },
   export: { summary: 'export a model bundle to ONNX', load: async () => (await import('./commands/export.ts')).exportCommand },
 };
 

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -35,7 +35,7 @@ describe('gramlens CLI', () => {
   it('lists the commands and shows help for each', async () => {
     const main = await cli('--help');
     expect(main.code).toBe(0);
-    for (const command of ['demo', 'synth', 'train', 'evaluate', 'predict', 'export']) {
+    for (const command of ['demo', 'synth', 'train', 'evaluate', 'predict', 'explain', 'export']) {
       expect(main.out).toContain(command);
       const help = await cli(command, '--help');
       expect(help.code).toBe(0);
@@ -80,6 +80,15 @@ describe('gramlens CLI', () => {
     const evaluated = await cli('evaluate', join(run, 'model'), join(root, 'data'), '--json');
     expect(evaluated.code, evaluated.err).toBe(0);
     expect(JSON.parse(evaluated.out).sampleCount).toBe(36);
+
+    const explained = await cli('explain', join(run, 'model'), join(root, 'data', 'dark', 'p0_0.png'), '--out', join(root, 'cams'), '--method', 'gradcam++', '--backend', 'cpu');
+    expect(explained.code, explained.err).toBe(0);
+    const cam = JSON.parse(await readFile(join(root, 'cams', 'p0_0.cam.json'), 'utf8'));
+    expect(cam.method).toBe('gradcam++');
+    expect(cam.map.values.length).toBe(cam.map.width * cam.map.height);
+    expect((await sharp(join(root, 'cams', 'p0_0.cam.png')).metadata()).width).toBe(12);
+    const badClass = await cli('explain', join(run, 'model'), join(root, 'data', 'dark', 'p0_0.png'), '--out', join(root, 'cams'), '--class', 'grey', '--backend', 'cpu');
+    expect(badClass.err).toContain('unknown class "grey"; valid classes: 0 (dark), 1 (light)');
 
     const exported = await cli('export', join(run, 'model'), '--out', join(root, 'm.onnx'), '--backend', 'cpu');
     expect(exported.code, exported.err).toBe(0);
