@@ -1,0 +1,171 @@
+/** Inputs of the evaluation report and the JSON-serialisable data it is rendered from. */
+import type { BinaryCounts, ClassifierReport, Estimate, FoldSummary } from '../evaluate/index.ts';
+import type { Point } from './svg.ts';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** A report of another label set (a label-tree level) or of a subset of the test set (a slice). */
+export interface NamedReport {
+  /** E.g. "Gram group" for a level, "stain: Hucker" or "device: phone" for a slice. */
+  name: string;
+  report: ClassifierReport;
+}
+
+/** A per-class threshold chosen on validation data to reach a target sensitivity. */
+export interface OperatingPointChoice {
+  class: string;
+  threshold: number;
+  targetSensitivity: number;
+}
+
+export interface DatasetSplit {
+  /** E.g. "train", "validation", "test". */
+  name: string;
+  /** Images per class, in the order of the report's classNames. */
+  classCounts: number[];
+  /** Distinct patients; null when unknown. */
+  patients: number | null;
+}
+
+export interface DatasetCardInput {
+  /** What the data is, e.g. "Synthetic Gram stains v2, 9 classes". */
+  description: string;
+  splits: DatasetSplit[];
+  /** Size of the images the model sees. */
+  imageSize: { width: number; height: number; channels: number };
+  /** The run's config: together with the seed it reproduces the run. Must be JSON-serialisable. */
+  config: object;
+  seed: number;
+}
+
+export type DatasetCard = Omit<DatasetCardInput, 'config'> & { config: JsonValue };
+
+/** A test image the model got wrong. */
+export interface ConfidentError {
+  /** Row in labels/probabilities. */
+  index: number;
+  trueLabel: number;
+  predicted: number;
+  /** Probability of the predicted class. */
+  confidence: number;
+}
+
+export interface ErrorExampleInput extends ConfidentError {
+  /** File name or path shown under the thumbnail. */
+  source: string;
+  thumbnailPng?: Uint8Array;
+}
+
+export interface ErrorExample extends ConfidentError {
+  source: string;
+  /** "data:image/png;base64,…", or null without a thumbnail. */
+  thumbnail: string | null;
+}
+
+export interface ReportInput {
+  title: string;
+  /** Model name and version as shown in the header. */
+  model: string;
+  /** Defaults to now. */
+  createdAt?: Date;
+  classNames: readonly string[];
+  labels: Int32Array;
+  /** Calibrated probabilities, n × k row-major. */
+  probabilities: Float32Array;
+  /** The same predictions before temperature scaling, for the before/after calibration comparison. */
+  uncalibratedProbabilities?: Float32Array;
+  /** Patient id per image: confidence intervals then resample patients. */
+  groups?: ArrayLike<string | number>;
+  /** Seed of the bootstrap. */
+  seed: number;
+  /** 1000 by default. */
+  bootstrapIterations?: number;
+  /** The temperature that turned uncalibratedProbabilities into probabilities. */
+  temperature?: number;
+  /** Cases whose top probability is below this level are referred to a human. */
+  referral?: { confidenceLevel: number };
+  operatingPoints?: OperatingPointChoice[];
+  datasetCard: DatasetCardInput;
+  /** Most confident errors, e.g. from mostConfidentErrors with file names and thumbnails added. */
+  errors?: ErrorExampleInput[];
+  levels?: NamedReport[];
+  /** One report per cross-validation fold. */
+  folds?: ClassifierReport[];
+  slices?: NamedReport[];
+}
+
+export interface ClassCurves {
+  className: string;
+  /** ROC curve as (false-positive rate, true-positive rate), thinned; null without positives or negatives. */
+  roc: Point[] | null;
+  /** Precision-recall as the drawn step line of (recall, precision), thinned; null without positives. */
+  precisionRecall: Point[] | null;
+  /** Average precision on the full curve; null without positives. */
+  averagePrecision: number | null;
+  /** Share of test images of this class: the precision of a random guess. */
+  prevalence: number;
+}
+
+export interface ReliabilityBinData {
+  lower: number;
+  upper: number;
+  count: number;
+  /** null for an empty bin. */
+  meanConfidence: number | null;
+  accuracy: number | null;
+}
+
+export interface CalibrationSummary {
+  expectedCalibrationError: number;
+  brierScore: number;
+  reliability: ReliabilityBinData[];
+}
+
+export interface CalibrationData {
+  temperature: number | null;
+  bins: number;
+  /** null when no uncalibrated probabilities were given. */
+  before: CalibrationSummary | null;
+  after: CalibrationSummary;
+}
+
+export interface ReferralData {
+  confidenceLevel: number;
+  referredCount: number;
+  retainedCount: number;
+  /** Share of images referred, with a Wilson interval. */
+  referralRate: Estimate;
+  /** Accuracy on the images not referred, with a Wilson interval; null value when every image is referred. */
+  retainedAccuracy: Estimate;
+  /** Accuracy on all images without referral: the evaluation's estimate. */
+  overallAccuracy: Estimate;
+}
+
+export type OperatingPointResult = OperatingPointChoice & {
+  classIndex: number;
+  counts: BinaryCounts;
+} & Record<'sensitivity' | 'specificity' | 'ppv' | 'npv', Estimate>;
+
+export interface CrossValidationData {
+  folds: ClassifierReport[];
+  summary: FoldSummary;
+}
+
+export interface ReportData {
+  format: 'gramlens-evaluation-report';
+  version: 1;
+  title: string;
+  model: string;
+  /** ISO 8601, UTC. */
+  createdAt: string;
+  evaluation: ClassifierReport;
+  curves: ClassCurves[];
+  calibration: CalibrationData;
+  referral: ReferralData | null;
+  operatingPoints: OperatingPointResult[] | null;
+  errors: ErrorExample[] | null;
+  levels: NamedReport[] | null;
+  slices: NamedReport[] | null;
+  crossValidation: CrossValidationData | null;
+  datasetCard: DatasetCard;
+}
