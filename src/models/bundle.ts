@@ -38,6 +38,8 @@ export interface BundleMetadata {
   temperature: number;
   /** A calibrated top probability below this means "uncertain: refer" (chosen on validation). */
   referBelow?: number;
+  /** Per-class one-vs-rest thresholds chosen on validation for a target sensitivity. */
+  operatingPoints?: { class: string; threshold: number; targetSensitivity: number }[];
   training?: Record<string, unknown>;
   dataHash?: string;
   metrics?: Record<string, unknown>;

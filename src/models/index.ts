@@ -32,3 +32,4 @@ export {
   type LabelTreeNode,
   type SaveBundleInput,
 } from './bundle.ts';
+export { treeLevels, aggregateProbabilities, type TreeLevel } from './label-tree.ts';

@@ -4,7 +4,8 @@ import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../
 import { splitByPatient, type Dataset, type ResizePolicy, type Sample, type SplitFractions } from '../data/index.ts';
 import { engineInfo } from '../engine/index.ts';
 import { exportToOnnx } from '../engine/onnx/index.ts';
-import { applyTemperature, evaluateClassifier, fitTemperature, OVERALL_METRICS, selectConfidenceForAccuracy, type ClassifierReport } from '../evaluate/index.ts';
+import { applyTemperature, evaluateClassifier, fitTemperature, OVERALL_METRICS, selectConfidenceForAccuracy, thresholdForSensitivity, type ClassifierReport } from '../evaluate/index.ts';
+import type { DatasetSplit, OperatingPointChoice } from '../report/index.ts';
 import { FEATURE_LAYER_NAME, saveBundle, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
 import { logitsModelOf, predictLogits, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
 import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
@@ -22,6 +23,8 @@ export interface FitSetsOptions {
   fit?: ResizePolicy['fit'];
   /** Accuracy the retained (non-referred) predictions should reach on validation; sets the referral level. */
   referralTargetAccuracy?: number;
+  /** Sensitivity each class's one-vs-rest operating threshold should reach on validation (default 0.95). */
+  targetSensitivity?: number;
   /** Written into the bundle (e.g. the dataset fingerprint). */
   dataHash?: string;
   createStepRunner?: (context: StepRunnerContext) => Promise<StepRunner>;
@@ -63,8 +66,14 @@ export interface FitResult {
   counts: Record<'train' | 'val' | 'test', number>;
   skipped: number;
   /** Calibrated probabilities of the test images (and, from fitClassifier, their samples). */
-  test: { set: ImageSet; samples: Sample[]; probabilities: Float32Array; uncalibratedProbabilities: Float32Array } | null;
+  test: { set: ImageSet; samples: Sample[]; groups?: string[]; probabilities: Float32Array; uncalibratedProbabilities: Float32Array } | null;
   training: TrainResult;
+  /** Per-class thresholds chosen on validation for the target sensitivity. */
+  operatingPoints: OperatingPointChoice[];
+  /** Calibrated top probability below which a case is referred (chosen on validation), if any. */
+  referBelow?: number;
+  /** Images per class and patients per split. */
+  splits: DatasetSplit[];
 }
 
 /**
@@ -126,9 +135,10 @@ export async function fitImageSets(
     onProgress: (event) => options.onProgress?.({ kind: 'train', event }),
   });
   const counts = { train: train.set.labels.length, val: val.set.labels.length, test: test?.set.labels.length ?? 0 };
+  const splits = [splitCard('train', train, numClasses), splitCard('validation', val, numClasses), ...(test ? [splitCard('test', test, numClasses)] : [])];
   const bundleDir = options.bundleDir ?? join(options.runDir, 'model');
   if (training.status === 'cancelled') {
-    return { status: training.status, report: null, metadata: null, bundleDir, trainSeconds: training.seconds, temperature: 1, counts, skipped: 0, test: null, training };
+    return { status: training.status, report: null, metadata: null, bundleDir, trainSeconds: training.seconds, temperature: 1, counts, skipped: 0, test: null, training, operatingPoints: [], splits };
   }
 
   options.onProgress?.({ kind: 'stage', message: 'calibrating on validation' });
@@ -137,6 +147,7 @@ export async function fitImageSets(
   const temperature = fitTemperature(valLogits, val.set.labels);
   const valProbabilities = applyTemperature(valLogits, temperature, numClasses);
   const referral = selectConfidenceForAccuracy(val.set.labels, valProbabilities, numClasses, options.referralTargetAccuracy ?? 0.95);
+  const operatingPoints = chooseOperatingPoints(val.set.labels, valProbabilities, classes, options.targetSensitivity ?? 0.95);
 
   let report: ClassifierReport | null = null;
   let testOutput: FitResult['test'] = null;
@@ -145,7 +156,7 @@ export async function fitImageSets(
     const testLogits = predictLogits(logitsModel, test.set, training.normalisation);
     const probabilities = applyTemperature(testLogits, temperature, numClasses);
     report = evaluateClassifier({ labels: test.set.labels, probabilities, classNames: classes, groups: test.groups, seed });
-    testOutput = { set: test.set, samples: [], probabilities, uncalibratedProbabilities: applyTemperature(testLogits, 1, numClasses) };
+    testOutput = { set: test.set, samples: [], groups: test.groups, probabilities, uncalibratedProbabilities: applyTemperature(testLogits, 1, numClasses) };
   }
 
   options.onProgress?.({ kind: 'stage', message: 'saving the model bundle' });
@@ -159,6 +170,7 @@ export async function fitImageSets(
       input: { height: h, width: w, channels: c as 1 | 3, fit: options.fit ?? 'cover', mean: training.normalisation.mean, std: training.normalisation.std },
       temperature,
       referBelow: referral?.confidenceLevel,
+      operatingPoints,
       training: {
         config: training.config,
         augment: options.augment ? augmentPipeline(options.augment).describe() : [],
@@ -175,7 +187,38 @@ export async function fitImageSets(
     onnx: { bytes: exportToOnnx(training.model, { extraOutputs: [FEATURE_LAYER_NAME] }), outputs: ['probabilities', FEATURE_LAYER_NAME] },
   });
   await writeFile(join(options.runDir, 'run.json'), JSON.stringify({ metadata: { ...metadata, weights: undefined }, report, splits: counts }, null, 2));
-  return { status: training.status, report, metadata, bundleDir, trainSeconds: training.seconds, temperature, counts, skipped: 0, test: testOutput, training };
+  return {
+    status: training.status,
+    report,
+    metadata,
+    bundleDir,
+    trainSeconds: training.seconds,
+    temperature,
+    counts,
+    skipped: 0,
+    test: testOutput,
+    training,
+    operatingPoints,
+    referBelow: referral?.confidenceLevel,
+    splits,
+  };
+}
+
+function splitCard(name: string, part: LabelledSet, numClasses: number): DatasetSplit {
+  const classCounts = new Array<number>(numClasses).fill(0);
+  for (const label of part.set.labels) classCounts[label]++;
+  return { name, classCounts, patients: part.groups ? new Set(part.groups).size : null };
+}
+
+/** One-vs-rest thresholds reaching the target sensitivity on validation, for classes present there. */
+function chooseOperatingPoints(labels: Int32Array, probabilities: Float32Array, classes: string[], targetSensitivity: number): OperatingPointChoice[] {
+  const k = classes.length;
+  return classes.flatMap((name, c) => {
+    const binary = Int32Array.from(labels, (label) => (label === c ? 1 : 0));
+    if (!binary.includes(1) || !binary.includes(0)) return [];
+    const scores = Float32Array.from({ length: labels.length }, (_, i) => probabilities[i * k + c]);
+    return [{ class: name, threshold: thresholdForSensitivity(binary, scores, targetSensitivity).threshold, targetSensitivity }];
+  });
 }
 
 function summariseReport(report: ClassifierReport): Record<string, number | null> {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,9 +78,13 @@ describe('gramlens CLI', () => {
     expect(predictions).toHaveLength(18);
     expect(predictions.filter((p: { top: { label: string } }) => p.top.label === 'light').length).toBeGreaterThan(14);
 
-    const evaluated = await cli('evaluate', join(run, 'model'), join(root, 'data'), '--json');
+    expect(existsSync(join(run, 'report', 'report.html'))).toBe(true);
+    const evaluated = await cli('evaluate', join(run, 'model'), join(root, 'data'), '--json', '--report', join(root, 'evaluation'));
     expect(evaluated.code, evaluated.err).toBe(0);
     expect(JSON.parse(evaluated.out).sampleCount).toBe(36);
+    const html = await readFile(join(root, 'evaluation', 'report.html'), 'utf8');
+    expect(html).toContain('dark');
+    expect(html).not.toMatch(/src="https?:/);
 
     const explained = await cli('explain', join(run, 'model'), join(root, 'data', 'dark', 'p0_0.png'), '--out', join(root, 'cams'), '--method', 'gradcam++', '--backend', 'cpu');
     expect(explained.code, explained.err).toBe(0);

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '../../data/index.ts';
 import { formatReportTable } from '../../evaluate/index.ts';
-import { Classifier, fitClassifier } from '../../pipeline/index.ts';
+import { Classifier, fitClassifier, writeFitReport } from '../../pipeline/index.ts';
 import { CLASS_IDS, LABEL_TREE, writeSyntheticDataset } from '../../synth/index.ts';
 import { numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
@@ -68,6 +68,13 @@ Options:
       return 130;
     }
     context.out(formatReportTable(result.report));
+    const { htmlPath } = await writeFitReport(join(out, 'report'), result, {
+      title: 'Synthetic Gram stains: patients never seen in training',
+      description: `gramlens synthetic Gram-stain tiles (seed ${seed}): 9 morphotype classes, clinical prevalence, stain faults, blur, phone colour casts`,
+      classes: dataset.classes,
+      labelTree: LABEL_TREE,
+      seed,
+    });
 
     const classifier = await Classifier.load(result.bundleDir);
     const examples = result.test.samples.slice(0, 5);
@@ -79,7 +86,7 @@ Options:
       context.out(`  ${examples[i].label.padEnd(15)} -> ${top}${p.uncertain ? '  [uncertain: refer]' : ''}`);
     });
     const seconds = (performance.now() - started) / 1000;
-    context.out(`\nModel bundle: ${result.bundleDir}   total time ${seconds.toFixed(0)} s`);
+    context.out(`\nModel bundle: ${result.bundleDir}\nReport: ${htmlPath}\nTotal time ${seconds.toFixed(0)} s`);
     if (values.json) {
       context.out(
         JSON.stringify({

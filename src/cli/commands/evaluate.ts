@@ -1,6 +1,8 @@
 import { evaluateClassifier, formatReportTable } from '../../evaluate/index.ts';
 import { Classifier } from '../../pipeline/index.ts';
-import { UsageError, numberOption, type Command } from '../command.ts';
+import { basename } from 'node:path';
+import { buildReportData, writeReport } from '../../report/index.ts';
+import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
 import { loadDatasetArg } from '../shared.ts';
 
@@ -16,8 +18,9 @@ confusion matrix.
 
 Options:
   --seed N            seed of the bootstrap (default 1)
+  --report DIR        also write DIR/report.html (self-contained, opens offline) and DIR/report.json
   --json              print the report as JSON`,
-  options: { json: { type: 'boolean' }, seed: { type: 'string' } },
+  options: { json: { type: 'boolean' }, seed: { type: 'string' }, report: { type: 'string' } },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [bundle, datasetPath] = positionals;
@@ -56,9 +59,38 @@ Options:
         probabilities.set(part, offset);
         offset += part.length;
       }
-      const report = evaluateClassifier({ labels, probabilities, classNames: classifier.classes, groups, seed: numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1 });
+      const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1;
+      const report = evaluateClassifier({ labels, probabilities, classNames: classifier.classes, groups, seed });
       line.log(`evaluated ${labels.length} images${skipped > 0 ? ` (${skipped} unreadable, skipped)` : ''}`);
       context.out(values.json ? JSON.stringify(report) : formatReportTable(report));
+      const reportDir = stringOption(values, 'report');
+      if (reportDir) {
+        const { metadata } = classifier;
+        const classCounts = classifier.classes.map((_, c) => labels.filter((label) => label === c).length);
+        const { htmlPath } = await writeReport(
+          reportDir,
+          buildReportData({
+            title: `${basename(datasetPath)}: evaluation of ${basename(bundle)}`,
+            model: `${metadata.architecture.name}, ${metadata.input.height}×${metadata.input.width}×${metadata.input.channels}`,
+            classNames: classifier.classes,
+            labels: Int32Array.from(labels),
+            probabilities,
+            groups,
+            seed,
+            temperature: metadata.temperature,
+            referral: metadata.referBelow === undefined ? undefined : { confidenceLevel: metadata.referBelow },
+            operatingPoints: metadata.operatingPoints,
+            datasetCard: {
+              description: `${datasetPath}: ${labels.length} images`,
+              splits: [{ name: 'evaluated', classCounts, patients: new Set(groups).size }],
+              imageSize: { width: metadata.input.width, height: metadata.input.height, channels: metadata.input.channels },
+              config: { bundle, training: metadata.training?.config ?? null, dataHash: metadata.dataHash ?? null },
+              seed,
+            },
+          }),
+        );
+        context.err(`report: ${htmlPath}`);
+      }
       return 0;
     } finally {
       await classifier.dispose();

@@ -1,7 +1,8 @@
 import { AUGMENT_PRESETS, type AugmentConfig, type AugmentPresetName } from '../../augment/index.ts';
 import { formatReportTable } from '../../evaluate/index.ts';
 import { MODEL_NAMES, type ModelName } from '../../models/index.ts';
-import { fitClassifier } from '../../pipeline/index.ts';
+import { fitClassifier, writeFitReport } from '../../pipeline/index.ts';
+import { basename, join } from 'node:path';
 import { resolveTrainConfig, type TrainConfig } from '../../train/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
@@ -147,6 +148,15 @@ ${TRAIN_OPTION_HELP}
     }
     if (values.json) context.out(JSON.stringify(result.report));
     else if (result.report) context.out(formatReportTable(result.report));
+    if (result.report) {
+      const { htmlPath } = await writeFitReport(join(out, 'report'), result, {
+        title: `${basename(positionals[0])}: held-out test set`,
+        description: `${positionals[0]}: ${dataset.samples.length} images, ${dataset.classes.length} classes, split by patient`,
+        classes: dataset.classes,
+        seed: result.training.config.seed,
+      });
+      context.err(`report: ${htmlPath}`);
+    }
     context.err(`model bundle: ${result.bundleDir} (trained in ${result.trainSeconds.toFixed(0)} s, ${result.status})`);
     return 0;
   },
