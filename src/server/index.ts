@@ -1,0 +1,12 @@
+export { createServer, startServer, API_VERSION, type ListenOptions } from './server.ts';
+export {
+  DEFAULT_LIMITS,
+  type Predictor,
+  type PredictorResult,
+  type ServerLimits,
+  type ServerOptions,
+  type Trainer,
+  type TrainingProgress,
+} from './options.ts';
+export { SESSION_COOKIE, type Access } from './access.ts';
+export { openApiDocument, type RouteDoc } from './openapi.ts';

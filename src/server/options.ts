@@ -1,0 +1,78 @@
+import type { FastifyServerOptions } from 'fastify';
+import type { ClassProbability, ModelRecord } from '../store/index.ts';
+
+export interface PredictorResult {
+  /** Every class with its probability, most probable first. */
+  classes: ClassProbability[];
+  top: ClassProbability;
+  /** The model is not confident enough: refer the case. */
+  uncertain: boolean;
+  heatmapPng?: Buffer | null;
+  modelVersion: string;
+  /** The label tree the classes belong to, passed through to the client. */
+  tree?: unknown;
+}
+
+/** The model behind POST /api/predict; the real one is wired by the caller, tests inject a fake. */
+export interface Predictor {
+  /** `image` is the stored image: decoded, upright, re-encoded without metadata. */
+  predict(image: Buffer): Promise<PredictorResult>;
+  /** Called before an admin's activation is committed; if it throws, the previous model stays active. */
+  activate?(model: ModelRecord): Promise<void>;
+}
+
+/** What a trainer reports while it runs (JSON-serialisable), e.g. { epoch: 3, loss: 0.41 }. */
+export type TrainingProgress = Record<string, unknown>;
+
+export interface Trainer {
+  /**
+   * Trains on the manifest (CSV: path,label,patient_id,specimen,annotators,agreement; paths
+   * relative to the manifest's folder) and resolves with the saved bundle's folder. Should stop
+   * and reject soon after `signal` aborts.
+   */
+  start(projectId: number, manifestCsvPath: string, onProgress: (progress: TrainingProgress) => void, signal: AbortSignal): Promise<{ bundlePath: string }>;
+}
+
+export interface ServerLimits {
+  /** Largest accepted image upload (default 20 MB); larger ones get 413. */
+  maxUploadBytes: number;
+  /** Largest accepted image by pixel count, read from the header before decoding (default 40 MP). */
+  maxImagePixels: number;
+  /** Largest JSON request body (default 1 MB). */
+  maxJsonBytes: number;
+  /** Failed logins allowed per username and IP within loginWindowMs before 429 (default 5 per minute). */
+  loginMaxFailures: number;
+  loginWindowMs: number;
+  /** Session lifetime (default 12 hours). */
+  sessionTtlMs: number;
+}
+
+export const DEFAULT_LIMITS: ServerLimits = {
+  maxUploadBytes: 20 * 1024 * 1024,
+  maxImagePixels: 40_000_000,
+  maxJsonBytes: 1024 * 1024,
+  loginMaxFailures: 5,
+  loginWindowMs: 60_000,
+  sessionTtlMs: 12 * 60 * 60 * 1000,
+};
+
+export interface ServerOptions {
+  /** Database, images, heatmaps and training manifests live here. */
+  dataDir: string;
+  /** The built web app (e.g. src/web/dist), served with a fallback to index.html for non-API paths. */
+  staticDir?: string;
+  predictor?: Predictor;
+  trainer?: Trainer;
+  limits?: Partial<ServerLimits>;
+  /** Served over https (directly or by a proxy): Secure cookies and HSTS. */
+  behindHttps?: boolean;
+  /** Passed to Fastify: trust X-Forwarded-For from these proxies for the client IP (rate limiting). */
+  trustProxy?: FastifyServerOptions['trustProxy'];
+  /** Created at startup when the database has no users yet. */
+  initialAdmin?: { username: string; password: string };
+  logger?: FastifyServerOptions['logger'];
+  /** bcrypt cost for new password hashes (at least 10). */
+  bcryptCost?: number;
+  /** For tests: milliseconds since the epoch. */
+  clock?: () => number;
+}

@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { SessionUser, Store } from '../../store/index.ts';
+import { ANY_ROLE, currentUser } from '../access.ts';
+import { HttpError } from '../errors.ts';
+import { sha256Schema } from '../schemas.ts';
+
+export interface ImageRoutesOptions {
+  store: Store;
+}
+
+/** Admins see every image, annotators those in annotation projects, clinicians those of their own predictions. */
+function maySee(store: Store, user: SessionUser, sha256: string): boolean {
+  if (user.role === 'admin') return true;
+  if (user.role === 'annotator') return store.projects.isInAnyProject(sha256);
+  return store.predictions.isImageOfUser(sha256, user.id);
+}
+
+export async function imageRoutes(app: FastifyInstance, { store }: ImageRoutesOptions): Promise<void> {
+  app.get<{ Params: { sha: string } }>(
+    '/images/:sha',
+    {
+      config: { access: ANY_ROLE },
+      schema: {
+        summary: 'A stored image (re-encoded, without metadata)',
+        description: 'Answers 404 both for unknown images and for images the user may not see.',
+        tags: ['images'],
+        params: { type: 'object', required: ['sha'], properties: { sha: sha256Schema } },
+        produces: ['image/jpeg', 'image/png'],
+      },
+    },
+    async (request, reply) => {
+      const { sha } = request.params;
+      const image = store.images.get(sha);
+      if (!image || !maySee(store, currentUser(request), sha)) throw new HttpError(404, 'no such image');
+      return reply.type(`image/${image.format}`).send(await readFile(store.images.pathOf(sha)));
+    },
+  );
+}

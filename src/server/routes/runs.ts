@@ -1,0 +1,133 @@
+import type { FastifyInstance } from 'fastify';
+import { isFinished, RUN_STATUSES, type Store, type TrainingRun } from '../../store/index.ts';
+import { ADMIN, currentUser } from '../access.ts';
+import { anyJson, idParams, iso, timeSchema } from '../schemas.ts';
+import type { TrainingQueue } from '../training.ts';
+
+export interface RunRoutesOptions {
+  store: Store;
+  training: TrainingQueue;
+  /** Written on hijacked (event stream) responses, which bypass the onSend hooks. */
+  securityHeaders: Record<string, string>;
+}
+
+const HEARTBEAT_MS = 15_000;
+
+const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
+
+const runSchema = {
+  type: 'object',
+  required: ['id', 'projectId', 'status', 'progress', 'bundlePath', 'error', 'modelId', 'createdAt', 'startedAt', 'finishedAt'],
+  properties: {
+    id: { type: 'integer' },
+    projectId: { type: 'integer' },
+    status: { type: 'string', enum: [...RUN_STATUSES] },
+    progress: anyJson,
+    bundlePath: { type: ['string', 'null'] },
+    error: { type: ['string', 'null'] },
+    modelId: { type: ['integer', 'null'], description: 'the model registered from the finished bundle' },
+    createdAt: timeSchema,
+    startedAt: nullableTime,
+    finishedAt: nullableTime,
+  },
+} as const;
+
+function runView(run: TrainingRun) {
+  const { id, projectId, status, progress, bundlePath, error, modelId } = run;
+  return { id, projectId, status, progress, bundlePath, error, modelId, createdAt: iso(run.createdAt), startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt) };
+}
+
+type RunRequest = { Params: { id: number } };
+
+export async function runRoutes(app: FastifyInstance, { store, training, securityHeaders }: RunRoutesOptions): Promise<void> {
+  // Open event streams would keep close() waiting forever: end them first.
+  const openStreams = new Set<() => void>();
+  app.addHook('preClose', async () => {
+    for (const stop of [...openStreams]) stop();
+  });
+
+  app.get(
+    '/runs',
+    { config: { access: ADMIN }, schema: { summary: 'Training runs, newest first', tags: ['training'], response: { 200: { type: 'array', items: runSchema } } } },
+    async () => store.runs.list().map(runView),
+  );
+
+  app.post<{ Body: { projectId: number } }>(
+    '/runs',
+    {
+      config: { access: ADMIN },
+      schema: {
+        summary: "Train a model on a project's decided labels (queued; runs one at a time)",
+        tags: ['training'],
+        body: { type: 'object', required: ['projectId'], additionalProperties: false, properties: { projectId: { type: 'integer', minimum: 1 } } },
+        response: { 202: runSchema },
+      },
+    },
+    async (request, reply) => reply.code(202).send(runView(training.launch(request.body.projectId, currentUser(request).id))),
+  );
+
+  app.get<RunRequest>(
+    '/runs/:id',
+    { config: { access: ADMIN }, schema: { summary: 'One training run', tags: ['training'], params: idParams, response: { 200: runSchema } } },
+    async (request) => runView(store.runs.require(request.params.id)),
+  );
+
+  app.get<RunRequest>(
+    '/runs/:id/events',
+    {
+      config: { access: ADMIN },
+      schema: {
+        summary: 'Live progress of a run (server-sent events)',
+        description:
+          'Each change is an event "run" with the run as JSON, starting with its current state. When the run ends, an event "end" follows and the stream closes (an EventSource should then call close()).',
+        tags: ['training'],
+        params: idParams,
+        produces: ['text/event-stream'],
+      },
+    },
+    async (request, reply) => {
+      const initial = store.runs.require(request.params.id);
+      reply.hijack();
+      const stream = reply.raw;
+      stream.writeHead(200, {
+        ...securityHeaders,
+        'content-type': 'text/event-stream; charset=utf-8',
+        'cache-control': 'no-store',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      let open = true;
+      const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
+      const stop = (): void => {
+        if (!open) return;
+        open = false;
+        openStreams.delete(stop);
+        clearInterval(heartbeat);
+        unsubscribe();
+        stream.end();
+      };
+      openStreams.add(stop);
+      const send = (run: TrainingRun): void => {
+        if (!open) return;
+        const data = JSON.stringify(runView(run));
+        stream.write(`event: run\ndata: ${data}\n\n`);
+        if (isFinished(run.status)) {
+          stream.write(`event: end\ndata: ${data}\n\n`);
+          stop();
+        }
+      };
+      const unsubscribe = training.subscribe(initial.id, send);
+      stream.on('close', stop);
+      send(store.runs.require(initial.id));
+    },
+  );
+
+  app.post<RunRequest>(
+    '/runs/:id/cancel',
+    {
+      config: { access: ADMIN },
+      schema: { summary: 'Cancel a queued or running training run', tags: ['training'], params: idParams, response: { 200: runSchema } },
+    },
+    async (request) => runView(training.cancel(request.params.id)),
+  );
+}

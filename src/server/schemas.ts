@@ -1,0 +1,70 @@
+/** JSON schema pieces shared by the route plugins, and the conversions to API shapes they describe. */
+import { ROLES, type User } from '../store/index.ts';
+
+export const errorSchema = {
+  type: 'object',
+  required: ['error'],
+  properties: { error: { type: 'string' } },
+} as const;
+
+export const idParams = {
+  type: 'object',
+  required: ['id'],
+  properties: { id: { type: 'integer', minimum: 1 } },
+} as const;
+
+export const sha256Schema = { type: 'string', pattern: '^[0-9a-f]{64}$', description: 'sha256 of the stored image (hex)' } as const;
+
+export const timeSchema = { type: 'string', format: 'date-time' } as const;
+
+export const userSchema = {
+  type: 'object',
+  required: ['id', 'username', 'role', 'createdAt', 'disabled'],
+  properties: {
+    id: { type: 'integer' },
+    username: { type: 'string' },
+    role: { type: 'string', enum: [...ROLES] },
+    createdAt: timeSchema,
+    disabled: { type: 'boolean' },
+  },
+} as const;
+
+export const imageRefSchema = {
+  type: 'object',
+  required: ['sha256', 'url'],
+  properties: { sha256: sha256Schema, url: { type: 'string' } },
+} as const;
+
+export const storedImageSchema = {
+  type: 'object',
+  required: ['sha256', 'url', 'format', 'width', 'height', 'bytes'],
+  properties: {
+    sha256: sha256Schema,
+    url: { type: 'string' },
+    format: { type: 'string', enum: ['jpeg', 'png'] },
+    width: { type: 'integer' },
+    height: { type: 'integer' },
+    bytes: { type: 'integer' },
+  },
+} as const;
+
+/** Any JSON value (passed through as given). */
+export const anyJson = {} as const;
+
+export function iso(ms: number): string;
+export function iso(ms: number | null): string | null;
+export function iso(ms: number | null): string | null {
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+export function imageUrl(sha256: string): string {
+  return `/api/images/${sha256}`;
+}
+
+export function imageRef(sha256: string): { sha256: string; url: string } {
+  return { sha256, url: imageUrl(sha256) };
+}
+
+export function userView(user: User) {
+  return { id: user.id, username: user.username, role: user.role, createdAt: iso(user.createdAt), disabled: user.disabled };
+}

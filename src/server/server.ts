@@ -1,0 +1,97 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyMultipart from '@fastify/multipart';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { openStore } from '../store/index.ts';
+import { enforceAccess } from './access.ts';
+import { createErrorHandler } from './errors.ts';
+import { collectApiRoutes, openApiRoutes } from './openapi.ts';
+import { DEFAULT_LIMITS, type ServerOptions } from './options.ts';
+import { authRoutes } from './routes/auth.ts';
+import { imageRoutes } from './routes/images.ts';
+import { modelRoutes } from './routes/models.ts';
+import { predictionRoutes } from './routes/predictions.ts';
+import { projectRoutes } from './routes/projects.ts';
+import { runRoutes } from './routes/runs.ts';
+import { userRoutes } from './routes/users.ts';
+import { addSecurityHeaders, securityHeaders } from './security.ts';
+import { notFoundHandler, serveStaticSite } from './static-site.ts';
+import { TrainingQueue } from './training.ts';
+
+export const API_VERSION = '1.0.0';
+
+/**
+ * The gramlens HTTP API (and, with staticDir, the web app). Opens the store in dataDir, closes it
+ * with the server. Nothing listens until startServer (or app.listen); tests can use app.inject.
+ */
+export function createServer(options: ServerOptions): FastifyInstance {
+  const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const behindHttps = options.behindHttps ?? false;
+  const headers = securityHeaders(behindHttps);
+  const imageLimits = { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxImagePixels };
+  const store = openStore({
+    dataDir: options.dataDir,
+    clock: options.clock,
+    bcryptCost: options.bcryptCost,
+    loginRateLimit: { maxFailures: limits.loginMaxFailures, windowMs: limits.loginWindowMs },
+  });
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: limits.maxJsonBytes,
+    trustProxy: options.trustProxy ?? false,
+  });
+  const training = new TrainingQueue(store, options.trainer, app.log);
+  app.addHook('onClose', async () => {
+    await training.close();
+    store.close();
+  });
+
+  app.setErrorHandler(createErrorHandler({ uploadTooLarge: `the image is larger than the ${limits.maxUploadBytes / (1024 * 1024)} MB upload limit` }));
+  app.setNotFoundHandler(notFoundHandler(options.staticDir !== undefined));
+  addSecurityHeaders(app, headers);
+  const apiRoutes = collectApiRoutes(app);
+
+  app.register(fastifyMultipart, {
+    limits: { fileSize: limits.maxUploadBytes, files: 1, fields: 10, fieldSize: 64 * 1024, parts: 12, headerPairs: 100 },
+  });
+  // After the cookie plugin, so its cookie parsing runs before the session check.
+  app.register(fastifyCookie).after(() => enforceAccess(app, store));
+  app.register(async () => {
+    store.sessions.purgeExpired();
+    if (options.initialAdmin) await store.users.ensureInitialAdmin(options.initialAdmin.username, options.initialAdmin.password);
+    training.resume();
+  });
+
+  app.register(
+    async (api) => {
+      api.register(authRoutes, { store, sessionTtlMs: limits.sessionTtlMs, secureCookies: behindHttps });
+      api.register(userRoutes, { store });
+      api.register(predictionRoutes, { store, predictor: options.predictor, imageLimits });
+      api.register(imageRoutes, { store });
+      api.register(projectRoutes, { store, imageLimits });
+      api.register(modelRoutes, { store, predictor: options.predictor });
+      api.register(runRoutes, { store, training, securityHeaders: headers });
+      api.register(openApiRoutes, { routes: apiRoutes, version: API_VERSION });
+    },
+    { prefix: '/api' },
+  );
+  if (options.staticDir) app.register(async (site) => serveStaticSite(site, options.staticDir!));
+  return app;
+}
+
+export interface ListenOptions {
+  host?: string;
+  port?: number;
+}
+
+/**
+ * createServer + listen (default 127.0.0.1:8080). Without initialAdmin, GRAMLENS_ADMIN_PASSWORD
+ * (and optionally GRAMLENS_ADMIN_USERNAME, default "admin") create the first admin of an empty database.
+ */
+export async function startServer(options: ServerOptions & ListenOptions): Promise<FastifyInstance> {
+  const password = process.env.GRAMLENS_ADMIN_PASSWORD;
+  const initialAdmin = options.initialAdmin ?? (password ? { username: process.env.GRAMLENS_ADMIN_USERNAME ?? 'admin', password } : undefined);
+  const app = createServer({ logger: true, ...options, initialAdmin });
+  await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
+  return app;
+}

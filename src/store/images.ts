@@ -1,0 +1,190 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import sharp from 'sharp';
+import type { Clock } from './clock.ts';
+import { invalid, notFound, StoreError } from './errors.ts';
+
+export type UploadFormat = 'jpeg' | 'png' | 'tiff' | 'webp';
+/** JPEG stays JPEG (re-encoded at high quality); everything else is stored as lossless PNG. */
+export type StoredFormat = 'jpeg' | 'png';
+
+export interface ImageLimits {
+  maxBytes: number;
+  maxPixels: number;
+}
+
+export const DEFAULT_IMAGE_LIMITS: ImageLimits = { maxBytes: 20 * 1024 * 1024, maxPixels: 40_000_000 };
+
+export interface StoredImage {
+  sha256: string;
+  format: StoredFormat;
+  width: number;
+  height: number;
+  bytes: number;
+  createdAt: number;
+}
+
+interface ImageRow {
+  sha256: string;
+  format: StoredFormat;
+  width: number;
+  height: number;
+  bytes: number;
+  created_at: number;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+/** Leftovers of uploads interrupted longer ago than this are removed when the store opens. */
+const STALE_TEMP_MS = 60 * 60 * 1000;
+
+function startsWith(bytes: Uint8Array, signature: readonly number[], offset = 0): boolean {
+  return bytes.length >= offset + signature.length && signature.every((byte, i) => bytes[offset + i] === byte);
+}
+
+/** The image format told by the file's first bytes (never by its name or declared type), or null. */
+export function sniffImageFormat(bytes: Uint8Array): UploadFormat | null {
+  if (startsWith(bytes, [0xff, 0xd8, 0xff])) return 'jpeg';
+  if (startsWith(bytes, [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
+  if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a])) return 'tiff';
+  if (startsWith(bytes, [0x52, 0x49, 0x46, 0x46]) && startsWith(bytes, [0x57, 0x45, 0x42, 0x50], 8)) return 'webp';
+  return null;
+}
+
+export function isSha256(value: string): boolean {
+  return SHA256_HEX.test(value);
+}
+
+function megabytes(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+}
+
+function megapixels(pixels: number): string {
+  return `${(pixels / 1e6).toFixed(1)} megapixels`;
+}
+
+function undecodable(): StoreError {
+  return new StoreError('undecodable', 'the image could not be decoded: the file is truncated or corrupt');
+}
+
+function toStoredImage(row: ImageRow): StoredImage {
+  return { sha256: row.sha256, format: row.format, width: row.width, height: row.height, bytes: row.bytes, createdAt: row.created_at };
+}
+
+/**
+ * Images content-addressed by the sha256 of their re-encoded bytes under `<dataDir>/images/ab/cdef…`.
+ * An upload is checked (size, magic bytes, pixel count from the header alone), decoded, turned
+ * upright by its EXIF orientation and re-encoded without any metadata (EXIF, GPS, ICC, XMP), then
+ * written through a temporary file and a rename before its row is inserted: a crash leaves at most
+ * an orphan file, never a row pointing at a missing or half-written file.
+ */
+export class Images {
+  private readonly root: string;
+  private readonly tempDir: string;
+
+  constructor(
+    private readonly db: Database,
+    dataDir: string,
+    private readonly clock: Clock,
+  ) {
+    this.root = join(dataDir, 'images');
+    this.tempDir = join(dataDir, 'tmp');
+    mkdirSync(this.root, { recursive: true });
+    mkdirSync(this.tempDir, { recursive: true });
+    this.removeStaleTempFiles();
+  }
+
+  async ingest(data: Buffer, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<StoredImage> {
+    if (data.length === 0) throw invalid('the image file is empty');
+    if (data.length > limits.maxBytes) {
+      throw new StoreError('too-large', `the image is ${megabytes(data.length)}; the limit is ${megabytes(limits.maxBytes)}`);
+    }
+    const format = sniffImageFormat(data);
+    if (!format) throw new StoreError('unsupported-media', 'not an image: only JPEG, PNG, TIFF and WebP files are accepted');
+    // Header only: nothing is decoded here, so the pixel limit is checked by hand below.
+    const header = await sharp(data, { limitInputPixels: false }).metadata().catch(() => {
+      throw undecodable();
+    });
+    if (header.format !== format || !header.width || !header.height) throw undecodable();
+    const pixels = header.width * header.height;
+    if (pixels > limits.maxPixels) {
+      throw new StoreError('too-large', `the image has ${header.width}×${header.height} = ${megapixels(pixels)}; the limit is ${megapixels(limits.maxPixels)}`);
+    }
+    const stored: StoredFormat = format === 'jpeg' ? 'jpeg' : 'png';
+    const encoded = await this.reencode(data, stored, limits.maxPixels);
+    const sha256 = createHash('sha256').update(encoded.data).digest('hex');
+    await this.writeOnce(sha256, encoded.data);
+    this.db
+      .prepare('INSERT INTO images (sha256, format, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING')
+      .run(sha256, stored, encoded.width, encoded.height, encoded.data.length, this.clock());
+    return this.require(sha256);
+  }
+
+  get(sha256: string): StoredImage | null {
+    if (!isSha256(sha256)) return null;
+    const row = this.db.prepare('SELECT * FROM images WHERE sha256 = ?').get(sha256) as ImageRow | undefined;
+    return row ? toStoredImage(row) : null;
+  }
+
+  require(sha256: string): StoredImage {
+    const image = this.get(sha256);
+    if (!image) throw notFound(`no image ${sha256}`);
+    return image;
+  }
+
+  /** Where the image lives on disk; only ever built from a checked sha256, never from a user's file name. */
+  pathOf(sha256: string): string {
+    if (!isSha256(sha256)) throw invalid('an image id is 64 lowercase hex digits (sha256)');
+    return join(this.root, sha256.slice(0, 2), sha256.slice(2));
+  }
+
+  async read(sha256: string): Promise<Buffer> {
+    this.require(sha256);
+    return readFile(this.pathOf(sha256));
+  }
+
+  private async reencode(data: Buffer, format: StoredFormat, maxPixels: number): Promise<{ data: Buffer; width: number; height: number }> {
+    try {
+      const upright = sharp(data, { limitInputPixels: maxPixels, failOn: 'error' }).rotate();
+      const encoder = format === 'jpeg' ? upright.jpeg({ quality: 95, chromaSubsampling: '4:4:4' }) : upright.png();
+      const { data: bytes, info } = await encoder.toBuffer({ resolveWithObject: true });
+      return { data: bytes, width: info.width, height: info.height };
+    } catch {
+      throw undecodable();
+    }
+  }
+
+  private async writeOnce(sha256: string, bytes: Buffer): Promise<void> {
+    const target = this.pathOf(sha256);
+    const present = await access(target).then(
+      () => true,
+      () => false,
+    );
+    if (present) return;
+    await mkdir(dirname(target), { recursive: true });
+    const temp = join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
+    try {
+      const handle = await open(temp, 'wx');
+      try {
+        await handle.writeFile(bytes);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+      await rename(temp, target);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+  }
+
+  private removeStaleTempFiles(): void {
+    const cutoff = Date.now() - STALE_TEMP_MS;
+    for (const name of readdirSync(this.tempDir)) {
+      const path = join(this.tempDir, name);
+      if (statSync(path).mtimeMs < cutoff) rmSync(path, { force: true, recursive: true });
+    }
+  }
+}

@@ -1,0 +1,262 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Database } from 'better-sqlite3';
+import { writeFileAtomically } from '../util/index.ts';
+import type { Clock } from './clock.ts';
+import { toCsv } from './csv.ts';
+import { invalid, notFound } from './errors.ts';
+import { checkText, optionalText } from './text.ts';
+
+export interface ClassProbability {
+  name: string;
+  probability: number;
+}
+
+/** What the model said, as stored in the audit trail and returned to the client. */
+export interface PredictionOutput {
+  classes: ClassProbability[];
+  top: ClassProbability;
+  uncertain: boolean;
+  tree?: unknown;
+}
+
+export interface NewPrediction {
+  userId: number;
+  imageSha256: string;
+  modelId: number | null;
+  modelVersion: string;
+  output: PredictionOutput;
+  /** Stored beside the audit row; its presence is recorded as heatmap_shown. */
+  heatmapPng: Buffer | null;
+  specimenType: string;
+  caseId?: string | null;
+}
+
+export const FEEDBACK_VERDICTS = ['agree', 'correct'] as const;
+export type FeedbackVerdict = (typeof FEEDBACK_VERDICTS)[number];
+
+export interface Feedback {
+  verdict: FeedbackVerdict;
+  /** The clinician's label when the verdict is 'correct'. */
+  label: string | null;
+  userId: number;
+  createdAt: number;
+}
+
+export interface PredictionRecord {
+  id: string;
+  createdAt: number;
+  userId: number;
+  username: string;
+  imageSha256: string;
+  modelId: number | null;
+  modelVersion: string;
+  output: PredictionOutput;
+  heatmapShown: boolean;
+  specimenType: string;
+  caseId: string | null;
+  feedback: Feedback | null;
+}
+
+export interface PredictionQuery {
+  /** Only this user's predictions; all users' when omitted. */
+  userId?: number;
+  limit?: number;
+  offset?: number;
+}
+
+interface PredictionRow {
+  id: string;
+  created_at: number;
+  user_id: number;
+  username: string;
+  image_sha256: string;
+  model_id: number | null;
+  model_version: string;
+  output: string;
+  heatmap_shown: 0 | 1;
+  specimen_type: string;
+  case_id: string | null;
+  feedback_verdict: FeedbackVerdict | null;
+  feedback_label: string | null;
+  feedback_user_id: number | null;
+  feedback_created_at: number | null;
+}
+
+const MAX_TEXT = 200;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+const SELECT = `
+  SELECT p.*, u.username,
+         f.verdict AS feedback_verdict, f.label AS feedback_label, f.user_id AS feedback_user_id, f.created_at AS feedback_created_at
+  FROM predictions p
+  JOIN users u ON u.id = p.user_id
+  LEFT JOIN prediction_feedback f ON f.prediction_id = p.id`;
+
+function toPrediction(row: PredictionRow): PredictionRecord {
+  return {
+    id: row.id,
+    createdAt: row.created_at,
+    userId: row.user_id,
+    username: row.username,
+    imageSha256: row.image_sha256,
+    modelId: row.model_id,
+    modelVersion: row.model_version,
+    output: JSON.parse(row.output) as PredictionOutput,
+    heatmapShown: row.heatmap_shown === 1,
+    specimenType: row.specimen_type,
+    caseId: row.case_id,
+    feedback:
+      row.feedback_verdict === null
+        ? null
+        : { verdict: row.feedback_verdict, label: row.feedback_label, userId: row.feedback_user_id!, createdAt: row.feedback_created_at! },
+  };
+}
+
+/**
+ * The predictions audit trail. Rows are append-only (SQLite triggers abort any UPDATE or DELETE);
+ * the clinician's verdict lives in the separate, changeable prediction_feedback table.
+ */
+export class Predictions {
+  private readonly heatmapDir: string;
+
+  constructor(
+    private readonly db: Database,
+    dataDir: string,
+    private readonly clock: Clock,
+  ) {
+    this.heatmapDir = join(dataDir, 'heatmaps');
+    mkdirSync(this.heatmapDir, { recursive: true });
+  }
+
+  /** Writes the heatmap first, then the audit row, so no row ever points at a missing heatmap. */
+  async record(prediction: NewPrediction): Promise<PredictionRecord> {
+    const specimenType = checkText('specimenType', prediction.specimenType, MAX_TEXT);
+    const caseId = optionalText('caseId', prediction.caseId, MAX_TEXT);
+    const id = randomUUID();
+    if (prediction.heatmapPng) await writeFileAtomically(this.heatmapPathOf(id), prediction.heatmapPng);
+    const { classes, top, uncertain, tree } = prediction.output;
+    try {
+      this.insert(id, prediction, { specimenType, caseId, output: JSON.stringify({ classes, top, uncertain, ...(tree === undefined ? {} : { tree }) }) });
+    } catch (error) {
+      if (prediction.heatmapPng) await rm(this.heatmapPathOf(id), { force: true });
+      throw error;
+    }
+    return this.require(id);
+  }
+
+  private insert(id: string, prediction: NewPrediction, checked: { specimenType: string; caseId: string | null; output: string }): void {
+    this.db
+      .prepare(
+        `INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type, case_id)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        id,
+        this.clock(),
+        prediction.userId,
+        prediction.imageSha256,
+        prediction.modelId,
+        prediction.modelVersion,
+        checked.output,
+        prediction.heatmapPng ? 1 : 0,
+        checked.specimenType,
+        checked.caseId,
+      );
+  }
+
+  get(id: string): PredictionRecord | null {
+    if (!UUID.test(id)) return null;
+    const row = this.db.prepare(`${SELECT} WHERE p.id = ?`).get(id) as PredictionRow | undefined;
+    return row ? toPrediction(row) : null;
+  }
+
+  require(id: string): PredictionRecord {
+    const prediction = this.get(id);
+    if (!prediction) throw notFound(`no prediction ${id}`);
+    return prediction;
+  }
+
+  /** Newest first. */
+  list(query: PredictionQuery = {}): PredictionRecord[] {
+    const limit = query.limit ?? 100;
+    const offset = query.offset ?? 0;
+    const rows =
+      query.userId === undefined
+        ? this.db.prepare(`${SELECT} ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?`).all(limit, offset)
+        : this.db.prepare(`${SELECT} WHERE p.user_id = ? ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?`).all(query.userId, limit, offset);
+    return (rows as PredictionRow[]).map(toPrediction);
+  }
+
+  /** Whether the user has a prediction on this image (clinicians may see those images). */
+  isImageOfUser(sha256: string, userId: number): boolean {
+    return this.db.prepare('SELECT 1 FROM predictions WHERE image_sha256 = ? AND user_id = ? LIMIT 1').get(sha256, userId) !== undefined;
+  }
+
+  heatmapPathOf(id: string): string {
+    if (!UUID.test(id)) throw invalid('a prediction id is a UUID');
+    return join(this.heatmapDir, `${id}.png`);
+  }
+
+  /** Records (or replaces) the clinician's verdict on a prediction. */
+  setFeedback(predictionId: string, userId: number, verdict: FeedbackVerdict, label?: string | null): PredictionRecord {
+    this.require(predictionId);
+    if (!(FEEDBACK_VERDICTS as readonly string[]).includes(verdict)) throw invalid(`verdict must be one of ${FEEDBACK_VERDICTS.join(', ')}`);
+    const correctedLabel = verdict === 'correct' ? checkText('label', label ?? '', MAX_TEXT) : null;
+    if (verdict === 'agree' && label) throw invalid("a label is only given with the verdict 'correct'");
+    this.db
+      .prepare(
+        `INSERT INTO prediction_feedback (prediction_id, user_id, verdict, label, created_at) VALUES (?, ?, ?, ?, ?)
+         ON CONFLICT (prediction_id) DO UPDATE SET user_id = excluded.user_id, verdict = excluded.verdict, label = excluded.label, created_at = excluded.created_at`,
+      )
+      .run(predictionId, userId, verdict, correctedLabel, this.clock());
+    return this.require(predictionId);
+  }
+
+  /** The whole trail as CSV, oldest first, with spreadsheet formulas defused. */
+  auditCsv(): string {
+    const rows = (this.db.prepare(`${SELECT} ORDER BY p.created_at, p.rowid`).all() as PredictionRow[]).map(toPrediction);
+    const header = [
+      'prediction_id',
+      'time',
+      'user',
+      'image_sha256',
+      'model_id',
+      'model_version',
+      'top_class',
+      'top_probability',
+      'uncertain',
+      'classes',
+      'heatmap_shown',
+      'specimen_type',
+      'case_id',
+      'feedback',
+      'feedback_label',
+      'feedback_time',
+    ];
+    return toCsv(
+      header,
+      rows.map((p) => [
+        p.id,
+        new Date(p.createdAt).toISOString(),
+        p.username,
+        p.imageSha256,
+        p.modelId,
+        p.modelVersion,
+        p.output.top.name,
+        p.output.top.probability,
+        p.output.uncertain,
+        JSON.stringify(p.output.classes),
+        p.heatmapShown,
+        p.specimenType,
+        p.caseId,
+        p.feedback?.verdict ?? null,
+        p.feedback?.label ?? null,
+        p.feedback ? new Date(p.feedback.createdAt).toISOString() : null,
+      ]),
+      { guardFormulas: true },
+    );
+  }
+}

@@ -1,0 +1,153 @@
+import type { Database } from 'better-sqlite3';
+import { checkClassTree, EXTRA_CHOICES, leafClasses, type ClassNode } from './class-tree.ts';
+import type { Clock } from './clock.ts';
+import { invalid, notFound } from './errors.ts';
+import { isSha256 } from './images.ts';
+import { checkText, optionalText } from './text.ts';
+
+export const MAX_LABELS_REQUIRED = 50;
+const MAX_NAME_LENGTH = 200;
+const MAX_FIELD_LENGTH = 500;
+
+export interface Project {
+  id: number;
+  name: string;
+  classTree: ClassNode[];
+  /** The leaf classes: the labels a trained model can output. */
+  classes: string[];
+  /** What an annotator may answer: the classes, then 'unclear' and 'skip'. */
+  choices: string[];
+  labelsRequired: number;
+  createdAt: number;
+  imageCount: number;
+}
+
+export interface NewProject {
+  name: string;
+  classTree: unknown;
+  labelsRequired: number;
+  createdBy: number | null;
+}
+
+export interface ProjectImage {
+  sha256: string;
+  patientId: string;
+  specimen: string | null;
+  /** The uploader's file name, kept as text for reference only; never used as a path. */
+  originalName: string | null;
+  addedAt: number;
+}
+
+export interface NewProjectImage {
+  sha256: string;
+  /** Default: the image's own sha256, i.e. every image its own patient. */
+  patientId?: string | null;
+  specimen?: string | null;
+  originalName?: string | null;
+}
+
+interface ProjectRow {
+  id: number;
+  name: string;
+  class_tree: string;
+  labels_required: number;
+  created_at: number;
+  image_count: number;
+}
+
+export interface ProjectImageRow {
+  image_sha256: string;
+  patient_id: string;
+  specimen: string | null;
+  original_name: string | null;
+  added_at: number;
+}
+
+function toProject(row: ProjectRow): Project {
+  const classTree = JSON.parse(row.class_tree) as ClassNode[];
+  const classes = leafClasses(classTree);
+  return {
+    id: row.id,
+    name: row.name,
+    classTree,
+    classes,
+    choices: [...classes, ...EXTRA_CHOICES],
+    labelsRequired: row.labels_required,
+    createdAt: row.created_at,
+    imageCount: row.image_count,
+  };
+}
+
+export function toProjectImage(row: ProjectImageRow): ProjectImage {
+  return { sha256: row.image_sha256, patientId: row.patient_id, specimen: row.specimen, originalName: row.original_name, addedAt: row.added_at };
+}
+
+const PROJECT_SELECT = `
+  SELECT p.*, (SELECT count(*) FROM project_images pi WHERE pi.project_id = p.id) AS image_count
+  FROM projects p`;
+
+export class Projects {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {}
+
+  create(project: NewProject): Project {
+    const name = checkText('name', project.name, MAX_NAME_LENGTH);
+    const classTree = checkClassTree(project.classTree);
+    const { labelsRequired } = project;
+    if (!Number.isInteger(labelsRequired) || labelsRequired < 1 || labelsRequired > MAX_LABELS_REQUIRED) {
+      throw invalid(`labelsRequired must be an integer from 1 to ${MAX_LABELS_REQUIRED}`);
+    }
+    const result = this.db
+      .prepare('INSERT INTO projects (name, class_tree, labels_required, created_by, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(name, JSON.stringify(classTree), labelsRequired, project.createdBy, this.clock());
+    return this.require(Number(result.lastInsertRowid));
+  }
+
+  get(id: number): Project | null {
+    const row = this.db.prepare(`${PROJECT_SELECT} WHERE p.id = ?`).get(id) as ProjectRow | undefined;
+    return row ? toProject(row) : null;
+  }
+
+  require(id: number): Project {
+    const project = this.get(id);
+    if (!project) throw notFound(`no project with id ${id}`);
+    return project;
+  }
+
+  list(): Project[] {
+    return (this.db.prepare(`${PROJECT_SELECT} ORDER BY p.id`).all() as ProjectRow[]).map(toProject);
+  }
+
+  /** Adds a stored image to the project; adding it again changes nothing and reports added: false. */
+  addImage(projectId: number, image: NewProjectImage): { image: ProjectImage; added: boolean } {
+    this.require(projectId);
+    if (!isSha256(image.sha256)) throw invalid('an image id is 64 lowercase hex digits (sha256)');
+    const patientId = optionalText('patientId', image.patientId, MAX_FIELD_LENGTH) ?? image.sha256;
+    const specimen = optionalText('specimen', image.specimen, MAX_FIELD_LENGTH);
+    const originalName = optionalText('originalName', image.originalName, MAX_FIELD_LENGTH);
+    const result = this.db
+      .prepare(
+        `INSERT INTO project_images (project_id, image_sha256, patient_id, specimen, original_name, added_at)
+         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, image_sha256) DO NOTHING`,
+      )
+      .run(projectId, image.sha256, patientId, specimen, originalName, this.clock());
+    return { image: this.requireImage(projectId, image.sha256), added: result.changes === 1 };
+  }
+
+  getImage(projectId: number, sha256: string): ProjectImage | null {
+    const row = this.db.prepare('SELECT * FROM project_images WHERE project_id = ? AND image_sha256 = ?').get(projectId, sha256) as ProjectImageRow | undefined;
+    return row ? toProjectImage(row) : null;
+  }
+
+  requireImage(projectId: number, sha256: string): ProjectImage {
+    const image = this.getImage(projectId, sha256);
+    if (!image) throw notFound(`image ${sha256} is not part of project ${projectId}`);
+    return image;
+  }
+
+  isInAnyProject(sha256: string): boolean {
+    return this.db.prepare('SELECT 1 FROM project_images WHERE image_sha256 = ? LIMIT 1').get(sha256) !== undefined;
+  }
+}

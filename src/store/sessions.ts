@@ -1,0 +1,74 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Database } from 'better-sqlite3';
+import type { Clock } from './clock.ts';
+import type { Role } from './users.ts';
+
+export interface SessionUser {
+  id: number;
+  username: string;
+  role: Role;
+}
+
+export type SessionLookup =
+  | { status: 'valid'; user: SessionUser; expiresAt: number }
+  | { status: 'expired' }
+  | { status: 'disabled' }
+  | { status: 'unknown' };
+
+interface SessionRow {
+  expires_at: number;
+  user_id: number;
+  username: string;
+  role: Role;
+  disabled: 0 | 1;
+}
+
+/** The database keeps only this hash, so a leaked database does not hand out live sessions. */
+function hashToken(token: string): string {
+  return createHash('sha256').update(token).digest('hex');
+}
+
+export class Sessions {
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A new random 32-byte session token (base64url) for the user; only its hash is stored. */
+  create(userId: number, ttlMs: number): { token: string; expiresAt: number } {
+    const token = randomBytes(32).toString('base64url');
+    const now = this.clock();
+    const expiresAt = now + ttlMs;
+    this.db.prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(hashToken(token), userId, now, expiresAt);
+    return { token, expiresAt };
+  }
+
+  lookup(token: string): SessionLookup {
+    const tokenHash = hashToken(token);
+    const row = this.db
+      .prepare(
+        `SELECT s.expires_at, s.user_id, u.username, u.role, u.disabled
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
+      )
+      .get(tokenHash) as SessionRow | undefined;
+    if (!row) return { status: 'unknown' };
+    if (row.expires_at <= this.clock()) {
+      this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+      return { status: 'expired' };
+    }
+    if (row.disabled === 1) return { status: 'disabled' };
+    return { status: 'valid', user: { id: row.user_id, username: row.username, role: row.role }, expiresAt: row.expires_at };
+  }
+
+  revoke(token: string): void {
+    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(hashToken(token));
+  }
+
+  revokeAllOf(userId: number): void {
+    this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
+  }
+
+  purgeExpired(): number {
+    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(this.clock()).changes;
+  }
+}

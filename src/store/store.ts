@@ -1,0 +1,79 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Annotations } from './annotations.ts';
+import { systemClock, type Clock } from './clock.ts';
+import { Decisions } from './decisions.ts';
+import { Images } from './images.ts';
+import { LoginAttempts, type LoginRateLimit } from './login-attempts.ts';
+import { migrate } from './migrations.ts';
+import { Models } from './models.ts';
+import { Predictions } from './predictions.ts';
+import { Projects } from './projects.ts';
+import { Runs } from './runs.ts';
+import { Sessions } from './sessions.ts';
+import { MIN_BCRYPT_COST, Users } from './users.ts';
+
+export const DATABASE_FILE = 'gramlens.sqlite';
+
+export interface StoreOptions {
+  /** Holds the database, images/, heatmaps/ and tmp/. Created if missing. */
+  dataDir: string;
+  clock?: Clock;
+  /** bcrypt cost for new password hashes; at least 10 (the default). */
+  bcryptCost?: number;
+  loginRateLimit?: LoginRateLimit;
+}
+
+export const DEFAULT_LOGIN_RATE_LIMIT: LoginRateLimit = { maxFailures: 5, windowMs: 60_000 };
+
+export interface Store {
+  readonly dataDir: string;
+  readonly db: Database.Database;
+  readonly users: Users;
+  readonly sessions: Sessions;
+  readonly loginAttempts: LoginAttempts;
+  readonly images: Images;
+  readonly projects: Projects;
+  readonly annotations: Annotations;
+  readonly decisions: Decisions;
+  readonly models: Models;
+  readonly predictions: Predictions;
+  readonly runs: Runs;
+  close(): void;
+}
+
+/** Opens (creating and migrating as needed) the SQLite database in WAL mode with foreign keys on. */
+export function openDatabase(file: string): Database.Database {
+  const db = new Database(file);
+  db.pragma('journal_mode = WAL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.pragma('synchronous = NORMAL');
+  migrate(db);
+  return db;
+}
+
+export function openStore(options: StoreOptions): Store {
+  const { dataDir } = options;
+  const clock = options.clock ?? systemClock;
+  mkdirSync(dataDir, { recursive: true });
+  const db = openDatabase(join(dataDir, DATABASE_FILE));
+  const projects = new Projects(db, clock);
+  const annotations = new Annotations(db, clock, projects);
+  return {
+    dataDir,
+    db,
+    users: new Users(db, clock, options.bcryptCost ?? MIN_BCRYPT_COST),
+    sessions: new Sessions(db, clock),
+    loginAttempts: new LoginAttempts(db, clock, options.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT),
+    images: new Images(db, dataDir, clock),
+    projects,
+    annotations,
+    decisions: new Decisions(db, clock, projects, annotations),
+    models: new Models(db, clock),
+    predictions: new Predictions(db, dataDir, clock),
+    runs: new Runs(db, clock),
+    close: () => db.close(),
+  };
+}

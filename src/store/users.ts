@@ -1,0 +1,147 @@
+import bcrypt from 'bcryptjs';
+import type { Database } from 'better-sqlite3';
+import { invalid, notFound, StoreError } from './errors.ts';
+import { checkText } from './text.ts';
+import type { Clock } from './clock.ts';
+
+export const ROLES = ['clinician', 'annotator', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const MIN_BCRYPT_COST = 10;
+export const MIN_PASSWORD_LENGTH = 8;
+/** bcrypt silently ignores bytes past 72; refusing longer passwords keeps that from surprising anyone. */
+export const MAX_PASSWORD_BYTES = 72;
+export const MAX_USERNAME_LENGTH = 64;
+
+export interface User {
+  id: number;
+  username: string;
+  role: Role;
+  createdAt: number;
+  disabled: boolean;
+}
+
+export interface NewUser {
+  username: string;
+  password: string;
+  role: Role;
+}
+
+export interface UserChanges {
+  role?: Role;
+  disabled?: boolean;
+}
+
+interface UserRow {
+  id: number;
+  username: string;
+  password_hash: string;
+  role: Role;
+  created_at: number;
+  disabled: 0 | 1;
+}
+
+function toUser(row: UserRow): User {
+  return { id: row.id, username: row.username, role: row.role, createdAt: row.created_at, disabled: row.disabled === 1 };
+}
+
+function checkRole(role: string): Role {
+  if (!(ROLES as readonly string[]).includes(role)) throw invalid(`role must be one of ${ROLES.join(', ')}`);
+  return role as Role;
+}
+
+function checkPassword(password: string): string {
+  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
+    throw invalid(`password must have at least ${MIN_PASSWORD_LENGTH} characters`);
+  }
+  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) throw invalid(`password must be at most ${MAX_PASSWORD_BYTES} bytes`);
+  return password;
+}
+
+export class Users {
+  /** Compared against when the username does not exist, so a miss costs as long as a wrong password. */
+  private decoyHash: Promise<string> | null = null;
+
+  constructor(
+    private readonly db: Database,
+    private readonly clock: Clock,
+    private readonly bcryptCost: number,
+  ) {
+    if (!Number.isInteger(bcryptCost) || bcryptCost < MIN_BCRYPT_COST) throw new Error(`bcrypt cost must be an integer >= ${MIN_BCRYPT_COST}`);
+  }
+
+  async create(user: NewUser): Promise<User> {
+    const username = checkText('username', user.username, MAX_USERNAME_LENGTH);
+    const role = checkRole(user.role);
+    const hash = await bcrypt.hash(checkPassword(user.password), this.bcryptCost);
+    const result = this.db
+      .prepare('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (username) DO NOTHING')
+      .run(username, hash, role, this.clock());
+    if (result.changes === 0) throw new StoreError('conflict', `the username "${username}" is taken`);
+    return this.require(Number(result.lastInsertRowid));
+  }
+
+  /** Creates the first admin when the database has no users at all; otherwise does nothing. */
+  async ensureInitialAdmin(username: string, password: string): Promise<User | null> {
+    if (this.count() > 0) return null;
+    return this.create({ username, password, role: 'admin' });
+  }
+
+  get(id: number): User | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  require(id: number): User {
+    const user = this.get(id);
+    if (!user) throw notFound(`no user with id ${id}`);
+    return user;
+  }
+
+  findByUsername(username: string): User | null {
+    const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
+    return row ? toUser(row) : null;
+  }
+
+  list(): User[] {
+    return (this.db.prepare('SELECT * FROM users ORDER BY id').all() as UserRow[]).map(toUser);
+  }
+
+  count(): number {
+    return (this.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+  }
+
+  /** The user when the password matches (disabled users included: the caller decides), else null. */
+  async verifyPassword(username: string, password: string): Promise<User | null> {
+    const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
+    this.decoyHash ??= bcrypt.hash('decoy password', this.bcryptCost);
+    const matches = await bcrypt.compare(password, row?.password_hash ?? (await this.decoyHash));
+    return row && matches ? toUser(row) : null;
+  }
+
+  async setPassword(id: number, password: string): Promise<void> {
+    this.require(id);
+    const hash = await bcrypt.hash(checkPassword(password), this.bcryptCost);
+    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, id);
+  }
+
+  /** Changes role or disabled state; refuses to leave the system without an enabled admin. */
+  update(id: number, changes: UserChanges): User {
+    const apply = this.db.transaction(() => {
+      const user = this.require(id);
+      const role = changes.role === undefined ? user.role : checkRole(changes.role);
+      const disabled = changes.disabled ?? user.disabled;
+      const losesAdmin = user.role === 'admin' && !user.disabled && (role !== 'admin' || disabled);
+      if (losesAdmin && this.enabledAdminCount() === 1) {
+        throw new StoreError('conflict', 'this is the only enabled admin; create or enable another admin first');
+      }
+      this.db.prepare('UPDATE users SET role = ?, disabled = ? WHERE id = ?').run(role, disabled ? 1 : 0, id);
+      return this.require(id);
+    });
+    return apply.immediate();
+  }
+
+  private enabledAdminCount(): number {
+    return (this.db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0").get() as { n: number }).n;
+  }
+}

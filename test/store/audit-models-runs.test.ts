@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type PredictionOutput, type Store } from '../../src/store/index.ts';
+import { pngImage, tempDir } from './fixtures.ts';
+import { addUsers } from './seed.ts';
+
+const OUTPUT: PredictionOutput = {
+  classes: [
+    { name: 'cocci', probability: 0.8 },
+    { name: 'rods', probability: 0.2 },
+  ],
+  top: { name: 'cocci', probability: 0.8 },
+  uncertain: false,
+};
+
+describe('predictions audit trail, models and runs', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: Store;
+  let userId: number;
+  let sha: string;
+
+  beforeEach(async () => {
+    dir = tempDir();
+    store = openStore({ dataDir: dir.path, clock: () => Date.UTC(2025, 5, 1) });
+    [userId] = addUsers(store, ['doc'], 'clinician');
+    sha = (await store.images.ingest(await pngImage(9))).sha256;
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  const record = (fields: Partial<Parameters<Store['predictions']['record']>[0]> = {}) =>
+    store.predictions.record({ userId, imageSha256: sha, modelId: null, modelVersion: 'v1', output: OUTPUT, heatmapPng: null, specimenType: 'blood', ...fields });
+
+  it('refuses UPDATE and DELETE of audit rows at the database level', async () => {
+    const prediction = await record({ caseId: 'case-1' });
+    expect(() => store.db.prepare("UPDATE predictions SET model_version = 'forged' WHERE id = ?").run(prediction.id)).toThrow(/append-only/);
+    expect(() => store.db.prepare('DELETE FROM predictions WHERE id = ?').run(prediction.id)).toThrow(/append-only/);
+    expect(() => store.db.prepare('DELETE FROM predictions').run()).toThrow(/append-only/);
+    expect(store.predictions.require(prediction.id)).toMatchObject({ modelVersion: 'v1', caseId: 'case-1' });
+    // feedback is a separate table and may change
+    store.predictions.setFeedback(prediction.id, userId, 'agree');
+    const corrected = store.predictions.setFeedback(prediction.id, userId, 'correct', 'rods');
+    expect(corrected.feedback).toMatchObject({ verdict: 'correct', label: 'rods' });
+    expect(() => store.predictions.setFeedback(prediction.id, userId, 'correct')).toThrow(/label/);
+  });
+
+  it('writes the heatmap before the row and records that it was shown', async () => {
+    const heatmap = await pngImage(1);
+    const withHeatmap = await record({ heatmapPng: heatmap });
+    expect(withHeatmap.heatmapShown).toBe(true);
+    expect(readFileSync(store.predictions.heatmapPathOf(withHeatmap.id))).toEqual(heatmap);
+    const without = await record();
+    expect(without.heatmapShown).toBe(false);
+    expect(existsSync(store.predictions.heatmapPathOf(without.id))).toBe(false);
+  });
+
+  it('exports the audit trail as CSV with quoting and defused formulas', async () => {
+    await record({ specimenType: '=cmd|"/c calc"!A1', caseId: '+1, "two"\nthree' });
+    await record({ specimenType: '@SUM(A1)', caseId: '-5' });
+    const csv = store.predictions.auditCsv();
+    const lines = csv.split('\r\n');
+    expect(lines[0]).toBe(
+      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time',
+    );
+    expect(csv).toContain(`"'=cmd|""/c calc""!A1","'+1, ""two""\nthree"`);
+    expect(csv).toContain(`'@SUM(A1),'-5`);
+    expect(csv).toContain(`"[{""name"":""cocci"",""probability"":0.8},{""name"":""rods"",""probability"":0.2}]"`);
+    expect(csv).toContain(',2025-06-01T00:00:00.000Z,doc,');
+  });
+
+  it('keeps exactly one active model and swaps it atomically', () => {
+    const a = store.models.register({ path: '/models/a', name: 'gram', version: '1', metrics: { accuracy: 0.9 } });
+    const b = store.models.register({ path: '/models/b', name: 'gram', version: '2' });
+    expect(store.models.active()).toBeNull();
+    expect(() => store.models.register({ path: '/models/a', name: 'again', version: '3' })).toThrow(/already registered/);
+    store.models.activate(a.id);
+    expect(store.models.activate(b.id).active).toBe(true);
+    expect(store.models.list().map((m) => m.active)).toEqual([false, true]);
+    expect(store.models.get(a.id)?.metrics).toEqual({ accuracy: 0.9 });
+    expect(() => store.db.prepare('UPDATE models SET active = 1').run()).toThrow(/UNIQUE/);
+    expect(() => store.models.activate(999)).toThrow(/no model/);
+    expect(store.models.active()?.id).toBe(b.id);
+  });
+
+  it('moves training runs only along allowed transitions', () => {
+    const project = store.projects.create({ name: 'p', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1, createdBy: userId });
+    const run = store.runs.create(project.id, userId);
+    expect(run.status).toBe('queued');
+    expect(store.runs.setProgress(run.id, { epoch: 1 })).toBe(false);
+    expect(store.runs.markRunning(run.id)).toBe(true);
+    expect(store.runs.setProgress(run.id, { epoch: 1 })).toBe(true);
+    expect(store.runs.cancel(run.id)).toBe(true);
+    expect(store.runs.complete(run.id, '/bundle', null)).toBe(false);
+    expect(store.runs.require(run.id)).toMatchObject({ status: 'cancelled', progress: { epoch: 1 }, bundlePath: null });
+
+    const second = store.runs.create(project.id, userId);
+    store.runs.markRunning(second.id);
+    expect(store.runs.failInterrupted('restart')).toBe(1);
+    expect(store.runs.require(second.id)).toMatchObject({ status: 'failed', error: 'restart' });
+  });
+});

@@ -1,0 +1,106 @@
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, sniffImageFormat, type Store } from '../../src/store/index.ts';
+import { decompressionBombPng, HTML_AS_JPEG, jpegImage, jpegWithGpsExif, pngImage, SVG_AS_JPEG, tempDir } from './fixtures.ts';
+
+describe('image store', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: Store;
+
+  beforeEach(() => {
+    dir = tempDir();
+    store = openStore({ dataDir: dir.path });
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  it('sniffs formats from the bytes, not the name', async () => {
+    expect(sniffImageFormat(await jpegImage())).toBe('jpeg');
+    expect(sniffImageFormat(await pngImage(1))).toBe('png');
+    expect(sniffImageFormat(await sharp(await pngImage(1)).tiff().toBuffer())).toBe('tiff');
+    expect(sniffImageFormat(await sharp(await pngImage(1)).webp().toBuffer())).toBe('webp');
+    expect(sniffImageFormat(SVG_AS_JPEG)).toBeNull();
+    expect(sniffImageFormat(HTML_AS_JPEG)).toBeNull();
+    expect(sniffImageFormat(Buffer.from([0xff, 0xd8]))).toBeNull();
+  });
+
+  it('stores images content-addressed under images/ab/cdef… and deduplicates', async () => {
+    const png = await pngImage(3);
+    const image = await store.images.ingest(png);
+    expect(image).toMatchObject({ format: 'png', width: 16, height: 12 });
+    const path = join(dir.path, 'images', image.sha256.slice(0, 2), image.sha256.slice(2));
+    expect(store.images.pathOf(image.sha256)).toBe(path);
+    expect(readFileSync(path)).toEqual(await store.images.read(image.sha256));
+    expect((await store.images.ingest(png)).sha256).toBe(image.sha256);
+    expect(store.db.prepare('SELECT count(*) AS n FROM images').get()).toEqual({ n: 1 });
+    expect(readdirSync(join(dir.path, 'tmp'))).toEqual([]);
+  });
+
+  it('turns a photo upright by its EXIF orientation, then strips EXIF and GPS', async () => {
+    const original = await jpegWithGpsExif();
+    const before = await sharp(original).metadata();
+    expect(before.exif).toBeDefined();
+    expect(before.orientation).toBe(6);
+    expect(original.includes(Buffer.from('SecretPhone'))).toBe(true);
+
+    const image = await store.images.ingest(original);
+    const stored = await store.images.read(image.sha256);
+    const after = await sharp(stored).metadata();
+    expect(after.format).toBe('jpeg');
+    expect(after.exif).toBeUndefined();
+    expect(after.xmp).toBeUndefined();
+    expect(after.orientation).toBeUndefined();
+    expect([after.width, after.height]).toEqual([32, 64]);
+    expect(stored.includes(Buffer.from('SecretPhone'))).toBe(false);
+    expect(stored.includes(Buffer.from('GPS'))).toBe(false);
+  });
+
+  it('stores TIFF and WebP as PNG', async () => {
+    const tiff = await sharp(await pngImage(5)).tiff().toBuffer();
+    expect((await store.images.ingest(tiff)).format).toBe('png');
+    const webp = await sharp(await pngImage(6)).webp().toBuffer();
+    expect((await store.images.ingest(webp)).format).toBe('png');
+  });
+
+  it('refuses non-images, disguised SVG/HTML, truncated files and oversized files without storing anything', async () => {
+    await expect(store.images.ingest(Buffer.from('just some text'))).rejects.toMatchObject({ kind: 'unsupported-media' });
+    await expect(store.images.ingest(SVG_AS_JPEG)).rejects.toMatchObject({ kind: 'unsupported-media' });
+    await expect(store.images.ingest(HTML_AS_JPEG)).rejects.toMatchObject({ kind: 'unsupported-media' });
+    await expect(store.images.ingest(Buffer.alloc(0))).rejects.toMatchObject({ kind: 'invalid' });
+    const jpeg = await jpegImage(256, 256);
+    await expect(store.images.ingest(jpeg.subarray(0, Math.floor(jpeg.length * 0.6)))).rejects.toMatchObject({ kind: 'undecodable' });
+    await expect(store.images.ingest(await pngImage(1), { maxBytes: 10, maxPixels: 1e6 })).rejects.toMatchObject({ kind: 'too-large' });
+    expect(store.db.prepare('SELECT count(*) AS n FROM images').get()).toEqual({ n: 0 });
+    expect(readdirSync(join(dir.path, 'images'))).toEqual([]);
+  });
+
+  it('rejects a decompression bomb from its header, without decoding it', async () => {
+    const bomb = decompressionBombPng();
+    expect(bomb.length).toBeLessThan(200_000);
+    const started = performance.now();
+    await expect(store.images.ingest(bomb)).rejects.toMatchObject({ kind: 'too-large', message: expect.stringMatching(/20000×20000/) });
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+
+  it('removes temp files left by an upload interrupted long ago, and only those', () => {
+    store.close();
+    const stale = join(dir.path, 'tmp', 'stale.part');
+    const fresh = join(dir.path, 'tmp', 'fresh.part');
+    writeFileSync(stale, 'half an image');
+    writeFileSync(fresh, 'an upload in progress');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    store = openStore({ dataDir: dir.path });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(fresh)).toBe(true);
+  });
+
+  it('never builds a path from anything but a sha256', () => {
+    expect(() => store.images.pathOf('../../etc/passwd')).toThrow(/sha256/);
+    expect(store.images.get('../../etc/passwd')).toBeNull();
+  });
+});

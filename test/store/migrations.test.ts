@@ -1,0 +1,58 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DATABASE_FILE, migrate, MIGRATIONS, openDatabase, openStore, schemaVersion } from '../../src/store/index.ts';
+import { tempDir } from './fixtures.ts';
+
+describe('migrations', () => {
+  const dirs: { remove: () => void }[] = [];
+  afterEach(() => dirs.splice(0).forEach((d) => d.remove()));
+  const newDir = () => {
+    const dir = tempDir();
+    dirs.push(dir);
+    return dir.path;
+  };
+
+  it('are idempotent: reopening or migrating again applies nothing and keeps the data', () => {
+    const dataDir = newDir();
+    const first = openStore({ dataDir });
+    first.projects.create({ name: 'p', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1, createdBy: null });
+    first.close();
+
+    const db = openDatabase(join(dataDir, DATABASE_FILE));
+    expect(migrate(db)).toEqual([]);
+    expect(migrate(db)).toEqual([]);
+    expect(schemaVersion(db)).toBe(MIGRATIONS[MIGRATIONS.length - 1].version);
+    expect(db.prepare('SELECT count(*) AS n FROM schema_version').get()).toEqual({ n: MIGRATIONS.length });
+    expect(db.prepare('SELECT name FROM projects').all()).toEqual([{ name: 'p' }]);
+    db.close();
+  });
+
+  it('turn on WAL and foreign keys', () => {
+    const db = openDatabase(join(newDir(), DATABASE_FILE));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1);
+    expect(() => db.prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, 999, 0, 0)').run('x')).toThrow(/FOREIGN KEY/);
+    db.close();
+  });
+
+  it('run each migration in a transaction: a failing one leaves no trace', () => {
+    const db = new Database(join(newDir(), 'x.sqlite'));
+    const migrations = [
+      { version: 1, description: 'one', sql: 'CREATE TABLE a (x INTEGER);' },
+      { version: 2, description: 'broken', sql: 'CREATE TABLE b (x INTEGER); INSERT INTO nowhere VALUES (1);' },
+    ];
+    expect(() => migrate(db, migrations)).toThrow(/nowhere/);
+    expect(schemaVersion(db)).toBe(1);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'b'").get()).toBeUndefined();
+    expect(migrate(db, migrations.slice(0, 1))).toEqual([]);
+    db.close();
+  });
+
+  it('refuse a database from a newer version', () => {
+    const db = new Database(join(newDir(), 'x.sqlite'));
+    migrate(db, [{ version: 7, description: 'future', sql: 'CREATE TABLE f (x INTEGER);' }]);
+    expect(() => migrate(db)).toThrow(/newer/);
+    db.close();
+  });
+});

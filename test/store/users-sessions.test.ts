@@ -1,0 +1,91 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openStore, type Store } from '../../src/store/index.ts';
+import { tempDir } from './fixtures.ts';
+
+describe('users, sessions and login attempts', () => {
+  let dir: ReturnType<typeof tempDir>;
+  let now: number;
+  let store: Store;
+
+  beforeEach(() => {
+    dir = tempDir();
+    now = Date.UTC(2025, 0, 1);
+    store = openStore({ dataDir: dir.path, clock: () => now, loginRateLimit: { maxFailures: 3, windowMs: 60_000 } });
+  });
+  afterEach(() => {
+    store.close();
+    dir.remove();
+  });
+
+  it('hash passwords with bcrypt (cost >= 10) and verify them', async () => {
+    const user = await store.users.create({ username: 'ana', password: 'correct horse', role: 'annotator' });
+    const { password_hash: hash } = store.db.prepare('SELECT password_hash FROM users WHERE id = ?').get(user.id) as { password_hash: string };
+    expect(hash).toMatch(/^\$2[aby]\$(1\d|[2-9]\d)\$/);
+    expect(hash).not.toContain('correct horse');
+    expect(await store.users.verifyPassword('ana', 'correct horse')).toMatchObject({ id: user.id, role: 'annotator' });
+    expect(await store.users.verifyPassword('ana', 'wrong horse')).toBeNull();
+    expect(await store.users.verifyPassword('nobody', 'correct horse')).toBeNull();
+  });
+
+  it('refuse duplicate usernames, bad roles and weak or over-long passwords', async () => {
+    await store.users.create({ username: 'ana', password: 'password1', role: 'clinician' });
+    await expect(store.users.create({ username: 'ana', password: 'password2', role: 'clinician' })).rejects.toMatchObject({ kind: 'conflict' });
+    await expect(store.users.create({ username: 'bo', password: 'short', role: 'clinician' })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(store.users.create({ username: 'bo', password: 'x'.repeat(73), role: 'clinician' })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(store.users.create({ username: 'bo', password: 'password1', role: 'root' as 'admin' })).rejects.toMatchObject({ kind: 'invalid' });
+  });
+
+  it('create the initial admin only in an empty database, and never disable the last admin', async () => {
+    const admin = await store.users.ensureInitialAdmin('admin', 'first-password');
+    expect(admin?.role).toBe('admin');
+    expect(await store.users.ensureInitialAdmin('admin2', 'other-password')).toBeNull();
+    expect(() => store.users.update(admin!.id, { disabled: true })).toThrow(/only enabled admin/);
+    expect(() => store.users.update(admin!.id, { role: 'clinician' })).toThrow(/only enabled admin/);
+    const second = await store.users.create({ username: 'admin2', password: 'other-password', role: 'admin' });
+    expect(store.users.update(admin!.id, { disabled: true }).disabled).toBe(true);
+    expect(() => store.users.update(second.id, { disabled: true })).toThrow(/only enabled admin/);
+  });
+
+  it('store only a hash of the 32-byte session token and expire sessions', async () => {
+    const user = await store.users.create({ username: 'cli', password: 'password1', role: 'clinician' });
+    const { token, expiresAt } = store.sessions.create(user.id, 1000);
+    expect(Buffer.from(token, 'base64url')).toHaveLength(32);
+    expect(expiresAt).toBe(now + 1000);
+    const stored = store.db.prepare('SELECT token_hash FROM sessions').all() as { token_hash: string }[];
+    expect(stored).toHaveLength(1);
+    expect(stored[0].token_hash).not.toBe(token);
+
+    expect(store.sessions.lookup(token)).toMatchObject({ status: 'valid', user: { id: user.id, role: 'clinician' } });
+    expect(store.sessions.lookup('not-a-token')).toEqual({ status: 'unknown' });
+    now += 1000;
+    expect(store.sessions.lookup(token)).toEqual({ status: 'expired' });
+    expect(store.sessions.lookup(token)).toEqual({ status: 'unknown' });
+  });
+
+  it('report sessions of disabled users and revoke all sessions of a user', async () => {
+    await store.users.ensureInitialAdmin('admin', 'first-password');
+    const user = await store.users.create({ username: 'cli', password: 'password1', role: 'clinician' });
+    const a = store.sessions.create(user.id, 60_000);
+    const b = store.sessions.create(user.id, 60_000);
+    store.users.update(user.id, { disabled: true });
+    expect(store.sessions.lookup(a.token)).toEqual({ status: 'disabled' });
+    store.sessions.revokeAllOf(user.id);
+    expect(store.sessions.lookup(b.token)).toEqual({ status: 'unknown' });
+  });
+
+  it('limit failed logins per username and IP within a sliding window', () => {
+    for (let i = 0; i < 3; i++) {
+      expect(store.loginAttempts.check('ana', '10.0.0.1')).toEqual({ allowed: true });
+      store.loginAttempts.recordFailure('ana', '10.0.0.1');
+      now += 1000;
+    }
+    expect(store.loginAttempts.check('ana', '10.0.0.1')).toEqual({ allowed: false, retryAfterMs: 57_000 });
+    expect(store.loginAttempts.check('ana', '10.0.0.2')).toEqual({ allowed: true });
+    expect(store.loginAttempts.check('bob', '10.0.0.1')).toEqual({ allowed: true });
+    now += 57_000;
+    expect(store.loginAttempts.check('ana', '10.0.0.1')).toEqual({ allowed: true });
+    store.loginAttempts.recordFailure('ana', '10.0.0.1');
+    store.loginAttempts.clear('ana', '10.0.0.1');
+    expect(store.db.prepare("SELECT count(*) AS n FROM login_attempts WHERE username = 'ana'").get()).toEqual({ n: 0 });
+  });
+});
