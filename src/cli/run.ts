@@ -8,6 +8,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   evaluate: { summary: 'evaluate a model bundle on a labelled dataset', load: async () => (await import('./commands/evaluate.ts')).evaluateCommand },
   predict: { summary: 'classify image files or folders with a model bundle', load: async () => (await import('./commands/predict.ts')).predictCommand },
   explain: { summary: 'heatmaps (Grad-CAM and kin) of what the model looked at', load: async () => (await import('./commands/explain.ts')).explainCommand },
+  serve: { summary: 'run the web app and HTTP API (clinician, annotation, admin)', load: async () => (await import('./commands/serve.ts')).serveCommand },
   export: { summary: 'export a model bundle to ONNX', load: async () => (await import('./commands/export.ts')).exportCommand },
 };
 

@@ -3,7 +3,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { decodeImage, type RawImage } from '../data/index.ts';
 import { OnnxClassifier } from '../engine/onnx/index.ts';
-import { loadBundleModel, readBundleMetadata, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
+import type { FeatureMaps } from '../explain/index.ts';
+import { FEATURE_LAYER_NAME, loadBundleModel, readBundleMetadata, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
 
 export interface ClassProbability {
   label: string;
@@ -67,25 +68,45 @@ export class Classifier {
 
   /** Calibrated class probabilities (n × classes) of decoded images already at the input size. */
   async probabilities(images: readonly RawImage[]): Promise<Float32Array> {
-    const { height, width, channels, mean, std } = this.metadata.input;
-    const size = height * width * channels;
     const k = this.classes.length;
     const out = new Float32Array(images.length * k);
     for (let start = 0; start < images.length; start += this.batchSize) {
       const batch = images.slice(start, start + this.batchSize);
-      const input = new Float32Array(batch.length * size);
-      batch.forEach((image, i) => {
-        if (image.height !== height || image.width !== width || image.channels !== channels) {
-          throw new Error(`image ${start + i} is ${image.height}×${image.width}×${image.channels}; the model takes ${height}×${width}×${channels}`);
-        }
-        for (let j = 0; j < size; j++) {
-          const c = j % channels;
-          input[i * size + j] = (image.data[j] - mean[c]) / std[c];
-        }
-      });
-      out.set(await this.rawProbabilities(input, batch.length), start * k);
+      out.set(await this.rawProbabilities(this.normalise(batch), batch.length), start * k);
     }
     return calibrate(out, k, this.metadata.temperature);
+  }
+
+  /** The model's input batch: images checked against the input size and normalised as in training. */
+  private normalise(images: readonly RawImage[]): Float32Array {
+    const { height, width, channels, mean, std } = this.metadata.input;
+    const size = height * width * channels;
+    const input = new Float32Array(images.length * size);
+    images.forEach((image, i) => {
+      if (image.height !== height || image.width !== width || image.channels !== channels) {
+        throw new Error(`image ${i} is ${image.height}×${image.width}×${image.channels}; the model takes ${height}×${width}×${channels}`);
+      }
+      for (let j = 0; j < size; j++) {
+        const c = j % channels;
+        input[i * size + j] = (image.data[j] - mean[c]) / std[c];
+      }
+    });
+    return input;
+  }
+
+  /**
+   * Calibrated probabilities and, when the ONNX model exposes it, the last feature map of each image
+   * (for the closed-form Grad-CAM of a GAP + dense head).
+   */
+  async infer(image: RawImage): Promise<{ probabilities: Float32Array; features: FeatureMaps | null }> {
+    const input = this.normalise([image]);
+    if (!this.onnx) return { probabilities: await this.probabilities([image]), features: null };
+    const { probabilities, outputs } = await this.onnx.run(input, 1);
+    const features = outputs[FEATURE_LAYER_NAME];
+    return {
+      probabilities: calibrate(probabilities, this.classes.length, this.metadata.temperature),
+      features: features ? { data: features.data, height: features.shape[1], width: features.shape[2], channels: features.shape[3] } : null,
+    };
   }
 
   async predict(inputs: readonly (string | Buffer)[]): Promise<Prediction[]> {

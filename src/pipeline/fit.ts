@@ -8,6 +8,7 @@ import { applyTemperature, evaluateClassifier, fitTemperature, OVERALL_METRICS, 
 import type { DatasetSplit, OperatingPointChoice } from '../report/index.ts';
 import { FEATURE_LAYER_NAME, saveBundle, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
 import { logitsModelOf, predictLogits, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
+import { createParallelStepRunner } from '../train/parallel/index.ts';
 import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
 
 /** Everything of a fit that does not depend on where the images came from. */
@@ -27,6 +28,8 @@ export interface FitSetsOptions {
   targetSensitivity?: number;
   /** Written into the bundle (e.g. the dataset fingerprint). */
   dataHash?: string;
+  /** Replicas training in parallel, one per core (default 1); ignored when createStepRunner is given. */
+  workers?: number;
   createStepRunner?: (context: StepRunnerContext) => Promise<StepRunner>;
   onProgress?: (event: FitProgress) => void;
   signal?: AbortSignal;
@@ -131,7 +134,7 @@ export async function fitImageSets(
     resume: options.resume,
     augment: options.augment,
     signal: options.signal,
-    createStepRunner: options.createStepRunner,
+    createStepRunner: options.createStepRunner ?? ((options.workers ?? 1) > 1 ? createParallelStepRunner({ workers: options.workers! }) : undefined),
     onProgress: (event) => options.onProgress?.({ kind: 'train', event }),
   });
   const counts = { train: train.set.labels.length, val: val.set.labels.length, test: test?.set.labels.length ?? 0 };
@@ -179,6 +182,7 @@ export async function fitImageSets(
         history: training.history,
         seconds: training.seconds,
         counts,
+        workers: options.createStepRunner ? null : (options.workers ?? 1),
         engine: engineInfo(),
       },
       dataHash: options.dataHash,

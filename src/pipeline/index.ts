@@ -3,3 +3,4 @@ export { Classifier, calibrate, toPrediction, type ClassProbability, type Classi
 export { packImages, prepareImageSet, datasetHash, type PreparedSet } from './prepare.ts';
 export { BundleExplainer, visibleRegion, type ExplainFileOptions, type FileExplanation } from './explain.ts';
 export { fitReportInput, writeFitReport, levelReports, sliceReports, type FitReportOptions } from './report.ts';
+export { BundlePredictor, createProjectTrainer, type ProjectTrainerOptions, type ServedPrediction } from './serving.ts';

@@ -7,7 +7,7 @@ import { CLASS_IDS, LABEL_TREE, writeSyntheticDataset } from '../../synth/index.
 import { numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
 import { fitProgressPrinter, startEngine } from '../shared.ts';
-import { parseSize, parseTrainConfig } from './train.ts';
+import { parseSize, parseTrainConfig, parseWorkers } from './train.ts';
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -25,6 +25,7 @@ Options:
   --size N            network input size (default 64)
   --epochs N          (default 16)
   --seed N            (default 1)
+  --workers N         model replicas training in parallel (default: one per CPU core)
   --json              end with one line of JSON: macro_f1, accuracy, train_seconds, classes, ...
   --backend auto|tfjs-node|wasm|cpu`,
   options: {
@@ -34,6 +35,7 @@ Options:
     epochs: { type: 'string' },
     seed: { type: 'string' },
     json: { type: 'boolean' },
+    workers: { type: 'string' },
     backend: { type: 'string' },
   },
   async run(values, _positionals, context) {
@@ -57,6 +59,7 @@ Options:
       size,
       train: { epochs: 16, seed, ...withoutUndefined(parseTrainConfig(values)) },
       augment: 'microscopy',
+      workers: parseWorkers(values),
       runDir: join(out, 'run'),
       labelTree: LABEL_TREE.map((node) => structuredClone(node)),
       signal: context.signal,

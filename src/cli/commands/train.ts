@@ -2,6 +2,7 @@ import { AUGMENT_PRESETS, type AugmentConfig, type AugmentPresetName } from '../
 import { formatReportTable } from '../../evaluate/index.ts';
 import { MODEL_NAMES, type ModelName } from '../../models/index.ts';
 import { fitClassifier, writeFitReport } from '../../pipeline/index.ts';
+import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { resolveTrainConfig, type TrainConfig } from '../../train/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
@@ -28,6 +29,7 @@ export const TRAIN_OPTIONS = {
   resume: { type: 'boolean' },
   strict: { type: 'boolean' },
   'cache-dir': { type: 'string' },
+  workers: { type: 'string' },
   json: { type: 'boolean' },
   ...BACKEND_OPTION,
 } as const;
@@ -45,6 +47,8 @@ export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pi
   --sampling none|oversample|undersample|class-weights|balanced-batches (default class-weights)
   --augment PRESET|JSON   ${Object.keys(AUGMENT_PRESETS).join(' | ')}, or a JSON augmentation config
   --seed N            seed of every random choice (default 1)
+  --workers N         model replicas training in parallel (default: one per CPU core); a run
+                      repeats exactly for the same seed and number of workers
   --backend auto|tfjs-node|wasm|cpu`;
 
 export function parseSize(values: OptionValues, fallback: number): [number, number] {
@@ -84,6 +88,10 @@ export function parseTrainConfig(values: OptionValues): Partial<TrainConfig> {
     sampling: stringOption(values, 'sampling') as TrainConfig['sampling'] | undefined,
     seed: numberOption(values, 'seed', { integer: true, min: 0 }),
   };
+}
+
+export function parseWorkers(values: OptionValues): number {
+  return numberOption(values, 'workers', { integer: true, min: 1 }) ?? Math.min(availableParallelism(), 8);
 }
 
 export function parseChannels(values: OptionValues): 1 | 3 {
@@ -127,6 +135,7 @@ ${TRAIN_OPTION_HELP}
       fit: parseFit(values),
       train: parseTrainConfig(values),
       augment: parseAugment(values, 'microscopy'),
+      workers: parseWorkers(values),
     };
     resolveTrainConfig(settings.train);
     const dataset = await loadDatasetArg(positionals[0]);

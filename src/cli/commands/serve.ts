@@ -1,0 +1,95 @@
+import { existsSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readBundleMetadata } from '../../models/index.ts';
+import { BundlePredictor, createProjectTrainer } from '../../pipeline/index.ts';
+import { startServer } from '../../server/index.ts';
+import { openStore } from '../../store/index.ts';
+import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
+import { startEngine } from '../shared.ts';
+import { parseSize } from './train.ts';
+
+const BUILT_WEB_APP = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+
+/** Registers a bundle (once per path) and makes it the active model. */
+async function activateBundle(dataDir: string, bundleDir: string): Promise<void> {
+  const metadata = await readBundleMetadata(bundleDir);
+  const store = openStore({ dataDir });
+  try {
+    const path = resolve(bundleDir);
+    const known = store.models.list().find((model) => model.path === path);
+    const model = known ?? store.models.register({ path, name: basename(path), version: metadata.createdAt, metrics: metadata.metrics ?? null });
+    store.models.activate(model.id);
+  } finally {
+    store.close();
+  }
+}
+
+function activeBundle(dataDir: string): string | null {
+  const store = openStore({ dataDir });
+  try {
+    return store.models.active()?.path ?? null;
+  } finally {
+    store.close();
+  }
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'run the web app and HTTP API',
+  help: `Usage: gramlens serve [options]
+
+Starts the HTTP API (documented at /api/openapi.json) and the web app: the clinician's phone view
+(photo -> prediction, heatmap, "uncertain: refer"), the annotation workspace and the admin pages.
+Every prediction is kept in an append-only audit trail in the data folder.
+The first admin is created from GRAMLENS_ADMIN_PASSWORD (user GRAMLENS_ADMIN_USERNAME, default
+"admin") when the database has no user yet.
+
+Options:
+  --data-dir DIR      database, images, audit trail and training runs (default gramlens-data)
+  --model BUNDLE      register this model bundle and make it the active model
+  --host HOST         (default 127.0.0.1)     --port N   (default 8080, or $PORT)
+  --static DIR        the built web app (default: the one built in src/web/dist)
+  --train-size N      input size of models trained from the web app (default 64)
+  --https             the server is reached over https (Secure cookies, HSTS)
+  --backend auto|tfjs-node|wasm|cpu`,
+  options: {
+    'data-dir': { type: 'string' },
+    model: { type: 'string' },
+    host: { type: 'string' },
+    port: { type: 'string' },
+    static: { type: 'string' },
+    'train-size': { type: 'string' },
+    https: { type: 'boolean' },
+    backend: { type: 'string' },
+  },
+  async run(values, _positionals, context) {
+    const dataDir = stringOption(values, 'data-dir') ?? 'gramlens-data';
+    const port = numberOption(values, 'port', { integer: true, min: 0 }) ?? Number(process.env.PORT ?? 8080);
+    const staticDir = stringOption(values, 'static') ?? (existsSync(BUILT_WEB_APP) ? BUILT_WEB_APP : undefined);
+    const trainSize = parseSize({ size: stringOption(values, 'train-size') }, 64);
+    const model = stringOption(values, 'model');
+    if (model && !existsSync(model)) throw new UsageError(`model bundle not found: ${model}`);
+    await startEngine(values, context);
+    if (model) await activateBundle(dataDir, model);
+    const bundle = activeBundle(dataDir);
+    const predictor = await BundlePredictor.load(bundle);
+    const app = await startServer({
+      dataDir,
+      staticDir,
+      predictor,
+      trainer: createProjectTrainer({ runsDir: join(dataDir, 'runs'), size: trainSize }),
+      host: stringOption(values, 'host'),
+      port,
+      behindHttps: Boolean(values.https),
+    });
+    const address = app.server.address();
+    const where = typeof address === 'object' && address ? `http://${address.address}:${address.port}` : String(address);
+    context.err(`gramlens is serving on ${where} (data in ${resolve(dataDir)}; model: ${bundle ?? 'none active yet'})`);
+    if (!staticDir) context.err('the web app is not built (npm run build:web); only the API is served');
+    await new Promise<void>((done) => context.signal.addEventListener('abort', () => done(), { once: true }));
+    await app.close();
+    await predictor.dispose();
+    return 0;
+  },
+};

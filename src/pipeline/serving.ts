@@ -1,0 +1,155 @@
+import { join } from 'node:path';
+import sharp from 'sharp';
+import type { AugmentConfig, AugmentPresetName } from '../augment/index.ts';
+import { decodeImage, readManifest } from '../data/index.ts';
+import { camFromFeatures, explain, gapDenseKernel, hasGapDenseHead, renderOverlayPng, type Heatmap } from '../explain/index.ts';
+import { loadBundleModel, resizePolicyOf, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
+import { Classifier, toPrediction } from './classifier.ts';
+import { visibleRegion } from './explain.ts';
+import { fitClassifier } from './fit.ts';
+import type { TrainConfig } from '../train/index.ts';
+import type * as tfl from '@tensorflow/tfjs-layers';
+
+export interface ServedPrediction {
+  classes: { name: string; probability: number }[];
+  top: { name: string; probability: number };
+  uncertain: boolean;
+  heatmapPng: Buffer | null;
+  modelVersion: string;
+  tree?: LabelTreeNode[];
+}
+
+/** A loaded bundle: ONNX for the probabilities, the heatmap from its feature output in closed form (or by gradients). */
+class LoadedModel {
+  private constructor(
+    readonly classifier: Classifier,
+    private readonly model: tfl.LayersModel,
+    private readonly denseKernel: Float32Array | null,
+  ) {}
+
+  static async load(bundleDir: string): Promise<LoadedModel> {
+    const classifier = await Classifier.load(bundleDir);
+    const { model } = await loadBundleModel(bundleDir);
+    return new LoadedModel(classifier, model, hasGapDenseHead(model) ? gapDenseKernel(model) : null);
+  }
+
+  get metadata(): BundleMetadata {
+    return this.classifier.metadata;
+  }
+
+  async predict(image: Buffer): Promise<ServedPrediction> {
+    const { input, classes, referBelow } = this.metadata;
+    const decoded = await decodeImage(image, resizePolicyOf(input), 'upload');
+    const { probabilities, features } = await this.classifier.infer(decoded);
+    const prediction = toPrediction('upload', probabilities, 0, classes, referBelow ?? 0);
+    const target = classes.indexOf(prediction.top.label);
+    let heatmap: Heatmap;
+    if (features && this.denseKernel) {
+      heatmap = camFromFeatures(features, this.denseKernel, target);
+    } else {
+      const normalised = decoded.data.map((v, i) => (v - input.mean[i % input.channels]) / input.std[i % input.channels]);
+      heatmap = explain(this.model, normalised, { method: 'gradcam', targetClass: target });
+    }
+    return {
+      classes: prediction.classes.map(({ label, probability }) => ({ name: label, probability })),
+      top: { name: prediction.top.label, probability: prediction.top.probability },
+      uncertain: prediction.uncertain,
+      heatmapPng: await overlayOnSeenRegion(image, heatmap, this.metadata),
+      modelVersion: `${this.metadata.architecture.name}@${this.metadata.createdAt}`,
+      tree: this.metadata.labelTree,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await this.classifier.dispose();
+    this.model.dispose();
+  }
+}
+
+async function overlayOnSeenRegion(image: Buffer, heatmap: Heatmap, metadata: BundleMetadata): Promise<Buffer> {
+  const photo = await sharp(image).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  const region = visibleRegion(photo.info.width, photo.info.height, metadata.input.width, metadata.input.height, metadata.input.fit);
+  const seen = await sharp(photo.data, { raw: { width: photo.info.width, height: photo.info.height, channels: 3 } })
+    .extract(region)
+    .resize({ width: 768, height: 768, fit: 'inside', withoutEnlargement: true })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  return renderOverlayPng({ data: new Uint8Array(seen.data), width: seen.info.width, height: seen.info.height }, heatmap, { alpha: 1, colormap: 'turbo' });
+}
+
+/**
+ * The model behind the HTTP API's predict route (structurally the server's Predictor): predicts
+ * with the active bundle and swaps in a newly activated one only once it has loaded.
+ */
+export class BundlePredictor {
+  private current: LoadedModel | null = null;
+
+  static async load(bundleDir: string | null): Promise<BundlePredictor> {
+    const predictor = new BundlePredictor();
+    if (bundleDir) predictor.current = await LoadedModel.load(bundleDir);
+    return predictor;
+  }
+
+  get metadata(): BundleMetadata | null {
+    return this.current?.metadata ?? null;
+  }
+
+  async predict(image: Buffer): Promise<ServedPrediction> {
+    if (!this.current) throw new Error('no model is active: an admin must activate one first');
+    return this.current.predict(image);
+  }
+
+  async activate(model: { path: string }): Promise<void> {
+    const next = await LoadedModel.load(model.path);
+    const previous = this.current;
+    this.current = next;
+    await previous?.dispose();
+  }
+
+  async dispose(): Promise<void> {
+    await this.current?.dispose();
+    this.current = null;
+  }
+}
+
+export interface ProjectTrainerOptions {
+  /** Where each run's folder (checkpoint, bundle, report) is created. */
+  runsDir: string;
+  size: [number, number];
+  channels?: 1 | 3;
+  train?: Partial<TrainConfig>;
+  augment?: AugmentConfig | AugmentPresetName;
+}
+
+/** Trains on a labelled project's manifest (structurally the server's Trainer). */
+export function createProjectTrainer(options: ProjectTrainerOptions) {
+  return {
+    async start(projectId: number, manifestCsvPath: string, onProgress: (progress: Record<string, unknown>) => void, signal: AbortSignal): Promise<{ bundlePath: string }> {
+      const dataset = await readManifest(manifestCsvPath);
+      const runDir = join(options.runsDir, `project-${projectId}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      const result = await fitClassifier(dataset, {
+        size: options.size,
+        channels: options.channels,
+        train: options.train,
+        augment: options.augment ?? 'microscopy',
+        runDir,
+        signal,
+        onProgress: (event) => {
+          if (event.kind === 'train' && event.event.kind === 'step') {
+            const e = event.event;
+            onProgress({ stage: 'training', epoch: e.epoch + 1, epochs: e.epochs, step: e.step, steps: e.stepsPerEpoch, loss: e.loss, accuracy: e.accuracy, etaSeconds: Math.round(e.etaSeconds) });
+          } else if (event.kind === 'train' && event.event.kind === 'epoch') {
+            const r = event.event.record;
+            onProgress({ stage: 'epoch', epoch: r.epoch + 1, valLoss: r.valLoss, valAccuracy: r.valAccuracy });
+          } else if (event.kind === 'decode') {
+            onProgress({ stage: 'decoding', split: event.split, done: event.done, total: event.total });
+          } else if (event.kind === 'stage') {
+            onProgress({ stage: event.message });
+          }
+        },
+      });
+      if (result.status === 'cancelled') throw new Error('training was cancelled');
+      return { bundlePath: result.bundleDir };
+    },
+  };
+}
