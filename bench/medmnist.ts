@@ -1,0 +1,154 @@
+// npm run bench:medmnist [-- --json] [--seeds N] [--workers N] [--data DIR]
+// Trains the default recipe on BreastMNIST and PneumoniaMNIST (official train/val/test splits;
+// selection and temperature scaling on val, one evaluation on test) and prints test AUC and ACC
+// beside the MedMNIST v2 paper's table, with training time and ECE before/after calibration.
+// With several seeds, every seed is reported and the medians are the result (no seed is picked).
+// Ends with one JSON line; --json sends the table to stderr so that stdout holds only that line.
+import { existsSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initEngine } from '../src/engine/index.ts';
+import { fitMedMnist, type MedMnistResult } from '../src/pipeline/medmnist.ts';
+import type { StepRunner, StepRunnerContext } from '../src/train/index.ts';
+import { median } from './stats.ts';
+
+/** MedMNIST v2 (Yang et al., Scientific Data 10:41, 2023), Table: test AUC / ACC. */
+const PUBLISHED = {
+  breastmnist: { 'ResNet-18 (28)': [0.901, 0.863], 'ResNet-18 (224)': [0.891, 0.833], 'AutoML Vision': [0.919, 0.861] },
+  pneumoniamnist: { 'ResNet-18 (28)': [0.944, 0.854], 'ResNet-18 (224)': [0.956, 0.864], 'AutoML Vision': [0.991, 0.946] },
+} as const;
+const DATASETS = ['breastmnist', 'pneumoniamnist'] as const;
+const TITLES = { breastmnist: 'BreastMNIST', pneumoniamnist: 'PneumoniaMNIST' };
+const ECE_BAR = 0.05;
+const TIME_BAR_SECONDS = 15 * 60;
+
+const argv = process.argv.slice(2);
+const flag = (name: string): string | undefined => {
+  const at = argv.indexOf(name);
+  return at >= 0 ? argv[at + 1] : undefined;
+};
+const json = argv.includes('--json');
+const seeds = Number(flag('--seeds') ?? 1);
+const workers = Number(flag('--workers') ?? 1);
+const dataDir = flag('--data') ?? process.env.MEDMNIST_DIR ?? '/work/shared/datasets/medmnist';
+if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds must be a positive integer; got ${flag('--seeds')}`);
+if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer; got ${flag('--workers')}`);
+const out = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+interface Summary {
+  auc: number | null;
+  acc: number | null;
+  ece: number | null;
+  ece_before_calibration: number | null;
+  train_seconds: number | null;
+  seeds: number[];
+}
+
+const engine = await initEngine();
+let createStepRunner: ((context: StepRunnerContext) => Promise<StepRunner>) | undefined;
+if (workers > 1) {
+  const { createParallelStepRunner } = await import('../src/train/parallel/index.ts');
+  createStepRunner = createParallelStepRunner({ workers });
+}
+const runRoot = await mkdtemp(join(tmpdir(), 'gramlens-medmnist-'));
+out(`MedMNIST v2 benchmark: test split of the official splits; backend ${engine.backend}, ${workers} worker(s); ${seeds} seed(s); runs in ${runRoot}`);
+
+const results: Record<string, Summary | null> = {};
+const perSeed: Record<string, MedMnistResult[]> = {};
+for (const name of DATASETS) {
+  const npzPath = join(dataDir, `${name}.npz`);
+  if (!existsSync(npzPath)) {
+    out(`${TITLES[name]}: skipped, ${npzPath} not found`);
+    results[name] = null;
+    continue;
+  }
+  perSeed[name] = [];
+  for (let seed = 1; seed <= seeds; seed++) {
+    log(`${TITLES[name]}, seed ${seed}: training`);
+    const result = await fitMedMnist(npzPath, {
+      runDir: join(runRoot, `${name}-seed${seed}`),
+      seed,
+      createStepRunner,
+      onProgress: (event) => {
+        if (event.kind !== 'train' || event.event.kind !== 'epoch') return;
+        const { record, improved, epochs } = event.event;
+        log(`  epoch ${record.epoch + 1}/${epochs}  loss ${record.loss.toFixed(3)}  val loss ${record.valLoss.toFixed(3)}  val acc ${record.valAccuracy.toFixed(3)}  ${record.seconds.toFixed(1)} s${improved ? '  *' : ''}`);
+      },
+    });
+    log(`  test AUC ${fmt(result.auc)}  ACC ${fmt(result.acc)}  ECE ${pct(result.eceBeforeCalibration)} → ${pct(result.ece)} (T = ${result.temperature.toFixed(2)})  best epoch ${result.bestEpoch + 1}  ${minutes(result.trainSeconds)}`);
+    perSeed[name].push(result);
+  }
+  const runs = perSeed[name];
+  const med = (values: (number | null)[]) => nullIfNaN(median(values.filter((v): v is number => v !== null)));
+  results[name] = {
+    auc: med(runs.map((r) => r.auc)),
+    acc: med(runs.map((r) => r.acc)),
+    ece: med(runs.map((r) => r.ece)),
+    ece_before_calibration: med(runs.map((r) => r.eceBeforeCalibration)),
+    train_seconds: med(runs.map((r) => r.trainSeconds)),
+    seeds: runs.map((_, i) => i + 1),
+  };
+}
+
+const methods = ['ResNet-18 (28)', 'ResNet-18 (224)', 'AutoML Vision'] as const;
+const header = ['Dataset', `gramlens${seeds > 1 ? ` (median of ${seeds})` : ''}`, ...methods, 'Train time', 'ECE raw → calibrated'];
+const rows = DATASETS.map((name) => {
+  const result = results[name];
+  const published = methods.map((m) => `${fmt(PUBLISHED[name][m][0])}/${fmt(PUBLISHED[name][m][1])}`);
+  if (!result) return [TITLES[name], 'skipped', ...published, '—', '—'];
+  return [TITLES[name], `${fmt(result.auc)}/${fmt(result.acc)}`, ...published, minutes(result.train_seconds), `${pct(result.ece_before_calibration)} → ${pct(result.ece)}`];
+});
+out('');
+out('Test AUC/ACC');
+const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+for (const row of [header, ...rows]) out(row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+out('');
+for (const name of DATASETS) {
+  const result = results[name];
+  if (!result) continue;
+  const [barAuc, barAcc] = PUBLISHED[name]['ResNet-18 (28)'];
+  const goal = name === 'breastmnist' ? PUBLISHED[name]['AutoML Vision'][0] : PUBLISHED[name]['ResNet-18 (224)'][0];
+  const checks = [
+    [`AUC ≥ ${barAuc}`, (result.auc ?? 0) >= barAuc],
+    [`ACC ≥ ${barAcc}`, (result.acc ?? 0) >= barAcc],
+    [`goal AUC ≥ ${goal}`, (result.auc ?? 0) >= goal],
+    [`ECE ≤ ${ECE_BAR}`, (result.ece ?? 1) <= ECE_BAR],
+    ['train ≤ 15 min', (result.train_seconds ?? Infinity) <= TIME_BAR_SECONDS],
+  ] as const;
+  out(`${TITLES[name]}: ${checks.map(([what, met]) => `${what} ${met ? 'met' : 'MISSED'}`).join(', ')}`);
+  if (perSeed[name].length > 1) {
+    out(`  per seed AUC ${perSeed[name].map((r) => fmt(r.auc)).join(' ')}, ACC ${perSeed[name].map((r) => fmt(r.acc)).join(' ')}`);
+  }
+}
+
+const line = Object.fromEntries(
+  DATASETS.map((name) => {
+    const result = results[name];
+    return [name, { auc: round(result?.auc), acc: round(result?.acc), ece: round(result?.ece), train_seconds: round(result?.train_seconds, 1) }];
+  }),
+);
+console.log(JSON.stringify(line));
+
+function fmt(value: number | null): string {
+  return value === null ? '—' : value.toFixed(3).replace(/^0/, '');
+}
+
+function pct(value: number | null): string {
+  return value === null ? '—' : `${(value * 100).toFixed(1)}%`;
+}
+
+function minutes(seconds: number | null): string {
+  if (seconds === null) return '—';
+  return `${Math.floor(seconds / 60)}m ${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+}
+
+function round(value: number | null | undefined, digits = 4): number | null {
+  if (value === null || value === undefined || !Number.isFinite(value)) return null;
+  return Number(value.toFixed(digits));
+}
+
+function nullIfNaN(value: number): number | null {
+  return Number.isNaN(value) ? null : value;
+}
