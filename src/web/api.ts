@@ -1,0 +1,112 @@
+import type {
+  Agreement,
+  Decision,
+  FeedbackVerdict,
+  Model,
+  Prediction,
+  Project,
+  QueueNext,
+  Role,
+  Run,
+  Session,
+  TreeNode,
+  UndoResult,
+  UploadedImage,
+  User,
+} from './types.ts';
+
+/** A refused or failed request, with the server's own message (always meant for the user). */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** From Retry-After on 429 answers. */
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+let sessionLost: (message: string) => void = () => undefined;
+
+/** Called when any request (other than logging in) answers 401: the session expired or was ended. */
+export function onSessionLost(handler: (message: string) => void): void {
+  sessionLost = handler;
+}
+
+type Body = object | FormData | undefined;
+
+async function request<T>(method: string, path: string, body?: Body): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const init: RequestInit = { method, headers, credentials: 'same-origin' };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    // Only with a body: Fastify refuses an empty body declared as JSON.
+    headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'The server cannot be reached. Check the connection and try again.');
+  }
+  if (response.status === 204) return undefined as T;
+  const data: unknown = await response.json().catch(() => null);
+  if (response.ok) return data as T;
+  const serverMessage = (data as { error?: unknown } | null)?.error;
+  const message = typeof serverMessage === 'string' ? serverMessage : `The server answered ${response.status} ${response.statusText}`;
+  const retryAfter = Number(response.headers.get('retry-after'));
+  const error = new ApiError(response.status, message, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+  if (response.status === 401 && path !== '/api/auth/login') sessionLost(message);
+  throw error;
+}
+
+const get = <T>(path: string) => request<T>('GET', path);
+const post = <T>(path: string, body?: Body) => request<T>('POST', path, body);
+
+export const api = {
+  login: (username: string, password: string) => post<Session>('/api/auth/login', { username, password }),
+  logout: () => post<void>('/api/auth/logout'),
+  me: () => get<Session>('/api/auth/me'),
+
+  predict: (form: FormData) => post<Prediction>('/api/predict', form),
+  predictions: (limit: number) => get<Prediction[]>(`/api/predictions?limit=${limit}`),
+  feedback: (id: string, verdict: FeedbackVerdict, label?: string) =>
+    post<Prediction>(`/api/predictions/${encodeURIComponent(id)}/feedback`, verdict === 'agree' ? { verdict } : { verdict, label }),
+
+  projects: () => get<Project[]>('/api/projects'),
+  createProject: (name: string, classTree: TreeNode[], labelsRequired: number) => post<Project>('/api/projects', { name, classTree, labelsRequired }),
+  uploadImage: (projectId: number, form: FormData) => post<UploadedImage>(`/api/projects/${projectId}/images`, form),
+  queueNext: (projectId: number) => get<QueueNext>(`/api/projects/${projectId}/queue/next`),
+  annotate: (projectId: number, image: string, label: string) => post<unknown>(`/api/projects/${projectId}/annotations`, { image, label }),
+  undo: (projectId: number) => post<UndoResult>(`/api/projects/${projectId}/annotations/undo`),
+  agreement: (projectId: number) => get<Agreement>(`/api/projects/${projectId}/agreement`),
+  disagreements: (projectId: number) => get<Decision[]>(`/api/projects/${projectId}/disagreements`),
+  adjudicate: (projectId: number, image: string, label: string) => post<Decision>(`/api/projects/${projectId}/adjudications`, { image, label }),
+
+  users: () => get<User[]>('/api/users'),
+  createUser: (username: string, password: string, role: Role) => post<User>('/api/users', { username, password, role }),
+  updateUser: (id: number, changes: { disabled?: boolean; role?: Role }) => request<User>('PATCH', `/api/users/${id}`, changes),
+
+  models: () => get<Model[]>('/api/models'),
+  activateModel: (id: number) => post<Model>(`/api/models/${id}/activate`),
+
+  runs: () => get<Run[]>('/api/runs'),
+  run: (id: number) => get<Run>(`/api/runs/${id}`),
+  launchRun: (projectId: number) => post<Run>('/api/runs', { projectId }),
+  cancelRun: (id: number) => post<Run>(`/api/runs/${id}/cancel`),
+};
+
+export const AUDIT_CSV_URL = '/api/audit.csv';
+
+export function runEventsUrl(id: number): string {
+  return `/api/runs/${id}/events`;
+}
+
+/** A message for any thrown value, fit to show to the user. */
+export function messageOf(error: unknown): string {
+  if (error instanceof ApiError) return error.message;
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,61 @@
+import { api, messageOf } from '../../api.ts';
+import { busy, h, Message } from '../../dom.ts';
+import { dateTime, scalarEntries } from '../../format.ts';
+import { dataTable } from '../../table.ts';
+import type { Model } from '../../types.ts';
+import type { View } from '../../view.ts';
+
+function metricsList(metrics: unknown): HTMLElement {
+  const entries = scalarEntries(metrics);
+  if (entries.length === 0) return h('span', { class: 'hint' }, 'no metrics');
+  return h(
+    'dl',
+    { class: 'metrics' },
+    entries.map(([key, value]) => [h('dt', {}, key), h('dd', {}, value)]),
+  );
+}
+
+/** Registered model bundles with their metrics; one is active and serves predictions. */
+export function modelsPage(): View {
+  const message = new Message();
+  const table = dataTable('Model bundles known to the server. Activating one switches predictions to it at once.', ['Model', 'Version', 'Registered', 'Metrics', 'Status']);
+  let models: Model[] = [];
+
+  const row = (model: Model) => {
+    const activate = h('button', { type: 'button', class: 'button button-small' }, 'Activate');
+    activate.addEventListener('click', () =>
+      void busy(activate, () => api.activateModel(model.id))
+        .then((active) => {
+          models = models.map((m) => ({ ...m, active: m.id === active.id }));
+          render();
+          message.show(`${active.name} ${active.version} is now the active model.`, 'success');
+        })
+        .catch((error) => message.show(messageOf(error), 'error')),
+    );
+    return h(
+      'tr',
+      { class: model.active ? 'row-active' : '', attrs: { 'data-model-id': model.id } },
+      h('th', { scope: 'row' }, h('div', {}, model.name, h('span', { class: 'model-path' }, model.path))),
+      h('td', {}, model.version),
+      h('td', {}, dateTime(model.createdAt)),
+      h('td', {}, metricsList(model.metrics)),
+      h('td', {}, model.active ? h('span', { class: 'tag tag-success' }, 'Active') : activate),
+    );
+  };
+
+  const render = () => {
+    if (models.length === 0) table.setEmpty('No models yet: a finished training run registers one.');
+    else table.setRows(models.map(row));
+  };
+
+  const element = h('section', { class: 'admin-page' }, h('h1', { tabIndex: -1 }, 'Models'), message.element, table.element);
+
+  api
+    .models()
+    .then((list) => {
+      models = list;
+      render();
+    })
+    .catch((error) => message.show(messageOf(error), 'error'));
+  return { element };
+}

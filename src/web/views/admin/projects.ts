@@ -1,0 +1,195 @@
+import { api, messageOf } from '../../api.ts';
+import { busy, field, h, Message, options, replace } from '../../dom.ts';
+import { dateTime } from '../../format.ts';
+import { leafNames, parseTree } from '../../label-tree.ts';
+import { dataTable } from '../../table.ts';
+import type { Project, TreeNode } from '../../types.ts';
+import type { View } from '../../view.ts';
+
+const EXAMPLE_TREE = [
+  { name: 'Gram-positive', children: [{ name: 'GPC clusters' }, { name: 'GPC chains' }, { name: 'GPR' }] },
+  { name: 'Gram-negative', children: [{ name: 'GNR' }, { name: 'GNC' }] },
+  { name: 'Yeast' },
+  { name: 'No organisms' },
+];
+
+type TreeCheck = { tree: TreeNode[]; classes: string[] } | { problem: string };
+
+function checkTreeText(text: string): TreeCheck {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return { problem: `Not valid JSON: ${(error as Error).message}` };
+  }
+  const tree = parseTree(value);
+  if (!tree) return { problem: 'Expected a non-empty array of {"name": …, "children": [...]} nodes.' };
+  const classes = leafNames(tree);
+  if (classes.length < 2) return { problem: 'The tree needs at least two classes (leaves).' };
+  return { tree, classes };
+}
+
+export function projectsPage(): View {
+  const message = new Message();
+  const table = dataTable('Annotation projects', ['Name', 'Classes', 'Labels per image', 'Images', 'Created']);
+  let projects: Project[] = [];
+
+  // New project
+  const name = h('input', { type: 'text', name: 'name', required: true, maxLength: 200, autocomplete: 'off' });
+  const labelsRequired = h('input', { type: 'number', name: 'labelsRequired', min: '1', max: '50', step: '1', value: '2', required: true, inputMode: 'numeric' });
+  const treeText = h('textarea', { name: 'classTree', rows: 12, spellcheck: false, value: JSON.stringify(EXAMPLE_TREE, null, 2) });
+  const treeStatus = h('p', { class: 'hint', attrs: { 'aria-live': 'polite' } });
+  const create = h('button', { type: 'submit', class: 'button button-primary' }, 'Create project');
+  const showTreeStatus = () => {
+    const check = checkTreeText(treeText.value);
+    treeStatus.textContent = 'problem' in check ? check.problem : `${check.classes.length} classes: ${check.classes.join(', ')}`;
+    treeStatus.classList.toggle('hint-error', 'problem' in check);
+  };
+  treeText.addEventListener('input', showTreeStatus);
+  showTreeStatus();
+
+  const createForm = h(
+    'form',
+    {
+      class: 'card',
+      noValidate: true,
+      attrs: { 'aria-labelledby': 'new-project-title' },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          const check = checkTreeText(treeText.value);
+          if (!name.value.trim()) return message.show('Give the project a name.', 'error');
+          if ('problem' in check) {
+            treeText.focus();
+            return message.show(`The class tree: ${check.problem}`, 'error');
+          }
+          const required = Number(labelsRequired.value);
+          if (!Number.isInteger(required) || required < 1 || required > 50) return message.show('Labels required per image must be a whole number from 1 to 50.', 'error');
+          void busy(create, () => api.createProject(name.value.trim(), check.tree, required))
+            .then((project) => {
+              projects.push(project);
+              render();
+              name.value = '';
+              message.show(`Created the project “${project.name}” with ${project.classes.length} classes.`, 'success');
+            })
+            .catch((error) => message.show(messageOf(error), 'error'));
+        },
+      },
+    },
+    h('h2', { id: 'new-project-title' }, 'New project'),
+    field('Name', name),
+    field('Labels required per image', labelsRequired, 'How many annotators label each image (2 or more to measure agreement).'),
+    field('Class tree (JSON)', treeText, 'Groups have children; the leaves are the labels annotators choose from. “unclear” and “skip” are always offered.'),
+    treeStatus,
+    create,
+  );
+
+  // Image upload
+  const uploadProject = h('select', { name: 'project' });
+  const files = h('input', { type: 'file', name: 'images', multiple: true, accept: 'image/jpeg,image/png,image/tiff,image/webp' });
+  const patientId = h('input', { type: 'text', name: 'patientId', maxLength: 500, autocomplete: 'off' });
+  const specimen = h('input', { type: 'text', name: 'specimen', maxLength: 500, autocomplete: 'off' });
+  const uploadButton = h('button', { type: 'submit', class: 'button button-primary' }, 'Upload images');
+  const progress = h('progress', { max: 1, value: 0, hidden: true, attrs: { 'aria-label': 'Upload progress' } });
+  const uploadStatus = new Message();
+  const failures = h('ul', { class: 'failures' });
+
+  const upload = async () => {
+    const chosen = Array.from(files.files ?? []);
+    const projectId = Number(uploadProject.value);
+    if (!projectId) return uploadStatus.show('Create a project first.', 'error');
+    if (chosen.length === 0) return uploadStatus.show('Choose one or more images.', 'error');
+    replace(failures);
+    progress.hidden = false;
+    progress.max = chosen.length;
+    let added = 0;
+    let present = 0;
+    const failed: string[] = [];
+    for (const [i, file] of chosen.entries()) {
+      progress.value = i;
+      uploadStatus.show(`Uploading ${i + 1} of ${chosen.length}…`);
+      const form = new FormData();
+      form.append('image', file, file.name);
+      if (patientId.value.trim()) form.append('patientId', patientId.value.trim());
+      if (specimen.value.trim()) form.append('specimen', specimen.value.trim());
+      try {
+        const result = await api.uploadImage(projectId, form);
+        if (result.added) added++;
+        else present++;
+      } catch (error) {
+        failed.push(`${file.name}: ${messageOf(error)}`);
+      }
+    }
+    progress.value = chosen.length;
+    replace(failures, failed.map((text) => h('li', {}, text)));
+    const summary = `Added ${added} image${added === 1 ? '' : 's'}${present ? `, ${present} already in the project` : ''}${failed.length ? `; ${failed.length} failed (listed below)` : ''}.`;
+    uploadStatus.show(summary, failed.length ? 'error' : 'success');
+    files.value = '';
+    projects = await api.projects();
+    render();
+  };
+
+  const uploadForm = h(
+    'form',
+    {
+      class: 'card',
+      noValidate: true,
+      attrs: { 'aria-labelledby': 'upload-title' },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          void busy(uploadButton, upload).catch((error) => uploadStatus.show(messageOf(error), 'error'));
+        },
+      },
+    },
+    h('h2', { id: 'upload-title' }, 'Add images to a project'),
+    field('Project', uploadProject),
+    field('Images', files, 'JPEG, PNG, TIFF or WebP; metadata such as GPS is removed on upload.'),
+    field('Patient ID (optional)', patientId, 'Images of one patient stay together in training splits. Leave empty when each image is its own patient.'),
+    field('Specimen (optional)', specimen),
+    uploadButton,
+    progress,
+    uploadStatus.element,
+    failures,
+  );
+
+  const render = () => {
+    table.setRows(
+      projects.map((p) =>
+        h(
+          'tr',
+          {},
+          h('th', { scope: 'row' }, p.name),
+          h('td', {}, p.classes.join(', ')),
+          h('td', { class: 'number' }, p.labelsRequired),
+          h('td', { class: 'number' }, p.imageCount),
+          h('td', {}, dateTime(p.createdAt)),
+        ),
+      ),
+    );
+    const selected = uploadProject.value;
+    options(
+      uploadProject,
+      projects.map((p) => ({ value: String(p.id), label: p.name })),
+      selected || undefined,
+    );
+  };
+
+  const element = h(
+    'section',
+    { class: 'admin-page' },
+    h('h1', { tabIndex: -1 }, 'Projects'),
+    message.element,
+    table.element,
+    h('div', { class: 'admin-grid' }, createForm, uploadForm),
+  );
+
+  api
+    .projects()
+    .then((list) => {
+      projects = list;
+      render();
+    })
+    .catch((error) => message.show(messageOf(error), 'error'));
+  return { element };
+}

@@ -1,0 +1,151 @@
+import { api, messageOf, runEventsUrl } from '../../api.ts';
+import { busy, h, Message, replace } from '../../dom.ts';
+import { dateTime } from '../../format.ts';
+import type { Project, Run } from '../../types.ts';
+import type { View } from '../../view.ts';
+import { projectSelect } from './project-select.ts';
+import { progressFraction, progressLine, progressValues } from './run-progress.ts';
+
+const RECONNECT_MS = 3000;
+
+const isFinished = (run: Run) => run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled';
+
+/** Follows runs over /api/runs/:id/events; on a dropped stream, asks once (a lost session shows then) and reconnects. */
+class RunWatcher {
+  private readonly sources = new Map<number, EventSource>();
+  private readonly timers = new Set<number>();
+  private closed = false;
+
+  constructor(private readonly onRun: (run: Run) => void) {}
+
+  watch(id: number): void {
+    if (this.closed || this.sources.has(id)) return;
+    const source = new EventSource(runEventsUrl(id));
+    this.sources.set(id, source);
+    source.addEventListener('run', (event) => this.onRun(JSON.parse((event as MessageEvent<string>).data) as Run));
+    source.addEventListener('end', () => this.stop(id));
+    source.addEventListener('error', () => {
+      this.stop(id);
+      api
+        .run(id)
+        .then((run) => {
+          this.onRun(run);
+          if (!isFinished(run) && !this.closed) {
+            const timer = window.setTimeout(() => {
+              this.timers.delete(timer);
+              this.watch(id);
+            }, RECONNECT_MS);
+            this.timers.add(timer);
+          }
+        })
+        .catch(() => undefined);
+    });
+  }
+
+  private stop(id: number): void {
+    this.sources.get(id)?.close();
+    this.sources.delete(id);
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const id of [...this.sources.keys()]) this.stop(id);
+    for (const timer of this.timers) window.clearTimeout(timer);
+  }
+}
+
+/** Launch training on a project, follow it live, cancel it. */
+export function trainingPage(): View {
+  const message = new Message();
+  const live = h('p', { class: 'visually-hidden', attrs: { role: 'status', 'aria-live': 'polite' } });
+  const list = h('ol', { class: 'runs' });
+  const picker = h('div', { class: 'picker' });
+  const launch = h('button', { type: 'submit', class: 'button button-primary' }, 'Start training');
+  let projects: Project[] = [];
+  let chosen: Project | null = null;
+  let runs: Run[] = [];
+
+  const projectName = (id: number) => projects.find((p) => p.id === id)?.name ?? `project ${id}`;
+
+  const card = (run: Run) => {
+    const fraction = progressFraction(run.progress);
+    const cancel = h('button', { type: 'button', class: 'button button-small button-danger' }, 'Cancel');
+    cancel.addEventListener('click', () =>
+      void busy(cancel, () => api.cancelRun(run.id))
+        .then(update)
+        .catch((error) => message.show(messageOf(error), 'error')),
+    );
+    const values = progressValues(run.progress);
+    const times = [`queued ${dateTime(run.createdAt)}`, run.startedAt ? `started ${dateTime(run.startedAt)}` : null, run.finishedAt ? `ended ${dateTime(run.finishedAt)}` : null];
+    return h(
+      'li',
+      { class: `card run run-${run.status}`, attrs: { 'data-run-id': run.id, 'data-status': run.status } },
+      h('div', { class: 'run-head' }, h('h3', {}, `Run ${run.id} · ${projectName(run.projectId)}`), h('span', { class: `tag status status-${run.status}` }, run.status)),
+      run.status === 'running' || fraction !== null
+        ? h('progress', { max: 1, value: fraction ?? undefined, attrs: { 'aria-label': `Progress of run ${run.id}` } })
+        : null,
+      run.status === 'running' || run.progress ? h('p', { class: 'run-line' }, progressLine(run.progress)) : null,
+      values.length > 0 ? h('dl', { class: 'metrics' }, values.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])) : null,
+      run.error && run.status === 'failed' ? h('p', { class: 'message message-error' }, run.error) : null,
+      run.modelId !== null ? h('p', {}, 'Registered as a model: ', h('a', { href: '#/admin/models' }, 'activate it under Models'), '.') : null,
+      h('p', { class: 'meta' }, times.filter(Boolean).join(' · ')),
+      isFinished(run) ? null : cancel,
+    );
+  };
+
+  const render = () =>
+    replace(
+      list,
+      runs.length === 0 ? h('li', { class: 'hint' }, 'No training runs yet.') : runs.map(card),
+    );
+
+  function update(run: Run): void {
+    const before = runs.find((r) => r.id === run.id);
+    if (before && before.status !== run.status) live.textContent = `Run ${run.id} is ${run.status}.`;
+    runs = before ? runs.map((r) => (r.id === run.id ? run : r)) : [run, ...runs];
+    render();
+  }
+
+  const watcher = new RunWatcher(update);
+
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      noValidate: true,
+      attrs: { 'aria-labelledby': 'launch-title' },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          if (!chosen) return message.show('Create a project first.', 'error');
+          const project = chosen;
+          void busy(launch, () => api.launchRun(project.id))
+            .then((run) => {
+              update(run);
+              watcher.watch(run.id);
+              message.show(`Training on “${project.name}” is queued as run ${run.id}.`, 'success');
+            })
+            .catch((error) => message.show(messageOf(error), 'error'));
+        },
+      },
+    },
+    h('h2', { id: 'launch-title' }, 'Train a model'),
+    h('p', { class: 'hint' }, 'Trains on the project’s decided labels (unanimous, majority or adjudicated). Runs go one at a time; the finished model is registered but not activated.'),
+    picker,
+    launch,
+  );
+
+  const element = h('section', { class: 'admin-page' }, h('h1', { tabIndex: -1 }, 'Training'), message.element, live, form, h('h2', {}, 'Runs'), list);
+
+  Promise.all([api.projects(), api.runs()])
+    .then(([projectList, runList]) => {
+      projects = projectList;
+      runs = runList;
+      replace(picker, projectSelect(projects, (project) => (chosen = project)));
+      render();
+      for (const run of runs) if (!isFinished(run)) watcher.watch(run.id);
+    })
+    .catch((error) => message.show(messageOf(error), 'error'));
+
+  return { element, dispose: () => watcher.close() };
+}

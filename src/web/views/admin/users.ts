@@ -1,0 +1,92 @@
+import { api, messageOf } from '../../api.ts';
+import { busy, field, h, Message, options } from '../../dom.ts';
+import { dateTime } from '../../format.ts';
+import { dataTable } from '../../table.ts';
+import type { Role, User } from '../../types.ts';
+import type { View, ViewContext } from '../../view.ts';
+
+const ROLES: readonly { value: Role; label: string }[] = [
+  { value: 'clinician', label: 'Clinician: classifies photos' },
+  { value: 'annotator', label: 'Annotator: labels project images' },
+  { value: 'admin', label: 'Admin: manages everything' },
+];
+
+export function usersPage({ user: me }: ViewContext): View {
+  const message = new Message();
+  const table = dataTable('Everyone who can log in', ['Username', 'Role', 'Created', 'Status', '']);
+  let users: User[] = [];
+
+  const row = (user: User) => {
+    const toggle = h('button', { type: 'button', class: 'button button-small', disabled: user.id === me.id }, user.disabled ? 'Enable' : 'Disable');
+    toggle.addEventListener('click', () =>
+      void busy(toggle, () => api.updateUser(user.id, { disabled: !user.disabled }))
+        .then((updated) => {
+          users = users.map((u) => (u.id === updated.id ? updated : u));
+          render();
+          message.show(`${updated.username} is now ${updated.disabled ? 'disabled (their sessions ended)' : 'enabled'}.`, 'success');
+        })
+        .catch((error) => message.show(messageOf(error), 'error')),
+    );
+    return h(
+      'tr',
+      {},
+      h('th', { scope: 'row' }, user.username),
+      h('td', {}, user.role),
+      h('td', {}, dateTime(user.createdAt)),
+      h('td', {}, user.disabled ? h('span', { class: 'tag tag-muted' }, 'disabled') : 'active'),
+      h('td', {}, toggle),
+    );
+  };
+  const render = () => table.setRows(users.map(row));
+
+  const username = h('input', { type: 'text', name: 'username', required: true, maxLength: 64, autocomplete: 'off', autocapitalize: 'none', spellcheck: false });
+  const password = h('input', { type: 'password', name: 'password', required: true, minLength: 8, autocomplete: 'new-password' });
+  const role = options(h('select', { name: 'role' }), ROLES);
+  const create = h('button', { type: 'submit', class: 'button button-primary' }, 'Create user');
+  const form = h(
+    'form',
+    {
+      class: 'card',
+      noValidate: true,
+      attrs: { 'aria-labelledby': 'new-user-title' },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          if (!username.value.trim()) return message.show('Enter a username.', 'error');
+          if (password.value.length < 8) return message.show('The password needs at least 8 characters.', 'error');
+          void busy(create, () => api.createUser(username.value.trim(), password.value, role.value as Role))
+            .then((created) => {
+              users.push(created);
+              render();
+              form.reset();
+              message.show(`Created ${created.username} (${created.role}).`, 'success');
+              username.focus();
+            })
+            .catch((error) => message.show(messageOf(error), 'error'));
+        },
+      },
+    },
+    h('h2', { id: 'new-user-title' }, 'New user'),
+    field('Username', username),
+    field('Password', password, 'At least 8 characters. Tell it to the user in person.'),
+    field('Role', role),
+    create,
+  );
+
+  const element = h(
+    'section',
+    { class: 'admin-page' },
+    h('h1', { tabIndex: -1 }, 'Users'),
+    message.element,
+    h('div', { class: 'admin-grid' }, table.element, form),
+  );
+
+  api
+    .users()
+    .then((list) => {
+      users = list;
+      render();
+    })
+    .catch((error) => message.show(messageOf(error), 'error'));
+  return { element };
+}

@@ -1,0 +1,130 @@
+import { api, messageOf } from '../../api.ts';
+import { busy, field, h, Message, options, replace, uniqueId } from '../../dom.ts';
+import type { Prediction } from '../../types.ts';
+import type { View, ViewContext } from '../../view.ts';
+import { History } from './history.ts';
+import { predictionResult, predictionSummary } from './result.ts';
+
+export const SPECIMEN_TYPES = [
+  'Blood culture',
+  'Cerebrospinal fluid (CSF)',
+  'Sputum / respiratory',
+  'Urine',
+  'Wound / pus swab',
+  'Sterile body fluid',
+  'Other',
+] as const;
+
+const HISTORY_LENGTH = 10;
+
+/** The clinician's screen: photograph a Gram stain, get the likely morphotype with its heatmap, give a verdict. */
+export function clinicView({ user }: ViewContext): View {
+  let photo: File | null = null;
+  let previewUrl: string | null = null;
+
+  const camera = h('input', { type: 'file', accept: 'image/*', class: 'visually-hidden', id: uniqueId('camera'), attrs: { capture: 'environment' } });
+  const upload = h('input', { type: 'file', accept: 'image/jpeg,image/png,image/tiff,image/webp', class: 'visually-hidden', id: uniqueId('upload') });
+  const previewImage = h('img', { alt: 'Preview of the chosen photo' });
+  const previewName = h('figcaption', {});
+  const preview = h('figure', { class: 'preview', hidden: true }, previewImage, previewName);
+  const specimen = options(h('select', { name: 'specimenType', required: true }), [
+    { value: '', label: 'Choose the specimen type…' },
+    ...SPECIMEN_TYPES.map((type) => ({ value: type, label: type })),
+  ]);
+  const caseId = h('input', { type: 'text', name: 'caseId', maxLength: 200, autocomplete: 'off' });
+  const analyse = h('button', { type: 'submit', class: 'button button-primary button-wide' }, 'Analyse photo');
+  const message = new Message();
+  const live = h('p', { class: 'visually-hidden live-result', attrs: { role: 'status', 'aria-live': 'polite' } });
+  const resultArea = h('div', { class: 'result-area' });
+
+  const choosePhoto = (input: HTMLInputElement) => {
+    const file = input.files?.[0];
+    if (!file) return;
+    photo = file;
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = URL.createObjectURL(file);
+    previewImage.src = previewUrl;
+    previewName.textContent = file.name;
+    preview.hidden = false;
+    message.clear();
+    input.value = '';
+  };
+  camera.addEventListener('change', () => choosePhoto(camera));
+  upload.addEventListener('change', () => choosePhoto(upload));
+
+  const history = new History((prediction) => show(prediction, true), user.role === 'admin');
+
+  function show(prediction: Prediction, scroll: boolean): void {
+    replace(resultArea, predictionResult(prediction, (updated) => history.put(updated)));
+    live.textContent = predictionSummary(prediction);
+    if (scroll) resultArea.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+  }
+
+  const form = h(
+    'form',
+    {
+      class: 'card capture',
+      noValidate: true,
+      attrs: { 'aria-labelledby': 'capture-title' },
+      on: {
+        submit: (event) => {
+          event.preventDefault();
+          if (!photo) return message.show('Take a photo or choose an image first.', 'error');
+          if (!specimen.value) {
+            specimen.focus();
+            return message.show('Choose the specimen type.', 'error');
+          }
+          const data = new FormData();
+          data.append('image', photo, photo.name);
+          data.append('specimenType', specimen.value);
+          if (caseId.value.trim()) data.append('caseId', caseId.value.trim());
+          message.show('Analysing the photo…');
+          void busy(analyse, () => api.predict(data))
+            .then((prediction) => {
+              // A fresh form for the next specimen, so no case ID carries over to another patient.
+              form.reset();
+              photo = null;
+              preview.hidden = true;
+              if (previewUrl) URL.revokeObjectURL(previewUrl);
+              previewUrl = null;
+              message.clear();
+              history.put(prediction);
+              show(prediction, true);
+            })
+            .catch((error) => {
+              message.show(messageOf(error), 'error');
+            });
+        },
+      },
+    },
+    h('h1', { id: 'capture-title', tabIndex: -1 }, 'Classify a Gram stain'),
+    h(
+      'div',
+      { class: 'photo-buttons' },
+      camera,
+      h('label', { htmlFor: camera.id, class: 'button button-primary button-photo' }, 'Take photo'),
+      upload,
+      h('label', { htmlFor: upload.id, class: 'button button-photo-secondary' }, 'Upload image'),
+    ),
+    preview,
+    field('Specimen type', specimen),
+    field('Case ID (optional)', caseId, 'A reference of your own; avoid names and other identifying details.'),
+    analyse,
+    message.element,
+  );
+
+  // Phone order: form, result, history; on wide screens the history sits under the form.
+  const element = h('div', { class: 'clinic' }, form, h('section', { class: 'clinic-result', attrs: { 'aria-label': 'Result' } }, live, resultArea), history.element);
+
+  api
+    .predictions(HISTORY_LENGTH)
+    .then((predictions) => history.set(predictions))
+    .catch((error) => message.show(`Your history could not be loaded: ${messageOf(error)}`, 'error'));
+
+  return {
+    element,
+    dispose: () => {
+      if (previewUrl) URL.revokeObjectURL(previewUrl);
+    },
+  };
+}

@@ -1,0 +1,66 @@
+import { api, messageOf } from '../../api.ts';
+import { busy, field, h, Message, options, uniqueId } from '../../dom.ts';
+import type { Prediction } from '../../types.ts';
+
+export interface ClassChoice {
+  value: string;
+  label: string;
+}
+
+function verdictText(prediction: Prediction, labelOf: (name: string) => string): string {
+  const feedback = prediction.feedback;
+  if (!feedback) return 'Does the result match what you see under the microscope?';
+  if (feedback.verdict === 'agree') return 'You agreed with this result. You can still change your answer.';
+  return `You corrected this to: ${labelOf(feedback.label ?? '')}. You can still change your answer.`;
+}
+
+/** Agree, or correct with the right class; POST /api/predictions/:id/feedback. */
+export function feedbackPanel(prediction: Prediction, choices: readonly ClassChoice[], labelOf: (name: string) => string, onSaved: (updated: Prediction) => void): HTMLElement {
+  let current = prediction;
+  const state = h('p', { class: 'feedback-state' }, verdictText(current, labelOf));
+  const message = new Message();
+  const select = options(
+    h('select', { name: 'label' }),
+    choices.filter((choice) => choice.value !== current.top.name),
+    current.feedback?.verdict === 'correct' ? (current.feedback.label ?? undefined) : undefined,
+  );
+  const save = h('button', { type: 'submit', class: 'button button-primary' }, 'Save correction');
+  const correction = h('form', { class: 'correction', hidden: true, id: uniqueId('correction') }, field('The right class', select), save);
+  const agree = h('button', { type: 'button', class: 'button button-agree' }, 'Agree');
+  const correct = h('button', { type: 'button', class: 'button', attrs: { 'aria-expanded': 'false', 'aria-controls': correction.id } }, 'Correct it…');
+
+  const send = async (button: HTMLButtonElement, verdict: 'agree' | 'correct', label?: string) => {
+    message.show('Saving…');
+    try {
+      current = await busy(button, () => api.feedback(current.id, verdict, label));
+      state.textContent = verdictText(current, labelOf);
+      message.show(verdict === 'agree' ? 'Thank you: your agreement is recorded.' : `Thank you: your correction to ${labelOf(label!)} is recorded.`, 'success');
+      correction.hidden = true;
+      correct.setAttribute('aria-expanded', 'false');
+      onSaved(current);
+    } catch (error) {
+      message.show(messageOf(error), 'error');
+    }
+  };
+
+  agree.addEventListener('click', () => void send(agree, 'agree'));
+  correct.addEventListener('click', () => {
+    correction.hidden = !correction.hidden;
+    correct.setAttribute('aria-expanded', String(!correction.hidden));
+    if (!correction.hidden) select.focus();
+  });
+  correction.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void send(save, 'correct', select.value);
+  });
+
+  return h(
+    'section',
+    { class: 'feedback', attrs: { 'aria-label': 'Your verdict' } },
+    h('h3', {}, 'Your verdict'),
+    state,
+    h('div', { class: 'button-row' }, agree, correct),
+    correction,
+    message.element,
+  );
+}

@@ -1,0 +1,66 @@
+import { h, replace } from '../../dom.ts';
+import { dateTime, percent } from '../../format.ts';
+import type { Prediction } from '../../types.ts';
+import { classLabeller } from './result.ts';
+
+/** The user's recent predictions, newest first; choosing one shows it again. */
+export class History {
+  readonly element: HTMLElement;
+  private readonly list = h('ol', { class: 'history-list' });
+  private readonly empty = h('p', { class: 'hint' }, 'Your predictions will be listed here.');
+  private items: Prediction[] = [];
+
+  constructor(
+    private readonly onOpen: (prediction: Prediction) => void,
+    private readonly showUser: boolean,
+  ) {
+    this.element = h('section', { class: 'history', attrs: { 'aria-labelledby': 'history-title' } }, h('h2', { id: 'history-title' }, 'Recent predictions'), this.empty, this.list);
+  }
+
+  set(predictions: Prediction[]): void {
+    this.items = predictions;
+    this.render();
+  }
+
+  /** Adds a new prediction or replaces one that changed (e.g. after feedback). */
+  put(prediction: Prediction): void {
+    const at = this.items.findIndex((p) => p.id === prediction.id);
+    if (at >= 0) this.items[at] = prediction;
+    else this.items.unshift(prediction);
+    this.render();
+  }
+
+  private render(): void {
+    this.empty.hidden = this.items.length > 0;
+    replace(this.list, this.items.map((p) => this.item(p)));
+  }
+
+  private item(prediction: Prediction): HTMLLIElement {
+    const labelOf = classLabeller(prediction);
+    const feedback = prediction.feedback
+      ? prediction.feedback.verdict === 'agree'
+        ? 'you agreed'
+        : `corrected to ${labelOf(prediction.feedback.label ?? '')}`
+      : 'no verdict yet';
+    const details = [prediction.specimenType, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), this.showUser ? prediction.user.username : null]
+      .filter((part): part is string => part !== null)
+      .join(' · ');
+    return h(
+      'li',
+      {},
+      h(
+        'button',
+        { type: 'button', class: 'history-item', on: { click: () => this.onOpen(prediction) } },
+        h('img', { src: prediction.image.url, alt: '', loading: 'lazy', decoding: 'async', width: 56, height: 56 }),
+        h(
+          'span',
+          { class: 'history-text' },
+          h('span', { class: 'history-top' }, `${labelOf(prediction.top.name)} · ${percent(prediction.top.probability)}`),
+          prediction.uncertain ? h('span', { class: 'tag tag-warning' }, 'uncertain') : null,
+          h('span', { class: 'history-meta' }, details),
+          h('span', { class: 'history-meta' }, feedback),
+        ),
+      ),
+    );
+  }
+}

@@ -1,0 +1,53 @@
+import { h } from '../../dom.ts';
+import { dateTime, percent } from '../../format.ts';
+import { displayNames, leafNames, parseTree } from '../../label-tree.ts';
+import type { Prediction } from '../../types.ts';
+import { feedbackPanel } from './feedback.ts';
+import { heatmapViewer } from './heatmap.ts';
+import { probabilityBars } from './probabilities.ts';
+
+export const UNCERTAIN_TEXT = 'Uncertain — refer to microbiology';
+
+/** Display names from the prediction's label tree, falling back to the class name. */
+export function classLabeller(prediction: Prediction): (name: string) => string {
+  const names = displayNames(parseTree(prediction.tree));
+  return (name) => names.get(name) ?? name;
+}
+
+/** One sentence for the live region. */
+export function predictionSummary(prediction: Prediction): string {
+  const labelOf = classLabeller(prediction);
+  const top = `Most likely ${labelOf(prediction.top.name)}, ${percent(prediction.top.probability)}.`;
+  return prediction.uncertain ? `${UNCERTAIN_TEXT}. ${top}` : `Result: ${top}`;
+}
+
+/** Everything about one prediction: referral banner, top class, heatmap, probability bars, verdict. */
+export function predictionResult(prediction: Prediction, onUpdated: (updated: Prediction) => void): HTMLElement {
+  const labelOf = classLabeller(prediction);
+  const tree = parseTree(prediction.tree);
+  const classOrder = tree ? leafNames(tree) : prediction.classes.map((c) => c.name);
+  for (const c of prediction.classes) if (!classOrder.includes(c.name)) classOrder.push(c.name);
+  const choices = classOrder.map((name) => ({ value: name, label: labelOf(name) }));
+
+  const meta = [`${prediction.specimenType}`, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), `model ${prediction.modelVersion}`]
+    .filter((part): part is string => part !== null)
+    .join(' · ');
+
+  return h(
+    'article',
+    { class: `prediction${prediction.uncertain ? ' prediction-uncertain' : ''}`, attrs: { 'data-prediction-id': prediction.id } },
+    h('h2', { tabIndex: -1 }, 'Result'),
+    prediction.uncertain
+      ? h(
+          'div',
+          { class: 'banner banner-warning', attrs: { role: 'alert' } },
+          h('strong', {}, UNCERTAIN_TEXT),
+          h('span', {}, 'The model is not confident about this image. Send the specimen for a microbiologist’s reading; do not act on the classes below.'),
+        )
+      : null,
+    h('p', { class: 'top-class' }, h('span', { class: 'top-label' }, 'Most likely'), h('strong', {}, labelOf(prediction.top.name)), h('span', { class: 'top-value' }, percent(prediction.top.probability))),
+    h('p', { class: 'meta' }, meta),
+    h('div', { class: 'prediction-body' }, heatmapViewer(prediction.image.url, prediction.heatmapUrl), probabilityBars(prediction.classes, prediction.tree, prediction.top.name)),
+    feedbackPanel(prediction, choices, labelOf, onUpdated),
+  );
+}

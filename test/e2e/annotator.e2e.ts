@@ -1,0 +1,121 @@
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLASS_IDS, LABEL_TREE, type LabelTreeNode } from '../../src/synth/index.ts';
+import type { Decision, Project } from '../../src/web/types.ts';
+import { gramStainTile } from './fakes.ts';
+import { DESKTOP, launchBrowser, logIn, openPage, PHONE, screenshot, startApp, undocumentedApiCalls, type App } from './harness.ts';
+
+/** The synthetic label tree as a project's class tree (projects take only name and children). */
+function classTree(nodes: readonly LabelTreeNode[]): { name: string; children?: unknown[] }[] {
+  return nodes.map((node) => (node.children ? { name: node.name, children: classTree(node.children) } : { name: node.name }));
+}
+
+const IMAGES = 12;
+
+describe('annotator workspace', () => {
+  let app: App;
+  let browser: Browser;
+  let project: Project;
+  const shas: string[] = [];
+  const truth = new Map<string, string>();
+
+  beforeAll(async () => {
+    [app, browser] = await Promise.all([
+      startApp([
+        { username: 'ann', role: 'annotator' },
+        { username: 'ben', role: 'annotator' },
+      ]),
+      launchBrowser(),
+    ]);
+    project = await app.api<Project>('admin', 'POST', '/api/projects', { name: 'Gram morphotypes', classTree: classTree(LABEL_TREE), labelsRequired: 2 });
+    expect(project.classes).toEqual(CLASS_IDS);
+    for (let i = 0; i < IMAGES; i++) {
+      const label = CLASS_IDS[i % CLASS_IDS.length];
+      const sha = await app.addImage(project.id, await gramStainTile(label, 100 + i), `tile-${i}.png`);
+      shas.push(sha);
+      truth.set(sha, label);
+    }
+    // Another annotator's labels, which the workspace must never reveal.
+    for (const sha of shas.slice(0, 3)) await app.api('ben', 'POST', `/api/projects/${project.id}/annotations`, { image: sha, label: 'polymicrobial' });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+  });
+
+  const votesOf = async (username: string) => {
+    const decisions = await app.api<Decision[]>('admin', 'GET', `/api/projects/${project.id}/images`);
+    return new Map(decisions.flatMap((d) => d.votes.filter((v) => v.username === username).map((v) => [d.image.sha256, v.label] as const)));
+  };
+
+  it('labels 10 images by keyboard alone, undoes one, and the server has the 10 labels', async () => {
+    const { page, problems, context } = await openPage(browser, DESKTOP, app);
+    const apiCalls: string[] = [];
+    page.on('request', (request) => {
+      const url = new URL(request.url());
+      if (url.pathname.startsWith('/api/')) apiCalls.push(`${request.method()} ${url.pathname}`);
+    });
+    await logIn(page, 'ann');
+    await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/annotate');
+
+    // Every class has its key on screen, plus unclear, skip and undo.
+    const keys = await page.locator('.keys kbd').allTextContents();
+    expect(keys).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', 'U', 'S', 'Z']);
+    const figure = page.locator('figure.annotate-image');
+    const showing = async (sha: string) => {
+      await expect.poll(() => figure.getAttribute('data-sha')).toBe(sha);
+      await expect.poll(() => figure.getAttribute('data-state')).toBe('ready');
+    };
+
+    for (let i = 0; i < 10; i++) {
+      await showing(shas[i]);
+      await page.keyboard.press(String(CLASS_IDS.indexOf(truth.get(shas[i]) as (typeof CLASS_IDS)[number]) + 1));
+    }
+    await showing(shas[10]);
+    expect(await page.locator('.progress-text').textContent()).toBe('Done this session: 10 · Left in your queue: 2');
+    expect((await votesOf('ann')).size).toBe(10);
+
+    await page.keyboard.press('Backspace');
+    await showing(shas[9]);
+    await page.getByText(`Undid “${truth.get(shas[9])}”. Label this image again.`).first().waitFor();
+    expect((await votesOf('ann')).size).toBe(9);
+    expect(await page.locator('.progress-text').textContent()).toBe('Done this session: 9 · Left in your queue: 3');
+
+    await page.keyboard.press('u');
+    await showing(shas[10]);
+    const votes = await votesOf('ann');
+    expect(votes.size).toBe(10);
+    for (const sha of shas.slice(0, 9)) expect(votes.get(sha)).toBe(truth.get(sha));
+    expect(votes.get(shas[9])).toBe('unclear');
+    await screenshot(page, 'annotator-desktop');
+
+    // Only the queue was read: no route that carries other annotators' labels, and no trace of them.
+    expect(apiCalls.filter((call) => /\/(images|disagreements|agreement|manifest\.csv)$|\/api\/users/.test(call))).toEqual([]);
+    expect(await page.locator('body').textContent()).not.toMatch(/ben|polymicrobial ×|votes/i);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('works by touch on a phone, with skip', async () => {
+    const { page, problems, context } = await openPage(browser, PHONE, app);
+    await logIn(page, 'ben');
+    const figure = page.locator('figure.annotate-image');
+    await expect.poll(() => figure.getAttribute('data-sha')).toBe(shas[3]);
+    await screenshot(page, 'annotator-phone');
+
+    await page.getByRole('button', { name: 'gpr' }).tap();
+    await expect.poll(() => figure.getAttribute('data-sha')).toBe(shas[4]);
+    await page.getByRole('button', { name: 'Skip' }).tap();
+    await expect.poll(() => figure.getAttribute('data-sha')).toBe(shas[5]);
+    expect(await page.locator('.progress-text').textContent()).toBe('Done this session: 2 · Left in your queue: 7');
+    const votes = await votesOf('ben');
+    expect(votes.get(shas[3])).toBe('gpr');
+    expect(votes.has(shas[4])).toBe(false);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
+  it('calls only API routes the server documents', async () => {
+    expect(await undocumentedApiCalls(app)).toEqual([]);
+  });
+});

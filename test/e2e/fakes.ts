@@ -1,0 +1,119 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { applyColormap } from '../../src/explain/colormap.ts';
+import type { ModelRecord } from '../../src/store/index.ts';
+import type { Predictor, PredictorResult, Trainer } from '../../src/server/index.ts';
+import { generateField, generateTile, LABEL_TREE, type ClassId } from '../../src/synth/index.ts';
+
+/** Fixed probabilities over the 9 synthetic Gram-stain classes, most probable first. */
+export const FAKE_CLASSES = [
+  { name: 'gpc_clusters', probability: 0.62 },
+  { name: 'gpc_chains', probability: 0.14 },
+  { name: 'gpc_diplococci', probability: 0.06 },
+  { name: 'gpr', probability: 0.05 },
+  { name: 'gnr', probability: 0.05 },
+  { name: 'gnc', probability: 0.03 },
+  { name: 'yeast', probability: 0.02 },
+  { name: 'no_bacteria', probability: 0.02 },
+  { name: 'polymicrobial', probability: 0.01 },
+];
+
+export interface FakePredictor extends Predictor {
+  /** The next predictions say "uncertain" while true. */
+  uncertain: boolean;
+  activated: ModelRecord[];
+}
+
+/** A turbo-coloured blob, off centre: what a Grad-CAM heatmap looks like. */
+async function heatmapPng(width = 64, height = 48): Promise<Buffer> {
+  const values = new Float32Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const dx = (x - width * 0.4) / (width * 0.22);
+      const dy = (y - height * 0.45) / (height * 0.25);
+      values[y * width + x] = Math.exp(-(dx * dx + dy * dy));
+    }
+  }
+  return sharp(Buffer.from(applyColormap(values, 'turbo')), { raw: { width, height, channels: 3 } })
+    .png()
+    .toBuffer();
+}
+
+/** Deterministic stand-in for the model: the same classes for every image, with a generated heatmap. */
+export async function fakePredictor(): Promise<FakePredictor> {
+  const heatmap = await heatmapPng();
+  const predictor: FakePredictor = {
+    uncertain: false,
+    activated: [],
+    async predict(): Promise<PredictorResult> {
+      return {
+        classes: FAKE_CLASSES,
+        top: FAKE_CLASSES[0],
+        uncertain: predictor.uncertain,
+        heatmapPng: heatmap,
+        modelVersion: 'fake-gram-1',
+        tree: LABEL_TREE,
+      };
+    },
+    async activate(model) {
+      predictor.activated.push(model);
+    },
+  };
+  return predictor;
+}
+
+export interface FakeTrainer extends Trainer {
+  started: number;
+}
+
+/**
+ * Reports progress like the real trainer ({ kind: 'step', epoch, epochs, step, stepsPerEpoch, loss,
+ * accuracy }) every `stepMs`; the first run finishes after `firstRunSteps`, later runs take long
+ * enough to be cancelled. Writes a bundle folder with metrics in metadata.json.
+ */
+export function fakeTrainer(bundleRoot: string, { stepMs = 150, firstRunSteps = 12, laterRunSteps = 2000 } = {}): FakeTrainer {
+  const trainer: FakeTrainer = {
+    started: 0,
+    async start(projectId, _manifest, onProgress, signal) {
+      const steps = trainer.started++ === 0 ? firstRunSteps : laterRunSteps;
+      const stepsPerEpoch = 4;
+      const epochs = Math.ceil(steps / stepsPerEpoch);
+      for (let i = 0; i < steps; i++) {
+        await new Promise((resolve) => setTimeout(resolve, stepMs));
+        if (signal.aborted) throw new Error('training cancelled');
+        onProgress({
+          kind: 'step',
+          epoch: Math.floor(i / stepsPerEpoch),
+          epochs,
+          step: (i % stepsPerEpoch) + 1,
+          stepsPerEpoch,
+          loss: 1.5 / (1 + i * 0.3),
+          accuracy: Math.min(0.95, 0.3 + i * 0.05),
+          etaSeconds: ((steps - i - 1) * stepMs) / 1000,
+        });
+      }
+      const bundlePath = join(bundleRoot, `project-${projectId}-run-${trainer.started}`);
+      mkdirSync(bundlePath, { recursive: true });
+      writeFileSync(join(bundlePath, 'metadata.json'), JSON.stringify({ metrics: { accuracy: 0.912, balancedAccuracy: 0.874, macroAuc: 0.968 } }));
+      return { bundlePath };
+    },
+  };
+  return trainer;
+}
+
+/** A smartphone-through-the-eyepiece photo of a Gram stain, as JPEG. */
+export async function gramStainPhoto(label: ClassId = 'gpc_clusters', seed = 7): Promise<Buffer> {
+  const field = generateField({ label, seed, width: 800, height: 600 });
+  return sharp(Buffer.from(field.rgb), { raw: { width: field.width, height: field.height, channels: 3 } })
+    .jpeg({ quality: 88 })
+    .toBuffer();
+}
+
+/** A square synthetic tile of a class, as PNG (distinct seeds give distinct images). */
+export async function gramStainTile(label: ClassId, seed: number, size = 192): Promise<Buffer> {
+  const tile = generateTile({ label, seed, size });
+  return sharp(Buffer.from(tile.rgb), { raw: { width: tile.width, height: tile.height, channels: 3 } })
+    .png()
+    .toBuffer();
+}
