@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import type { AugmentConfig, AugmentPresetName } from '../augment/index.ts';
 import { decodeImage, readManifest } from '../data/index.ts';
-import { camFromFeatures, explain, gapDenseKernel, hasGapDenseHead, renderOverlayPng, type Heatmap } from '../explain/index.ts';
+import { applyColormap, camFromFeatures, explain, gapDenseKernel, hasGapDenseHead, normalizeHeatmap, upsampleBilinear, type Heatmap } from '../explain/index.ts';
 import { loadBundleModel, resizePolicyOf, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
 import { Classifier, toPrediction } from './classifier.ts';
 import { visibleRegion } from './explain.ts';
@@ -54,7 +54,7 @@ class LoadedModel {
       classes: prediction.classes.map(({ label, probability }) => ({ name: label, probability })),
       top: { name: prediction.top.label, probability: prediction.top.probability },
       uncertain: prediction.uncertain,
-      heatmapPng: await overlayOnSeenRegion(image, heatmap, this.metadata),
+      heatmapPng: await heatmapLayer(image, heatmap, this.metadata),
       modelVersion: `${this.metadata.architecture.name}@${this.metadata.createdAt}`,
       tree: this.metadata.labelTree,
     };
@@ -66,15 +66,27 @@ class LoadedModel {
   }
 }
 
-async function overlayOnSeenRegion(image: Buffer, heatmap: Heatmap, metadata: BundleMetadata): Promise<Buffer> {
-  const photo = await sharp(image).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
-  const region = visibleRegion(photo.info.width, photo.info.height, metadata.input.width, metadata.input.height, metadata.input.fit);
-  const seen = await sharp(photo.data, { raw: { width: photo.info.width, height: photo.info.height, channels: 3 } })
-    .extract(region)
-    .resize({ width: 768, height: 768, fit: 'inside', withoutEnlargement: true })
-    .raw()
-    .toBuffer({ resolveWithObject: true });
-  return renderOverlayPng({ data: new Uint8Array(seen.data), width: seen.info.width, height: seen.info.height }, heatmap, { alpha: 1, colormap: 'turbo' });
+/**
+ * The heatmap as a colour layer the size of the (downscaled) photo: coloured over the region the
+ * model saw, transparent elsewhere, so a client can lay it over the photo with its own opacity.
+ */
+async function heatmapLayer(image: Buffer, heatmap: Heatmap, metadata: BundleMetadata, maxSide = 768): Promise<Buffer> {
+  const { width = 0, height = 0, orientation } = await sharp(image).metadata();
+  const [photoWidth, photoHeight] = orientation && orientation >= 5 ? [height, width] : [width, height];
+  const scale = Math.min(1, maxSide / Math.max(photoWidth, photoHeight));
+  const outWidth = Math.max(1, Math.round(photoWidth * scale));
+  const outHeight = Math.max(1, Math.round(photoHeight * scale));
+  const region = visibleRegion(photoWidth, photoHeight, metadata.input.width, metadata.input.height, metadata.input.fit);
+  const left = Math.round(region.left * scale);
+  const top = Math.round(region.top * scale);
+  const regionWidth = Math.max(1, Math.min(outWidth - left, Math.round(region.width * scale)));
+  const regionHeight = Math.max(1, Math.min(outHeight - top, Math.round(region.height * scale)));
+  const colours = applyColormap(normalizeHeatmap(upsampleBilinear(heatmap, regionHeight, regionWidth)).map, 'turbo');
+  const layer = await sharp(Buffer.from(colours), { raw: { width: regionWidth, height: regionHeight, channels: 3 } }).ensureAlpha(1).png().toBuffer();
+  return sharp({ create: { width: outWidth, height: outHeight, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+    .composite([{ input: layer, left, top }])
+    .png()
+    .toBuffer();
 }
 
 /**

@@ -4,6 +4,8 @@ import { checkText } from './text.ts';
 /** A node of a project's class tree: a group (with children) or a class (a leaf). */
 export interface ClassNode {
   name: string;
+  /** What people see (e.g. "Gram-positive cocci in clusters"); the name is the stored label. */
+  displayName?: string;
   children?: ClassNode[];
 }
 
@@ -16,7 +18,7 @@ export const MAX_CLASS_TREE_NODES = 1000;
 const MAX_CLASS_NAME_LENGTH = 200;
 
 /**
- * Checks a class tree as an admin sent it (an array of {name, children?} nodes) and returns a clean
+ * Checks a class tree as an admin sent it (an array of {name, displayName?, children?} nodes) and returns a clean
  * copy: leaf names are the labels, so they must be unique and must not be an extra choice; there
  * must be at least two of them.
  */
@@ -31,11 +33,14 @@ export function checkClassTree(tree: unknown): ClassNode[] {
     return value.map((node: unknown, i): ClassNode => {
       const at = `${where}[${i}]`;
       if (typeof node !== 'object' || node === null || Array.isArray(node)) throw invalid(`${at} must be an object {name, children?}`);
-      const { name, children, ...rest } = node as Record<string, unknown>;
+      const { name, displayName, children, ...rest } = node as Record<string, unknown>;
       const unknownKeys = Object.keys(rest);
       if (unknownKeys.length > 0) throw invalid(`${at} has unknown field(s) ${unknownKeys.join(', ')}`);
       if (typeof name !== 'string') throw invalid(`${at}.name must be a string`);
       checkText(`${at}.name`, name, MAX_CLASS_NAME_LENGTH);
+      if (displayName !== undefined && typeof displayName !== 'string') throw invalid(`${at}.displayName must be a string`);
+      if (displayName !== undefined) checkText(`${at}.displayName`, displayName, MAX_CLASS_NAME_LENGTH);
+      const shown = displayName === undefined ? {} : { displayName };
       if (siblings.has(name)) throw invalid(`${at}: "${name}" appears twice under the same parent`);
       siblings.add(name);
       if (++nodes > MAX_CLASS_TREE_NODES) throw invalid(`the class tree has more than ${MAX_CLASS_TREE_NODES} nodes`);
@@ -43,9 +48,9 @@ export function checkClassTree(tree: unknown): ClassNode[] {
         if ((EXTRA_CHOICES as readonly string[]).includes(name)) throw invalid(`"${name}" is a reserved choice and cannot be a class`);
         if (leaves.has(name)) throw invalid(`the class "${name}" appears twice in the tree`);
         leaves.add(name);
-        return { name };
+        return { name, ...shown };
       }
-      return { name, children: checkNodes(children, `${at}.children`, depth + 1) };
+      return { name, ...shown, children: checkNodes(children, `${at}.children`, depth + 1) };
     });
   };
 

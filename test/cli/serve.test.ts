@@ -57,9 +57,13 @@ describe('gramlens serve', () => {
       expect(body.classes.map((c: { name: string }) => c.name).sort()).toEqual(['dark', 'pale']);
       const heatmap = await fetch(`${url}${body.heatmapUrl ?? `/api/predictions/${body.id}/heatmap.png`}`, { headers: { cookie } });
       expect(heatmap.status).toBe(200);
-      const meta = await sharp(Buffer.from(await heatmap.arrayBuffer())).metadata();
-      expect(meta.format).toBe('png');
-      expect(meta.width! / meta.height!).toBeCloseTo(1, 1);
+      // The layer covers the whole 40×30 photo; the model saw its centred 30×30 square, so the edges stay transparent.
+      const layer = await sharp(Buffer.from(await heatmap.arrayBuffer())).raw().toBuffer({ resolveWithObject: true });
+      expect([layer.info.width, layer.info.height, layer.info.channels]).toEqual([40, 30, 4]);
+      const alphaAt = (x: number, y: number) => layer.data[(y * 40 + x) * 4 + 3];
+      expect(alphaAt(0, 15)).toBe(0);
+      expect(alphaAt(39, 15)).toBe(0);
+      expect(alphaAt(20, 15)).toBe(255);
       const audit = await fetch(`${url}/api/audit.csv`, { headers: { cookie } });
       expect(await audit.text()).toContain(body.id);
     } finally {

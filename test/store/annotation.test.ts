@@ -41,6 +41,9 @@ describe('annotation', () => {
     expect(() => create([{ name: 'a' }, { name: 'b', children: [] }])).toThrow(/non-empty/);
     expect(() => create([{ name: 'a' }, { name: 'b', colour: 'red' }])).toThrow(/unknown field/);
     expect(() => create('not a tree')).toThrow(/array/);
+    expect(() => create([{ name: 'a', displayName: 7 }, { name: 'b' }])).toThrow(/displayName must be a string/);
+    const shown = create([{ name: 'GPC', displayName: 'Gram-positive cocci', children: [{ name: 'staph', displayName: 'Staphylococci' }] }, { name: 'gnr' }]);
+    expect(shown.classTree[0]).toEqual({ name: 'GPC', displayName: 'Gram-positive cocci', children: [{ name: 'staph', displayName: 'Staphylococci' }] });
   });
 
   it('queues unlabelled images in a stable order and hides finished ones', async () => {

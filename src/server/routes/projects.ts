@@ -13,7 +13,7 @@ export interface ProjectRoutesOptions {
 const classNodeSchema = {
   type: 'object',
   required: ['name'],
-  properties: { name: { type: 'string' }, children: { type: 'array', items: {} } },
+  properties: { name: { type: 'string' }, displayName: { type: 'string' }, children: { type: 'array', items: {} } },
 } as const;
 
 const projectSchema = {
