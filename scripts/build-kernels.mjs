@@ -1,4 +1,4 @@
-// Compiles the AssemblyScript SIMD kernels (src/engine/kernels/asm/*.ts) to wasm at install time.
+// Compiles the AssemblyScript SIMD kernels (src/engine/asm/*.ts) to build/wasm/*.wasm at install time.
 import { existsSync, readdirSync, mkdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
