@@ -4,3 +4,4 @@ export { packImages, prepareImageSet, datasetHash, type PreparedSet } from './pr
 export { BundleExplainer, visibleRegion, type ExplainFileOptions, type FileExplanation } from './explain.ts';
 export { fitReportInput, writeFitReport, levelReports, sliceReports, type FitReportOptions } from './report.ts';
 export { BundlePredictor, createProjectTrainer, type ProjectTrainerOptions, type ServedPrediction } from './serving.ts';
+export { poolByGroup } from './groups.ts';

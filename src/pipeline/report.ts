@@ -18,6 +18,8 @@ export interface FitReportOptions {
   folds?: ClassifierReport[];
   /** Most confident errors shown as thumbnails (default 12). */
   errorCount?: number;
+  /** Further reports shown beside the label-tree levels (e.g. per microscope field). */
+  extraLevels?: NamedReport[];
 }
 
 /** Metrics of every coarser level of the label tree (e.g. Gram group), probabilities summed up the tree. */
@@ -100,10 +102,14 @@ export async function fitReportInput(result: FitResult, options: FitReportOption
       seed,
     },
     errors,
-    levels: options.labelTree ? levelReports(set.labels, probabilities, classes, options.labelTree, seed, groups) : undefined,
+    levels: nonEmpty([...(options.labelTree ? levelReports(set.labels, probabilities, classes, options.labelTree, seed, groups) : []), ...(options.extraLevels ?? [])]),
     slices: samples.length === set.labels.length ? sliceReports(samples, set.labels, probabilities, classes, seed) : undefined,
     folds: options.folds,
   };
+}
+
+function nonEmpty<T>(items: T[]): T[] | undefined {
+  return items.length > 0 ? items : undefined;
 }
 
 /** Writes report.html and report.json for a fit into `outDir`. */
