@@ -1,0 +1,68 @@
+export {
+  CLASS_IDS,
+  CLASSES,
+  LABEL_TREE,
+  MASK_LABELS,
+  MORPHOTYPES,
+  classInfo,
+  isClassId,
+  isMorphotype,
+  isOrganismMaskValue,
+  maskValueOf,
+  type ClassId,
+  type ClassInfo,
+  type GramGroup,
+  type GramReaction,
+  type LabelTreeNode,
+  type MaskLabel,
+  type Morphotype,
+} from './classes.ts';
+export {
+  CLEAN_DIFFICULTY,
+  CLINICAL_PREVALENCE,
+  DEFAULT_DIFFICULTY,
+  DEFAULT_PX_PER_UM,
+  DIFFICULTY_PRESETS,
+  HARD_DIFFICULTY,
+  allocateCounts,
+  resolveDifficulty,
+  resolvePrevalence,
+  type Difficulty,
+  type DifficultyOption,
+  type PrevalenceOption,
+  type Range,
+} from './options.ts';
+export {
+  sampleFieldConditions,
+  sampleSpecimen,
+  type FieldConditions,
+  type MorphotypeTraits,
+  type Specimen,
+  type SpecimenOptions,
+  type SpecimenOrganism,
+  type SpecimenType,
+  type StainQuality,
+} from './specimen.ts';
+export { DEVICES, type DeviceProfile } from './devices.ts';
+export type { Eyepiece } from './optics.ts';
+export type { ObjectAnnotation } from './scene.ts';
+export type { ObjectKind } from './objects.ts';
+export {
+  DEFAULT_FIELD_HEIGHT,
+  DEFAULT_FIELD_WIDTH,
+  DEFAULT_TILE_SIZE,
+  generateField,
+  generateTile,
+  type FieldOptions,
+  type RenderOptions,
+  type SynthField,
+  type SynthImage,
+  type TileOptions,
+} from './generate.ts';
+export {
+  MANIFEST_COLUMNS,
+  writeSyntheticDataset,
+  type ProgressCallback,
+  type SyntheticDatasetOptions,
+  type SyntheticDatasetSummary,
+} from './dataset.ts';
