@@ -24,7 +24,7 @@ Options:
   --out DIR           working folder (default gramlens-demo)
   --tiles N           synthetic tiles to make (default 4000)
   --size N            network input size (default 64)
-  --epochs N          (default 16)
+  --epochs N          (default 24)
   --seed N            (default 1)
   --workers N         model replicas training in parallel (default: one per CPU core)
   --json              end with one line of JSON: macro_f1 and accuracy per field, tile_macro_f1,
@@ -59,7 +59,7 @@ Options:
     const dataset = await readManifest(join(dataDir, 'manifest.csv'), { classes: CLASS_IDS });
     const result = await fitClassifier(dataset, {
       size,
-      train: { epochs: 16, seed, ...withoutUndefined(parseTrainConfig(values)) },
+      train: { epochs: 24, seed, ...withoutUndefined(parseTrainConfig(values)) },
       augment: 'microscopy',
       workers: parseWorkers(values),
       runDir: join(out, 'run'),
