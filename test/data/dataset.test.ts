@@ -1,3 +1,4 @@
+import { SHARED_DATASETS } from '../shared-data.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -162,7 +163,7 @@ describe('buildManifestFromFilenames', () => {
   });
 });
 
-const gramstainr = '/work/shared/datasets/gramstainr';
+const gramstainr = path.join(SHARED_DATASETS, 'gramstainr');
 describe.skipIf(!existsSync(gramstainr))('GramStainR (real data)', () => {
   it('clinical: 71 E. coli from 7 specimens and 26 P. aeruginosa from 3, as SOURCE.txt says', async () => {
     const dataset = await buildManifestFromFilenames(path.join(gramstainr, 'clinical'), { pattern: /^[A-Za-z]+(?<specimen>\d{3})\d{2}\./ });

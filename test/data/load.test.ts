@@ -1,3 +1,4 @@
+import { SHARED_DATASETS } from '../shared-data.ts';
 import { existsSync } from 'node:fs';
 import { readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -89,7 +90,7 @@ describe('loadImages', () => {
   });
 });
 
-const clinical = '/work/shared/datasets/gramstainr/clinical';
+const clinical = path.join(SHARED_DATASETS, 'gramstainr', 'clinical');
 describe.skipIf(!existsSync(clinical))('loadImages on GramStainR photographs (real data)', () => {
   it('decodes 3264×1840 microscope JPEGs to the policy shape, then serves them from the cache', async () => {
     const samples = (await readFolderDataset(clinical)).samples.filter((_, i) => i % 25 === 0);

@@ -1,3 +1,4 @@
+import { SHARED_DATASETS } from '../shared-data.ts';
 import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -229,7 +230,7 @@ describe('loadMedMnist on a tiny archive built here', () => {
   });
 });
 
-const medmnist = '/work/shared/datasets/medmnist';
+const medmnist = path.join(SHARED_DATASETS, 'medmnist');
 const counts = (labels: Int32Array): number[] => [0, 1].map((c) => labels.filter((l) => l === c).length);
 
 describe.skipIf(!existsSync(path.join(medmnist, 'breastmnist.npz')))('MedMNIST (real files)', () => {
