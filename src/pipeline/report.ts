@@ -3,8 +3,10 @@ import sharp from 'sharp';
 import type { Sample } from '../data/index.ts';
 import { evaluateClassifier, type ClassifierReport } from '../evaluate/index.ts';
 import { aggregateProbabilities, treeLevels, type LabelTreeNode } from '../models/index.ts';
-import { buildReportData, mostConfidentErrors, writeReport, type NamedReport, type ReportInput } from '../report/index.ts';
-import type { ImageSet } from '../train/index.ts';
+import { explain, renderOverlayPng } from '../explain/index.ts';
+import { buildReportData, mostConfidentErrors, writeReport, type GalleryItemInput, type NamedReport, type ReportInput } from '../report/index.ts';
+import type { ImageSet, Normalisation } from '../train/index.ts';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { FitResult } from './fit.ts';
 
 export interface FitReportOptions {
@@ -18,6 +20,8 @@ export interface FitReportOptions {
   folds?: ClassifierReport[];
   /** Most confident errors shown as thumbnails (default 12). */
   errorCount?: number;
+  /** Wrong predictions shown with their heatmap (and up to twice as many correct ones, one per class); default 6. */
+  galleryCount?: number;
   /** Further reports shown beside the label-tree levels (e.g. per microscope field). */
   extraLevels?: NamedReport[];
 }
@@ -61,12 +65,52 @@ export function sliceReports(samples: readonly Sample[], labels: Int32Array, pro
   return slices;
 }
 
-async function thumbnail(set: ImageSet, index: number): Promise<Uint8Array> {
+function pixelsOf(set: ImageSet, index: number): Buffer {
   const [, h, w, c] = set.shape;
   const size = h * w * c;
+  const scale = set.images instanceof Uint8Array ? 1 : 255;
   const pixels = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) pixels[i] = Math.round(Math.min(1, Math.max(0, set.images[index * size + i] / (set.images instanceof Uint8Array ? 255 : 1))) * 255);
-  return new Uint8Array(await sharp(pixels, { raw: { width: w, height: h, channels: c as 1 | 3 } }).resize({ width: 96, height: 96, fit: 'inside', kernel: 'nearest' }).png().toBuffer());
+  for (let i = 0; i < size; i++) pixels[i] = Math.round(Math.min(255, Math.max(0, set.images[index * size + i] * scale)));
+  return pixels;
+}
+
+async function thumbnail(set: ImageSet, index: number): Promise<Uint8Array> {
+  const [, h, w, c] = set.shape;
+  return new Uint8Array(await sharp(pixelsOf(set, index), { raw: { width: w, height: h, channels: c as 1 | 3 } }).resize({ width: 96, height: 96, fit: 'inside', kernel: 'nearest' }).png().toBuffer());
+}
+
+/** Grad-CAM of the predicted class blended over a test image, enlarged for the page. */
+async function explanationThumbnail(model: tfl.LayersModel, set: ImageSet, index: number, normalisation: Normalisation, predicted: number): Promise<Uint8Array> {
+  const [, h, w, c] = set.shape;
+  const input = Float32Array.from(pixelsOf(set, index), (v, i) => (v / 255 - normalisation.mean[i % c]) / normalisation.std[i % c]);
+  const heatmap = explain(model, input, { method: 'gradcam', targetClass: predicted });
+  const rgb = c === 3 ? pixelsOf(set, index) : Buffer.from(Array.from(pixelsOf(set, index)).flatMap((v) => [v, v, v]));
+  const overlay = await renderOverlayPng({ data: new Uint8Array(rgb), width: w, height: h }, heatmap, { alpha: 0.45, colormap: 'turbo' });
+  return new Uint8Array(await sharp(overlay).resize({ width: 128, height: 128, fit: 'inside', kernel: 'nearest' }).png().toBuffer());
+}
+
+/** The most confident correct and wrong test predictions, with their Grad-CAM. */
+async function explanationGallery(result: FitResult, perGroup: number): Promise<GalleryItemInput[]> {
+  const { set, samples, probabilities } = result.test!;
+  const k = set.labels.length ? probabilities.length / set.labels.length : 0;
+  const ranked = Array.from(set.labels, (label, index) => {
+    let predicted = 0;
+    for (let c = 1; c < k; c++) if (probabilities[index * k + c] > probabilities[index * k + predicted]) predicted = c;
+    return { index, trueLabel: label, predicted, confidence: probabilities[index * k + predicted] };
+  }).sort((a, b) => b.confidence - a.confidence || a.index - b.index);
+  // One correct example per class where possible, so the gallery shows every morphotype.
+  const correct = [...new Map(ranked.filter((r) => r.predicted === r.trueLabel).map((r) => [r.trueLabel, r] as const)).values()]
+    .sort((a, b) => a.trueLabel - b.trueLabel)
+    .slice(0, perGroup * 2);
+  const wrong = ranked.filter((r) => r.predicted !== r.trueLabel).slice(0, perGroup);
+  return Promise.all(
+    [...correct, ...wrong].map(async (item) => ({
+      ...item,
+      source: samples[item.index] ? basename(samples[item.index].path) : `test image ${item.index}`,
+      method: 'Grad-CAM',
+      overlayPng: await explanationThumbnail(result.training.model, set, item.index, result.training.normalisation, item.predicted),
+    })),
+  );
 }
 
 /** The report input of a fit's test evaluation: curves, calibration, operating points, errors, levels, slices, dataset card. */
@@ -102,6 +146,7 @@ export async function fitReportInput(result: FitResult, options: FitReportOption
       seed,
     },
     errors,
+    gallery: await explanationGallery(result, options.galleryCount ?? 6),
     levels: nonEmpty([...(options.labelTree ? levelReports(set.labels, probabilities, classes, options.labelTree, seed, groups) : []), ...(options.extraLevels ?? [])]),
     slices: samples.length === set.labels.length ? sliceReports(samples, set.labels, probabilities, classes, seed) : undefined,
     folds: options.folds,

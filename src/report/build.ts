@@ -12,7 +12,7 @@ import {
   type Labels,
 } from '../evaluate/index.ts';
 import { compactCurve, stepPoints } from './curves.ts';
-import { toErrorExample } from './errors.ts';
+import { toErrorExample, toGalleryItem } from './errors.ts';
 import { orNull, wilsonEstimate } from './estimate.ts';
 import { evaluateOperatingPoint } from './operating.ts';
 import type { CalibrationSummary, ClassCurves, DatasetCard, DatasetCardInput, JsonValue, ReferralData, ReportData, ReportInput } from './types.ts';
@@ -62,6 +62,7 @@ export function buildReportData(input: ReportInput): ReportData {
     operatingPoints:
       input.operatingPoints?.map((choice) => evaluateOperatingPoint(choice, { labels, probabilities, classNames, groups, seed, iterations })) ?? null,
     errors: input.errors?.map((error) => toErrorExample(error, k)) ?? null,
+    gallery: input.gallery?.map((item) => toGalleryItem(item, k)) ?? null,
     levels: input.levels ?? null,
     slices: input.slices ?? null,
     crossValidation: input.folds ? { folds: input.folds, summary: summariseFolds(input.folds) } : null,

@@ -1,5 +1,5 @@
 import type { Labels } from '../evaluate/index.ts';
-import type { ConfidentError, ErrorExample, ErrorExampleInput } from './types.ts';
+import type { ConfidentError, ErrorExample, ErrorExampleInput, GalleryItem, GalleryItemInput } from './types.ts';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -40,6 +40,21 @@ export function toErrorExample(input: ErrorExampleInput, classCount: number): Er
     confidence: input.confidence,
     source: input.source,
     thumbnail: input.thumbnailPng ? pngDataUri(input.thumbnailPng) : null,
+  };
+}
+
+/** Checks a gallery item and embeds its overlay as a data URI. */
+export function toGalleryItem(input: GalleryItemInput, classCount: number): GalleryItem {
+  const { thumbnail } = toErrorExample({ ...input, thumbnailPng: input.overlayPng }, classCount);
+  return {
+    index: input.index,
+    trueLabel: input.trueLabel,
+    predicted: input.predicted,
+    confidence: input.confidence,
+    source: input.source,
+    method: input.method,
+    correct: input.trueLabel === input.predicted,
+    overlay: thumbnail!,
   };
 }
 

@@ -17,6 +17,8 @@ export type {
   DatasetSplit,
   ErrorExample,
   ErrorExampleInput,
+  GalleryItem,
+  GalleryItemInput,
   JsonValue,
   NamedReport,
   OperatingPointChoice,

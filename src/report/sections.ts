@@ -230,6 +230,25 @@ ${data.errors.length === 0 ? html`<p>The model made no errors on this test set.<
   };
 }
 
+export function gallerySection(data: ReportData): Section | null {
+  if (!data.gallery || data.gallery.length === 0) return null;
+  const names = data.evaluation.classNames;
+  const group = (correct: boolean, title: string) => {
+    const items = data.gallery!.filter((item) => item.correct === correct);
+    if (items.length === 0) return html``;
+    return html`<h3>${title}</h3><div class="errors">${items.map(
+      (item) =>
+        html`<figure class="error"><img src="${item.overlay}" alt="${`${item.method} heatmap over ${item.source}`}"><figcaption><span class="source">${item.source}</span><span>True: <strong>${names[item.trueLabel]}</strong></span><span>Predicted: <strong>${names[item.predicted]}</strong></span><span>Confidence ${formatNumber(item.confidence, 'percent')}</span></figcaption></figure>`,
+    )}</div>`;
+  };
+  return {
+    id: 'gallery',
+    title: 'What the model looked at',
+    body: html`<p>Heatmaps (${data.gallery[0].method}, turbo colours: red = most influence on the predicted class) over test images. Check that the model looks at the organisms, not at background, debris or artefacts.</p>
+${group(true, 'Correct predictions')}${group(false, 'Wrong predictions')}`,
+  };
+}
+
 function overviewTable(firstColumn: string, rows: readonly NamedReport[], describe: (report: ClassifierReport) => string): SafeHtml {
   return html`<table class="metrics">
 <thead><tr><th scope="col">${firstColumn}</th><th scope="col">Images</th>${HEADLINE_METRICS.map((metric) => html`<th scope="col" class="num">${metric.title}</th>`)}</tr></thead>

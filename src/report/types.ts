@@ -56,6 +56,22 @@ export interface ErrorExampleInput extends ConfidentError {
   thumbnailPng?: Uint8Array;
 }
 
+/** A test image with the explanation of its prediction (e.g. Grad-CAM blended over it). */
+export interface GalleryItemInput extends ConfidentError {
+  source: string;
+  /** Name of the explanation method, e.g. "Grad-CAM". */
+  method: string;
+  overlayPng: Uint8Array;
+}
+
+export interface GalleryItem extends ConfidentError {
+  source: string;
+  method: string;
+  correct: boolean;
+  /** "data:image/png;base64,…". */
+  overlay: string;
+}
+
 export interface ErrorExample extends ConfidentError {
   source: string;
   /** "data:image/png;base64,…", or null without a thumbnail. */
@@ -88,6 +104,8 @@ export interface ReportInput {
   datasetCard: DatasetCardInput;
   /** Most confident errors, e.g. from mostConfidentErrors with file names and thumbnails added. */
   errors?: ErrorExampleInput[];
+  /** Correct and wrong predictions with the heatmap of what the model looked at. */
+  gallery?: GalleryItemInput[];
   levels?: NamedReport[];
   /** One report per cross-validation fold. */
   folds?: ClassifierReport[];
@@ -164,6 +182,7 @@ export interface ReportData {
   referral: ReferralData | null;
   operatingPoints: OperatingPointResult[] | null;
   errors: ErrorExample[] | null;
+  gallery: GalleryItem[] | null;
   levels: NamedReport[] | null;
   slices: NamedReport[] | null;
   crossValidation: CrossValidationData | null;

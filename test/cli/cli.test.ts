@@ -78,7 +78,8 @@ describe('gramlens CLI', () => {
     expect(predictions).toHaveLength(18);
     expect(predictions.filter((p: { top: { label: string } }) => p.top.label === 'light').length).toBeGreaterThan(14);
 
-    expect(existsSync(join(run, 'report', 'report.html'))).toBe(true);
+    const trainReport = await readFile(join(run, 'report', 'report.html'), 'utf8');
+    expect(trainReport).toContain('What the model looked at');
     const evaluated = await cli('evaluate', join(run, 'model'), join(root, 'data'), '--json', '--report', join(root, 'evaluation'));
     expect(evaluated.code, evaluated.err).toBe(0);
     expect(JSON.parse(evaluated.out).sampleCount).toBe(36);

@@ -121,6 +121,8 @@ export async function fullReportInput(options: FullInputOptions = {}): Promise<R
       thumbnailPng: await thumbnail(error),
     })),
   );
+  const gallery = [...errors.slice(0, 2).map((error) => ({ ...error, method: 'Grad-CAM', overlayPng: error.thumbnailPng }))];
+  gallery.push({ index: 0, trueLabel: run.labels[0], predicted: run.labels[0], confidence: 0.9, source: 'slide-0.png', method: 'Grad-CAM', overlayPng: await thumbnail(errors[0]) });
   const half = Math.ceil(k / 2);
   const levels: NamedReport[] = [
     { name: 'Two groups', report: groupedReport(run, ['first half', 'second half'], classNames.map((_, c) => (c < half ? 0 : 1)), 3, iterations) },
@@ -146,6 +148,7 @@ export async function fullReportInput(options: FullInputOptions = {}): Promise<R
     operatingPoints: [{ class: classNames[0], threshold: 0.3, targetSensitivity: 0.95 }],
     datasetCard: datasetCardFor(classNames, countsPerClass),
     errors,
+    gallery,
     levels,
     folds,
     slices,

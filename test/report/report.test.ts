@@ -12,6 +12,7 @@ const OPTIONAL: [keyof ReportInput, string][] = [
   ['operatingPoints', 'operating-points'],
   ['referral', 'referral'],
   ['errors', 'errors'],
+  ['gallery', 'gallery'],
   ['levels', 'levels'],
   ['slices', 'slices'],
   ['folds', 'cross-validation'],
@@ -117,7 +118,7 @@ describe('buildReportData', () => {
 describe('renderReportHtml', () => {
   it('shows every section when every input is given', () => {
     const html = renderReportHtml(fullData);
-    expect(sectionIds(html)).toEqual(['summary', 'per-class', 'confusion', 'roc', 'precision-recall', 'calibration', 'operating-points', 'referral', 'errors', 'levels', 'slices', 'cross-validation', 'dataset']);
+    expect(sectionIds(html)).toEqual(['summary', 'per-class', 'confusion', 'roc', 'precision-recall', 'calibration', 'operating-points', 'referral', 'errors', 'gallery', 'levels', 'slices', 'cross-validation', 'dataset']);
     expect(reportSections(fullData).map((section) => section.id)).toEqual(sectionIds(html));
   });
 
@@ -158,6 +159,7 @@ describe('renderReportHtml', () => {
     input.title = evil;
     input.model = evil;
     input.errors = input.errors!.map((error) => ({ ...error, source: `${quote}${evil}` }));
+    input.gallery = input.gallery!.map((item) => ({ ...item, source: `${quote}${evil}` }));
     input.levels = input.levels!.map((level) => ({ ...level, name: evil }));
     input.slices = input.slices!.map((slice) => ({ ...slice, name: evil }));
     input.datasetCard = { ...input.datasetCard, description: evil, splits: input.datasetCard.splits.map((split) => ({ ...split, name: evil })), config: { note: evil } };
@@ -202,5 +204,16 @@ describe('writeReport', () => {
     expect(await readdir(out)).toEqual(['report.html', 'report.json']);
     expect(JSON.parse(await readFile(jsonPath, 'utf8'))).toStrictEqual(fullData);
     expect(await readFile(htmlPath, 'utf8')).toBe(renderReportHtml(fullData));
+  });
+});
+
+describe('explanation gallery', () => {
+  it('shows correct and wrong predictions apart, each with its heatmap image', () => {
+    const html = renderReportHtml(fullData);
+    const gallery = html.slice(html.indexOf('<section id="gallery"'), html.indexOf('</section>', html.indexOf('<section id="gallery"')));
+    expect(gallery).toContain('Correct predictions');
+    expect(gallery).toContain('Wrong predictions');
+    expect(gallery.match(/<img src="data:image\/png;base64,/g)).toHaveLength(full.gallery!.length);
+    expect(fullData.gallery!.filter((item) => item.correct)).toHaveLength(1);
   });
 });
