@@ -49,7 +49,7 @@ describe('gramlens serve', () => {
       const cookie = login.headers.get('set-cookie')!.split(';')[0];
       const form = new FormData();
       const photo = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 190, g: 190, b: 190 } } }).jpeg().toBuffer();
-      form.append('image', new Blob([photo], { type: 'image/jpeg' }), 'field.jpg');
+      form.append('image', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'field.jpg');
       form.append('specimenType', 'sputum');
       const predicted = await fetch(`${url}/api/predict`, { method: 'POST', headers: { cookie }, body: form });
       const body = await predicted.json();

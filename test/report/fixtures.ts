@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { applyTemperature, evaluateClassifier, fitTemperature, type ClassifierReport } from '../../src/evaluate/index.ts';
-import { mostConfidentErrors, type DatasetCardInput, type NamedReport, type ReportInput } from '../../src/report/index.ts';
+import { mostConfidentErrors, type DatasetCardInput, type GalleryItemInput, type NamedReport, type ReportInput } from '../../src/report/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
 export const GRAM_CLASSES = ['gpc_clusters', 'gpc_chains', 'gpc_diplococci', 'gpr', 'gnr', 'gnc', 'yeast', 'no_bacteria', 'polymicrobial'];
@@ -121,7 +121,7 @@ export async function fullReportInput(options: FullInputOptions = {}): Promise<R
       thumbnailPng: await thumbnail(error),
     })),
   );
-  const gallery = [...errors.slice(0, 2).map((error) => ({ ...error, method: 'Grad-CAM', overlayPng: error.thumbnailPng }))];
+  const gallery: GalleryItemInput[] = errors.slice(0, 2).map(({ thumbnailPng, ...error }) => ({ ...error, method: 'Grad-CAM', overlayPng: thumbnailPng! }));
   gallery.push({ index: 0, trueLabel: run.labels[0], predicted: run.labels[0], confidence: 0.9, source: 'slide-0.png', method: 'Grad-CAM', overlayPng: await thumbnail(errors[0]) });
   const half = Math.ceil(k / 2);
   const levels: NamedReport[] = [
