@@ -122,7 +122,7 @@ export async function fullReportInput(options: FullInputOptions = {}): Promise<R
     })),
   );
   const gallery: GalleryItemInput[] = errors.slice(0, 2).map(({ thumbnailPng, ...error }) => ({ ...error, method: 'Grad-CAM', overlayPng: thumbnailPng! }));
-  gallery.push({ index: 0, trueLabel: run.labels[0], predicted: run.labels[0], confidence: 0.9, source: 'slide-0.png', method: 'Grad-CAM', overlayPng: await thumbnail(errors[0]) });
+  gallery.push({ index: 0, trueLabel: run.labels[0], predicted: run.labels[0], confidence: 0.9, source: 'slide-0.png', method: 'Grad-CAM', overlayPng: (await thumbnail(errors[0]))! });
   const half = Math.ceil(k / 2);
   const levels: NamedReport[] = [
     { name: 'Two groups', report: groupedReport(run, ['first half', 'second half'], classNames.map((_, c) => (c < half ? 0 : 1)), 3, iterations) },
