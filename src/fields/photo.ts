@@ -1,0 +1,76 @@
+import sharp from 'sharp';
+import { assessQuality, type QualityReport, type QualityThresholds } from './quality.ts';
+import { isBackgroundTile, tileField, type Rgb, type Tile } from './tiles.ts';
+
+export interface ProcessPhotoOptions {
+  /** The model's input side in pixels. */
+  tileSizePx: number;
+  /** Share of a tile shared with its neighbour. Default 0.25. */
+  overlap?: number;
+  /** The model's training scale (px/µm). */
+  targetPxPerUm?: number;
+  /** The photo's scale (px/µm, from the device's calibration): enables resampling to the model's scale and the magnification check. */
+  sourcePxPerUm?: number;
+  /** Least share of a tile inside the field of view. Default 0.9. */
+  minInside?: number;
+  thresholds?: Partial<QualityThresholds>;
+}
+
+export interface PhotoTile extends Tile {
+  /** No stained objects on it (see isBackgroundTile): skip or down-weight. */
+  background: boolean;
+}
+
+export interface ProcessedPhoto {
+  /** Size after EXIF orientation. */
+  width: number;
+  height: number;
+  quality: QualityReport;
+  /** Tiles of the field of view (none when no field was found), whether or not the quality gate passed. */
+  tiles: PhotoTile[];
+  /** Output pixels per photo pixel. */
+  scale: number;
+  fill: Rgb | null;
+  timings: { decodeMs: number; qualityMs: number; tilingMs: number; totalMs: number };
+}
+
+/** Decodes a photo (JPEG, PNG, ...) to 8-bit RGB with its EXIF orientation applied. */
+export async function decodePhoto(bytes: Buffer): Promise<{ rgb: Uint8Array; width: number; height: number }> {
+  const { data, info } = await sharp(bytes).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
+  if (info.channels !== 3) throw new Error(`expected 3 channels after decoding, got ${info.channels}`);
+  return { rgb: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height };
+}
+
+/**
+ * A phone photo through the eyepiece, ready for a tile model: decoded, checked (field of view,
+ * focus, exposure, magnification), cut into tiles of the field at the model's scale (Float32 RGB
+ * 0..1), each marked background or not, with the time each step took.
+ */
+export async function processPhoto(bytes: Buffer, options: ProcessPhotoOptions): Promise<ProcessedPhoto> {
+  const start = performance.now();
+  const { rgb, width, height } = await decodePhoto(bytes);
+  const decoded = performance.now();
+  const quality = assessQuality(rgb, width, height, { pxPerUm: options.sourcePxPerUm, thresholds: options.thresholds });
+  const checked = performance.now();
+  const tiled = quality.fov
+    ? tileField(rgb, width, height, {
+        fov: quality.fov,
+        tileSizePx: options.tileSizePx,
+        overlap: options.overlap,
+        targetPxPerUm: options.targetPxPerUm,
+        sourcePxPerUm: options.sourcePxPerUm,
+        minInside: options.minInside,
+      })
+    : null;
+  const tiles = (tiled?.tiles ?? []).map((tile) => ({ ...tile, background: isBackgroundTile(tile) }));
+  const end = performance.now();
+  return {
+    width,
+    height,
+    quality,
+    tiles,
+    scale: tiled?.scale ?? 1,
+    fill: tiled?.fill ?? null,
+    timings: { decodeMs: decoded - start, qualityMs: checked - decoded, tilingMs: end - checked, totalMs: end - start },
+  };
+}
