@@ -3,14 +3,17 @@
 // selection and temperature scaling on val, one evaluation on test) and prints test AUC and ACC
 // beside the MedMNIST v2 paper's table, with training time and ECE before/after calibration.
 // With several seeds, every seed is reported and the medians are the result (no seed is picked).
+// Steps run data-parallel on all cores (--workers 1 for one thread).
 // Ends with one JSON line; --json sends the table to stderr so that stdout holds only that line.
 import { existsSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '../src/engine/index.ts';
+import { expectedCalibrationError } from '../src/evaluate/index.ts';
 import { fitMedMnist, type MedMnistResult } from '../src/pipeline/medmnist.ts';
 import type { StepRunner, StepRunnerContext } from '../src/train/index.ts';
+import { createRng } from '../src/util/index.ts';
 import { median } from './stats.ts';
 
 /** MedMNIST v2 (Yang et al., Scientific Data 10:41, 2023), Table: test AUC / ACC. */
@@ -30,8 +33,8 @@ const flag = (name: string): string | undefined => {
 };
 const json = argv.includes('--json');
 const seeds = Number(flag('--seeds') ?? 1);
-const workers = Number(flag('--workers') ?? 1);
-const dataDir = flag('--data') ?? process.env.MEDMNIST_DIR ?? '/work/shared/datasets/medmnist';
+const workers = Number(flag('--workers') ?? availableParallelism());
+const dataDir = flag('--data') ?? process.env.MEDMNIST_DIR ?? join(import.meta.dirname, '../../shared/datasets/medmnist');
 if (!Number.isInteger(seeds) || seeds < 1) throw new Error(`--seeds must be a positive integer; got ${flag('--seeds')}`);
 if (!Number.isInteger(workers) || workers < 1) throw new Error(`--workers must be a positive integer; got ${flag('--workers')}`);
 const out = (line: string) => (json ? process.stderr : process.stdout).write(`${line}\n`);
@@ -42,8 +45,8 @@ interface Summary {
   acc: number | null;
   ece: number | null;
   ece_before_calibration: number | null;
+  ece_noise_floor: number | null;
   train_seconds: number | null;
-  seeds: number[];
 }
 
 const engine = await initEngine();
@@ -57,6 +60,7 @@ out(`MedMNIST v2 benchmark: test split of the official splits; backend ${engine.
 
 const results: Record<string, Summary | null> = {};
 const perSeed: Record<string, MedMnistResult[]> = {};
+const floors: Record<string, number[]> = {};
 for (const name of DATASETS) {
   const npzPath = join(dataDir, `${name}.npz`);
   if (!existsSync(npzPath)) {
@@ -65,6 +69,7 @@ for (const name of DATASETS) {
     continue;
   }
   perSeed[name] = [];
+  floors[name] = [];
   for (let seed = 1; seed <= seeds; seed++) {
     log(`${TITLES[name]}, seed ${seed}: training`);
     const result = await fitMedMnist(npzPath, {
@@ -77,8 +82,10 @@ for (const name of DATASETS) {
         log(`  epoch ${record.epoch + 1}/${epochs}  loss ${record.loss.toFixed(3)}  val loss ${record.valLoss.toFixed(3)}  val acc ${record.valAccuracy.toFixed(3)}  ${record.seconds.toFixed(1)} s${improved ? '  *' : ''}`);
       },
     });
-    log(`  test AUC ${fmt(result.auc)}  ACC ${fmt(result.acc)}  ECE ${pct(result.eceBeforeCalibration)} → ${pct(result.ece)} (T = ${result.temperature.toFixed(2)})  best epoch ${result.bestEpoch + 1}  ${minutes(result.trainSeconds)}`);
+    const floor = eceNoiseFloor(result.fit.test!.probabilities, result.classes.length, seed);
+    log(`  test AUC ${fmt(result.auc)}  ACC ${fmt(result.acc)}  ECE ${pct(result.eceBeforeCalibration)} → ${pct(result.ece)} (T = ${result.temperature.toFixed(2)}, floor ${pct(floor)})  best epoch ${result.bestEpoch + 1}  ${minutes(result.trainSeconds)}`);
     perSeed[name].push(result);
+    floors[name].push(floor);
   }
   const runs = perSeed[name];
   const med = (values: (number | null)[]) => nullIfNaN(median(values.filter((v): v is number => v !== null)));
@@ -87,23 +94,31 @@ for (const name of DATASETS) {
     acc: med(runs.map((r) => r.acc)),
     ece: med(runs.map((r) => r.ece)),
     ece_before_calibration: med(runs.map((r) => r.eceBeforeCalibration)),
+    ece_noise_floor: med(floors[name]),
     train_seconds: med(runs.map((r) => r.trainSeconds)),
-    seeds: runs.map((_, i) => i + 1),
   };
 }
 
 const methods = ['ResNet-18 (28)', 'ResNet-18 (224)', 'AutoML Vision'] as const;
-const header = ['Dataset', `gramlens${seeds > 1 ? ` (median of ${seeds})` : ''}`, ...methods, 'Train time', 'ECE raw → calibrated'];
+const header = ['Dataset', `gramlens${seeds > 1 ? ` (median of ${seeds})` : ''}`, ...methods, 'Train time', 'ECE raw → calibrated', 'ECE floor'];
 const rows = DATASETS.map((name) => {
   const result = results[name];
   const published = methods.map((m) => `${fmt(PUBLISHED[name][m][0])}/${fmt(PUBLISHED[name][m][1])}`);
-  if (!result) return [TITLES[name], 'skipped', ...published, '—', '—'];
-  return [TITLES[name], `${fmt(result.auc)}/${fmt(result.acc)}`, ...published, minutes(result.train_seconds), `${pct(result.ece_before_calibration)} → ${pct(result.ece)}`];
+  if (!result) return [TITLES[name], 'skipped', ...published, '—', '—', '—'];
+  return [
+    TITLES[name],
+    `${fmt(result.auc)}/${fmt(result.acc)}`,
+    ...published,
+    minutes(result.train_seconds),
+    `${pct(result.ece_before_calibration)} → ${pct(result.ece)}`,
+    pct(result.ece_noise_floor),
+  ];
 });
 out('');
 out('Test AUC/ACC');
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
 for (const row of [header, ...rows]) out(row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
+out('ECE floor: the mean ECE of a perfectly calibrated model with these test predictions (labels drawn from them), i.e. the sampling noise of the ECE at this test size.');
 out('');
 for (const name of DATASETS) {
   const result = results[name];
@@ -119,7 +134,8 @@ for (const name of DATASETS) {
   ] as const;
   out(`${TITLES[name]}: ${checks.map(([what, met]) => `${what} ${met ? 'met' : 'MISSED'}`).join(', ')}`);
   if (perSeed[name].length > 1) {
-    out(`  per seed AUC ${perSeed[name].map((r) => fmt(r.auc)).join(' ')}, ACC ${perSeed[name].map((r) => fmt(r.acc)).join(' ')}`);
+    const runs = perSeed[name];
+    out(`  per seed AUC ${runs.map((r) => fmt(r.auc)).join(' ')}, ACC ${runs.map((r) => fmt(r.acc)).join(' ')}, ECE ${runs.map((r) => pct(r.ece)).join(' ')}`);
   }
 }
 
@@ -130,6 +146,24 @@ const line = Object.fromEntries(
   }),
 );
 console.log(JSON.stringify(line));
+
+/** Mean ECE over label sets drawn from the calibrated probabilities themselves: what perfect calibration would measure on this many images. */
+function eceNoiseFloor(probabilities: Float32Array, k: number, seed: number, draws = 200): number {
+  const rng = createRng(seed);
+  const n = probabilities.length / k;
+  const labels = new Int32Array(n);
+  let total = 0;
+  for (let draw = 0; draw < draws; draw++) {
+    for (let i = 0; i < n; i++) {
+      let u = rng.next();
+      let c = 0;
+      while (c < k - 1 && u >= probabilities[i * k + c]) u -= probabilities[i * k + c++];
+      labels[i] = c;
+    }
+    total += expectedCalibrationError(labels, probabilities);
+  }
+  return total / draws;
+}
 
 function fmt(value: number | null): string {
   return value === null ? '—' : value.toFixed(3).replace(/^0/, '');

@@ -1,4 +1,4 @@
-import { writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { assertPatientDisjoint, kFoldByPatient, splitByPatient, type Dataset, type ResizePolicy, type SkippedImage } from '../data/index.ts';
 import { summariseFolds, type ClassifierReport, type FoldSummary } from '../evaluate/index.ts';

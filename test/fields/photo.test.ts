@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { SHARED_DATASETS } from '../shared-data.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
@@ -35,7 +37,7 @@ describe('processPhoto', () => {
     expect(Object.keys(result.timings)).toEqual(['decodeMs', 'qualityMs', 'tilingMs', 'totalMs']);
   });
 
-  const paleRods = '/work/shared/datasets/gramstainr/dibas/Bacteroides_fragilis/Bfragilis0002.jpg';
+  const paleRods = join(SHARED_DATASETS, 'gramstainr', 'dibas', 'Bacteroides_fragilis', 'Bfragilis0002.jpg');
   it.skipIf(!existsSync(paleRods))('keeps the tiles of pale pink rods on a yellowish background (real DIBaS photo)', async () => {
     const result = await processPhoto(readFileSync(paleRods), { tileSizePx: 96 });
     expect(result.quality.ok).toBe(true);

@@ -1,3 +1,4 @@
+import { SHARED_DATASETS } from '../shared-data.ts';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -5,7 +6,7 @@ import { assessQuality, decodePhoto } from '../../src/fields/index.ts';
 import { edgeSharpness } from '../../src/fields/quality.ts';
 import { createRng } from '../../src/util/index.ts';
 
-const GRAMSTAINR = '/work/shared/datasets/gramstainr';
+const GRAMSTAINR = join(SHARED_DATASETS, 'gramstainr');
 
 /** A grey image with a vertical step edge at x = 32, optionally blurred by a Gaussian of `sigma` px. */
 function stepEdge(sigma: number): { data: Float32Array; width: number; height: number } {

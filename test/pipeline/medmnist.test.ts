@@ -1,3 +1,4 @@
+import { SHARED_DATASETS } from '../shared-data.ts';
 import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { initEngine } from '../../src/engine/index.ts';
 import { fitMedMnist, medMnistRecipe, upsampleSet } from '../../src/pipeline/medmnist.ts';
 import { createRng } from '../../src/util/index.ts';
 
-const BREASTMNIST = '/work/shared/datasets/medmnist/breastmnist.npz';
+const BREASTMNIST = join(SHARED_DATASETS, 'medmnist', 'breastmnist.npz');
 
 /** A version-1 .npy file of uint8 values. */
 function npy(shape: number[], data: Uint8Array): Buffer {
