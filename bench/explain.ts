@@ -16,6 +16,7 @@ import {
   deletionCurve,
   energyInMask,
   explain,
+  insertionCurve,
   measureExplainCost,
   pointingGame,
   type CamMethod,
@@ -68,6 +69,8 @@ const pointing: Record<CamMethod, number[]> = { gradcam: [], 'gradcam++': [], hi
 const energy: Record<CamMethod, number[]> = { gradcam: [], 'gradcam++': [], hirescam: [] };
 const deletion: number[] = [];
 const randomDeletion: number[] = [];
+const insertion: number[] = [];
+const randomInsertion: number[] = [];
 let correct = 0;
 const { height, width } = metadata.input;
 const predict = (batch: Float32Array, count: number) =>
@@ -90,6 +93,8 @@ for (let i = 0; i < tileCount; i++) {
       const image = { data: normalised, height, width, channels: 3 };
       deletion.push((await deletionCurve(predict, image, heatmap, { steps: 16, order: 'saliency', targetClass: target })).auc);
       randomDeletion.push((await deletionCurve(predict, image, heatmap, { steps: 16, order: 'random', seed: i, targetClass: target })).auc);
+      insertion.push((await insertionCurve(predict, image, heatmap, { steps: 16, order: 'saliency', targetClass: target })).auc);
+      randomInsertion.push((await insertionCurve(predict, image, heatmap, { steps: 16, order: 'random', seed: i, targetClass: target })).auc);
     }
   }
   if ((i + 1) % 50 === 0) log(`  ${i + 1}/${tileCount} tiles`);
@@ -112,6 +117,8 @@ const result = {
   random_deletion_auc: round(mean(randomDeletion), 4),
   deletion_over_random: round(mean(deletion) / mean(randomDeletion), 3),
   deletion_auc_median: round(median(deletion), 4),
+  insertion_auc: round(mean(insertion), 4),
+  random_insertion_auc: round(mean(randomInsertion), 4),
   explain_over_predict_time: round(cost.fastRatio ?? cost.gradientRatio, 3),
   explain_gradient_over_predict_time: round(cost.gradientRatio, 3),
   predict_ms_224: round(cost.predictMs, 2),
@@ -119,5 +126,6 @@ const result = {
 console.log(`Explanation faithfulness on ${tileCount} unseen synthetic tiles with organisms (model accuracy on them ${(result.tile_accuracy! * 100).toFixed(1)}%); pointing tolerance ${POINTING_TOLERANCE} px of 96`);
 for (const m of CAM_METHODS) console.log(`  ${m.padEnd(10)} pointing game ${result.pointing_game[m]}   energy in organisms ${result.energy_in_mask[m]}`);
 console.log(`  deletion AUC (Grad-CAM order) ${result.deletion_auc} vs random order ${result.random_deletion_auc}: ratio ${result.deletion_over_random}`);
+console.log(`  insertion AUC (Grad-CAM order) ${result.insertion_auc} vs random order ${result.random_insertion_auc} (higher is better)`);
 console.log(`  explain / predict time at 224×224 (resnet-small): fast path ${cost.fastRatio?.toFixed(2) ?? '—'}, gradient path ${cost.gradientRatio.toFixed(2)}`);
 if (args.json) console.log(JSON.stringify(result));
