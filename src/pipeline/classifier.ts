@@ -109,10 +109,17 @@ export class Classifier {
     };
   }
 
+  /** Decodes and classifies in batches, so that many large photos never sit in memory at once. */
   async predict(inputs: readonly (string | Buffer)[]): Promise<Prediction[]> {
-    const images = await this.decode(inputs);
-    const probabilities = await this.probabilities(images);
-    return inputs.map((input, i) => toPrediction(typeof input === 'string' ? input : `#${i}`, probabilities, i, this.classes, this.metadata.referBelow ?? 0));
+    const predictions: Prediction[] = [];
+    for (let start = 0; start < inputs.length; start += this.batchSize) {
+      const batch = inputs.slice(start, start + this.batchSize);
+      const probabilities = await this.probabilities(await this.decode(batch));
+      batch.forEach((input, i) => {
+        predictions.push(toPrediction(typeof input === 'string' ? input : `#${start + i}`, probabilities, i, this.classes, this.metadata.referBelow ?? 0));
+      });
+    }
+    return predictions;
   }
 
   private async rawProbabilities(input: Float32Array, n: number): Promise<Float32Array> {

@@ -35,7 +35,8 @@ Options:
       const labels: number[] = [];
       const groups: string[] = [];
       const chunks: Float32Array[] = [];
-      const chunk = 256;
+      // Decoded a few at a time: full-resolution photos are large.
+      const chunk = 16;
       let skipped = 0;
       for (let start = 0; start < dataset.samples.length; start += chunk) {
         const samples = dataset.samples.slice(start, start + chunk);
