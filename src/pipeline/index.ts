@@ -5,3 +5,4 @@ export { BundleExplainer, visibleRegion, type ExplainFileOptions, type FileExpla
 export { fitReportInput, writeFitReport, levelReports, sliceReports, type FitReportOptions } from './report.ts';
 export { BundlePredictor, createProjectTrainer, type ProjectTrainerOptions, type ServedPrediction } from './serving.ts';
 export { poolByGroup } from './groups.ts';
+export { crossValidate, type CrossValidateOptions, type CrossValidationProgress, type CrossValidationResult } from './crossval.ts';

@@ -101,6 +101,16 @@ describe('gramlens CLI', () => {
     expect(exported.err).toContain('m.onnx');
   });
 
+  it('cross-validates by patient with --folds', async () => {
+    const result = await cli('train', join(root, 'data'), '--out', join(root, 'cv'), '--folds', '3', '--size', '12', '--model', 'seed-cnn', '--width', '4', '--epochs', '2', '--batch', '8', '--augment', 'none', '--workers', '1', '--backend', 'cpu', '--json');
+    expect(result.code, result.err).toBe(0);
+    const { folds, summary } = JSON.parse(result.out);
+    expect(folds).toHaveLength(3);
+    expect(summary.accuracy.mean).toBeGreaterThan(0.5);
+    expect(existsSync(join(root, 'cv', 'crossval.json'))).toBe(true);
+    expect((await cli('train', join(root, 'data'), '--out', join(root, 'cv'), '--folds', '1')).err).toContain('--folds must be an integer ≥ 2');
+  });
+
   it('predict reports a non-image file clearly', async () => {
     await writeFile(join(root, 'note.png'), 'hello');
     const run = join(root, 'run');

@@ -1,7 +1,7 @@
 import { AUGMENT_PRESETS, type AugmentConfig, type AugmentPresetName } from '../../augment/index.ts';
-import { formatReportTable } from '../../evaluate/index.ts';
+import { formatFoldSummary, formatReportTable } from '../../evaluate/index.ts';
 import { MODEL_NAMES, type ModelName } from '../../models/index.ts';
-import { fitClassifier, writeFitReport } from '../../pipeline/index.ts';
+import { crossValidate, fitClassifier, writeFitReport } from '../../pipeline/index.ts';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { resolveTrainConfig, type TrainConfig } from '../../train/index.ts';
@@ -30,6 +30,7 @@ export const TRAIN_OPTIONS = {
   strict: { type: 'boolean' },
   'cache-dir': { type: 'string' },
   workers: { type: 'string' },
+  folds: { type: 'string' },
   json: { type: 'boolean' },
   ...BACKEND_OPTION,
 } as const;
@@ -119,6 +120,9 @@ Ctrl-C stops after the current step and keeps a checkpoint; --resume continues f
 Options:
   -o, --out DIR       run folder: checkpoint, run.json and the model bundle (required)
 ${TRAIN_OPTION_HELP}
+  --folds K           patient-grouped K-fold cross-validation instead of one split: one model per
+                      fold, each fold's report on its held-out patients and the mean ± sd of every
+                      metric (RUN_DIR/crossval.json)
   --resume            continue from the checkpoint in --out
   --strict            stop at the first unreadable image (default: skip and count them)
   --cache-dir DIR     keep decoded images here so that the next run skips decoding
@@ -138,9 +142,33 @@ ${TRAIN_OPTION_HELP}
       workers: parseWorkers(values),
     };
     resolveTrainConfig(settings.train);
+    const folds = numberOption(values, 'folds', { integer: true, min: 2 });
     const dataset = await loadDatasetArg(positionals[0]);
     await startEngine(values, context);
     const line = new ProgressLine();
+    if (folds !== undefined) {
+      const printFit = fitProgressPrinter(line);
+      const result = await crossValidate(dataset, {
+        ...settings,
+        folds,
+        runDir: out,
+        strict: Boolean(values.strict),
+        cacheDir: stringOption(values, 'cache-dir'),
+        signal: context.signal,
+        onProgress: (event) => {
+          if (event.kind === 'fold-start') line.log(`fold ${event.fold + 1}/${event.folds}: ${event.counts.train} train, ${event.counts.val} validation, ${event.counts.test} held-out images`);
+          else if (event.kind === 'fold') printFit(event.event);
+          else if (event.kind === 'fold-done') line.log(`fold ${event.fold + 1}/${event.folds} done: macro F1 ${event.report.macroF1.value?.toFixed(3) ?? '—'} on held-out patients`);
+        },
+      });
+      if (!result.summary) {
+        context.err('cross-validation cancelled before a fold completed');
+        return 130;
+      }
+      context.out(values.json ? JSON.stringify({ folds: result.folds, summary: result.summary }) : formatFoldSummary(result.summary));
+      context.err(`cross-validation of ${result.folds.length} folds: ${join(out, 'crossval.json')}${result.status === 'cancelled' ? ' (cancelled early)' : ''}`);
+      return result.status === 'cancelled' ? 130 : 0;
+    }
     const result = await fitClassifier(dataset, {
       ...settings,
       runDir: out,
