@@ -44,16 +44,6 @@ function edgePoints(region: Uint8Array, width: number, height: number): { xs: Fl
   return { xs: Float64Array.from(xs), ys: Float64Array.from(ys) };
 }
 
-/** Solves a 3x3 linear system by Cramer's rule; null when singular. */
-function solve3(m: number[][], v: number[]): [number, number, number] | null {
-  const det = (a: number[][]): number =>
-    a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]);
-  const d = det(m);
-  if (!Number.isFinite(d) || Math.abs(d) < 1e-12) return null;
-  const column = (c: number): number[][] => m.map((row, i) => row.map((value, j) => (j === c ? v[i] : value)));
-  return [det(column(0)) / d, det(column(1)) / d, det(column(2)) / d];
-}
-
 /** Algebraic (Kåsa) least-squares circle through the selected points; null when degenerate. */
 function kasaFit(xs: Float64Array, ys: Float64Array, use: Uint8Array): FieldOfView | null {
   let n = 0;

@@ -45,7 +45,7 @@ export function syntheticRun(classNames: readonly string[], countsPerClass: read
   };
 }
 
-export function datasetCardFor(classNames: readonly string[], testCounts: readonly number[]): DatasetCardInput {
+export function datasetCardFor(testCounts: readonly number[]): DatasetCardInput {
   return {
     description: 'Synthetic Gram-stain tiles, patient-grouped split.',
     splits: [
@@ -146,7 +146,7 @@ export async function fullReportInput(options: FullInputOptions = {}): Promise<R
     temperature: run.temperature,
     referral: { confidenceLevel: 0.7 },
     operatingPoints: [{ class: classNames[0], threshold: 0.3, targetSensitivity: 0.95 }],
-    datasetCard: datasetCardFor(classNames, countsPerClass),
+    datasetCard: datasetCardFor(countsPerClass),
     errors,
     gallery,
     levels,

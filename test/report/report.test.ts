@@ -99,7 +99,7 @@ describe('buildReportData', () => {
       classNames: run.classNames,
       labels: run.labels,
       probabilities: run.calibrated,
-      datasetCard: datasetCardFor(run.classNames, [1500, 1500]),
+      datasetCard: datasetCardFor([1500, 1500]),
       bootstrapIterations: 20,
     });
     for (const curve of data.curves) {
@@ -180,7 +180,7 @@ describe('renderReportHtml', () => {
       labels,
       probabilities,
       bootstrapIterations: 20,
-      datasetCard: datasetCardFor(['a', 'b', 'c'], [2, 2, 2]),
+      datasetCard: datasetCardFor([2, 2, 2]),
     });
     expect(data.evaluation.perClass[2].ppv.value).toBeNull();
     const row = renderReportHtml(data).match(/<tr><th scope="row">c<\/th>.*?<\/tr>/)![0];
