@@ -22,7 +22,7 @@ import {
   type CamMethod,
 } from '../src/explain/index.ts';
 import { buildModel, loadBundleModel, type BundleMetadata } from '../src/models/index.ts';
-import { fitClassifier } from '../src/pipeline/index.ts';
+import { fitClassifier, modelInput } from '../src/pipeline/index.ts';
 import { CLASS_IDS, generateTile, isMorphotype, maskValueOf, MORPHOTYPES, writeSyntheticDataset, type ClassId } from '../src/synth/index.ts';
 import { benchArgs, median, round } from './stats.ts';
 
@@ -49,11 +49,10 @@ async function trainedBundle(): Promise<string> {
 /** A synthetic tile at the model's input: pixels normalised as in training, and its mask at tile resolution. */
 async function testTile(metadata: BundleMetadata, label: ClassId, seed: number) {
   const tile = generateTile({ label, seed, size: 96 });
-  const { height, width, mean, std } = metadata.input;
+  const { height, width } = metadata.input;
   const resized = await sharp(tile.rgb, { raw: { width: tile.width, height: tile.height, channels: 3 } }).resize(width, height, { fit: 'fill' }).raw().toBuffer();
-  const pixels = Float32Array.from(resized, (v) => v / 255);
-  const normalised = pixels.map((v, i) => (v - mean[i % 3]) / std[i % 3]);
-  return { tile, pixels, normalised };
+  const normalised = modelInput({ data: Float32Array.from(resized, (v) => v / 255), height, width, channels: 3 }, metadata.input);
+  return { tile, normalised };
 }
 
 // The pointing game's usual tolerance (Zhang et al., 2018): 15 pixels at 224, here scaled to the 96-pixel tile.

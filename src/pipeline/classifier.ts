@@ -4,7 +4,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { decodeImage, type RawImage } from '../data/index.ts';
 import { OnnxClassifier } from '../engine/onnx/index.ts';
 import type { FeatureMaps } from '../explain/index.ts';
-import { FEATURE_LAYER_NAME, loadBundleModel, readBundleMetadata, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
+import { FEATURE_LAYER_NAME, loadBundleModel, readBundleMetadata, resizePolicyOf, type BundleMetadata, type InputPolicy } from '../models/index.ts';
+import { normaliseInPlace } from '../train/index.ts';
 
 export interface ClassProbability {
   label: string;
@@ -79,18 +80,10 @@ export class Classifier {
 
   /** The model's input batch: images checked against the input size and normalised as in training. */
   private normalise(images: readonly RawImage[]): Float32Array {
-    const { height, width, channels, mean, std } = this.metadata.input;
+    const { height, width, channels } = this.metadata.input;
     const size = height * width * channels;
     const input = new Float32Array(images.length * size);
-    images.forEach((image, i) => {
-      if (image.height !== height || image.width !== width || image.channels !== channels) {
-        throw new Error(`image ${i} is ${image.height}×${image.width}×${image.channels}; the model takes ${height}×${width}×${channels}`);
-      }
-      for (let j = 0; j < size; j++) {
-        const c = j % channels;
-        input[i * size + j] = (image.data[j] - mean[c]) / std[c];
-      }
-    });
+    images.forEach((image, i) => input.set(modelInput(image, this.metadata.input, i), i * size));
     return input;
   }
 
@@ -135,6 +128,17 @@ export class Classifier {
     await this.onnx?.dispose();
     this.model?.dispose();
   }
+}
+
+/** One decoded image as the model takes it: checked against the input size, normalised as in training. */
+export function modelInput(image: RawImage, input: InputPolicy, index = 0): Float32Array {
+  const { height, width, channels, mean, std } = input;
+  if (image.height !== height || image.width !== width || image.channels !== channels) {
+    throw new Error(`image ${index} is ${image.height}×${image.width}×${image.channels}; the model takes ${height}×${width}×${channels}`);
+  }
+  const data = image.data.slice();
+  normaliseInPlace(data, channels, { mean, std });
+  return data;
 }
 
 /** softmax(log p / T): the same as dividing the logits by T, since log p differs from them by a constant per row. */

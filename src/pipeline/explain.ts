@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { decodeImage } from '../data/index.ts';
 import { explain, heatmapToJson, renderOverlayPng, type CamMethod, type ColormapName, type Explanation, type HeatmapJson } from '../explain/index.ts';
 import { loadBundleModel, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
-import { calibrate, toPrediction, type Prediction } from './classifier.ts';
+import { calibrate, modelInput, toPrediction, type Prediction } from './classifier.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 export interface ExplainFileOptions {
@@ -50,8 +50,7 @@ export class BundleExplainer {
   async explainFile(file: string, options: ExplainFileOptions = {}): Promise<FileExplanation> {
     const { input, classes, temperature, referBelow } = this.metadata;
     const image = await decodeImage(file, resizePolicyOf(input));
-    const normalised = image.data.map((v, i) => (v - input.mean[i % input.channels]) / input.std[i % input.channels]);
-    const explanation = explain(this.model, normalised, {
+    const explanation = explain(this.model, modelInput(image, input), {
       method: options.method ?? 'gradcam',
       layer: options.layer,
       targetClass: options.targetClass,

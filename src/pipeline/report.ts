@@ -5,7 +5,7 @@ import { evaluateClassifier, type ClassifierReport } from '../evaluate/index.ts'
 import { aggregateProbabilities, treeLevels, type LabelTreeNode } from '../models/index.ts';
 import { explain, renderOverlayPng } from '../explain/index.ts';
 import { buildReportData, mostConfidentErrors, writeReport, type GalleryItemInput, type NamedReport, type ReportInput } from '../report/index.ts';
-import type { ImageSet, Normalisation } from '../train/index.ts';
+import { normaliseInPlace, type ImageSet, type Normalisation } from '../train/index.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { FitResult } from './fit.ts';
 
@@ -82,9 +82,11 @@ async function thumbnail(set: ImageSet, index: number): Promise<Uint8Array> {
 /** Grad-CAM of the predicted class blended over a test image, enlarged for the page. */
 async function explanationThumbnail(model: tfl.LayersModel, set: ImageSet, index: number, normalisation: Normalisation, predicted: number): Promise<Uint8Array> {
   const [, h, w, c] = set.shape;
-  const input = Float32Array.from(pixelsOf(set, index), (v, i) => (v / 255 - normalisation.mean[i % c]) / normalisation.std[i % c]);
+  const pixels = pixelsOf(set, index);
+  const input = Float32Array.from(pixels, (v) => v / 255);
+  normaliseInPlace(input, c, normalisation);
   const heatmap = explain(model, input, { method: 'gradcam', targetClass: predicted });
-  const rgb = c === 3 ? pixelsOf(set, index) : Buffer.from(Array.from(pixelsOf(set, index)).flatMap((v) => [v, v, v]));
+  const rgb = c === 3 ? pixels : Buffer.from(Array.from(pixels).flatMap((v) => [v, v, v]));
   const overlay = await renderOverlayPng({ data: new Uint8Array(rgb), width: w, height: h }, heatmap, { alpha: 0.45, colormap: 'turbo' });
   return new Uint8Array(await sharp(overlay).resize({ width: 128, height: 128, fit: 'inside', kernel: 'nearest' }).png().toBuffer());
 }

@@ -4,7 +4,7 @@ import type { AugmentConfig, AugmentPresetName } from '../augment/index.ts';
 import { decodeImage, readManifest } from '../data/index.ts';
 import { applyColormap, camFromFeatures, explain, gapDenseKernel, hasGapDenseHead, normalizeHeatmap, upsampleBilinear, type Heatmap } from '../explain/index.ts';
 import { loadBundleModel, resizePolicyOf, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
-import { Classifier, toPrediction } from './classifier.ts';
+import { Classifier, modelInput, toPrediction } from './classifier.ts';
 import { visibleRegion } from './explain.ts';
 import { fitClassifier } from './fit.ts';
 import type { TrainConfig } from '../train/index.ts';
@@ -47,8 +47,7 @@ class LoadedModel {
     if (features && this.denseKernel) {
       heatmap = camFromFeatures(features, this.denseKernel, target);
     } else {
-      const normalised = decoded.data.map((v, i) => (v - input.mean[i % input.channels]) / input.std[i % input.channels]);
-      heatmap = explain(this.model, normalised, { method: 'gradcam', targetClass: target });
+      heatmap = explain(this.model, modelInput(decoded, input), { method: 'gradcam', targetClass: target });
     }
     return {
       classes: prediction.classes.map(({ label, probability }) => ({ name: label, probability })),
