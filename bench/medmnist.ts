@@ -1,7 +1,8 @@
 // npm run bench:medmnist [-- --json] [--seeds N] [--workers N] [--data DIR]
 // Trains the default recipe on BreastMNIST and PneumoniaMNIST (official train/val/test splits;
 // selection and temperature scaling on val, one evaluation on test) and prints test AUC and ACC
-// beside the MedMNIST v2 paper's table, with training time and ECE before/after calibration.
+// beside the MedMNIST v2 paper's table, with training time and ECE before/after calibration
+// (with its sampling-noise floor and p-value: the test sets are small).
 // With several seeds, every seed is reported and the medians are the result (no seed is picked).
 // Steps run data-parallel on all cores (--workers 1 for one thread).
 // Ends with one JSON line; --json sends the table to stderr so that stdout holds only that line.
@@ -10,10 +11,9 @@ import { mkdtemp } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initEngine } from '../src/engine/index.ts';
-import { expectedCalibrationError } from '../src/evaluate/index.ts';
+import { calibratedEceDraws } from '../src/evaluate/index.ts';
 import { fitMedMnist, type MedMnistResult } from '../src/pipeline/medmnist.ts';
 import type { StepRunner, StepRunnerContext } from '../src/train/index.ts';
-import { createRng } from '../src/util/index.ts';
 import { median } from './stats.ts';
 
 /** MedMNIST v2 (Yang et al., Scientific Data 10:41, 2023), Table: test AUC / ACC. */
@@ -46,6 +46,8 @@ interface Summary {
   ece: number | null;
   ece_before_calibration: number | null;
   ece_noise_floor: number | null;
+  ece_p: number | null;
+  ece_bar_chance_if_calibrated: number | null;
   train_seconds: number | null;
 }
 
@@ -60,7 +62,7 @@ out(`MedMNIST v2 benchmark: test split of the official splits; backend ${engine.
 
 const results: Record<string, Summary | null> = {};
 const perSeed: Record<string, MedMnistResult[]> = {};
-const floors: Record<string, number[]> = {};
+const noise: Record<string, EceNoise[]> = {};
 for (const name of DATASETS) {
   const npzPath = join(dataDir, `${name}.npz`);
   if (!existsSync(npzPath)) {
@@ -69,7 +71,7 @@ for (const name of DATASETS) {
     continue;
   }
   perSeed[name] = [];
-  floors[name] = [];
+  noise[name] = [];
   for (let seed = 1; seed <= seeds; seed++) {
     log(`${TITLES[name]}, seed ${seed}: training`);
     const result = await fitMedMnist(npzPath, {
@@ -82,10 +84,10 @@ for (const name of DATASETS) {
         log(`  epoch ${record.epoch + 1}/${epochs}  loss ${record.loss.toFixed(3)}  val loss ${record.valLoss.toFixed(3)}  val acc ${record.valAccuracy.toFixed(3)}  ${record.seconds.toFixed(1)} s${improved ? '  *' : ''}`);
       },
     });
-    const floor = eceNoiseFloor(result.fit.test!.probabilities, result.classes.length, seed);
-    log(`  test AUC ${fmt(result.auc)}  ACC ${fmt(result.acc)}  ECE ${pct(result.eceBeforeCalibration)} → ${pct(result.ece)} (T = ${result.temperature.toFixed(2)}, floor ${pct(floor)})  best epoch ${result.bestEpoch + 1}  ${minutes(result.trainSeconds)}`);
+    const eceNoise = eceSamplingNoise(result.fit.test!.probabilities, result.classes.length, result.ece, seed);
+    log(`  test AUC ${fmt(result.auc)}  ACC ${fmt(result.acc)}  ECE ${pct(result.eceBeforeCalibration)} → ${pct(result.ece)} (T = ${result.temperature.toFixed(2)}, floor ${pct(eceNoise.floor)}, p ${eceNoise.p.toFixed(2)})  best epoch ${result.bestEpoch + 1}  ${minutes(result.trainSeconds)}`);
     perSeed[name].push(result);
-    floors[name].push(floor);
+    noise[name].push(eceNoise);
   }
   const runs = perSeed[name];
   const med = (values: (number | null)[]) => nullIfNaN(median(values.filter((v): v is number => v !== null)));
@@ -94,17 +96,19 @@ for (const name of DATASETS) {
     acc: med(runs.map((r) => r.acc)),
     ece: med(runs.map((r) => r.ece)),
     ece_before_calibration: med(runs.map((r) => r.eceBeforeCalibration)),
-    ece_noise_floor: med(floors[name]),
+    ece_noise_floor: med(noise[name].map((n) => n.floor)),
+    ece_p: med(noise[name].map((n) => n.p)),
+    ece_bar_chance_if_calibrated: med(noise[name].map((n) => n.barChance)),
     train_seconds: med(runs.map((r) => r.trainSeconds)),
   };
 }
 
 const methods = ['ResNet-18 (28)', 'ResNet-18 (224)', 'AutoML Vision'] as const;
-const header = ['Dataset', `gramlens${seeds > 1 ? ` (median of ${seeds})` : ''}`, ...methods, 'Train time', 'ECE raw → calibrated', 'ECE floor'];
+const header = ['Dataset', `gramlens${seeds > 1 ? ` (median of ${seeds})` : ''}`, ...methods, 'Train time', 'ECE raw → calibrated', 'ECE floor', 'p'];
 const rows = DATASETS.map((name) => {
   const result = results[name];
   const published = methods.map((m) => `${fmt(PUBLISHED[name][m][0])}/${fmt(PUBLISHED[name][m][1])}`);
-  if (!result) return [TITLES[name], 'skipped', ...published, '—', '—', '—'];
+  if (!result) return [TITLES[name], 'skipped', ...published, '—', '—', '—', '—'];
   return [
     TITLES[name],
     `${fmt(result.auc)}/${fmt(result.acc)}`,
@@ -112,6 +116,7 @@ const rows = DATASETS.map((name) => {
     minutes(result.train_seconds),
     `${pct(result.ece_before_calibration)} → ${pct(result.ece)}`,
     pct(result.ece_noise_floor),
+    result.ece_p === null ? '—' : result.ece_p.toFixed(2),
   ];
 });
 out('');
@@ -119,6 +124,7 @@ out('Test AUC/ACC');
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
 for (const row of [header, ...rows]) out(row.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd());
 out('ECE floor: the mean ECE of a perfectly calibrated model with these test predictions (labels drawn from them), i.e. the sampling noise of the ECE at this test size.');
+out('p: the share of those draws whose ECE is at least the measured one (small p: miscalibrated beyond sampling noise).');
 out('');
 for (const name of DATASETS) {
   const result = results[name];
@@ -133,6 +139,7 @@ for (const name of DATASETS) {
     ['train ≤ 15 min', (result.train_seconds ?? Infinity) <= TIME_BAR_SECONDS],
   ] as const;
   out(`${TITLES[name]}: ${checks.map(([what, met]) => `${what} ${met ? 'met' : 'MISSED'}`).join(', ')}`);
+  out(`  a perfectly calibrated model would meet ECE ≤ ${ECE_BAR} on this test set in ${pct(result.ece_bar_chance_if_calibrated)} of draws`);
   if (perSeed[name].length > 1) {
     const runs = perSeed[name];
     out(`  per seed AUC ${runs.map((r) => fmt(r.auc)).join(' ')}, ACC ${runs.map((r) => fmt(r.acc)).join(' ')}, ECE ${runs.map((r) => pct(r.ece)).join(' ')}`);
@@ -142,27 +149,24 @@ for (const name of DATASETS) {
 const line = Object.fromEntries(
   DATASETS.map((name) => {
     const result = results[name];
-    return [name, { auc: round(result?.auc), acc: round(result?.acc), ece: round(result?.ece), train_seconds: round(result?.train_seconds, 1) }];
+    return [name, { auc: round(result?.auc), acc: round(result?.acc), ece: round(result?.ece), ece_floor: round(result?.ece_noise_floor), ece_p: round(result?.ece_p, 3), train_seconds: round(result?.train_seconds, 1) }];
   }),
 );
 console.log(JSON.stringify(line));
 
-/** Mean ECE over label sets drawn from the calibrated probabilities themselves: what perfect calibration would measure on this many images. */
-function eceNoiseFloor(probabilities: Float32Array, k: number, seed: number, draws = 200): number {
-  const rng = createRng(seed);
-  const n = probabilities.length / k;
-  const labels = new Int32Array(n);
-  let total = 0;
-  for (let draw = 0; draw < draws; draw++) {
-    for (let i = 0; i < n; i++) {
-      let u = rng.next();
-      let c = 0;
-      while (c < k - 1 && u >= probabilities[i * k + c]) u -= probabilities[i * k + c++];
-      labels[i] = c;
-    }
-    total += expectedCalibrationError(labels, probabilities);
-  }
-  return total / draws;
+interface EceNoise {
+  /** Mean ECE a perfectly calibrated model with these test predictions would measure. */
+  floor: number;
+  /** Share of those draws with an ECE at least the measured one. */
+  p: number;
+  /** Share of those draws that meet the ECE bar. */
+  barChance: number;
+}
+
+function eceSamplingNoise(probabilities: Float32Array, k: number, measured: number, seed: number): EceNoise {
+  const draws = calibratedEceDraws(probabilities, k, { seed, draws: 1000 });
+  const share = (met: (ece: number) => boolean) => draws.filter(met).length / draws.length;
+  return { floor: draws.reduce((sum, ece) => sum + ece, 0) / draws.length, p: share((ece) => ece >= measured), barChance: share((ece) => ece <= ECE_BAR) };
 }
 
 function fmt(value: number | null): string {
@@ -175,7 +179,8 @@ function pct(value: number | null): string {
 
 function minutes(seconds: number | null): string {
   if (seconds === null) return '—';
-  return `${Math.floor(seconds / 60)}m ${String(Math.round(seconds % 60)).padStart(2, '0')}s`;
+  const whole = Math.round(seconds);
+  return `${Math.floor(whole / 60)}m ${String(whole % 60).padStart(2, '0')}s`;
 }
 
 function round(value: number | null | undefined, digits = 4): number | null {

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isImageFile, readFolderDataset, readManifest, type Dataset } from '../data/index.ts';
+import { isImageFile, readFolderDataset, readManifest, type Dataset, type LabelTreeShape } from '../data/index.ts';
 import { initEngine, type BackendChoice, BACKEND_CHOICES, type EngineInfo } from '../engine/index.ts';
 import type { FitProgress } from '../pipeline/index.ts';
 import type { CliContext, OptionSpec, OptionValues } from './command.ts';
@@ -18,11 +18,11 @@ export async function startEngine(values: OptionValues, context: CliContext, qui
   return info;
 }
 
-/** A folder-per-class tree, or a CSV manifest when the path ends in .csv. */
-export async function loadDatasetArg(path: string | undefined): Promise<Dataset> {
+/** A folder-per-class tree, or a CSV manifest when the path ends in .csv; labels may name nodes of labelTree. */
+export async function loadDatasetArg(path: string | undefined, labelTree?: readonly LabelTreeShape[]): Promise<Dataset> {
   if (!path) throw new UsageError('give the dataset: a folder with one subfolder per class, or a CSV manifest');
   if (!existsSync(path)) throw new Error(`dataset not found: ${path}`);
-  return path.toLowerCase().endsWith('.csv') ? readManifest(path) : readFolderDataset(path);
+  return path.toLowerCase().endsWith('.csv') ? readManifest(path, { labelTree }) : readFolderDataset(path, { labelTree });
 }
 
 /** Image files named directly or found (recursively) in the folders named. */

@@ -3,6 +3,7 @@ import type { Dirent } from 'node:fs';
 import { readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatCsv, parseCsv } from './csv.ts';
+import { treeLabelReader, type CoarseLabel, type LabelTreeShape } from './labels.ts';
 import type { Dataset, Sample } from './types.ts';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp'] as const;
@@ -72,25 +73,46 @@ async function scanClassFolders(root: string): Promise<Map<string, string[]>> {
   return byClass;
 }
 
+export interface ReadFolderOptions {
+  /**
+   * The classes as a tree: the classes are its leaves (in tree order) and a folder may also be named
+   * after a node (e.g. "GPC"), its images then labelled only that coarsely.
+   */
+  labelTree?: readonly LabelTreeShape[];
+}
+
 /**
  * A folder-per-class tree: each subfolder of `root` is a class, its images (searched recursively)
  * its samples. Without patient information, each image's file name stem is its patient id.
  */
-export async function readFolderDataset(root: string): Promise<Dataset> {
+export async function readFolderDataset(root: string, options: ReadFolderOptions = {}): Promise<Dataset> {
   const absoluteRoot = path.resolve(root);
   const byClass = await scanClassFolders(absoluteRoot);
+  const reader = options.labelTree ? treeLabelReader(options.labelTree) : null;
   const samples: Sample[] = [];
-  for (const [label, files] of byClass) {
+  for (const [folder, files] of byClass) {
+    const label = reader ? reader.read(folder) : folder;
+    if (label === undefined) throw new Error(`Folder "${folder}" in ${absoluteRoot} is not a class or node of the label tree (${reader!.allowed})`);
     for (const file of files) samples.push({ path: file, label, patientId: fileStem(file) });
   }
-  return { root: absoluteRoot, classes: [...byClass.keys()], samples };
+  if (!reader) return { root: absoluteRoot, classes: [...byClass.keys()], samples };
+  return withCoarseLabels({ root: absoluteRoot, classes: reader.classes, samples }, reader.coarseLabels());
 }
 
 export interface ReadManifestOptions {
-  /** Class list in index order; labels outside it are refused. Default: the sorted labels found. */
+  /** Class list in index order; labels outside it are refused. Default: the sorted labels found (the tree's leaves with labelTree). */
   classes?: readonly string[];
   /** Folder every listed file must lie inside. Default: the manifest's folder. */
   root?: string;
+  /**
+   * The classes as a tree: its leaves are the classes, and a label may also name a node (e.g.
+   * "GPC" for an image known only to show some Gram-positive coccus).
+   */
+  labelTree?: readonly LabelTreeShape[];
+}
+
+function withCoarseLabels(dataset: Dataset, coarseLabels: CoarseLabel[]): Dataset {
+  return coarseLabels.length > 0 ? { ...dataset, coarseLabels } : dataset;
 }
 
 function isInside(root: string, target: string): boolean {
@@ -127,7 +149,8 @@ export async function readManifest(csvPath: string, options: ReadManifestOptions
 
   const manifestDir = path.dirname(manifestPath);
   const root = path.resolve(options.root ?? manifestDir);
-  const knownClasses = options.classes ? new Set(options.classes) : null;
+  const reader = options.labelTree ? treeLabelReader(options.labelTree, options.classes) : null;
+  const knownClasses = options.classes && !reader ? new Set(options.classes) : null;
   const extraColumns = header.filter(
     (column) => !(REQUIRED_COLUMNS as readonly string[]).includes(column) && !(OPTIONAL_COLUMNS as readonly string[]).includes(column),
   );
@@ -143,9 +166,10 @@ export async function readManifest(csvPath: string, options: ReadManifestOptions
     for (const column of REQUIRED_COLUMNS) {
       if (row.get(column) === '') throw new Error(`Manifest ${name} line ${line}: empty ${column}`);
     }
-    const label = row.get('label')!;
-    if (knownClasses && !knownClasses.has(label)) {
-      throw new Error(`Manifest ${name} line ${line}: unknown label "${label}" (classes: ${[...knownClasses].join(', ')})`);
+    const written = row.get('label')!;
+    const label = reader ? reader.read(written) : written;
+    if (label === undefined || (knownClasses && !knownClasses.has(label))) {
+      throw new Error(`Manifest ${name} line ${line}: unknown label "${written}" (${reader ? reader.allowed : `classes: ${[...knownClasses!].join(', ')}`})`);
     }
     const listedPath = row.get('path')!;
     const filePath = path.resolve(manifestDir, listedPath.split(path.sep === '/' ? '\\' : '/').join(path.sep));
@@ -178,6 +202,7 @@ export async function readManifest(csvPath: string, options: ReadManifestOptions
     throw new Error(`Manifest ${name}: ${missingFiles.length} listed file(s) do not exist, e.g. ${examples}`);
   }
 
+  if (reader) return withCoarseLabels({ root, classes: reader.classes, samples }, reader.coarseLabels());
   const classes = options.classes ? [...options.classes] : [...new Set(samples.map((s) => s.label))].sort(byCodeUnit);
   if (classes.length < 2) throw new Error(`Manifest ${name} has only the class "${classes[0]}": a classifier needs at least 2 classes`);
   return { root, classes, samples };
@@ -261,12 +286,18 @@ export async function buildManifestFromFilenames(root: string, options: Filename
   return dataset;
 }
 
-/** Class index of every sample, in sample order. */
+/** The name of every label index: the classes, then the coarse labels (label-tree nodes). */
+export function labelNames(dataset: Pick<Dataset, 'classes' | 'coarseLabels'>): string[] {
+  return [...dataset.classes, ...(dataset.coarseLabels ?? []).map((node) => node.name)];
+}
+
+/** Label index of every sample, in sample order: its class index, or classes.length + i for coarseLabels[i]. */
 export function labelIndices(dataset: Dataset): Int32Array {
-  const index = new Map(dataset.classes.map((name, i) => [name, i]));
+  const names = labelNames(dataset);
+  const index = new Map(names.map((name, i) => [name, i]));
   return Int32Array.from(dataset.samples, (sample) => {
     const value = index.get(sample.label);
-    if (value === undefined) throw new Error(`Label "${sample.label}" is not one of the classes ${dataset.classes.join(', ')}`);
+    if (value === undefined) throw new Error(`Label "${sample.label}" is not one of the labels ${names.join(', ')}`);
     return value;
   });
 }

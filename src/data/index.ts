@@ -5,12 +5,15 @@ export {
   buildManifestFromFilenames,
   isImageFile,
   labelIndices,
+  labelNames,
   readFolderDataset,
   readManifest,
   writeManifest,
   type FilenameManifestOptions,
+  type ReadFolderOptions,
   type ReadManifestOptions,
 } from './dataset.ts';
+export { parseLabelTree, type CoarseLabel, type LabelTreeShape } from './labels.ts';
 export {
   ImageDecodeError,
   decodeImage,
@@ -42,3 +45,4 @@ export {
   undersample,
   type SamplingStrategy,
 } from './sampling.ts';
+export { datasetInputPxPerUm, inputPxPerUm, readDatasetScale } from './scale.ts';

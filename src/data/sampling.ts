@@ -13,18 +13,34 @@ export const SAMPLING_STRATEGIES: readonly SamplingStrategy[] = [
 /**
  * Balanced class weights n / (k · count_c), so every class contributes equally to the loss.
  * A class with no samples gets weight 0 (it never occurs, so its weight is never used).
+ *
+ * With coarse labels (label k + j stands for the set of classes coarse[j]), a coarse sample counts
+ * towards the classes of its set in proportion to their class-labelled counts (evenly if none of
+ * them has any), and its own weight is the count-weighted mean of those classes' weights: the
+ * weight it would have, on average, had it been labelled with its class. Every class then still
+ * carries n / k of the total weight. Returns k + coarse.length weights.
  */
-export function classWeights(labels: ArrayLike<number>, numClasses: number): Float32Array {
-  const counts = countPerClass(Array.from({ length: labels.length }, (_, i) => i), labels, numClasses);
-  return Float32Array.from(counts, (count) => (count === 0 ? 0 : labels.length / (numClasses * count)));
+export function classWeights(labels: ArrayLike<number>, numClasses: number, coarse: readonly (readonly number[])[] = []): Float32Array {
+  const counts = countPerLabel(labels, numClasses + coarse.length);
+  const effective = counts.slice(0, numClasses);
+  coarse.forEach((set, j) => {
+    const known = set.reduce((sum, c) => sum + counts[c], 0);
+    for (const c of set) effective[c] += counts[numClasses + j] * (known > 0 ? counts[c] / known : 1 / set.length);
+  });
+  const weights = Float32Array.from(effective, (count) => (count === 0 ? 0 : labels.length / (numClasses * count)));
+  const coarseWeights = coarse.map((set) => {
+    const total = set.reduce((sum, c) => sum + effective[c], 0);
+    return total === 0 ? 0 : set.reduce((sum, c) => sum + effective[c] * weights[c], 0) / total;
+  });
+  return Float32Array.from([...weights, ...coarseWeights]);
 }
 
-function countPerClass(indices: readonly number[], labels: ArrayLike<number>, numClasses: number): number[] {
-  const counts = new Array<number>(numClasses).fill(0);
-  for (const i of indices) {
+function countPerLabel(labels: ArrayLike<number>, numLabels: number): number[] {
+  const counts = new Array<number>(numLabels).fill(0);
+  for (let i = 0; i < labels.length; i++) {
     const label = labels[i];
-    if (!Number.isInteger(label) || label < 0 || label >= numClasses) {
-      throw new Error(`Label ${label} at index ${i} is not a class index in 0..${numClasses - 1}`);
+    if (!Number.isInteger(label) || label < 0 || label >= numLabels) {
+      throw new Error(`Label ${label} at index ${i} is not a class index in 0..${numLabels - 1}`);
     }
     counts[label]++;
   }

@@ -1,3 +1,5 @@
+import type { CoarseLabel } from './labels.ts';
+
 /** A decoded image in memory: HWC order, values in 0..1. */
 export interface RawImage {
   data: Float32Array;
@@ -10,7 +12,7 @@ export interface RawImage {
 export interface Sample {
   /** Absolute path of the image file. */
   path: string;
-  /** Class name; one of the dataset's `classes`. */
+  /** Class name: one of the dataset's `classes`, or the name of one of its `coarseLabels`. */
   label: string;
   patientId: string;
   specimen?: string;
@@ -26,5 +28,10 @@ export interface Dataset {
   root: string;
   /** Class names; a sample's class index is its label's position here. */
   classes: string[];
+  /**
+   * Label-tree nodes some samples carry as their label instead of a class (only those used), so
+   * label index classes.length + i means coarseLabels[i]. Absent when every label is a class.
+   */
+  coarseLabels?: CoarseLabel[];
   samples: Sample[];
 }

@@ -3,6 +3,7 @@
  * calibration error use the top-label confidence (the probability of the predicted class), as in
  * Guo et al. 2017, "On Calibration of Modern Neural Networks"; temperature scaling is their fix.
  */
+import { createRng } from '../util/index.ts';
 import { ratio } from './confusion.ts';
 import { argmaxRow, checkClassCount, checkLabels, checkNonEmpty, toLabelledProbabilities, toMatrix, toMatrixOfWidth, type Labels, type Matrix, type ScoreMatrix } from './inputs.ts';
 
@@ -57,6 +58,37 @@ export function expectedCalibrationError(labels: Labels, probabilities: ScoreMat
     if (bin.count > 0) error += (bin.count / labels.length) * Math.abs(bin.accuracy - bin.meanConfidence);
   }
   return error;
+}
+
+export interface CalibratedDrawOptions extends BinningOptions {
+  /** How many label sets to draw; 200 by default. */
+  draws?: number;
+  seed?: number;
+}
+
+/**
+ * The ECEs a perfectly calibrated model with these probabilities would measure on this many
+ * samples, in ascending order: each draw takes every label from its own row's probabilities, so the
+ * labels are calibrated by construction and any ECE left is sampling noise. Their mean is the noise
+ * floor of the ECE; the share at or above an observed ECE is the one-sided p-value of "calibrated".
+ */
+export function calibratedEceDraws(probabilities: ScoreMatrix, k: number, options: CalibratedDrawOptions = {}): number[] {
+  const draws = options.draws ?? 200;
+  if (!Number.isInteger(draws) || draws < 1) throw new Error(`draws must be a positive integer, got ${draws}`);
+  const matrix = toMatrixOfWidth('probabilities', probabilities, k);
+  const rng = createRng(options.seed ?? 1);
+  const labels = new Int32Array(matrix.rows);
+  const errors: number[] = [];
+  for (let draw = 0; draw < draws; draw++) {
+    for (let i = 0; i < matrix.rows; i++) {
+      let u = rng.next();
+      let c = 0;
+      while (c < k - 1 && u >= matrix.data[i * k + c]) u -= matrix.data[i * k + c++];
+      labels[i] = c;
+    }
+    errors.push(expectedCalibrationError(labels, matrix.data, options));
+  }
+  return errors.sort((a, b) => a - b);
 }
 
 /**

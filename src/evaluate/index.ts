@@ -19,8 +19,10 @@ export {
   fitTemperature,
   applyTemperature,
   TEMPERATURE_RANGE,
+  calibratedEceDraws,
   type ReliabilityBin,
   type BinningOptions,
+  type CalibratedDrawOptions,
 } from './calibration.ts';
 export {
   bootstrapCi,

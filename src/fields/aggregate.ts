@@ -1,3 +1,5 @@
+import { confusionMatrix, macroF1, perClassMetrics } from '../evaluate/index.ts';
+
 /** From tile predictions (one probability row per tile) to a field's answer. */
 
 export type TileProbabilities = readonly (readonly number[])[];
@@ -72,4 +74,133 @@ export function detectMultipleMorphotypes(tileProbabilities: TileProbabilities, 
     .map((tileCount, classIndex) => ({ classIndex, tileCount }))
     .filter((p) => p.tileCount >= minTiles && !exclude.includes(p.classIndex))
     .sort((a, b) => b.tileCount - a.tileCount || a.classIndex - b.classIndex);
+}
+
+export interface FieldDecisionParams {
+  /** Least tile probability for a morphotype to count as present on that tile. */
+  presenceThreshold: number;
+  /** Least number of tiles a morphotype must be present on to count for the field. */
+  minTiles: number;
+}
+
+export const DEFAULT_FIELD_DECISION: Readonly<FieldDecisionParams> = { presenceThreshold: 0.7, minTiles: 2 };
+
+export interface FieldDecisionOptions extends FieldDecisionParams {
+  /** The tile model's classes, in output order. */
+  classes: readonly string[];
+  /** The class of a tile with no organisms (e.g. 'no_bacteria'); also the field's label when no morphotype is present. */
+  backgroundClass: string;
+  /** The field's label when two or more morphotypes are present (e.g. 'polymicrobial'); a tile of this class is itself mixed. */
+  mixedClass?: string;
+  /** Per tile, e.g. the share inside the field of view (default 1). */
+  weights?: readonly number[];
+}
+
+export interface FieldDecision {
+  /** The field's class. */
+  label: string;
+  /** Field-level probabilities per class (aggregateTiles). */
+  probabilities: number[];
+  /** Morphotypes confidently present on at least minTiles tiles, most widespread first. */
+  morphotypes: { label: string; tileCount: number }[];
+  /** Two or more morphotypes present, or mixed tiles (mixedClass) on at least minTiles tiles. */
+  multiple: boolean;
+}
+
+function classIndexOf(classes: readonly string[], name: string, role: string): number {
+  const index = classes.indexOf(name);
+  if (index < 0) throw new Error(`${role} "${name}" is not one of the classes (${classes.join(', ')})`);
+  return index;
+}
+
+/**
+ * A field's answer from its tiles. A morphotype is present when its probability reaches
+ * presenceThreshold on at least minTiles tiles. None present: the background class (a few stray
+ * tiles do not make an infection). Two or more, or mixed tiles on at least minTiles tiles: the mixed
+ * class (when given; else the most widespread morphotype). One: that morphotype.
+ */
+export function decideField(tileProbabilities: TileProbabilities, options: FieldDecisionOptions): FieldDecision {
+  const { classes, backgroundClass, mixedClass, presenceThreshold, minTiles, weights } = options;
+  if (tileProbabilities.length > 0 && tileProbabilities[0].length !== classes.length) {
+    throw new Error(`expected ${classes.length} probabilities per tile (one per class), got ${tileProbabilities[0].length}`);
+  }
+  const background = classIndexOf(classes, backgroundClass, 'backgroundClass');
+  const mixed = mixedClass === undefined ? -1 : classIndexOf(classes, mixedClass, 'mixedClass');
+  const present = detectMultipleMorphotypes(tileProbabilities, { threshold: presenceThreshold, minTiles, exclude: [background] });
+  const probabilities = aggregateTiles(tileProbabilities, { backgroundClass: background, weights });
+  const morphotypes = present.filter((p) => p.classIndex !== mixed).map((p) => ({ label: classes[p.classIndex], tileCount: p.tileCount }));
+  const multiple = morphotypes.length >= 2 || present.some((p) => p.classIndex === mixed);
+  const label = multiple && mixedClass !== undefined ? mixedClass : (morphotypes[0]?.label ?? backgroundClass);
+  return { label, probabilities, morphotypes, multiple };
+}
+
+/** A field with known class and its tile probabilities, for fitting the decision rule. */
+export interface LabelledField {
+  tileProbabilities: TileProbabilities;
+  label: string;
+  weights?: readonly number[];
+}
+
+export interface FieldDecisionSearch {
+  classes: readonly string[];
+  backgroundClass: string;
+  mixedClass?: string;
+  /** Candidate presence thresholds (default 0.5 ... 0.95). */
+  presenceThresholds?: readonly number[];
+  /** Candidate least tile counts (default 1 ... 16). */
+  minTiles?: readonly number[];
+  /** Least specificity of the mixed class a candidate must reach (default 0.9). */
+  minMixedSpecificity?: number;
+}
+
+export interface FieldDecisionScore {
+  params: FieldDecisionParams;
+  macroF1: number;
+  /** One-vs-rest sensitivity and specificity of the mixed class (NaN without mixed class or without fields of/outside it). */
+  mixedSensitivity: number;
+  mixedSpecificity: number;
+}
+
+export interface FittedFieldDecision extends FieldDecisionScore {
+  /** Whether the chosen rule reaches minMixedSpecificity (else it is the most specific candidate). */
+  feasible: boolean;
+  /** Every candidate, in search order. */
+  candidates: FieldDecisionScore[];
+}
+
+export const DEFAULT_PRESENCE_THRESHOLDS = [0.5, 0.6, 0.7, 0.8, 0.9, 0.95] as const;
+export const DEFAULT_MIN_TILES = [1, 2, 3, 4, 5, 6, 8, 10, 12, 16] as const;
+
+/** Field macro-F1 and mixed-class sensitivity/specificity of one decision rule on labelled fields. */
+export function scoreFieldDecision(fields: readonly LabelledField[], params: FieldDecisionParams, search: FieldDecisionSearch): FieldDecisionScore {
+  const { classes, backgroundClass, mixedClass } = search;
+  const index = (label: string): number => classIndexOf(classes, label, 'field label');
+  const truth = fields.map((field) => index(field.label));
+  const predicted = fields.map((field) => index(decideField(field.tileProbabilities, { ...params, classes, backgroundClass, mixedClass, weights: field.weights }).label));
+  const cm = confusionMatrix(truth, predicted, classes.length);
+  const mixed = mixedClass === undefined ? null : perClassMetrics(cm)[index(mixedClass)];
+  return { params, macroF1: macroF1(cm), mixedSensitivity: mixed?.sensitivity ?? Number.NaN, mixedSpecificity: mixed?.specificity ?? Number.NaN };
+}
+
+/**
+ * The decision rule (presenceThreshold, minTiles) with the best field macro-F1 among those whose
+ * mixed-class specificity reaches minMixedSpecificity; ties go to the higher mixed sensitivity, then
+ * to the earlier candidate. When none reaches it, the most specific candidate. Fit on validation
+ * fields only.
+ */
+export function fitFieldDecision(fields: readonly LabelledField[], search: FieldDecisionSearch): FittedFieldDecision {
+  if (fields.length === 0) throw new Error('no labelled fields to fit the decision on');
+  const thresholds = search.presenceThresholds ?? DEFAULT_PRESENCE_THRESHOLDS;
+  const minTiles = search.minTiles ?? DEFAULT_MIN_TILES;
+  const minSpecificity = search.minMixedSpecificity ?? 0.9;
+  const candidates = thresholds.flatMap((presenceThreshold) => minTiles.map((tiles) => scoreFieldDecision(fields, { presenceThreshold, minTiles: tiles }, search)));
+  const orZero = (v: number): number => (Number.isNaN(v) ? 0 : v);
+  const feasible = (c: FieldDecisionScore): boolean => Number.isNaN(c.mixedSpecificity) || c.mixedSpecificity >= minSpecificity;
+  const pool = candidates.filter(feasible);
+  const better = (a: FieldDecisionScore, b: FieldDecisionScore): boolean =>
+    pool.length > 0
+      ? orZero(a.macroF1) > orZero(b.macroF1) || (orZero(a.macroF1) === orZero(b.macroF1) && orZero(a.mixedSensitivity) > orZero(b.mixedSensitivity))
+      : orZero(a.mixedSpecificity) > orZero(b.mixedSpecificity) || (orZero(a.mixedSpecificity) === orZero(b.mixedSpecificity) && orZero(a.macroF1) > orZero(b.macroF1));
+  const best = (pool.length > 0 ? pool : candidates).reduce((chosen, c) => (better(c, chosen) ? c : chosen));
+  return { ...best, feasible: pool.length > 0, candidates };
 }

@@ -3,6 +3,7 @@ export {
   EXPECTED_OBJECT_WIDTH_UM,
   QUALITY_THRESHOLDS,
   assessQuality,
+  estimatePxPerUm,
   type QualityMeasures,
   type QualityOptions,
   type QualityReason,
@@ -32,20 +33,51 @@ export {
 } from './tiles.ts';
 export { labToRgb, rgbToLab, type RgbPixels, type Vec3 } from './colour.ts';
 export {
+  MAX_STAIN_GAIN,
+  STAIN_METHODS,
+  checkStainNormalisation,
   estimateMacenkoStains,
   estimateReinhardStats,
+  estimateStainReference,
   macenkoNormalise,
+  normaliseStainFor,
   reinhardNormalise,
   type MacenkoOptions,
   type ReinhardStats,
   type StainBasis,
+  type StainMethod,
+  type StainNormalisation,
 } from './stain.ts';
 export { decodePhoto, processPhoto, type PhotoTile, type ProcessedPhoto, type ProcessPhotoOptions } from './photo.ts';
 export {
+  FIELD_TILE_DEFAULTS,
+  morphotypePixels,
+  tileLabelFromCounts,
+  writeFieldTileDataset,
+  type FieldSplitCounts,
+  type FieldTileDatasetOptions,
+  type FieldTileDatasetSummary,
+  type MaskRegion,
+} from './field-tiles.ts';
+export {
+  DEFAULT_FIELD_DECISION,
+  DEFAULT_MIN_TILES,
+  DEFAULT_PRESENCE_THRESHOLDS,
   aggregateTiles,
+  decideField,
   detectMultipleMorphotypes,
+  fitFieldDecision,
+  scoreFieldDecision,
   type AggregateOptions,
+  type FieldDecision,
+  type FieldDecisionOptions,
+  type FieldDecisionParams,
+  type FieldDecisionScore,
+  type FieldDecisionSearch,
+  type FittedFieldDecision,
+  type LabelledField,
   type MorphotypeOptions,
   type MorphotypePresence,
   type TileProbabilities,
 } from './aggregate.ts';
+export { combineFields, type SpecimenDecision, type SpecimenMorphotype, type SpecimenOptions } from './specimen.ts';

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { assessQuality, type QualityReport, type QualityThresholds } from './quality.ts';
+import { assessQuality, estimatePxPerUm, type QualityReport, type QualityThresholds } from './quality.ts';
 import { isBackgroundTile, tileField, type Rgb, type Tile } from './tiles.ts';
 
 export interface ProcessPhotoOptions {
@@ -11,6 +11,8 @@ export interface ProcessPhotoOptions {
   targetPxPerUm?: number;
   /** The photo's scale (px/µm, from the device's calibration): enables resampling to the model's scale and the magnification check. */
   sourcePxPerUm?: number;
+  /** Without sourcePxPerUm, read the photo's scale from its objects' widths (estimatePxPerUm) to resample the tiles. */
+  estimateSourceScale?: boolean;
   /** Least share of a tile inside the field of view. Default 0.9. */
   minInside?: number;
   thresholds?: Partial<QualityThresholds>;
@@ -30,6 +32,8 @@ export interface ProcessedPhoto {
   tiles: PhotoTile[];
   /** Output pixels per photo pixel. */
   scale: number;
+  /** The photo scale the tiles were cut at: given, estimated from object widths, or none (the photo's own pixels). */
+  sourcePxPerUm: { value: number; estimated: boolean } | null;
   fill: Rgb | null;
   timings: { decodeMs: number; qualityMs: number; tilingMs: number; totalMs: number };
 }
@@ -52,13 +56,15 @@ export async function processPhoto(bytes: Buffer, options: ProcessPhotoOptions):
   const decoded = performance.now();
   const quality = assessQuality(rgb, width, height, { pxPerUm: options.sourcePxPerUm, thresholds: options.thresholds });
   const checked = performance.now();
+  const estimated = options.sourcePxPerUm === undefined && options.estimateSourceScale ? estimatePxPerUm(quality.measures) : null;
+  const sourcePxPerUm = options.sourcePxPerUm ?? estimated ?? undefined;
   const tiled = quality.fov
     ? tileField(rgb, width, height, {
         fov: quality.fov,
         tileSizePx: options.tileSizePx,
         overlap: options.overlap,
         targetPxPerUm: options.targetPxPerUm,
-        sourcePxPerUm: options.sourcePxPerUm,
+        sourcePxPerUm,
         minInside: options.minInside,
       })
     : null;
@@ -70,6 +76,7 @@ export async function processPhoto(bytes: Buffer, options: ProcessPhotoOptions):
     quality,
     tiles,
     scale: tiled?.scale ?? 1,
+    sourcePxPerUm: sourcePxPerUm === undefined ? null : { value: sourcePxPerUm, estimated: estimated !== null },
     fill: tiled?.fill ?? null,
     timings: { decodeMs: decoded - start, qualityMs: checked - decoded, tilingMs: end - checked, totalMs: end - start },
   };

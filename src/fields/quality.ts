@@ -91,6 +91,15 @@ export interface QualityOptions {
   thresholds?: Partial<QualityThresholds>;
 }
 
+/**
+ * The photo's scale read from the typical width of its stained objects (EXPECTED_OBJECT_WIDTH_UM),
+ * or null when too few objects were seen. Biased by what is in view (yeasts read 2–3× too fine a
+ * scale): a fallback when the device's calibration is not known, never a check of magnification.
+ */
+export function estimatePxPerUm(measures: QualityMeasures): number | null {
+  return measures.objectScalePx === null ? null : measures.objectScalePx / EXPECTED_OBJECT_WIDTH_UM;
+}
+
 /** The integer block size of the analysis copy. */
 export function analysisFactor(width: number, height: number, pxPerUm?: number): number {
   if (pxPerUm !== undefined) return Math.max(1, Math.round(pxPerUm / ANALYSIS_PX_PER_UM));

@@ -175,3 +175,112 @@ export function macenkoNormalise(rgb: RgbPixels, source: StainBasis, reference: 
   }
   return out;
 }
+
+export const STAIN_METHODS = ['reinhard', 'macenko'] as const;
+export type StainMethod = (typeof STAIN_METHODS)[number];
+
+/**
+ * Stain normalisation as a model applies it (stored in its bundle): every image is mapped from its
+ * own statistics to this reference, which was estimated from `images` training images.
+ */
+export type StainNormalisation =
+  | { method: 'reinhard'; reference: ReinhardStats; images: number }
+  | { method: 'macenko'; reference: StainBasis; images: number };
+
+/**
+ * Largest factor by which normalisation may stretch an image's contrast (Lab sd for Reinhard, stain
+ * concentration for Macenko): a nearly empty tile would otherwise have its noise and faint debris
+ * blown up to the contrast of a typical stained tile.
+ */
+export const MAX_STAIN_GAIN = 4;
+
+function median(values: readonly number[]): number {
+  return quantile(values, 0.5);
+}
+
+function medianVec3(vectors: readonly Vec3[]): Vec3 {
+  return [0, 1, 2].map((c) => median(vectors.map((v) => v[c]))) as Vec3;
+}
+
+/**
+ * The reference every image is mapped to, from sample images (e.g. a seeded draw of training
+ * images). Reinhard: per channel, the median of the images' own Lab means and sds. Macenko: the
+ * stain basis of all their pixels pooled, each image divided by its own light level (99th percentile
+ * per channel) first, with the median light level.
+ */
+export function estimateStainReference(method: StainMethod, images: readonly RgbPixels[]): StainNormalisation {
+  if (images.length === 0) throw new Error('stain normalisation needs at least one reference image');
+  if (method === 'reinhard') {
+    const stats = images.map((rgb) => estimateReinhardStats(rgb));
+    return { method, reference: { mean: medianVec3(stats.map((s) => s.mean)), sd: medianVec3(stats.map((s) => s.sd)) }, images: images.length };
+  }
+  const backgrounds = images.map((rgb) => channelQuantiles(rgb, 0.99));
+  const pooled = new Float32Array(images.reduce((sum, rgb) => sum + rgb.length, 0));
+  let offset = 0;
+  images.forEach((rgb, i) => {
+    const k = channelScale(rgb);
+    for (let j = 0; j < rgb.length; j++) pooled[offset + j] = Math.min(1, (rgb[j] * k) / backgrounds[i][j % 3]);
+    offset += rgb.length;
+  });
+  let basis: StainBasis;
+  try {
+    basis = estimateMacenkoStains(pooled, { background: [1, 1, 1] });
+  } catch (error) {
+    throw new Error(`cannot estimate the Macenko reference stains from ${images.length} training images: ${(error as Error).message}`);
+  }
+  return { method, reference: { ...basis, background: medianVec3(backgrounds) }, images: images.length };
+}
+
+function isVec3(value: unknown): value is Vec3 {
+  return isListOf(value, 3, (v) => typeof v === 'number' && Number.isFinite(v));
+}
+
+function isListOf(value: unknown, length: number, test: (item: unknown) => boolean): value is unknown[] {
+  return Array.isArray(value) && value.length === length && value.every(test);
+}
+
+/** The stain normalisation of a bundle, checked (it comes from a JSON file). */
+export function checkStainNormalisation(value: unknown): StainNormalisation {
+  const { method, reference: r } = (value ?? {}) as { method?: unknown; reference?: Record<string, unknown> | null };
+  const positive = (v: unknown) => typeof v === 'number' && v > 0;
+  const valid =
+    r != null &&
+    (method === 'reinhard'
+      ? isVec3(r.mean) && isVec3(r.sd)
+      : method === 'macenko' && isListOf(r.stains, 2, isVec3) && isListOf(r.maxConcentrations, 2, positive) && isListOf(r.background, 3, positive));
+  if (!valid) throw new Error(`invalid stain normalisation ${JSON.stringify(value)}: expected a reinhard or macenko method with its reference statistics`);
+  return value as StainNormalisation;
+}
+
+/** An image's own stain basis; the reference stains at its own light level when it has too little stain to estimate them. */
+function sourceBasis(rgb: RgbPixels, reference: StainBasis): StainBasis {
+  const background = channelQuantiles(rgb, 0.99);
+  let basis: StainBasis;
+  try {
+    basis = estimateMacenkoStains(rgb, { background });
+  } catch {
+    // Too few stained pixels, or both directions the same: only the light level can be corrected.
+    basis = { stains: reference.stains, maxConcentrations: reference.maxConcentrations, background };
+  }
+  const maxConcentrations = basis.maxConcentrations.map((c, i) => Math.max(c, reference.maxConcentrations[i] / MAX_STAIN_GAIN)) as [number, number];
+  return { ...basis, maxConcentrations };
+}
+
+/**
+ * Normalises one image (interleaved RGB, 8-bit or 0..1 floats, width × height pixels) to a model's
+ * reference stain. Its own statistics are estimated from its pixels, so call it on exactly what they
+ * should describe: a model input as in training (the pipeline's modelInput does that already), or a
+ * whole photo before tiling (then build the tiles' inputs without the bundle's stain setting, or they
+ * are normalised twice). Float32 RGB in 0..1.
+ */
+export function normaliseStainFor(rgb: RgbPixels, width: number, height: number, spec: StainNormalisation): Float32Array {
+  if (rgb.length !== width * height * 3) {
+    throw new Error(`stain normalisation needs RGB images: got ${rgb.length} values for ${width}×${height} pixels`);
+  }
+  if (spec.method === 'reinhard') {
+    const stats = estimateReinhardStats(rgb);
+    const sd = stats.sd.map((s, c) => Math.max(s, spec.reference.sd[c] / MAX_STAIN_GAIN)) as Vec3;
+    return reinhardNormalise(rgb, { mean: stats.mean, sd }, spec.reference);
+  }
+  return macenkoNormalise(rgb, sourceBasis(rgb, spec.reference), spec.reference);
+}

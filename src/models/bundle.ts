@@ -24,6 +24,15 @@ export interface InputPolicy {
   fit: 'cover' | 'contain' | 'fill';
   mean: number[];
   std: number[];
+  /** Physical scale of the input: pixels per micrometre at the model's input size (whole-field tiling); unknown when absent. */
+  pxPerUm?: number;
+  /**
+   * Stain normalisation applied to each image before mean/std (src/fields StainNormalisation and
+   * normaliseStainFor), with its reference estimated on training images; none when absent.
+   */
+  stain?:
+    | { method: 'reinhard'; reference: { mean: number[]; sd: number[] }; images: number }
+    | { method: 'macenko'; reference: { stains: number[][]; maxConcentrations: number[]; background: number[] }; images: number };
 }
 
 export interface BundleMetadata {
@@ -40,6 +49,8 @@ export interface BundleMetadata {
   referBelow?: number;
   /** Per-class one-vs-rest thresholds chosen on validation for a target sensitivity. */
   operatingPoints?: { class: string; threshold: number; targetSensitivity: number }[];
+  /** Whole-field decision rule fitted on validation fields (src/fields FieldDecisionParams; its defaults when absent). */
+  fieldDecision?: { presenceThreshold: number; minTiles: number };
   training?: Record<string, unknown>;
   dataHash?: string;
   metrics?: Record<string, unknown>;

@@ -3,9 +3,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { decodeImage, type RawImage } from '../data/index.ts';
 import { OnnxClassifier } from '../engine/onnx/index.ts';
+import { normaliseStainFor } from '../fields/index.ts';
 import type { FeatureMaps } from '../explain/index.ts';
 import { FEATURE_LAYER_NAME, loadBundleModel, readBundleMetadata, resizePolicyOf, type BundleMetadata, type InputPolicy } from '../models/index.ts';
 import { normaliseInPlace } from '../train/index.ts';
+import { stainNormalisationOf } from './stain.ts';
 
 export interface ClassProbability {
   label: string;
@@ -46,6 +48,8 @@ export class Classifier {
 
   static async load(bundleDir: string, options: ClassifierOptions = {}): Promise<Classifier> {
     const metadata = await readBundleMetadata(bundleDir);
+    // A malformed or greyscale stain setting fails at load, not at the first prediction.
+    stainNormalisationOf(metadata.input);
     const runtime = options.runtime ?? (metadata.onnx ? 'onnx' : 'tfjs');
     const batchSize = options.batchSize ?? 32;
     if (runtime === 'onnx') {
@@ -130,13 +134,17 @@ export class Classifier {
   }
 }
 
-/** One decoded image as the model takes it: checked against the input size, normalised as in training. */
+/**
+ * One decoded image as the model takes it: checked against the input size, stain-normalised when
+ * the bundle says so, then normalised by mean and sd as in training.
+ */
 export function modelInput(image: RawImage, input: InputPolicy, index = 0): Float32Array {
   const { height, width, channels, mean, std } = input;
   if (image.height !== height || image.width !== width || image.channels !== channels) {
     throw new Error(`image ${index} is ${image.height}×${image.width}×${image.channels}; the model takes ${height}×${width}×${channels}`);
   }
-  const data = image.data.slice();
+  const stain = stainNormalisationOf(input);
+  const data = stain ? normaliseStainFor(image.data, width, height, stain) : image.data.slice();
   normaliseInPlace(data, channels, { mean, std });
   return data;
 }

@@ -1,17 +1,24 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { assertPatientDisjoint, kFoldByPatient, splitByPatient, type Dataset, type ResizePolicy, type SkippedImage } from '../data/index.ts';
+import { basename, join, relative, sep } from 'node:path';
+import { assertPatientDisjoint, kFoldByPatient, labelNames, splitByPatient, type Dataset, type ResizePolicy, type Sample, type SkippedImage } from '../data/index.ts';
 import { summariseFolds, type ClassifierReport, type FoldSummary } from '../evaluate/index.ts';
-import { subsetImageSet } from '../train/index.ts';
+import { buildReportData, writeReport, type DatasetSplit, type FoldRunInput, type ReportInput, type WrittenReport } from '../report/index.ts';
+import type { LabelTreeNode } from '../models/index.ts';
+import { subsetImageSet, type ImageSet } from '../train/index.ts';
 import { hashSeed } from '../util/index.ts';
-import { fitImageSets, type FitOptions, type FitProgress, type LabelledSet } from './fit.ts';
+import { fitImageSets, type FitOptions, type FitProgress, type FitResult, type LabelledSet } from './fit.ts';
 import { datasetHash, prepareImageSet } from './prepare.ts';
+import { confidentErrorExamples, levelReports, sliceReports, writeFitReport } from './report.ts';
 
 export interface CrossValidateOptions extends Omit<FitOptions, 'splits' | 'fractions' | 'bundleDir' | 'dataHash' | 'onProgress'> {
   /** Number of patient-grouped, class-stratified folds. */
   folds: number;
   /** Share of the training part's patients held back for early stopping and calibration. Default 0.2. */
   validationFraction?: number;
+  /** Title of the reports; default "K-fold cross-validation of <dataset folder>". */
+  title?: string;
+  /** What the data is, for the dataset card; default the dataset folder with its counts. */
+  description?: string;
   onProgress?: (event: CrossValidationProgress) => void;
 }
 
@@ -29,9 +36,23 @@ export interface FoldRun {
   patients: Record<'train' | 'val' | 'test', string[]>;
   counts: FoldCounts;
   bundleDir: string;
+  /** The fold's own report on its held-out patients. */
+  reportPath: string;
   trainSeconds: number;
   bestEpoch: number;
+  epochsRun: number;
   temperature: number;
+}
+
+/** The held-out predictions of the completed folds, one row per image in dataset order. */
+export interface OutOfFoldPredictions {
+  samples: Sample[];
+  labels: Int32Array;
+  /** Calibrated by the temperature of the image's fold; n × k row-major. */
+  probabilities: Float32Array;
+  uncalibratedProbabilities: Float32Array;
+  /** The fold (0-based) whose model predicted the image. */
+  fold: Int32Array;
 }
 
 export interface CrossValidationResult {
@@ -42,19 +63,23 @@ export interface CrossValidationResult {
   summary: FoldSummary | null;
   runs: FoldRun[];
   skipped: SkippedImage[];
+  outOfFold: OutOfFoldPredictions;
+  /** The report of the pooled out-of-fold predictions; null unless every fold completed. */
+  report: WrittenReport | null;
 }
 
 /**
  * Patient-grouped k-fold cross-validation: each fold trains one model on the other folds' patients
  * (minus a patient-grouped slice for early stopping and temperature scaling) and is evaluated on its
- * own held-out patients. Images are decoded once. Writes crossval.json to runDir.
+ * own held-out patients. Images are decoded once. Writes crossval.json and each fold's report to
+ * runDir, and once every fold completed, report.html/report.json of the pooled held-out predictions.
  */
 export async function crossValidate(dataset: Dataset, options: CrossValidateOptions): Promise<CrossValidationResult> {
   const seed = options.seed ?? options.train?.seed ?? 1;
   const validationFraction = options.validationFraction ?? 0.2;
   if (!(validationFraction > 0 && validationFraction < 1)) throw new Error(`validationFraction must be in (0, 1); got ${validationFraction}`);
   const policy: ResizePolicy = { size: options.size, channels: options.channels ?? 3, fit: options.fit ?? 'cover' };
-  const prepared = await prepareImageSet(dataset.samples, dataset.classes, policy, {
+  const prepared = await prepareImageSet(dataset.samples, labelNames(dataset), policy, {
     strict: options.strict,
     cacheDir: options.cacheDir,
     onProgress: (done, total) => options.onProgress?.({ kind: 'decode', done, total }),
@@ -62,9 +87,13 @@ export async function crossValidate(dataset: Dataset, options: CrossValidateOpti
   const records = prepared.samples.map((sample, index) => ({ label: sample.label, patientId: sample.patientId, index }));
   const folds = kFoldByPatient(records, options.folds, seed);
   const dataHash = datasetHash(dataset);
+  const title = options.title ?? `${options.folds}-fold cross-validation of ${basename(dataset.root)}`;
+  const description = options.description ?? describeDataset(dataset, prepared.samples);
+  const pooled = new OutOfFoldPool(prepared.samples.length, dataset.classes.length);
 
   const reports: ClassifierReport[] = [];
   const runs: FoldRun[] = [];
+  let firstFit: FitResult | null = null;
   let status: CrossValidationResult['status'] = 'completed';
   for (const { fold, train: trainingPart, val: heldOut } of folds) {
     if (options.signal?.aborted) {
@@ -88,32 +117,211 @@ export async function crossValidate(dataset: Dataset, options: CrossValidateOpti
       seed,
       fit: policy.fit,
       dataHash,
+      coarseLabels: dataset.coarseLabels,
       onProgress: (event) => options.onProgress?.({ kind: 'fold', fold, folds: folds.length, event }),
     }).catch((error: Error) => {
       throw new Error(`fold ${fold + 1} of ${folds.length}: ${error.message}`);
     });
-    if (fit.status === 'cancelled' || !fit.report) {
+    if (fit.status === 'cancelled' || !fit.report || !fit.test) {
+      fit.training.model.dispose();
       status = 'cancelled';
       break;
     }
+    // The fold scores its held-out images that name a class, in order; those labelled only with a tree node are left out.
+    const scored = parts.test.map((r) => r.index).filter((index) => prepared.set.labels[index] < dataset.classes.length);
+    pooled.add(fold, scored, fit.test.probabilities, fit.test.uncalibratedProbabilities);
+    const { htmlPath } = await writeFitReport(join(runDir, 'report'), { ...fit, test: { ...fit.test, samples: scored.map((i) => prepared.samples[i]) } }, {
+      title: `${title}: fold ${fold + 1} of ${folds.length}, held-out patients`,
+      description,
+      classes: dataset.classes,
+      labelTree: options.labelTree,
+      seed,
+    });
+    fit.training.model.dispose();
+    firstFit ??= fit;
     reports.push(fit.report);
     runs.push({
       fold,
       patients: { train: distinct(parts.train), val: distinct(parts.val), test: distinct(parts.test) },
       counts,
       bundleDir: fit.bundleDir,
+      reportPath: htmlPath,
       trainSeconds: fit.trainSeconds,
       bestEpoch: fit.training.bestEpoch,
+      epochsRun: fit.training.history.length,
       temperature: fit.temperature,
     });
     options.onProgress?.({ kind: 'fold-done', fold, folds: folds.length, report: fit.report, trainSeconds: fit.trainSeconds });
   }
 
   const summary = reports.length > 0 ? summariseFolds(reports) : null;
-  const result: CrossValidationResult = { status, folds: reports, summary, runs, skipped: prepared.skipped };
+  const outOfFold = pooled.predictions(prepared.set, prepared.samples);
   await mkdir(options.runDir, { recursive: true });
-  await writeFile(join(options.runDir, 'crossval.json'), JSON.stringify(result, null, 2));
-  return result;
+  const report =
+    status === 'completed' && firstFit
+      ? await writeReport(
+          options.runDir,
+          buildReportData(
+            await pooledReportInput(outOfFold, reports, runs, firstFit, {
+              ...options,
+              seed,
+              validationFraction,
+              title,
+              description,
+              classes: dataset.classes,
+              set: subsetImageSet(prepared.set, pooled.rows()),
+              dataHash,
+            }),
+          ),
+        )
+      : null;
+  const record = { status, folds: reports, summary, runs, skipped: prepared.skipped, report };
+  await writeFile(join(options.runDir, 'crossval.json'), JSON.stringify(record, null, 2));
+  return { ...record, outOfFold };
+}
+
+/** Held-out predictions of the folds gathered per image; an image predicted twice means the folds overlap. */
+class OutOfFoldPool {
+  private readonly fold: Int32Array;
+  private readonly probabilities: Float32Array;
+  private readonly uncalibrated: Float32Array;
+
+  constructor(
+    imageCount: number,
+    private readonly k: number,
+  ) {
+    this.fold = new Int32Array(imageCount).fill(-1);
+    this.probabilities = new Float32Array(imageCount * k);
+    this.uncalibrated = new Float32Array(imageCount * k);
+  }
+
+  add(fold: number, indices: readonly number[], probabilities: Float32Array, uncalibrated: Float32Array): void {
+    const k = this.k;
+    if (probabilities.length !== indices.length * k) throw new Error(`fold ${fold + 1} predicted ${probabilities.length / k} of its ${indices.length} held-out images`);
+    indices.forEach((index, row) => {
+      if (this.fold[index] !== -1) throw new Error(`image ${index} is held out by fold ${this.fold[index] + 1} and fold ${fold + 1}`);
+      this.fold[index] = fold;
+      this.probabilities.set(probabilities.subarray(row * k, (row + 1) * k), index * k);
+      this.uncalibrated.set(uncalibrated.subarray(row * k, (row + 1) * k), index * k);
+    });
+  }
+
+  /** Rows of the decoded set that were predicted, in dataset order. */
+  rows(): number[] {
+    return Array.from(this.fold.keys()).filter((index) => this.fold[index] !== -1);
+  }
+
+  /** The predicted images only, in dataset order. */
+  predictions(set: ImageSet, samples: readonly Sample[]): OutOfFoldPredictions {
+    const k = this.k;
+    const kept = this.rows();
+    const rows = (matrix: Float32Array) => {
+      const out = new Float32Array(kept.length * k);
+      kept.forEach((index, row) => out.set(matrix.subarray(index * k, (index + 1) * k), row * k));
+      return out;
+    };
+    return {
+      samples: kept.map((index) => samples[index]),
+      labels: Int32Array.from(kept, (index) => set.labels[index]),
+      probabilities: rows(this.probabilities),
+      uncalibratedProbabilities: rows(this.uncalibrated),
+      fold: Int32Array.from(kept, (index) => this.fold[index]),
+    };
+  }
+}
+
+interface PooledReportContext {
+  title: string;
+  description: string;
+  classes: string[];
+  seed: number;
+  folds: number;
+  validationFraction: number;
+  size: [number, number];
+  channels?: 1 | 3;
+  labelTree?: LabelTreeNode[];
+  /** The decoded images of the out-of-fold rows, for the error thumbnails. */
+  set: ImageSet;
+  dataHash: string;
+  runDir: string;
+}
+
+/** The report of every image predicted by the fold that held out its patient, with the folds' own reports beside it. */
+async function pooledReportInput(outOfFold: OutOfFoldPredictions, reports: ClassifierReport[], runs: FoldRun[], firstFit: FitResult, context: PooledReportContext): Promise<ReportInput> {
+  const { classes, seed, set } = context;
+  const k = classes.length;
+  const metadata = firstFit.metadata!;
+  const { architecture, input } = metadata;
+  const foldRuns: FoldRunInput[] = runs.map((run, i) => ({
+    fold: run.fold,
+    patients: run.patients,
+    images: { ...run.counts, test: reports[i].sampleCount },
+    bestEpoch: run.bestEpoch,
+    epochsRun: run.epochsRun,
+    temperature: run.temperature,
+    reportPath: relative(context.runDir, run.reportPath).split(sep).join('/'),
+  }));
+  const groups = outOfFold.samples.map((sample) => sample.patientId);
+  return {
+    title: context.title,
+    model: `${runs.length} × ${architecture.name}${architecture.width ? ` (width ${architecture.width})` : ''}, ${input.height}×${input.width}×${input.channels}, one per fold`,
+    classNames: classes,
+    labels: outOfFold.labels,
+    probabilities: outOfFold.probabilities,
+    uncalibratedProbabilities: outOfFold.uncalibratedProbabilities,
+    groups,
+    seed,
+    datasetCard: {
+      description: context.description,
+      splits: [
+        ...runs.map((run) => heldOutSplit(`Fold ${run.fold + 1} held out`, outOfFold, run.fold, k)),
+        { name: 'All', classCounts: classCounts(outOfFold.labels, k), patients: new Set(groups).size },
+      ],
+      imageSize: { width: input.width, height: input.height, channels: input.channels },
+      config: {
+        crossValidation: { folds: context.folds, validationFraction: context.validationFraction, grouping: 'patient', stratified: true },
+        size: context.size,
+        channels: context.channels ?? 3,
+        fit: input.fit,
+        training: firstFit.training.config,
+        augment: metadata.training?.augment ?? null,
+        dataHash: context.dataHash,
+      },
+      seed,
+    },
+    errors: await confidentErrorExamples(set, outOfFold.probabilities, k, 12, (index) => `${basename(outOfFold.samples[index].path)} (fold ${outOfFold.fold[index] + 1})`),
+    folds: reports,
+    foldRuns,
+    levels: context.labelTree ? nonEmpty(levelReports(outOfFold.labels, outOfFold.probabilities, classes, context.labelTree, seed, groups)) : undefined,
+    slices: nonEmpty(sliceReports(outOfFold.samples, outOfFold.labels, outOfFold.probabilities, classes, seed)),
+  };
+}
+
+function heldOutSplit(name: string, outOfFold: OutOfFoldPredictions, fold: number, k: number): DatasetSplit {
+  const rows = Array.from(outOfFold.fold.keys()).filter((i) => outOfFold.fold[i] === fold);
+  return {
+    name,
+    classCounts: classCounts(
+      Int32Array.from(rows, (i) => outOfFold.labels[i]),
+      k,
+    ),
+    patients: new Set(rows.map((i) => outOfFold.samples[i].patientId)).size,
+  };
+}
+
+function classCounts(labels: Int32Array, k: number): number[] {
+  const counts = new Array<number>(k).fill(0);
+  for (const label of labels) counts[label]++;
+  return counts;
+}
+
+function nonEmpty<T>(items: T[]): T[] | undefined {
+  return items.length > 0 ? items : undefined;
+}
+
+function describeDataset(dataset: Dataset, samples: readonly Sample[]): string {
+  const patients = new Set(samples.map((s) => s.patientId)).size;
+  return `${basename(dataset.root)}: ${samples.length} images of ${patients} patients, ${dataset.classes.length} classes`;
 }
 
 function distinct(records: readonly { patientId: string }[]): string[] {

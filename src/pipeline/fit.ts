@@ -1,15 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../augment/index.ts';
-import { splitByPatient, type Dataset, type ResizePolicy, type Sample, type SplitFractions } from '../data/index.ts';
+import { datasetInputPxPerUm, labelNames, splitByPatient, type CoarseLabel, type Dataset, type ResizePolicy, type Sample, type SplitFractions } from '../data/index.ts';
 import { engineInfo } from '../engine/index.ts';
 import { exportToOnnx } from '../engine/onnx/index.ts';
 import { applyTemperature, evaluateClassifier, fitTemperature, OVERALL_METRICS, selectConfidenceForAccuracy, thresholdForSensitivity, type ClassifierReport } from '../evaluate/index.ts';
 import type { DatasetSplit, OperatingPointChoice } from '../report/index.ts';
 import { FEATURE_LAYER_NAME, saveBundle, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
-import { logitsModelOf, predictLogits, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
+import { logitsModelOf, predictLogits, subsetImageSet, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
 import { createParallelStepRunner } from '../train/parallel/index.ts';
+import type { StainMethod } from '../fields/index.ts';
 import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
+import { normaliseSetStains, stainReferenceOf } from './stain.ts';
 
 /** Everything of a fit that does not depend on where the images came from. */
 export interface FitSetsOptions {
@@ -20,6 +22,8 @@ export interface FitSetsOptions {
   bundleDir?: string;
   resume?: boolean;
   labelTree?: LabelTreeNode[];
+  /** Label-tree nodes used as labels: label classes.length + j is coarseLabels[j] (see Dataset.coarseLabels). */
+  coarseLabels?: CoarseLabel[];
   /** How images were brought to the input size (recorded in the bundle). */
   fit?: ResizePolicy['fit'];
   /** Accuracy the retained (non-referred) predictions should reach on validation; sets the referral level. */
@@ -34,6 +38,10 @@ export interface FitSetsOptions {
   onProgress?: (event: FitProgress) => void;
   signal?: AbortSignal;
   seed?: number;
+  /** Stain normalisation of every image (default none); its reference is estimated on training images and stored in the bundle. */
+  stainNormalisation?: StainMethod | 'none';
+  /** Physical scale of the model input (px/µm), recorded as input.pxPerUm for whole-field tiling; fitClassifier reads it from the dataset's dataset.json. */
+  pxPerUm?: number;
 }
 
 export interface FitOptions extends FitSetsOptions {
@@ -69,7 +77,7 @@ export interface FitResult {
   counts: Record<'train' | 'val' | 'test', number>;
   skipped: number;
   /** Calibrated probabilities of the test images (and, from fitClassifier, their samples). */
-  test: { set: ImageSet; samples: Sample[]; groups?: string[]; probabilities: Float32Array; uncalibratedProbabilities: Float32Array } | null;
+  test: { set: ImageSet; samples: Sample[]; groups?: string[]; probabilities: Float32Array; uncalibratedProbabilities: Float32Array; coarse?: CoarseTestImages } | null;
   training: TrainResult;
   /** Per-class thresholds chosen on validation for the target sensitivity. */
   operatingPoints: OperatingPointChoice[];
@@ -77,6 +85,20 @@ export interface FitResult {
   referBelow?: number;
   /** Images per class and patients per split. */
   splits: DatasetSplit[];
+}
+
+/**
+ * Test images labelled only with a label-tree node: left out of the class-level metrics (and of
+ * `test.set`), counted at the tree levels where their node lies within one group.
+ */
+export interface CoarseTestImages {
+  /** Index into classSets of each image's label. */
+  labels: Int32Array;
+  /** The class indices each coarse label stands for. */
+  classSets: number[][];
+  /** Calibrated, over the classes. */
+  probabilities: Float32Array;
+  groups?: string[];
 }
 
 /**
@@ -92,7 +114,7 @@ export async function fitClassifier(dataset: Dataset, options: FitOptions): Prom
   }
   const prepare = async (part: 'train' | 'val' | 'test'): Promise<PreparedSet | null> => {
     if (splits[part].length === 0) return null;
-    return prepareImageSet(splits[part], dataset.classes, policy, {
+    return prepareImageSet(splits[part], labelNames(dataset), policy, {
       strict: options.strict,
       cacheDir: options.cacheDir,
       onProgress: (done, total) => options.onProgress?.({ kind: 'decode', split: part, done, total }),
@@ -105,10 +127,12 @@ export async function fitClassifier(dataset: Dataset, options: FitOptions): Prom
   const result = await fitImageSets(
     { train: withGroups(train), val: withGroups(val), test: test ? withGroups(test) : null },
     dataset.classes,
-    { ...options, seed, fit: policy.fit, dataHash: datasetHash(dataset) },
+    { ...options, seed, fit: policy.fit, dataHash: datasetHash(dataset), coarseLabels: dataset.coarseLabels, pxPerUm: options.pxPerUm ?? (await datasetInputPxPerUm(dataset.root, options.size)) },
   );
   const skipped = train.skipped.length + val.skipped.length + (test?.skipped.length ?? 0);
-  return { ...result, skipped, test: result.test && test ? { ...result.test, samples: test.samples } : null };
+  const classes = new Set(dataset.classes);
+  const testSamples = test?.samples.filter((sample) => classes.has(sample.label)) ?? [];
+  return { ...result, skipped, test: result.test && test ? { ...result.test, samples: testSamples } : null };
 }
 
 /**
@@ -121,15 +145,22 @@ export async function fitImageSets(
   options: FitSetsOptions,
 ): Promise<FitResult> {
   const seed = options.seed ?? options.train?.seed ?? 1;
-  const { train, val, test } = sets;
+  const stain = options.stainNormalisation && options.stainNormalisation !== 'none' ? stainReferenceOf(sets.train.set, options.stainNormalisation, seed) : undefined;
+  if (stain) options.onProgress?.({ kind: 'stage', message: `${stain.method} stain normalisation` });
+  const normalise = (set: ImageSet): ImageSet => (stain ? normaliseSetStains(set, stain) : set);
+  const train = { ...sets.train, set: normalise(sets.train.set) };
+  const val = { ...sets.val, set: normalise(sets.val.set) };
+  const test = sets.test && { ...sets.test, set: normalise(sets.test.set) };
   const numClasses = classes.length;
   const present = new Set(train.set.labels);
   const missing = classes.filter((_, i) => !present.has(i));
   if (missing.length > 0) throw new Error(`the training split has no image of class ${missing.join(', ')}: add images or patients of that class`);
   await mkdir(options.runDir, { recursive: true });
 
+  const coarseSets = (options.coarseLabels ?? []).map((node) => node.classes.map((name) => classIndexOf(classes, name, node.name)));
   const training = await trainClassifier(train.set, val.set, { seed, ...options.train }, {
     numClasses,
+    coarseLabels: coarseSets,
     runDir: options.runDir,
     resume: options.resume,
     augment: options.augment,
@@ -146,20 +177,28 @@ export async function fitImageSets(
 
   options.onProgress?.({ kind: 'stage', message: 'calibrating on validation' });
   const logitsModel = logitsModelOf(training.model);
-  const valLogits = predictLogits(logitsModel, val.set, training.normalisation);
-  const temperature = fitTemperature(valLogits, val.set.labels);
+  const calibration = splitByLabelKind(val, numClasses).classLabelled;
+  const valLogits = predictLogits(logitsModel, calibration.set, training.normalisation);
+  const temperature = fitTemperature(valLogits, calibration.set.labels);
   const valProbabilities = applyTemperature(valLogits, temperature, numClasses);
-  const referral = selectConfidenceForAccuracy(val.set.labels, valProbabilities, numClasses, options.referralTargetAccuracy ?? 0.95);
-  const operatingPoints = chooseOperatingPoints(val.set.labels, valProbabilities, classes, options.targetSensitivity ?? 0.95);
+  const referral = selectConfidenceForAccuracy(calibration.set.labels, valProbabilities, numClasses, options.referralTargetAccuracy ?? 0.95);
+  const operatingPoints = chooseOperatingPoints(calibration.set.labels, valProbabilities, classes, options.targetSensitivity ?? 0.95);
 
   let report: ClassifierReport | null = null;
   let testOutput: FitResult['test'] = null;
-  if (test) {
+  const testParts = test && splitByLabelKind(test, numClasses);
+  if (testParts && testParts.classLabelled.set.labels.length > 0) {
+    const tested = testParts.classLabelled;
     options.onProgress?.({ kind: 'stage', message: 'evaluating on the test split' });
-    const testLogits = predictLogits(logitsModel, test.set, training.normalisation);
+    const testLogits = predictLogits(logitsModel, tested.set, training.normalisation);
     const probabilities = applyTemperature(testLogits, temperature, numClasses);
-    report = evaluateClassifier({ labels: test.set.labels, probabilities, classNames: classes, groups: test.groups, seed });
-    testOutput = { set: test.set, samples: [], groups: test.groups, probabilities, uncalibratedProbabilities: applyTemperature(testLogits, 1, numClasses) };
+    report = evaluateClassifier({ labels: tested.set.labels, probabilities, classNames: classes, groups: tested.groups, seed });
+    testOutput = { set: tested.set, samples: [], groups: tested.groups, probabilities, uncalibratedProbabilities: applyTemperature(testLogits, 1, numClasses) };
+    if (testParts.coarse) {
+      const { set, groups } = testParts.coarse;
+      const coarseProbabilities = applyTemperature(predictLogits(logitsModel, set, training.normalisation), temperature, numClasses);
+      testOutput.coarse = { labels: set.labels.map((label) => label - numClasses), classSets: coarseSets, probabilities: coarseProbabilities, groups };
+    }
   }
 
   options.onProgress?.({ kind: 'stage', message: 'saving the model bundle' });
@@ -170,7 +209,7 @@ export async function fitImageSets(
       architecture: { name: training.config.model, width: training.config.width, seed: training.config.seed },
       classes,
       labelTree: options.labelTree,
-      input: { height: h, width: w, channels: c as 1 | 3, fit: options.fit ?? 'cover', mean: training.normalisation.mean, std: training.normalisation.std },
+      input: { height: h, width: w, channels: c as 1 | 3, fit: options.fit ?? 'cover', mean: training.normalisation.mean, std: training.normalisation.std, ...(options.pxPerUm ? { pxPerUm: options.pxPerUm } : {}), ...(stain ? { stain } : {}) },
       temperature,
       referBelow: referral?.confidenceLevel,
       operatingPoints,
@@ -208,9 +247,25 @@ export async function fitImageSets(
   };
 }
 
+function classIndexOf(classes: string[], name: string, node: string): number {
+  const index = classes.indexOf(name);
+  if (index === -1) throw new Error(`coarse label "${node}" stands for "${name}", which is not one of the classes`);
+  return index;
+}
+
+/** A labelled set cut into the images labelled with a class and those with a coarse label (null when none). */
+function splitByLabelKind(part: LabelledSet, numClasses: number): { classLabelled: LabelledSet; coarse: LabelledSet | null } {
+  const rows = (coarse: boolean) => Array.from(part.set.labels.keys()).filter((i) => part.set.labels[i] >= numClasses === coarse);
+  const coarseRows = rows(true);
+  if (coarseRows.length === 0) return { classLabelled: part, coarse: null };
+  const pick = (indices: number[]): LabelledSet => ({ set: subsetImageSet(part.set, indices), groups: part.groups && indices.map((i) => part.groups![i]) });
+  return { classLabelled: pick(rows(false)), coarse: pick(coarseRows) };
+}
+
+/** Images per class (coarse-labelled images are not counted). */
 function splitCard(name: string, part: LabelledSet, numClasses: number): DatasetSplit {
   const classCounts = new Array<number>(numClasses).fill(0);
-  for (const label of part.set.labels) classCounts[label]++;
+  for (const label of part.set.labels) if (label < numClasses) classCounts[label]++;
   return { name, classCounts, patients: part.groups ? new Set(part.groups).size : null };
 }
 

@@ -25,22 +25,25 @@ export function packImages(images: readonly RawImage[], labels: Int32Array): Ima
   return { images: data, shape: [images.length, height, width, channels], labels };
 }
 
-/** Decodes samples (skipping unreadable files unless strict) and packs them with their class indices. */
+/**
+ * Decodes samples (skipping unreadable files unless strict) and packs them with their label
+ * indices: positions in `labels`, the classes followed by any coarse labels (see labelNames).
+ */
 export async function prepareImageSet(
   samples: readonly Sample[],
-  classes: readonly string[],
+  labels: readonly string[],
   policy: ResizePolicy,
   options: { strict?: boolean; cacheDir?: string; onProgress?: (done: number, total: number) => void } = {},
 ): Promise<PreparedSet> {
   const result = await loadImages(samples, policy, options);
   if (result.images.length === 0) throw new Error(`none of the ${samples.length} images could be decoded (first problem: ${result.skipped[0]?.reason ?? 'none'})`);
-  const index = new Map(classes.map((name, i) => [name, i]));
-  const labels = Int32Array.from(result.samples, (sample) => {
+  const index = new Map(labels.map((name, i) => [name, i]));
+  const indices = Int32Array.from(result.samples, (sample) => {
     const label = index.get(sample.label);
     if (label === undefined) throw new Error(`sample ${sample.path} has label "${sample.label}", not one of the classes`);
     return label;
   });
-  return { set: packImages(result.images, labels), samples: result.samples, skipped: result.skipped };
+  return { set: packImages(result.images, indices), samples: result.samples, skipped: result.skipped };
 }
 
 /** A short fingerprint of what a model was trained on: every sample's path (relative to the root), label and patient. */

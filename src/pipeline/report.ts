@@ -2,12 +2,12 @@ import { basename } from 'node:path';
 import sharp from 'sharp';
 import type { Sample } from '../data/index.ts';
 import { evaluateClassifier, type ClassifierReport } from '../evaluate/index.ts';
-import { aggregateProbabilities, treeLevels, type LabelTreeNode } from '../models/index.ts';
+import { aggregateProbabilities, treeLevels, type LabelTreeNode, type TreeLevel } from '../models/index.ts';
 import { explain, renderOverlayPng } from '../explain/index.ts';
-import { buildReportData, mostConfidentErrors, writeReport, type GalleryItemInput, type NamedReport, type ReportInput } from '../report/index.ts';
+import { buildReportData, mostConfidentErrors, writeReport, type ErrorExampleInput, type GalleryItemInput, type NamedReport, type ReportInput } from '../report/index.ts';
 import { normaliseInPlace, type ImageSet, type Normalisation } from '../train/index.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { FitResult } from './fit.ts';
+import type { CoarseTestImages, FitResult } from './fit.ts';
 
 export interface FitReportOptions {
   title: string;
@@ -26,18 +26,36 @@ export interface FitReportOptions {
   extraLevels?: NamedReport[];
 }
 
-/** Metrics of every coarser level of the label tree (e.g. Gram group), probabilities summed up the tree. */
-export function levelReports(labels: Int32Array, probabilities: Float32Array, classes: string[], tree: readonly LabelTreeNode[], seed: number, groups?: string[]): NamedReport[] {
-  return treeLevels(tree, classes).map((level) => ({
-    name: level.depth === 0 ? 'Top level of the label tree' : `Label tree level ${level.depth + 1}`,
-    report: evaluateClassifier({
-      labels: Int32Array.from(labels, (label) => level.classToGroup[label]),
-      probabilities: aggregateProbabilities(probabilities, level),
-      classNames: level.names,
-      groups,
-      seed,
-    }),
-  }));
+/**
+ * Metrics of every coarser level of the label tree (e.g. Gram group), probabilities summed up the
+ * tree. Images labelled only with a tree node join the levels where that node lies within one group.
+ */
+export function levelReports(labels: Int32Array, probabilities: Float32Array, classes: string[], tree: readonly LabelTreeNode[], seed: number, groups?: string[], coarse?: CoarseTestImages): NamedReport[] {
+  // A level with one group (a single root over every class) has nothing to tell apart.
+  return treeLevels(tree, classes).filter((level) => level.names.length >= 2).map((level) => {
+    const known = coarse ? coarseAtLevel(coarse, level) : { rows: [], groupLabels: [] };
+    const k = classes.length;
+    const joined = new Float32Array(probabilities.length + known.rows.length * k);
+    joined.set(probabilities);
+    known.rows.forEach((row, i) => joined.set(coarse!.probabilities.subarray(row * k, (row + 1) * k), probabilities.length + i * k));
+    return {
+      name: level.depth === 0 ? 'Top level of the label tree' : `Label tree level ${level.depth + 1}`,
+      report: evaluateClassifier({
+        labels: Int32Array.from([...Array.from(labels, (label) => level.classToGroup[label]), ...known.groupLabels]),
+        probabilities: aggregateProbabilities(joined, level),
+        classNames: level.names,
+        groups: groups && coarse?.groups && known.rows.length > 0 ? [...groups, ...known.rows.map((row) => coarse.groups![row])] : groups,
+        seed,
+      }),
+    };
+  });
+}
+
+/** The coarse-labelled images whose node falls within one group of the level, with that group. */
+function coarseAtLevel(coarse: CoarseTestImages, level: TreeLevel): { rows: number[]; groupLabels: number[] } {
+  const groupOf = coarse.classSets.map((set) => (set.every((c) => level.classToGroup[c] === level.classToGroup[set[0]]) ? level.classToGroup[set[0]] : -1));
+  const rows = Array.from(coarse.labels.keys()).filter((row) => groupOf[coarse.labels[row]] !== -1);
+  return { rows, groupLabels: rows.map((row) => groupOf[coarse.labels[row]]) };
 }
 
 /** Metrics on each stain and each device, when the samples name several. */
@@ -77,6 +95,13 @@ function pixelsOf(set: ImageSet, index: number): Buffer {
 async function thumbnail(set: ImageSet, index: number): Promise<Uint8Array> {
   const [, h, w, c] = set.shape;
   return new Uint8Array(await sharp(pixelsOf(set, index), { raw: { width: w, height: h, channels: c as 1 | 3 } }).resize({ width: 96, height: 96, fit: 'inside', kernel: 'nearest' }).png().toBuffer());
+}
+
+/** The most confident errors, most confident first, each with a thumbnail and its source named by sourceOf. */
+export async function confidentErrorExamples(set: ImageSet, probabilities: Float32Array, k: number, count: number, sourceOf: (index: number) => string): Promise<ErrorExampleInput[]> {
+  return Promise.all(
+    mostConfidentErrors(set.labels, probabilities, k, count).map(async (error) => ({ ...error, source: sourceOf(error.index), thumbnailPng: await thumbnail(set, error.index) })),
+  );
 }
 
 /** Grad-CAM of the predicted class blended over a test image, enlarged for the page. */
@@ -120,12 +145,8 @@ export async function fitReportInput(result: FitResult, options: FitReportOption
   if (!result.test || !result.metadata) throw new Error('this run has no test evaluation to report (it was cancelled or had no test split)');
   const { set, samples, probabilities, uncalibratedProbabilities, groups } = result.test;
   const { classes, seed } = options;
-  const errors = await Promise.all(
-    mostConfidentErrors(set.labels, probabilities, classes.length, options.errorCount ?? 12).map(async (error) => ({
-      ...error,
-      source: samples[error.index] ? basename(samples[error.index].path) : `test image ${error.index}`,
-      thumbnailPng: await thumbnail(set, error.index),
-    })),
+  const errors = await confidentErrorExamples(set, probabilities, classes.length, options.errorCount ?? 12, (index) =>
+    samples[index] ? basename(samples[index].path) : `test image ${index}`,
   );
   const { architecture, input } = result.metadata;
   return {
@@ -149,7 +170,7 @@ export async function fitReportInput(result: FitResult, options: FitReportOption
     },
     errors,
     gallery: await explanationGallery(result, options.galleryCount ?? 6),
-    levels: nonEmpty([...(options.labelTree ? levelReports(set.labels, probabilities, classes, options.labelTree, seed, groups) : []), ...(options.extraLevels ?? [])]),
+    levels: nonEmpty([...(options.labelTree ? levelReports(set.labels, probabilities, classes, options.labelTree, seed, groups, result.test.coarse) : []), ...(options.extraLevels ?? [])]),
     slices: samples.length === set.labels.length ? sliceReports(samples, set.labels, probabilities, classes, seed) : undefined,
     folds: options.folds,
   };

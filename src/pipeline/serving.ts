@@ -6,6 +6,7 @@ import { applyColormap, camFromFeatures, explain, gapDenseKernel, hasGapDenseHea
 import { loadBundleModel, resizePolicyOf, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
 import { Classifier, modelInput, toPrediction } from './classifier.ts';
 import { visibleRegion } from './explain.ts';
+import { FieldPredictor, toServedField, type ServedFieldPrediction } from './field.ts';
 import { fitClassifier } from './fit.ts';
 import type { TrainConfig } from '../train/index.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
@@ -21,16 +22,25 @@ export interface ServedPrediction {
 
 /** A loaded bundle: ONNX for the probabilities, the heatmap from its feature output in closed form (or by gradients). */
 class LoadedModel {
+  /** Loaded on the first whole-field request (its ONNX session is separate). */
+  private field: Promise<FieldPredictor> | null = null;
+
   private constructor(
     readonly classifier: Classifier,
     private readonly model: tfl.LayersModel,
     private readonly denseKernel: Float32Array | null,
+    private readonly bundleDir: string,
   ) {}
 
   static async load(bundleDir: string): Promise<LoadedModel> {
     const classifier = await Classifier.load(bundleDir);
     const { model } = await loadBundleModel(bundleDir);
-    return new LoadedModel(classifier, model, hasGapDenseHead(model) ? gapDenseKernel(model) : null);
+    return new LoadedModel(classifier, model, hasGapDenseHead(model) ? gapDenseKernel(model) : null, bundleDir);
+  }
+
+  async predictField(photo: Buffer, options: { pxPerUm?: number; force: boolean }): Promise<ServedFieldPrediction> {
+    this.field ??= FieldPredictor.load(this.bundleDir, { denseKernel: this.denseKernel });
+    return toServedField(await (await this.field).predict(photo, { ...options, explain: true }));
   }
 
   get metadata(): BundleMetadata {
@@ -62,6 +72,7 @@ class LoadedModel {
   async dispose(): Promise<void> {
     await this.classifier.dispose();
     this.model.dispose();
+    await (await this.field?.catch(() => null))?.dispose();
   }
 }
 
@@ -108,6 +119,11 @@ export class BundlePredictor {
   async predict(image: Buffer): Promise<ServedPrediction> {
     if (!this.current) throw new Error('no model is active: an admin must activate one first');
     return this.current.predict(image);
+  }
+
+  async predictField(photo: Buffer, options: { pxPerUm?: number; force: boolean }): Promise<ServedFieldPrediction> {
+    if (!this.current) throw new Error('no model is active: an admin must activate one first');
+    return this.current.predictField(photo, options);
   }
 
   async activate(model: { path: string }): Promise<void> {

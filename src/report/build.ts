@@ -12,6 +12,7 @@ import {
   type Labels,
 } from '../evaluate/index.ts';
 import { compactCurve, stepPoints } from './curves.ts';
+import { outOfFoldData } from './folds.ts';
 import { toErrorExample, toGalleryItem } from './errors.ts';
 import { orNull, wilsonEstimate } from './estimate.ts';
 import { evaluateOperatingPoint } from './operating.ts';
@@ -65,7 +66,9 @@ export function buildReportData(input: ReportInput): ReportData {
     gallery: input.gallery?.map((item) => toGalleryItem(item, k)) ?? null,
     levels: input.levels ?? null,
     slices: input.slices ?? null,
-    crossValidation: input.folds ? { folds: input.folds, summary: summariseFolds(input.folds) } : null,
+    crossValidation: input.folds
+      ? { folds: input.folds, summary: summariseFolds(input.folds), outOfFold: input.foldRuns ? outOfFoldData(input.foldRuns, input.folds, labels.length) : null }
+      : null,
     datasetCard: datasetCard(input.datasetCard, k),
   };
 }

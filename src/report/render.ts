@@ -1,9 +1,9 @@
+import { crossValidationSection, foldsSection } from './crossval.ts';
 import { formatTimestamp } from './format.ts';
 import { html, trustedHtml } from './html.ts';
 import {
   calibrationSection,
   confusionSection,
-  crossValidationSection,
   datasetSection,
   errorsSection,
   gallerySection,
@@ -24,9 +24,15 @@ import type { ReportData } from './types.ts';
 /** Blocks every network fetch and every script, so the file renders the same offline and user text cannot run. */
 const CONTENT_SECURITY_POLICY = "default-src 'none'; img-src data:; style-src 'unsafe-inline'";
 
-/** The sections present in a report, in page order (a section is left out when its input was not given). */
+/**
+ * The sections present in a report, in page order (a section is left out when its input was not
+ * given). A cross-validation report opens with the folds, then scores their pooled predictions.
+ */
 export function reportSections(data: ReportData): Section[] {
+  const outOfFold = Boolean(data.crossValidation?.outOfFold);
   return [
+    outOfFold && crossValidationSection(data),
+    foldsSection(data),
     summarySection(data),
     perClassSection(data),
     confusionSection(data),
@@ -39,9 +45,9 @@ export function reportSections(data: ReportData): Section[] {
     gallerySection(data),
     levelsSection(data),
     slicesSection(data),
-    crossValidationSection(data),
+    !outOfFold && crossValidationSection(data),
     datasetSection(data),
-  ].filter((section): section is Section => section !== null);
+  ].filter((section): section is Section => Boolean(section));
 }
 
 /** A complete, self-contained HTML page: inline CSS and SVG, images as data URIs, no scripts. */

@@ -3,7 +3,7 @@ import { MISSING, type ClassifierReport, type Estimate } from '../evaluate/index
 import { BEFORE_COLOUR, CURVE_COLOUR, precisionRecallChart, reliabilityChart, rocChart } from './charts.ts';
 import { formatCount, formatInterval, formatNumber, formatTimestamp, type NumberStyle } from './format.ts';
 import { breakableText, html, type SafeHtml } from './html.ts';
-import { confusionTable, estimateCell, meanSdCell, PER_CLASS_COLUMNS, perClassTable } from './tables.ts';
+import { confusionTable, estimateCell, perClassTable } from './tables.ts';
 import type { CalibrationSummary, NamedReport, ReportData } from './types.ts';
 
 export interface Section {
@@ -18,7 +18,7 @@ export function header(data: ReportData): SafeHtml {
   return html`<header>
 <p class="notice">${RESEARCH_USE_NOTICE}. Not for diagnosis or treatment decisions.</p>
 <h1>${data.title}</h1>
-<dl class="meta"><div><dt>Date</dt><dd>${formatTimestamp(data.createdAt)}</dd></div><div><dt>Model</dt><dd>${data.model}</dd></div><div><dt>Test set</dt><dd>${population(data.evaluation)}</dd></div></dl>
+<dl class="meta"><div><dt>Date</dt><dd>${formatTimestamp(data.createdAt)}</dd></div><div><dt>Model</dt><dd>${data.model}</dd></div><div><dt>${data.crossValidation?.outOfFold ? 'Out-of-fold predictions' : 'Test set'}</dt><dd>${population(data.evaluation)}</dd></div></dl>
 </header>`;
 }
 
@@ -35,7 +35,7 @@ function intervalNote(report: ClassifierReport): SafeHtml {
   }, seed ${seed}. * marks a Wilson score interval, used where the bootstrap interval is degenerate (e.g. at 0% or 100%).</p>`;
 }
 
-const HEADLINE_METRICS: readonly { key: 'accuracy' | 'balancedAccuracy' | 'macroF1' | 'macroAuc'; title: string; style: NumberStyle; meaning: string }[] = [
+export const HEADLINE_METRICS: readonly { key: 'accuracy' | 'balancedAccuracy' | 'macroF1' | 'macroAuc'; title: string; style: NumberStyle; meaning: string }[] = [
   { key: 'accuracy', title: 'Accuracy', style: 'percent', meaning: 'Share of all images given the correct class.' },
   {
     key: 'balancedAccuracy',
@@ -57,8 +57,8 @@ export function summarySection(data: ReportData): Section {
   const after = data.calibration.after;
   return {
     id: 'summary',
-    title: 'Headline results',
-    body: html`<table class="metrics headline">
+    title: data.crossValidation?.outOfFold ? 'Pooled out-of-fold results' : 'Headline results',
+    body: html`${data.crossValidation?.outOfFold && html`<p>Every image scored once, by the model of the fold that held out its patient; the sections below use these pooled predictions.</p>`}<table class="metrics headline">
 <thead><tr><th scope="col">Metric</th><th scope="col" class="num">Value</th><th scope="col" class="num">95% CI</th><th scope="col">What it means</th></tr></thead>
 <tbody>${HEADLINE_METRICS.map((metric) => {
       const estimate = report[metric.key];
@@ -163,7 +163,7 @@ ${calibrationRow('Expected calibration error (ECE; 0% is perfect)', (s) => forma
 ${calibrationRow('Brier score (0 is perfect, 2 is worst)', (s) => s.brierScore.toFixed(3), before, after)}
 </tbody>
 </table>
-${before && html`<p class="note">Temperature scaling divides the model's logits by one number T fitted on validation data; it changes confidence, never the predicted class.</p>`}`,
+${before && html`<p class="note">Temperature scaling divides the model's logits by one number T fitted on validation data${data.crossValidation?.outOfFold ? " (each fold's model has its own T, listed under Folds and patients)" : ''}; it changes confidence, never the predicted class.</p>`}`,
   };
 }
 
@@ -294,31 +294,6 @@ ${overviewTable('Subgroup', data.slices, imagesAndPatients)}
           const sensitivity = sensitivityOf(report, className);
           return sensitivity ? estimateCell(sensitivity, 'percent') : html`<td class="num missing">${MISSING}</td>`;
         })}</tr>
-`,
-    )}</tbody>
-</table>`,
-  };
-}
-
-export function crossValidationSection(data: ReportData): Section | null {
-  const crossValidation = data.crossValidation;
-  if (!crossValidation) return null;
-  const { summary } = crossValidation;
-  return {
-    id: 'cross-validation',
-    title: 'Cross-validation',
-    body: html`<p>Mean ± standard deviation of each metric over ${summary.foldCount} folds: the spread shows how much the result depends on which images were held out.</p>
-<table class="metrics compact">
-<thead><tr><th scope="col">Metric</th><th scope="col" class="num">Mean ± SD</th></tr></thead>
-<tbody>${HEADLINE_METRICS.map((metric) => html`<tr><th scope="row">${metric.title}</th>${meanSdCell(summary[metric.key], metric.style)}</tr>`)}<tr><th scope="row">Calibration error (ECE)</th>${meanSdCell(
-      summary.expectedCalibrationError,
-      'percent',
-    )}</tr><tr><th scope="row">Brier score</th>${meanSdCell(summary.brierScore, 'decimal')}</tr></tbody>
-</table>
-<table class="metrics">
-<thead><tr><th scope="col">Class</th>${PER_CLASS_COLUMNS.map((column) => html`<th scope="col" class="num">${column.title}</th>`)}</tr></thead>
-<tbody>${summary.perClass.map(
-      (row) => html`<tr><th scope="row">${breakableText(row.name)}</th>${PER_CLASS_COLUMNS.map((column) => meanSdCell(row[column.key], column.style))}</tr>
 `,
     )}</tbody>
 </table>`,

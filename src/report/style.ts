@@ -32,6 +32,13 @@ span.value, span.ci { display: block; }
 span.ci { color: var(--muted); font-size: 12px; }
 td.missing { color: var(--muted); }
 tr.total th, tr.total td { font-weight: 600; }
+table.metrics.grouped tbody { border-top: 2px solid var(--ink); }
+table.metrics.grouped th[scope="rowgroup"] { vertical-align: top; }
+ul.checks { list-style: none; padding-left: 0; }
+.check-pass { color: #1b6e2e; }
+.check-fail { color: var(--notice); font-weight: 600; }
+span.ci.inline { display: inline; }
+table.metrics.folds tbody th, table.metrics.folds td { white-space: nowrap; }
 .definitions { margin-top: 14px; padding: 10px 16px; border-left: 4px solid var(--accent); background: #f5f8fb; }
 .definitions h3 { margin-top: 4px; }
 .definitions dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 16px; margin: 6px 0; }

@@ -109,6 +109,8 @@ export interface ReportInput {
   levels?: NamedReport[];
   /** One report per cross-validation fold. */
   folds?: ClassifierReport[];
+  /** Given when labels and probabilities are the pooled out-of-fold predictions of these fold runs (same order as folds). */
+  foldRuns?: FoldRunInput[];
   slices?: NamedReport[];
 }
 
@@ -164,9 +166,42 @@ export type OperatingPointResult = OperatingPointChoice & {
   counts: BinaryCounts;
 } & Record<'sensitivity' | 'specificity' | 'ppv' | 'npv', Estimate>;
 
+type FoldPart = 'train' | 'val' | 'test';
+
+/** One cross-validation fold as run: train and val fit its model, test is its held-out part. */
+export interface FoldRunInput {
+  /** 0-based. */
+  fold: number;
+  patients: Record<FoldPart, readonly string[]>;
+  images: Record<FoldPart, number>;
+  /** 0-based epoch whose weights were kept, of epochsRun epochs trained. */
+  bestEpoch: number;
+  epochsRun: number;
+  temperature: number;
+  /** The fold's own report.html, relative to the cross-validation report; null without one. */
+  reportPath: string | null;
+}
+
+export interface FoldRunData extends Omit<FoldRunInput, 'patients'> {
+  patients: Record<FoldPart, number>;
+  /** Patients found in more than one part of this fold: 0 when the fold is patient-disjoint. */
+  patientsInTwoParts: number;
+}
+
+/** How the pooled out-of-fold predictions were made, with the checks that they are honest. */
+export interface OutOfFoldData {
+  runs: FoldRunData[];
+  /** Distinct patients over the held-out parts of all folds. */
+  patients: number;
+  /** Patients held out by more than one fold: 0 when every patient is held out once. */
+  patientsHeldOutTwice: number;
+}
+
 export interface CrossValidationData {
   folds: ClassifierReport[];
   summary: FoldSummary;
+  /** null unless the report's predictions are the pooled out-of-fold predictions. */
+  outOfFold: OutOfFoldData | null;
 }
 
 export interface ReportData {

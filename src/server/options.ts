@@ -13,10 +13,38 @@ export interface PredictorResult {
   tree?: unknown;
 }
 
+/** What the audit trail keeps of a whole-field prediction (the quality verdict, morphotypes and tiles behind its label). */
+export interface FieldSummary {
+  /** Predicted although the quality gate failed ("predict anyway"). */
+  forced: boolean;
+  quality: { ok: boolean; reasons: string[] };
+  label: string;
+  /** Morphotypes confidently present, with the number of tiles showing each. */
+  morphotypes: { label: string; tileCount: number }[];
+  multiple: boolean;
+  tiles: { total: number; inferred: number };
+  /** Tile map colours: class → #rrggbb, with its tile count. */
+  legend: { label: string; colour: string; tiles: number }[];
+  photoPxPerUm: number | null;
+  warnings: string[];
+}
+
+/** A whole-field answer: always the quality verdict; a prediction unless the gate failed without force. */
+export interface FieldPredictorResult {
+  quality: { ok: boolean; reasons: string[]; measures: unknown };
+  warnings: string[];
+  prediction: (PredictorResult & { tileMapPng: Buffer | null; field: FieldSummary }) | null;
+}
+
 /** The model behind POST /api/predict; the real one is wired by the caller, tests inject a fake. */
 export interface Predictor {
   /** `image` is the stored image: decoded, upright, re-encoded without metadata. */
   predict(image: Buffer): Promise<PredictorResult>;
+  /**
+   * POST /api/predict/field: a whole microscope photo cut into tiles; absent when the server cannot
+   * read fields. An error named 'FieldUnsupportedError' means the active model cannot (answered 422).
+   */
+  predictField?(image: Buffer, options: { pxPerUm?: number; force: boolean }): Promise<FieldPredictorResult>;
   /** Called before an admin's activation is committed; if it throws, the previous model stays active. */
   activate?(model: ModelRecord): Promise<void>;
 }

@@ -20,6 +20,8 @@ export interface PredictionOutput {
   top: ClassProbability;
   uncertain: boolean;
   tree?: unknown;
+  /** A whole-field prediction's summary (quality verdict, whether forced, morphotypes, tiles, legend); absent for a single image. */
+  field?: unknown;
 }
 
 export interface NewPrediction {
@@ -30,6 +32,8 @@ export interface NewPrediction {
   output: PredictionOutput;
   /** Stored beside the audit row; its presence is recorded as heatmap_shown. */
   heatmapPng: Buffer | null;
+  /** A whole-field prediction's tile map, stored beside the heatmap. */
+  tileMapPng?: Buffer | null;
   specimenType: string;
   caseId?: string | null;
 }
@@ -137,11 +141,14 @@ export class Predictions {
     const caseId = optionalText('caseId', prediction.caseId, MAX_TEXT);
     const id = randomUUID();
     if (prediction.heatmapPng) await writeFileAtomically(this.heatmapPathOf(id), prediction.heatmapPng);
-    const { classes, top, uncertain, tree } = prediction.output;
+    if (prediction.tileMapPng) await writeFileAtomically(this.tileMapPathOf(id), prediction.tileMapPng);
+    const { classes, top, uncertain, tree, field } = prediction.output;
     try {
-      this.insert(id, prediction, { specimenType, caseId, output: JSON.stringify({ classes, top, uncertain, ...(tree === undefined ? {} : { tree }) }) });
+      const output = { classes, top, uncertain, ...(tree === undefined ? {} : { tree }), ...(field === undefined ? {} : { field }) };
+      this.insert(id, prediction, { specimenType, caseId, output: JSON.stringify(output) });
     } catch (error) {
       if (prediction.heatmapPng) await rm(this.heatmapPathOf(id), { force: true });
+      if (prediction.tileMapPng) await rm(this.tileMapPathOf(id), { force: true });
       throw error;
     }
     return this.require(id);
@@ -200,6 +207,11 @@ export class Predictions {
     return join(this.heatmapDir, `${id}.png`);
   }
 
+  tileMapPathOf(id: string): string {
+    if (!UUID.test(id)) throw invalid('a prediction id is a UUID');
+    return join(this.heatmapDir, `${id}.tiles.png`);
+  }
+
   /** Records (or replaces) the clinician's verdict on a prediction. */
   setFeedback(predictionId: string, userId: number, verdict: FeedbackVerdict, label?: string | null): PredictionRecord {
     this.require(predictionId);
@@ -235,6 +247,7 @@ export class Predictions {
       'feedback',
       'feedback_label',
       'feedback_time',
+      'field',
     ];
     return toCsv(
       header,
@@ -255,6 +268,7 @@ export class Predictions {
         p.feedback?.verdict ?? null,
         p.feedback?.label ?? null,
         p.feedback ? new Date(p.feedback.createdAt).toISOString() : null,
+        p.output.field === undefined ? null : JSON.stringify(p.output.field),
       ]),
       { guardFormulas: true },
     );

@@ -5,6 +5,7 @@ import type { Pipeline } from '../augment/index.ts';
 import { createRng, type Rng } from '../util/index.ts';
 import type { TrainConfig } from './config.ts';
 import { normaliseInPlace, readImage, type ImageSet, type Normalisation } from './dataset.ts';
+import { agreesWithLabel, labelMasks, setCrossEntropy, type CoarseSets } from './set-loss.ts';
 
 export interface StepResult {
   /** Mean loss over the batch. */
@@ -58,28 +59,36 @@ export class BatchBuilder {
 
 export interface LossInputs {
   numClasses: number;
-  /** Loss weight per class (class-weighted training), or null. */
+  /** Loss weight per label (class-weighted training; coarse labels after the classes), or null. */
   classWeights: Float32Array | null;
   labelSmoothing: number;
+  /** Label numClasses + j means "one of the classes coarseLabels[j]" (a label-tree node); absent when every label is a class. */
+  coarseLabels?: CoarseSets;
 }
 
 /**
- * Loss and predictions of one batch inside a gradient tape: softmax cross-entropy on the logits,
- * weighted per sample by its class weight, averaged over the batch.
+ * Loss and predictions of one batch inside a gradient tape: softmax cross-entropy on the logits
+ * (the set loss when labels may be label-tree nodes), weighted per sample by its label's weight,
+ * averaged over the batch.
  */
 export function batchLoss(logitsModel: tfl.LayersModel, xs: tf.Tensor4D, labels: Int32Array, inputs: LossInputs, keep: { predicted?: tf.Tensor }): tf.Scalar {
-  const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), inputs.numClasses);
   const weights = inputs.classWeights ? tf.tensor1d(Float32Array.from(labels, (l) => inputs.classWeights![l])) : undefined;
   const logits = logitsModel.apply(xs, { training: true }) as tf.Tensor2D;
   keep.predicted = tf.keep(tf.argMax(logits, -1));
+  if (inputs.coarseLabels && inputs.coarseLabels.length > 0) {
+    const masks = tf.tensor2d(labelMasks(labels, inputs.numClasses, inputs.coarseLabels), [labels.length, inputs.numClasses]);
+    return tf.losses.computeWeightedLoss(setCrossEntropy(logits, masks, inputs.labelSmoothing), weights, tf.Reduction.MEAN) as tf.Scalar;
+  }
+  const targets = tf.oneHot(tf.tensor1d(labels, 'int32'), inputs.numClasses);
   return tf.losses.softmaxCrossEntropy(targets, logits, weights, inputs.labelSmoothing, tf.Reduction.MEAN) as tf.Scalar;
 }
 
-export function countCorrect(predicted: tf.Tensor, labels: Int32Array): number {
+/** Samples whose predicted class agrees with their label (is it, or lies under their coarse label); disposes `predicted`. */
+export function countCorrect(predicted: tf.Tensor, labels: Int32Array, inputs: Pick<LossInputs, 'numClasses' | 'coarseLabels'>): number {
   const values = predicted.dataSync();
   predicted.dispose();
   let correct = 0;
-  for (let i = 0; i < labels.length; i++) if (values[i] === labels[i]) correct++;
+  for (let i = 0; i < labels.length; i++) if (agreesWithLabel(values[i], labels[i], inputs.numClasses, inputs.coarseLabels ?? [])) correct++;
   return correct;
 }
 
@@ -110,7 +119,7 @@ export class LocalStepRunner implements StepRunner {
     });
     const loss = (await lossTensor.data())[0];
     lossTensor.dispose();
-    const correct = countCorrect(keep.predicted!, labels);
+    const correct = countCorrect(keep.predicted!, labels, this.loss);
     if (!Number.isFinite(loss)) throw new Error('training diverged (the loss is not a finite number): lower the learning rate');
     return { loss, correct };
   }

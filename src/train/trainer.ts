@@ -9,6 +9,7 @@ import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { checkImageSet, computeNormalisation, normaliseInPlace, readImage, type ImageSet, type Normalisation } from './dataset.ts';
 import type { EpochRecord, TrainProgress } from './history.ts';
 import { learningRateAt } from './schedule.ts';
+import { setNegativeLogLikelihood, type CoarseSets } from './set-loss.ts';
 import { BatchBuilder, createOptimizer, LocalStepRunner, type LossInputs, type StepRunner } from './step.ts';
 
 export interface StepRunnerContext {
@@ -23,6 +24,11 @@ export interface StepRunnerContext {
 
 export interface TrainOptions {
   numClasses: number;
+  /**
+   * Labels known only coarsely (label-tree nodes): label numClasses + j means "one of the classes
+   * coarseLabels[j]". Such samples train with the set loss, −log P(their node).
+   */
+  coarseLabels?: CoarseSets;
   /** Folder for the resumable checkpoint; none is written without it. */
   runDir?: string;
   /** Continue from the checkpoint in runDir when there is one. */
@@ -63,8 +69,11 @@ export async function trainClassifier(
 ): Promise<TrainResult> {
   let config = resolveTrainConfig(partialConfig);
   const { numClasses } = options;
-  checkImageSet(train, numClasses, 'training');
-  checkImageSet(validation, numClasses, 'validation');
+  const coarse = options.coarseLabels ?? [];
+  checkCoarseSets(coarse, numClasses);
+  checkImageSet(train, numClasses + coarse.length, 'training');
+  checkImageSet(validation, numClasses + coarse.length, 'validation');
+  if (!validation.labels.some((label) => label < numClasses)) throw new Error('every validation image has a coarse label: validation accuracy needs images labelled with a class');
   const [, h, w, c] = train.shape;
   if (validation.shape[1] !== h || validation.shape[2] !== w || validation.shape[3] !== c) {
     throw new Error(`validation images are ${validation.shape.slice(1).join('×')} but training images are ${h}×${w}×${c}`);
@@ -92,8 +101,9 @@ export async function trainClassifier(
   if (checkpoint) loadModelWeights(model, checkpoint.weights);
   const loss: LossInputs = {
     numClasses,
-    classWeights: config.sampling === 'class-weights' ? classWeights(train.labels, numClasses) : null,
+    classWeights: config.sampling === 'class-weights' ? classWeights(train.labels, numClasses, coarse) : null,
     labelSmoothing: config.labelSmoothing,
+    ...(coarse.length > 0 ? { coarseLabels: coarse } : {}),
   };
   const runner = options.createStepRunner
     ? await options.createStepRunner({ config, model, logitsModel, train, normalisation: state.normalisation, augment: options.augment, loss })
@@ -165,7 +175,7 @@ export async function trainClassifier(
         if (state.step < stepsPerEpoch && state.globalStep % config.checkpointEverySteps === 0) await persist();
       }
 
-      const val = evaluateLogits(logitsModel, validation, state.normalisation, numClasses);
+      const val = evaluateLogits(logitsModel, validation, state.normalisation, numClasses, coarse);
       const record: EpochRecord = {
         epoch: state.epoch,
         learningRate: learningRateAt(config, state.globalStep - 1, stepsPerEpoch, totalSteps),
@@ -247,22 +257,23 @@ export function predictLogits(logitsModel: tfl.LayersModel, set: ImageSet, norma
   return out as Float32Array;
 }
 
-function evaluateLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisation: Normalisation, numClasses: number) {
+/** Loss over every image (the set loss for coarse labels); accuracies over the images labelled with a class. */
+function evaluateLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisation: Normalisation, numClasses: number, coarse: CoarseSets) {
   const logits = predictLogits(logitsModel, set, normalisation);
   const n = set.labels.length;
   let lossSum = 0;
   let correct = 0;
+  let classLabelled = 0;
   const perClassCorrect = new Float64Array(numClasses);
   const perClassCount = new Float64Array(numClasses);
   for (let i = 0; i < n; i++) {
     const row = logits.subarray(i * numClasses, (i + 1) * numClasses);
-    let max = -Infinity;
-    let argMax = 0;
-    for (let k = 0; k < numClasses; k++) if (row[k] > max) [max, argMax] = [row[k], k];
-    let sumExp = 0;
-    for (let k = 0; k < numClasses; k++) sumExp += Math.exp(row[k] - max);
     const label = set.labels[i];
-    lossSum += Math.log(sumExp) - (row[label] - max);
+    lossSum += setNegativeLogLikelihood(row, label, coarse);
+    if (label >= numClasses) continue;
+    let argMax = 0;
+    for (let k = 1; k < numClasses; k++) if (row[k] > row[argMax]) argMax = k;
+    classLabelled++;
     perClassCount[label]++;
     if (argMax === label) {
       correct++;
@@ -277,7 +288,15 @@ function evaluateLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisati
       present++;
     }
   }
-  return { loss: lossSum / n, accuracy: correct / n, balancedAccuracy: recallSum / present };
+  return { loss: lossSum / n, accuracy: correct / classLabelled, balancedAccuracy: recallSum / present };
+}
+
+function checkCoarseSets(coarse: CoarseSets, numClasses: number): void {
+  coarse.forEach((set, j) => {
+    if (set.length === 0 || set.some((c) => !(Number.isInteger(c) && c >= 0 && c < numClasses))) {
+      throw new Error(`coarse label ${numClasses + j} must list class indices in 0..${numClasses - 1}; got [${set.join(', ')}]`);
+    }
+  });
 }
 
 /** The sub-model that outputs the logits (pre-softmax scores) of a zoo model, sharing its weights. */

@@ -2,6 +2,7 @@ import type {
   Agreement,
   Decision,
   FeedbackVerdict,
+  FieldAnswer,
   Model,
   Prediction,
   Project,
@@ -72,6 +73,7 @@ export const api = {
   me: () => get<Session>('/api/auth/me'),
 
   predict: (form: FormData) => post<Prediction>('/api/predict', form),
+  predictField: (form: FormData) => post<FieldAnswer>('/api/predict/field', form),
   predictions: (limit: number) => get<Prediction[]>(`/api/predictions?limit=${limit}`),
   feedback: (id: string, verdict: FeedbackVerdict, label?: string) =>
     post<Prediction>(`/api/predictions/${encodeURIComponent(id)}/feedback`, verdict === 'agree' ? { verdict } : { verdict, label }),

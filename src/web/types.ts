@@ -49,9 +49,33 @@ export interface Prediction {
   uncertain: boolean;
   tree?: unknown;
   heatmapUrl: string | null;
+  /** Present for a whole-field prediction. */
+  field?: FieldSummary;
   specimenType: string;
   caseId: string | null;
   feedback: { verdict: FeedbackVerdict; label: string | null; createdAt: string } | null;
+}
+
+/** What a whole-field prediction adds: the quality verdict, the morphotypes behind the label, the tile map. */
+export interface FieldSummary {
+  /** Predicted although the photo failed the quality check. */
+  forced: boolean;
+  quality: { ok: boolean; reasons: string[] };
+  label: string;
+  morphotypes: { label: string; tileCount: number }[];
+  multiple: boolean;
+  tiles: { total: number; inferred: number };
+  legend: { label: string; colour: string; tiles: number }[];
+  photoPxPerUm: number | null;
+  warnings: string[];
+  tileMapUrl: string | null;
+}
+
+/** POST /api/predict/field: prediction is null when the photo failed the quality check (and was not forced). */
+export interface FieldAnswer {
+  quality: { ok: boolean; reasons: string[]; measures: unknown };
+  warnings: string[];
+  prediction: Prediction | null;
 }
 
 export interface Project {

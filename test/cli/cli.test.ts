@@ -101,6 +101,21 @@ describe('gramlens CLI', () => {
     expect(exported.err).toContain('m.onnx');
   });
 
+  it('evaluates a manifest with images labelled only with a label-tree group, leaving them out of the per-class metrics', async () => {
+    const tree = join(root, 'tree.json');
+    await writeFile(tree, JSON.stringify([{ name: 'any_tone', children: [{ name: 'dark' }, { name: 'light' }] }]));
+    const run = join(root, 'tree-run');
+    const trained = await cli('train', join(root, 'data'), '--label-tree', tree, '--out', run, '--size', '12', '--model', 'seed-cnn', '--width', '4', '--epochs', '2', '--batch', '8', '--augment', 'none', '--workers', '1', '--backend', 'cpu', '--json');
+    expect(trained.code, trained.err).toBe(0);
+    const rows = ['path,label,patient_id'];
+    for (const label of ['dark', 'light']) for (let i = 0; i < 18; i++) rows.push(`${label}/p${i % 6}_${i}.png,${i < 3 ? 'any_tone' : label},p${i % 6}`);
+    const manifest = join(root, 'data', 'tree-manifest.csv');
+    await writeFile(manifest, `${rows.join('\n')}\n`);
+    const evaluated = await cli('evaluate', join(run, 'model'), manifest, '--json');
+    expect(evaluated.code, evaluated.err).toBe(0);
+    expect(JSON.parse(evaluated.out).sampleCount).toBe(30);
+  });
+
   it('cross-validates by patient with --folds', async () => {
     const result = await cli('train', join(root, 'data'), '--out', join(root, 'cv'), '--folds', '3', '--size', '12', '--model', 'seed-cnn', '--width', '4', '--epochs', '2', '--batch', '8', '--augment', 'none', '--workers', '1', '--backend', 'cpu', '--json');
     expect(result.code, result.err).toBe(0);
@@ -108,6 +123,7 @@ describe('gramlens CLI', () => {
     expect(folds).toHaveLength(3);
     expect(summary.accuracy.mean).toBeGreaterThan(0.5);
     expect(existsSync(join(root, 'cv', 'crossval.json'))).toBe(true);
+    expect(existsSync(join(root, 'cv', 'report.html'))).toBe(true);
     expect((await cli('train', join(root, 'data'), '--out', join(root, 'cv'), '--folds', '1')).err).toContain('--folds must be an integer ≥ 2');
   });
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { applyColormap } from '../../src/explain/colormap.ts';
 import type { ModelRecord } from '../../src/store/index.ts';
-import type { Predictor, PredictorResult, Trainer } from '../../src/server/index.ts';
+import type { FieldPredictorResult, Predictor, PredictorResult, Trainer } from '../../src/server/index.ts';
 import { generateField, generateTile, LABEL_TREE, type ClassId } from '../../src/synth/index.ts';
 
 /** Fixed probabilities over the 9 synthetic Gram-stain classes, most probable first. */
@@ -23,6 +23,25 @@ export interface FakePredictor extends Predictor {
   /** The next predictions say "uncertain" while true. */
   uncertain: boolean;
   activated: ModelRecord[];
+  /** Whole-field photos pass the quality check while true; otherwise they fail it (out of focus, too dark) unless forced. */
+  fieldQualityOk: boolean;
+  fieldCalls: { pxPerUm?: number; force: boolean }[];
+}
+
+/** A tile map over a 4:3 photo: a few squares in class colours, transparent elsewhere. */
+async function tileMapPng(width = 160, height = 120): Promise<Buffer> {
+  const squares = [
+    { left: 40, top: 30, colour: { r: 230, g: 159, b: 0, alpha: 0.9 } },
+    { left: 60, top: 30, colour: { r: 230, g: 159, b: 0, alpha: 0.6 } },
+    { left: 80, top: 50, colour: { r: 0, g: 114, b: 178, alpha: 0.8 } },
+  ];
+  const composites = await Promise.all(
+    squares.map(async ({ left, top, colour }) => ({ input: await sharp({ create: { width: 20, height: 20, channels: 4, background: colour } }).png().toBuffer(), left, top })),
+  );
+  return sharp({ create: { width, height, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+    .composite(composites)
+    .png()
+    .toBuffer();
 }
 
 /** A turbo-coloured blob, off centre: what a Grad-CAM heatmap looks like. */
@@ -43,9 +62,12 @@ async function heatmapPng(width = 64, height = 48): Promise<Buffer> {
 /** Deterministic stand-in for the model: the same classes for every image, with a generated heatmap. */
 export async function fakePredictor(): Promise<FakePredictor> {
   const heatmap = await heatmapPng();
+  const tileMap = await tileMapPng();
   const predictor: FakePredictor = {
     uncertain: false,
     activated: [],
+    fieldQualityOk: false,
+    fieldCalls: [],
     async predict(): Promise<PredictorResult> {
       return {
         classes: FAKE_CLASSES,
@@ -54,6 +76,45 @@ export async function fakePredictor(): Promise<FakePredictor> {
         heatmapPng: heatmap,
         modelVersion: 'fake-gram-1',
         tree: LABEL_TREE,
+      };
+    },
+    async predictField(_image, options): Promise<FieldPredictorResult> {
+      predictor.fieldCalls.push(options);
+      const quality = predictor.fieldQualityOk
+        ? { ok: true, reasons: [], measures: { sharpness: 0.31 } }
+        : { ok: false, reasons: ['out of focus', 'too dark'], measures: { sharpness: 0.12 } };
+      if (!quality.ok && !options.force) return { quality, warnings: [], prediction: null };
+      const classes = [FAKE_CLASSES[8], ...FAKE_CLASSES.slice(0, 8)].map((c, i) => ({ name: c.name, probability: [0.4, 0.3, 0.1, 0.05, 0.05, 0.04, 0.03, 0.02, 0.01][i] }));
+      return {
+        quality,
+        warnings: [],
+        prediction: {
+          classes,
+          top: classes[0],
+          uncertain: false,
+          heatmapPng: heatmap,
+          tileMapPng: tileMap,
+          modelVersion: 'fake-gram-1',
+          tree: LABEL_TREE,
+          field: {
+            forced: !quality.ok,
+            quality: { ok: quality.ok, reasons: quality.reasons },
+            label: 'polymicrobial',
+            morphotypes: [
+              { label: 'gpc_clusters', tileCount: 14 },
+              { label: 'gnr', tileCount: 6 },
+            ],
+            multiple: true,
+            tiles: { total: 48, inferred: 40 },
+            legend: [
+              { label: 'gpc_clusters', colour: '#E69F00', tiles: 16 },
+              { label: 'gnr', colour: '#0072B2', tiles: 7 },
+              { label: 'no_bacteria', colour: '#9E9E9E', tiles: 17 },
+            ],
+            photoPxPerUm: options.pxPerUm ?? null,
+            warnings: [],
+          },
+        },
       };
     },
     async activate(model) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyTemperature, brierScore, expectedCalibrationError, fitTemperature, reliabilityBins, TEMPERATURE_RANGE } from '../../src/evaluate/index.ts';
+import { applyTemperature, brierScore, calibratedEceDraws, expectedCalibrationError, fitTemperature, reliabilityBins, TEMPERATURE_RANGE } from '../../src/evaluate/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
 describe('reliability bins and ECE', () => {
@@ -45,6 +45,29 @@ describe('reliability bins and ECE', () => {
     expect(() => reliabilityBins([0], [[1, 0]], { bins: 0 })).toThrow('bins must be a positive integer');
     expect(() => reliabilityBins([0, 2], [[1, 0], [0, 1]])).toThrow('labels: value 2 at index 1');
     expect(() => reliabilityBins([0, 1], Float32Array.from([1, 0, 0]))).toThrow('probabilities: flat length 3 is not 2 samples × k classes');
+  });
+});
+
+describe('calibratedEceDraws', () => {
+  it('finds no error for certain predictions and a constant one for a single coin flip', () => {
+    expect(calibratedEceDraws([[1, 0], [0, 1], [0, 1]], 2, { draws: 20 })).toEqual(new Array(20).fill(0));
+    // Confidence 0.5 for class 0; the drawn label is right or wrong, so |accuracy − 0.5| is 0.5 either way.
+    expect(calibratedEceDraws([[0.5, 0.5]], 2, { draws: 20 })).toEqual(new Array(20).fill(0.5));
+  });
+
+  it('draws labels from the probabilities: two samples at (0.1, 0.1, 0.8)', () => {
+    // Accuracy 1, 0.5, 0 with chance 0.64, 0.32, 0.04 → ECE 0.2, 0.3, 0.8; mean 0.256.
+    const draws = calibratedEceDraws(Float32Array.from([0.1, 0.1, 0.8, 0.1, 0.1, 0.8]), 3, { draws: 4000, seed: 3 });
+    expect(draws).toHaveLength(4000);
+    expect(draws).toEqual([...draws].sort((a, b) => a - b));
+    expect(new Set(draws.map((e) => e.toFixed(6)))).toEqual(new Set(['0.200000', '0.300000', '0.800000']));
+    expect(draws.filter((e) => e < 0.25).length / 4000).toBeCloseTo(0.64, 1);
+    expect(draws.reduce((a, b) => a + b, 0) / 4000).toBeCloseTo(0.256, 2);
+  });
+
+  it('rejects a bad draw count and shape', () => {
+    expect(() => calibratedEceDraws([[0.5, 0.5]], 2, { draws: 0 })).toThrow('draws must be a positive integer, got 0');
+    expect(() => calibratedEceDraws(Float32Array.from([0.5, 0.5, 1]), 2)).toThrow('probabilities: flat length 3 is not a multiple of 2 classes');
   });
 });
 

@@ -37,6 +37,19 @@ describe('processPhoto', () => {
     expect(Object.keys(result.timings)).toEqual(['decodeMs', 'qualityMs', 'tilingMs', 'totalMs']);
   });
 
+  it('estimates an unknown photo scale from the widths of its stained objects', async () => {
+    // A full-size field of rods at 9 px/µm, photographed with no calibration given.
+    const rods = generateField({ label: 'gnr', seed: 4, pxPerUm: 9 });
+    const bytes = await jpegOf(rods.rgb, rods.width, rods.height);
+    const result = await processPhoto(bytes, { tileSizePx: 64, targetPxPerUm: 6, estimateSourceScale: true });
+    expect(result.sourcePxPerUm?.estimated).toBe(true);
+    expect(result.sourcePxPerUm!.value).toBeGreaterThan(9 * 0.7);
+    expect(result.sourcePxPerUm!.value).toBeLessThan(9 * 1.3);
+    expect(result.scale).toBeCloseTo(6 / result.sourcePxPerUm!.value, 9);
+    const given = await processPhoto(bytes, { tileSizePx: 64, targetPxPerUm: 6, sourcePxPerUm: 9, estimateSourceScale: true });
+    expect(given.sourcePxPerUm).toEqual({ value: 9, estimated: false });
+  });
+
   const paleRods = join(SHARED_DATASETS, 'gramstainr', 'dibas', 'Bacteroides_fragilis', 'Bfragilis0002.jpg');
   it.skipIf(!existsSync(paleRods))('keeps the tiles of pale pink rods on a yellowish background (real DIBaS photo)', async () => {
     const result = await processPhoto(readFileSync(paleRods), { tileSizePx: 96 });

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -5,11 +6,13 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Dataset, Sample } from '../../src/data/index.ts';
 import { initEngine } from '../../src/engine/index.ts';
-import { formatFoldSummary } from '../../src/evaluate/index.ts';
+import { formatFoldSummary, formatMeanSd, type ClassifierReport, type FoldSummary } from '../../src/evaluate/index.ts';
 import { crossValidate, type CrossValidateOptions, type CrossValidationProgress, type CrossValidationResult } from '../../src/pipeline/crossval.ts';
 import { createRng } from '../../src/util/index.ts';
 
 const CLASSES = ['bright_left', 'bright_top', 'dark'];
+/** A class name as the report prints it, breakable after "_". */
+const breakable = (name: string) => name.replace(/_/g, '_<wbr>');
 
 /** 12×12 RGB PNGs whose class is where a bright band lies; 3 patients per class, 4 images each. */
 async function writeToyDataset(root: string): Promise<Dataset> {
@@ -89,6 +92,55 @@ describe('crossValidate', () => {
     expect(written.summary.foldCount).toBe(3);
   });
 
+  it('pools the held-out predictions: every image once, by the fold that held out its patient', () => {
+    const { outOfFold } = result;
+    expect(outOfFold.samples.map((s) => s.path).sort()).toEqual(dataset.samples.map((s) => s.path).sort());
+    expect(new Set(outOfFold.samples.map((s) => s.path)).size).toBe(36);
+    outOfFold.samples.forEach((sample, i) => {
+      expect(result.runs[outOfFold.fold[i]].patients.test).toContain(sample.patientId);
+      expect(outOfFold.labels[i]).toBe(CLASSES.indexOf(sample.label));
+    });
+    const rowSums = Array.from({ length: 36 }, (_, i) => outOfFold.probabilities.subarray(i * 3, i * 3 + 3).reduce((a, b) => a + b, 0));
+    for (const sum of rowSums) expect(sum).toBeCloseTo(1, 5);
+  });
+
+  it('writes a self-contained report whose mean ± SD table matches crossval.json', async () => {
+    const html = await readFile(join(root, 'run', 'report.html'), 'utf8');
+    const written = JSON.parse(await readFile(join(root, 'run', 'crossval.json'), 'utf8'));
+    expect(html).not.toMatch(/<script|\b(src|href)\s*=\s*["']?\s*(https?:)?\/\//i);
+    for (const match of html.matchAll(/\bsrc="([^"]*)"/g)) expect(match[1]).toMatch(/^data:image\/png;base64,/);
+    const links = Array.from(html.matchAll(/\bhref="([^"#][^"]*)"/g), (match) => match[1]);
+    expect(links).toEqual(['fold-1/report/report.html', 'fold-2/report/report.html', 'fold-3/report/report.html']);
+    for (const link of links) await expect(readFile(join(root, 'run', link), 'utf8')).resolves.toContain('held-out patients');
+
+    const section = html.slice(html.indexOf('<section id="cross-validation">'), html.indexOf('<section id="folds">'));
+    const summary = written.summary as FoldSummary;
+    const row = (title: string) => new RegExp(`<th scope="row">${title}</th>(.*?)</tr>`).exec(section)![1];
+    expect(row('Accuracy')).toContain(`<td class="num">${formatMeanSd(summary.accuracy, 'percent')}</td>`);
+    expect(row('Macro F1')).toContain(`<td class="num">${formatMeanSd(summary.macroF1, 'decimal')}</td>`);
+    expect(row('Brier score')).toContain(`<td class="num">${formatMeanSd(summary.brierScore, 'decimal')}</td>`);
+    for (const [c, name] of CLASSES.entries()) {
+      expect(row(breakable(name))).toContain(`<td class="num">${formatMeanSd(summary.perClass[c].sensitivity, 'percent')}</td><td class="num">${formatMeanSd(summary.perClass[c].specificity, 'percent')}</td>`);
+    }
+    for (const fold of written.folds as ClassifierReport[]) expect(row('Accuracy')).toContain(`<td class="num">${(fold.accuracy.value! * 100).toFixed(1)}%</td>`);
+
+    const data = JSON.parse(await readFile(join(root, 'run', 'report.json'), 'utf8'));
+    expect(data.crossValidation.summary).toEqual(written.summary);
+    expect(data.evaluation.sampleCount).toBe(36);
+    expect(data.evaluation.patientCount).toBe(9);
+    expect(data.evaluation.bootstrap.resampled).toBe('patients');
+    expect(data.evaluation.confusionMatrix.flat().reduce((a: number, b: number) => a + b, 0)).toBe(36);
+    expect(data.crossValidation.outOfFold.patientsHeldOutTwice).toBe(0);
+    expect(data.datasetCard.splits.map((split: { name: string; patients: number }) => [split.name, split.patients])).toEqual([
+      ['Fold 1 held out', 3],
+      ['Fold 2 held out', 3],
+      ['Fold 3 held out', 3],
+      ['All', 9],
+    ]);
+    expect(data.datasetCard.seed).toBe(4);
+    expect(data.datasetCard.config.crossValidation.folds).toBe(3);
+  });
+
   it('reports progress per fold', () => {
     expect(events.filter((e) => e.kind === 'fold-start').map((e) => (e as { fold: number }).fold)).toEqual([0, 1, 2]);
     expect(events.filter((e) => e.kind === 'fold-done')).toHaveLength(3);
@@ -107,6 +159,24 @@ describe('crossValidate', () => {
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.folds).toHaveLength(1);
     expect(cancelled.summary?.foldCount).toBe(1);
+    expect(cancelled.report).toBeNull();
+    expect(cancelled.outOfFold.labels).toHaveLength(cancelled.runs[0].counts.test);
+    expect(existsSync(join(root, 'cancelled', 'report.html'))).toBe(false);
+    expect(existsSync(join(root, 'cancelled', 'fold-1', 'report', 'report.html'))).toBe(true);
+  });
+
+  it('pools only the held-out images that name a class when some carry a coarse label', async () => {
+    const coarse: Dataset = {
+      ...dataset,
+      coarseLabels: [{ name: 'bright', classes: ['bright_left', 'bright_top'] }],
+      samples: dataset.samples.map((sample, i) => (i % 12 === 0 ? { ...sample, label: 'bright' } : sample)),
+    };
+    const run = await crossValidate(coarse, options(join(root, 'coarse')));
+    expect(run.status).toBe('completed');
+    expect(run.outOfFold.labels).toHaveLength(33);
+    expect(run.outOfFold.samples.every((sample) => sample.label !== 'bright')).toBe(true);
+    const data = JSON.parse(await readFile(join(root, 'coarse', 'report.json'), 'utf8'));
+    expect(data.evaluation.sampleCount).toBe(33);
   });
 
   it('refuses more folds than patients', async () => {

@@ -7,7 +7,7 @@ import { CLASS_IDS, LABEL_TREE, writeSyntheticDataset } from '../../synth/index.
 import { numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
 import { fitProgressPrinter, startEngine } from '../shared.ts';
-import { parseSize, parseTrainConfig, parseWorkers } from './train.ts';
+import { parseSize, parseStainNorm, parseTrainConfig, parseWorkers } from './train.ts';
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -26,6 +26,7 @@ Options:
   --size N            network input size (default 64)
   --epochs N          (default 24)
   --seed N            (default 1)
+  --stain-norm none|reinhard|macenko   stain normalisation (default none; see gramlens train)
   --workers N         model replicas training in parallel (default: one per CPU core)
   --json              end with one line of JSON: macro_f1 and accuracy per field, tile_macro_f1,
                       tile_accuracy, train_seconds, classes, ...
@@ -36,6 +37,7 @@ Options:
     size: { type: 'string' },
     epochs: { type: 'string' },
     seed: { type: 'string' },
+    'stain-norm': { type: 'string' },
     json: { type: 'boolean' },
     workers: { type: 'string' },
     backend: { type: 'string' },
@@ -45,6 +47,7 @@ Options:
     const tiles = numberOption(values, 'tiles', { integer: true, min: 100 }) ?? 4000;
     const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1;
     const size = parseSize(values, 64);
+    const stainNormalisation = parseStainNorm(values, 3);
     const started = performance.now();
     await startEngine(values, context);
     const line = new ProgressLine();
@@ -61,6 +64,7 @@ Options:
       size,
       train: { epochs: 24, seed, ...withoutUndefined(parseTrainConfig(values)) },
       augment: 'microscopy',
+      stainNormalisation,
       workers: parseWorkers(values),
       runDir: join(out, 'run'),
       labelTree: LABEL_TREE.map((node) => structuredClone(node)),

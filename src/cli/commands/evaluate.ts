@@ -25,21 +25,25 @@ Options:
   async run(values, positionals, context) {
     const [bundle, datasetPath] = positionals;
     if (!bundle || !datasetPath || positionals.length > 2) throw new UsageError('give a model bundle and one dataset');
-    const dataset = await loadDatasetArg(datasetPath);
     const classifier = await Classifier.load(bundle);
     try {
+      const dataset = await loadDatasetArg(datasetPath, classifier.metadata.labelTree);
       const index = new Map(classifier.classes.map((name, i) => [name, i]));
       const unknown = dataset.classes.filter((name) => !index.has(name));
       if (unknown.length > 0) throw new Error(`the dataset has classes the model does not know: ${unknown.join(', ')} (model classes: ${classifier.classes.join(', ')})`);
       const line = new ProgressLine();
+      // Per-class metrics need the class: images labelled only with a tree node are left out of them.
+      const classSamples = dataset.samples.filter((s) => index.has(s.label));
+      const coarseCount = dataset.samples.length - classSamples.length;
+      if (classSamples.length === 0) throw new Error(`no image of the dataset is labelled with one of the model's classes (${classifier.classes.join(', ')})`);
       const labels: number[] = [];
       const groups: string[] = [];
       const chunks: Float32Array[] = [];
       // Decoded a few at a time: full-resolution photos are large.
       const chunk = 16;
       let skipped = 0;
-      for (let start = 0; start < dataset.samples.length; start += chunk) {
-        const samples = dataset.samples.slice(start, start + chunk);
+      for (let start = 0; start < classSamples.length; start += chunk) {
+        const samples = classSamples.slice(start, start + chunk);
         const decoded = await Promise.allSettled(samples.map((s) => classifier.decode([s.path]).then(([image]) => image)));
         const images = decoded.flatMap((result, i) => {
           if (result.status === 'rejected') {
@@ -51,7 +55,7 @@ Options:
           return [result.value];
         });
         if (images.length > 0) chunks.push(await classifier.probabilities(images));
-        line.update(Math.min(1, (start + chunk) / dataset.samples.length), `classified ${Math.min(start + chunk, dataset.samples.length)}/${dataset.samples.length}`);
+        line.update(Math.min(1, (start + chunk) / classSamples.length), `classified ${Math.min(start + chunk, classSamples.length)}/${classSamples.length}`);
       }
       if (labels.length === 0) throw new Error('no image of the dataset could be decoded');
       const probabilities = new Float32Array(labels.length * classifier.classes.length);
@@ -62,7 +66,8 @@ Options:
       }
       const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1;
       const report = evaluateClassifier({ labels, probabilities, classNames: classifier.classes, groups, seed });
-      line.log(`evaluated ${labels.length} images${skipped > 0 ? ` (${skipped} unreadable, skipped)` : ''}`);
+      const leftOut = [skipped > 0 ? `${skipped} unreadable, skipped` : '', coarseCount > 0 ? `${coarseCount} labelled only with a label-tree group, left out` : ''].filter(Boolean);
+      line.log(`evaluated ${labels.length} images${leftOut.length > 0 ? ` (${leftOut.join('; ')})` : ''}`);
       context.out(values.json ? JSON.stringify(report) : formatReportTable(report));
       const reportDir = stringOption(values, 'report');
       if (reportDir) {

@@ -1,6 +1,85 @@
-import { Classifier, type Runtime } from '../../pipeline/index.ts';
-import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
+import { readFile, writeFile } from 'node:fs/promises';
+import type { SpecimenDecision } from '../../fields/index.ts';
+import { Classifier, FieldPredictor, type FieldPrediction, type Runtime } from '../../pipeline/index.ts';
+import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { collectImagePaths, startEngine } from '../shared.ts';
+
+const percent = (p: number) => `${(p * 100).toFixed(1)}%`;
+
+/** Quality verdict first (reasons one per line), then the field's answer, its morphotypes, tiles and timings. */
+function formatFieldPrediction(source: string, field: FieldPrediction, top: number): string[] {
+  const { quality, decision } = field;
+  const lines = [`${source}: ${field.width}×${field.height}`];
+  const measures = quality.measures;
+  const readings = `sharpness ${measures.sharpness.toFixed(2)}, background ${measures.backgroundLuminance.toFixed(2)}${measures.magnification === null ? '' : `, magnification ${measures.magnification.toFixed(2)}×`}`;
+  if (quality.ok) lines.push(`  quality: ok (${readings})`);
+  else {
+    lines.push(`  quality: FAILED (${readings})`);
+    for (const reason of quality.reasons) lines.push(`    - ${reason}`);
+  }
+  for (const warning of field.warnings) lines.push(`  warning: ${warning}`);
+  if (!decision || !field.top) {
+    lines.push(quality.ok ? '  no prediction' : '  no prediction: the photo failed the quality check (--force predicts anyway)');
+    return lines;
+  }
+  if (field.forced) lines.push('  PREDICTED ANYWAY despite the failed quality check (--force)');
+  lines.push(`  field: ${decision.label}${field.uncertain ? '  [uncertain: refer]' : ''}`);
+  const present = decision.morphotypes.map((m) => `${m.label} (${m.tileCount} tiles)`).join(', ');
+  lines.push(`  morphotypes present: ${present || 'none'}`);
+  lines.push(`  multiple morphotypes: ${decision.multiple ? 'yes' : 'no'}`);
+  const along = [...field.treeTop, ...field.classes.slice(0, 1)].map((c) => `${c.label} ${percent(c.probability)}`).join(' › ');
+  if (field.treeTop.length > 0) lines.push(`  along the label tree: ${along}`);
+  lines.push(`  field classes: ${field.classes.slice(0, top).map((c) => `${c.label} ${percent(c.probability)}`).join(', ')}`);
+  const inferred = field.tiles.filter((tile) => !tile.background).length;
+  lines.push(`  tiles: ${field.tiles.length} in the field of view, ${inferred} classified, ${field.tiles.length - inferred} empty (not sent to the model)`);
+  const t = field.timings;
+  const ms = (v: number) => `${Math.round(v)} ms`;
+  lines.push(
+    `  timings: decode ${ms(t.decodeMs)}, quality ${ms(t.qualityMs)}, tiling ${ms(t.tilingMs)}, inference ${ms(t.inferenceMs)}, decision ${ms(t.decisionMs)}, tile map ${ms(t.tileMapMs)}, total ${ms(t.totalMs)}`,
+  );
+  return lines;
+}
+
+/** The specimen's answer from all its predicted fields. */
+function formatSpecimen(specimen: SpecimenDecision | null, photos: number): string {
+  if (!specimen) return `\nspecimen (${photos} photo${photos === 1 ? '' : 's'}): no prediction, no photo passed the quality check`;
+  const seen = specimen.morphotypes.map((m) => `${m.label} (${m.fieldCount} of ${specimen.fields} fields, ${m.tileCount} tiles)`).join(', ');
+  return [`\nspecimen (${specimen.fields} of ${photos} photos predicted): ${specimen.label}`, `  morphotypes: ${seen || 'none'}`, `  several morphotypes: ${specimen.multiple ? 'yes' : 'no'}`].join('\n');
+}
+
+/** JSON of a field prediction: everything but the PNG bytes. */
+function fieldJson(source: string, field: FieldPrediction) {
+  const { tileMap, heatmap, ...rest } = field;
+  return { source, ...rest, tileMap: tileMap && { width: tileMap.width, height: tileMap.height, scale: tileMap.scale } };
+}
+
+async function predictFields(bundle: string, files: string[], values: OptionValues, context: CliContext, top: number): Promise<number> {
+  const pxPerUm = numberOption(values, 'px-per-um');
+  if (pxPerUm !== undefined && pxPerUm <= 0) throw new UsageError(`--px-per-um must be a positive number of pixels per micrometre; got ${pxPerUm}`);
+  const tileMapPath = stringOption(values, 'tile-map');
+  if (tileMapPath !== undefined && files.length !== 1) throw new UsageError('--tile-map writes one photo\'s tile map: give exactly one photo');
+  const predictor = await FieldPredictor.load(bundle);
+  try {
+    const results = [];
+    const fields: FieldPrediction[] = [];
+    for (const file of files) {
+      const field = await predictor.predict(await readFile(file), { pxPerUm, force: values.force === true, signal: context.signal });
+      fields.push(field);
+      if (tileMapPath !== undefined) {
+        if (field.tileMap) await writeFile(tileMapPath, field.tileMap.png);
+        else context.err(`no tile map written to ${tileMapPath}: nothing was predicted`);
+      }
+      if (values.json) results.push(fieldJson(file, field));
+      else context.out(formatFieldPrediction(file, field, top).join('\n'));
+    }
+    const specimen = values.specimen ? predictor.combineSpecimen(fields) : undefined;
+    if (values.json) context.out(JSON.stringify(specimen === undefined ? results : { fields: results, specimen }));
+    else if (specimen !== undefined) context.out(formatSpecimen(specimen, fields.length));
+    return 0;
+  } finally {
+    await predictor.dispose();
+  }
+}
 
 export const predictCommand: Command = {
   name: 'predict',
@@ -10,11 +89,36 @@ export const predictCommand: Command = {
 Prints the most probable classes of each image (folders are searched recursively), with calibrated
 probabilities and "uncertain: refer" when the top probability is below the bundle's referral level.
 
+With --field, each image is a whole microscope photo: its quality check first (the reasons it
+failed, one per line), then, if it passed, the field's answer from its tiles, the morphotypes
+present with their tile counts, whether there are several, and the time of each step. A photo that
+fails the quality check gets no prediction and is clearly labelled so; that is a verdict on the
+photo, not an error, so the exit code stays 0.
+
 Options:
   --top K             classes shown per image (default 3)
   --runtime onnx|tfjs (default onnx when the bundle has model.onnx)
-  --json              one JSON array with every class's probability`,
-  options: { top: { type: 'string' }, runtime: { type: 'string' }, json: { type: 'boolean' }, backend: { type: 'string' } },
+  --json              one JSON array with every class's probability (with --field: the whole result, tiles included)
+  --field             whole microscope photos: quality check, tiles at the model's scale, field answer
+  --px-per-um N       (--field) the photo's scale in pixels per micrometre, from the device's calibration:
+                      tiles at the model's scale and the magnification check; without it the scale is
+                      estimated from the widths of stained objects (a warning says so)
+  --force             (--field) predict even when the photo fails the quality check (labelled as such)
+  --specimen          (--field) the photos are fields of one specimen: also print the specimen's answer
+                      (a morphotype seen in any field counts; two or more make it polymicrobial)
+  --tile-map FILE     (--field, one photo) writes the tile map: a transparent PNG of the photo's aspect,
+                      each classified tile in its class colour, opacity = probability`,
+  options: {
+    top: { type: 'string' },
+    runtime: { type: 'string' },
+    json: { type: 'boolean' },
+    backend: { type: 'string' },
+    field: { type: 'boolean' },
+    'px-per-um': { type: 'string' },
+    force: { type: 'boolean' },
+    'tile-map': { type: 'string' },
+    specimen: { type: 'boolean' },
+  },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [bundle, ...inputs] = positionals;
@@ -22,7 +126,14 @@ Options:
     const top = numberOption(values, 'top', { integer: true, min: 1 }) ?? 3;
     const runtime = stringOption(values, 'runtime') as Runtime | undefined;
     if (runtime !== undefined && runtime !== 'onnx' && runtime !== 'tfjs') throw new UsageError(`--runtime must be onnx or tfjs; got "${runtime}"`);
+    if (!values.field) {
+      for (const name of ['px-per-um', 'force', 'tile-map', 'specimen']) if (values[name] !== undefined) throw new UsageError(`--${name} goes with --field`);
+    }
     const files = await collectImagePaths(inputs);
+    if (values.field) {
+      if (runtime === 'tfjs') throw new UsageError('--field runs on onnx only');
+      return predictFields(bundle, files, values, context, top);
+    }
     if (runtime === 'tfjs') await startEngine(values, context, true);
     const classifier = await Classifier.load(bundle, { runtime });
     try {

@@ -1,5 +1,7 @@
+import { availableParallelism } from 'node:os';
+import { FIELD_TILE_DEFAULTS, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../fields/index.ts';
 import { writeSyntheticDataset, type SyntheticDatasetOptions } from '../../synth/index.ts';
-import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
+import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
 
 function jsonOrName<T>(values: OptionValues, name: string, names: readonly string[]): T | undefined {
@@ -30,7 +32,22 @@ Options:
   --difficulty clean|default|hard|JSON  stain faults, blur, colour casts, debris (default default)
   --masks             also write each tile's label mask
   --seed N            (default 1)
-  --overwrite         replace OUT_DIR if it exists`,
+  --overwrite         replace OUT_DIR if it exists
+
+Field tiles (training tiles cut from whole fields exactly as a photo is tiled at inference):
+  --field-tiles       render whole 1600×1200 fields at 9 px/µm and write fields/*.jpg (+ fields.csv
+                      with each field's label), then tiles/<class>/*.png cut from each decoded JPEG
+                      by the inference tiler (+ manifest.csv; both CSVs have a split column).
+                      A tile's label comes from the field's mask over the tile: no morphotype
+                      covering 0.3 µm² → no_bacteria, one → it, two or more → polymicrobial
+  --splits LIST       fields per class in each split, e.g. train=30,val=10,test=20 (default train=20);
+                      a patient's fields stay in one split
+  --field-size WxH    rendered field in pixels at 9 px/µm (default 1600x1200)
+  --tile-size N       tile side (default 64 with --field-tiles)
+  --tile-px-per-um X  scale of the written tiles (default 6: a 64 px tile spans 10.7 µm)
+  --background-keep R share of organism-free tiles kept (default 0.2)
+  --max-tiles N       at most N tiles of one label per field, drawn at random (default 40)
+  --workers N         threads rendering fields (default: one per CPU core)`,
   options: {
     tiles: { type: 'string' },
     fields: { type: 'string' },
@@ -40,11 +57,21 @@ Options:
     masks: { type: 'boolean' },
     seed: { type: 'string' },
     overwrite: { type: 'boolean' },
+    'field-tiles': { type: 'boolean' },
+    splits: { type: 'string' },
+    'field-size': { type: 'string' },
+    'tile-px-per-um': { type: 'string' },
+    'background-keep': { type: 'string' },
+    'max-tiles': { type: 'string' },
+    workers: { type: 'string' },
   },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [out] = positionals;
     if (!out || positionals.length > 1) throw new UsageError('give one output folder');
+    if (values['field-tiles']) return writeFieldTiles(out, values, context);
+    const fieldTileOnly = ['splits', 'field-size', 'tile-px-per-um', 'background-keep', 'max-tiles', 'workers'].find((name) => values[name] !== undefined);
+    if (fieldTileOnly) throw new UsageError(`--${fieldTileOnly} applies only with --field-tiles`);
     const options: SyntheticDatasetOptions = {
       tiles: numberOption(values, 'tiles', { integer: true, min: 0 }) ?? 2000,
       fields: numberOption(values, 'fields', { integer: true, min: 0 }) ?? 0,
@@ -65,3 +92,58 @@ Options:
     return 0;
   },
 };
+
+/** "train=30,val=10" → { train: 30, val: 10 }. */
+export function parseSplits(raw: string): Record<string, number> {
+  const splits: Record<string, number> = {};
+  for (const part of raw.split(',')) {
+    const match = /^\s*([A-Za-z][\w-]*)\s*=\s*(\d+)\s*$/.exec(part);
+    if (!match) throw new UsageError(`--splits must look like train=30,val=10,test=20; got "${raw}"`);
+    if (match[1] in splits) throw new UsageError(`--splits names "${match[1]}" twice`);
+    splits[match[1]] = Number(match[2]);
+  }
+  return splits;
+}
+
+function parseFieldSize(raw: string): [number, number] {
+  const match = /^(\d+)x(\d+)$/.exec(raw.trim());
+  if (!match) throw new UsageError(`--field-size must look like 1600x1200; got "${raw}"`);
+  return [Number(match[1]), Number(match[2])];
+}
+
+async function writeFieldTiles(out: string, values: OptionValues, context: CliContext): Promise<number> {
+  const notHere = ['tiles', 'fields', 'prevalence', 'masks'].find((name) => values[name] !== undefined);
+  if (notHere) throw new UsageError(`--${notHere} does not apply to --field-tiles (give fields per class and split with --splits)`);
+  const fieldSize = stringOption(values, 'field-size');
+  const [fieldWidth, fieldHeight] = fieldSize === undefined ? [] : parseFieldSize(fieldSize);
+  const options: FieldTileDatasetOptions = {
+    fieldsPerClass: parseSplits(stringOption(values, 'splits') ?? 'train=20'),
+    fieldWidth,
+    fieldHeight,
+    tileSizePx: numberOption(values, 'tile-size', { integer: true, min: 8 }) ?? FIELD_TILE_DEFAULTS.tileSizePx,
+    tilePxPerUm: numberOption(values, 'tile-px-per-um', { min: 0 }),
+    backgroundKeepRate: numberOption(values, 'background-keep', { min: 0 }),
+    maxTilesPerLabel: numberOption(values, 'max-tiles', { integer: true, min: 1 }),
+    difficulty: jsonOrName(values, 'difficulty', ['clean', 'default', 'hard']),
+    seed: numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1,
+    workers: numberOption(values, 'workers', { integer: true, min: 1 }) ?? availableParallelism(),
+    overwrite: Boolean(values.overwrite),
+    signal: context.signal,
+  };
+  const line = new ProgressLine();
+  const started = performance.now();
+  const summary = await writeFieldTileDataset(out, options, (done, total) => line.update(done / total, `fields ${done}/${total}`)).catch((error: unknown) => {
+    if (context.signal.aborted) return null;
+    throw error;
+  });
+  if (!summary) {
+    line.log('cancelled: nothing written');
+    return 130;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const splits = Object.entries(summary.fieldsPerSplit).map(([name, n]) => `${n} ${name}`).join(', ');
+  line.log(`wrote ${summary.fields} fields (${splits}) of ${summary.patients} patients and ${summary.tiles} tiles to ${summary.outDir} in ${seconds.toFixed(1)} s`);
+  const width = Math.max(...Object.keys(summary.tilesPerClass).map((k) => k.length));
+  for (const [label, count] of Object.entries(summary.tilesPerClass)) context.out(`  ${label.padEnd(width)} ${String(count).padStart(6)} tiles`);
+  return 0;
+}

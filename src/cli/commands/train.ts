@@ -1,7 +1,10 @@
 import { AUGMENT_PRESETS, type AugmentConfig, type AugmentPresetName } from '../../augment/index.ts';
+import { parseLabelTree, type LabelTreeShape } from '../../data/index.ts';
 import { formatFoldSummary, formatReportTable } from '../../evaluate/index.ts';
+import { STAIN_METHODS, type StainMethod } from '../../fields/index.ts';
 import { MODEL_NAMES, type ModelName } from '../../models/index.ts';
 import { crossValidate, fitClassifier, writeFitReport } from '../../pipeline/index.ts';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
 import { resolveTrainConfig, type TrainConfig } from '../../train/index.ts';
@@ -25,12 +28,14 @@ export const TRAIN_OPTIONS = {
   monitor: { type: 'string' },
   sampling: { type: 'string' },
   augment: { type: 'string' },
+  'stain-norm': { type: 'string' },
   seed: { type: 'string' },
   resume: { type: 'boolean' },
   strict: { type: 'boolean' },
   'cache-dir': { type: 'string' },
   workers: { type: 'string' },
   folds: { type: 'string' },
+  'label-tree': { type: 'string' },
   json: { type: 'boolean' },
   ...BACKEND_OPTION,
 } as const;
@@ -47,6 +52,9 @@ export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pi
   --monitor val_loss|val_accuracy|val_balanced_accuracy
   --sampling none|oversample|undersample|class-weights|balanced-batches (default class-weights)
   --augment PRESET|JSON   ${Object.keys(AUGMENT_PRESETS).join(' | ')}, or a JSON augmentation config
+  --stain-norm none|${STAIN_METHODS.join('|')}   stain normalisation of every image, in training and in
+                      every later prediction (default none; needs RGB); the reference is estimated on
+                      up to 256 seeded training images and stored in the model bundle
   --seed N            seed of every random choice (default 1)
   --workers N         model replicas training in parallel (default: one per CPU core); a run
                       repeats exactly for the same seed and number of workers
@@ -101,6 +109,26 @@ export function parseChannels(values: OptionValues): 1 | 3 {
   return channels;
 }
 
+export function parseStainNorm(values: OptionValues, channels: 1 | 3): StainMethod | 'none' {
+  const method = stringOption(values, 'stain-norm') ?? 'none';
+  if (method !== 'none' && !STAIN_METHODS.includes(method as StainMethod)) throw new UsageError(`--stain-norm must be none, ${STAIN_METHODS.join(' or ')}; got "${method}"`);
+  if (method !== 'none' && channels !== 3) throw new UsageError('--stain-norm needs RGB images: drop --channels 1 or use --stain-norm none');
+  return method as StainMethod | 'none';
+}
+
+export async function parseLabelTreeOption(values: OptionValues): Promise<LabelTreeShape[] | undefined> {
+  const file = stringOption(values, 'label-tree');
+  if (file === undefined) return undefined;
+  const text = await readFile(file, 'utf8').catch((error: Error) => {
+    throw new UsageError(`--label-tree: cannot read ${file} (${error.message})`);
+  });
+  try {
+    return parseLabelTree(JSON.parse(text), file);
+  } catch (error) {
+    throw new UsageError(`--label-tree: ${(error as Error).message}`);
+  }
+}
+
 export function parseFit(values: OptionValues): 'cover' | 'contain' | 'fill' {
   const fit = stringOption(values, 'fit') ?? 'cover';
   if (!['cover', 'contain', 'fill'].includes(fit)) throw new UsageError(`--fit must be cover, contain or fill; got "${fit}"`);
@@ -121,8 +149,13 @@ Options:
   -o, --out DIR       run folder: checkpoint, run.json and the model bundle (required)
 ${TRAIN_OPTION_HELP}
   --folds K           patient-grouped K-fold cross-validation instead of one split: one model per
-                      fold, each fold's report on its held-out patients and the mean ± sd of every
-                      metric (RUN_DIR/crossval.json)
+                      fold, each fold's report on its held-out patients (RUN_DIR/fold-N/report), the
+                      mean ± sd of every metric (RUN_DIR/crossval.json) and a report of the pooled
+                      held-out predictions (RUN_DIR/report.html)
+  --label-tree FILE   the classes as a tree: JSON [{"name", "children": [...]}, ...] or a model
+                      bundle's metadata.json. Its leaves are the classes; a label may also name a
+                      node (e.g. GPC) for images known only that coarsely, which then train with
+                      the set loss -log P(node). The report adds metrics per tree level
   --resume            continue from the checkpoint in --out
   --strict            stop at the first unreadable image (default: skip and count them)
   --cache-dir DIR     keep decoded images here so that the next run skips decoding
@@ -133,17 +166,20 @@ ${TRAIN_OPTION_HELP}
     const out = stringOption(values, 'out');
     if (!out) throw new UsageError('--out RUN_DIR is required');
     if (positionals.length > 1) throw new UsageError(`expected one dataset, got ${positionals.length}`);
+    const channels = parseChannels(values);
     const settings = {
       size: parseSize(values, 64),
-      channels: parseChannels(values),
+      channels,
       fit: parseFit(values),
+      stainNormalisation: parseStainNorm(values, channels),
       train: parseTrainConfig(values),
       augment: parseAugment(values, 'microscopy'),
       workers: parseWorkers(values),
+      labelTree: await parseLabelTreeOption(values),
     };
     resolveTrainConfig(settings.train);
     const folds = numberOption(values, 'folds', { integer: true, min: 2 });
-    const dataset = await loadDatasetArg(positionals[0]);
+    const dataset = await loadDatasetArg(positionals[0], settings.labelTree);
     await startEngine(values, context);
     const line = new ProgressLine();
     if (folds !== undefined) {
@@ -167,6 +203,7 @@ ${TRAIN_OPTION_HELP}
       }
       context.out(values.json ? JSON.stringify({ folds: result.folds, summary: result.summary }) : formatFoldSummary(result.summary));
       context.err(`cross-validation of ${result.folds.length} folds: ${join(out, 'crossval.json')}${result.status === 'cancelled' ? ' (cancelled early)' : ''}`);
+      if (result.report) context.err(`report: ${result.report.htmlPath}`);
       return result.status === 'cancelled' ? 130 : 0;
     }
     const result = await fitClassifier(dataset, {
@@ -190,6 +227,7 @@ ${TRAIN_OPTION_HELP}
         title: `${basename(positionals[0])}: held-out test set`,
         description: `${positionals[0]}: ${dataset.samples.length} images, ${dataset.classes.length} classes, split by patient`,
         classes: dataset.classes,
+        labelTree: settings.labelTree,
         seed: result.training.config.seed,
       });
       context.err(`report: ${htmlPath}`);

@@ -4,7 +4,7 @@ import { FEEDBACK_VERDICTS, type FeedbackVerdict, type ImageLimits, type Predict
 import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
-import type { Predictor, PredictorResult } from '../options.ts';
+import type { FieldPredictorResult, Predictor, PredictorResult } from '../options.ts';
 import { anyJson, imageRef, imageRefSchema, iso, timeSchema } from '../schemas.ts';
 
 export interface PredictionRoutesOptions {
@@ -25,6 +25,20 @@ const predictForm: FormDataSchema = {
   },
 };
 
+const predictFieldForm: FormDataSchema = {
+  type: 'object',
+  required: ['image', 'specimenType'],
+  properties: {
+    image: { type: 'string', format: 'binary', description: 'JPEG, PNG, TIFF or WebP photo of the whole microscope field (through the eyepiece)' },
+    specimenType: { type: 'string', maxLength: MAX_TEXT, description: 'e.g. blood culture, CSF, sputum' },
+    caseId: { type: 'string', maxLength: MAX_TEXT, description: 'optional free-text case reference' },
+    pxPerUm: { type: 'string', maxLength: 20, description: "optional: the photo's scale in pixels per micrometre (from the device's calibration), for tiles at the model's scale and the magnification check" },
+    force: { type: 'string', enum: ['true', 'false'], description: "'true' predicts even when the photo fails the quality check (recorded as forced)" },
+  },
+};
+
+const MAX_PX_PER_UM = 1000;
+
 const classProbabilitySchema = {
   type: 'object',
   required: ['name', 'probability'],
@@ -35,6 +49,27 @@ const predictionParams = {
   type: 'object',
   required: ['id'],
   properties: { id: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } },
+} as const;
+
+const fieldSchema = {
+  type: 'object',
+  description: 'A whole-field prediction: the quality verdict, the morphotypes behind the label and the tile map',
+  required: ['forced', 'quality', 'label', 'morphotypes', 'multiple', 'tiles', 'legend', 'photoPxPerUm', 'warnings', 'tileMapUrl'],
+  properties: {
+    forced: { type: 'boolean', description: 'predicted although the photo failed the quality check' },
+    quality: { type: 'object', required: ['ok', 'reasons'], properties: { ok: { type: 'boolean' }, reasons: { type: 'array', items: { type: 'string' } } } },
+    label: { type: 'string' },
+    morphotypes: { type: 'array', items: { type: 'object', required: ['label', 'tileCount'], properties: { label: { type: 'string' }, tileCount: { type: 'integer' } } } },
+    multiple: { type: 'boolean' },
+    tiles: { type: 'object', required: ['total', 'inferred'], properties: { total: { type: 'integer' }, inferred: { type: 'integer' } } },
+    legend: {
+      type: 'array',
+      items: { type: 'object', required: ['label', 'colour', 'tiles'], properties: { label: { type: 'string' }, colour: { type: 'string' }, tiles: { type: 'integer' } } },
+    },
+    photoPxPerUm: { type: ['number', 'null'] },
+    warnings: { type: 'array', items: { type: 'string' } },
+    tileMapUrl: { type: ['string', 'null'] },
+  },
 } as const;
 
 const predictionSchema = {
@@ -52,6 +87,7 @@ const predictionSchema = {
     uncertain: { type: 'boolean' },
     tree: anyJson,
     heatmapUrl: { type: ['string', 'null'] },
+    field: fieldSchema,
     specimenType: { type: 'string' },
     caseId: { type: ['string', 'null'] },
     feedback: {
@@ -75,11 +111,34 @@ function predictionView(p: PredictionRecord) {
     uncertain: p.output.uncertain,
     ...(p.output.tree === undefined ? {} : { tree: p.output.tree }),
     heatmapUrl: p.heatmapShown ? `/api/predictions/${p.id}/heatmap.png` : null,
+    ...(p.output.field === undefined ? {} : { field: fieldView(p.id, p.output.field as StoredFieldSummary) }),
     specimenType: p.specimenType,
     caseId: p.caseId,
     feedback: p.feedback && { verdict: p.feedback.verdict, label: p.feedback.label, createdAt: iso(p.feedback.createdAt) },
   };
 }
+
+/** The field summary as recorded, with whether a tile map was stored. */
+type StoredFieldSummary = NonNullable<FieldPredictorResult['prediction']>['field'] & { tileMap: boolean };
+
+function fieldView(id: string, field: StoredFieldSummary) {
+  const { tileMap, ...summary } = field;
+  return { ...summary, tileMapUrl: tileMap ? `/api/predictions/${id}/tilemap.png` : null };
+}
+
+const fieldAnswerSchema = {
+  type: 'object',
+  required: ['quality', 'warnings', 'prediction'],
+  properties: {
+    quality: {
+      type: 'object',
+      required: ['ok', 'reasons', 'measures'],
+      properties: { ok: { type: 'boolean' }, reasons: { type: 'array', items: { type: 'string' } }, measures: anyJson },
+    },
+    warnings: { type: 'array', items: { type: 'string' } },
+    prediction: { ...predictionSchema, type: ['object', 'null'], description: 'null when the photo failed the quality check and force was not set: nothing was predicted or recorded' },
+  },
+} as const;
 
 /** A clinician sees only their own predictions; an admin sees all. Others' are "not found". */
 function visiblePrediction(store: Store, request: FastifyRequest, id: string): PredictionRecord {
@@ -98,6 +157,23 @@ function checkPredictorResult(result: PredictorResult): PredictorResult {
     typeof result.modelVersion === 'string';
   if (!valid) throw new HttpError(500, 'The model returned a malformed result');
   return result;
+}
+
+function checkFieldResult(result: FieldPredictorResult): FieldPredictorResult {
+  const valid =
+    typeof result?.quality?.ok === 'boolean' &&
+    Array.isArray(result.quality.reasons) &&
+    Array.isArray(result.warnings) &&
+    (result.prediction === null || (checkPredictorResult(result.prediction) && typeof result.prediction.field?.label === 'string'));
+  if (!valid) throw new HttpError(500, 'The model returned a malformed result');
+  return result;
+}
+
+function parsePxPerUm(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  const value = Number(text);
+  if (!(Number.isFinite(value) && value > 0 && value <= MAX_PX_PER_UM)) throw new HttpError(400, `pxPerUm must be a number of pixels per micrometre in (0, ${MAX_PX_PER_UM}]; got "${text}"`);
+  return value;
 }
 
 export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits }: PredictionRoutesOptions): Promise<void> {
@@ -141,6 +217,62 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
     },
   );
 
+  app.post(
+    '/predict/field',
+    {
+      config: { access: CLINICAL },
+      schema: {
+        summary: 'Classify a whole microscope field: quality check first, then the tiles of the field of view',
+        description:
+          'Stores the image and checks its quality (focus, exposure, field of view, magnification). When the check fails and force is not true, ' +
+          'answers 200 with the reasons and prediction null (nothing is recorded). Otherwise the tiles of the field are classified, the field ' +
+          'prediction is recorded in the audit trail (forced when the check failed) and answered with 201; its tile map is at field.tileMapUrl.',
+        tags: ['predictions'],
+        formData: predictFieldForm,
+        response: { 200: fieldAnswerSchema, 201: fieldAnswerSchema },
+      },
+    },
+    async (request, reply) => {
+      const user = currentUser(request);
+      if (!predictor) throw new HttpError(503, 'No model is loaded on this server');
+      if (!predictor.predictField) throw new HttpError(501, 'This server cannot read whole microscope fields');
+      const form = await readForm(request, predictFieldForm);
+      const pxPerUm = parsePxPerUm(form.fields.pxPerUm);
+      const image = await store.images.ingest(form.file.data, imageLimits);
+      const bytes = await store.images.read(image.sha256);
+      let result: FieldPredictorResult;
+      try {
+        result = checkFieldResult(await predictor.predictField(bytes, { pxPerUm, force: form.fields.force === 'true' }));
+      } catch (error) {
+        if (error instanceof HttpError) throw error;
+        if ((error as Error)?.name === 'FieldUnsupportedError') throw new HttpError(422, `The active model cannot read whole microscope fields: ${(error as Error).message}`);
+        request.log.error({ err: error }, 'field predictor failed');
+        throw new HttpError(500, 'The model could not process this photo as a whole field');
+      }
+      const { quality, warnings, prediction: predicted } = result;
+      const answer = { quality: { ok: quality.ok, reasons: quality.reasons, measures: quality.measures }, warnings };
+      if (!predicted) return reply.code(200).send({ ...answer, prediction: null });
+      const prediction = await store.predictions.record({
+        userId: user.id,
+        imageSha256: image.sha256,
+        modelId: store.models.active()?.id ?? null,
+        modelVersion: predicted.modelVersion,
+        output: {
+          classes: predicted.classes,
+          top: predicted.top,
+          uncertain: predicted.uncertain,
+          tree: predicted.tree,
+          field: { ...predicted.field, tileMap: predicted.tileMapPng !== null },
+        },
+        heatmapPng: predicted.heatmapPng ?? null,
+        tileMapPng: predicted.tileMapPng,
+        specimenType: form.fields.specimenType,
+        caseId: form.fields.caseId ?? null,
+      });
+      return reply.code(201).send({ ...answer, prediction: predictionView(prediction) });
+    },
+  );
+
   app.get<{ Querystring: { limit: number; offset: number } }>(
     '/predictions',
     {
@@ -176,6 +308,25 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       const prediction = visiblePrediction(store, request, request.params.id);
       if (!prediction.heatmapShown) throw new HttpError(404, 'this prediction has no heatmap');
       return reply.type('image/png').send(await readFile(store.predictions.heatmapPathOf(prediction.id)));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/predictions/:id/tilemap.png',
+    {
+      config: { access: CLINICAL },
+      schema: {
+        summary: "A whole-field prediction's tile map: each classified tile in its class colour (see field.legend), opacity = probability",
+        tags: ['predictions'],
+        params: predictionParams,
+        produces: ['image/png'],
+      },
+    },
+    async (request, reply) => {
+      const prediction = visiblePrediction(store, request, request.params.id);
+      const field = prediction.output.field as StoredFieldSummary | undefined;
+      if (!field?.tileMap) throw new HttpError(404, 'this prediction has no tile map');
+      return reply.type('image/png').send(await readFile(store.predictions.tileMapPathOf(prediction.id)));
     },
   );
 

@@ -70,7 +70,7 @@ export class Replica {
     }
     const loss = value.dataSync()[0];
     tf.dispose([value, grads]);
-    return { loss, correct: countCorrect(keep.predicted!, labels) };
+    return { loss, correct: countCorrect(keep.predicted!, labels, this.loss) };
   }
 
   /** Applies an averaged update (gradients, then batch-norm statistics, laid out as `computePart` writes them). */

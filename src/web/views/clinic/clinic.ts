@@ -1,7 +1,8 @@
 import { api, messageOf } from '../../api.ts';
 import { busy, field, h, Message, options, replace, uniqueId } from '../../dom.ts';
-import type { Prediction } from '../../types.ts';
+import type { FieldAnswer, Prediction } from '../../types.ts';
 import type { View, ViewContext } from '../../view.ts';
+import { qualityRejection } from './field.ts';
 import { History } from './history.ts';
 import { predictionResult, predictionSummary } from './result.ts';
 
@@ -16,6 +17,9 @@ export const SPECIMEN_TYPES = [
 ] as const;
 
 const HISTORY_LENGTH = 10;
+/** This device's choices, kept between visits: the phone and microscope stay the same. */
+const WHOLE_FIELD_KEY = 'gramlens.clinic.wholeField';
+const PX_PER_UM_KEY = 'gramlens.clinic.pxPerUm';
 
 /** The clinician's screen: photograph a Gram stain, get the likely morphotype with its heatmap, give a verdict. */
 export function clinicView({ user }: ViewContext): View {
@@ -32,6 +36,16 @@ export function clinicView({ user }: ViewContext): View {
     ...SPECIMEN_TYPES.map((type) => ({ value: type, label: type })),
   ]);
   const caseId = h('input', { type: 'text', name: 'caseId', maxLength: 200, autocomplete: 'off' });
+  const wholeField = h('input', { type: 'checkbox', name: 'wholeField', id: uniqueId('whole-field'), checked: localStorage.getItem(WHOLE_FIELD_KEY) === 'true' });
+  const pxPerUm = h('input', { type: 'number', name: 'pxPerUm', min: '0.1', max: '1000', step: 'any', inputMode: 'decimal', value: localStorage.getItem(PX_PER_UM_KEY) ?? '' });
+  const pxPerUmField = field('Photo scale, pixels per µm (optional)', pxPerUm, 'From this phone and microscope’s calibration; remembered on this device. Without it the scale is estimated from the organisms in the photo (less reliable) and the magnification is not checked.');
+  const showFieldOptions = () => {
+    pxPerUmField.hidden = !wholeField.checked;
+    localStorage.setItem(WHOLE_FIELD_KEY, String(wholeField.checked));
+  };
+  wholeField.addEventListener('change', showFieldOptions);
+  pxPerUm.addEventListener('change', () => localStorage.setItem(PX_PER_UM_KEY, pxPerUm.value));
+  showFieldOptions();
   const analyse = h('button', { type: 'submit', class: 'button button-primary button-wide' }, 'Analyse photo');
   const message = new Message();
   const live = h('p', { class: 'visually-hidden live-result', attrs: { role: 'status', 'aria-live': 'polite' } });
@@ -60,6 +74,41 @@ export function clinicView({ user }: ViewContext): View {
     if (scroll) resultArea.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
   }
 
+  const clearPhoto = () => {
+    // A fresh form for the next specimen, so no case ID carries over to another patient.
+    form.reset();
+    wholeField.checked = localStorage.getItem(WHOLE_FIELD_KEY) === 'true';
+    pxPerUm.value = localStorage.getItem(PX_PER_UM_KEY) ?? '';
+    showFieldOptions();
+    photo = null;
+    preview.hidden = true;
+    if (previewUrl) URL.revokeObjectURL(previewUrl);
+    previewUrl = null;
+    message.clear();
+  };
+
+  const predicted = (prediction: Prediction) => {
+    clearPhoto();
+    history.put(prediction);
+    show(prediction, true);
+  };
+
+  /** Whole field: the quality verdict comes first; a failed check shows its reasons and no prediction until "Predict anyway". */
+  const answered = (answer: FieldAnswer, data: FormData) => {
+    if (answer.prediction) return predicted(answer.prediction);
+    message.clear();
+    const rejection = qualityRejection(answer, (button) => {
+      data.set('force', 'true');
+      message.show('Analysing the photo anyway…');
+      void busy(button, () => api.predictField(data))
+        .then((forced) => answered(forced, data))
+        .catch((error) => message.show(messageOf(error), 'error'));
+    });
+    replace(resultArea, rejection);
+    live.textContent = `Photo quality check failed: ${answer.quality.reasons.join(', ')}. No prediction was made.`;
+    rejection.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
+  };
+
   const form = h(
     'form',
     {
@@ -78,22 +127,18 @@ export function clinicView({ user }: ViewContext): View {
           data.append('image', photo, photo.name);
           data.append('specimenType', specimen.value);
           if (caseId.value.trim()) data.append('caseId', caseId.value.trim());
-          message.show('Analysing the photo…');
-          void busy(analyse, () => api.predict(data))
-            .then((prediction) => {
-              // A fresh form for the next specimen, so no case ID carries over to another patient.
-              form.reset();
-              photo = null;
-              preview.hidden = true;
-              if (previewUrl) URL.revokeObjectURL(previewUrl);
-              previewUrl = null;
-              message.clear();
-              history.put(prediction);
-              show(prediction, true);
-            })
-            .catch((error) => {
-              message.show(messageOf(error), 'error');
-            });
+          if (wholeField.checked && pxPerUm.value) {
+            if (!pxPerUm.checkValidity() || Number(pxPerUm.value) <= 0) {
+              pxPerUm.focus();
+              return message.show('The photo scale must be a positive number of pixels per µm, or left empty.', 'error');
+            }
+            data.append('pxPerUm', pxPerUm.value);
+          }
+          message.show(wholeField.checked ? 'Checking the photo and reading the whole field…' : 'Analysing the photo…');
+          const work = wholeField.checked ? busy(analyse, () => api.predictField(data)).then((answer) => answered(answer, data)) : busy(analyse, () => api.predict(data)).then(predicted);
+          void work.catch((error) => {
+            message.show(messageOf(error), 'error');
+          });
         },
       },
     },
@@ -107,6 +152,8 @@ export function clinicView({ user }: ViewContext): View {
       h('label', { htmlFor: upload.id, class: 'button button-photo-secondary' }, 'Upload image'),
     ),
     preview,
+    h('div', { class: 'switch' }, wholeField, h('label', { htmlFor: wholeField.id }, 'Whole microscope field (checks the photo first, reads every part of the field)')),
+    pxPerUmField,
     field('Specimen type', specimen),
     field('Case ID (optional)', caseId, 'A reference of your own; avoid names and other identifying details.'),
     analyse,

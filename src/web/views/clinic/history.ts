@@ -55,7 +55,8 @@ export class History {
         h(
           'span',
           { class: 'history-text' },
-          h('span', { class: 'history-top' }, `${labelOf(prediction.top.name)} · ${percent(prediction.top.probability)}`),
+          h('span', { class: 'history-top' }, prediction.field ? `Whole field: ${labelOf(prediction.field.label)}` : `${labelOf(prediction.top.name)} · ${percent(prediction.top.probability)}`),
+          prediction.field?.forced ? h('span', { class: 'tag tag-warning' }, 'failed quality check') : null,
           prediction.uncertain ? h('span', { class: 'tag tag-warning' }, 'uncertain') : null,
           h('span', { class: 'history-meta' }, details),
           h('span', { class: 'history-meta' }, feedback),

@@ -3,6 +3,7 @@ import { dateTime, percent } from '../../format.ts';
 import { displayNames, leafNames, parseTree } from '../../label-tree.ts';
 import type { Prediction } from '../../types.ts';
 import { feedbackPanel } from './feedback.ts';
+import { fieldFacts, fieldQuality, tileMapViewer } from './field.ts';
 import { heatmapViewer } from './heatmap.ts';
 import { probabilityBars } from './probabilities.ts';
 
@@ -17,11 +18,16 @@ export function classLabeller(prediction: Prediction): (name: string) => string 
 /** One sentence for the live region. */
 export function predictionSummary(prediction: Prediction): string {
   const labelOf = classLabeller(prediction);
-  const top = `Most likely ${labelOf(prediction.top.name)}, ${percent(prediction.top.probability)}.`;
+  const top = prediction.field
+    ? `Whole field: ${labelOf(prediction.field.label)}${prediction.field.forced ? ', predicted despite a failed photo quality check' : ''}.`
+    : `Most likely ${labelOf(prediction.top.name)}, ${percent(prediction.top.probability)}.`;
   return prediction.uncertain ? `${UNCERTAIN_TEXT}. ${top}` : `Result: ${top}`;
 }
 
-/** Everything about one prediction: referral banner, top class, heatmap, probability bars, verdict. */
+/**
+ * Everything about one prediction: referral banner, top class, heatmap, probability bars, verdict;
+ * for a whole field, its quality verdict first, then its label, morphotypes and tile map.
+ */
 export function predictionResult(prediction: Prediction, onUpdated: (updated: Prediction) => void): HTMLElement {
   const labelOf = classLabeller(prediction);
   const tree = parseTree(prediction.tree);
@@ -29,6 +35,7 @@ export function predictionResult(prediction: Prediction, onUpdated: (updated: Pr
   for (const c of prediction.classes) if (!classOrder.includes(c.name)) classOrder.push(c.name);
   const choices = classOrder.map((name) => ({ value: name, label: labelOf(name) }));
 
+  const field = prediction.field;
   const meta = [`${prediction.specimenType}`, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), `model ${prediction.modelVersion}`]
     .filter((part): part is string => part !== null)
     .join(' · ');
@@ -45,9 +52,18 @@ export function predictionResult(prediction: Prediction, onUpdated: (updated: Pr
           h('span', {}, 'The model is not confident about this image. Send the specimen for a microbiologist’s reading; do not act on the classes below.'),
         )
       : null,
-    h('p', { class: 'top-class' }, h('span', { class: 'top-label' }, 'Most likely'), h('strong', {}, labelOf(prediction.top.name)), h('span', { class: 'top-value' }, percent(prediction.top.probability))),
+    field ? fieldQuality(field) : null,
+    field
+      ? h('p', { class: 'top-class' }, h('span', { class: 'top-label' }, 'Whole field'), h('strong', {}, labelOf(field.label)))
+      : h('p', { class: 'top-class' }, h('span', { class: 'top-label' }, 'Most likely'), h('strong', {}, labelOf(prediction.top.name)), h('span', { class: 'top-value' }, percent(prediction.top.probability))),
+    field ? fieldFacts(field, labelOf) : null,
     h('p', { class: 'meta' }, meta),
-    h('div', { class: 'prediction-body' }, heatmapViewer(prediction.image.url, prediction.heatmapUrl), probabilityBars(prediction.classes, prediction.tree, prediction.top.name)),
+    h(
+      'div',
+      { class: 'prediction-body' },
+      field ? h('div', { class: 'field-figures' }, tileMapViewer(prediction.image.url, field, labelOf), heatmapViewer(prediction.image.url, prediction.heatmapUrl)) : heatmapViewer(prediction.image.url, prediction.heatmapUrl),
+      probabilityBars(prediction.classes, prediction.tree, prediction.top.name),
+    ),
     feedbackPanel(prediction, choices, labelOf, onUpdated),
   );
 }

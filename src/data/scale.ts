@@ -1,0 +1,29 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/** A dataset's declared scale from its dataset.json: pxPerUm of its written images of side imageSize (top level, or the synthetic generator's options). */
+export async function readDatasetScale(root: string): Promise<{ pxPerUm: number; imageSize: number } | null> {
+  const text = await readFile(join(root, 'dataset.json'), 'utf8').catch(() => null);
+  if (text === null) return null;
+  let description: { pxPerUm?: unknown; tileSize?: unknown; options?: { pxPerUm?: unknown; tileSize?: unknown } };
+  try {
+    description = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  const pxPerUm = description.pxPerUm ?? description.options?.pxPerUm;
+  const imageSize = description.tileSize ?? description.options?.tileSize;
+  const valid = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0;
+  return valid(pxPerUm) && valid(imageSize) ? { pxPerUm, imageSize } : null;
+}
+
+/** The scale at a square model input of `inputSize` px made from square images of `imageSize` px at `pxPerUm`. */
+export function inputPxPerUm(pxPerUm: number, imageSize: number, inputSize: number): number {
+  return (pxPerUm * inputSize) / imageSize;
+}
+
+/** The model input's scale for a dataset that declares its own in dataset.json (square inputs only); undefined otherwise. */
+export async function datasetInputPxPerUm(root: string, [height, width]: readonly [number, number]): Promise<number | undefined> {
+  const declared = await readDatasetScale(root);
+  return declared && height === width ? inputPxPerUm(declared.pxPerUm, declared.imageSize, height) : undefined;
+}

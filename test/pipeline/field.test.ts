@@ -1,0 +1,309 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { runCli } from '../../src/cli/index.ts';
+import { readFolderDataset } from '../../src/data/index.ts';
+import { datasetInputPxPerUm, readDatasetScale } from '../../src/data/index.ts';
+import { OnnxClassifier } from '../../src/engine/onnx/index.ts';
+import {
+  BACKGROUND_TILE_ALPHA,
+  BACKGROUND_TILE_COLOUR,
+  FieldPredictor,
+  FieldUnsupportedError,
+  TILE_PALETTE,
+  classColours,
+  fitClassifier,
+  tileOwners,
+  type FieldPrediction,
+} from '../../src/pipeline/index.ts';
+import { generateField } from '../../src/synth/index.ts';
+import { createRng } from '../../src/util/index.ts';
+
+const CLASSES = ['cocci', 'no_bacteria', 'rods'];
+/** The toy dataset's tiles: 24 px at 3 px/µm, trained at 16 px, so the model's scale is 2 px/µm. */
+const TILE_SIZE = 24;
+const TILE_PX_PER_UM = 3;
+const PHOTO_PX_PER_UM = 9;
+
+/** Noisy 24×24 tiles: dark blobs (cocci), pale glass (no_bacteria), dark bars (rods); dataset.json declares their scale. */
+async function writeToyTiles(root: string): Promise<void> {
+  const rng = createRng(3);
+  for (const label of CLASSES) {
+    await mkdir(join(root, label), { recursive: true });
+    for (let i = 0; i < 12; i++) {
+      const pixels = Buffer.alloc(TILE_SIZE * TILE_SIZE * 3);
+      for (let y = 0; y < TILE_SIZE; y++) {
+        for (let x = 0; x < TILE_SIZE; x++) {
+          const dark = label === 'cocci' ? (x - 12) ** 2 + (y - 12) ** 2 < 20 : label === 'rods' ? Math.abs(y - 12) < 2 : false;
+          const base = dark ? [90, 40, 120] : [225, 205, 225];
+          for (let c = 0; c < 3; c++) pixels[(y * TILE_SIZE + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(base[c] + 12 * rng.normal())));
+        }
+      }
+      await sharp(pixels, { raw: { width: TILE_SIZE, height: TILE_SIZE, channels: 3 } }).png().toFile(join(root, label, `p${i % 4}_${i}.png`));
+    }
+  }
+  await writeFile(join(root, 'dataset.json'), JSON.stringify({ generator: 'test', pxPerUm: TILE_PX_PER_UM, tileSize: TILE_SIZE }));
+}
+
+async function jpeg(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
+  return sharp(Buffer.from(rgb), { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
+}
+
+let root: string;
+let bundleDir: string;
+let predictor: FieldPredictor;
+let goodPhoto: Buffer;
+let blurredPhoto: Buffer;
+let darkPhoto: Buffer;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  root = await mkdtemp(join(tmpdir(), 'gl-field-'));
+  await writeToyTiles(join(root, 'tiles'));
+  const result = await fitClassifier(await readFolderDataset(join(root, 'tiles')), {
+    size: [16, 16],
+    train: { model: 'resnet-small', width: 4, epochs: 2, batchSize: 8, learningRate: 0.01, patience: 0 },
+    fractions: { train: 0.5, val: 0.25, test: 0.25 },
+    runDir: join(root, 'run'),
+    seed: 1,
+  });
+  bundleDir = result.bundleDir;
+  predictor = await FieldPredictor.load(bundleDir);
+  const field = generateField({ label: 'gpc_clusters', seed: 4, width: 480, height: 360, pxPerUm: PHOTO_PX_PER_UM });
+  goodPhoto = await jpeg(field.rgb, field.width, field.height);
+  blurredPhoto = await sharp(goodPhoto).blur(8).jpeg().toBuffer();
+  darkPhoto = await sharp({ create: { width: 480, height: 360, channels: 3, background: { r: 3, g: 3, b: 4 } } }).jpeg().toBuffer();
+}, 120_000);
+
+afterAll(async () => {
+  await predictor?.dispose();
+});
+
+describe('the scale of a model input', () => {
+  it('is recorded in the bundle from the dataset’s dataset.json, scaled to the input size', async () => {
+    expect(predictor.metadata.input.pxPerUm).toBeCloseTo((TILE_PX_PER_UM * 16) / TILE_SIZE, 10);
+  });
+
+  it('is read from the top level or from the synthetic generator’s options, for square inputs only', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gl-scale-'));
+    expect(await readDatasetScale(dir)).toBeNull();
+    await writeFile(join(dir, 'dataset.json'), JSON.stringify({ options: { pxPerUm: 9, tileSize: 96 } }));
+    expect(await readDatasetScale(dir)).toEqual({ pxPerUm: 9, imageSize: 96 });
+    expect(await datasetInputPxPerUm(dir, [64, 64])).toBe(6);
+    expect(await datasetInputPxPerUm(dir, [64, 32])).toBeUndefined();
+    await writeFile(join(dir, 'dataset.json'), JSON.stringify({ pxPerUm: 6, tileSize: 64, options: { pxPerUm: 9, tileSize: 96 } }));
+    expect(await datasetInputPxPerUm(dir, [64, 64])).toBe(6);
+    await writeFile(join(dir, 'dataset.json'), JSON.stringify({ pxPerUm: 'six' }));
+    expect(await readDatasetScale(dir)).toBeNull();
+  });
+});
+
+describe('tile map geometry', () => {
+  it('splits the overlap of two tiles down the middle and leaves the rest unowned', () => {
+    const owners = tileOwners(
+      [
+        { x: 0, y: 0, size: 10 },
+        { x: 6, y: 0, size: 10 },
+      ],
+      18,
+      11,
+      1,
+    );
+    // Centres at x = 5 and 11: pixel 7 (centre 7.5) is nearer the first, pixel 8 the second.
+    expect(Array.from(owners.subarray(0, 18))).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, -1, -1]);
+    expect(Array.from(owners.subarray(10 * 18, 11 * 18)).every((owner) => owner === -1)).toBe(true);
+    // Scaled to half size, the same split.
+    expect(Array.from(tileOwners([{ x: 0, y: 0, size: 10 }, { x: 6, y: 0, size: 10 }], 9, 5, 0.5).subarray(0, 9))).toEqual([0, 0, 0, 0, 1, 1, 1, 1, -1]);
+  });
+
+  it('colours morphotypes from the palette in class order and the background class grey', () => {
+    expect([...classColours(['a', 'empty', 'b'], 'empty')]).toEqual([
+      ['a', TILE_PALETTE[0]],
+      ['empty', BACKGROUND_TILE_COLOUR],
+      ['b', TILE_PALETTE[1]],
+    ]);
+  });
+});
+
+async function rgba(png: Buffer): Promise<{ data: Buffer; width: number; height: number }> {
+  const { data, info } = await sharp(png).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  expect(info.channels).toBe(4);
+  return { data, width: info.width, height: info.height };
+}
+
+describe('FieldPredictor', () => {
+  let good: FieldPrediction;
+
+  beforeAll(async () => {
+    good = await predictor.predict(goodPhoto, { pxPerUm: PHOTO_PX_PER_UM, explain: true });
+  });
+
+  it('predicts a good photo from the tiles of its field of view, at the model’s scale', () => {
+    expect(good.quality).toMatchObject({ ok: true, reasons: [] });
+    expect(good.decision).not.toBeNull();
+    expect(good.forced).toBe(false);
+    expect(good.warnings).toEqual([]);
+    expect(good.scale).toEqual({ photoPxPerUm: PHOTO_PX_PER_UM, photoPxPerUmEstimated: false, modelPxPerUm: 2, tilePx: 72 });
+    expect(good.tiles.length).toBeGreaterThan(8);
+    const fov = good.quality.fov!;
+    for (const tile of good.tiles) {
+      expect(tile.size).toBeCloseTo(72, 6);
+      expect(tile.insideFraction).toBeGreaterThanOrEqual(0.9);
+      expect(Math.hypot(tile.x + tile.size / 2 - fov.cx, tile.y + tile.size / 2 - fov.cy)).toBeLessThan(fov.r);
+      if (tile.background) expect(tile).toMatchObject({ label: 'no_bacteria', probability: 1 });
+      else expect(CLASSES).toContain(tile.label);
+    }
+    expect(good.tiles.some((tile) => !tile.background)).toBe(true);
+  });
+
+  it('gives field probabilities that sum to 1, ranked, with the label and its morphotypes', () => {
+    const decision = good.decision!;
+    expect(decision.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    expect(good.classes.map((c) => c.label).sort()).toEqual(CLASSES);
+    expect(good.classes.reduce((sum, c) => sum + c.probability, 0)).toBeCloseTo(1, 5);
+    expect(good.classes[0].probability).toBeGreaterThanOrEqual(good.classes[1].probability);
+    expect(good.top).toEqual({ label: decision.label, probability: decision.probabilities[CLASSES.indexOf(decision.label)] });
+    expect(decision.multiple).toBe(decision.morphotypes.length >= 2);
+    for (const { label, tileCount } of decision.morphotypes) expect(good.tiles.filter((tile) => tile.label === label).length).toBeGreaterThanOrEqual(tileCount);
+    expect(good.timings.inferenceMs).toBeGreaterThan(0);
+    expect(good.timings.totalMs).toBeGreaterThanOrEqual(good.timings.decodeMs + good.timings.qualityMs + good.timings.tilingMs + good.timings.inferenceMs);
+  });
+
+  it('draws a transparent tile map of the photo’s aspect, coloured only on the tiles the model read', async () => {
+    const map = good.tileMap!;
+    const { data, width, height } = await rgba(map.png);
+    expect([width, height]).toEqual([480, 360]);
+    expect([map.width, map.height, map.scale]).toEqual([480, 360, 1]);
+    const alphaAt = (x: number, y: number) => data[(Math.round(y) * width + Math.round(x)) * 4 + 3];
+    expect(alphaAt(0, 0)).toBe(0);
+    expect(alphaAt(width - 1, height - 1)).toBe(0);
+    const centre = (tile: { x: number; y: number; size: number }) => [tile.x + tile.size / 2, tile.y + tile.size / 2] as const;
+    for (const read of good.tiles.filter((tile) => !tile.background)) {
+      const faint = read.label === 'no_bacteria' ? BACKGROUND_TILE_ALPHA : 1;
+      expect(alphaAt(...centre(read))).toBe(Math.round(255 * read.probability * faint));
+      const at = (Math.round(centre(read)[1]) * width + Math.round(centre(read)[0])) * 4;
+      const hex = `#${[0, 1, 2].map((c) => data[at + c].toString(16).padStart(2, '0')).join('')}`.toUpperCase();
+      expect(hex).toBe(good.legend.find((entry) => entry.label === read.label)!.colour);
+    }
+    for (const tile of good.tiles.filter((t) => t.background)) expect(alphaAt(...centre(tile))).toBe(0);
+    expect(good.legend.reduce((sum, entry) => sum + entry.tiles, 0)).toBe(good.tiles.filter((tile) => !tile.background).length);
+  });
+
+  it('lays the Grad-CAM of the field’s label over the same tiles', async () => {
+    const { data, width, height } = await rgba(good.heatmap!.png);
+    expect(width / height).toBeCloseTo(480 / 360, 2);
+    expect(data[3]).toBe(0);
+    const read = good.tiles.find((tile) => !tile.background)!;
+    const scale = good.heatmap!.scale;
+    const at = (Math.round((read.y + read.size / 2) * scale) * width + Math.round((read.x + read.size / 2) * scale)) * 4;
+    expect(data[at + 3]).toBe(255);
+  });
+
+  it('runs no inference on a photo that fails the quality check, and says why', async () => {
+    const run = vi.spyOn(OnnxClassifier.prototype, 'run');
+    try {
+      const blurred = await predictor.predict(blurredPhoto, { pxPerUm: PHOTO_PX_PER_UM });
+      expect(blurred.quality.ok).toBe(false);
+      expect(blurred.quality.reasons).toContain('out of focus');
+      expect(blurred).toMatchObject({ decision: null, top: null, classes: [], tileMap: null, heatmap: null, forced: false });
+      expect(blurred.tiles.every((tile) => tile.label === 'no_bacteria' && tile.probability === 1)).toBe(true);
+      expect(blurred.timings.inferenceMs).toBe(0);
+
+      const dark = await predictor.predict(darkPhoto);
+      expect(dark.quality.reasons).toEqual(expect.arrayContaining(['no field of view']));
+      expect(dark.decision).toBeNull();
+      expect(dark.tiles).toEqual([]);
+      expect(run).not.toHaveBeenCalled();
+
+      const forcedDark = await predictor.predict(darkPhoto, { force: true });
+      expect(forcedDark.decision).toBeNull();
+      expect(forcedDark.warnings).toContain('no tile fits in the field of view: nothing to predict');
+      expect(run).not.toHaveBeenCalled();
+    } finally {
+      run.mockRestore();
+    }
+  });
+
+  it('predicts anyway when forced, and marks it', async () => {
+    const forced = await predictor.predict(blurredPhoto, { pxPerUm: PHOTO_PX_PER_UM, force: true });
+    expect(forced.quality.ok).toBe(false);
+    expect(forced.forced).toBe(true);
+    expect(forced.decision).not.toBeNull();
+    expect(forced.tileMap).not.toBeNull();
+  });
+
+  it('warns when the photo’s scale is unknown, and refuses bad settings', async () => {
+    const unscaled = await predictor.predict(goodPhoto);
+    expect(unscaled.warnings[0]).toMatch(/the photo's scale is unknown \(no pxPerUm\) and too few stained objects to estimate it/);
+    expect(unscaled.scale).toMatchObject({ photoPxPerUm: null, photoPxPerUmEstimated: false, tilePx: 16 });
+    await expect(predictor.predict(goodPhoto, { pxPerUm: -1 })).rejects.toThrow(/pxPerUm must be a positive number/);
+    await expect(FieldPredictor.load(bundleDir, { backgroundClass: 'glass' })).rejects.toThrow(FieldUnsupportedError);
+    await expect(FieldPredictor.load(bundleDir, { backgroundClass: 'glass' })).rejects.toThrow(/no class "glass" for organism-free tiles/);
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(predictor.predict(goodPhoto, { signal: aborted.signal })).rejects.toThrow();
+  });
+});
+
+describe('gramlens predict --field', () => {
+  async function cli(...argv: string[]) {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal });
+    return { code, out: out.join('\n'), err: err.join('\n') };
+  }
+
+  it('prints the quality reasons first and exits 0 without a prediction when the photo fails', async () => {
+    const file = join(root, 'blurred.jpg');
+    await writeFile(file, blurredPhoto);
+    const result = await cli('predict', bundleDir, file, '--field', '--px-per-um', String(PHOTO_PX_PER_UM));
+    expect(result.code).toBe(0);
+    const lines = result.out.split('\n');
+    expect(lines[1]).toMatch(/^ {2}quality: FAILED/);
+    expect(lines[2]).toBe('    - out of focus');
+    expect(result.out).toContain('no prediction: the photo failed the quality check (--force predicts anyway)');
+    expect(result.out).not.toContain('field:');
+  });
+
+  it('prints the field, its morphotypes and timings, writes the tile map and JSON', async () => {
+    const file = join(root, 'good.jpg');
+    await writeFile(file, goodPhoto);
+    const map = join(root, 'tiles.png');
+    const text = await cli('predict', bundleDir, file, '--field', '--px-per-um', String(PHOTO_PX_PER_UM), '--tile-map', map);
+    expect(text.code, text.err).toBe(0);
+    expect(text.out).toMatch(/quality: ok/);
+    expect(text.out).toMatch(/field: \w+/);
+    expect(text.out).toMatch(/morphotypes present: /);
+    expect(text.out).toMatch(/multiple morphotypes: (yes|no)/);
+    expect(text.out).toMatch(/timings: decode \d+ ms, quality \d+ ms, tiling \d+ ms, inference \d+ ms/);
+    expect((await sharp(await readFile(map)).metadata()).width).toBe(480);
+
+    const json = await cli('predict', bundleDir, file, '--field', '--px-per-um', String(PHOTO_PX_PER_UM), '--json');
+    const [parsed] = JSON.parse(json.out);
+    expect(parsed.decision.label).toBeDefined();
+    expect(parsed.tileMap).toEqual({ width: 480, height: 360, scale: 1 });
+    expect(await cli('predict', bundleDir, file, '--force')).toMatchObject({ code: 2, err: expect.stringContaining('--force goes with --field') });
+  });
+
+  it('combines the fields of one specimen with --specimen, leaving out photos that failed the check', async () => {
+    const good = join(root, 'good.jpg');
+    const blurred = join(root, 'blurred.jpg');
+    await writeFile(good, goodPhoto);
+    await writeFile(blurred, blurredPhoto);
+    const json = await cli('predict', bundleDir, good, blurred, '--field', '--px-per-um', String(PHOTO_PX_PER_UM), '--specimen', '--json');
+    expect(json.code, json.err).toBe(0);
+    const { fields, specimen } = JSON.parse(json.out);
+    expect(fields).toHaveLength(2);
+    expect(fields[1].decision).toBeNull();
+    expect(specimen.fields).toBe(1);
+    expect(specimen.label).toBe(fields[0].decision.label);
+    const text = await cli('predict', bundleDir, good, blurred, '--field', '--px-per-um', String(PHOTO_PX_PER_UM), '--specimen');
+    expect(text.out).toContain(`specimen (1 of 2 photos predicted): ${specimen.label}`);
+    const none = await cli('predict', bundleDir, blurred, '--field', '--px-per-um', String(PHOTO_PX_PER_UM), '--specimen');
+    expect(none.out).toContain('specimen (1 photo): no prediction, no photo passed the quality check');
+  });
+});

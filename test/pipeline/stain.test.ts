@@ -1,0 +1,159 @@
+import '@tensorflow/tfjs-backend-cpu';
+import * as tf from '@tensorflow/tfjs-core';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parseStainNorm } from '../../src/cli/commands/train.ts';
+import type { Dataset, RawImage, Sample } from '../../src/data/index.ts';
+import { normaliseStainFor, type StainNormalisation } from '../../src/fields/index.ts';
+import { readBundleMetadata, type InputPolicy } from '../../src/models/index.ts';
+import { BundleExplainer, BundlePredictor, Classifier, fitClassifier, modelInput, type FitResult } from '../../src/pipeline/index.ts';
+import { normaliseSetStains, stainReferenceOf } from '../../src/pipeline/stain.ts';
+import { createRng } from '../../src/util/index.ts';
+
+const CLASSES = ['pink', 'violet'];
+const STAINS = { violet: [0.6, 0.76, 0.24], pink: [0.18, 0.87, 0.46] } as const;
+
+/** A 16×16 Gram-like tile: a stained disc on glass, in the patient's lamp light, with noise. */
+function tile(label: 'pink' | 'violet', light: readonly number[], rng: ReturnType<typeof createRng>): Buffer {
+  const pixels = Buffer.alloc(16 * 16 * 3);
+  const cx = 4 + rng.int(8);
+  const cy = 4 + rng.int(8);
+  for (let y = 0; y < 16; y++) {
+    for (let x = 0; x < 16; x++) {
+      const density = Math.hypot(x - cx, y - cy) < 3.5 ? 1.2 : 0.05;
+      for (let c = 0; c < 3; c++) {
+        const value = 255 * light[c] * Math.exp(-STAINS[label][c] * density) + rng.normal() * 3;
+        pixels[(y * 16 + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(value)));
+      }
+    }
+  }
+  return pixels;
+}
+
+async function writeToyDataset(root: string): Promise<Dataset> {
+  const rng = createRng(3);
+  const samples: Sample[] = [];
+  for (const label of CLASSES as ('pink' | 'violet')[]) {
+    await mkdir(join(root, label), { recursive: true });
+    for (let patient = 0; patient < 6; patient++) {
+      const light = [rng.uniform(0.8, 1), rng.uniform(0.8, 1), rng.uniform(0.8, 1)];
+      for (let i = 0; i < 3; i++) {
+        const path = join(root, label, `${patient}-${i}.png`);
+        await sharp(tile(label, light, rng), { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(path);
+        samples.push({ path, label, patientId: `${label}-${patient}` });
+      }
+    }
+  }
+  await sharp({ create: { width: 16, height: 16, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toFile(join(root, 'blank.png'));
+  return { root, classes: CLASSES, samples };
+}
+
+const TRAIN = { model: 'resnet-small', width: 4, epochs: 2, batchSize: 8, learningRate: 0.01, patience: 0 } as const;
+let root: string;
+let dataset: Dataset;
+let result: FitResult;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  root = await mkdtemp(join(tmpdir(), 'gl-stain-'));
+  dataset = await writeToyDataset(join(root, 'data'));
+  result = await fitClassifier(dataset, {
+    size: [16, 16],
+    train: TRAIN,
+    augment: { flipHorizontal: { p: 0 } },
+    fractions: { train: 0.5, val: 0.25, test: 0.25 },
+    stainNormalisation: 'macenko',
+    runDir: join(root, 'run'),
+    seed: 2,
+  });
+});
+
+describe('training with stain normalisation', () => {
+  it('stores the reference estimated on the training images in the bundle and the run record', async () => {
+    const stain = result.metadata!.input.stain!;
+    expect(stain.method).toBe('macenko');
+    expect(stain.images).toBe(result.counts.train);
+    expect((await readBundleMetadata(result.bundleDir)).input.stain).toEqual(stain);
+    const run = JSON.parse(await readFile(join(root, 'run', 'run.json'), 'utf8'));
+    expect(run.metadata.input.stain).toEqual(stain);
+  });
+
+  it('refuses a greyscale model with a one-line error', async () => {
+    const grey = fitClassifier(dataset, { size: [16, 16], channels: 1, train: TRAIN, stainNormalisation: 'reinhard', runDir: join(root, 'grey'), seed: 2 });
+    await expect(grey).rejects.toThrow(/^stain normalisation needs RGB images, not 1-channel ones/);
+    expect(() => parseStainNorm({ 'stain-norm': 'reinhard' }, 1)).toThrow(/needs RGB/);
+    expect(() => parseStainNorm({ 'stain-norm': 'vahadane' }, 3)).toThrow(/--stain-norm must be none, reinhard or macenko/);
+    expect(parseStainNorm({}, 1)).toBe('none');
+  });
+});
+
+describe('Classifier with a stain-normalising bundle', () => {
+  it('predicts on an image what the same model without the option predicts on the pre-normalised image', async () => {
+    const stain = result.metadata!.input.stain as StainNormalisation;
+    const plainDir = join(root, 'plain');
+    await cp(result.bundleDir, plainDir, { recursive: true });
+    const metadata = JSON.parse(await readFile(join(plainDir, 'metadata.json'), 'utf8'));
+    delete metadata.input.stain;
+    await writeFile(join(plainDir, 'metadata.json'), JSON.stringify(metadata));
+
+    const withOption = await Classifier.load(result.bundleDir);
+    const without = await Classifier.load(plainDir);
+    const images = await withOption.decode(result.test!.samples.map((s) => s.path));
+    const normalised: RawImage[] = images.map((image) => ({ ...image, data: normaliseStainFor(image.data, image.width, image.height, stain) }));
+    const expected = await without.probabilities(normalised);
+    const actual = await withOption.probabilities(images);
+    actual.forEach((p, i) => expect(p).toBeCloseTo(expected[i], 6));
+    // The option changes what the model sees.
+    expect(modelInput(images[0], withOption.metadata.input)).not.toEqual(modelInput(images[0], without.metadata.input));
+    await withOption.dispose();
+    await without.dispose();
+  });
+
+  it('serves and explains with the same normalisation', async () => {
+    const file = result.test!.samples[0].path;
+    const classifier = await Classifier.load(result.bundleDir);
+    const [expected] = await classifier.predict([file]);
+    const predictor = await BundlePredictor.load(result.bundleDir);
+    const served = await predictor.predict(await readFile(file));
+    const explainer = await BundleExplainer.load(result.bundleDir);
+    const explained = await explainer.explainFile(file);
+    for (const { label, probability } of expected.classes) {
+      expect(served.classes.find((c) => c.name === label)!.probability).toBeCloseTo(probability, 6);
+      expect(explained.prediction.classes.find((c) => c.label === label)!.probability).toBeCloseTo(probability, 4);
+    }
+    await classifier.dispose();
+    await predictor.dispose();
+    explainer.dispose();
+  });
+
+  it('gives finite probabilities for a blank image', async () => {
+    const classifier = await Classifier.load(result.bundleDir);
+    const [prediction] = await classifier.predict([join(dataset.root, 'blank.png')]);
+    expect(prediction.classes.every((c) => Number.isFinite(c.probability))).toBe(true);
+    expect(prediction.classes.reduce((sum, c) => sum + c.probability, 0)).toBeCloseTo(1, 5);
+    await classifier.dispose();
+  });
+
+  it('refuses a greyscale input policy that asks for stain normalisation', () => {
+    const input: InputPolicy = { ...result.metadata!.input, channels: 1 };
+    const grey: RawImage = { data: new Float32Array(16 * 16), height: 16, width: 16, channels: 1 };
+    expect(() => modelInput(grey, input)).toThrow(/needs RGB images/);
+  });
+});
+
+describe('normaliseSetStains', () => {
+  it('normalises every image of a packed set and keeps 8-bit sets 8-bit', () => {
+    const rng = createRng(1);
+    const images = Uint8Array.from({ length: 4 * 8 * 8 * 3 }, () => 120 + rng.int(100));
+    const set = { images, shape: [4, 8, 8, 3] as [number, number, number, number], labels: Int32Array.from([0, 1, 0, 1]) };
+    const spec = stainReferenceOf(set, 'reinhard', 1);
+    const out = normaliseSetStains(set, spec);
+    expect(out.images).toBeInstanceOf(Uint8Array);
+    expect(out.labels).toBe(set.labels);
+    const second = normaliseStainFor(images.subarray(192, 384), 8, 8, spec);
+    expect(Array.from(out.images.subarray(192, 384))).toEqual(Array.from(second, (v) => Math.round(v * 255)));
+  });
+});
