@@ -15,11 +15,10 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { readManifest, type Sample } from '../src/data/index.ts';
 import { initEngine } from '../src/engine/index.ts';
-import { OnnxClassifier } from '../src/engine/onnx/index.ts';
 import { bootstrapCi, confusionMatrix, perClassMetrics, type ClassMetrics } from '../src/evaluate/index.ts';
-import { decideField, fitFieldDecision, measureQualityGate, processPhoto, writeFieldTileDataset, type FieldDecisionParams, type LabelledField } from '../src/fields/index.ts';
-import { readBundleMetadata, type BundleMetadata } from '../src/models/index.ts';
-import { calibrate, DEFAULT_BACKGROUND_CLASS, DEFAULT_MIXED_CLASS, FieldPredictor, fitClassifier, modelInput } from '../src/pipeline/index.ts';
+import { fitFieldDecision, measureQualityGate, writeFieldTileDataset, type FieldDecisionParams, type LabelledField } from '../src/fields/index.ts';
+import { readBundleMetadata } from '../src/models/index.ts';
+import { DEFAULT_BACKGROUND_CLASS, DEFAULT_MIXED_CLASS, FieldPredictor, fitClassifier } from '../src/pipeline/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE } from '../src/synth/index.ts';
 import { writeFileAtomically } from '../src/util/index.ts';
 import { benchArgs, median } from './stats.ts';
@@ -104,33 +103,15 @@ const bundleDir = fit.bundleDir;
 const metadata = fit.metadata;
 if (metadata.input.pxPerUm === undefined) throw new Error('the trained bundle does not record its input scale (input.pxPerUm)');
 
-/** Calibrated probabilities of every tile of a photo, as FieldPredictor computes them (background tiles: the background class, not inferred). */
-async function tileProbabilities(onnx: OnnxClassifier, bundle: BundleMetadata, photo: Buffer): Promise<number[][]> {
-  const { input, classes, temperature } = bundle;
-  const processed = await processPhoto(photo, { tileSizePx: input.width, targetPxPerUm: input.pxPerUm, sourcePxPerUm: FIELD_PX_PER_UM });
-  const k = classes.length;
-  const backgroundRow = classes.map((name) => (name === DEFAULT_BACKGROUND_CLASS ? 1 : 0));
-  const inferred = processed.tiles.filter((tile) => !tile.background);
-  const rows = new Map<(typeof processed.tiles)[number], number[]>();
-  const size = input.height * input.width * input.channels;
-  for (let start = 0; start < inferred.length; start += 64) {
-    const batch = inferred.slice(start, start + 64);
-    const data = new Float32Array(batch.length * size);
-    batch.forEach((tile, i) => data.set(modelInput({ data: tile.rgb, height: tile.size, width: tile.size, channels: 3 }, input), i * size));
-    const probabilities = calibrate((await onnx.run(data, batch.length)).probabilities, k, temperature);
-    batch.forEach((tile, i) => rows.set(tile, Array.from(probabilities.subarray(i * k, (i + 1) * k))));
-  }
-  return processed.tiles.map((tile) => rows.get(tile) ?? backgroundRow);
-}
-
 // The decision rule, on validation fields only.
 log('fitting the field decision on validation fields');
-const onnx = await OnnxClassifier.load(join(bundleDir, metadata.onnx!.file));
+// The bundle has no fieldDecision yet: tile probabilities do not depend on it.
+const valPredictor = await FieldPredictor.load(bundleDir);
 const valFields: LabelledField[] = [];
 let valWithoutTiles = 0;
 for (const field of inSplit(fields.samples, 'val')) {
-  const rows = await tileProbabilities(onnx, metadata, await readFile(field.path));
-  if (rows.length > 0) valFields.push({ label: field.label, tileProbabilities: rows });
+  const { tiles } = await valPredictor.predict(await readFile(field.path), { pxPerUm: FIELD_PX_PER_UM, force: true });
+  if (tiles.length > 0) valFields.push({ label: field.label, tileProbabilities: tiles.map((tile) => tile.probabilities) });
   else valWithoutTiles++; // no field of view found: no rule can answer it
 }
 const decisionSearch = { classes: metadata.classes, backgroundClass: DEFAULT_BACKGROUND_CLASS, mixedClass: DEFAULT_MIXED_CLASS, minMixedSpecificity: BAR.specificity };
@@ -144,6 +125,7 @@ out(
 
 // Test fields, once, through the serving path (FieldPredictor reads fieldDecision from the bundle).
 log('predicting the test fields');
+await valPredictor.dispose();
 const predictor = await FieldPredictor.load(bundleDir);
 const testFields = inSplit(fields.samples, 'test');
 /** Column of the fields the pipeline gave no answer (no field of view, so no tile): wrong for every class. */
@@ -153,18 +135,13 @@ const truth = Int32Array.from(testFields, (f) => classIndex(f.label));
 const predicted = new Int32Array(testFields.length);
 const multiple: boolean[] = [];
 const gateReasons: string[] = [];
-let pathAgreement = 0;
 for (const [i, field] of testFields.entries()) {
   const photo = await readFile(field.path);
   const prediction = await predictor.predict(photo, { pxPerUm: FIELD_PX_PER_UM, force: true });
   if (!prediction.quality.ok) gateReasons.push(`${field.extra?.field_id} (${field.label}): ${prediction.quality.reasons.join(', ')}${prediction.decision ? '' : ', no answer'}`);
   predicted[i] = prediction.decision ? classIndex(prediction.decision.label) : NO_ANSWER;
   multiple.push(prediction.decision?.multiple ?? false);
-  const rows = await tileProbabilities(onnx, metadata, photo);
-  const recomputed = rows.length > 0 ? decideField(rows, { ...fieldDecision, ...decisionSearch }).label : null;
-  if (recomputed === (prediction.decision?.label ?? null)) pathAgreement++;
 }
-await onnx.dispose();
 /** Per-class metrics of the 9 classes (a field without an answer counts as a miss of its class); weights = bootstrap counts. */
 const classMetrics = (weights?: ArrayLike<number>): ClassMetrics[] => perClassMetrics(confusionMatrix(truth, predicted, CLASS_IDS.length + 1, weights)).slice(0, NO_ANSWER);
 const macroOf = (metrics: ClassMetrics[]): number => {
@@ -205,7 +182,6 @@ out(`field macro-F1 ${fmt(fieldMacroF1)} (95% CI ${fmt(macroCi.lower)}–${fmt(m
 out(`multiple bacteria: sensitivity ${fmt(multiSensitivity)}, specificity ${fmt(multiSpecificity)}`);
 out(`confusion (rows true, columns predicted: ${CLASS_IDS.map((id, i) => `${i} ${id}`).join(', ')}, ${NO_ANSWER} no answer):`);
 confusionMatrix(truth, predicted, CLASS_IDS.length + 1).slice(0, NO_ANSWER).forEach((row, i) => out(`  ${i} ${row.map((v) => String(v).padStart(3)).join(' ')}`));
-out(`serving path (FieldPredictor) and recomputed tile probabilities agree on ${pathAgreement}/${testFields.length} test fields`);
 out(`tile model: test tile macro-F1 ${fmt(fit.report.macroF1.value)}, ${fit.counts.train} training tiles, trained in ${fit.trainSeconds.toFixed(0)} s (${epochs} epochs, best ${fit.training.bestEpoch + 1})`);
 out(`quality gate (n = ${gateN} each): clean flagged ${pct(gate.cleanFlaggedRate)}, degraded flagged ${pct(gate.degradedFlaggedRate)}`);
 out(`12-megapixel photo to field answer and tile map: median ${photoSeconds.toFixed(2)} s of ${PHOTO_REPEATS}`);

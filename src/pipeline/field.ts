@@ -68,6 +68,8 @@ export interface FieldTile {
   /** Top class and its calibrated probability; a background tile is the background class with probability 1, without inference. */
   label: string;
   probability: number;
+  /** Calibrated probability of every class, in the model's class order (one-hot for a background tile). */
+  probabilities: number[];
   /** No stained objects on it (pixel test): not sent to the model. */
   background: boolean;
   insideFraction: number;
@@ -396,7 +398,7 @@ export class FieldPredictor {
     const ranked = toPrediction('field', Float32Array.from(decision.probabilities), 0, classes, referBelow ?? 0);
     const fieldTiles = tiles.map((tile, i): FieldTile => {
       const best = rows[i].indexOf(Math.max(...rows[i]));
-      return { ...placement(tile), label: classes[best], probability: rows[i][best], background: tile.background };
+      return { ...placement(tile), label: classes[best], probability: rows[i][best], probabilities: rows[i], background: tile.background };
     });
     const decided = performance.now();
 
@@ -431,7 +433,8 @@ export class FieldPredictor {
   }
 
   private backgroundTile(tile: PhotoTile): FieldTile {
-    return { ...placement(tile), label: this.backgroundClass, probability: 1, background: tile.background };
+    const probabilities = this.metadata.classes.map((name) => (name === this.backgroundClass ? 1 : 0));
+    return { ...placement(tile), label: this.backgroundClass, probability: 1, probabilities, background: tile.background };
   }
 
   /** Calibrated probabilities of the tiles in batches, with their feature maps when asked for. */

@@ -168,6 +168,12 @@ describe('FieldPredictor', () => {
     expect(good.classes[0].probability).toBeGreaterThanOrEqual(good.classes[1].probability);
     expect(good.top).toEqual({ label: decision.label, probability: decision.probabilities[CLASSES.indexOf(decision.label)] });
     expect(decision.multiple).toBe(decision.morphotypes.length >= 2);
+    for (const tile of good.tiles) {
+      expect(tile.probabilities).toHaveLength(CLASSES.length);
+      expect(tile.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+      expect(tile.probabilities[CLASSES.indexOf(tile.label)]).toBe(tile.probability);
+      if (tile.background) expect(tile.probabilities).toEqual(CLASSES.map((name) => (name === 'no_bacteria' ? 1 : 0)));
+    }
     for (const { label, tileCount } of decision.morphotypes) expect(good.tiles.filter((tile) => tile.label === label).length).toBeGreaterThanOrEqual(tileCount);
     expect(good.timings.inferenceMs).toBeGreaterThan(0);
     expect(good.timings.totalMs).toBeGreaterThanOrEqual(good.timings.decodeMs + good.timings.qualityMs + good.timings.tilingMs + good.timings.inferenceMs);
