@@ -1,42 +1,19 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/data/index.ts';
 import { Classifier, fitClassifier, type FitResult } from '../../src/pipeline/index.ts';
-import { createRng } from '../../src/util/index.ts';
+import { BAND_CLASSES, writeBandManifest } from './toy-bands.ts';
 
-const CLASSES = ['bright_top', 'bright_bottom', 'bright_left'];
+const CLASSES = BAND_CLASSES;
 
-/** 16×16 RGB images whose class is where a bright band lies, noisy, 8 patients per class. */
+/** The bright-band toy set (8 patients per class) plus an unreadable file. */
 async function writeToyDataset(root: string): Promise<string> {
-  const rng = createRng(11);
-  const rows = ['path,label,patient_id'];
-  for (const [c, label] of CLASSES.entries()) {
-    await mkdir(join(root, label), { recursive: true });
-    for (let patient = 0; patient < 8; patient++) {
-      for (let i = 0; i < 3; i++) {
-        const pixels = Buffer.alloc(16 * 16 * 3);
-        for (let y = 0; y < 16; y++) {
-          for (let x = 0; x < 16; x++) {
-            const band = c === 0 ? y < 6 : c === 1 ? y >= 10 : x < 6;
-            const value = (band ? 200 : 60) + rng.normal() * 25;
-            pixels.fill(Math.max(0, Math.min(255, Math.round(value))), (y * 16 + x) * 3, (y * 16 + x) * 3 + 3);
-          }
-        }
-        const file = `${label}/${patient}-${i}.png`;
-        await sharp(pixels, { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(join(root, file));
-        rows.push(`${file},${label},${label}-p${patient}`);
-      }
-    }
-  }
   await writeFile(join(root, 'corrupt.png'), 'not an image');
-  rows.push(`corrupt.png,${CLASSES[0]},x-p1`);
-  await writeFile(join(root, 'manifest.csv'), `${rows.join('\n')}\n`);
-  return join(root, 'manifest.csv');
+  return writeBandManifest(root, { seed: 11, extraRows: [`corrupt.png,${CLASSES[0]},x-p1`] });
 }
 
 let root: string;
