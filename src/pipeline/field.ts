@@ -494,7 +494,7 @@ export class FieldPredictor {
   }
 
   /** Several fields of one specimen combined (combineFields); null when none of them was predicted. */
-  combineSpecimen(fields: readonly FieldPrediction[], minFields = 1): SpecimenDecision | null {
+  combineSpecimen(fields: readonly Pick<FieldPrediction, 'decision'>[], minFields = 1): SpecimenDecision | null {
     const decisions = fields.flatMap((field) => (field.decision ? [field.decision] : []));
     return decisions.length === 0 ? null : combineFields(decisions, { backgroundClass: this.backgroundClass, mixedClass: this.mixedClass, minFields });
   }

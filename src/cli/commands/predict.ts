@@ -61,10 +61,11 @@ async function predictFields(bundle: string, files: string[], values: OptionValu
   const predictor = await FieldPredictor.load(bundle);
   try {
     const results = [];
-    const fields: FieldPrediction[] = [];
+    // Only the decisions are kept for the specimen: a photo's tile map and heatmap are dropped once printed.
+    const decisions: Pick<FieldPrediction, 'decision'>[] = [];
     for (const file of files) {
       const field = await predictor.predict(await readFile(file), { pxPerUm, force: values.force === true, signal: context.signal });
-      fields.push(field);
+      decisions.push({ decision: field.decision });
       if (tileMapPath !== undefined) {
         if (field.tileMap) await writeFile(tileMapPath, field.tileMap.png);
         else context.err(`no tile map written to ${tileMapPath}: nothing was predicted`);
@@ -72,9 +73,9 @@ async function predictFields(bundle: string, files: string[], values: OptionValu
       if (values.json) results.push(fieldJson(file, field));
       else context.out(formatFieldPrediction(file, field, top).join('\n'));
     }
-    const specimen = values.specimen ? predictor.combineSpecimen(fields) : undefined;
+    const specimen = values.specimen ? predictor.combineSpecimen(decisions) : undefined;
     if (values.json) context.out(JSON.stringify(specimen === undefined ? results : { fields: results, specimen }));
-    else if (specimen !== undefined) context.out(formatSpecimen(specimen, fields.length));
+    else if (specimen !== undefined) context.out(formatSpecimen(specimen, files.length));
     return 0;
   } finally {
     await predictor.dispose();

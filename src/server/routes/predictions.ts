@@ -29,9 +29,8 @@ const predictFieldForm: FormDataSchema = {
   type: 'object',
   required: ['image', 'specimenType'],
   properties: {
+    ...predictForm.properties,
     image: { type: 'string', format: 'binary', description: 'JPEG, PNG, TIFF or WebP photo of the whole microscope field (through the eyepiece)' },
-    specimenType: { type: 'string', maxLength: MAX_TEXT, description: 'e.g. blood culture, CSF, sputum' },
-    caseId: { type: 'string', maxLength: MAX_TEXT, description: 'optional free-text case reference' },
     pxPerUm: { type: 'string', maxLength: 20, description: "optional: the photo's scale in pixels per micrometre (from the device's calibration), for tiles at the model's scale and the magnification check" },
     force: { type: 'string', enum: ['true', 'false'], description: "'true' predicts even when the photo fails the quality check (recorded as forced)" },
   },
