@@ -6,6 +6,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   synth: { summary: 'generate a synthetic Gram-stain dataset (tiles, fields, manifest)', load: async () => (await import('./commands/synth.ts')).synthCommand },
   train: { summary: 'train a classifier on a folder-per-class dataset or a CSV manifest', load: async () => (await import('./commands/train.ts')).trainCommand },
   evaluate: { summary: 'evaluate a model bundle on a labelled dataset', load: async () => (await import('./commands/evaluate.ts')).evaluateCommand },
+  calibrate: { summary: 'recalibrate a model bundle on labelled images from where it is used', load: async () => (await import('./commands/calibrate.ts')).calibrateCommand },
   predict: { summary: 'classify image files or folders with a model bundle', load: async () => (await import('./commands/predict.ts')).predictCommand },
   explain: { summary: 'heatmaps (Grad-CAM and kin) of what the model looked at', load: async () => (await import('./commands/explain.ts')).explainCommand },
   serve: { summary: 'run the web app and HTTP API (clinician, annotation, admin)', load: async () => (await import('./commands/serve.ts')).serveCommand },

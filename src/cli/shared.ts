@@ -1,9 +1,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isImageFile, readFolderDataset, readManifest, type Dataset, type LabelTreeShape } from '../data/index.ts';
+import { isImageFile, readFolderDataset, readManifest, type Dataset, type LabelTreeShape, type Sample } from '../data/index.ts';
 import { initEngine, type BackendChoice, BACKEND_CHOICES, type EngineInfo } from '../engine/index.ts';
-import type { FitProgress } from '../pipeline/index.ts';
+import type { Classifier, FitProgress } from '../pipeline/index.ts';
 import type { CliContext, OptionSpec, OptionValues } from './command.ts';
 import { UsageError, stringOption } from './command.ts';
 import { ProgressLine, formatDuration } from './progress.ts';
@@ -23,6 +23,52 @@ export async function loadDatasetArg(path: string | undefined, labelTree?: reado
   if (!path) throw new UsageError('give the dataset: a folder with one subfolder per class, or a CSV manifest');
   if (!existsSync(path)) throw new Error(`dataset not found: ${path}`);
   return path.toLowerCase().endsWith('.csv') ? readManifest(path, { labelTree }) : readFolderDataset(path, { labelTree });
+}
+
+export interface ClassifiedSamples {
+  /** Class index of each readable sample, in the order given. */
+  labels: Int32Array;
+  groups: string[];
+  /** n × classes, calibrated with the bundle's temperature or the model's own softmax. */
+  probabilities: Float32Array;
+  /** Samples whose image could not be decoded. */
+  skipped: number;
+}
+
+/**
+ * Classifies samples labelled with the classifier's classes, decoding a few at a time (full-size
+ * photos are large); unreadable images are counted and left out. Fails when none can be read.
+ */
+export async function classifySamples(classifier: Classifier, samples: readonly Sample[], line: ProgressLine, kind: 'calibrated' | 'uncalibrated'): Promise<ClassifiedSamples> {
+  const index = new Map(classifier.classes.map((name, i) => [name, i]));
+  const labels: number[] = [];
+  const groups: string[] = [];
+  const chunks: Float32Array[] = [];
+  const chunk = 16;
+  let skipped = 0;
+  for (let start = 0; start < samples.length; start += chunk) {
+    const part = samples.slice(start, start + chunk);
+    const decoded = await Promise.allSettled(part.map((sample) => classifier.decode([sample.path]).then(([image]) => image)));
+    const images = decoded.flatMap((result, i) => {
+      if (result.status === 'rejected') {
+        skipped++;
+        return [];
+      }
+      labels.push(index.get(part[i].label)!);
+      groups.push(part[i].patientId);
+      return [result.value];
+    });
+    if (images.length > 0) chunks.push(kind === 'calibrated' ? await classifier.probabilities(images) : await classifier.uncalibratedProbabilities(images));
+    line.update(Math.min(1, (start + chunk) / samples.length), `classified ${Math.min(start + chunk, samples.length)}/${samples.length}`);
+  }
+  if (labels.length === 0) throw new Error('no image of the dataset could be decoded');
+  const probabilities = new Float32Array(labels.length * classifier.classes.length);
+  let offset = 0;
+  for (const part of chunks) {
+    probabilities.set(part, offset);
+    offset += part.length;
+  }
+  return { labels: Int32Array.from(labels), groups, probabilities, skipped };
 }
 
 /** Image files named directly or found (recursively) in the folders named. */

@@ -3,7 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ResizePolicy } from '../data/index.ts';
-import { writeDirAtomically } from '../util/index.ts';
+import { writeDirAtomically, writeFileAtomically } from '../util/index.ts';
 import { loadModelWeights, serializeModelWeights, weightsFromBytes, weightsToBytes, type WeightEntry } from './weights.ts';
 import { buildModel, MODEL_NAMES, type ModelName } from './zoo.ts';
 
@@ -35,6 +35,28 @@ export interface InputPolicy {
     | { method: 'macenko'; reference: { stains: number[][]; maxConcentrations: number[]; background: number[] }; images: number };
 }
 
+/** The labelled images a calibration was chosen on. */
+export interface CalibrationSource {
+  source: 'validation' | 'site';
+  /** The dataset given to `gramlens calibrate`. */
+  dataset?: string;
+  images?: number;
+  patients?: number;
+  at?: string;
+}
+
+/** The calibrated values of a bundle, as replaced by a recalibration. */
+export interface CalibrationValues {
+  temperature: number;
+  referBelow?: number;
+  operatingPoints?: BundleMetadata['operatingPoints'];
+}
+
+export interface CalibrationRecord extends CalibrationValues {
+  calibration: CalibrationSource;
+  replacedAt: string;
+}
+
 export interface BundleMetadata {
   format: typeof BUNDLE_FORMAT;
   version: number;
@@ -49,6 +71,10 @@ export interface BundleMetadata {
   referBelow?: number;
   /** Per-class one-vs-rest thresholds chosen on validation for a target sensitivity. */
   operatingPoints?: { class: string; threshold: number; targetSensitivity: number }[];
+  /** Where temperature, referBelow and operatingPoints were chosen; the validation split when absent. */
+  calibration?: CalibrationSource;
+  /** Calibrations this bundle had before, oldest first (`gramlens calibrate --restore` brings the last back). */
+  calibrationHistory?: CalibrationRecord[];
   /** Whole-field decision rule fitted on validation fields (src/fields FieldDecisionParams; its defaults when absent). */
   fieldDecision?: { presenceThreshold: number; minTiles: number };
   training?: Record<string, unknown>;
@@ -108,6 +134,50 @@ export async function readBundleMetadata(dir: string): Promise<BundleMetadata> {
     throw new Error(`model bundle ${dir} uses an unknown architecture "${metadata.architecture?.name}"`);
   }
   return metadata;
+}
+
+/**
+ * Replaces the bundle's temperature, referral level and operating points (the weights are not
+ * touched) and keeps the values they replace in `calibrationHistory`. metadata.json is rewritten
+ * atomically.
+ */
+export async function updateBundleCalibration(dir: string, values: CalibrationValues, source: CalibrationSource): Promise<BundleMetadata> {
+  const metadata = await readBundleMetadata(dir);
+  const previous: CalibrationRecord = {
+    temperature: metadata.temperature,
+    referBelow: metadata.referBelow,
+    operatingPoints: metadata.operatingPoints,
+    calibration: metadata.calibration ?? { source: 'validation' },
+    replacedAt: new Date().toISOString(),
+  };
+  const updated: BundleMetadata = {
+    ...metadata,
+    temperature: values.temperature,
+    referBelow: values.referBelow,
+    operatingPoints: values.operatingPoints,
+    calibration: source,
+    calibrationHistory: [...(metadata.calibrationHistory ?? []), previous],
+  };
+  await writeFileAtomically(join(dir, 'metadata.json'), JSON.stringify(updated, null, 2));
+  return updated;
+}
+
+/** Brings back the calibration the last `updateBundleCalibration` replaced; null when there is none. */
+export async function restoreBundleCalibration(dir: string): Promise<BundleMetadata | null> {
+  const metadata = await readBundleMetadata(dir);
+  const history = metadata.calibrationHistory ?? [];
+  const last = history.at(-1);
+  if (!last) return null;
+  const restored: BundleMetadata = {
+    ...metadata,
+    temperature: last.temperature,
+    referBelow: last.referBelow,
+    operatingPoints: last.operatingPoints,
+    calibration: last.calibration,
+    calibrationHistory: history.length > 1 ? history.slice(0, -1) : undefined,
+  };
+  await writeFileAtomically(join(dir, 'metadata.json'), JSON.stringify(restored, null, 2));
+  return restored;
 }
 
 /** Rebuilds the TF.js model of a bundle and loads its weights. */

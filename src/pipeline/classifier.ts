@@ -73,13 +73,18 @@ export class Classifier {
 
   /** Calibrated class probabilities (n × classes) of decoded images already at the input size. */
   async probabilities(images: readonly RawImage[]): Promise<Float32Array> {
+    return calibrate(await this.uncalibratedProbabilities(images), this.classes.length, this.metadata.temperature);
+  }
+
+  /** The model's own softmax, before the bundle's temperature (what a recalibration starts from). */
+  async uncalibratedProbabilities(images: readonly RawImage[]): Promise<Float32Array> {
     const k = this.classes.length;
     const out = new Float32Array(images.length * k);
     for (let start = 0; start < images.length; start += this.batchSize) {
       const batch = images.slice(start, start + this.batchSize);
       out.set(await this.rawProbabilities(this.normalise(batch), batch.length), start * k);
     }
-    return calibrate(out, k, this.metadata.temperature);
+    return out;
   }
 
   /** The model's input batch: images checked against the input size and normalised as in training. */

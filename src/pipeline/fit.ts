@@ -4,12 +4,13 @@ import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../
 import { datasetInputPxPerUm, labelNames, splitByPatient, type CoarseLabel, type Dataset, type ResizePolicy, type Sample, type SplitFractions } from '../data/index.ts';
 import { engineInfo } from '../engine/index.ts';
 import { exportToOnnx } from '../engine/onnx/index.ts';
-import { applyTemperature, evaluateClassifier, fitTemperature, OVERALL_METRICS, selectConfidenceForAccuracy, thresholdForSensitivity, type ClassifierReport } from '../evaluate/index.ts';
+import { applyTemperature, evaluateClassifier, OVERALL_METRICS, type ClassifierReport } from '../evaluate/index.ts';
 import type { DatasetSplit, OperatingPointChoice } from '../report/index.ts';
 import { FEATURE_LAYER_NAME, saveBundle, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
 import { logitsModelOf, predictLogits, subsetImageSet, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
 import { createParallelStepRunner } from '../train/parallel/index.ts';
 import type { StainMethod } from '../fields/index.ts';
+import { chooseCalibration } from './calibration.ts';
 import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
 import { normaliseSetStains, stainReferenceOf } from './stain.ts';
 
@@ -179,10 +180,7 @@ export async function fitImageSets(
   const logitsModel = logitsModelOf(training.model);
   const calibration = splitByLabelKind(val, numClasses).classLabelled;
   const valLogits = predictLogits(logitsModel, calibration.set, training.normalisation);
-  const temperature = fitTemperature(valLogits, calibration.set.labels);
-  const valProbabilities = applyTemperature(valLogits, temperature, numClasses);
-  const referral = selectConfidenceForAccuracy(calibration.set.labels, valProbabilities, numClasses, options.referralTargetAccuracy ?? 0.95);
-  const operatingPoints = chooseOperatingPoints(calibration.set.labels, valProbabilities, classes, options.targetSensitivity ?? 0.95);
+  const { temperature, referBelow, operatingPoints } = chooseCalibration(valLogits, calibration.set.labels, classes, options);
 
   let report: ClassifierReport | null = null;
   let testOutput: FitResult['test'] = null;
@@ -211,7 +209,7 @@ export async function fitImageSets(
       labelTree: options.labelTree,
       input: { height: h, width: w, channels: c as 1 | 3, fit: options.fit ?? 'cover', mean: training.normalisation.mean, std: training.normalisation.std, ...(options.pxPerUm ? { pxPerUm: options.pxPerUm } : {}), ...(stain ? { stain } : {}) },
       temperature,
-      referBelow: referral?.confidenceLevel,
+      referBelow,
       operatingPoints,
       training: {
         config: training.config,
@@ -242,7 +240,7 @@ export async function fitImageSets(
     test: testOutput,
     training,
     operatingPoints,
-    referBelow: referral?.confidenceLevel,
+    referBelow,
     splits,
   };
 }
@@ -267,17 +265,6 @@ function splitCard(name: string, part: LabelledSet, numClasses: number): Dataset
   const classCounts = new Array<number>(numClasses).fill(0);
   for (const label of part.set.labels) if (label < numClasses) classCounts[label]++;
   return { name, classCounts, patients: part.groups ? new Set(part.groups).size : null };
-}
-
-/** One-vs-rest thresholds reaching the target sensitivity on validation, for classes present there. */
-function chooseOperatingPoints(labels: Int32Array, probabilities: Float32Array, classes: string[], targetSensitivity: number): OperatingPointChoice[] {
-  const k = classes.length;
-  return classes.flatMap((name, c) => {
-    const binary = Int32Array.from(labels, (label) => (label === c ? 1 : 0));
-    if (!binary.includes(1) || !binary.includes(0)) return [];
-    const scores = Float32Array.from({ length: labels.length }, (_, i) => probabilities[i * k + c]);
-    return [{ class: name, threshold: thresholdForSensitivity(binary, scores, targetSensitivity).threshold, targetSensitivity }];
-  });
 }
 
 function summariseReport(report: ClassifierReport): Record<string, number | null> {

@@ -4,7 +4,7 @@ import { basename } from 'node:path';
 import { buildReportData, writeReport } from '../../report/index.ts';
 import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
-import { loadDatasetArg } from '../shared.ts';
+import { classifySamples, loadDatasetArg } from '../shared.ts';
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
@@ -36,34 +36,7 @@ Options:
       const classSamples = dataset.samples.filter((s) => index.has(s.label));
       const coarseCount = dataset.samples.length - classSamples.length;
       if (classSamples.length === 0) throw new Error(`no image of the dataset is labelled with one of the model's classes (${classifier.classes.join(', ')})`);
-      const labels: number[] = [];
-      const groups: string[] = [];
-      const chunks: Float32Array[] = [];
-      // Decoded a few at a time: full-resolution photos are large.
-      const chunk = 16;
-      let skipped = 0;
-      for (let start = 0; start < classSamples.length; start += chunk) {
-        const samples = classSamples.slice(start, start + chunk);
-        const decoded = await Promise.allSettled(samples.map((s) => classifier.decode([s.path]).then(([image]) => image)));
-        const images = decoded.flatMap((result, i) => {
-          if (result.status === 'rejected') {
-            skipped++;
-            return [];
-          }
-          labels.push(index.get(samples[i].label)!);
-          groups.push(samples[i].patientId);
-          return [result.value];
-        });
-        if (images.length > 0) chunks.push(await classifier.probabilities(images));
-        line.update(Math.min(1, (start + chunk) / classSamples.length), `classified ${Math.min(start + chunk, classSamples.length)}/${classSamples.length}`);
-      }
-      if (labels.length === 0) throw new Error('no image of the dataset could be decoded');
-      const probabilities = new Float32Array(labels.length * classifier.classes.length);
-      let offset = 0;
-      for (const part of chunks) {
-        probabilities.set(part, offset);
-        offset += part.length;
-      }
+      const { labels, groups, probabilities, skipped } = await classifySamples(classifier, classSamples, line, 'calibrated');
       const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1;
       const report = evaluateClassifier({ labels, probabilities, classNames: classifier.classes, groups, seed });
       const leftOut = [skipped > 0 ? `${skipped} unreadable, skipped` : '', coarseCount > 0 ? `${coarseCount} labelled only with a label-tree group, left out` : ''].filter(Boolean);
