@@ -15,9 +15,9 @@ async function cli(...argv: string[]): Promise<{ code: number; out: string; err:
 }
 
 /** A folder-per-class tree of 12×12 PNGs: "dark" and "light" images, 6 patients each. */
-async function writeFolderDataset(root: string): Promise<void> {
-  const rng = createRng(5);
-  for (const [label, level] of [['dark', 60], ['light', 190]] as const) {
+async function writeFolderDataset(root: string, levels: Record<string, number> = { dark: 60, light: 190 }, seed = 5): Promise<void> {
+  const rng = createRng(seed);
+  for (const [label, level] of Object.entries(levels)) {
     await mkdir(join(root, label), { recursive: true });
     for (let i = 0; i < 18; i++) {
       const pixels = Buffer.from(Array.from({ length: 12 * 12 * 3 }, () => Math.max(0, Math.min(255, Math.round(level + 30 * rng.normal())))));
@@ -36,7 +36,7 @@ describe('gramlens CLI', () => {
   it('lists the commands and shows help for each', async () => {
     const main = await cli('--help');
     expect(main.code).toBe(0);
-    for (const command of ['demo', 'synth', 'train', 'evaluate', 'predict', 'explain', 'export']) {
+    for (const command of ['demo', 'synth', 'train', 'evaluate', 'calibrate', 'predict', 'explain', 'export']) {
       expect(main.out).toContain(command);
       const help = await cli(command, '--help');
       expect(help.code).toBe(0);
@@ -114,6 +114,52 @@ describe('gramlens CLI', () => {
     const evaluated = await cli('evaluate', join(run, 'model'), manifest, '--json');
     expect(evaluated.code, evaluated.err).toBe(0);
     expect(JSON.parse(evaluated.out).sampleCount).toBe(30);
+  });
+
+  it('recalibrates a bundle on a site whose images it is less sure of, keeps the old calibration and restores it', async () => {
+    const run = join(root, 'calibrate-run');
+    const trained = await cli('train', join(root, 'data'), '--out', run, '--size', '12', '--model', 'seed-cnn', '--width', '4', '--epochs', '4', '--batch', '8', '--lr', '0.01', '--augment', 'none', '--workers', '1', '--backend', 'cpu');
+    expect(trained.code, trained.err).toBe(0);
+    const bundle = join(run, 'model');
+    const metadataPath = join(bundle, 'metadata.json');
+    const before = await readFile(metadataPath, 'utf8');
+    // The same two classes, closer together and noisier: a shifted site.
+    await writeFolderDataset(join(root, 'site'), { dark: 110, light: 140 }, 9);
+
+    const dry = await cli('calibrate', bundle, join(root, 'site'), '--dry-run', '--json');
+    expect(dry.code, dry.err).toBe(0);
+    expect(dry.err).toContain('warning: 36 images give a noisy temperature');
+    const measured = JSON.parse(dry.out);
+    expect(measured).toMatchObject({ images: 36, patients: 18, folds: 5, written: false });
+    expect(measured.current.temperature).toBe(JSON.parse(before).temperature);
+    expect(measured.choice.temperature).toBeGreaterThan(0);
+    expect(await readFile(metadataPath, 'utf8')).toBe(before);
+
+    const written = await cli('calibrate', bundle, join(root, 'site'));
+    expect(written.code, written.err).toBe(0);
+    expect(written.out).toMatch(/36 images of 18 patients; accuracy \d+\.\d%/);
+    expect(written.out).toMatch(/ECE +\d+\.\d% +\d+\.\d%/);
+    expect(written.out).toContain('--restore brings it back');
+    const metadata = JSON.parse(await readFile(metadataPath, 'utf8'));
+    expect(metadata.temperature).toBeCloseTo(measured.choice.temperature, 10);
+    expect(metadata.calibration).toMatchObject({ source: 'site', dataset: join(root, 'site'), images: 36, patients: 18 });
+    expect(metadata.calibrationHistory).toHaveLength(1);
+    expect(metadata.calibrationHistory[0].temperature).toBe(JSON.parse(before).temperature);
+
+    // Predictions now use the site's temperature.
+    const predicted = await cli('predict', bundle, join(root, 'site', 'dark', 'p0_0.png'), '--json');
+    expect(predicted.code, predicted.err).toBe(0);
+
+    const restored = await cli('calibrate', bundle, '--restore');
+    expect(restored.code, restored.err).toBe(0);
+    expect(restored.err).toContain('restored the calibration from the validation split');
+    expect(JSON.parse(await readFile(metadataPath, 'utf8')).temperature).toBe(JSON.parse(before).temperature);
+    expect(await cli('calibrate', bundle, '--restore')).toMatchObject({ code: 1, err: expect.stringContaining('has no earlier calibration to restore') });
+
+    await writeFolderDataset(join(root, 'odd-site'), { dark: 60, grey: 120 }, 3);
+    expect(await cli('calibrate', bundle, join(root, 'odd-site'))).toMatchObject({ code: 1, err: expect.stringContaining('classes the model does not know: grey') });
+    expect(await cli('calibrate', bundle, join(root, 'site'), '--target-accuracy', '2')).toMatchObject({ code: 2, err: expect.stringContaining('--target-accuracy must be in (0, 1]') });
+    expect(await cli('calibrate', bundle)).toMatchObject({ code: 2, err: expect.stringContaining('give a model bundle and one labelled dataset') });
   });
 
   it('cross-validates by patient with --folds', async () => {

@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, loadBundleModel, readBundleMetadata, saveBundle, type SaveBundleInput } from '../../src/models/index.ts';
+import { buildModel, loadBundleModel, readBundleMetadata, restoreBundleCalibration, saveBundle, updateBundleCalibration, type SaveBundleInput } from '../../src/models/index.ts';
 import { writeDirAtomically } from '../../src/util/index.ts';
 
 beforeAll(async () => {
@@ -68,6 +68,32 @@ describe('model bundle', () => {
       }),
     ).rejects.toThrow(/ENOSPC/);
     expect(Buffer.compare(await readFile(join(dir, 'weights.bin')), before)).toBe(0);
+    await expect(loadBundleModel(dir)).resolves.toBeTruthy();
+  });
+
+  it('recalibrates without touching the weights, keeps each replaced calibration and restores it', async () => {
+    const dir = join(await mkdtemp(join(tmpdir(), 'gl-bundle-')), 'model');
+    const input = bundleInput(4);
+    input.metadata = { ...input.metadata, temperature: 1.5, referBelow: 0.6, operatingPoints: [{ class: 'a', threshold: 0.3, targetSensitivity: 0.95 }] };
+    await saveBundle(dir, input);
+    const weights = await readFile(join(dir, 'weights.bin'));
+    const site = { source: 'site' as const, dataset: 'site.csv', images: 200, patients: 50, at: '2026-11-26T12:00:00.000Z' };
+
+    const updated = await updateBundleCalibration(dir, { temperature: 2.5, referBelow: 0.7, operatingPoints: [] }, site);
+    expect(await readBundleMetadata(dir)).toEqual(updated);
+    expect(updated).toMatchObject({ temperature: 2.5, referBelow: 0.7, operatingPoints: [], calibration: site, classes: ['a', 'b', 'c'] });
+    expect(updated.calibrationHistory).toEqual([
+      { temperature: 1.5, referBelow: 0.6, operatingPoints: [{ class: 'a', threshold: 0.3, targetSensitivity: 0.95 }], calibration: { source: 'validation' }, replacedAt: expect.any(String) },
+    ]);
+    await updateBundleCalibration(dir, { temperature: 3, operatingPoints: [] }, { ...site, dataset: 'second.csv' });
+    expect((await readBundleMetadata(dir)).calibrationHistory).toHaveLength(2);
+    expect(Buffer.compare(await readFile(join(dir, 'weights.bin')), weights)).toBe(0);
+
+    expect(await restoreBundleCalibration(dir)).toMatchObject({ temperature: 2.5, referBelow: 0.7, calibration: site });
+    const original = await restoreBundleCalibration(dir);
+    expect(original).toMatchObject({ temperature: 1.5, referBelow: 0.6, calibration: { source: 'validation' }, calibrationHistory: undefined });
+    expect(await readBundleMetadata(dir)).toEqual(JSON.parse(JSON.stringify(original)));
+    expect(await restoreBundleCalibration(dir)).toBeNull();
     await expect(loadBundleModel(dir)).resolves.toBeTruthy();
   });
 });
