@@ -146,9 +146,11 @@ describe('gramlens CLI', () => {
     expect(metadata.calibrationHistory).toHaveLength(1);
     expect(metadata.calibrationHistory[0].temperature).toBe(JSON.parse(before).temperature);
 
-    // Predictions now use the site's temperature.
     const predicted = await cli('predict', bundle, join(root, 'site', 'dark', 'p0_0.png'), '--json');
     expect(predicted.code, predicted.err).toBe(0);
+    const evaluated = await cli('evaluate', bundle, join(root, 'site'), '--json');
+    expect(evaluated.code, evaluated.err).toBe(0);
+    expect(evaluated.err).toContain('warning: the bundle was recalibrated on this dataset');
 
     const restored = await cli('calibrate', bundle, '--restore');
     expect(restored.code, restored.err).toBe(0);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { restoreBundleCalibration, updateBundleCalibration, type BundleMetadata } from '../../models/index.ts';
 import { Classifier, logitsOfProbabilities, recalibrateOnSite, type SiteRecalibration } from '../../pipeline/index.ts';
 import { UsageError, numberOption, type Command } from '../command.ts';
@@ -89,7 +90,7 @@ Options:
     const write = !values['dry-run'];
     if (write) {
       const { temperature, referBelow, operatingPoints } = result.choice;
-      await updateBundleCalibration(bundle, { temperature, referBelow, operatingPoints }, { source: 'site', dataset: datasetPath, images: result.images, patients: result.patients, at: new Date().toISOString() });
+      await updateBundleCalibration(bundle, { temperature, referBelow, operatingPoints }, { source: 'site', dataset: resolve(datasetPath), images: result.images, patients: result.patients, at: new Date().toISOString() });
     }
     context.out(values.json ? JSON.stringify(toJson(result, write)) : formatRecalibration(result, write, bundle));
     return 0;

@@ -1,6 +1,6 @@
 import { evaluateClassifier, formatReportTable } from '../../evaluate/index.ts';
 import { Classifier } from '../../pipeline/index.ts';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { buildReportData, writeReport } from '../../report/index.ts';
 import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
@@ -32,6 +32,10 @@ Options:
       const unknown = dataset.classes.filter((name) => !index.has(name));
       if (unknown.length > 0) throw new Error(`the dataset has classes the model does not know: ${unknown.join(', ')} (model classes: ${classifier.classes.join(', ')})`);
       const line = new ProgressLine();
+      const site = classifier.metadata.calibration;
+      if (site?.source === 'site' && site.dataset && resolve(site.dataset) === resolve(datasetPath)) {
+        context.err(`warning: the bundle was recalibrated on this dataset (gramlens calibrate): its calibration figures here are measured on the images they were fitted on`);
+      }
       // Per-class metrics need the class: images labelled only with a tree node are left out of them.
       const classSamples = dataset.samples.filter((s) => index.has(s.label));
       const coarseCount = dataset.samples.length - classSamples.length;
