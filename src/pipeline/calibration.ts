@@ -22,6 +22,8 @@ export interface CalibrationChoice extends CalibrationValues {
   operatingPoints: OperatingPointChoice[];
   /** softmax(logits / temperature) of the images it was chosen on. */
   probabilities: Float32Array;
+  /** Share of those images below the referral level (none when no level reaches the target). */
+  referralRate?: number;
 }
 
 /**
@@ -35,7 +37,7 @@ export function chooseCalibration(logits: Float32Array, labels: Int32Array, clas
   const probabilities = applyTemperature(logits, temperature, k);
   const referral = selectConfidenceForAccuracy(labels, probabilities, k, targets.referralTargetAccuracy ?? 0.95);
   const operatingPoints = chooseOperatingPoints(labels, probabilities, classes, targets.targetSensitivity ?? 0.95);
-  return { temperature, referBelow: referral?.confidenceLevel, operatingPoints, probabilities };
+  return { temperature, referBelow: referral?.confidenceLevel, referralRate: referral?.referralRate, operatingPoints, probabilities };
 }
 
 /** One-vs-rest thresholds reaching the target sensitivity, for classes with positives and negatives in the set. */

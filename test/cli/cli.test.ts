@@ -124,7 +124,7 @@ describe('gramlens CLI', () => {
     const metadataPath = join(bundle, 'metadata.json');
     const before = await readFile(metadataPath, 'utf8');
     // The same two classes, closer together and noisier: a shifted site.
-    await writeFolderDataset(join(root, 'site'), { dark: 110, light: 140 }, 9);
+    await writeFolderDataset(join(root, 'site'), { dark: 122, light: 132 }, 9);
 
     const dry = await cli('calibrate', bundle, join(root, 'site'), '--dry-run', '--json');
     expect(dry.code, dry.err).toBe(0);
@@ -140,6 +140,7 @@ describe('gramlens CLI', () => {
     expect(written.out).toMatch(/36 images of 18 patients; accuracy \d+\.\d%/);
     expect(written.out).toMatch(/ECE +\d+\.\d% +\d+\.\d%/);
     expect(written.out).toContain('--restore brings it back');
+    expect(written.out).toMatch(/uncertain: refer below (\d\.\d{3} \(\d+\.\d% of these images\)|1 \(every image)/);
     const metadata = JSON.parse(await readFile(metadataPath, 'utf8'));
     expect(metadata.temperature).toBeCloseTo(measured.choice.temperature, 10);
     expect(metadata.calibration).toMatchObject({ source: 'site', dataset: join(root, 'site'), images: 36, patients: 18 });

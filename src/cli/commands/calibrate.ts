@@ -90,7 +90,8 @@ Options:
     const write = !values['dry-run'];
     if (write) {
       const { temperature, referBelow, operatingPoints } = result.choice;
-      await updateBundleCalibration(bundle, { temperature, referBelow, operatingPoints }, { source: 'site', dataset: resolve(datasetPath), images: result.images, patients: result.patients, at: new Date().toISOString() });
+      // No level reaching the target accuracy here means no prediction here should go unreferred.
+      await updateBundleCalibration(bundle, { temperature, referBelow: referBelow ?? 1, operatingPoints }, { source: 'site', dataset: resolve(datasetPath), images: result.images, patients: result.patients, at: new Date().toISOString() });
     }
     context.out(values.json ? JSON.stringify(toJson(result, write)) : formatRecalibration(result, write, bundle));
     return 0;
@@ -117,14 +118,18 @@ function toJson(result: SiteRecalibration, written: boolean) {
 function formatRecalibration(result: SiteRecalibration, written: boolean, bundle: string): string {
   const pct = (value: number) => `${(value * 100).toFixed(1)}%`;
   const { current, recalibrated, choice } = result;
+  const row = (title: string, now: string, after: string) => `${title.padEnd(21)}${now.padEnd(22)}${after}`;
+  const referral = choice.referBelow === undefined ? '1 (every image: no level reaches the target accuracy)' : `${choice.referBelow.toFixed(3)} (${pct(choice.referralRate ?? 0)} of these images)`;
   const lines = [
     `${result.images} images of ${result.patients} patients; accuracy ${pct(result.accuracy)} (recalibration does not change it)`,
-    `                     now (T = ${current.temperature.toFixed(3)})   recalibrated (T = ${choice.temperature.toFixed(3)}, cross-fitted over ${result.folds} folds)`,
-    `mean confidence      ${pct(current.meanConfidence).padEnd(20)}${pct(recalibrated.meanConfidence)}`,
-    `ECE                  ${pct(current.ece).padEnd(20)}${pct(recalibrated.ece)}`,
-    `Brier score          ${current.brier.toFixed(4).padEnd(20)}${recalibrated.brier.toFixed(4)}`,
+    row('', `now (T = ${current.temperature.toFixed(3)})`, `recalibrated (T = ${choice.temperature.toFixed(3)}; cross-fitted over ${result.folds} patient-grouped folds)`),
+    row('mean confidence', pct(current.meanConfidence), pct(recalibrated.meanConfidence)),
+    row('ECE', pct(current.ece), pct(recalibrated.ece)),
+    row('Brier score', current.brier.toFixed(4), recalibrated.brier.toFixed(4)),
     `a perfectly calibrated model would measure an ECE of about ${pct(result.eceFloor)} on this many images`,
-    `refer below ${choice.referBelow === undefined ? 'no level reaches the target accuracy' : choice.referBelow.toFixed(3)}; operating points ${choice.operatingPoints.map((point) => `${point.class} ≥ ${point.threshold.toFixed(3)}`).join(', ') || 'none'}`,
+    `uncertain: refer below ${referral}`,
+    ...((choice.referralRate ?? 1) > 0.5 ? ['most images here would be referred: the model is not fit for this place without training on images from it'] : []),
+    `operating points: ${choice.operatingPoints.map((point) => `${point.class} ≥ ${point.threshold.toFixed(3)}`).join(', ') || 'none'}`,
     written ? `wrote the new calibration into ${bundle}/metadata.json (the old one is kept: --restore brings it back)` : 'dry run: the bundle is unchanged',
   ];
   return lines.join('\n');
