@@ -4,6 +4,7 @@ import { UsageError, parseCommandArgs, type CliContext, type Command } from './c
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   demo: { summary: 'synthesise Gram-stain data, train, evaluate and predict: the whole pipeline', load: async () => (await import('./commands/demo.ts')).demoCommand },
   synth: { summary: 'generate a synthetic Gram-stain dataset (tiles, fields, manifest)', load: async () => (await import('./commands/synth.ts')).synthCommand },
+  manifest: { summary: 'write a CSV manifest for class folders whose file names carry the specimen', load: async () => (await import('./commands/manifest.ts')).manifestCommand },
   train: { summary: 'train a classifier on a folder-per-class dataset or a CSV manifest', load: async () => (await import('./commands/train.ts')).trainCommand },
   evaluate: { summary: 'evaluate a model bundle on a labelled dataset', load: async () => (await import('./commands/evaluate.ts')).evaluateCommand },
   calibrate: { summary: 'recalibrate a model bundle on labelled images from where it is used', load: async () => (await import('./commands/calibrate.ts')).calibrateCommand },

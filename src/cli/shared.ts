@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isImageFile, readFolderDataset, readManifest, type Dataset, type LabelTreeShape, type Sample } from '../data/index.ts';
+import { buildManifestFromFilenames, isImageFile, readFolderDataset, readManifest, type Dataset, type LabelTreeShape, type Sample } from '../data/index.ts';
 import { initEngine, type BackendChoice, BACKEND_CHOICES, type EngineInfo } from '../engine/index.ts';
 import type { Classifier, FitProgress } from '../pipeline/index.ts';
 import type { CliContext, OptionSpec, OptionValues } from './command.ts';
@@ -18,11 +18,41 @@ export async function startEngine(values: OptionValues, context: CliContext, qui
   return info;
 }
 
-/** A folder-per-class tree, or a CSV manifest when the path ends in .csv; labels may name nodes of labelTree. */
-export async function loadDatasetArg(path: string | undefined, labelTree?: readonly LabelTreeShape[]): Promise<Dataset> {
+export const SPECIMEN_PATTERN_OPTION: OptionSpec = { 'specimen-pattern': { type: 'string' } };
+
+export const SPECIMEN_PATTERN_HELP = `  --specimen-pattern REGEX   (class-folder trees) read each file name's specimen with REGEX's named
+                      group (?<specimen>...), e.g. '(?<specimen>\\d{3})\\d{2}\\.jpg$' for
+                      Ecoli00201.jpg = specimen 002, field 01: a specimen's images count as one
+                      patient, so no split puts them on both sides`;
+
+/** The --specimen-pattern option as a regular expression (case-insensitive), checked for its named group. */
+export function specimenPatternOption(values: OptionValues): RegExp | undefined {
+  const raw = stringOption(values, 'specimen-pattern');
+  if (raw === undefined) return undefined;
+  let pattern: RegExp;
+  try {
+    pattern = new RegExp(raw, 'i');
+  } catch (error) {
+    throw new UsageError(`--specimen-pattern is not a valid regular expression: ${(error as Error).message}`);
+  }
+  if (!/\(\?<specimen>/.test(raw)) throw new UsageError(`--specimen-pattern needs a named group (?<specimen>...); got "${raw}"`);
+  return pattern;
+}
+
+/**
+ * A folder-per-class tree, or a CSV manifest when the path ends in .csv; labels may name nodes of
+ * labelTree. With a specimen pattern (class-folder trees only; each folder is a class), images are
+ * grouped by the specimen their file name names instead of one patient per file.
+ */
+export async function loadDatasetArg(path: string | undefined, labelTree?: readonly LabelTreeShape[], specimenPattern?: RegExp): Promise<Dataset> {
   if (!path) throw new UsageError('give the dataset: a folder with one subfolder per class, or a CSV manifest');
   if (!existsSync(path)) throw new Error(`dataset not found: ${path}`);
-  return path.toLowerCase().endsWith('.csv') ? readManifest(path, { labelTree }) : readFolderDataset(path, { labelTree });
+  const isManifest = path.toLowerCase().endsWith('.csv');
+  if (specimenPattern) {
+    if (isManifest) throw new UsageError('--specimen-pattern reads class-folder trees; a manifest names its patients in its patient_id column');
+    return buildManifestFromFilenames(path, { pattern: specimenPattern });
+  }
+  return isManifest ? readManifest(path, { labelTree }) : readFolderDataset(path, { labelTree });
 }
 
 export interface ClassifiedSamples {

@@ -36,7 +36,7 @@ describe('gramlens CLI', () => {
   it('lists the commands and shows help for each', async () => {
     const main = await cli('--help');
     expect(main.code).toBe(0);
-    for (const command of ['demo', 'synth', 'train', 'evaluate', 'calibrate', 'predict', 'explain', 'export']) {
+    for (const command of ['demo', 'synth', 'manifest', 'train', 'evaluate', 'calibrate', 'predict', 'explain', 'export']) {
       expect(main.out).toContain(command);
       const help = await cli(command, '--help');
       expect(help.code).toBe(0);
@@ -153,6 +153,11 @@ describe('gramlens CLI', () => {
     expect(evaluated.code, evaluated.err).toBe(0);
     expect(evaluated.err).toContain('warning: the bundle was recalibrated on this dataset');
 
+    // Grouped by the specimen in the file name (p<specimen>_<n>.png) instead of one patient per file name.
+    const bySpecimen = await cli('calibrate', bundle, join(root, 'site'), '--specimen-pattern', '^p(?<specimen>\\d)_', '--dry-run', '--json');
+    expect(bySpecimen.code, bySpecimen.err).toBe(0);
+    expect(JSON.parse(bySpecimen.out)).toMatchObject({ images: 36, patients: 12 });
+
     const restored = await cli('calibrate', bundle, '--restore');
     expect(restored.code, restored.err).toBe(0);
     expect(restored.err).toContain('restored the calibration from the validation split');
@@ -163,6 +168,32 @@ describe('gramlens CLI', () => {
     expect(await cli('calibrate', bundle, join(root, 'odd-site'))).toMatchObject({ code: 1, err: expect.stringContaining('classes the model does not know: grey') });
     expect(await cli('calibrate', bundle, join(root, 'site'), '--target-accuracy', '2')).toMatchObject({ code: 2, err: expect.stringContaining('--target-accuracy must be in (0, 1]') });
     expect(await cli('calibrate', bundle)).toMatchObject({ code: 2, err: expect.stringContaining('give a model bundle and one labelled dataset') });
+  });
+
+  it('writes a manifest grouping images by the specimen named in their file names', async () => {
+    const data = join(root, 'specimens');
+    await writeFolderDataset(data, { dark: 60, light: 190 }, 4);
+    const written = await cli('manifest', data, '--specimen-pattern', '^p(?<specimen>\\d)_');
+    expect(written.code, written.err).toBe(0);
+    expect(written.out).toBe(join(data, 'manifest.csv'));
+    expect(written.err).toMatch(/dark +18 images from 6 specimens/);
+    const lines = (await readFile(join(data, 'manifest.csv'), 'utf8')).trim().split(/\r?\n/);
+    expect(lines[0]).toBe('path,label,patient_id,specimen');
+    expect(lines).toContain('dark/p3_9.png,dark,dark/3,3');
+    expect(lines).toHaveLength(37);
+    const trained = await cli('train', join(data, 'manifest.csv'), '--out', join(root, 'specimen-run'), '--size', '12', '--model', 'seed-cnn', '--width', '4', '--epochs', '1', '--batch', '8', '--augment', 'none', '--workers', '1', '--backend', 'cpu', '--json');
+    expect(trained.code, trained.err).toBe(0);
+
+    await writeFile(join(data, 'dark', 'stray.png'), await readFile(join(data, 'dark', 'p0_0.png')));
+    expect(await cli('manifest', data, '--specimen-pattern', '^p(?<specimen>\\d)_')).toMatchObject({ code: 1, err: expect.stringContaining('do not match') });
+    expect((await cli('manifest', data, '--specimen-pattern', '^p(?<specimen>\\d)_', '--skip-unmatched')).code).toBe(0);
+    expect(await cli('manifest', data, '--specimen-pattern', '^p(\\d)_')).toMatchObject({ code: 2, err: expect.stringContaining('needs a named group (?<specimen>...)') });
+    expect(await cli('manifest', data, '--specimen-pattern', '(?<specimen>[')).toMatchObject({ code: 2, err: expect.stringContaining('not a valid regular expression') });
+    expect(await cli('manifest', data, '--specimen-pattern', '^p(?<specimen>\\d)_', '--out', join(root, 'elsewhere', 'm.csv'))).toMatchObject({ code: 2, err: expect.stringContaining('write it in') });
+    const tree = join(root, 'specimen-tree.json');
+    await writeFile(tree, JSON.stringify([{ name: 'any_tone', children: [{ name: 'dark' }, { name: 'light' }] }]));
+    expect(await cli('train', data, '--out', join(root, 'x'), '--specimen-pattern', '^p(?<specimen>\\d)_', '--label-tree', tree)).toMatchObject({ code: 2, err: expect.stringContaining('do not combine') });
+    expect(await cli('evaluate', join(root, 'specimen-run', 'model'), join(data, 'manifest.csv'), '--specimen-pattern', '^p(?<specimen>\\d)_')).toMatchObject({ code: 2, err: expect.stringContaining('reads class-folder trees') });
   });
 
   it('cross-validates by patient with --folds', async () => {

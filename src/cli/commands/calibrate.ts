@@ -3,7 +3,7 @@ import { restoreBundleCalibration, updateBundleCalibration, type BundleMetadata 
 import { Classifier, logitsOfProbabilities, recalibrateOnSite, type SiteRecalibration } from '../../pipeline/index.ts';
 import { UsageError, numberOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
-import { classifySamples, loadDatasetArg } from '../shared.ts';
+import { SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, classifySamples, loadDatasetArg, specimenPatternOption } from '../shared.ts';
 
 /** Below this many images a temperature is still fitted, with a warning: its sampling error is large. */
 const FEW_IMAGES = 100;
@@ -32,7 +32,8 @@ Options:
   --seed N                seed of the folds (default 1)
   --dry-run               measure and print, but leave the bundle as it is
   --restore               bring back the calibration the last recalibration replaced
-  --json                  print the measurement as JSON`,
+  --json                  print the measurement as JSON
+${SPECIMEN_PATTERN_HELP}`,
   options: {
     folds: { type: 'string' },
     'target-sensitivity': { type: 'string' },
@@ -41,6 +42,7 @@ Options:
     'dry-run': { type: 'boolean' },
     restore: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...SPECIMEN_PATTERN_OPTION,
   },
   allowPositionals: true,
   async run(values, positionals, context) {
@@ -57,11 +59,12 @@ Options:
     const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1;
     const targetSensitivity = fractionOption(values, 'target-sensitivity');
     const referralTargetAccuracy = fractionOption(values, 'target-accuracy');
+    const specimenPattern = specimenPatternOption(values);
 
     const classifier = await Classifier.load(bundle);
     let result: SiteRecalibration;
     try {
-      const dataset = await loadDatasetArg(datasetPath, classifier.metadata.labelTree);
+      const dataset = await loadDatasetArg(datasetPath, classifier.metadata.labelTree, specimenPattern);
       const known = new Set(classifier.classes);
       const unknown = dataset.classes.filter((name) => !known.has(name));
       if (unknown.length > 0) throw new Error(`the dataset has classes the model does not know: ${unknown.join(', ')} (model classes: ${classifier.classes.join(', ')})`);

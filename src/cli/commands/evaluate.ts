@@ -4,7 +4,7 @@ import { basename, resolve } from 'node:path';
 import { buildReportData, writeReport } from '../../report/index.ts';
 import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
-import { classifySamples, loadDatasetArg } from '../shared.ts';
+import { SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, classifySamples, loadDatasetArg, specimenPatternOption } from '../shared.ts';
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
@@ -19,15 +19,17 @@ confusion matrix.
 Options:
   --seed N            seed of the bootstrap (default 1)
   --report DIR        also write DIR/report.html (self-contained, opens offline) and DIR/report.json
-  --json              print the report as JSON`,
-  options: { json: { type: 'boolean' }, seed: { type: 'string' }, report: { type: 'string' } },
+  --json              print the report as JSON
+${SPECIMEN_PATTERN_HELP}`,
+  options: { json: { type: 'boolean' }, seed: { type: 'string' }, report: { type: 'string' }, ...SPECIMEN_PATTERN_OPTION },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [bundle, datasetPath] = positionals;
     if (!bundle || !datasetPath || positionals.length > 2) throw new UsageError('give a model bundle and one dataset');
+    const specimenPattern = specimenPatternOption(values);
     const classifier = await Classifier.load(bundle);
     try {
-      const dataset = await loadDatasetArg(datasetPath, classifier.metadata.labelTree);
+      const dataset = await loadDatasetArg(datasetPath, classifier.metadata.labelTree, specimenPattern);
       const index = new Map(classifier.classes.map((name, i) => [name, i]));
       const unknown = dataset.classes.filter((name) => !index.has(name));
       if (unknown.length > 0) throw new Error(`the dataset has classes the model does not know: ${unknown.join(', ')} (model classes: ${classifier.classes.join(', ')})`);

@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { resolveTrainConfig, type TrainConfig } from '../../train/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
-import { BACKEND_OPTION, fitProgressPrinter, loadDatasetArg, startEngine } from '../shared.ts';
+import { BACKEND_OPTION, SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, fitProgressPrinter, loadDatasetArg, specimenPatternOption, startEngine } from '../shared.ts';
 
 export const TRAIN_OPTIONS = {
   out: { type: 'string', short: 'o' },
@@ -37,6 +37,7 @@ export const TRAIN_OPTIONS = {
   folds: { type: 'string' },
   'label-tree': { type: 'string' },
   json: { type: 'boolean' },
+  ...SPECIMEN_PATTERN_OPTION,
   ...BACKEND_OPTION,
 } as const;
 
@@ -156,6 +157,7 @@ ${TRAIN_OPTION_HELP}
                       bundle's metadata.json. Its leaves are the classes; a label may also name a
                       node (e.g. GPC) for images known only that coarsely, which then train with
                       the set loss -log P(node). The report adds metrics per tree level
+${SPECIMEN_PATTERN_HELP}
   --resume            continue from the checkpoint in --out
   --strict            stop at the first unreadable image (default: skip and count them)
   --cache-dir DIR     keep decoded images here so that the next run skips decoding
@@ -179,7 +181,9 @@ ${TRAIN_OPTION_HELP}
     };
     resolveTrainConfig(settings.train);
     const folds = numberOption(values, 'folds', { integer: true, min: 2 });
-    const dataset = await loadDatasetArg(positionals[0], settings.labelTree);
+    const specimenPattern = specimenPatternOption(values);
+    if (specimenPattern && settings.labelTree) throw new UsageError('--specimen-pattern and --label-tree do not combine: with a pattern, each folder must be a class');
+    const dataset = await loadDatasetArg(positionals[0], settings.labelTree, specimenPattern);
     await startEngine(values, context);
     const line = new ProgressLine();
     if (folds !== undefined) {
