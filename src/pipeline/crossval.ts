@@ -19,6 +19,12 @@ export interface CrossValidateOptions extends Omit<FitOptions, 'splits' | 'fract
   title?: string;
   /** What the data is, for the dataset card; default the dataset folder with its counts. */
   description?: string;
+  /**
+   * Images added to the training part of every fold and never validated or tested on (e.g.
+   * reference strains or another collection): the folds, and so every reported figure, stay on
+   * the dataset's own patients. Its labels must be classes of the dataset.
+   */
+  trainOnly?: Dataset[];
   onProgress?: (event: CrossValidationProgress) => void;
 }
 
@@ -79,16 +85,26 @@ export async function crossValidate(dataset: Dataset, options: CrossValidateOpti
   const validationFraction = options.validationFraction ?? 0.2;
   if (!(validationFraction > 0 && validationFraction < 1)) throw new Error(`validationFraction must be in (0, 1); got ${validationFraction}`);
   const policy: ResizePolicy = { size: options.size, channels: options.channels ?? 3, fit: options.fit ?? 'cover' };
-  const prepared = await prepareImageSet(dataset.samples, labelNames(dataset), policy, {
+  const trainOnly = trainOnlySamples(dataset, options.trainOnly);
+  const prepared = await prepareImageSet([...dataset.samples, ...trainOnly], labelNames(dataset), policy, {
     strict: options.strict,
     cacheDir: options.cacheDir,
     onProgress: (done, total) => options.onProgress?.({ kind: 'decode', done, total }),
   });
+  const isTrainOnly = new Set(trainOnly);
   const records = prepared.samples.map((sample, index) => ({ label: sample.label, patientId: sample.patientId, index }));
-  const folds = kFoldByPatient(records, options.folds, seed);
-  const dataHash = datasetHash(dataset);
+  const trainOnlyRecords = records.filter((record) => isTrainOnly.has(prepared.samples[record.index]));
+  const folds = kFoldByPatient(
+    records.filter((record) => !isTrainOnly.has(prepared.samples[record.index])),
+    options.folds,
+    seed,
+  );
+  const dataHash = datasetHash({ ...dataset, samples: [...dataset.samples, ...trainOnly] });
   const title = options.title ?? `${options.folds}-fold cross-validation of ${basename(dataset.root)}`;
-  const description = options.description ?? describeDataset(dataset, prepared.samples);
+  const description =
+    options.description ??
+    describeDataset(dataset, prepared.samples.filter((sample) => !isTrainOnly.has(sample))) +
+      (trainOnlyRecords.length > 0 ? `; plus ${trainOnlyRecords.length} training-only images (${(options.trainOnly ?? []).map((extra) => basename(extra.root)).join(', ')}) in every fold's training part` : '');
   const pooled = new OutOfFoldPool(prepared.samples.length, dataset.classes.length);
 
   const reports: ClassifierReport[] = [];
@@ -101,7 +117,7 @@ export async function crossValidate(dataset: Dataset, options: CrossValidateOpti
       break;
     }
     const inner = splitByPatient(trainingPart, { fractions: { train: 1 - validationFraction, val: validationFraction, test: 0 }, seed: hashSeed(seed, fold) });
-    const parts = { train: inner.train, val: inner.val, test: heldOut };
+    const parts = { train: [...inner.train, ...trainOnlyRecords], val: inner.val, test: heldOut };
     assertPatientDisjoint(parts);
     const labelled = (part: keyof typeof parts): LabelledSet => ({
       set: subsetImageSet(prepared.set, parts[part].map((r) => r.index)),
@@ -317,6 +333,16 @@ function classCounts(labels: Int32Array, k: number): number[] {
 
 function nonEmpty<T>(items: T[]): T[] | undefined {
   return items.length > 0 ? items : undefined;
+}
+
+/** The training-only images as samples of their own patients (prefixed, so none shares a patient id with the dataset). */
+function trainOnlySamples(dataset: Dataset, extras: readonly Dataset[] = []): Sample[] {
+  const classes = new Set(dataset.classes);
+  return extras.flatMap((extra) => {
+    const unknown = [...new Set(extra.samples.map((sample) => sample.label))].filter((label) => !classes.has(label));
+    if (unknown.length > 0) throw new Error(`the training-only images in ${extra.root} have classes the dataset does not: ${unknown.join(', ')} (classes: ${dataset.classes.join(', ')})`);
+    return extra.samples.map((sample) => ({ ...sample, patientId: `train-only:${extra.root}:${sample.patientId}` }));
+  });
 }
 
 function describeDataset(dataset: Dataset, samples: readonly Sample[]): string {

@@ -205,6 +205,7 @@ describe('gramlens CLI', () => {
     expect(existsSync(join(root, 'cv', 'crossval.json'))).toBe(true);
     expect(existsSync(join(root, 'cv', 'report.html'))).toBe(true);
     expect((await cli('train', join(root, 'data'), '--out', join(root, 'cv'), '--folds', '1')).err).toContain('--folds must be an integer ≥ 2');
+    expect((await cli('train', join(root, 'data'), '--out', join(root, 'cv'), '--train-only', join(root, 'data'))).err).toContain('--train-only goes with --folds');
   });
 
   it('predict reports a non-image file clearly', async () => {

@@ -179,6 +179,30 @@ describe('crossValidate', () => {
     expect(data.evaluation.sampleCount).toBe(33);
   });
 
+  it('adds training-only images to every fold\'s training part and never validates or tests on them', async () => {
+    const extraRoot = join(root, 'extra');
+    const extra = await writeToyDataset(extraRoot);
+    const run = await crossValidate(dataset, { ...options(join(root, 'train-only')), trainOnly: [extra] });
+    expect(run.status).toBe('completed');
+    // The folds are the same as without the extra images: they split only the dataset's patients.
+    expect(run.runs.map((fold) => fold.patients.test)).toEqual(result.runs.map((fold) => fold.patients.test));
+    expect(run.runs.map((fold) => fold.patients.val)).toEqual(result.runs.map((fold) => fold.patients.val));
+    for (const [i, fold] of run.runs.entries()) {
+      expect(fold.counts.train).toBe(result.runs[i].counts.train + 36);
+      const trainOnly = fold.patients.train.filter((patient) => patient.startsWith('train-only:'));
+      expect(trainOnly).toHaveLength(9);
+      expect([...fold.patients.val, ...fold.patients.test].some((patient) => patient.startsWith('train-only:'))).toBe(false);
+    }
+    expect(run.outOfFold.labels).toHaveLength(36);
+    expect(run.outOfFold.samples.some((sample) => sample.path.startsWith(extraRoot))).toBe(false);
+    const data = JSON.parse(await readFile(join(root, 'train-only', 'report.json'), 'utf8'));
+    expect(data.evaluation.sampleCount).toBe(36);
+    expect(JSON.stringify(data)).toContain('plus 36 training-only images (extra)');
+
+    const other: Dataset = { ...extra, samples: extra.samples.map((sample) => ({ ...sample, label: 'grey' })) };
+    await expect(crossValidate(dataset, { ...options(join(root, 'train-only-bad')), trainOnly: [other] })).rejects.toThrow('have classes the dataset does not: grey');
+  });
+
   it('refuses more folds than patients', async () => {
     await expect(crossValidate(dataset, { ...options(join(root, 'too-many')), folds: 10 })).rejects.toThrow('Cannot make 10 folds from 9 patients');
   });

@@ -36,6 +36,7 @@ export const TRAIN_OPTIONS = {
   workers: { type: 'string' },
   folds: { type: 'string' },
   'label-tree': { type: 'string' },
+  'train-only': { type: 'string', multiple: true },
   json: { type: 'boolean' },
   ...SPECIMEN_PATTERN_OPTION,
   ...BACKEND_OPTION,
@@ -153,6 +154,9 @@ ${TRAIN_OPTION_HELP}
                       fold, each fold's report on its held-out patients (RUN_DIR/fold-N/report), the
                       mean ± sd of every metric (RUN_DIR/crossval.json) and a report of the pooled
                       held-out predictions (RUN_DIR/report.html)
+  --train-only DATASET   with --folds: add these images (folder per class or manifest; repeatable)
+                      to every fold's training part, never to its validation or held-out part, so
+                      every figure stays on DATASET's own patients (e.g. reference strains)
   --label-tree FILE   the classes as a tree: JSON [{"name", "children": [...]}, ...] or a model
                       bundle's metadata.json. Its leaves are the classes; a label may also name a
                       node (e.g. GPC) for images known only that coarsely, which then train with
@@ -183,7 +187,10 @@ ${SPECIMEN_PATTERN_HELP}
     const folds = numberOption(values, 'folds', { integer: true, min: 2 });
     const specimenPattern = specimenPatternOption(values);
     if (specimenPattern && settings.labelTree) throw new UsageError('--specimen-pattern and --label-tree do not combine: with a pattern, each folder must be a class');
+    const trainOnlyPaths = (values['train-only'] as string[] | undefined) ?? [];
+    if (trainOnlyPaths.length > 0 && folds === undefined) throw new UsageError('--train-only goes with --folds: it adds training images to every fold of a cross-validation');
     const dataset = await loadDatasetArg(positionals[0], settings.labelTree, specimenPattern);
+    const trainOnly = await Promise.all(trainOnlyPaths.map((path) => loadDatasetArg(path, settings.labelTree)));
     await startEngine(values, context);
     const line = new ProgressLine();
     if (folds !== undefined) {
@@ -191,6 +198,7 @@ ${SPECIMEN_PATTERN_HELP}
       const result = await crossValidate(dataset, {
         ...settings,
         folds,
+        trainOnly,
         runDir: out,
         strict: Boolean(values.strict),
         cacheDir: stringOption(values, 'cache-dir'),
