@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { restoreBundleCalibration, updateBundleCalibration, type BundleMetadata } from '../../models/index.ts';
 import { Classifier, logitsOfProbabilities, recalibrateOnSite, type SiteRecalibration } from '../../pipeline/index.ts';
-import { UsageError, numberOption, type Command } from '../command.ts';
+import { UsageError, numberOption, type Command, type OptionValues } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
 import { SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, classifySamples, loadDatasetArg, specimenPatternOption } from '../shared.ts';
 
@@ -101,7 +101,7 @@ ${SPECIMEN_PATTERN_HELP}`,
   },
 };
 
-function fractionOption(values: Parameters<typeof numberOption>[0], name: string): number | undefined {
+function fractionOption(values: OptionValues, name: string): number | undefined {
   const value = numberOption(values, name);
   if (value !== undefined && !(value > 0 && value <= 1)) throw new UsageError(`--${name} must be in (0, 1]; got ${value}`);
   return value;
