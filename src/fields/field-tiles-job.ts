@@ -80,7 +80,7 @@ function photoJpeg(field: SynthField): Promise<Buffer> {
 function tilePng(rgb: Float32Array, size: number): Promise<Buffer> {
   const bytes = Buffer.alloc(rgb.length);
   for (let i = 0; i < rgb.length; i++) bytes[i] = Math.round(Math.min(1, Math.max(0, rgb[i])) * 255);
-  return sharp(bytes, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 1, effort: 1, adaptiveFiltering: false }).toBuffer();
+  return sharp(bytes, { raw: { width: size, height: size, channels: 3 } }).png({ compressionLevel: 1, adaptiveFiltering: false }).toBuffer();
 }
 
 /**

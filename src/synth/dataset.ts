@@ -137,7 +137,7 @@ function rgbPng(image: SynthImage): Promise<Buffer> {
   return sharp(Buffer.from(image.rgb.buffer, image.rgb.byteOffset, image.rgb.byteLength), {
     raw: { width: image.width, height: image.height, channels: 3 },
   })
-    .png({ compressionLevel: 1, effort: 1, adaptiveFiltering: false })
+    .png({ compressionLevel: 1, adaptiveFiltering: false })
     .toBuffer();
 }
 

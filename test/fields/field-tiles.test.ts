@@ -51,7 +51,7 @@ describe('writeFieldTileDataset', () => {
     expect(labels.has('gnr') && labels.has('no_bacteria')).toBe(true);
     for (const sample of tiles.samples) expect(['gnr', 'no_bacteria', ...MORPHOTYPES, 'polymicrobial']).toContain(sample.label);
     const first = await sharp(tiles.samples[0].path).metadata();
-    expect([first.width, first.height]).toEqual([32, 32]);
+    expect([first.width, first.height, first.channels, first.isPalette]).toEqual([32, 32, 3, false]);
 
     const fields = await readManifest(path.join(out, 'fields.csv'), { classes: CLASS_IDS });
     expect(fields.samples.map((s) => s.label).sort()).toEqual(['gnr', 'gnr', 'no_bacteria', 'polymicrobial']);

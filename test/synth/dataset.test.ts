@@ -77,7 +77,8 @@ describe('writeSyntheticDataset', () => {
     expect(Math.max(...[...byField.keys()].map((f) => rows.filter((r) => r.field_id === f).length))).toBeLessThanOrEqual(4);
 
     const meta = await sharp(path.join(out, rows[0].path)).metadata();
-    expect([meta.width, meta.height, meta.channels, meta.format]).toEqual([48, 48, 3, 'png']);
+    // Lossless RGB: a palette PNG would quantise and dither the stain colours.
+    expect([meta.width, meta.height, meta.channels, meta.format, meta.isPalette]).toEqual([48, 48, 3, 'png', false]);
     const maskFiles = (await listFiles(out)).filter((f) => f.startsWith('masks/'));
     expect(maskFiles).toEqual(tileFiles.map((f) => f.replace(/^tiles\//, 'masks/')));
     const gnrRow = rows.find((r) => r.label === 'gnr')!;
