@@ -256,7 +256,8 @@ export async function writeFieldTileDataset(
     const { seed, workers: _workers, ...rest } = o;
     const description = {
       generator: 'gramlens-field-tiles',
-      version: 1,
+      // 2: tiles stored as lossless RGB, not as a palette.
+      version: 2,
       seed,
       pxPerUm: o.tilePxPerUm,
       tileSize: o.tileSizePx,

@@ -1,4 +1,4 @@
-import { mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
 import { createRng, type Rng } from '../util/index.ts';
@@ -64,6 +64,9 @@ export interface SyntheticDatasetSummary {
 export type ProgressCallback = (done: number, total: number) => void;
 
 export const MANIFEST_COLUMNS = ['path', 'label', 'patient_id', 'field_id', 'specimen', 'stain', 'device'] as const;
+
+/** Raised whenever the same options and seed would write different images (2: tiles stored as lossless RGB, not as a palette). */
+export const SYNTH_FORMAT_VERSION = 2;
 
 const MAX_COUNT = 10_000_000;
 /** Encodes in flight while the next image renders (sharp encodes on its own threads). */
@@ -203,6 +206,29 @@ function resolveOptions(options: SyntheticDatasetOptions): ResolvedOptions {
   return resolved;
 }
 
+/** What dataset.json records to reproduce a dataset: the generator, its format version, the seed and every resolved option. */
+function recipeOf(o: ResolvedOptions) {
+  const { prevalence, difficulty, seed, ...rest } = o;
+  return { generator: 'gramlens-synth', version: SYNTH_FORMAT_VERSION, seed, options: rest, prevalence, difficulty };
+}
+
+/**
+ * Whether dir holds a complete synthetic dataset that writeSyntheticDataset(dir, options) would
+ * write again byte for byte: same generator version, seed and options.
+ */
+export async function isSyntheticDatasetOf(dir: string, options: SyntheticDatasetOptions): Promise<boolean> {
+  const text = await readFile(path.join(dir, 'dataset.json'), 'utf8').catch(() => null);
+  if (text === null) return false;
+  let recorded: Record<string, unknown>;
+  try {
+    recorded = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  const wanted = recipeOf(resolveOptions(options));
+  return Object.entries(wanted).every(([key, value]) => JSON.stringify(recorded[key]) === JSON.stringify(value));
+}
+
 async function makeFolders(dir: string, o: ResolvedOptions): Promise<void> {
   await rm(dir, { recursive: true, force: true });
   for (const label of CLASS_IDS) {
@@ -287,14 +313,8 @@ export async function writeSyntheticDataset(outDir: string, options: SyntheticDa
     const header = MANIFEST_COLUMNS.join(',');
     if (o.tiles > 0) await writeFile(path.join(temp, 'manifest.csv'), [header, ...rows.tile].join('\n') + '\n');
     if (o.fields > 0) await writeFile(path.join(temp, 'fields.csv'), [header, ...rows.field].join('\n') + '\n');
-    const { prevalence, difficulty, seed, ...rest } = o;
     const description = {
-      generator: 'gramlens-synth',
-      version: 1,
-      seed,
-      options: rest,
-      prevalence,
-      difficulty,
+      ...recipeOf(o),
       classes: CLASS_IDS,
       maskLabels: MASK_LABELS,
       counts: { patients: numbering.patient, tilesPerClass, fieldsPerClass },

@@ -61,6 +61,8 @@ export {
 } from './generate.ts';
 export {
   MANIFEST_COLUMNS,
+  SYNTH_FORMAT_VERSION,
+  isSyntheticDatasetOf,
   writeSyntheticDataset,
   type ProgressCallback,
   type SyntheticDatasetOptions,

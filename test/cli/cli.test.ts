@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/index.ts';
+import { writeSyntheticDataset } from '../../src/synth/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
 async function cli(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
@@ -54,6 +55,26 @@ describe('gramlens CLI', () => {
     expect(missing.err).toContain('dataset not found');
     expect(missing.err).not.toMatch(/\n\s+at /);
   });
+
+  it('demo remakes a synthetic dataset made with other settings and refuses a folder that is not one', async () => {
+    const out = join(root, 'demo');
+    await writeSyntheticDataset(join(out, 'data'), { tiles: 100, seed: 5, tilesPerField: 4, fieldsPerPatient: 2 });
+    const run = await cli('demo', '--out', out, '--tiles', '100', '--epochs', '1', '--size', '16', '--workers', '1');
+    expect(run.code, run.err).toBe(0);
+    expect(JSON.parse(await readFile(join(out, 'data', 'dataset.json'), 'utf8'))).toMatchObject({ seed: 1, options: { tiles: 100 } });
+    const made = (await stat(join(out, 'data', 'manifest.csv'))).mtimeMs;
+    const again = await cli('demo', '--out', out, '--tiles', '100', '--epochs', '1', '--size', '16', '--workers', '1');
+    expect(again.code, again.err).toBe(0);
+    expect((await stat(join(out, 'data', 'manifest.csv'))).mtimeMs).toBe(made);
+
+    const foreign = join(root, 'demo-foreign');
+    await mkdir(join(foreign, 'data'), { recursive: true });
+    await writeFile(join(foreign, 'data', 'notes.txt'), 'mine');
+    const refused = await cli('demo', '--out', foreign, '--tiles', '100', '--epochs', '1');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('is not a synthetic dataset');
+    expect(await readFile(join(foreign, 'data', 'notes.txt'), 'utf8')).toBe('mine');
+  }, 120_000);
 
   it('refuses a dataset with a single class', async () => {
     const single = join(root, 'single');

@@ -1,10 +1,21 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASS_IDS, DEFAULT_DIFFICULTY, MANIFEST_COLUMNS, MASK_LABELS, isOrganismMaskValue, resolvePrevalence, writeSyntheticDataset, type SyntheticDatasetOptions } from '../../src/synth/index.ts';
+import {
+  CLASS_IDS,
+  DEFAULT_DIFFICULTY,
+  MANIFEST_COLUMNS,
+  MASK_LABELS,
+  SYNTH_FORMAT_VERSION,
+  isOrganismMaskValue,
+  isSyntheticDatasetOf,
+  resolvePrevalence,
+  writeSyntheticDataset,
+  type SyntheticDatasetOptions,
+} from '../../src/synth/index.ts';
 
 let root: string;
 beforeAll(async () => {
@@ -145,6 +156,26 @@ describe('writeSyntheticDataset', () => {
     await writeSyntheticDataset(out, { tiles: 4, tileSize: 8, overwrite: true, prevalence: { gnr: 1 } });
     expect(parseManifest(await readFile(path.join(out, 'manifest.csv'), 'utf8'))).toHaveLength(4);
     expect((await readdir(root)).filter((f) => f.includes('.partial-'))).toEqual([]);
+  });
+
+  it('recognises a dataset it would write again, and no other', async () => {
+    const out = path.join(root, 'g');
+    const options = { tiles: 9, tileSize: 8, seed: 2 };
+    expect(await isSyntheticDatasetOf(out, options)).toBe(false);
+    await writeSyntheticDataset(out, options);
+    expect(await isSyntheticDatasetOf(out, options)).toBe(true);
+    expect(await isSyntheticDatasetOf(out, { ...options, tileSize: 9 })).toBe(false);
+    expect(await isSyntheticDatasetOf(out, { ...options, seed: 3 })).toBe(false);
+    expect(await isSyntheticDatasetOf(out, { ...options, tiles: 10 })).toBe(false);
+    expect(await isSyntheticDatasetOf(out, { ...options, prevalence: 'balanced' })).toBe(false);
+    expect(await isSyntheticDatasetOf(out, { ...options, difficulty: 'hard' })).toBe(false);
+
+    const description = JSON.parse(await readFile(path.join(out, 'dataset.json'), 'utf8'));
+    expect(description.version).toBe(SYNTH_FORMAT_VERSION);
+    await writeFile(path.join(out, 'dataset.json'), JSON.stringify({ ...description, version: SYNTH_FORMAT_VERSION - 1 }));
+    expect(await isSyntheticDatasetOf(out, options)).toBe(false);
+    await writeFile(path.join(out, 'dataset.json'), '{ not json');
+    expect(await isSyntheticDatasetOf(out, options)).toBe(false);
   });
 
   it('leaves nothing that looks like a dataset when a run fails midway', async () => {

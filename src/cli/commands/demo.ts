@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { readManifest } from '../../data/index.ts';
 import { evaluateClassifier, formatReportTable } from '../../evaluate/index.ts';
 import { Classifier, fitClassifier, poolByGroup, writeFitReport } from '../../pipeline/index.ts';
-import { CLASS_IDS, LABEL_TREE, writeSyntheticDataset } from '../../synth/index.ts';
+import { CLASS_IDS, LABEL_TREE, isSyntheticDatasetOf, writeSyntheticDataset } from '../../synth/index.ts';
 import { numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
 import { fitProgressPrinter, startEngine } from '../shared.ts';
@@ -53,11 +53,15 @@ Options:
     const line = new ProgressLine();
 
     const dataDir = join(out, 'data');
-    if (!existsSync(join(dataDir, 'manifest.csv'))) {
-      line.log(`synthesising ${tiles} Gram-stain tiles in ${dataDir}`);
-      await writeSyntheticDataset(dataDir, { tiles, seed, tilesPerField: 4, fieldsPerPatient: 2 }, (done, total) => line.update(done / total, `synthesising ${done}/${total}`));
+    const synthOptions = { tiles, seed, tilesPerField: 4, fieldsPerPatient: 2 };
+    if (await isSyntheticDatasetOf(dataDir, synthOptions)) {
+      line.log(`using the synthetic dataset already in ${dataDir} (same seed, tiles and generator version)`);
     } else {
-      line.log(`using the synthetic dataset already in ${dataDir}`);
+      if (existsSync(dataDir) && !existsSync(join(dataDir, 'dataset.json'))) {
+        throw new Error(`${dataDir} exists but is not a synthetic dataset; move it away or pass another --out`);
+      }
+      line.log(`${existsSync(dataDir) ? 'remaking the synthetic dataset (it was made with other settings or an older generator)' : 'synthesising'}: ${tiles} Gram-stain tiles in ${dataDir}`);
+      await writeSyntheticDataset(dataDir, { ...synthOptions, overwrite: true }, (done, total) => line.update(done / total, `synthesising ${done}/${total}`));
     }
     const dataset = await readManifest(join(dataDir, 'manifest.csv'), { classes: CLASS_IDS });
     const result = await fitClassifier(dataset, {
