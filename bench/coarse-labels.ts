@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { readManifest, splitByPatient, type Dataset, type Sample } from '../src/data/index.ts';
 import { initEngine } from '../src/engine/index.ts';
 import { fitClassifier, levelReports } from '../src/pipeline/index.ts';
-import { LABEL_TREE, writeSyntheticDataset } from '../src/synth/index.ts';
+import { LABEL_TREE, isSyntheticDatasetOf, writeSyntheticDataset } from '../src/synth/index.ts';
 import { createRng, hashSeed } from '../src/util/index.ts';
 
 const { values } = parseArgs({
@@ -38,9 +38,11 @@ const GPC_CLASSES = GROUP.children!.map((leaf) => leaf.name);
 
 const engine = await initEngine();
 console.error(`engine: ${engine.backend}`);
-if (!existsSync(join(values.data, 'manifest.csv'))) {
+const synthOptions = { tiles, tileSize: Number(values['tile-size']), prevalence: 'balanced', seed: 1, tilesPerField: 4, fieldsPerPatient: 2 } as const;
+if (!(await isSyntheticDatasetOf(values.data, synthOptions))) {
+  if (existsSync(values.data) && !existsSync(join(values.data, 'dataset.json'))) throw new Error(`${values.data} exists but is not a synthetic dataset; pass another --data`);
   console.error(`synthesising ${tiles} balanced tiles of ${values['tile-size']} px in ${values.data}`);
-  await writeSyntheticDataset(values.data, { tiles, tileSize: Number(values['tile-size']), prevalence: 'balanced', seed: 1, tilesPerField: 4, fieldsPerPatient: 2 });
+  await writeSyntheticDataset(values.data, { ...synthOptions, overwrite: true });
 }
 const dataset = await readManifest(join(values.data, 'manifest.csv'), { labelTree: LABEL_TREE });
 
