@@ -16,7 +16,7 @@ import sharp from 'sharp';
 import { readManifest, type Sample } from '../src/data/index.ts';
 import { initEngine } from '../src/engine/index.ts';
 import { bootstrapCi, confusionMatrix, perClassMetrics, type ClassMetrics } from '../src/evaluate/index.ts';
-import { fitFieldDecision, measureQualityGate, writeFieldTileDataset, type FieldDecisionParams, type LabelledField } from '../src/fields/index.ts';
+import { FIELD_TILES_FORMAT_VERSION, fitFieldDecision, measureQualityGate, writeFieldTileDataset, type FieldDecisionParams, type LabelledField } from '../src/fields/index.ts';
 import { readBundleMetadata } from '../src/models/index.ts';
 import { DEFAULT_BACKGROUND_CLASS, DEFAULT_MIXED_CLASS, FieldPredictor, fitClassifier } from '../src/pipeline/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE } from '../src/synth/index.ts';
@@ -58,7 +58,7 @@ const datasetOptions = {
   maxTilesPerLabel: MAX_TILES_PER_LABEL,
   seed,
 };
-const dataKey = createHash('sha256').update(JSON.stringify(datasetOptions)).digest('hex').slice(0, 12);
+const dataKey = createHash('sha256').update(JSON.stringify({ ...datasetOptions, format: FIELD_TILES_FORMAT_VERSION })).digest('hex').slice(0, 12);
 const dataDir = option('--data') ?? join(tmpdir(), 'gramlens-bench-fields', dataKey);
 const runDir = join(dataDir, '..', `run-${dataKey}-e${epochs}`);
 out(`Whole-field benchmark: backend ${engine.backend}, ${workers} worker(s), seed ${seed}; data ${dataDir}`);

@@ -61,6 +61,9 @@ export interface FieldTileDatasetSummary {
   tilesDropped: number;
 }
 
+/** Raised whenever the same options and seed would write different files (2: tiles stored as lossless RGB, not as a palette). */
+export const FIELD_TILES_FORMAT_VERSION = 2;
+
 export const FIELD_TILE_DEFAULTS = {
   tileSizePx: 64,
   tilePxPerUm: 6,
@@ -256,8 +259,7 @@ export async function writeFieldTileDataset(
     const { seed, workers: _workers, ...rest } = o;
     const description = {
       generator: 'gramlens-field-tiles',
-      // 2: tiles stored as lossless RGB, not as a palette.
-      version: 2,
+      version: FIELD_TILES_FORMAT_VERSION,
       seed,
       pxPerUm: o.tilePxPerUm,
       tileSize: o.tileSizePx,

@@ -51,6 +51,7 @@ export {
 export { decodePhoto, processPhoto, type PhotoTile, type ProcessedPhoto, type ProcessPhotoOptions } from './photo.ts';
 export {
   FIELD_TILE_DEFAULTS,
+  FIELD_TILES_FORMAT_VERSION,
   morphotypePixels,
   tileLabelFromCounts,
   writeFieldTileDataset,
