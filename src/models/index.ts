@@ -25,6 +25,7 @@ export {
   readBundleMetadata,
   updateBundleCalibration,
   restoreBundleCalibration,
+  modelVersionOf,
   loadBundleModel,
   resizePolicyOf,
   BUNDLE_FORMAT,

@@ -14,7 +14,7 @@ import {
   type QualityMeasures,
   type QualityReason,
 } from '../fields/index.ts';
-import { aggregateProbabilities, FEATURE_LAYER_NAME, loadBundleModel, readBundleMetadata, treeLevels, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
+import { aggregateProbabilities, FEATURE_LAYER_NAME, loadBundleModel, modelVersionOf, readBundleMetadata, treeLevels, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
 import { calibrate, modelInput, toPrediction, type ClassProbability } from './classifier.ts';
 
 /** The class of an organism-free tile and the field label for two or more morphotypes, as the synthetic Gram classes name them. */
@@ -324,7 +324,7 @@ export class FieldPredictor {
   }
 
   get modelVersion(): string {
-    return `${this.metadata.architecture.name}@${this.metadata.createdAt}`;
+    return modelVersionOf(this.metadata);
   }
 
   async predict(photo: Buffer, options: FieldPredictOptions = {}): Promise<FieldPrediction> {

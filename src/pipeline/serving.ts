@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { AugmentConfig, AugmentPresetName } from '../augment/index.ts';
 import { decodeImage, readManifest } from '../data/index.ts';
 import { applyColormap, camFromFeatures, explain, gapDenseKernel, hasGapDenseHead, normalizeHeatmap, upsampleBilinear, type Heatmap } from '../explain/index.ts';
-import { loadBundleModel, resizePolicyOf, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
+import { loadBundleModel, modelVersionOf, resizePolicyOf, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
 import { Classifier, modelInput, toPrediction } from './classifier.ts';
 import { visibleRegion } from './explain.ts';
 import { FieldPredictor, toServedField, type ServedFieldPrediction } from './field.ts';
@@ -64,7 +64,7 @@ class LoadedModel {
       top: { name: prediction.top.label, probability: prediction.top.probability },
       uncertain: prediction.uncertain,
       heatmapPng: await heatmapLayer(image, heatmap, this.metadata),
-      modelVersion: `${this.metadata.architecture.name}@${this.metadata.createdAt}`,
+      modelVersion: modelVersionOf(this.metadata),
       tree: this.metadata.labelTree,
     };
   }

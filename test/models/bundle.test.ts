@@ -4,7 +4,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildModel, loadBundleModel, readBundleMetadata, restoreBundleCalibration, saveBundle, updateBundleCalibration, type SaveBundleInput } from '../../src/models/index.ts';
+import { buildModel, loadBundleModel, modelVersionOf, readBundleMetadata, restoreBundleCalibration, saveBundle, updateBundleCalibration, type SaveBundleInput } from '../../src/models/index.ts';
 import { writeDirAtomically } from '../../src/util/index.ts';
 
 beforeAll(async () => {
@@ -79,8 +79,12 @@ describe('model bundle', () => {
     const weights = await readFile(join(dir, 'weights.bin'));
     const site = { source: 'site' as const, dataset: 'site.csv', images: 200, patients: 50, at: '2026-11-26T12:00:00.000Z' };
 
+    const trained = await readBundleMetadata(dir);
     const updated = await updateBundleCalibration(dir, { temperature: 2.5, referBelow: 0.7, operatingPoints: [] }, site);
     expect(await readBundleMetadata(dir)).toEqual(updated);
+    // The audit trail tells predictions before and after a recalibration apart.
+    expect(modelVersionOf(trained)).toBe(`${trained.architecture.name}@${trained.createdAt}`);
+    expect(modelVersionOf(updated)).toBe(`${modelVersionOf(trained)}+calibrated@2026-11-26T12:00:00.000Z`);
     expect(updated).toMatchObject({ temperature: 2.5, referBelow: 0.7, operatingPoints: [], calibration: site, classes: ['a', 'b', 'c'] });
     expect(updated.calibrationHistory).toEqual([
       { temperature: 1.5, referBelow: 0.6, operatingPoints: [{ class: 'a', threshold: 0.3, targetSensitivity: 0.95 }], calibration: { source: 'validation' }, replacedAt: expect.any(String) },
@@ -92,6 +96,7 @@ describe('model bundle', () => {
     expect(await restoreBundleCalibration(dir)).toMatchObject({ temperature: 2.5, referBelow: 0.7, calibration: site });
     const original = await restoreBundleCalibration(dir);
     expect(original).toMatchObject({ temperature: 1.5, referBelow: 0.6, calibration: { source: 'validation' }, calibrationHistory: undefined });
+    expect(modelVersionOf(original!)).toBe(modelVersionOf(trained));
     expect(await readBundleMetadata(dir)).toEqual(JSON.parse(JSON.stringify(original)));
     expect(await restoreBundleCalibration(dir)).toBeNull();
     await expect(loadBundleModel(dir)).resolves.toBeTruthy();
