@@ -8,13 +8,12 @@
 // macro-F1 of every run and their means over the seeds, then one JSON line.
 // Usage: npx tsx bench/coarse-labels.ts [--tiles 1500] [--tile-size 48] [--size 32] [--epochs 12]
 //          [--seeds 3] [--first-seed 1] [--workers 1] [--data DIR] [--out DIR]
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readManifest, splitByPatient, type Dataset, type Sample } from '../src/data/index.ts';
 import { initEngine } from '../src/engine/index.ts';
 import { fitClassifier, levelReports } from '../src/pipeline/index.ts';
-import { LABEL_TREE, isSyntheticDatasetOf, writeSyntheticDataset } from '../src/synth/index.ts';
+import { LABEL_TREE, syntheticDatasetStatus, writeSyntheticDataset } from '../src/synth/index.ts';
 import { createRng, hashSeed } from '../src/util/index.ts';
 
 const { values } = parseArgs({
@@ -39,8 +38,7 @@ const GPC_CLASSES = GROUP.children!.map((leaf) => leaf.name);
 const engine = await initEngine();
 console.error(`engine: ${engine.backend}`);
 const synthOptions = { tiles, tileSize: Number(values['tile-size']), prevalence: 'balanced', seed: 1, tilesPerField: 4, fieldsPerPatient: 2 } as const;
-if (!(await isSyntheticDatasetOf(values.data, synthOptions))) {
-  if (existsSync(values.data) && !existsSync(join(values.data, 'dataset.json'))) throw new Error(`${values.data} exists but is not a synthetic dataset; pass another --data`);
+if ((await syntheticDatasetStatus(values.data, synthOptions)) !== 'same') {
   console.error(`synthesising ${tiles} balanced tiles of ${values['tile-size']} px in ${values.data}`);
   await writeSyntheticDataset(values.data, { ...synthOptions, overwrite: true });
 }

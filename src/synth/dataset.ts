@@ -212,21 +212,27 @@ function recipeOf(o: ResolvedOptions) {
   return { generator: 'gramlens-synth', version: SYNTH_FORMAT_VERSION, seed, options: rest, prevalence, difficulty };
 }
 
+/** What a folder holds for writeSyntheticDataset(dir, options): nothing, exactly that dataset, or another synthetic dataset. */
+export type SyntheticDatasetStatus = 'missing' | 'same' | 'different';
+
 /**
- * Whether dir holds a complete synthetic dataset that writeSyntheticDataset(dir, options) would
- * write again byte for byte: same generator version, seed and options.
+ * Whether dir holds the dataset writeSyntheticDataset(dir, options) would write again byte for
+ * byte (same generator version, seed and options; dataset.json is written last, so its presence
+ * means the dataset is complete). Throws when dir exists but is not a synthetic dataset, so that a
+ * caller replacing a 'different' one never deletes anything else.
  */
-export async function isSyntheticDatasetOf(dir: string, options: SyntheticDatasetOptions): Promise<boolean> {
+export async function syntheticDatasetStatus(dir: string, options: SyntheticDatasetOptions): Promise<SyntheticDatasetStatus> {
+  if (!(await exists(dir))) return 'missing';
   const text = await readFile(path.join(dir, 'dataset.json'), 'utf8').catch(() => null);
-  if (text === null) return false;
-  let recorded: Record<string, unknown>;
+  let recorded: Record<string, unknown> | null = null;
   try {
-    recorded = JSON.parse(text);
+    recorded = text === null ? null : JSON.parse(text);
   } catch {
-    return false;
+    recorded = null;
   }
+  if (recorded?.generator !== 'gramlens-synth') throw new Error(`${dir} exists but is not a synthetic dataset; move it away or choose another folder`);
   const wanted = recipeOf(resolveOptions(options));
-  return Object.entries(wanted).every(([key, value]) => JSON.stringify(recorded[key]) === JSON.stringify(value));
+  return Object.entries(wanted).every(([key, value]) => JSON.stringify(recorded[key]) === JSON.stringify(value)) ? 'same' : 'different';
 }
 
 async function makeFolders(dir: string, o: ResolvedOptions): Promise<void> {

@@ -62,9 +62,10 @@ export {
 export {
   MANIFEST_COLUMNS,
   SYNTH_FORMAT_VERSION,
-  isSyntheticDatasetOf,
+  syntheticDatasetStatus,
   writeSyntheticDataset,
   type ProgressCallback,
   type SyntheticDatasetOptions,
+  type SyntheticDatasetStatus,
   type SyntheticDatasetSummary,
 } from './dataset.ts';

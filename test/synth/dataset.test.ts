@@ -11,8 +11,8 @@ import {
   MASK_LABELS,
   SYNTH_FORMAT_VERSION,
   isOrganismMaskValue,
-  isSyntheticDatasetOf,
   resolvePrevalence,
+  syntheticDatasetStatus,
   writeSyntheticDataset,
   type SyntheticDatasetOptions,
 } from '../../src/synth/index.ts';
@@ -158,24 +158,30 @@ describe('writeSyntheticDataset', () => {
     expect((await readdir(root)).filter((f) => f.includes('.partial-'))).toEqual([]);
   });
 
-  it('recognises a dataset it would write again, and no other', async () => {
+  it('tells whether a folder holds the dataset it would write again, and refuses anything but a synthetic dataset', async () => {
     const out = path.join(root, 'g');
     const options = { tiles: 9, tileSize: 8, seed: 2 };
-    expect(await isSyntheticDatasetOf(out, options)).toBe(false);
+    expect(await syntheticDatasetStatus(out, options)).toBe('missing');
     await writeSyntheticDataset(out, options);
-    expect(await isSyntheticDatasetOf(out, options)).toBe(true);
-    expect(await isSyntheticDatasetOf(out, { ...options, tileSize: 9 })).toBe(false);
-    expect(await isSyntheticDatasetOf(out, { ...options, seed: 3 })).toBe(false);
-    expect(await isSyntheticDatasetOf(out, { ...options, tiles: 10 })).toBe(false);
-    expect(await isSyntheticDatasetOf(out, { ...options, prevalence: 'balanced' })).toBe(false);
-    expect(await isSyntheticDatasetOf(out, { ...options, difficulty: 'hard' })).toBe(false);
+    expect(await syntheticDatasetStatus(out, options)).toBe('same');
+    expect(await syntheticDatasetStatus(out, { ...options, tileSize: 9 })).toBe('different');
+    expect(await syntheticDatasetStatus(out, { ...options, seed: 3 })).toBe('different');
+    expect(await syntheticDatasetStatus(out, { ...options, tiles: 10 })).toBe('different');
+    expect(await syntheticDatasetStatus(out, { ...options, prevalence: 'balanced' })).toBe('different');
+    expect(await syntheticDatasetStatus(out, { ...options, difficulty: 'hard' })).toBe('different');
 
     const description = JSON.parse(await readFile(path.join(out, 'dataset.json'), 'utf8'));
     expect(description.version).toBe(SYNTH_FORMAT_VERSION);
     await writeFile(path.join(out, 'dataset.json'), JSON.stringify({ ...description, version: SYNTH_FORMAT_VERSION - 1 }));
-    expect(await isSyntheticDatasetOf(out, options)).toBe(false);
+    expect(await syntheticDatasetStatus(out, options)).toBe('different');
+
+    const notOurs = /exists but is not a synthetic dataset/;
+    await writeFile(path.join(out, 'dataset.json'), JSON.stringify({ ...description, generator: 'gramlens-field-tiles' }));
+    await expect(syntheticDatasetStatus(out, options)).rejects.toThrow(notOurs);
     await writeFile(path.join(out, 'dataset.json'), '{ not json');
-    expect(await isSyntheticDatasetOf(out, options)).toBe(false);
+    await expect(syntheticDatasetStatus(out, options)).rejects.toThrow(notOurs);
+    await rm(path.join(out, 'dataset.json'));
+    await expect(syntheticDatasetStatus(out, options)).rejects.toThrow(notOurs);
   });
 
   it('leaves nothing that looks like a dataset when a run fails midway', async () => {

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readManifest } from '../../data/index.ts';
 import { evaluateClassifier, formatReportTable } from '../../evaluate/index.ts';
 import { Classifier, fitClassifier, poolByGroup, writeFitReport } from '../../pipeline/index.ts';
-import { CLASS_IDS, LABEL_TREE, isSyntheticDatasetOf, writeSyntheticDataset } from '../../synth/index.ts';
+import { CLASS_IDS, LABEL_TREE, syntheticDatasetStatus, writeSyntheticDataset } from '../../synth/index.ts';
 import { numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
 import { fitProgressPrinter, startEngine } from '../shared.ts';
@@ -54,13 +53,11 @@ Options:
 
     const dataDir = join(out, 'data');
     const synthOptions = { tiles, seed, tilesPerField: 4, fieldsPerPatient: 2 };
-    if (await isSyntheticDatasetOf(dataDir, synthOptions)) {
+    const status = await syntheticDatasetStatus(dataDir, synthOptions);
+    if (status === 'same') {
       line.log(`using the synthetic dataset already in ${dataDir} (same seed, tiles and generator version)`);
     } else {
-      if (existsSync(dataDir) && !existsSync(join(dataDir, 'dataset.json'))) {
-        throw new Error(`${dataDir} exists but is not a synthetic dataset; move it away or pass another --out`);
-      }
-      line.log(`${existsSync(dataDir) ? 'remaking the synthetic dataset (it was made with other settings or an older generator)' : 'synthesising'}: ${tiles} Gram-stain tiles in ${dataDir}`);
+      line.log(`${status === 'different' ? 'remaking the synthetic dataset (it was made with other settings or an older generator)' : 'synthesising'}: ${tiles} Gram-stain tiles in ${dataDir}`);
       await writeSyntheticDataset(dataDir, { ...synthOptions, overwrite: true }, (done, total) => line.update(done / total, `synthesising ${done}/${total}`));
     }
     const dataset = await readManifest(join(dataDir, 'manifest.csv'), { classes: CLASS_IDS });
