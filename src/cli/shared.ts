@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { buildManifestFromFilenames, isImageFile, readFolderDataset, readManifest, type Dataset, type LabelTreeShape, type Sample } from '../data/index.ts';
+import type { LabelTreeNode } from '../contract/index.ts';
+import { buildManifestFromFilenames, isImageFile, readFolderDataset, readManifest, type Dataset, type Sample } from '../data/index.ts';
 import { initEngine, type BackendChoice, BACKEND_CHOICES, type EngineInfo } from '../engine/index.ts';
 import type { Classifier, FitProgress } from '../pipeline/index.ts';
 import type { CliContext, OptionSpec, OptionValues } from './command.ts';
@@ -44,7 +45,7 @@ export function specimenPatternOption(values: OptionValues): RegExp | undefined 
  * labelTree. With a specimen pattern (class-folder trees only; each folder is a class), images are
  * grouped by the specimen their file name names instead of one patient per file.
  */
-export async function loadDatasetArg(path: string | undefined, labelTree?: readonly LabelTreeShape[], specimenPattern?: RegExp): Promise<Dataset> {
+export async function loadDatasetArg(path: string | undefined, labelTree?: readonly LabelTreeNode[], specimenPattern?: RegExp): Promise<Dataset> {
   if (!path) throw new UsageError('give the dataset: a folder with one subfolder per class, or a CSV manifest');
   if (!existsSync(path)) throw new Error(`dataset not found: ${path}`);
   const isManifest = path.toLowerCase().endsWith('.csv');

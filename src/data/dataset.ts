@@ -3,7 +3,8 @@ import type { Dirent } from 'node:fs';
 import { readFile, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { formatCsv, parseCsv } from './csv.ts';
-import { treeLabelReader, type CoarseLabel, type LabelTreeShape } from './labels.ts';
+import type { LabelTreeNode } from '../contract/index.ts';
+import { treeLabelReader, type CoarseLabel } from './labels.ts';
 import type { Dataset, Sample } from './types.ts';
 
 export const IMAGE_EXTENSIONS = ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.webp'] as const;
@@ -78,7 +79,7 @@ export interface ReadFolderOptions {
    * The classes as a tree: the classes are its leaves (in tree order) and a folder may also be named
    * after a node (e.g. "GPC"), its images then labelled only that coarsely.
    */
-  labelTree?: readonly LabelTreeShape[];
+  labelTree?: readonly LabelTreeNode[];
 }
 
 /**
@@ -108,7 +109,7 @@ export interface ReadManifestOptions {
    * The classes as a tree: its leaves are the classes, and a label may also name a node (e.g.
    * "GPC" for an image known only to show some Gram-positive coccus).
    */
-  labelTree?: readonly LabelTreeShape[];
+  labelTree?: readonly LabelTreeNode[];
 }
 
 function withCoarseLabels(dataset: Dataset, coarseLabels: CoarseLabel[]): Dataset {

@@ -13,7 +13,7 @@ export {
   type ReadFolderOptions,
   type ReadManifestOptions,
 } from './dataset.ts';
-export { parseLabelTree, type CoarseLabel, type LabelTreeShape } from './labels.ts';
+export { parseLabelTree, type CoarseLabel } from './labels.ts';
 export {
   ImageDecodeError,
   decodeImage,

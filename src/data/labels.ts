@@ -1,8 +1,4 @@
-/** A node of a label tree as the data layer reads it (structurally the model bundle's LabelTreeNode). */
-export interface LabelTreeShape {
-  name: string;
-  children?: LabelTreeShape[];
-}
+import type { LabelTreeNode } from '../contract/index.ts';
 
 /**
  * A label-tree node used as an image's label: the image is known to show one of `classes` (the
@@ -29,7 +25,7 @@ const MAX_TREE_DEPTH = 8;
  * A label tree as a user wrote it (JSON): an array of {name, children?} nodes, or an object with
  * such an array under "labelTree" (a model bundle's metadata.json). Other fields (displayName) are kept.
  */
-export function parseLabelTree(value: unknown, source: string): LabelTreeShape[] {
+export function parseLabelTree(value: unknown, source: string): LabelTreeNode[] {
   const nodes = isRecord(value) && 'labelTree' in value ? value.labelTree : value;
   const check = (node: unknown, where: string, depth: number): void => {
     if (depth > MAX_TREE_DEPTH) throw new Error(`label tree ${source}: deeper than ${MAX_TREE_DEPTH} levels at ${where}`);
@@ -44,11 +40,11 @@ export function parseLabelTree(value: unknown, source: string): LabelTreeShape[]
     throw new Error(`label tree ${source}: expected a non-empty array of {"name", "children"} nodes (or {"labelTree": [...]})`);
   }
   nodes.forEach((node, i) => check(node, `node ${i}`, 1));
-  return nodes as LabelTreeShape[];
+  return nodes as LabelTreeNode[];
 }
 
 /** Leaves, coarse nodes and single-class aliases of a tree; a name may only name one set of classes. */
-export function labelVocabulary(tree: readonly LabelTreeShape[]): LabelVocabulary {
+export function labelVocabulary(tree: readonly LabelTreeNode[]): LabelVocabulary {
   const classes: string[] = [];
   const nodes: CoarseLabel[] = [];
   const meaning = new Map<string, string>();
@@ -58,7 +54,7 @@ export function labelVocabulary(tree: readonly LabelTreeShape[]): LabelVocabular
     if (earlier !== undefined && earlier !== key) throw new Error(`label tree: "${name}" names two different nodes`);
     meaning.set(name, key);
   };
-  const walk = (node: LabelTreeShape): string[] => {
+  const walk = (node: LabelTreeNode): string[] => {
     if (!node.children || node.children.length === 0) {
       if (classes.includes(node.name)) throw new Error(`label tree: class "${node.name}" appears twice`);
       classes.push(node.name);
@@ -120,7 +116,7 @@ export interface TreeLabelReader {
   coarseLabels(): CoarseLabel[];
 }
 
-export function treeLabelReader(tree: readonly LabelTreeShape[], classes?: readonly string[]): TreeLabelReader {
+export function treeLabelReader(tree: readonly LabelTreeNode[], classes?: readonly string[]): TreeLabelReader {
   const vocabulary = labelVocabulary(tree);
   if (classes) checkClassesMatchTree(classes, vocabulary);
   const used = new Set<string>();

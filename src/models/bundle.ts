@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import type { LabelTreeNode } from '../contract/index.ts';
 import type { ResizePolicy } from '../data/index.ts';
 import { writeDirAtomically, writeFileAtomically } from '../util/index.ts';
 import { loadModelWeights, serializeModelWeights, weightsFromBytes, weightsToBytes, type WeightEntry } from './weights.ts';
@@ -9,12 +10,6 @@ import { buildModel, MODEL_NAMES, type ModelName } from './zoo.ts';
 
 export const BUNDLE_FORMAT = 'gramlens-bundle';
 export const BUNDLE_VERSION = 1;
-
-/** A node of the label tree: a class (leaf) or a group of classes (e.g. Gram group → species). */
-export interface LabelTreeNode {
-  name: string;
-  children?: LabelTreeNode[];
-}
 
 /** How a source image becomes the model's input. */
 export interface InputPolicy {

@@ -35,7 +35,6 @@ export {
   type CalibrationSource,
   type CalibrationValues,
   type InputPolicy,
-  type LabelTreeNode,
   type SaveBundleInput,
 } from './bundle.ts';
 export { treeLevels, aggregateProbabilities, type TreeLevel } from './label-tree.ts';

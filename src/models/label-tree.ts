@@ -1,4 +1,4 @@
-import type { LabelTreeNode } from './bundle.ts';
+import type { LabelTreeNode } from '../contract/index.ts';
 
 /** For every tree depth above the leaves: the names of that level and, per class, the ancestor it falls under. */
 export interface TreeLevel {

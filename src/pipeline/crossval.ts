@@ -3,7 +3,7 @@ import { basename, join, relative, sep } from 'node:path';
 import { assertPatientDisjoint, kFoldByPatient, labelNames, splitByPatient, type Dataset, type ResizePolicy, type Sample, type SkippedImage } from '../data/index.ts';
 import { summariseFolds, type ClassifierReport, type FoldSummary } from '../evaluate/index.ts';
 import { buildReportData, writeReport, type DatasetSplit, type FoldRunInput, type ReportInput, type WrittenReport } from '../report/index.ts';
-import type { LabelTreeNode } from '../models/index.ts';
+import type { LabelTreeNode } from '../contract/index.ts';
 import { subsetImageSet, type ImageSet } from '../train/index.ts';
 import { hashSeed } from '../util/index.ts';
 import { fitImageSets, type FitOptions, type FitProgress, type FitResult, type LabelledSet } from './fit.ts';

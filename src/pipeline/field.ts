@@ -14,7 +14,8 @@ import {
   type QualityMeasures,
   type QualityReason,
 } from '../fields/index.ts';
-import { aggregateProbabilities, FEATURE_LAYER_NAME, loadBundleModel, modelVersionOf, readBundleMetadata, treeLevels, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
+import { aggregateProbabilities, FEATURE_LAYER_NAME, loadBundleModel, modelVersionOf, readBundleMetadata, treeLevels, type BundleMetadata } from '../models/index.ts';
+import type { FieldPredictorResult, LabelTreeNode } from '../contract/index.ts';
 import { calibrate, modelInput, toPrediction, type ClassProbability } from './classifier.ts';
 
 /** The class of an organism-free tile and the field label for two or more morphotypes, as the synthetic Gram classes name them. */
@@ -526,22 +527,7 @@ export interface FieldSummary {
   warnings: string[];
 }
 
-/** A whole-field prediction as the HTTP API records and returns it (structurally the server's FieldPredictorResult). */
-export interface ServedFieldPrediction {
-  quality: { ok: boolean; reasons: string[]; measures: QualityMeasures };
-  warnings: string[];
-  /** Null when nothing was predicted (quality gate failed without force, or no tile). */
-  prediction: {
-    classes: { name: string; probability: number }[];
-    top: { name: string; probability: number };
-    uncertain: boolean;
-    heatmapPng: Buffer | null;
-    tileMapPng: Buffer | null;
-    modelVersion: string;
-    tree?: LabelTreeNode[];
-    field: FieldSummary;
-  } | null;
-}
+export type ServedFieldPrediction = FieldPredictorResult;
 
 export function toServedField(field: FieldPrediction): ServedFieldPrediction {
   const { quality, decision, top, warnings } = field;
@@ -550,8 +536,8 @@ export function toServedField(field: FieldPrediction): ServedFieldPrediction {
   return {
     ...served,
     prediction: {
-      classes: field.classes.map(({ label, probability }) => ({ name: label, probability })),
-      top: { name: top.label, probability: top.probability },
+      classes: field.classes,
+      top,
       uncertain: field.uncertain,
       heatmapPng: field.heatmap?.png ?? null,
       tileMapPng: field.tileMap?.png ?? null,

@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import type { AugmentConfig, AugmentPresetName } from '../augment/index.ts';
 import { decodeImage, readManifest } from '../data/index.ts';
 import { applyColormap, camFromFeatures, explain, gapDenseKernel, hasGapDenseHead, normalizeHeatmap, upsampleBilinear, type Heatmap } from '../explain/index.ts';
-import { loadBundleModel, modelVersionOf, resizePolicyOf, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
+import type { PredictorResult } from '../contract/index.ts';
+import { loadBundleModel, modelVersionOf, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
 import { Classifier, modelInput, toPrediction } from './classifier.ts';
 import { visibleRegion } from './explain.ts';
 import { FieldPredictor, toServedField, type ServedFieldPrediction } from './field.ts';
@@ -11,14 +12,7 @@ import { fitClassifier } from './fit.ts';
 import type { TrainConfig } from '../train/index.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
-export interface ServedPrediction {
-  classes: { name: string; probability: number }[];
-  top: { name: string; probability: number };
-  uncertain: boolean;
-  heatmapPng: Buffer | null;
-  modelVersion: string;
-  tree?: LabelTreeNode[];
-}
+export type ServedPrediction = PredictorResult;
 
 /** A loaded bundle: ONNX for the probabilities, the heatmap from its feature output in closed form (or by gradients). */
 class LoadedModel {
@@ -60,8 +54,8 @@ class LoadedModel {
       heatmap = explain(this.model, modelInput(decoded, input), { method: 'gradcam', targetClass: target });
     }
     return {
-      classes: prediction.classes.map(({ label, probability }) => ({ name: label, probability })),
-      top: { name: prediction.top.label, probability: prediction.top.probability },
+      classes: prediction.classes,
+      top: prediction.top,
       uncertain: prediction.uncertain,
       heatmapPng: await heatmapLayer(image, heatmap, this.metadata),
       modelVersion: modelVersionOf(this.metadata),

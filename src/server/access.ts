@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { Role, SessionUser, Store } from '../store/index.ts';
+import type { Role, SessionUser } from '../contract/index.ts';
+import type { Store } from '../store/index.ts';
 import { HttpError } from './errors.ts';
 
 export const SESSION_COOKIE = 'gramlens_session';

@@ -1,10 +1,7 @@
 export { createServer, startServer, API_VERSION, type ListenOptions } from './server.ts';
 export {
   DEFAULT_LIMITS,
-  type FieldPredictorResult,
-  type FieldSummary,
   type Predictor,
-  type PredictorResult,
   type ServerLimits,
   type ServerOptions,
   type Trainer,

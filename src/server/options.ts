@@ -1,40 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
-import type { ClassProbability, ModelRecord } from '../store/index.ts';
-
-export interface PredictorResult {
-  /** Every class with its probability, most probable first. */
-  classes: ClassProbability[];
-  top: ClassProbability;
-  /** The model is not confident enough: refer the case. */
-  uncertain: boolean;
-  heatmapPng?: Buffer | null;
-  modelVersion: string;
-  /** The label tree the classes belong to, passed through to the client. */
-  tree?: unknown;
-}
-
-/** What the audit trail keeps of a whole-field prediction (the quality verdict, morphotypes and tiles behind its label). */
-export interface FieldSummary {
-  /** Predicted although the quality gate failed ("predict anyway"). */
-  forced: boolean;
-  quality: { ok: boolean; reasons: string[] };
-  label: string;
-  /** Morphotypes confidently present, with the number of tiles showing each. */
-  morphotypes: { label: string; tileCount: number }[];
-  multiple: boolean;
-  tiles: { total: number; inferred: number };
-  /** Tile map colours: class → #rrggbb, with its tile count. */
-  legend: { label: string; colour: string; tiles: number }[];
-  photoPxPerUm: number | null;
-  warnings: string[];
-}
-
-/** A whole-field answer: always the quality verdict; a prediction unless the gate failed without force. */
-export interface FieldPredictorResult {
-  quality: { ok: boolean; reasons: string[]; measures: unknown };
-  warnings: string[];
-  prediction: (PredictorResult & { tileMapPng: Buffer | null; field: FieldSummary }) | null;
-}
+import type { FieldPredictorResult, PredictorResult } from '../contract/index.ts';
+import type { ModelRecord } from '../store/index.ts';
 
 /** The model behind POST /api/predict; the real one is wired by the caller, tests inject a fake. */
 export interface Predictor {

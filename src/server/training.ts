@@ -1,12 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import { isFinished, StoreError, type ModelRecord, type Store, type TrainingRun } from '../store/index.ts';
+import { isFinished, StoreError, type ModelRecord, type RunRecord, type Store } from '../store/index.ts';
 import { writeFileAtomically } from '../util/index.ts';
 import { HttpError } from './errors.ts';
 import type { Trainer, TrainingProgress } from './options.ts';
 
-export type RunListener = (run: TrainingRun) => void;
+export type RunListener = (run: RunRecord) => void;
 
 /** How long shutdown waits for an aborted trainer to settle. */
 const TRAINER_STOP_WAIT_MS = 5000;
@@ -32,7 +32,7 @@ export class TrainingQueue {
     this.startNext();
   }
 
-  launch(projectId: number, userId: number): TrainingRun {
+  launch(projectId: number, userId: number): RunRecord {
     if (!this.trainer) throw new HttpError(503, 'no trainer is configured on this server');
     const { included } = this.store.decisions.manifest(projectId);
     if (included === 0) throw new HttpError(409, 'the project has no decided labels to train on yet');
@@ -41,7 +41,7 @@ export class TrainingQueue {
     return this.store.runs.require(run.id);
   }
 
-  cancel(runId: number): TrainingRun {
+  cancel(runId: number): RunRecord {
     const run = this.store.runs.require(runId);
     if (isFinished(run.status)) throw new HttpError(409, `the run has already ended (${run.status})`);
     this.store.runs.cancel(runId);

@@ -1,13 +1,6 @@
+import type { LabelTreeNode } from '../contract/index.ts';
 import { invalid } from './errors.ts';
 import { checkText } from './text.ts';
-
-/** A node of a project's class tree: a group (with children) or a class (a leaf). */
-export interface ClassNode {
-  name: string;
-  /** What people see (e.g. "Gram-positive cocci in clusters"); the name is the stored label. */
-  displayName?: string;
-  children?: ClassNode[];
-}
 
 /** Choices an annotator always has besides the leaf classes. 'skip' is no label at all. */
 export const EXTRA_CHOICES = ['unclear', 'skip'] as const;
@@ -22,15 +15,15 @@ const MAX_CLASS_NAME_LENGTH = 200;
  * copy: leaf names are the labels, so they must be unique and must not be an extra choice; there
  * must be at least two of them.
  */
-export function checkClassTree(tree: unknown): ClassNode[] {
+export function checkClassTree(tree: unknown): LabelTreeNode[] {
   let nodes = 0;
   const leaves = new Set<string>();
 
-  const checkNodes = (value: unknown, where: string, depth: number): ClassNode[] => {
+  const checkNodes = (value: unknown, where: string, depth: number): LabelTreeNode[] => {
     if (!Array.isArray(value) || value.length === 0) throw invalid(`${where} must be a non-empty array of {name, children?} nodes`);
     if (depth > MAX_CLASS_TREE_DEPTH) throw invalid(`the class tree is deeper than ${MAX_CLASS_TREE_DEPTH} levels`);
     const siblings = new Set<string>();
-    return value.map((node: unknown, i): ClassNode => {
+    return value.map((node: unknown, i): LabelTreeNode => {
       const at = `${where}[${i}]`;
       if (typeof node !== 'object' || node === null || Array.isArray(node)) throw invalid(`${at} must be an object {name, children?}`);
       const { name, displayName, children, ...rest } = node as Record<string, unknown>;
@@ -60,6 +53,6 @@ export function checkClassTree(tree: unknown): ClassNode[] {
 }
 
 /** The leaf class names, depth first in the order given. */
-export function leafClasses(tree: readonly ClassNode[]): string[] {
+export function leafClasses(tree: readonly LabelTreeNode[]): string[] {
   return tree.flatMap((node) => (node.children ? leafClasses(node.children) : [node.name]));
 }

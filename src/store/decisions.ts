@@ -1,17 +1,11 @@
 import type { Database } from 'better-sqlite3';
+import type { DecisionStatus } from '../contract/index.ts';
 import { agreementReport, type AgreementReport } from './agreement.ts';
 import type { Annotations, Vote } from './annotations.ts';
 import type { Clock } from './clock.ts';
 import { toCsv } from './csv.ts';
 import { invalid } from './errors.ts';
 import { toProjectImage, type ProjectImage, type ProjectImageRow, type Projects } from './projects.ts';
-
-/**
- * How an image's final label came about, or why it has none:
- * awaiting-labels: fewer real labels than the project requires; no-majority: annotators disagree
- * and nobody adjudicated; unclear: the decision is 'unclear' (no class).
- */
-export type DecisionStatus = 'adjudicated' | 'unanimous' | 'majority' | 'awaiting-labels' | 'no-majority' | 'unclear';
 
 export interface ImageDecision extends ProjectImage {
   /** Real labels ('skip' is not one), earliest first. */

@@ -8,29 +8,27 @@ export {
   MIN_PASSWORD_LENGTH,
   MAX_PASSWORD_BYTES,
   MAX_USERNAME_LENGTH,
-  type Role,
   type User,
   type NewUser,
   type UserChanges,
 } from './users.ts';
-export type { SessionLookup, SessionUser } from './sessions.ts';
+export type { SessionLookup } from './sessions.ts';
 export type { LoginPermission, LoginRateLimit } from './login-attempts.ts';
 export { DEFAULT_IMAGE_LIMITS, isSha256, sniffImageFormat, type ImageLimits, type StoredImage, type StoredFormat, type UploadFormat } from './images.ts';
-export { checkClassTree, leafClasses, EXTRA_CHOICES, type ClassNode, type ExtraChoice } from './class-tree.ts';
+export { checkClassTree, leafClasses, EXTRA_CHOICES, type ExtraChoice } from './class-tree.ts';
 export { MAX_LABELS_REQUIRED, type Project, type ProjectImage, type NewProject, type NewProjectImage } from './projects.ts';
 export type { LabelResult, QueuePosition, UndoResult, Vote } from './annotations.ts';
-export { manifestPathOf, type DecisionStatus, type ImageDecision, type ManifestExport } from './decisions.ts';
+export { manifestPathOf, type ImageDecision, type ManifestExport } from './decisions.ts';
 export { agreementReport, type AgreementReport, type PairAgreement, type Rating } from './agreement.ts';
 export type { ModelRecord, NewModel } from './models.ts';
 export {
   FEEDBACK_VERDICTS,
-  type ClassProbability,
   type Feedback,
-  type FeedbackVerdict,
   type NewPrediction,
   type PredictionOutput,
   type PredictionQuery,
   type PredictionRecord,
+  type StoredFieldSummary,
 } from './predictions.ts';
-export { RUN_STATUSES, isFinished, type RunStatus, type TrainingRun } from './runs.ts';
+export { RUN_STATUSES, isFinished, type RunRecord } from './runs.ts';
 export { toCsv, type CsvOptions, type CsvValue } from './csv.ts';

@@ -3,25 +3,35 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
+import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode } from '../contract/index.ts';
 import { writeFileAtomically } from '../util/index.ts';
 import type { Clock } from './clock.ts';
 import { toCsv } from './csv.ts';
 import { invalid, notFound } from './errors.ts';
 import { checkText, optionalText } from './text.ts';
 
-export interface ClassProbability {
-  name: string;
-  probability: number;
+/** A whole-field prediction's summary as recorded, with whether its tile map was stored. */
+export interface StoredFieldSummary extends FieldSummary {
+  tileMap: boolean;
 }
 
 /** What the model said, as stored in the audit trail and returned to the client. */
-export interface PredictionOutput {
-  classes: ClassProbability[];
-  top: ClassProbability;
-  uncertain: boolean;
-  tree?: unknown;
-  /** A whole-field prediction's summary (quality verdict, whether forced, morphotypes, tiles, legend); absent for a single image. */
-  field?: unknown;
+export interface PredictionOutput extends ClassPrediction {
+  tree?: LabelTreeNode[];
+  /** Absent for a single image. */
+  field?: StoredFieldSummary;
+}
+
+/** Audit rows written before the class probability's label was spelt `label` have `name`. */
+type StoredClassProbability = ClassProbability | { name: string; probability: number };
+
+function classProbabilityOf(stored: StoredClassProbability): ClassProbability {
+  return 'label' in stored ? stored : { label: stored.name, probability: stored.probability };
+}
+
+function readOutput(json: string): PredictionOutput {
+  const stored = JSON.parse(json) as Omit<PredictionOutput, 'classes' | 'top'> & { classes: StoredClassProbability[]; top: StoredClassProbability };
+  return { ...stored, classes: stored.classes.map(classProbabilityOf), top: classProbabilityOf(stored.top) };
 }
 
 export interface NewPrediction {
@@ -31,15 +41,14 @@ export interface NewPrediction {
   modelVersion: string;
   output: PredictionOutput;
   /** Stored beside the audit row; its presence is recorded as heatmap_shown. */
-  heatmapPng: Buffer | null;
+  heatmapPng: Uint8Array | null;
   /** A whole-field prediction's tile map, stored beside the heatmap. */
-  tileMapPng?: Buffer | null;
+  tileMapPng?: Uint8Array | null;
   specimenType: string;
   caseId?: string | null;
 }
 
-export const FEEDBACK_VERDICTS = ['agree', 'correct'] as const;
-export type FeedbackVerdict = (typeof FEEDBACK_VERDICTS)[number];
+export const FEEDBACK_VERDICTS = ['agree', 'correct'] as const satisfies readonly FeedbackVerdict[];
 
 export interface Feedback {
   verdict: FeedbackVerdict;
@@ -108,7 +117,7 @@ function toPrediction(row: PredictionRow): PredictionRecord {
     imageSha256: row.image_sha256,
     modelId: row.model_id,
     modelVersion: row.model_version,
-    output: JSON.parse(row.output) as PredictionOutput,
+    output: readOutput(row.output),
     heatmapShown: row.heatmap_shown === 1,
     specimenType: row.specimen_type,
     caseId: row.case_id,
@@ -258,7 +267,7 @@ export class Predictions {
         p.imageSha256,
         p.modelId,
         p.modelVersion,
-        p.output.top.name,
+        p.output.top.label,
         p.output.top.probability,
         p.output.uncertain,
         JSON.stringify(p.output.classes),

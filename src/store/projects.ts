@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
-import { checkClassTree, EXTRA_CHOICES, leafClasses, type ClassNode } from './class-tree.ts';
+import type { LabelTreeNode } from '../contract/index.ts';
+import { checkClassTree, EXTRA_CHOICES, leafClasses } from './class-tree.ts';
 import type { Clock } from './clock.ts';
 import { invalid, notFound } from './errors.ts';
 import { isSha256 } from './images.ts';
@@ -12,7 +13,7 @@ const MAX_FIELD_LENGTH = 500;
 export interface Project {
   id: number;
   name: string;
-  classTree: ClassNode[];
+  classTree: LabelTreeNode[];
   /** The leaf classes: the labels a trained model can output. */
   classes: string[];
   /** What an annotator may answer: the classes, then 'unclear' and 'skip'. */
@@ -64,7 +65,7 @@ export interface ProjectImageRow {
 }
 
 function toProject(row: ProjectRow): Project {
-  const classTree = JSON.parse(row.class_tree) as ClassNode[];
+  const classTree = JSON.parse(row.class_tree) as LabelTreeNode[];
   const classes = leafClasses(classTree);
   return {
     id: row.id,

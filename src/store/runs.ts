@@ -1,28 +1,16 @@
 import type { Database } from 'better-sqlite3';
+import type { RunStatus, TrainingRun } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
 import { notFound } from './errors.ts';
 
-export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const;
-export type RunStatus = (typeof RUN_STATUSES)[number];
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
 
 export function isFinished(status: RunStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
-export interface TrainingRun {
-  id: number;
-  projectId: number;
-  status: RunStatus;
-  /** The trainer's latest progress report (JSON), e.g. epoch and loss. */
-  progress: unknown;
-  bundlePath: string | null;
-  error: string | null;
-  /** The model registered from this run's bundle, once completed. */
-  modelId: number | null;
+export interface RunRecord extends TrainingRun<number> {
   createdBy: number | null;
-  createdAt: number;
-  startedAt: number | null;
-  finishedAt: number | null;
 }
 
 interface RunRow {
@@ -39,7 +27,7 @@ interface RunRow {
   finished_at: number | null;
 }
 
-function toRun(row: RunRow): TrainingRun {
+function toRun(row: RunRow): RunRecord {
   return {
     id: row.id,
     projectId: row.project_id,
@@ -65,31 +53,31 @@ export class Runs {
     private readonly clock: Clock,
   ) {}
 
-  create(projectId: number, createdBy: number): TrainingRun {
+  create(projectId: number, createdBy: number): RunRecord {
     const result = this.db
       .prepare("INSERT INTO training_runs (project_id, status, created_by, created_at) VALUES (?, 'queued', ?, ?)")
       .run(projectId, createdBy, this.clock());
     return this.require(Number(result.lastInsertRowid));
   }
 
-  get(id: number): TrainingRun | null {
+  get(id: number): RunRecord | null {
     const row = this.db.prepare('SELECT * FROM training_runs WHERE id = ?').get(id) as RunRow | undefined;
     return row ? toRun(row) : null;
   }
 
-  require(id: number): TrainingRun {
+  require(id: number): RunRecord {
     const run = this.get(id);
     if (!run) throw notFound(`no training run with id ${id}`);
     return run;
   }
 
   /** Newest first. */
-  list(): TrainingRun[] {
+  list(): RunRecord[] {
     return (this.db.prepare('SELECT * FROM training_runs ORDER BY id DESC').all() as RunRow[]).map(toRun);
   }
 
   /** The oldest queued run, next in line to train. */
-  nextQueued(): TrainingRun | null {
+  nextQueued(): RunRecord | null {
     const row = this.db.prepare("SELECT * FROM training_runs WHERE status = 'queued' ORDER BY id LIMIT 1").get() as RunRow | undefined;
     return row ? toRun(row) : null;
   }

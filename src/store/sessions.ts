@@ -1,13 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Database } from 'better-sqlite3';
+import type { Role, SessionUser } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
-import type { Role } from './users.ts';
-
-export interface SessionUser {
-  id: number;
-  username: string;
-  role: Role;
-}
 
 export type SessionLookup =
   | { status: 'valid'; user: SessionUser; expiresAt: number }

@@ -2,10 +2,10 @@ import bcrypt from 'bcryptjs';
 import type { Database } from 'better-sqlite3';
 import { invalid, notFound, StoreError } from './errors.ts';
 import { checkText } from './text.ts';
+import type { Role } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
 
-export const ROLES = ['clinician', 'annotator', 'admin'] as const;
-export type Role = (typeof ROLES)[number];
+export const ROLES = ['clinician', 'annotator', 'admin'] as const satisfies readonly Role[];
 
 export const MIN_BCRYPT_COST = 10;
 export const MIN_PASSWORD_LENGTH = 8;

@@ -1,3 +1,5 @@
+import type { LabelTreeNode } from '../contract/index.ts';
+
 /** The 9 field-level classes of the synthetic Gram-stain data, in their canonical order. */
 export const CLASS_IDS = [
   'gpc_clusters',
@@ -44,13 +46,6 @@ const CLASS_DETAILS: Record<ClassId, Omit<ClassInfo, 'id' | 'index'>> = {
 };
 
 export const CLASSES: readonly ClassInfo[] = CLASS_IDS.map((id, index) => ({ id, index, ...CLASS_DETAILS[id] }));
-
-/** A node of the label hierarchy (structurally the model bundle's LabelTreeNode). */
-export interface LabelTreeNode {
-  name: string;
-  displayName: string;
-  children?: LabelTreeNode[];
-}
 
 const leaf = (id: ClassId): LabelTreeNode => ({ name: id, displayName: CLASS_DETAILS[id].displayName });
 

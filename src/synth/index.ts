@@ -13,7 +13,6 @@ export {
   type ClassInfo,
   type GramGroup,
   type GramReaction,
-  type LabelTreeNode,
   type MaskLabel,
   type Morphotype,
 } from './classes.ts';

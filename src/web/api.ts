@@ -3,18 +3,18 @@ import type {
   Decision,
   FeedbackVerdict,
   FieldAnswer,
+  LabelTreeNode,
   Model,
   Prediction,
   Project,
   QueueNext,
   Role,
-  Run,
   Session,
-  TreeNode,
+  TrainingRun,
   UndoResult,
   UploadedImage,
   User,
-} from './types.ts';
+} from '../contract/index.ts';
 
 /** A refused or failed request, with the server's own message (always meant for the user). */
 export class ApiError extends Error {
@@ -79,7 +79,7 @@ export const api = {
     post<Prediction>(`/api/predictions/${encodeURIComponent(id)}/feedback`, verdict === 'agree' ? { verdict } : { verdict, label }),
 
   projects: () => get<Project[]>('/api/projects'),
-  createProject: (name: string, classTree: TreeNode[], labelsRequired: number) => post<Project>('/api/projects', { name, classTree, labelsRequired }),
+  createProject: (name: string, classTree: LabelTreeNode[], labelsRequired: number) => post<Project>('/api/projects', { name, classTree, labelsRequired }),
   uploadImage: (projectId: number, form: FormData) => post<UploadedImage>(`/api/projects/${projectId}/images`, form),
   queueNext: (projectId: number) => get<QueueNext>(`/api/projects/${projectId}/queue/next`),
   annotate: (projectId: number, image: string, label: string) => post<unknown>(`/api/projects/${projectId}/annotations`, { image, label }),
@@ -95,10 +95,10 @@ export const api = {
   models: () => get<Model[]>('/api/models'),
   activateModel: (id: number) => post<Model>(`/api/models/${id}/activate`),
 
-  runs: () => get<Run[]>('/api/runs'),
-  run: (id: number) => get<Run>(`/api/runs/${id}`),
-  launchRun: (projectId: number) => post<Run>('/api/runs', { projectId }),
-  cancelRun: (id: number) => post<Run>(`/api/runs/${id}/cancel`),
+  runs: () => get<TrainingRun[]>('/api/runs'),
+  run: (id: number) => get<TrainingRun>(`/api/runs/${id}`),
+  launchRun: (projectId: number) => post<TrainingRun>('/api/runs', { projectId }),
+  cancelRun: (id: number) => post<TrainingRun>(`/api/runs/${id}/cancel`),
 };
 
 export const AUDIT_CSV_URL = '/api/audit.csv';

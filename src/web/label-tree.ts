@@ -1,14 +1,15 @@
-import type { ClassProbability, TreeNode } from './types.ts';
+import type { ClassProbability, LabelTreeNode } from '../contract/index.ts';
 
 /** A node of the label tree with its probability: a class's own, or the sum over a group's classes. */
 export interface ProbabilityNode {
   name: string;
-  label: string;
+  /** What people see: the node's displayName, or its name. */
+  displayName: string;
   probability: number;
   children: ProbabilityNode[];
 }
 
-function isTreeNode(value: unknown): value is TreeNode {
+function isTreeNode(value: unknown): value is LabelTreeNode {
   if (typeof value !== 'object' || value === null) return false;
   const node = value as Record<string, unknown>;
   if (typeof node.name !== 'string') return false;
@@ -17,23 +18,23 @@ function isTreeNode(value: unknown): value is TreeNode {
 }
 
 /** The tree as a model or project sent it, or null when it is missing or not a [{name, displayName?, children?}] tree. */
-export function parseTree(value: unknown): TreeNode[] | null {
+export function parseTree(value: unknown): LabelTreeNode[] | null {
   return Array.isArray(value) && value.length > 0 && value.every(isTreeNode) ? value : null;
 }
 
-export function isGroup(node: TreeNode): boolean {
+export function isGroup(node: LabelTreeNode): boolean {
   return node.children !== undefined && node.children.length > 0;
 }
 
 /** Leaf names in tree order. */
-export function leafNames(tree: readonly TreeNode[]): string[] {
+export function leafNames(tree: readonly LabelTreeNode[]): string[] {
   return tree.flatMap((node) => (isGroup(node) ? leafNames(node.children!) : [node.name]));
 }
 
 /** name → displayName for every node that has one. */
-export function displayNames(tree: readonly TreeNode[] | null): Map<string, string> {
+export function displayNames(tree: readonly LabelTreeNode[] | null): Map<string, string> {
   const names = new Map<string, string>();
-  const walk = (nodes: readonly TreeNode[]) => {
+  const walk = (nodes: readonly LabelTreeNode[]) => {
     for (const node of nodes) {
       if (node.displayName) names.set(node.name, node.displayName);
       if (node.children) walk(node.children);
@@ -51,19 +52,19 @@ const byProbability = (a: ProbabilityNode, b: ProbabilityNode) => b.probability 
  * A group with a single class of the same display name collapses into that class.
  */
 export function probabilityTree(classes: readonly ClassProbability[], tree: unknown): ProbabilityNode[] {
-  const probabilityOf = new Map(classes.map((c) => [c.name, c.probability]));
+  const probabilityOf = new Map(classes.map((c) => [c.label, c.probability]));
   const placed = new Set<string>();
-  const build = (node: TreeNode): ProbabilityNode => {
-    const label = node.displayName ?? node.name;
+  const build = (node: LabelTreeNode): ProbabilityNode => {
+    const displayName = node.displayName ?? node.name;
     if (!isGroup(node)) {
       placed.add(node.name);
-      return { name: node.name, label, probability: probabilityOf.get(node.name) ?? 0, children: [] };
+      return { name: node.name, displayName, probability: probabilityOf.get(node.name) ?? 0, children: [] };
     }
     const children = node.children!.map(build).sort(byProbability);
-    if (children.length === 1 && children[0].label === label && children[0].children.length === 0) return children[0];
-    return { name: node.name, label, probability: children.reduce((sum, child) => sum + child.probability, 0), children };
+    if (children.length === 1 && children[0].displayName === displayName && children[0].children.length === 0) return children[0];
+    return { name: node.name, displayName, probability: children.reduce((sum, child) => sum + child.probability, 0), children };
   };
   const roots = (parseTree(tree) ?? []).map(build);
-  for (const c of classes) if (!placed.has(c.name)) roots.push({ name: c.name, label: c.name, probability: c.probability, children: [] });
+  for (const c of classes) if (!placed.has(c.label)) roots.push({ name: c.label, displayName: c.label, probability: c.probability, children: [] });
   return roots.sort(byProbability);
 }

@@ -2,7 +2,7 @@ import { api, ApiError, messageOf, onSessionLost } from './api.ts';
 import { h, replace } from './dom.ts';
 import { findRoute, homeOf, mainNavigation, pathOfHash } from './routes.ts';
 import { createShell, type Shell } from './shell.ts';
-import type { Session } from './types.ts';
+import type { Session } from '../contract/index.ts';
 import type { View } from './view.ts';
 import { loginView, type LoginNotice } from './views/login.ts';
 

@@ -1,4 +1,4 @@
-import type { Role } from './types.ts';
+import type { Role } from '../contract/index.ts';
 import type { View, ViewContext } from './view.ts';
 import { adminView, ADMIN_PAGES, type AdminPage } from './views/admin/admin.ts';
 import { annotateView } from './views/annotate.ts';

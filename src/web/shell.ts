@@ -1,5 +1,5 @@
 import { h } from './dom.ts';
-import type { SessionUser } from './types.ts';
+import type { SessionUser } from '../contract/index.ts';
 
 export const RESEARCH_NOTICE = 'Research use only — not a medical device. Do not base diagnosis or treatment on this software.';
 

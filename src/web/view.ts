@@ -1,4 +1,4 @@
-import type { SessionUser } from './types.ts';
+import type { SessionUser } from '../contract/index.ts';
 
 /** A mounted screen; dispose undoes what it set up outside its element (listeners, streams, timers). */
 export interface View {

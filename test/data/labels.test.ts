@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { classWeights, epochIndices, labelIndices, labelNames, parseLabelTree, readFolderDataset, readManifest, splitByPatient, type LabelTreeShape } from '../../src/data/index.ts';
+import type { LabelTreeNode } from '../../src/contract/index.ts';
+import { classWeights, epochIndices, labelIndices, labelNames, parseLabelTree, readFolderDataset, readManifest, splitByPatient } from '../../src/data/index.ts';
 import { labelVocabulary } from '../../src/data/labels.ts';
 import { createRng } from '../../src/util/index.ts';
 import { makeTempDir, writeSolidPng } from './fixtures.ts';
@@ -12,7 +13,7 @@ beforeEach(async () => ({ dir, cleanup } = await makeTempDir()));
 afterEach(() => cleanup());
 
 /** Gram group → morphotype, as in the synthetic data: GPR covers one class only. */
-const TREE: LabelTreeShape[] = [
+const TREE: LabelTreeNode[] = [
   { name: 'GPC', children: [{ name: 'gpc_clusters' }, { name: 'gpc_chains' }] },
   { name: 'GPR', children: [{ name: 'gpr' }] },
   { name: 'GN', children: [{ name: 'gnr' }, { name: 'gnc' }] },

@@ -1,6 +1,6 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Agreement, Decision, Model, Project, Run, User } from '../../src/web/types.ts';
+import type { Agreement, Decision, Model, Project, TrainingRun, User } from '../../src/contract/index.ts';
 import { gramStainPhoto, gramStainTile } from './fakes.ts';
 import { DESKTOP, launchBrowser, logIn, openPage, PHONE, screenshot, startApp, undocumentedApiCalls, type App, type TestPage } from './harness.ts';
 
@@ -143,7 +143,7 @@ describe('admin', () => {
     await expect.poll(() => second.getAttribute('data-status')).toBe('running');
     await second.getByRole('button', { name: 'Cancel' }).click();
     await expect.poll(() => second.getAttribute('data-status')).toBe('cancelled');
-    const runs = await app.api<Run[]>('admin', 'GET', '/api/runs');
+    const runs = await app.api<TrainingRun[]>('admin', 'GET', '/api/runs');
     expect(runs.map((r) => r.status)).toEqual(['cancelled', 'completed']);
   });
 

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLASS_IDS, LABEL_TREE, type LabelTreeNode } from '../../src/synth/index.ts';
-import type { Decision, Project } from '../../src/web/types.ts';
+import type { Decision, LabelTreeNode, Project } from '../../src/contract/index.ts';
+import { CLASS_IDS, LABEL_TREE } from '../../src/synth/index.ts';
 import { gramStainTile } from './fakes.ts';
 import { DESKTOP, launchBrowser, logIn, openPage, PHONE, screenshot, startApp, undocumentedApiCalls, type App } from './harness.ts';
 

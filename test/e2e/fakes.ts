@@ -2,21 +2,22 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { applyColormap } from '../../src/explain/colormap.ts';
+import type { FieldPredictorResult, PredictorResult } from '../../src/contract/index.ts';
+import type { Predictor, Trainer } from '../../src/server/index.ts';
 import type { ModelRecord } from '../../src/store/index.ts';
-import type { FieldPredictorResult, Predictor, PredictorResult, Trainer } from '../../src/server/index.ts';
 import { generateField, generateTile, LABEL_TREE, type ClassId } from '../../src/synth/index.ts';
 
 /** Fixed probabilities over the 9 synthetic Gram-stain classes, most probable first. */
 export const FAKE_CLASSES = [
-  { name: 'gpc_clusters', probability: 0.62 },
-  { name: 'gpc_chains', probability: 0.14 },
-  { name: 'gpc_diplococci', probability: 0.06 },
-  { name: 'gpr', probability: 0.05 },
-  { name: 'gnr', probability: 0.05 },
-  { name: 'gnc', probability: 0.03 },
-  { name: 'yeast', probability: 0.02 },
-  { name: 'no_bacteria', probability: 0.02 },
-  { name: 'polymicrobial', probability: 0.01 },
+  { label: 'gpc_clusters', probability: 0.62 },
+  { label: 'gpc_chains', probability: 0.14 },
+  { label: 'gpc_diplococci', probability: 0.06 },
+  { label: 'gpr', probability: 0.05 },
+  { label: 'gnr', probability: 0.05 },
+  { label: 'gnc', probability: 0.03 },
+  { label: 'yeast', probability: 0.02 },
+  { label: 'no_bacteria', probability: 0.02 },
+  { label: 'polymicrobial', probability: 0.01 },
 ];
 
 export interface FakePredictor extends Predictor {
@@ -75,7 +76,7 @@ export async function fakePredictor(): Promise<FakePredictor> {
         uncertain: predictor.uncertain,
         heatmapPng: heatmap,
         modelVersion: 'fake-gram-1',
-        tree: LABEL_TREE,
+        tree: [...LABEL_TREE],
       };
     },
     async predictField(_image, options): Promise<FieldPredictorResult> {
@@ -84,7 +85,7 @@ export async function fakePredictor(): Promise<FakePredictor> {
         ? { ok: true, reasons: [], measures: { sharpness: 0.31 } }
         : { ok: false, reasons: ['out of focus', 'too dark'], measures: { sharpness: 0.12 } };
       if (!quality.ok && !options.force) return { quality, warnings: [], prediction: null };
-      const classes = [FAKE_CLASSES[8], ...FAKE_CLASSES.slice(0, 8)].map((c, i) => ({ name: c.name, probability: [0.4, 0.3, 0.1, 0.05, 0.05, 0.04, 0.03, 0.02, 0.01][i] }));
+      const classes = [FAKE_CLASSES[8], ...FAKE_CLASSES.slice(0, 8)].map((c, i) => ({ label: c.label, probability: [0.4, 0.3, 0.1, 0.05, 0.05, 0.04, 0.03, 0.02, 0.01][i] }));
       return {
         quality,
         warnings: [],
@@ -95,7 +96,7 @@ export async function fakePredictor(): Promise<FakePredictor> {
           heatmapPng: heatmap,
           tileMapPng: tileMap,
           modelVersion: 'fake-gram-1',
-          tree: LABEL_TREE,
+          tree: [...LABEL_TREE],
           field: {
             forced: !quality.ok,
             quality: { ok: quality.ok, reasons: quality.reasons },

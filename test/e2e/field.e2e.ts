@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Prediction } from '../../src/web/types.ts';
+import type { Prediction } from '../../src/contract/index.ts';
 import { gramStainPhoto } from './fakes.ts';
 import { launchBrowser, logIn, openPage, PHONE, screenshot, startApp, undocumentedApiCalls, type App } from './harness.ts';
 

@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { Role } from '../../src/contract/index.ts';
 import { createServer, type ServerLimits } from '../../src/server/index.ts';
-import { openStore, type Role } from '../../src/store/index.ts';
+import { openStore } from '../../src/store/index.ts';
 import { fakePredictor, fakeTrainer, type FakePredictor, type FakeTrainer } from './fakes.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('../../src/web/dist', import.meta.url));

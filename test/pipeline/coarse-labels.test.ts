@@ -4,12 +4,13 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readManifest, type Dataset, type LabelTreeShape } from '../../src/data/index.ts';
+import type { LabelTreeNode } from '../../src/contract/index.ts';
+import { readManifest, type Dataset } from '../../src/data/index.ts';
 import { fitClassifier, levelReports, type FitResult } from '../../src/pipeline/index.ts';
 import { BAND_CLASSES, writeBandManifest } from './toy-bands.ts';
 
 const CLASSES = BAND_CLASSES;
-const TREE: LabelTreeShape[] = [{ name: 'horizontal', children: [{ name: 'bright_top' }, { name: 'bright_bottom' }] }, { name: 'bright_left' }];
+const TREE: LabelTreeNode[] = [{ name: 'horizontal', children: [{ name: 'bright_top' }, { name: 'bright_bottom' }] }, { name: 'bright_left' }];
 
 /** The bright-band toy set; odd patients of the two horizontal classes are labelled only "horizontal". */
 async function writeToyDataset(root: string): Promise<string> {

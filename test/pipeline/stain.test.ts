@@ -121,7 +121,7 @@ describe('Classifier with a stain-normalising bundle', () => {
     const explainer = await BundleExplainer.load(result.bundleDir);
     const explained = await explainer.explainFile(file);
     for (const { label, probability } of expected.classes) {
-      expect(served.classes.find((c) => c.name === label)!.probability).toBeCloseTo(probability, 6);
+      expect(served.classes.find((c) => c.label === label)!.probability).toBeCloseTo(probability, 6);
       expect(explained.prediction.classes.find((c) => c.label === label)!.probability).toBeCloseTo(probability, 4);
     }
     await classifier.dispose();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/index.ts';
-import type { FieldPredictorResult, Predictor } from '../../src/server/index.ts';
+import type { FieldPredictorResult } from '../../src/contract/index.ts';
+import type { Predictor } from '../../src/server/index.ts';
 import { pngImage } from '../store/fixtures.ts';
 import { fakePredictor, multipart, startTestServer, type TestServer } from './helpers.ts';
 
@@ -20,11 +21,11 @@ function fakeFieldPredictor(tileMap: Buffer, heatmap: Buffer) {
         warnings: ['the model does not record its physical scale'],
         prediction: {
           classes: [
-            { name: 'polymicrobial', probability: 0.5 },
-            { name: 'cocci', probability: 0.3 },
-            { name: 'rods', probability: 0.2 },
+            { label: 'polymicrobial', probability: 0.5 },
+            { label: 'cocci', probability: 0.3 },
+            { label: 'rods', probability: 0.2 },
           ],
-          top: { name: 'polymicrobial', probability: 0.5 },
+          top: { label: 'polymicrobial', probability: 0.5 },
           uncertain: false,
           heatmapPng: heatmap,
           tileMapPng: tileMap,
@@ -88,7 +89,7 @@ describe('POST /api/predict/field', () => {
     const { prediction, quality } = response.json();
     expect(quality.reasons).toEqual(['out of focus', 'too dark']);
     expect(prediction).toMatchObject({
-      top: { name: 'polymicrobial', probability: 0.5 },
+      top: { label: 'polymicrobial', probability: 0.5 },
       caseId: 'bed 3',
       heatmapUrl: `/api/predictions/${prediction.id}/heatmap.png`,
       field: {

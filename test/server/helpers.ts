@@ -95,10 +95,10 @@ export function fakePredictor(heatmapPng: Buffer | null = null): FakePredictor {
       calls.push(image);
       return {
         classes: [
-          { name: 'Gram-positive cocci', probability: 0.7 },
-          { name: 'Gram-negative rods', probability: 0.3 },
+          { label: 'Gram-positive cocci', probability: 0.7 },
+          { label: 'Gram-negative rods', probability: 0.3 },
         ],
-        top: { name: 'Gram-positive cocci', probability: 0.7 },
+        top: { label: 'Gram-positive cocci', probability: 0.7 },
         uncertain: false,
         heatmapPng,
         modelVersion: 'fake-1.0',

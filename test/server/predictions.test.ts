@@ -40,7 +40,7 @@ describe('predictions', () => {
       user: { id: server.ids.clinician, username: 'clinician' },
       modelId,
       modelVersion: 'fake-1.0',
-      top: { name: 'Gram-positive cocci', probability: 0.7 },
+      top: { label: 'Gram-positive cocci', probability: 0.7 },
       uncertain: false,
       specimenType: 'blood culture',
       caseId: 'case 17',

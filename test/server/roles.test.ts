@@ -1,7 +1,7 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Access } from '../../src/server/index.ts';
-import type { Role } from '../../src/store/index.ts';
+import type { Role } from '../../src/contract/index.ts';
 import { tempDir } from '../store/fixtures.ts';
 import { startTestServer, type TestServer, type TestUser } from './helpers.ts';
 

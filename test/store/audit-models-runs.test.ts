@@ -6,10 +6,10 @@ import { addUsers } from './seed.ts';
 
 const OUTPUT: PredictionOutput = {
   classes: [
-    { name: 'cocci', probability: 0.8 },
-    { name: 'rods', probability: 0.2 },
+    { label: 'cocci', probability: 0.8 },
+    { label: 'rods', probability: 0.2 },
   ],
-  top: { name: 'cocci', probability: 0.8 },
+  top: { label: 'cocci', probability: 0.8 },
   uncertain: false,
 };
 
@@ -46,6 +46,21 @@ describe('predictions audit trail, models and runs', () => {
     expect(() => store.predictions.setFeedback(prediction.id, userId, 'correct')).toThrow(/label/);
   });
 
+  it('reads audit rows written when a class probability was spelt {name, probability}', async () => {
+    const id = '00000000-0000-4000-8000-000000000001';
+    const old = { classes: [{ name: 'rods', probability: 0.6 }, { name: 'cocci', probability: 0.4 }], top: { name: 'rods', probability: 0.6 }, uncertain: true };
+    store.db
+      .prepare('INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type) VALUES (?, 0, ?, ?, NULL, ?, ?, 0, ?)')
+      .run(id, userId, sha, 'v0', JSON.stringify(old), 'urine');
+    expect(store.predictions.require(id).output).toEqual({
+      classes: [{ label: 'rods', probability: 0.6 }, { label: 'cocci', probability: 0.4 }],
+      top: { label: 'rods', probability: 0.6 },
+      uncertain: true,
+    });
+    const row = store.predictions.auditCsv().split('\r\n')[1];
+    expect(row).toContain(',v0,rods,0.6,true,"[{""label"":""rods"",""probability"":0.6},{""label"":""cocci"",""probability"":0.4}]",');
+  });
+
   it('writes the heatmap before the row and records that it was shown', async () => {
     const heatmap = await pngImage(1);
     const withHeatmap = await record({ heatmapPng: heatmap });
@@ -66,7 +81,7 @@ describe('predictions audit trail, models and runs', () => {
     );
     expect(csv).toContain(`"'=cmd|""/c calc""!A1","'+1, ""two""\nthree"`);
     expect(csv).toContain(`'@SUM(A1),'-5`);
-    expect(csv).toContain(`"[{""name"":""cocci"",""probability"":0.8},{""name"":""rods"",""probability"":0.2}]"`);
+    expect(csv).toContain(`"[{""label"":""cocci"",""probability"":0.8},{""label"":""rods"",""probability"":0.2}]"`);
     expect(csv).toContain(',2025-06-01T00:00:00.000Z,doc,');
   });
 

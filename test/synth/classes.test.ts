@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { LabelTreeNode } from '../../src/contract/index.ts';
 import {
   CLASS_IDS,
   CLASSES,
@@ -8,7 +9,6 @@ import {
   classInfo,
   isOrganismMaskValue,
   maskValueOf,
-  type LabelTreeNode,
 } from '../../src/synth/index.ts';
 
 const leaves = (nodes: readonly LabelTreeNode[]): string[] => nodes.flatMap((n) => (n.children ? leaves(n.children) : [n.name]));

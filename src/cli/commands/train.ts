@@ -1,5 +1,6 @@
 import { AUGMENT_PRESETS, type AugmentConfig, type AugmentPresetName } from '../../augment/index.ts';
-import { parseLabelTree, type LabelTreeShape } from '../../data/index.ts';
+import type { LabelTreeNode } from '../../contract/index.ts';
+import { parseLabelTree } from '../../data/index.ts';
 import { formatFoldSummary, formatReportTable } from '../../evaluate/index.ts';
 import { STAIN_METHODS, type StainMethod } from '../../fields/index.ts';
 import { MODEL_NAMES, type ModelName } from '../../models/index.ts';
@@ -118,7 +119,7 @@ export function parseStainNorm(values: OptionValues, channels: 1 | 3): StainMeth
   return method as StainMethod | 'none';
 }
 
-export async function parseLabelTreeOption(values: OptionValues): Promise<LabelTreeShape[] | undefined> {
+export async function parseLabelTreeOption(values: OptionValues): Promise<LabelTreeNode[] | undefined> {
   const file = stringOption(values, 'label-tree');
   if (file === undefined) return undefined;
   const text = await readFile(file, 'utf8').catch((error: Error) => {

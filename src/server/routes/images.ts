@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
-import type { SessionUser, Store } from '../../store/index.ts';
+import type { SessionUser } from '../../contract/index.ts';
+import type { Store } from '../../store/index.ts';
 import { ANY_ROLE, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { sha256Schema } from '../schemas.ts';

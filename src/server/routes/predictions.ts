@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { FEEDBACK_VERDICTS, type FeedbackVerdict, type ImageLimits, type PredictionRecord, type Store } from '../../store/index.ts';
+import type { FeedbackVerdict, FieldPredictorResult, FieldSummaryView, Prediction, PredictorResult } from '../../contract/index.ts';
+import { FEEDBACK_VERDICTS, type ImageLimits, type PredictionRecord, type StoredFieldSummary, type Store } from '../../store/index.ts';
 import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
-import type { FieldPredictorResult, Predictor, PredictorResult } from '../options.ts';
+import type { Predictor } from '../options.ts';
 import { anyJson, imageRef, imageRefSchema, iso, timeSchema } from '../schemas.ts';
 
 export interface PredictionRoutesOptions {
@@ -40,8 +41,8 @@ const MAX_PX_PER_UM = 1000;
 
 const classProbabilitySchema = {
   type: 'object',
-  required: ['name', 'probability'],
-  properties: { name: { type: 'string' }, probability: { type: 'number' } },
+  required: ['label', 'probability'],
+  properties: { label: { type: 'string' }, probability: { type: 'number' } },
 } as const;
 
 const predictionParams = {
@@ -97,7 +98,7 @@ const predictionSchema = {
   },
 } as const;
 
-function predictionView(p: PredictionRecord) {
+function predictionView(p: PredictionRecord): Prediction {
   return {
     id: p.id,
     createdAt: iso(p.createdAt),
@@ -110,17 +111,14 @@ function predictionView(p: PredictionRecord) {
     uncertain: p.output.uncertain,
     ...(p.output.tree === undefined ? {} : { tree: p.output.tree }),
     heatmapUrl: p.heatmapShown ? `/api/predictions/${p.id}/heatmap.png` : null,
-    ...(p.output.field === undefined ? {} : { field: fieldView(p.id, p.output.field as StoredFieldSummary) }),
+    ...(p.output.field === undefined ? {} : { field: fieldView(p.id, p.output.field) }),
     specimenType: p.specimenType,
     caseId: p.caseId,
     feedback: p.feedback && { verdict: p.feedback.verdict, label: p.feedback.label, createdAt: iso(p.feedback.createdAt) },
   };
 }
 
-/** The field summary as recorded, with whether a tile map was stored. */
-type StoredFieldSummary = NonNullable<FieldPredictorResult['prediction']>['field'] & { tileMap: boolean };
-
-function fieldView(id: string, field: StoredFieldSummary) {
+function fieldView(id: string, field: StoredFieldSummary): FieldSummaryView {
   const { tileMap, ...summary } = field;
   return { ...summary, tileMapUrl: tileMap ? `/api/predictions/${id}/tilemap.png` : null };
 }
@@ -150,7 +148,7 @@ function visiblePrediction(store: Store, request: FastifyRequest, id: string): P
 function checkPredictorResult(result: PredictorResult): PredictorResult {
   const valid =
     Array.isArray(result?.classes) &&
-    typeof result.top?.name === 'string' &&
+    typeof result.top?.label === 'string' &&
     typeof result.top.probability === 'number' &&
     typeof result.uncertain === 'boolean' &&
     typeof result.modelVersion === 'string';
@@ -323,8 +321,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
     },
     async (request, reply) => {
       const prediction = visiblePrediction(store, request, request.params.id);
-      const field = prediction.output.field as StoredFieldSummary | undefined;
-      if (!field?.tileMap) throw new HttpError(404, 'this prediction has no tile map');
+      if (!prediction.output.field?.tileMap) throw new HttpError(404, 'this prediction has no tile map');
       return reply.type('image/png').send(await readFile(store.predictions.tileMapPathOf(prediction.id)));
     },
   );

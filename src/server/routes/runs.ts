@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { isFinished, RUN_STATUSES, type Store, type TrainingRun } from '../../store/index.ts';
+import type { TrainingRun } from '../../contract/index.ts';
+import { isFinished, RUN_STATUSES, type RunRecord, type Store } from '../../store/index.ts';
 import { ADMIN, currentUser } from '../access.ts';
 import { anyJson, idParams, iso, timeSchema } from '../schemas.ts';
 import type { TrainingQueue } from '../training.ts';
@@ -32,7 +33,7 @@ const runSchema = {
   },
 } as const;
 
-function runView(run: TrainingRun) {
+function runView(run: RunRecord): TrainingRun {
   const { id, projectId, status, progress, bundlePath, error, modelId } = run;
   return { id, projectId, status, progress, bundlePath, error, modelId, createdAt: iso(run.createdAt), startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt) };
 }
@@ -107,7 +108,7 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
         stream.end();
       };
       openStreams.add(stop);
-      const send = (run: TrainingRun): void => {
+      const send = (run: RunRecord): void => {
         if (!open) return;
         const data = JSON.stringify(runView(run));
         stream.write(`event: run\ndata: ${data}\n\n`);

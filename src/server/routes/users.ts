@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import { MAX_USERNAME_LENGTH, ROLES, type Role, type Store } from '../../store/index.ts';
+import type { Role } from '../../contract/index.ts';
+import { MAX_USERNAME_LENGTH, ROLES, type Store } from '../../store/index.ts';
 import { ADMIN } from '../access.ts';
 import { idParams, userSchema, userView } from '../schemas.ts';
 

@@ -2,7 +2,7 @@ import { api, ApiError, messageOf } from '../api.ts';
 import { field, h, Message, options, replace } from '../dom.ts';
 import { classKeys, keyAction, SKIP_KEY, UNCLEAR_KEY } from '../keys.ts';
 import { isGroup, leafNames } from '../label-tree.ts';
-import type { ImageRef, Project } from '../types.ts';
+import type { ImageRef, Project } from '../../contract/index.ts';
 import type { View, ViewContext } from '../view.ts';
 
 const EXTRA_LABELS: Record<string, string> = { unclear: 'Unclear', skip: 'Skip' };

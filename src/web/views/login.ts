@@ -1,7 +1,7 @@
 import { api, ApiError, messageOf } from '../api.ts';
 import { field, h, Message } from '../dom.ts';
 import { researchNotice } from '../shell.ts';
-import type { Session } from '../types.ts';
+import type { Session } from '../../contract/index.ts';
 import type { View } from '../view.ts';
 
 /** Why the login screen is shown: a problem (e.g. the session expired) or plain news (logged out). */

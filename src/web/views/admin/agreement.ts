@@ -2,7 +2,7 @@ import { api, messageOf } from '../../api.ts';
 import { busy, field, h, Message, options, replace } from '../../dom.ts';
 import { kappa, kappaBand } from '../../format.ts';
 import { dataTable } from '../../table.ts';
-import type { Agreement, Decision, DecisionStatus, Project } from '../../types.ts';
+import type { Agreement, Decision, DecisionStatus, Project } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
 import { projectSelect } from './project-select.ts';
 

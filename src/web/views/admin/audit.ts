@@ -2,7 +2,7 @@ import { api, AUDIT_CSV_URL, messageOf } from '../../api.ts';
 import { h, Message } from '../../dom.ts';
 import { dateTime, percent } from '../../format.ts';
 import { dataTable } from '../../table.ts';
-import type { Prediction } from '../../types.ts';
+import type { Prediction } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
 
 const RECENT = 20;
@@ -27,7 +27,7 @@ export function auditPage(): View {
       h('td', {}, dateTime(p.createdAt)),
       h('td', {}, p.user.username),
       h('td', {}, p.specimenType),
-      h('td', {}, `${p.top.name} (${percent(p.top.probability)})`),
+      h('td', {}, `${p.top.label} (${percent(p.top.probability)})`),
       h('td', {}, p.uncertain ? 'yes' : 'no'),
       h('td', {}, p.feedback ? (p.feedback.verdict === 'agree' ? 'agreed' : `corrected: ${p.feedback.label}`) : '—'),
     );

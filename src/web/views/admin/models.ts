@@ -2,7 +2,7 @@ import { api, messageOf } from '../../api.ts';
 import { busy, h, Message } from '../../dom.ts';
 import { dateTime, scalarEntries } from '../../format.ts';
 import { dataTable } from '../../table.ts';
-import type { Model } from '../../types.ts';
+import type { Model } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
 
 function metricsList(metrics: unknown): HTMLElement {

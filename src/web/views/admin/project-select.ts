@@ -1,5 +1,5 @@
 import { field, h, options } from '../../dom.ts';
-import type { Project } from '../../types.ts';
+import type { Project } from '../../../contract/index.ts';
 
 /** A labelled project chooser; calls onChange with the chosen project, also once for the initial one. */
 export function projectSelect(projects: readonly Project[], onChange: (project: Project) => void, label = 'Project'): HTMLElement {

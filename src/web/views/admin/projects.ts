@@ -3,7 +3,7 @@ import { busy, field, h, Message, options, replace } from '../../dom.ts';
 import { dateTime } from '../../format.ts';
 import { leafNames, parseTree } from '../../label-tree.ts';
 import { dataTable } from '../../table.ts';
-import type { Project, TreeNode } from '../../types.ts';
+import type { LabelTreeNode, Project } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
 
 const EXAMPLE_TREE = [
@@ -13,7 +13,7 @@ const EXAMPLE_TREE = [
   { name: 'No organisms' },
 ];
 
-type TreeCheck = { tree: TreeNode[]; classes: string[] } | { problem: string };
+type TreeCheck = { tree: LabelTreeNode[]; classes: string[] } | { problem: string };
 
 function checkTreeText(text: string): TreeCheck {
   let value: unknown;

@@ -1,14 +1,14 @@
 import { api, messageOf, runEventsUrl } from '../../api.ts';
 import { busy, h, Message, replace } from '../../dom.ts';
 import { dateTime } from '../../format.ts';
-import type { Project, Run } from '../../types.ts';
+import type { Project, TrainingRun } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
 import { projectSelect } from './project-select.ts';
 import { progressFraction, progressLine, progressValues } from './run-progress.ts';
 
 const RECONNECT_MS = 3000;
 
-const isFinished = (run: Run) => run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled';
+const isFinished = (run: TrainingRun) => run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled';
 
 /** Follows runs over /api/runs/:id/events; on a dropped stream, asks once (a lost session shows then) and reconnects. */
 class RunWatcher {
@@ -16,13 +16,13 @@ class RunWatcher {
   private readonly timers = new Set<number>();
   private closed = false;
 
-  constructor(private readonly onRun: (run: Run) => void) {}
+  constructor(private readonly onRun: (run: TrainingRun) => void) {}
 
   watch(id: number): void {
     if (this.closed || this.sources.has(id)) return;
     const source = new EventSource(runEventsUrl(id));
     this.sources.set(id, source);
-    source.addEventListener('run', (event) => this.onRun(JSON.parse((event as MessageEvent<string>).data) as Run));
+    source.addEventListener('run', (event) => this.onRun(JSON.parse((event as MessageEvent<string>).data) as TrainingRun));
     source.addEventListener('end', () => this.stop(id));
     source.addEventListener('error', () => {
       this.stop(id);
@@ -63,11 +63,11 @@ export function trainingPage(): View {
   const launch = h('button', { type: 'submit', class: 'button button-primary' }, 'Start training');
   let projects: Project[] = [];
   let chosen: Project | null = null;
-  let runs: Run[] = [];
+  let runs: TrainingRun[] = [];
 
   const projectName = (id: number) => projects.find((p) => p.id === id)?.name ?? `project ${id}`;
 
-  const card = (run: Run) => {
+  const card = (run: TrainingRun) => {
     const fraction = progressFraction(run.progress);
     const cancel = h('button', { type: 'button', class: 'button button-small button-danger' }, 'Cancel');
     cancel.addEventListener('click', () =>
@@ -99,7 +99,7 @@ export function trainingPage(): View {
       runs.length === 0 ? h('li', { class: 'hint' }, 'No training runs yet.') : runs.map(card),
     );
 
-  function update(run: Run): void {
+  function update(run: TrainingRun): void {
     const before = runs.find((r) => r.id === run.id);
     if (before && before.status !== run.status) live.textContent = `Run ${run.id} is ${run.status}.`;
     runs = before ? runs.map((r) => (r.id === run.id ? run : r)) : [run, ...runs];

@@ -2,7 +2,7 @@ import { api, messageOf } from '../../api.ts';
 import { busy, field, h, Message, options } from '../../dom.ts';
 import { dateTime } from '../../format.ts';
 import { dataTable } from '../../table.ts';
-import type { Role, User } from '../../types.ts';
+import type { Role, User } from '../../../contract/index.ts';
 import type { View, ViewContext } from '../../view.ts';
 
 const ROLES: readonly { value: Role; label: string }[] = [

@@ -1,6 +1,6 @@
 import { api, messageOf } from '../../api.ts';
 import { busy, field, h, Message, options, replace, uniqueId } from '../../dom.ts';
-import type { FieldAnswer, Prediction } from '../../types.ts';
+import type { FieldAnswer, Prediction } from '../../../contract/index.ts';
 import type { View, ViewContext } from '../../view.ts';
 import { qualityRejection } from './field.ts';
 import { History } from './history.ts';

@@ -1,6 +1,6 @@
 import { api, messageOf } from '../../api.ts';
 import { busy, field, h, Message, options, uniqueId } from '../../dom.ts';
-import type { Prediction } from '../../types.ts';
+import type { Prediction } from '../../../contract/index.ts';
 
 export interface ClassChoice {
   value: string;
@@ -21,7 +21,7 @@ export function feedbackPanel(prediction: Prediction, choices: readonly ClassCho
   const message = new Message();
   const select = options(
     h('select', { name: 'label' }),
-    choices.filter((choice) => choice.value !== current.top.name),
+    choices.filter((choice) => choice.value !== current.top.label),
     current.feedback?.verdict === 'correct' ? (current.feedback.label ?? undefined) : undefined,
   );
   const save = h('button', { type: 'submit', class: 'button button-primary' }, 'Save correction');

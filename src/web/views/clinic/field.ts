@@ -1,5 +1,5 @@
 import { h } from '../../dom.ts';
-import type { FieldAnswer, FieldSummary } from '../../types.ts';
+import type { FieldAnswer, FieldSummary, FieldSummaryView } from '../../../contract/index.ts';
 import { overlayViewer } from './heatmap.ts';
 
 /** What each quality-check reason means for the person holding the phone. */
@@ -80,7 +80,7 @@ export function fieldFacts(field: FieldSummary, labelOf: (name: string) => strin
 }
 
 /** The photo with the tile map over it, its legend, a show/hide switch and an opacity slider. */
-export function tileMapViewer(photoUrl: string, field: FieldSummary, labelOf: (name: string) => string): HTMLElement | null {
+export function tileMapViewer(photoUrl: string, field: FieldSummaryView, labelOf: (name: string) => string): HTMLElement | null {
   if (!field.tileMapUrl) return null;
   const legend = h(
     'ul',

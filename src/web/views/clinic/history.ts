@@ -1,6 +1,6 @@
 import { h, replace } from '../../dom.ts';
 import { dateTime, percent } from '../../format.ts';
-import type { Prediction } from '../../types.ts';
+import type { Prediction } from '../../../contract/index.ts';
 import { classLabeller } from './result.ts';
 
 /** The user's recent predictions, newest first; choosing one shows it again. */
@@ -55,7 +55,7 @@ export class History {
         h(
           'span',
           { class: 'history-text' },
-          h('span', { class: 'history-top' }, prediction.field ? `Whole field: ${labelOf(prediction.field.label)}` : `${labelOf(prediction.top.name)} · ${percent(prediction.top.probability)}`),
+          h('span', { class: 'history-top' }, prediction.field ? `Whole field: ${labelOf(prediction.field.label)}` : `${labelOf(prediction.top.label)} · ${percent(prediction.top.probability)}`),
           prediction.field?.forced ? h('span', { class: 'tag tag-warning' }, 'failed quality check') : null,
           prediction.uncertain ? h('span', { class: 'tag tag-warning' }, 'uncertain') : null,
           h('span', { class: 'history-meta' }, details),

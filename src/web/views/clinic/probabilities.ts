@@ -1,7 +1,7 @@
 import { h } from '../../dom.ts';
 import { percent } from '../../format.ts';
 import { probabilityTree, type ProbabilityNode } from '../../label-tree.ts';
-import type { ClassProbability } from '../../types.ts';
+import type { ClassProbability } from '../../../contract/index.ts';
 
 function row(node: ProbabilityNode, topName: string): HTMLLIElement {
   const fill = h('span', { class: 'bar-fill' });
@@ -13,7 +13,7 @@ function row(node: ProbabilityNode, topName: string): HTMLLIElement {
     h(
       'div',
       { class: 'prob-row' },
-      h('span', { class: 'prob-name' }, node.label),
+      h('span', { class: 'prob-name' }, node.displayName),
       h('span', { class: 'bar', attrs: { 'aria-hidden': 'true' } }, fill),
       h('span', { class: 'prob-value' }, percent(node.probability)),
     ),

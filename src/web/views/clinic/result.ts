@@ -1,7 +1,7 @@
 import { h } from '../../dom.ts';
 import { dateTime, percent } from '../../format.ts';
 import { displayNames, leafNames, parseTree } from '../../label-tree.ts';
-import type { Prediction } from '../../types.ts';
+import type { Prediction } from '../../../contract/index.ts';
 import { feedbackPanel } from './feedback.ts';
 import { fieldFacts, fieldQuality, tileMapViewer } from './field.ts';
 import { heatmapViewer } from './heatmap.ts';
@@ -20,7 +20,7 @@ export function predictionSummary(prediction: Prediction): string {
   const labelOf = classLabeller(prediction);
   const top = prediction.field
     ? `Whole field: ${labelOf(prediction.field.label)}${prediction.field.forced ? ', predicted despite a failed photo quality check' : ''}.`
-    : `Most likely ${labelOf(prediction.top.name)}, ${percent(prediction.top.probability)}.`;
+    : `Most likely ${labelOf(prediction.top.label)}, ${percent(prediction.top.probability)}.`;
   return prediction.uncertain ? `${UNCERTAIN_TEXT}. ${top}` : `Result: ${top}`;
 }
 
@@ -31,8 +31,8 @@ export function predictionSummary(prediction: Prediction): string {
 export function predictionResult(prediction: Prediction, onUpdated: (updated: Prediction) => void): HTMLElement {
   const labelOf = classLabeller(prediction);
   const tree = parseTree(prediction.tree);
-  const classOrder = tree ? leafNames(tree) : prediction.classes.map((c) => c.name);
-  for (const c of prediction.classes) if (!classOrder.includes(c.name)) classOrder.push(c.name);
+  const classOrder = tree ? leafNames(tree) : prediction.classes.map((c) => c.label);
+  for (const c of prediction.classes) if (!classOrder.includes(c.label)) classOrder.push(c.label);
   const choices = classOrder.map((name) => ({ value: name, label: labelOf(name) }));
 
   const field = prediction.field;
@@ -55,14 +55,14 @@ export function predictionResult(prediction: Prediction, onUpdated: (updated: Pr
     field ? fieldQuality(field) : null,
     field
       ? h('p', { class: 'top-class' }, h('span', { class: 'top-label' }, 'Whole field'), h('strong', {}, labelOf(field.label)))
-      : h('p', { class: 'top-class' }, h('span', { class: 'top-label' }, 'Most likely'), h('strong', {}, labelOf(prediction.top.name)), h('span', { class: 'top-value' }, percent(prediction.top.probability))),
+      : h('p', { class: 'top-class' }, h('span', { class: 'top-label' }, 'Most likely'), h('strong', {}, labelOf(prediction.top.label)), h('span', { class: 'top-value' }, percent(prediction.top.probability))),
     field ? fieldFacts(field, labelOf) : null,
     h('p', { class: 'meta' }, meta),
     h(
       'div',
       { class: 'prediction-body' },
       field ? h('div', { class: 'field-figures' }, tileMapViewer(prediction.image.url, field, labelOf), heatmapViewer(prediction.image.url, prediction.heatmapUrl)) : heatmapViewer(prediction.image.url, prediction.heatmapUrl),
-      probabilityBars(prediction.classes, prediction.tree, prediction.top.name),
+      probabilityBars(prediction.classes, prediction.tree, prediction.top.label),
     ),
     feedbackPanel(prediction, choices, labelOf, onUpdated),
   );

@@ -1,4 +1,6 @@
-/** Shapes of the JSON the gramlens API answers with (see GET /api/openapi.json). */
+/** Shapes of the JSON the gramlens HTTP API answers with (see GET /api/openapi.json); times are ISO strings. */
+import type { LabelTreeNode } from './label-tree.ts';
+import type { ClassPrediction, FieldSummary } from './prediction.ts';
 
 export type Role = 'clinician' | 'annotator' | 'admin';
 
@@ -23,52 +25,28 @@ export interface ImageRef {
   url: string;
 }
 
-export interface ClassProbability {
-  name: string;
-  probability: number;
-}
-
-/** A label tree node as models and projects describe it; displayName is optional. */
-export interface TreeNode {
-  name: string;
-  displayName?: string;
-  children?: TreeNode[];
-}
-
 export type FeedbackVerdict = 'agree' | 'correct';
 
-export interface Prediction {
+/** A whole-field prediction's summary as the API returns it: with its tile map's URL. */
+export interface FieldSummaryView extends FieldSummary {
+  tileMapUrl: string | null;
+}
+
+/** A prediction from the audit trail. */
+export interface Prediction extends ClassPrediction {
   id: string;
   createdAt: string;
   user: { id: number; username: string };
   image: ImageRef;
   modelId: number | null;
   modelVersion: string;
-  classes: ClassProbability[];
-  top: ClassProbability;
-  uncertain: boolean;
-  tree?: unknown;
+  tree?: LabelTreeNode[];
   heatmapUrl: string | null;
   /** Present for a whole-field prediction. */
-  field?: FieldSummary;
+  field?: FieldSummaryView;
   specimenType: string;
   caseId: string | null;
   feedback: { verdict: FeedbackVerdict; label: string | null; createdAt: string } | null;
-}
-
-/** What a whole-field prediction adds: the quality verdict, the morphotypes behind the label, the tile map. */
-export interface FieldSummary {
-  /** Predicted although the photo failed the quality check. */
-  forced: boolean;
-  quality: { ok: boolean; reasons: string[] };
-  label: string;
-  morphotypes: { label: string; tileCount: number }[];
-  multiple: boolean;
-  tiles: { total: number; inferred: number };
-  legend: { label: string; colour: string; tiles: number }[];
-  photoPxPerUm: number | null;
-  warnings: string[];
-  tileMapUrl: string | null;
 }
 
 /** POST /api/predict/field: prediction is null when the photo failed the quality check (and was not forced). */
@@ -81,7 +59,7 @@ export interface FieldAnswer {
 export interface Project {
   id: number;
   name: string;
-  classTree: TreeNode[];
+  classTree: LabelTreeNode[];
   classes: string[];
   choices: string[];
   labelsRequired: number;
@@ -101,6 +79,11 @@ export interface UndoResult {
   restoredLabel: string | null;
 }
 
+/**
+ * How an image's final label came about, or why it has none:
+ * awaiting-labels: fewer real labels than the project requires; no-majority: annotators disagree
+ * and nobody adjudicated; unclear: the decision is 'unclear' (no class).
+ */
 export type DecisionStatus = 'adjudicated' | 'unanimous' | 'majority' | 'awaiting-labels' | 'no-majority' | 'unclear';
 
 export interface Decision {
@@ -128,21 +111,6 @@ export interface Model {
   metrics: unknown;
   createdAt: string;
   active: boolean;
-}
-
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
-
-export interface Run {
-  id: number;
-  projectId: number;
-  status: RunStatus;
-  progress: unknown;
-  bundlePath: string | null;
-  error: string | null;
-  modelId: number | null;
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
 }
 
 export interface UploadedImage {

@@ -1,0 +1,23 @@
+/** The shapes that cross boundaries (models, store, server, CLI, web app): types only, so that the browser bundle can import them. */
+export type { LabelTreeNode } from './label-tree.ts';
+export type { ClassPrediction, ClassProbability, FieldPredictorResult, FieldSummary, LegendEntry, PredictorResult } from './prediction.ts';
+export type { RunStatus, TrainingRun } from './training.ts';
+export type {
+  Agreement,
+  Decision,
+  DecisionStatus,
+  FeedbackVerdict,
+  FieldAnswer,
+  FieldSummaryView,
+  ImageRef,
+  Model,
+  Prediction,
+  Project,
+  QueueNext,
+  Role,
+  Session,
+  SessionUser,
+  UndoResult,
+  UploadedImage,
+  User,
+} from './api.ts';
