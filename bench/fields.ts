@@ -3,10 +3,10 @@
 // Whole microscope fields: renders synthetic eyepiece photos of new patients per split, cuts the
 // training fields into tiles with the inference tiler (labels from the generator's masks), trains a
 // tile model, fits the field decision rule (presence threshold, least tiles) on validation fields
-// only, then predicts every test field through FieldPredictor once: field macro-F1 on the 9 classes
-// and "multiple bacteria" (polymicrobial) sensitivity/specificity. Also the quality gate's flag
-// rates and the wall time of one 12-megapixel photo. Ends with one JSON line; --json sends the
-// table to stderr so that stdout holds only that line.
+// only, then predicts every test field through the bundle's predictField once: field macro-F1 on
+// the 9 classes and "multiple bacteria" (polymicrobial) sensitivity/specificity. Also the quality
+// gate's flag rates and the wall time of one 12-megapixel photo. Ends with one JSON line; --json
+// sends the table to stderr so that stdout holds only that line.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,8 +17,9 @@ import { readManifest, type Sample } from '../src/data/index.ts';
 import { initEngine } from '../src/engine/index.ts';
 import { bootstrapCi, confusionMatrix, perClassMetrics, type ClassMetrics } from '../src/evaluate/index.ts';
 import { FIELD_TILES_FORMAT_VERSION, fitFieldDecision, measureQualityGate, writeFieldTileDataset, type FieldDecisionParams, type LabelledField } from '../src/fields/index.ts';
+import { DEFAULT_BACKGROUND_CLASS, DEFAULT_MIXED_CLASS, loadBundle } from '../src/inference/index.ts';
 import { readBundleMetadata } from '../src/models/index.ts';
-import { DEFAULT_BACKGROUND_CLASS, DEFAULT_MIXED_CLASS, FieldPredictor, fitClassifier } from '../src/pipeline/index.ts';
+import { fitClassifier } from '../src/pipeline/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE } from '../src/synth/index.ts';
 import { writeFileAtomically } from '../src/util/index.ts';
 import { benchArgs, median } from './stats.ts';
@@ -106,11 +107,11 @@ if (metadata.input.pxPerUm === undefined) throw new Error('the trained bundle do
 // The decision rule, on validation fields only.
 log('fitting the field decision on validation fields');
 // The bundle has no fieldDecision yet: tile probabilities do not depend on it.
-const valPredictor = await FieldPredictor.load(bundleDir);
+const valBundle = await loadBundle(bundleDir);
 const valFields: LabelledField[] = [];
 let valWithoutTiles = 0;
 for (const field of inSplit(fields.samples, 'val')) {
-  const { tiles } = await valPredictor.predict(await readFile(field.path), { pxPerUm: FIELD_PX_PER_UM, force: true });
+  const { tiles } = await valBundle.predictField(await readFile(field.path), { pxPerUm: FIELD_PX_PER_UM, force: true });
   if (tiles.length > 0) valFields.push({ label: field.label, tileProbabilities: tiles.map((tile) => tile.probabilities) });
   else valWithoutTiles++; // no field of view found: no rule can answer it
 }
@@ -123,10 +124,10 @@ out(
     `val macro-F1 ${fitted.macroF1.toFixed(3)}, multiple sensitivity ${fitted.mixedSensitivity.toFixed(3)}, specificity ${fitted.mixedSpecificity.toFixed(3)}${fitted.feasible ? '' : ' (no rule reached the specificity bar)'}`,
 );
 
-// Test fields, once, through the serving path (FieldPredictor reads fieldDecision from the bundle).
+// Test fields, once, through the serving path (predictField reads fieldDecision from the bundle).
 log('predicting the test fields');
-await valPredictor.dispose();
-const predictor = await FieldPredictor.load(bundleDir);
+await valBundle.dispose();
+const bundle = await loadBundle(bundleDir);
 const testFields = inSplit(fields.samples, 'test');
 /** Column of the fields the pipeline gave no answer (no field of view, so no tile): wrong for every class. */
 const NO_ANSWER = CLASS_IDS.length;
@@ -137,7 +138,7 @@ const multiple: boolean[] = [];
 const gateReasons: string[] = [];
 for (const [i, field] of testFields.entries()) {
   const photo = await readFile(field.path);
-  const prediction = await predictor.predict(photo, { pxPerUm: FIELD_PX_PER_UM, force: true });
+  const prediction = await bundle.predictField(photo, { pxPerUm: FIELD_PX_PER_UM, force: true });
   if (!prediction.quality.ok) gateReasons.push(`${field.extra?.field_id} (${field.label}): ${prediction.quality.reasons.join(', ')}${prediction.decision ? '' : ', no answer'}`);
   predicted[i] = prediction.decision ? classIndex(prediction.decision.label) : NO_ANSWER;
   multiple.push(prediction.decision?.multiple ?? false);
@@ -167,10 +168,10 @@ const bigPhoto = await sample.resize(Math.round(width * PHOTO_UPSCALE), Math.rou
 const photoTimes: number[] = [];
 for (let i = 0; i <= PHOTO_REPEATS; i++) {
   const t0 = performance.now();
-  await predictor.predict(bigPhoto, { pxPerUm: FIELD_PX_PER_UM * PHOTO_UPSCALE, force: true });
+  await bundle.predictField(bigPhoto, { pxPerUm: FIELD_PX_PER_UM * PHOTO_UPSCALE, force: true });
   if (i > 0) photoTimes.push((performance.now() - t0) / 1000);
 }
-await predictor.dispose();
+await bundle.dispose();
 const photoSeconds = median(photoTimes);
 
 out('');

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { LabelTreeNode } from '../contract/index.ts';
 import { buildManifestFromFilenames, isImageFile, readFolderDataset, readManifest, type Dataset, type Sample } from '../data/index.ts';
 import { initEngine, type BackendChoice, BACKEND_CHOICES, type EngineInfo } from '../engine/index.ts';
-import type { Classifier, FitProgress } from '../pipeline/index.ts';
+import type { ModelBundle } from '../inference/index.ts';
+import type { FitProgress } from '../pipeline/index.ts';
 import type { CliContext, OptionSpec, OptionValues } from './command.ts';
 import { UsageError, stringOption } from './command.ts';
 import { ProgressLine, formatDuration } from './progress.ts';
@@ -70,7 +71,7 @@ export interface ClassifiedSamples {
  * Classifies samples labelled with the classifier's classes, decoding a few at a time (full-size
  * photos are large); unreadable images are counted and left out. Fails when none can be read.
  */
-export async function classifySamples(classifier: Classifier, samples: readonly Sample[], line: ProgressLine, kind: 'calibrated' | 'uncalibrated'): Promise<ClassifiedSamples> {
+export async function classifySamples(classifier: ModelBundle, samples: readonly Sample[], line: ProgressLine, kind: 'calibrated' | 'uncalibrated'): Promise<ClassifiedSamples> {
   const index = new Map(classifier.classes.map((name, i) => [name, i]));
   const labels: number[] = [];
   const groups: string[] = [];

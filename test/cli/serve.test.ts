@@ -54,7 +54,7 @@ describe('gramlens serve', () => {
       const predicted = await fetch(`${url}/api/predict`, { method: 'POST', headers: { cookie }, body: form });
       const body = await predicted.json();
       expect(predicted.status, JSON.stringify(body)).toBe(201);
-      expect(body.classes.map((c: { name: string }) => c.name).sort()).toEqual(['dark', 'pale']);
+      expect(body.classes.map((c: { label: string }) => c.label).sort()).toEqual(['dark', 'pale']);
       const heatmap = await fetch(`${url}${body.heatmapUrl ?? `/api/predictions/${body.id}/heatmap.png`}`, { headers: { cookie } });
       expect(heatmap.status).toBe(200);
       // The layer covers the whole 40×30 photo; the model saw its centred 30×30 square, so the edges stay transparent.

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/data/index.ts';
-import { Classifier, fitClassifier, type FitResult } from '../../src/pipeline/index.ts';
+import { loadBundle } from '../../src/inference/index.ts';
+import { fitClassifier, type FitResult } from '../../src/pipeline/index.ts';
 import { BAND_CLASSES, writeBandManifest } from './toy-bands.ts';
 
 const CLASSES = BAND_CLASSES;
@@ -53,8 +54,8 @@ describe('fitClassifier', () => {
 
   it('predicts the same through onnxruntime and TF.js, with calibrated probabilities', async () => {
     const files = result.test!.samples.slice(0, 6).map((s) => s.path);
-    const onnx = await Classifier.load(result.bundleDir);
-    const tfjs = await Classifier.load(result.bundleDir, { runtime: 'tfjs' });
+    const onnx = await loadBundle(result.bundleDir);
+    const tfjs = await loadBundle(result.bundleDir, { runtime: 'tfjs' });
     expect(onnx.runtime).toBe('onnx');
     const a = await onnx.predict(files);
     const b = await tfjs.predict(files);
@@ -70,6 +71,6 @@ describe('fitClassifier', () => {
   });
 
   it('refuses a bundle it cannot read with a clear message', async () => {
-    await expect(Classifier.load(join(root, 'nothing-here'))).rejects.toThrow(/not a gramlens model bundle/);
+    await expect(loadBundle(join(root, 'nothing-here'))).rejects.toThrow(/not a gramlens model bundle/);
   });
 });

@@ -8,8 +8,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parseStainNorm } from '../../src/cli/commands/train.ts';
 import type { Dataset, RawImage, Sample } from '../../src/data/index.ts';
 import { normaliseStainFor, type StainNormalisation } from '../../src/fields/index.ts';
+import { BundlePredictor, loadBundle } from '../../src/inference/index.ts';
 import { readBundleMetadata, type InputPolicy } from '../../src/models/index.ts';
-import { BundleExplainer, BundlePredictor, Classifier, fitClassifier, modelInput, type FitResult } from '../../src/pipeline/index.ts';
+import { fitClassifier, modelInput, type FitResult } from '../../src/pipeline/index.ts';
 import { normaliseSetStains, stainReferenceOf } from '../../src/pipeline/stain.ts';
 import { createRng } from '../../src/util/index.ts';
 
@@ -90,7 +91,7 @@ describe('training with stain normalisation', () => {
   });
 });
 
-describe('Classifier with a stain-normalising bundle', () => {
+describe('a loaded stain-normalising bundle', () => {
   it('predicts on an image what the same model without the option predicts on the pre-normalised image', async () => {
     const stain = result.metadata!.input.stain as StainNormalisation;
     const plainDir = join(root, 'plain');
@@ -99,8 +100,8 @@ describe('Classifier with a stain-normalising bundle', () => {
     delete metadata.input.stain;
     await writeFile(join(plainDir, 'metadata.json'), JSON.stringify(metadata));
 
-    const withOption = await Classifier.load(result.bundleDir);
-    const without = await Classifier.load(plainDir);
+    const withOption = await loadBundle(result.bundleDir);
+    const without = await loadBundle(plainDir);
     const images = await withOption.decode(result.test!.samples.map((s) => s.path));
     const normalised: RawImage[] = images.map((image) => ({ ...image, data: normaliseStainFor(image.data, image.width, image.height, stain) }));
     const expected = await without.probabilities(normalised);
@@ -114,23 +115,21 @@ describe('Classifier with a stain-normalising bundle', () => {
 
   it('serves and explains with the same normalisation', async () => {
     const file = result.test!.samples[0].path;
-    const classifier = await Classifier.load(result.bundleDir);
+    const classifier = await loadBundle(result.bundleDir);
     const [expected] = await classifier.predict([file]);
     const predictor = await BundlePredictor.load(result.bundleDir);
     const served = await predictor.predict(await readFile(file));
-    const explainer = await BundleExplainer.load(result.bundleDir);
-    const explained = await explainer.explainFile(file);
+    const explained = await classifier.explain(file);
     for (const { label, probability } of expected.classes) {
       expect(served.classes.find((c) => c.label === label)!.probability).toBeCloseTo(probability, 6);
       expect(explained.prediction.classes.find((c) => c.label === label)!.probability).toBeCloseTo(probability, 4);
     }
     await classifier.dispose();
     await predictor.dispose();
-    explainer.dispose();
   });
 
   it('gives finite probabilities for a blank image', async () => {
-    const classifier = await Classifier.load(result.bundleDir);
+    const classifier = await loadBundle(result.bundleDir);
     const [prediction] = await classifier.predict([join(dataset.root, 'blank.png')]);
     expect(prediction.classes.every((c) => Number.isFinite(c.probability))).toBe(true);
     expect(prediction.classes.reduce((sum, c) => sum + c.probability, 0)).toBeCloseTo(1, 5);

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
+import { loadBundle } from '../../inference/index.ts';
 import { restoreBundleCalibration, updateBundleCalibration, type BundleMetadata } from '../../models/index.ts';
-import { Classifier, logitsOfProbabilities, recalibrateOnSite, type SiteRecalibration } from '../../pipeline/index.ts';
+import { logitsOfProbabilities, recalibrateOnSite, type SiteRecalibration } from '../../pipeline/index.ts';
 import { UsageError, numberOption, type Command, type OptionValues } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
 import { SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, classifySamples, loadDatasetArg, specimenPatternOption } from '../shared.ts';
@@ -61,7 +62,7 @@ ${SPECIMEN_PATTERN_HELP}`,
     const referralTargetAccuracy = fractionOption(values, 'target-accuracy');
     const specimenPattern = specimenPatternOption(values);
 
-    const classifier = await Classifier.load(bundle);
+    const classifier = await loadBundle(bundle);
     let result: SiteRecalibration;
     try {
       const dataset = await loadDatasetArg(datasetPath, classifier.metadata.labelTree, specimenPattern);

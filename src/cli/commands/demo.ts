@@ -1,7 +1,8 @@
 import { join } from 'node:path';
 import { readManifest } from '../../data/index.ts';
 import { evaluateClassifier, formatReportTable } from '../../evaluate/index.ts';
-import { Classifier, fitClassifier, poolByGroup, writeFitReport } from '../../pipeline/index.ts';
+import { loadBundle } from '../../inference/index.ts';
+import { fitClassifier, poolByGroup, writeFitReport } from '../../pipeline/index.ts';
 import { CLASS_IDS, LABEL_TREE, syntheticDatasetStatus, writeSyntheticDataset } from '../../synth/index.ts';
 import { numberOption, stringOption, type Command } from '../command.ts';
 import { ProgressLine } from '../progress.ts';
@@ -100,7 +101,7 @@ Options:
       seed,
     });
 
-    const classifier = await Classifier.load(result.bundleDir);
+    const classifier = await loadBundle(result.bundleDir);
     const examples = result.test.samples.slice(0, 5);
     const predictions = await classifier.predict(examples.map((s) => s.path));
     await classifier.dispose();

@@ -1,5 +1,5 @@
 import { evaluateClassifier, formatReportTable } from '../../evaluate/index.ts';
-import { Classifier } from '../../pipeline/index.ts';
+import { loadBundle } from '../../inference/index.ts';
 import { basename, resolve } from 'node:path';
 import { buildReportData, writeReport } from '../../report/index.ts';
 import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
@@ -27,7 +27,7 @@ ${SPECIMEN_PATTERN_HELP}`,
     const [bundle, datasetPath] = positionals;
     if (!bundle || !datasetPath || positionals.length > 2) throw new UsageError('give a model bundle and one dataset');
     const specimenPattern = specimenPatternOption(values);
-    const classifier = await Classifier.load(bundle);
+    const classifier = await loadBundle(bundle);
     try {
       const dataset = await loadDatasetArg(datasetPath, classifier.metadata.labelTree, specimenPattern);
       const index = new Map(classifier.classes.map((name, i) => [name, i]));

@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { CAM_METHODS, COLORMAP_NAMES, type CamMethod, type ColormapName } from '../../explain/index.ts';
-import { BundleExplainer } from '../../pipeline/index.ts';
+import { loadBundle } from '../../inference/index.ts';
 import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
 import { collectImagePaths, startEngine } from '../shared.ts';
 
@@ -46,12 +46,12 @@ Options:
     const maxSide = numberOption(values, 'max-side', { integer: true, min: 16 });
     const files = await collectImagePaths(inputs);
     await startEngine(values, context, true);
-    const explainer = await BundleExplainer.load(bundle);
+    const explainer = await loadBundle(bundle, { runtime: 'tfjs' });
     try {
       await mkdir(out, { recursive: true });
       const used = new Set<string>();
       for (const file of files) {
-        const result = await explainer.explainFile(file, { method, layer: stringOption(values, 'layer'), targetClass: stringOption(values, 'class'), alpha, colormap, maxSide });
+        const result = await explainer.explain(file, { method, layer: stringOption(values, 'layer'), targetClass: stringOption(values, 'class'), alpha, colormap, maxSide });
         let stem = basename(file, extname(file));
         while (used.has(stem)) stem = `${stem}_`;
         used.add(stem);
@@ -65,7 +65,7 @@ Options:
       }
       return 0;
     } finally {
-      explainer.dispose();
+      await explainer.dispose();
     }
   },
 };

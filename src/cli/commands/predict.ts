@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { SpecimenDecision } from '../../fields/index.ts';
-import { Classifier, FieldPredictor, type FieldPrediction, type Runtime } from '../../pipeline/index.ts';
+import { loadBundle, type FieldPrediction, type Runtime } from '../../inference/index.ts';
 import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { collectImagePaths, startEngine } from '../shared.ts';
 
@@ -58,8 +58,9 @@ async function predictFields(bundle: string, files: string[], values: OptionValu
   if (pxPerUm !== undefined && pxPerUm <= 0) throw new UsageError(`--px-per-um must be a positive number of pixels per micrometre; got ${pxPerUm}`);
   const tileMapPath = stringOption(values, 'tile-map');
   if (tileMapPath !== undefined && files.length !== 1) throw new UsageError('--tile-map writes one photo\'s tile map: give exactly one photo');
-  const predictor = await FieldPredictor.load(bundle);
+  const loaded = await loadBundle(bundle, { runtime: 'onnx' });
   try {
+    const predictor = loaded.fieldPredictor();
     const results = [];
     // Only the decisions are kept for the specimen: a photo's tile map and heatmap are dropped once printed.
     const decisions: Pick<FieldPrediction, 'decision'>[] = [];
@@ -78,7 +79,7 @@ async function predictFields(bundle: string, files: string[], values: OptionValu
     else if (specimen !== undefined) context.out(formatSpecimen(specimen, files.length));
     return 0;
   } finally {
-    await predictor.dispose();
+    await loaded.dispose();
   }
 }
 
@@ -136,7 +137,7 @@ Options:
       return predictFields(bundle, files, values, context, top);
     }
     if (runtime === 'tfjs') await startEngine(values, context, true);
-    const classifier = await Classifier.load(bundle, { runtime });
+    const classifier = await loadBundle(bundle, { runtime });
     try {
       const predictions = await classifier.predict(files);
       if (values.json) {

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BundlePredictor } from '../../inference/index.ts';
 import { readBundleMetadata } from '../../models/index.ts';
-import { BundlePredictor, createProjectTrainer } from '../../pipeline/index.ts';
+import { createProjectTrainer } from '../../pipeline/index.ts';
 import { startServer } from '../../server/index.ts';
 import { openStore } from '../../store/index.ts';
 import { UsageError, numberOption, stringOption, type Command } from '../command.ts';

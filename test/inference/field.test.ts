@@ -12,14 +12,17 @@ import { OnnxClassifier } from '../../src/engine/onnx/index.ts';
 import {
   BACKGROUND_TILE_ALPHA,
   BACKGROUND_TILE_COLOUR,
-  FieldPredictor,
   FieldUnsupportedError,
   TILE_PALETTE,
   classColours,
-  fitClassifier,
+  loadBundle,
   tileOwners,
+  BundlePredictor,
   type FieldPrediction,
-} from '../../src/pipeline/index.ts';
+  type FieldPredictor,
+  type ModelBundle,
+} from '../../src/inference/index.ts';
+import { fitClassifier } from '../../src/pipeline/index.ts';
 import { generateField } from '../../src/synth/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
@@ -55,6 +58,7 @@ async function jpeg(rgb: Uint8Array, width: number, height: number): Promise<Buf
 
 let root: string;
 let bundleDir: string;
+let bundle: ModelBundle;
 let predictor: FieldPredictor;
 let goodPhoto: Buffer;
 let blurredPhoto: Buffer;
@@ -72,7 +76,8 @@ beforeAll(async () => {
     seed: 1,
   });
   bundleDir = result.bundleDir;
-  predictor = await FieldPredictor.load(bundleDir);
+  bundle = await loadBundle(bundleDir);
+  predictor = bundle.fieldPredictor();
   const field = generateField({ label: 'gpc_clusters', seed: 4, width: 480, height: 360, pxPerUm: PHOTO_PX_PER_UM });
   goodPhoto = await jpeg(field.rgb, field.width, field.height);
   blurredPhoto = await sharp(goodPhoto).blur(8).jpeg().toBuffer();
@@ -80,7 +85,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await predictor?.dispose();
+  await bundle?.dispose();
 });
 
 describe('the scale of a model input', () => {
@@ -135,7 +140,7 @@ async function rgba(png: Buffer): Promise<{ data: Buffer; width: number; height:
   return { data, width: info.width, height: info.height };
 }
 
-describe('FieldPredictor', () => {
+describe('predicting a whole field', () => {
   let good: FieldPrediction;
 
   beforeAll(async () => {
@@ -247,11 +252,73 @@ describe('FieldPredictor', () => {
     expect(unscaled.warnings[0]).toMatch(/the photo's scale is unknown \(no pxPerUm\) and too few stained objects to estimate it/);
     expect(unscaled.scale).toMatchObject({ photoPxPerUm: null, photoPxPerUmEstimated: false, tilePx: 16 });
     await expect(predictor.predict(goodPhoto, { pxPerUm: -1 })).rejects.toThrow(/pxPerUm must be a positive number/);
-    await expect(FieldPredictor.load(bundleDir, { backgroundClass: 'glass' })).rejects.toThrow(FieldUnsupportedError);
-    await expect(FieldPredictor.load(bundleDir, { backgroundClass: 'glass' })).rejects.toThrow(/no class "glass" for organism-free tiles/);
+    expect(() => bundle.fieldPredictor({ backgroundClass: 'glass' })).toThrow(FieldUnsupportedError);
+    expect(() => bundle.fieldPredictor({ backgroundClass: 'glass' })).toThrow(/no class "glass" for organism-free tiles/);
     const aborted = new AbortController();
     aborted.abort();
     await expect(predictor.predict(goodPhoto, { signal: aborted.signal })).rejects.toThrow();
+  });
+});
+
+describe('the served model', () => {
+  it('reads single images and whole fields with one ONNX session, the same numbers as the bundle gives, and swaps it on activation', async () => {
+    const sessions = vi.spyOn(OnnxClassifier, 'load');
+    const released = vi.spyOn(OnnxClassifier.prototype, 'dispose');
+    const served = await BundlePredictor.load(bundleDir);
+    try {
+      const single = await served.predict(goodPhoto);
+      const field = await served.predictField(goodPhoto, { pxPerUm: PHOTO_PX_PER_UM, force: false });
+      expect(sessions).toHaveBeenCalledTimes(1);
+
+      const [direct] = await bundle.predict([goodPhoto]);
+      expect(single).toMatchObject({ classes: direct.classes, top: direct.top, uncertain: direct.uncertain });
+      expect(await sharp(single.heatmapPng!).metadata()).toMatchObject({ width: 480, height: 360, channels: 4 });
+      const fieldDirect = await bundle.predictField(goodPhoto, { pxPerUm: PHOTO_PX_PER_UM, explain: true });
+      expect(field.prediction).toMatchObject({ classes: fieldDirect.classes, top: fieldDirect.top, field: { label: fieldDirect.decision!.label } });
+      expect(field.prediction!.tileMapPng).toEqual(fieldDirect.tileMap!.png);
+      expect(field.prediction!.heatmapPng).toEqual(fieldDirect.heatmap!.png);
+
+      await served.activate({ path: bundleDir });
+      expect(sessions).toHaveBeenCalledTimes(2);
+      expect(released).toHaveBeenCalledTimes(1);
+    } finally {
+      sessions.mockRestore();
+      released.mockRestore();
+      await served.dispose();
+    }
+  });
+});
+
+describe('a loaded bundle', () => {
+  it('reads the TF.js model only when something needs it, and frees it on dispose', async () => {
+    const before = tf.memory().numTensors;
+    const loaded = await loadBundle(bundleDir);
+    await loaded.predict([goodPhoto]);
+    await loaded.predictField(goodPhoto, { pxPerUm: PHOTO_PX_PER_UM });
+    expect(tf.memory().numTensors).toBe(before);
+    const channels = (await loaded.tfModel()).getLayer('features').outputShape.at(-1) as number;
+    expect(await loaded.denseKernel()).toHaveLength(channels * loaded.classes.length);
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    await loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('the toy bundle’s numbers', () => {
+  const closeTo = (actual: readonly number[], expected: readonly number[]) => actual.forEach((value, i) => expect(value).toBeCloseTo(expected[i], 6));
+
+  it('are those the classifier and the field predictor gave before they shared one loaded bundle', async () => {
+    const [single] = await bundle.predict([goodPhoto]);
+    expect(single.classes.map((c) => c.label)).toEqual(['cocci', 'no_bacteria', 'rods']);
+    closeTo(single.classes.map((c) => c.probability), [0.9063100218772888, 0.060499317944049835, 0.033190641552209854]);
+
+    const field = await bundle.predictField(goodPhoto, { pxPerUm: PHOTO_PX_PER_UM });
+    expect(field.decision).toMatchObject({ label: 'cocci', morphotypes: [{ label: 'cocci', tileCount: 26 }], multiple: false });
+    closeTo(field.decision!.probabilities, [0.8841293420041509, 0.06806716780763769, 0.047803492007387954]);
+    expect([field.tiles.length, field.tiles.filter((tile) => !tile.background).length]).toEqual([28, 26]);
+    const first = field.tiles.find((tile) => !tile.background)!;
+    expect(first).toMatchObject({ x: 111, y: 9, size: 72, label: 'cocci' });
+    closeTo(first.probabilities, [0.8227074146270752, 0.09486968070268631, 0.0824228823184967]);
   });
 });
 

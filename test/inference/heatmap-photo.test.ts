@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { visibleRegion } from '../../src/pipeline/index.ts';
+import { visibleRegion } from '../../src/inference/index.ts';
 
 describe('visibleRegion', () => {
   it('is the centred crop of the input aspect for cover, the whole photo otherwise', () => {

@@ -1,0 +1,63 @@
+import { readFile } from 'node:fs/promises';
+import { decodeImage } from '../data/index.ts';
+import { camFromFeatures, explain, heatmapToJson, type CamMethod, type ColormapName, type Explanation, type Heatmap, type HeatmapJson } from '../explain/index.ts';
+import { resizePolicyOf } from '../models/index.ts';
+import { modelInput } from '../pipeline/index.ts';
+import type { ModelBundle } from './bundle.ts';
+import { renderHeatmapOverPhoto } from './heatmap-photo.ts';
+import { calibrate, toPrediction, type ImagePrediction } from './prediction.ts';
+
+export interface ExplainImageOptions {
+  method?: CamMethod;
+  layer?: string;
+  /** Class to explain (name or index); default: the predicted class. */
+  targetClass?: string | number;
+  alpha?: number;
+  colormap?: ColormapName;
+  /** Longest side of the overlay PNG (default 1024). */
+  maxSide?: number;
+}
+
+export interface ImageExplanation {
+  /** From the TF.js model's own probabilities, calibrated. */
+  prediction: ImagePrediction;
+  explanation: Explanation;
+  /** The CAM at feature-map resolution, for other tools. */
+  map: HeatmapJson;
+  /** The heatmap blended over the part of the photo the model saw. */
+  overlayPng: Buffer;
+}
+
+/** Explains the model's decision on a photo (a file, or encoded bytes named `#0`) with a CAM by gradients on the TF.js model. */
+export async function explainImage(bundle: ModelBundle, photo: string | Buffer, options: ExplainImageOptions = {}): Promise<ImageExplanation> {
+  const { input, classes, temperature, referBelow } = bundle.metadata;
+  const image = await decodeImage(photo, resizePolicyOf(input));
+  const explanation = explain(await bundle.tfModel(), modelInput(image, input), {
+    method: options.method ?? 'gradcam',
+    layer: options.layer,
+    targetClass: options.targetClass,
+    classNames: classes,
+  });
+  const probabilities = calibrate(explanation.probabilities, classes.length, temperature);
+  const prediction = toPrediction(typeof photo === 'string' ? photo : '#0', probabilities, 0, classes, referBelow ?? 0);
+  const bytes = typeof photo === 'string' ? await readFile(photo) : photo;
+  const overlayPng = await renderHeatmapOverPhoto(bytes, explanation, input, { style: 'blend', maxSide: options.maxSide ?? 1024, alpha: options.alpha, colormap: options.colormap });
+  return { prediction, explanation, map: heatmapToJson(explanation), overlayPng };
+}
+
+/**
+ * The prediction for one uploaded photo and the Grad-CAM of its top class: in closed form from the
+ * ONNX model's feature output when the head is global average pooling + dense, by gradients on the
+ * TF.js model otherwise.
+ */
+export async function predictWithHeatmap(bundle: ModelBundle, photo: Buffer): Promise<{ prediction: ImagePrediction; heatmap: Heatmap }> {
+  const { input, classes, referBelow } = bundle.metadata;
+  const decoded = await decodeImage(photo, resizePolicyOf(input), 'upload');
+  const { probabilities, features } = await bundle.infer([decoded], { features: true });
+  const prediction = toPrediction('upload', probabilities, 0, classes, referBelow ?? 0);
+  const target = classes.indexOf(prediction.top.label);
+  const kernel = await bundle.denseKernel();
+  const heatmap =
+    features && kernel ? camFromFeatures(features[0], kernel, target) : explain(await bundle.tfModel(), modelInput(decoded, input), { method: 'gradcam', targetClass: target });
+  return { prediction, heatmap };
+}

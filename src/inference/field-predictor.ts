@@ -1,0 +1,314 @@
+import type { ClassProbability, LabelTreeNode, LegendEntry } from '../contract/index.ts';
+import { camFromFeatures, type FeatureMaps, type Heatmap } from '../explain/index.ts';
+import {
+  combineFields,
+  DEFAULT_FIELD_DECISION,
+  decideField,
+  processPhoto,
+  type FieldDecision,
+  type FieldOfView,
+  type PhotoTile,
+  type ProcessedPhoto,
+  type QualityMeasures,
+  type QualityReason,
+  type SpecimenDecision,
+} from '../fields/index.ts';
+import { aggregateProbabilities, FEATURE_LAYER_NAME, treeLevels, type BundleMetadata } from '../models/index.ts';
+import type { ModelBundle } from './bundle.ts';
+import { classColours, renderFieldHeatmap, renderTileMap, tileLegend, type FieldLayer } from './field-layers.ts';
+import { toPrediction } from './prediction.ts';
+
+/** The class of an organism-free tile and the field label for two or more morphotypes, as the synthetic Gram classes name them. */
+export const DEFAULT_BACKGROUND_CLASS = 'no_bacteria';
+export const DEFAULT_MIXED_CLASS = 'polymicrobial';
+
+/** The bundle cannot read whole fields (no ONNX model, no background class, or not a square colour input). */
+export class FieldUnsupportedError extends Error {
+  override readonly name = 'FieldUnsupportedError';
+}
+
+export interface FieldPredictorOptions {
+  /** Tiles per ONNX run (default 64). */
+  batchSize?: number;
+  /** Default DEFAULT_BACKGROUND_CLASS; must be one of the bundle's classes. */
+  backgroundClass?: string;
+  /** Default DEFAULT_MIXED_CLASS when the bundle has it. */
+  mixedClass?: string;
+}
+
+export interface FieldPredictOptions {
+  /** The photo's scale (pixels per micrometre): tiles at the model's scale and the magnification check. */
+  pxPerUm?: number;
+  /** Predict even when the quality gate fails. */
+  force?: boolean;
+  /** Also the Grad-CAM of the field's label within every inferred tile (the first call reads the dense kernel through TF.js, whose backend must be registered). */
+  explain?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface FieldTile {
+  /** Top-left corner and side in photo pixels. */
+  x: number;
+  y: number;
+  size: number;
+  /** Top class and its calibrated probability; a background tile is the background class with probability 1, without inference. */
+  label: string;
+  probability: number;
+  /** Calibrated probability of every class, in the model's class order (one-hot for a background tile). */
+  probabilities: number[];
+  /** No stained objects on it (pixel test): not sent to the model. */
+  background: boolean;
+  insideFraction: number;
+}
+
+export interface FieldTimings {
+  decodeMs: number;
+  qualityMs: number;
+  tilingMs: number;
+  inferenceMs: number;
+  decisionMs: number;
+  tileMapMs: number;
+  explainMs: number;
+  totalMs: number;
+}
+
+export interface FieldPrediction {
+  /** Photo size after EXIF orientation. */
+  width: number;
+  height: number;
+  /** The quality gate's verdict, and the field of view it found (photo pixels). */
+  quality: { ok: boolean; reasons: QualityReason[]; measures: QualityMeasures; fov: FieldOfView | null };
+  /** Null when the quality gate failed without `force` (no inference ran) or no tile was found. */
+  decision: FieldDecision | null;
+  /** Predicted although the quality gate failed. */
+  forced: boolean;
+  /** The field's label with its field-level probability. */
+  top: ClassProbability | null;
+  /** Field-level probabilities, most probable first. */
+  classes: ClassProbability[];
+  /** The most probable group at each level of the label tree above the classes, coarsest first. */
+  treeTop: ClassProbability[];
+  /** The single-image referral rule on the field probabilities, for a field of one morphotype or none. */
+  uncertain: boolean;
+  labelTree?: LabelTreeNode[];
+  tiles: FieldTile[];
+  /** Transparent PNG the photo's aspect: each inferred tile in its class colour, alpha = its probability. */
+  tileMap: FieldLayer | null;
+  legend: LegendEntry[];
+  /** Grad-CAM of the field's label inside the inferred tiles (turbo colours), with `explain`. */
+  heatmap: FieldLayer | null;
+  /** Photo pixels per micrometre (given, or estimated from object widths), the model's scale, and photo pixels per tile side. */
+  scale: { photoPxPerUm: number | null; photoPxPerUmEstimated: boolean; modelPxPerUm: number | null; tilePx: number | null };
+  warnings: string[];
+  modelVersion: string;
+  timings: FieldTimings;
+}
+
+/** What a prediction says of the photo whether or not the model read it. */
+type PhotoReading = Pick<FieldPrediction, 'width' | 'height' | 'quality' | 'labelTree' | 'scale' | 'warnings' | 'modelVersion' | 'timings'>;
+
+/** The most probable group at each tree level above the classes, coarsest first. */
+export function treeTops(probabilities: readonly number[], classes: readonly string[], tree: readonly LabelTreeNode[] | undefined): ClassProbability[] {
+  if (!tree) return [];
+  return treeLevels(tree, classes).map((level) => {
+    const grouped = aggregateProbabilities(Float32Array.from(probabilities), level);
+    const best = grouped.indexOf(Math.max(...grouped));
+    return { label: level.names[best], probability: grouped[best] };
+  });
+}
+
+/**
+ * A whole microscope photo through a loaded tile model: the quality gate first (no inference when it
+ * fails, unless forced), tiles of the field of view at the model's physical scale, tiles with
+ * stained objects through the bundle's ONNX session in batches, the field's decision (decideField),
+ * a tile map overlay and, on request, a Grad-CAM layer of the field's label.
+ */
+export class FieldPredictor {
+  readonly backgroundClass: string;
+  readonly mixedClass: string | undefined;
+  private readonly batchSize: number;
+
+  /** Throws FieldUnsupportedError when the bundle cannot read whole fields. */
+  constructor(
+    private readonly bundle: ModelBundle,
+    options: FieldPredictorOptions = {},
+  ) {
+    const { input, classes } = bundle.metadata;
+    if (!bundle.metadata.onnx) throw new FieldUnsupportedError(`bundle ${bundle.dir} has no ONNX model; run 'gramlens export' first`);
+    if (bundle.runtime !== 'onnx') throw new FieldUnsupportedError(`whole-field prediction runs on the ONNX model; bundle ${bundle.dir} was loaded on ${bundle.runtime}`);
+    if (input.channels !== 3 || input.height !== input.width) {
+      throw new FieldUnsupportedError(`whole-field prediction needs a model with a square colour input; this one takes ${input.height}×${input.width}×${input.channels}`);
+    }
+    this.backgroundClass = options.backgroundClass ?? DEFAULT_BACKGROUND_CLASS;
+    if (!classes.includes(this.backgroundClass)) {
+      throw new FieldUnsupportedError(`the model has no class "${this.backgroundClass}" for organism-free tiles (classes: ${classes.join(', ')}); name it with backgroundClass`);
+    }
+    this.mixedClass = options.mixedClass ?? (classes.includes(DEFAULT_MIXED_CLASS) ? DEFAULT_MIXED_CLASS : undefined);
+    if (this.mixedClass !== undefined && !classes.includes(this.mixedClass)) throw new FieldUnsupportedError(`the model has no class "${this.mixedClass}" (classes: ${classes.join(', ')})`);
+    this.batchSize = options.batchSize ?? 64;
+    if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${this.batchSize}`);
+  }
+
+  get metadata(): BundleMetadata {
+    return this.bundle.metadata;
+  }
+
+  async predict(photo: Buffer, options: FieldPredictOptions = {}): Promise<FieldPrediction> {
+    const { signal, force = false, explain = false } = options;
+    if (options.pxPerUm !== undefined && !(Number.isFinite(options.pxPerUm) && options.pxPerUm > 0)) {
+      throw new Error(`the photo's pxPerUm must be a positive number, got ${options.pxPerUm}`);
+    }
+    signal?.throwIfAborted();
+    const { processed, reading } = await this.readPhoto(photo, options.pxPerUm);
+    const { quality, tiles } = processed;
+    const { classes, labelTree, referBelow } = this.metadata;
+    const none = { decision: null, forced: false, top: null, classes: [], treeTop: [], uncertain: false, tileMap: null, legend: [], heatmap: null };
+    if (!quality.ok && !force) return { ...reading, ...none, tiles: tiles.map((tile) => this.backgroundTile(tile)) };
+    if (tiles.length === 0) {
+      reading.warnings.push('no tile fits in the field of view: nothing to predict');
+      return { ...reading, ...none, forced: !quality.ok, tiles: [] };
+    }
+    const started = performance.now();
+
+    const inferredIndices = tiles.flatMap((tile, i) => (tile.background ? [] : [i]));
+    const images = inferredIndices.map((i) => ({ data: tiles[i].rgb, height: tiles[i].size, width: tiles[i].size, channels: 3 }));
+    const { probabilities, features } = await this.bundle.infer(images, { features: explain, batchSize: this.batchSize, signal });
+    const inferred = performance.now();
+
+    const { decision, fieldTiles } = this.decide(tiles, inferredIndices, probabilities);
+    const ranked = toPrediction('field', Float32Array.from(decision.probabilities), 0, classes, referBelow ?? 0);
+    const decided = performance.now();
+
+    const colours = classColours(classes, this.backgroundClass);
+    const tileMap = await renderTileMap(fieldTiles, processed.width, processed.height, colours);
+    const mapped = performance.now();
+
+    let heatmap: FieldLayer | null = null;
+    if (explain) heatmap = await this.explainTiles(fieldTiles, inferredIndices, features, classes.indexOf(decision.label), processed.width, processed.height, reading.warnings);
+    const end = performance.now();
+
+    Object.assign(reading.timings, {
+      inferenceMs: inferred - started,
+      decisionMs: decided - inferred,
+      tileMapMs: mapped - decided,
+      explainMs: end - mapped,
+      totalMs: processed.timings.totalMs + (end - started),
+    });
+    return {
+      ...reading,
+      decision,
+      forced: !quality.ok,
+      top: { label: decision.label, probability: decision.probabilities[classes.indexOf(decision.label)] },
+      classes: ranked.classes,
+      treeTop: treeTops(decision.probabilities, classes, labelTree),
+      uncertain: !decision.multiple && ranked.uncertain,
+      tiles: fieldTiles,
+      tileMap,
+      legend: tileLegend(fieldTiles, colours),
+      heatmap,
+    };
+  }
+
+  /** Several fields of one specimen combined (combineFields); null when none of them was predicted. */
+  combineSpecimen(fields: readonly Pick<FieldPrediction, 'decision'>[], minFields = 1): SpecimenDecision | null {
+    const decisions = fields.flatMap((field) => (field.decision ? [field.decision] : []));
+    return decisions.length === 0 ? null : combineFields(decisions, { backgroundClass: this.backgroundClass, mixedClass: this.mixedClass, minFields });
+  }
+
+  /** The photo checked and tiled at the model's scale, with what the prediction says of it whatever follows. */
+  private async readPhoto(photo: Buffer, pxPerUm: number | undefined): Promise<{ processed: ProcessedPhoto; reading: PhotoReading }> {
+    const { input, labelTree } = this.metadata;
+    const warnings: string[] = [];
+    if (input.pxPerUm === undefined) warnings.push("the model does not record its physical scale (input.pxPerUm): tiles are cut at the photo's own scale");
+    const processed = await processPhoto(photo, { tileSizePx: input.width, targetPxPerUm: input.pxPerUm, sourcePxPerUm: pxPerUm, estimateSourceScale: true });
+    const { quality, tiles } = processed;
+    if (input.pxPerUm !== undefined && pxPerUm === undefined) {
+      warnings.push(
+        processed.sourcePxPerUm
+          ? `the photo's scale is unknown (no pxPerUm): estimated at ${round(processed.sourcePxPerUm.value)} px/µm from the widths of its stained objects; give the device's calibration for a reliable scale and a magnification check`
+          : `the photo's scale is unknown (no pxPerUm) and too few stained objects to estimate it: tiles are cut at its own pixels, right only if it is at the model's ${round(input.pxPerUm)} px/µm; no magnification check`,
+      );
+    }
+    const scale = {
+      photoPxPerUm: processed.sourcePxPerUm?.value ?? null,
+      photoPxPerUmEstimated: processed.sourcePxPerUm?.estimated ?? false,
+      modelPxPerUm: input.pxPerUm ?? null,
+      tilePx: tiles[0]?.sourceSize ?? null,
+    };
+    const timings: FieldTimings = {
+      decodeMs: processed.timings.decodeMs,
+      qualityMs: processed.timings.qualityMs,
+      tilingMs: processed.timings.tilingMs,
+      inferenceMs: 0,
+      decisionMs: 0,
+      tileMapMs: 0,
+      explainMs: 0,
+      totalMs: processed.timings.totalMs,
+    };
+    const reading = {
+      width: processed.width,
+      height: processed.height,
+      quality: { ok: quality.ok, reasons: quality.reasons, measures: quality.measures, fov: quality.fov },
+      labelTree,
+      scale,
+      warnings,
+      modelVersion: this.bundle.modelVersion,
+      timings,
+    };
+    return { processed, reading };
+  }
+
+  /** The field's decision from every tile's probabilities (the background class, certain, for tiles not inferred). */
+  private decide(tiles: readonly PhotoTile[], inferredIndices: readonly number[], probabilities: Float32Array): { decision: FieldDecision; fieldTiles: FieldTile[] } {
+    const { classes } = this.metadata;
+    const k = classes.length;
+    const backgroundIndex = classes.indexOf(this.backgroundClass);
+    const backgroundRow = classes.map((_, c) => (c === backgroundIndex ? 1 : 0));
+    const rows: number[][] = tiles.map(() => backgroundRow);
+    inferredIndices.forEach((tileIndex, row) => (rows[tileIndex] = Array.from(probabilities.subarray(row * k, (row + 1) * k))));
+    const decision = decideField(rows, {
+      ...(this.metadata.fieldDecision ?? DEFAULT_FIELD_DECISION),
+      classes,
+      backgroundClass: this.backgroundClass,
+      mixedClass: this.mixedClass,
+      weights: tiles.map((tile) => tile.insideFraction),
+    });
+    const fieldTiles = tiles.map((tile, i): FieldTile => {
+      const best = rows[i].indexOf(Math.max(...rows[i]));
+      return { ...placement(tile), label: classes[best], probability: rows[i][best], probabilities: rows[i], background: tile.background };
+    });
+    return { decision, fieldTiles };
+  }
+
+  private backgroundTile(tile: PhotoTile): FieldTile {
+    const probabilities = this.metadata.classes.map((name) => (name === this.backgroundClass ? 1 : 0));
+    return { ...placement(tile), label: this.backgroundClass, probability: 1, probabilities, background: tile.background };
+  }
+
+  private async explainTiles(
+    tiles: readonly FieldTile[],
+    inferredIndices: readonly number[],
+    features: FeatureMaps[] | null,
+    target: number,
+    width: number,
+    height: number,
+    warnings: string[],
+  ): Promise<FieldLayer | null> {
+    const kernel = await this.bundle.denseKernel();
+    if (!kernel || !features) {
+      warnings.push(`no heatmap: the model needs a '${FEATURE_LAYER_NAME}' output and a global-average-pooling + dense head for the closed-form Grad-CAM`);
+      return null;
+    }
+    const cams: (Heatmap | null)[] = tiles.map(() => null);
+    inferredIndices.forEach((tileIndex, row) => (cams[tileIndex] = camFromFeatures(features[row], kernel, target)));
+    return renderFieldHeatmap(tiles, cams, width, height);
+  }
+}
+
+function placement(tile: PhotoTile): Pick<FieldTile, 'x' | 'y' | 'size' | 'insideFraction'> {
+  return { x: tile.x, y: tile.y, size: tile.sourceSize, insideFraction: tile.insideFraction };
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}
