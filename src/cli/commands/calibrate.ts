@@ -10,7 +10,6 @@ const FEW_IMAGES = 100;
 
 export const calibrateCommand: Command = {
   name: 'calibrate',
-  summary: 'recalibrate a model bundle on labelled images from where it is used',
   help: `Usage: gramlens calibrate BUNDLE DATASET [options]
        gramlens calibrate BUNDLE --restore
 

@@ -10,7 +10,6 @@ import { parseSize, parseStainNorm, parseTrainConfig, parseWorkers } from './tra
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'the whole pipeline on synthetic Gram stains',
   help: `Usage: gramlens demo [options]
 
 Runs gramlens end to end on its built-in synthetic Gram-stain generator: synthesises a dataset of

@@ -8,7 +8,6 @@ import { SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, classifySamples, loadDa
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  summary: 'evaluate a model bundle',
   help: `Usage: gramlens evaluate BUNDLE DATASET [options]
 
 Evaluates the bundle on every image of DATASET (a class-folder tree or a CSV manifest): accuracy,

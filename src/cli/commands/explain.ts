@@ -7,7 +7,6 @@ import { collectImagePaths, startEngine } from '../shared.ts';
 
 export const explainCommand: Command = {
   name: 'explain',
-  summary: 'heatmaps of what the model looked at',
   help: `Usage: gramlens explain BUNDLE IMAGE_OR_FOLDER... --out DIR [options]
 
 For each image writes DIR/<name>.cam.png (the heatmap blended over the part of the photo the model

@@ -6,7 +6,6 @@ import { startEngine } from '../shared.ts';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export to ONNX',
   help: `Usage: gramlens export BUNDLE [--out FILE.onnx]
 
 Writes the bundle's model as ONNX (input NHWC float32, outputs "probabilities" and the last feature

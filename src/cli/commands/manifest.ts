@@ -5,7 +5,6 @@ import { specimenPatternOption } from '../shared.ts';
 
 export const manifestCommand: Command = {
   name: 'manifest',
-  summary: 'write a CSV manifest for class folders whose file names carry the specimen',
   help: `Usage: gramlens manifest DIR --specimen-pattern REGEX [--out FILE]
 
 For a folder with one subfolder per class whose file names name the specimen (GramStainR:

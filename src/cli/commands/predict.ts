@@ -84,7 +84,6 @@ async function predictFields(bundle: string, files: string[], values: OptionValu
 
 export const predictCommand: Command = {
   name: 'predict',
-  summary: 'classify images',
   help: `Usage: gramlens predict BUNDLE IMAGE_OR_FOLDER... [options]
 
 Prints the most probable classes of each image (folders are searched recursively), with calibrated

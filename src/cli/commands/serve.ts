@@ -36,7 +36,6 @@ function activeBundle(dataDir: string): string | null {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the web app and HTTP API',
   help: `Usage: gramlens serve [options]
 
 Starts the HTTP API (documented at /api/openapi.json) and the web app: the clinician's phone view

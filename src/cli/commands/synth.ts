@@ -16,7 +16,6 @@ function jsonOrName<T>(values: OptionValues, name: string, names: readonly strin
 
 export const synthCommand: Command = {
   name: 'synth',
-  summary: 'generate synthetic Gram stains',
   help: `Usage: gramlens synth OUT_DIR [options]
 
 Writes a synthetic Gram-stain dataset: tiles/<class>/*.png (one folder per class), a manifest.csv

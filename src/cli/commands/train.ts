@@ -139,7 +139,6 @@ export function parseFit(values: OptionValues): 'cover' | 'contain' | 'fill' {
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a classifier',
   help: `Usage: gramlens train DATASET --out RUN_DIR [options]
 
 Trains a classifier on DATASET (a folder with one subfolder per class, or a CSV manifest with
