@@ -1,7 +1,7 @@
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { buildManifestFromFilenames } from '../../data/index.ts';
 import { UsageError, stringOption, type Command } from '../command.ts';
-import { specimenPatternOption } from '../shared.ts';
+import { OUT_OPTION, SPECIMEN_PATTERN_OPTION, flagOptions, specimenPatternOption } from '../options.ts';
 
 export const manifestCommand: Command = {
   name: 'manifest',
@@ -19,7 +19,7 @@ Options:
   --out FILE          where to write the manifest (default DIR/manifest.csv); its paths are relative
                       to it, so it must sit in DIR or a folder above it
   --skip-unmatched    leave out files whose name the pattern does not match (default: refuse)`,
-  options: { 'specimen-pattern': { type: 'string' }, out: { type: 'string', short: 'o' }, 'skip-unmatched': { type: 'boolean' } },
+  options: { ...SPECIMEN_PATTERN_OPTION, ...OUT_OPTION, ...flagOptions('skip-unmatched') },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [dir] = positionals;
