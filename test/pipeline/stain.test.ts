@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseStainNorm } from '../../src/cli/commands/train.ts';
+import { parseStainNorm } from '../../src/cli/options.ts';
 import type { Dataset, RawImage, Sample } from '../../src/data/index.ts';
 import { normaliseStainFor, type StainNormalisation } from '../../src/fields/index.ts';
 import { readBundleMetadata, type InputPolicy } from '../../src/models/index.ts';
