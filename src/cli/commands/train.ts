@@ -1,7 +1,7 @@
 import { AUGMENT_PRESETS, type AugmentConfig, type AugmentPresetName } from '../../augment/index.ts';
 import { parseLabelTree, type LabelTreeShape } from '../../data/index.ts';
 import { formatFoldSummary, formatReportTable } from '../../evaluate/index.ts';
-import { STAIN_METHODS, type StainMethod } from '../../fields/index.ts';
+import { STAIN_METHODS, type StainMethod } from '../../preprocess/index.ts';
 import { MODEL_NAMES, type ModelName } from '../../models/index.ts';
 import { crossValidate, fitClassifier, writeFitReport } from '../../pipeline/index.ts';
 import { readFile } from 'node:fs/promises';

@@ -11,8 +11,8 @@ import {
   sampleSpecimen,
   type ClassId,
   type DifficultyOption,
-} from '../synth/index.ts';
-import { createRng, writeDirAtomically, type Rng } from '../util/index.ts';
+} from '../index.ts';
+import { createRng, writeDirAtomically, type Rng } from '../../util/index.ts';
 import { csvLine, writeFieldJob, type FieldJob, type FieldJobOptions, type FieldOutcome } from './field-tiles-job.ts';
 import type { FieldWorkerRequest } from './field-tiles-worker.ts';
 

@@ -1,9 +1,9 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { MORPHOTYPES, generateField, type ClassId, type DifficultyOption, type Specimen, type SynthField } from '../synth/index.ts';
-import { createRng } from '../util/index.ts';
-import { processPhoto } from './photo.ts';
+import { processPhoto } from '../../fields/index.ts';
+import { createRng } from '../../util/index.ts';
+import { MORPHOTYPES, generateField, type ClassId, type DifficultyOption, type Specimen, type SynthField } from '../index.ts';
 
 /** One field of a field-tile dataset: everything needed to render and write it, in any thread. */
 export interface FieldJob {
