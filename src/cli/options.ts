@@ -4,7 +4,7 @@ import { availableParallelism } from 'node:os';
 import { AUGMENT_PRESETS, type AugmentConfig, type AugmentPresetName } from '../augment/index.ts';
 import { parseLabelTree, type LabelTreeShape } from '../data/index.ts';
 import { BACKEND_CHOICES } from '../engine/index.ts';
-import { STAIN_METHODS, type StainMethod } from '../fields/index.ts';
+import { STAIN_METHODS, type StainMethod } from '../preprocess/index.ts';
 import { MODEL_NAMES, type ModelName } from '../models/index.ts';
 import type { TrainConfig } from '../train/index.ts';
 import { UsageError, numberOption, stringOption, type OptionSpec, type OptionValues } from './command.ts';

@@ -3,11 +3,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { decodeImage, type RawImage } from '../data/index.ts';
 import { OnnxClassifier } from '../engine/onnx/index.ts';
-import { normaliseStainFor } from '../fields/index.ts';
 import type { FeatureMaps } from '../explain/index.ts';
-import { FEATURE_LAYER_NAME, loadBundleModel, readBundleMetadata, resizePolicyOf, type BundleMetadata, type InputPolicy } from '../models/index.ts';
-import { normaliseInPlace } from '../train/index.ts';
-import { stainNormalisationOf } from './stain.ts';
+import { FEATURE_LAYER_NAME, loadBundleModel, readBundleMetadata, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
+import { modelInput, stainNormalisationOf } from '../preprocess/index.ts';
 
 export interface ClassProbability {
   label: string;
@@ -137,21 +135,6 @@ export class Classifier {
     await this.onnx?.dispose();
     this.model?.dispose();
   }
-}
-
-/**
- * One decoded image as the model takes it: checked against the input size, stain-normalised when
- * the bundle says so, then normalised by mean and sd as in training.
- */
-export function modelInput(image: RawImage, input: InputPolicy, index = 0): Float32Array {
-  const { height, width, channels, mean, std } = input;
-  if (image.height !== height || image.width !== width || image.channels !== channels) {
-    throw new Error(`image ${index} is ${image.height}×${image.width}×${image.channels}; the model takes ${height}×${width}×${channels}`);
-  }
-  const stain = stainNormalisationOf(input);
-  const data = stain ? normaliseStainFor(image.data, width, height, stain) : image.data.slice();
-  normaliseInPlace(data, channels, { mean, std });
-  return data;
 }
 
 /** softmax(log p / T): the same as dividing the logits by T, since log p differs from them by a constant per row. */

@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import { decodeImage } from '../data/index.ts';
 import { explain, heatmapToJson, renderOverlayPng, type CamMethod, type ColormapName, type Explanation, type HeatmapJson } from '../explain/index.ts';
 import { loadBundleModel, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
-import { calibrate, modelInput, toPrediction, type Prediction } from './classifier.ts';
+import { modelInput } from '../preprocess/index.ts';
+import { calibrate, toPrediction, type Prediction } from './classifier.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
 
 export interface ExplainFileOptions {

@@ -15,7 +15,8 @@ import {
   type QualityReason,
 } from '../fields/index.ts';
 import { aggregateProbabilities, FEATURE_LAYER_NAME, loadBundleModel, modelVersionOf, readBundleMetadata, treeLevels, type BundleMetadata, type LabelTreeNode } from '../models/index.ts';
-import { calibrate, modelInput, toPrediction, type ClassProbability } from './classifier.ts';
+import { modelInput } from '../preprocess/index.ts';
+import { calibrate, toPrediction, type ClassProbability } from './classifier.ts';
 
 /** The class of an organism-free tile and the field label for two or more morphotypes, as the synthetic Gram classes name them. */
 export const DEFAULT_BACKGROUND_CLASS = 'no_bacteria';

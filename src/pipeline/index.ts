@@ -1,8 +1,7 @@
 export { fitClassifier, fitImageSets, type FitOptions, type FitSetsOptions, type FitProgress, type FitResult, type LabelledSet } from './fit.ts';
-export { Classifier, calibrate, modelInput, toPrediction, type ClassProbability, type ClassifierOptions, type Prediction, type Runtime } from './classifier.ts';
+export { Classifier, calibrate, toPrediction, type ClassProbability, type ClassifierOptions, type Prediction, type Runtime } from './classifier.ts';
 export { chooseCalibration, logitsOfProbabilities, recalibrateOnSite, type CalibrationChoice, type CalibrationMeasure, type CalibrationTargets, type SiteRecalibration, type SiteRecalibrationInput } from './calibration.ts';
 export { packImages, prepareImageSet, datasetHash, type PreparedSet } from './prepare.ts';
-export { STAIN_REFERENCE_IMAGES, normaliseSetStains, stainNormalisationOf, stainReferenceOf } from './stain.ts';
 export { BundleExplainer, visibleRegion, type ExplainFileOptions, type FileExplanation } from './explain.ts';
 export { fitReportInput, writeFitReport, levelReports, sliceReports, type FitReportOptions } from './report.ts';
 export { BundlePredictor, createProjectTrainer, type ProjectTrainerOptions, type ServedPrediction } from './serving.ts';

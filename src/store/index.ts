@@ -33,4 +33,4 @@ export {
   type PredictionRecord,
 } from './predictions.ts';
 export { RUN_STATUSES, isFinished, type RunStatus, type TrainingRun } from './runs.ts';
-export { toCsv, type CsvOptions, type CsvValue } from './csv.ts';
+export { toCsv, type CsvOptions } from './csv.ts';

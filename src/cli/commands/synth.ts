@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
-import { FIELD_TILE_DEFAULTS, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../fields/index.ts';
 import { writeSyntheticDataset, type SyntheticDatasetOptions } from '../../synth/index.ts';
+import { FIELD_TILE_DEFAULTS, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../synth/photos/index.ts';
 import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { flagOptions, parseSeed, valueOptions } from '../options.ts';
 import { ProgressLine } from '../progress.ts';

@@ -1,6 +1,6 @@
 import { AUGMENT_PRESETS } from '../../augment/index.ts';
 import { formatFoldSummary, formatReportTable } from '../../evaluate/index.ts';
-import { STAIN_METHODS } from '../../fields/index.ts';
+import { STAIN_METHODS } from '../../preprocess/index.ts';
 import { MODEL_NAMES } from '../../models/index.ts';
 import { crossValidate, fitClassifier, writeFitReport } from '../../pipeline/index.ts';
 import { basename, join } from 'node:path';
