@@ -17,13 +17,14 @@ import {
   energyInMask,
   explain,
   insertionCurve,
-  measureExplainCost,
   pointingGame,
   type CamMethod,
 } from '../src/explain/index.ts';
 import { buildModel, loadBundleModel, type BundleMetadata } from '../src/models/index.ts';
-import { fitClassifier, modelInput } from '../src/pipeline/index.ts';
+import { fitClassifier } from '../src/pipeline/index.ts';
+import { modelInput } from '../src/preprocess/index.ts';
 import { CLASS_IDS, generateTile, isMorphotype, maskValueOf, MORPHOTYPES, writeSyntheticDataset, type ClassId } from '../src/synth/index.ts';
+import { measureExplainCost } from './lib/index.ts';
 import { benchArgs, median, round } from './stats.ts';
 
 const argv = process.argv.slice(2);

@@ -16,11 +16,12 @@ import sharp from 'sharp';
 import { readManifest, type Sample } from '../src/data/index.ts';
 import { initEngine } from '../src/engine/index.ts';
 import { bootstrapCi, confusionMatrix, perClassMetrics, type ClassMetrics } from '../src/evaluate/index.ts';
-import { FIELD_TILES_FORMAT_VERSION, fitFieldDecision, measureQualityGate, writeFieldTileDataset, type FieldDecisionParams, type LabelledField } from '../src/fields/index.ts';
+import { fitFieldDecision, type FieldDecisionParams, type LabelledField } from '../src/fields/index.ts';
 import { DEFAULT_BACKGROUND_CLASS, DEFAULT_MIXED_CLASS, loadBundle } from '../src/inference/index.ts';
 import { readBundleMetadata } from '../src/models/index.ts';
 import { fitClassifier } from '../src/pipeline/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE } from '../src/synth/index.ts';
+import { FIELD_TILES_FORMAT_VERSION, measureQualityGate, writeFieldTileDataset } from '../src/synth/photos/index.ts';
 import { writeFileAtomically } from '../src/util/index.ts';
 import { benchArgs, median } from './stats.ts';
 

@@ -15,8 +15,8 @@ import { join } from 'node:path';
 import { initEngine } from '../src/engine/index.ts';
 import { calibratedEceDraws } from '../src/evaluate/index.ts';
 import { logitsOfProbabilities, recalibrateOnSite } from '../src/pipeline/index.ts';
-import { fitMedMnist, type MedMnistResult } from '../src/pipeline/medmnist.ts';
 import type { StepRunner, StepRunnerContext } from '../src/train/index.ts';
+import { fitMedMnist, type MedMnistResult } from './lib/index.ts';
 import { median } from './stats.ts';
 
 /** MedMNIST v2 (Yang et al., Scientific Data 10:41, 2023), Table: test AUC / ACC. */

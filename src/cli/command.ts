@@ -12,8 +12,7 @@ export interface CliContext {
 
 export interface Command {
   name: string;
-  summary: string;
-  /** Full help text shown by `gramlens <name> --help`. */
+  /** Help text shown by `gramlens <name> --help`: its usage paragraph first (the summary in run.ts is shown after it). */
   help: string;
   options: OptionSpec;
   allowPositionals?: boolean;

@@ -1,6 +1,9 @@
 import { UsageError, parseCommandArgs, type CliContext, type Command } from './command.ts';
 
-/** Commands are loaded on demand so that `gramlens --help` starts instantly. */
+/**
+ * Commands are loaded on demand so that `gramlens --help` starts instantly. Each summary here is
+ * the only one: the command list shows it and `gramlens <command> --help` shows it under the usage.
+ */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   demo: { summary: 'synthesise Gram-stain data, train, evaluate and predict: the whole pipeline', load: async () => (await import('./commands/demo.ts')).demoCommand },
   synth: { summary: 'generate a synthetic Gram-stain dataset (tiles, fields, manifest)', load: async () => (await import('./commands/synth.ts')).synthCommand },
@@ -29,6 +32,12 @@ function mainHelp(): string {
   ].join('\n');
 }
 
+/** The command's own help with its summary as a sentence after the usage paragraph. */
+function commandHelp(summary: string, help: string): string {
+  const [usage, ...rest] = help.split('\n\n');
+  return [usage, `${summary[0].toUpperCase()}${summary.slice(1)}.`, ...rest].join('\n\n');
+}
+
 export async function runCli(argv: string[], context: CliContext): Promise<number> {
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
@@ -48,7 +57,7 @@ export async function runCli(argv: string[], context: CliContext): Promise<numbe
   try {
     const { values, positionals } = parseCommandArgs(command, rest);
     if (values.help) {
-      context.out(command.help);
+      context.out(commandHelp(entry.summary, command.help));
       return 0;
     }
     return await command.run(values, positionals, context);

@@ -6,39 +6,17 @@ import { buildManifestFromFilenames, isImageFile, readFolderDataset, readManifes
 import { initEngine, type BackendChoice, BACKEND_CHOICES, type EngineInfo } from '../engine/index.ts';
 import type { ModelBundle } from '../inference/index.ts';
 import type { FitProgress } from '../pipeline/index.ts';
-import type { CliContext, OptionSpec, OptionValues } from './command.ts';
+import type { CliContext, OptionValues } from './command.ts';
 import { UsageError, stringOption } from './command.ts';
 import { ProgressLine, formatDuration } from './progress.ts';
 
-export const BACKEND_OPTION: OptionSpec = { backend: { type: 'string' } };
-
+/** Starts the engine on the backend --backend names (BACKEND_OPTION). */
 export async function startEngine(values: OptionValues, context: CliContext, quiet = false): Promise<EngineInfo> {
   const backend = (stringOption(values, 'backend') ?? 'auto') as BackendChoice;
   if (!BACKEND_CHOICES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}; got "${backend}"`);
   const info = await initEngine({ backend });
   if (!quiet) context.err(`engine: ${info.backend} (${info.reason})`);
   return info;
-}
-
-export const SPECIMEN_PATTERN_OPTION: OptionSpec = { 'specimen-pattern': { type: 'string' } };
-
-export const SPECIMEN_PATTERN_HELP = `  --specimen-pattern REGEX   (class-folder trees) read each file name's specimen with REGEX's named
-                      group (?<specimen>...), e.g. '(?<specimen>\\d{3})\\d{2}\\.jpg$' for
-                      Ecoli00201.jpg = specimen 002, field 01: a specimen's images count as one
-                      patient, so no split puts them on both sides`;
-
-/** The --specimen-pattern option as a regular expression (case-insensitive), checked for its named group. */
-export function specimenPatternOption(values: OptionValues): RegExp | undefined {
-  const raw = stringOption(values, 'specimen-pattern');
-  if (raw === undefined) return undefined;
-  let pattern: RegExp;
-  try {
-    pattern = new RegExp(raw, 'i');
-  } catch (error) {
-    throw new UsageError(`--specimen-pattern is not a valid regular expression: ${(error as Error).message}`);
-  }
-  if (!/\(\?<specimen>/.test(raw)) throw new UsageError(`--specimen-pattern needs a named group (?<specimen>...); got "${raw}"`);
-  return pattern;
 }
 
 /**

@@ -61,11 +61,24 @@ export function parseCsv(text: string): CsvRecord[] {
   return records;
 }
 
-function quoteField(value: string): string {
-  return /[",\r\n]|^\s|\s$/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+/** A value of a CSV field: numbers and booleans as String() writes them, null as an empty field. */
+export type CsvValue = string | number | boolean | null;
+
+/**
+ * One field, quoted (inner quotes doubled) only when it holds a comma, a quote or a line break or
+ * starts or ends with white space, which a reader might otherwise trim.
+ */
+export function csvField(value: CsvValue): string {
+  const text = value === null ? '' : String(value);
+  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-/** Rows to CSV text (LF line ends), quoting only where needed. */
-export function formatCsv(rows: readonly (readonly string[])[]): string {
-  return rows.map((row) => row.map(quoteField).join(',')).join('\n') + '\n';
+/** One record, without its line end. */
+export function csvRow(values: readonly CsvValue[]): string {
+  return values.map(csvField).join(',');
+}
+
+/** Records to CSV text, each ended by lineEnd (LF by default; CRLF for spreadsheets, as RFC 4180 has it). */
+export function formatCsv(rows: readonly (readonly CsvValue[])[], lineEnd: '\n' | '\r\n' = '\n'): string {
+  return rows.map(csvRow).join(lineEnd) + lineEnd;
 }

@@ -1,5 +1,5 @@
 export type { Dataset, RawImage, Sample } from './types.ts';
-export { formatCsv, parseCsv, type CsvRecord } from './csv.ts';
+export { csvField, csvRow, formatCsv, parseCsv, type CsvRecord, type CsvValue } from './csv.ts';
 export {
   IMAGE_EXTENSIONS,
   buildManifestFromFilenames,

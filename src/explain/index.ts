@@ -22,5 +22,4 @@ export {
   type CurveOptions,
   type PerturbationCurve,
 } from './faithfulness.ts';
-export { measureExplainCost, type ExplainCost, type ExplainCostOptions } from './benchmark.ts';
 export { CAM_METHODS, type CamMethod, type FeatureMaps, type Heatmap } from './types.ts';

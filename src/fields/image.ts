@@ -2,6 +2,7 @@
  * Pixel primitives shared by the field steps. Photos are 8-bit RGB, row-major, interleaved (HWC);
  * derived images are single-channel Float32 luminance in 0..1.
  */
+import { quantile } from '../preprocess/index.ts';
 
 /** A single-channel image. */
 export interface GreyImage {
@@ -141,14 +142,4 @@ export function otsuThreshold(counts: Float64Array): number {
 /** Median of a list of numbers (NaN when empty); does not modify the input. */
 export function median(values: ArrayLike<number>): number {
   return quantile(values, 0.5);
-}
-
-/** Linear-interpolated quantile of a list of numbers (NaN when empty); does not modify the input. */
-export function quantile(values: ArrayLike<number>, q: number): number {
-  if (values.length === 0) return NaN;
-  const sorted = Float64Array.from(values).sort();
-  const position = Math.min(1, Math.max(0, q)) * (sorted.length - 1);
-  const below = Math.floor(position);
-  const above = Math.min(sorted.length - 1, below + 1);
-  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }

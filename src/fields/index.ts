@@ -12,15 +12,6 @@ export {
 } from './quality.ts';
 export { measureObjectScale, type ObjectScale } from './objects.ts';
 export {
-  DEGRADATIONS,
-  DEGRADATION_LEVELS,
-  measureQualityGate,
-  type Degradation,
-  type GateCase,
-  type GateOptions,
-  type GateRates,
-} from './calibrate.ts';
-export {
   MIN_STAINED_FRACTION,
   isBackgroundTile,
   stainedFraction,
@@ -31,35 +22,7 @@ export {
   type TiledField,
   type TileFieldOptions,
 } from './tiles.ts';
-export { labToRgb, rgbToLab, type RgbPixels, type Vec3 } from './colour.ts';
-export {
-  MAX_STAIN_GAIN,
-  STAIN_METHODS,
-  checkStainNormalisation,
-  estimateMacenkoStains,
-  estimateReinhardStats,
-  estimateStainReference,
-  macenkoNormalise,
-  normaliseStainFor,
-  reinhardNormalise,
-  type MacenkoOptions,
-  type ReinhardStats,
-  type StainBasis,
-  type StainMethod,
-  type StainNormalisation,
-} from './stain.ts';
 export { decodePhoto, processPhoto, type PhotoTile, type ProcessedPhoto, type ProcessPhotoOptions } from './photo.ts';
-export {
-  FIELD_TILE_DEFAULTS,
-  FIELD_TILES_FORMAT_VERSION,
-  morphotypePixels,
-  tileLabelFromCounts,
-  writeFieldTileDataset,
-  type FieldSplitCounts,
-  type FieldTileDatasetOptions,
-  type FieldTileDatasetSummary,
-  type MaskRegion,
-} from './field-tiles.ts';
 export {
   DEFAULT_FIELD_DECISION,
   DEFAULT_MIN_TILES,

@@ -1,5 +1,6 @@
+import { quantile } from '../preprocess/index.ts';
 import type { FieldOfView } from './fov.ts';
-import { histogram, histogramQuantile, median, quantile, windowLuminance } from './image.ts';
+import { histogram, histogramQuantile, median, windowLuminance } from './image.ts';
 import { chamferDistance, labelComponents } from './mask.ts';
 
 /**

@@ -1,5 +1,6 @@
+import { quantile } from '../preprocess/index.ts';
 import { discCoverage, fieldOfViewFromOverview, wholeFrame, type FieldOfView } from './fov.ts';
-import { checkRgb, downscaleLuminance, histogram, histogramQuantile, quantile, type GreyImage } from './image.ts';
+import { checkRgb, downscaleLuminance, histogram, histogramQuantile, type GreyImage } from './image.ts';
 import { BACKGROUND_QUANTILE, measureObjectScale } from './objects.ts';
 
 /**
@@ -37,7 +38,7 @@ export interface QualityThresholds {
 }
 
 /**
- * Calibrated on synthetic fields with measureQualityGate (numbers in src/fields/README.md): fields
+ * Calibrated on synthetic fields with measureQualityGate (src/synth/photos; numbers in src/fields/README.md): fields
  * of the default difficulty pass, and fields with focus blur >= 0.5 µm (4.5 px at 9 px/µm),
  * exposure <= 0.35x or >= 2.5x, a scale <= 0.25x or >= 3.5x the configured one, or no lit field
  * are flagged.

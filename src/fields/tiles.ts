@@ -1,5 +1,6 @@
+import { quantile } from '../preprocess/index.ts';
 import { wholeFrame, type FieldOfView } from './fov.ts';
-import { checkRgb, histogram, histogramQuantile, LUMA_WEIGHTS, quantile } from './image.ts';
+import { checkRgb, histogram, histogramQuantile, LUMA_WEIGHTS } from './image.ts';
 import { BACKGROUND_QUANTILE } from './objects.ts';
 import { resampleRegion } from './resample.ts';
 

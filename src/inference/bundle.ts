@@ -5,7 +5,7 @@ import { decodeImage, type RawImage } from '../data/index.ts';
 import { OnnxClassifier, type OnnxOutput } from '../engine/onnx/index.ts';
 import { gapDenseKernel, hasGapDenseHead, type FeatureMaps, type Heatmap } from '../explain/index.ts';
 import { FEATURE_LAYER_NAME, loadBundleModel, modelVersionOf, readBundleMetadata, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
-import { modelInput, stainNormalisationOf } from '../pipeline/index.ts';
+import { modelInput, stainNormalisationOf } from '../preprocess/index.ts';
 import { explainImage, predictWithHeatmap, type ExplainImageOptions, type ImageExplanation } from './explain.ts';
 import { FieldPredictor, type FieldPredictOptions, type FieldPrediction, type FieldPredictorOptions } from './field-predictor.ts';
 import { calibrate, toPrediction, type ImagePrediction } from './prediction.ts';

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { decodeImage } from '../data/index.ts';
 import { camFromFeatures, explain, heatmapToJson, type CamMethod, type ColormapName, type Explanation, type Heatmap, type HeatmapJson } from '../explain/index.ts';
 import { resizePolicyOf } from '../models/index.ts';
-import { modelInput } from '../pipeline/index.ts';
+import { modelInput } from '../preprocess/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { renderHeatmapOverPhoto } from './heatmap-photo.ts';
 import { calibrate, toPrediction, type ImagePrediction } from './prediction.ts';

@@ -22,7 +22,7 @@ export interface InputPolicy {
   /** Physical scale of the input: pixels per micrometre at the model's input size (whole-field tiling); unknown when absent. */
   pxPerUm?: number;
   /**
-   * Stain normalisation applied to each image before mean/std (src/fields StainNormalisation and
+   * Stain normalisation applied to each image before mean/std (src/preprocess StainNormalisation and
    * normaliseStainFor), with its reference estimated on training images; none when absent.
    */
   stain?:

@@ -10,10 +10,9 @@ import type { LabelTreeNode } from '../contract/index.ts';
 import { FEATURE_LAYER_NAME, saveBundle, type BundleMetadata } from '../models/index.ts';
 import { logitsModelOf, predictLogits, subsetImageSet, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
 import { createParallelStepRunner } from '../train/parallel/index.ts';
-import type { StainMethod } from '../fields/index.ts';
+import { normaliseSetStains, stainReferenceOf, type StainMethod } from '../preprocess/index.ts';
 import { chooseCalibration } from './calibration.ts';
 import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
-import { normaliseSetStains, stainReferenceOf } from './stain.ts';
 
 /** Everything of a fit that does not depend on where the images came from. */
 export interface FitSetsOptions {

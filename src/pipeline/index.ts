@@ -1,8 +1,6 @@
 export { fitClassifier, fitImageSets, type FitOptions, type FitSetsOptions, type FitProgress, type FitResult, type LabelledSet } from './fit.ts';
-export { modelInput } from './classifier.ts';
 export { chooseCalibration, logitsOfProbabilities, recalibrateOnSite, type CalibrationChoice, type CalibrationMeasure, type CalibrationTargets, type SiteRecalibration, type SiteRecalibrationInput } from './calibration.ts';
 export { packImages, prepareImageSet, datasetHash, type PreparedSet } from './prepare.ts';
-export { STAIN_REFERENCE_IMAGES, normaliseSetStains, stainNormalisationOf, stainReferenceOf } from './stain.ts';
 export { fitReportInput, writeFitReport, levelReports, sliceReports, type FitReportOptions } from './report.ts';
 export { createProjectTrainer, type ProjectTrainerOptions } from './serving.ts';
 export { poolByGroup } from './groups.ts';

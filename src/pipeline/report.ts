@@ -118,19 +118,34 @@ async function explanationThumbnail(model: tfl.LayersModel, set: ImageSet, index
 }
 
 /** The most confident correct and wrong test predictions, with their Grad-CAM. */
-async function explanationGallery(result: FitResult, perGroup: number): Promise<GalleryItemInput[]> {
-  const { set, samples, probabilities } = result.test!;
-  const k = set.labels.length ? probabilities.length / set.labels.length : 0;
-  const ranked = Array.from(set.labels, (label, index) => {
+export interface GalleryPick {
+  index: number;
+  trueLabel: number;
+  predicted: number;
+  confidence: number;
+}
+
+/**
+ * The test images the report's explanation gallery shows: the most confident correct prediction of
+ * each class (so the gallery shows every morphotype), in class order, then the most confident errors.
+ */
+export function galleryPicks(labels: ArrayLike<number>, probabilities: Float32Array, perGroup: number): { correct: GalleryPick[]; wrong: GalleryPick[] } {
+  const k = labels.length ? probabilities.length / labels.length : 0;
+  const ranked = Array.from(labels, (label, index) => {
     let predicted = 0;
     for (let c = 1; c < k; c++) if (probabilities[index * k + c] > probabilities[index * k + predicted]) predicted = c;
     return { index, trueLabel: label, predicted, confidence: probabilities[index * k + predicted] };
   }).sort((a, b) => b.confidence - a.confidence || a.index - b.index);
-  // One correct example per class where possible, so the gallery shows every morphotype.
-  const correct = [...new Map(ranked.filter((r) => r.predicted === r.trueLabel).map((r) => [r.trueLabel, r] as const)).values()]
-    .sort((a, b) => a.trueLabel - b.trueLabel)
-    .slice(0, perGroup * 2);
+  const bestCorrect = new Map<number, GalleryPick>();
+  for (const pick of ranked) if (pick.predicted === pick.trueLabel && !bestCorrect.has(pick.trueLabel)) bestCorrect.set(pick.trueLabel, pick);
+  const correct = [...bestCorrect.values()].sort((a, b) => a.trueLabel - b.trueLabel).slice(0, perGroup * 2);
   const wrong = ranked.filter((r) => r.predicted !== r.trueLabel).slice(0, perGroup);
+  return { correct, wrong };
+}
+
+async function explanationGallery(result: FitResult, perGroup: number): Promise<GalleryItemInput[]> {
+  const { set, samples, probabilities } = result.test!;
+  const { correct, wrong } = galleryPicks(set.labels, probabilities, perGroup);
   return Promise.all(
     [...correct, ...wrong].map(async (item) => ({
       ...item,

@@ -1,3 +1,4 @@
+// Kappa is evaluation math (evaluate/ owns it, beside the other statistics); this file only gathers the store's votes for it.
 import { cohensKappa, fleissKappa } from '../evaluate/index.ts';
 
 export interface Rating {

@@ -1,4 +1,4 @@
-export type CsvValue = string | number | boolean | null;
+import { formatCsv, type CsvValue } from '../data/index.ts';
 
 export interface CsvOptions {
   /**
@@ -10,13 +10,12 @@ export interface CsvOptions {
 
 const FORMULA_START = /^[=+\-@\t\r]/;
 
-function formatField(value: CsvValue, options: CsvOptions): string {
-  let text = value === null ? '' : String(value);
-  if (options.guardFormulas && FORMULA_START.test(text)) text = `'${text}`;
-  return /[",\r\n]|^\s|\s$/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+function guardFormula(value: CsvValue): CsvValue {
+  return value !== null && FORMULA_START.test(String(value)) ? `'${value}` : value;
 }
 
-/** RFC 4180 CSV with CRLF line ends: fields with commas, quotes, line breaks or edge spaces are quoted. */
+/** An export for spreadsheets: RFC 4180 CSV with CRLF line ends (the one CSV writer of src/data). */
 export function toCsv(header: readonly string[], rows: readonly (readonly CsvValue[])[], options: CsvOptions = {}): string {
-  return [header, ...rows].map((row) => row.map((value) => formatField(value, options)).join(',') + '\r\n').join('');
+  const records = [header, ...rows];
+  return formatCsv(options.guardFormulas ? records.map((row) => row.map(guardFormula)) : records, '\r\n');
 }

@@ -31,4 +31,4 @@ export {
   type StoredFieldSummary,
 } from './predictions.ts';
 export { RUN_STATUSES, isFinished, type RunRecord } from './runs.ts';
-export { toCsv, type CsvOptions, type CsvValue } from './csv.ts';
+export { toCsv, type CsvOptions } from './csv.ts';

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
+import { csvRow } from '../data/index.ts';
 import { createRng, type Rng } from '../util/index.ts';
 import { CLASS_IDS, MASK_LABELS, type ClassId } from './classes.ts';
 import {
@@ -132,10 +133,6 @@ function planJobs(
   return jobs;
 }
 
-function csvLine(values: readonly (string | number)[]): string {
-  return values.map((v) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(',');
-}
-
 function rgbPng(image: SynthImage): Promise<Buffer> {
   return sharp(Buffer.from(image.rgb.buffer, image.rgb.byteOffset, image.rgb.byteLength), {
     raw: { width: image.width, height: image.height, channels: 3 },
@@ -257,7 +254,7 @@ async function renderJobs(dir: string, jobs: readonly Job[], o: ResolvedOptions,
       const field = sampleFieldConditionsWith(createRng(job.fieldSeed), o.difficulty);
       const common = { label: job.label, seed: job.seed, pxPerUm: o.pxPerUm, specimen: job.specimen, field };
       const relative = job.kind === 'tile' ? `tiles/${job.label}/${job.id}.png` : `fields/${job.id}.jpg`;
-      rows[job.kind].push(csvLine([relative, job.label, job.patientId, job.fieldId, job.specimen.specimenType, job.specimen.stain, job.specimen.device]));
+      rows[job.kind].push(csvRow([relative, job.label, job.patientId, job.fieldId, job.specimen.specimenType, job.specimen.stain, job.specimen.device]));
       const written =
         job.kind === 'tile'
           ? writeTile(dir, job, generateTile({ ...common, size: o.tileSize }), o.tileMasks)
@@ -316,7 +313,7 @@ export async function writeSyntheticDataset(outDir: string, options: SyntheticDa
   await makeFolders(temp, o);
   try {
     const rows = await renderJobs(temp, jobs, o, onProgress);
-    const header = MANIFEST_COLUMNS.join(',');
+    const header = csvRow(MANIFEST_COLUMNS);
     if (o.tiles > 0) await writeFile(path.join(temp, 'manifest.csv'), [header, ...rows.tile].join('\n') + '\n');
     if (o.fields > 0) await writeFile(path.join(temp, 'fields.csv'), [header, ...rows.field].join('\n') + '\n');
     const description = {

@@ -1,3 +1,7 @@
+import type { Normalisation } from '../preprocess/index.ts';
+
+export { normaliseInPlace, type Normalisation } from '../preprocess/index.ts';
+
 /**
  * Images packed in one buffer, as the trainer consumes them: N × H × W × C, values in [0, 1]
  * (Float32Array) or 0..255 (Uint8Array, scaled on the fly, a quarter of the memory).
@@ -7,12 +11,6 @@ export interface ImageSet {
   /** [count, height, width, channels] */
   shape: [number, number, number, number];
   labels: Int32Array;
-}
-
-/** Per-channel mean and standard deviation applied to [0, 1] pixels before the model. */
-export interface Normalisation {
-  mean: number[];
-  std: number[];
 }
 
 export function checkImageSet(set: ImageSet, numClasses: number, what: string): void {
@@ -56,15 +54,6 @@ export function readImage(set: ImageSet, index: number, out: Float32Array): Floa
     out.set(set.images.subarray(start, start + size));
   }
   return out;
-}
-
-/** Normalises a [0, 1] HWC image in place. */
-export function normaliseInPlace(data: Float32Array, channels: number, norm: Normalisation): void {
-  const invStd = norm.std.map((s) => 1 / s);
-  for (let i = 0; i < data.length; i++) {
-    const ch = i % channels;
-    data[i] = (data[i] - norm.mean[ch]) * invStd[ch];
-  }
 }
 
 /** Subset of an image set by sample indices (copies). */

@@ -45,6 +45,17 @@ describe('gramlens CLI', () => {
     }
   });
 
+  it("gives each command one summary: the command list's is the one its own help shows under the usage", async () => {
+    const main = (await cli('--help')).out;
+    const listed = [...main.matchAll(/^ {2}(\S+) {2,}(.+)$/gm)].map(([, name, summary]) => ({ name, summary }));
+    expect(listed.map((command) => command.name)).toEqual(['demo', 'synth', 'manifest', 'train', 'evaluate', 'calibrate', 'predict', 'explain', 'serve', 'export']);
+    for (const { name, summary } of listed) {
+      const paragraphs = (await cli(name, '--help')).out.split('\n\n');
+      expect(paragraphs[0], name).toMatch(new RegExp(`^Usage: gramlens ${name}`));
+      expect(paragraphs[1].toLowerCase(), name).toBe(`${summary.toLowerCase()}.`);
+    }
+  });
+
   it('answers mistakes with one clear line and a non-zero exit', async () => {
     expect(await cli('trian')).toMatchObject({ code: 2, err: expect.stringContaining('unknown command "trian"') });
     expect(await cli('train', join(root, 'data'))).toMatchObject({ code: 2, err: expect.stringContaining('--out RUN_DIR is required') });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCsv, parseCsv } from '../../src/data/index.ts';
+import { csvField, csvRow, formatCsv, parseCsv } from '../../src/data/index.ts';
 
 const fields = (text: string): string[][] => parseCsv(text).map((r) => r.fields);
 
@@ -50,5 +50,27 @@ describe('formatCsv', () => {
     const text = formatCsv(rows);
     expect(text).toBe('path,label\n"a,b.png","say ""x"""\nplain," padded "\n');
     expect(fields(text)).toEqual(rows);
+  });
+
+  it('round-trips awkward values with either line end', () => {
+    const awkward = [
+      ['comma, inside', 'a "quoted" word', '"', '""', ','],
+      ['line\nbreak', 'crlf\r\nbreak', 'lone\rreturn', '\n', ''],
+      [' leading', 'trailing ', '\ttab', 'tab\t', '  '],
+      ['µm', 'Gram-négatif', '球菌', '🦠 cocci', 'zero\u200bwidth'],
+      ['=1+1', "'quoted'", 'x"y', 'end,', '\uFEFFbom'],
+    ];
+    for (const lineEnd of ['\n', '\r\n'] as const) {
+      const text = formatCsv(awkward, lineEnd);
+      expect(fields(text)).toEqual(awkward);
+      expect(text.endsWith(lineEnd)).toBe(true);
+    }
+  });
+
+  it('writes numbers, booleans and null as plain fields, and plain text unquoted', () => {
+    expect(csvRow(['tiles/gpr/t0000001.png', 'gpr', 'p00001', 0.25, -3, true, null])).toBe('tiles/gpr/t0000001.png,gpr,p00001,0.25,-3,true,');
+    expect(csvField('inner space')).toBe('inner space');
+    expect(csvField(' ')).toBe('" "');
+    expect(formatCsv([['a', 'b'], ['1', '2']], '\r\n')).toBe('a,b\r\n1,2\r\n');
   });
 });

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { initEngine, profileKernels } from '../../src/engine/index.ts';
+import { profileKernels } from '../../bench/lib/kernel-profile.ts';
+import { initEngine } from '../../src/engine/index.ts';
 import { createRng } from '../../src/util/index.ts';
 import { randomInputs, wasmVsCpu } from './compare.ts';
 

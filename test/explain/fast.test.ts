@@ -2,7 +2,7 @@ import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { camFromFeatures, explainBatch, gapDenseKernel, hasGapDenseHead, measureExplainCost } from '../../src/explain/index.ts';
+import { camFromFeatures, explainBatch, gapDenseKernel, hasGapDenseHead } from '../../src/explain/index.ts';
 import { buildModel, FEATURE_LAYER_NAME } from '../../src/models/index.ts';
 
 beforeAll(async () => {
@@ -64,18 +64,5 @@ describe('fast Grad-CAM from forward features (GAP + dense head)', () => {
     expect(() => camFromFeatures(features, new Float32Array(7), 0)).toThrow(/not a multiple of the 3 feature channels/);
     expect(() => camFromFeatures(features, new Float32Array(6), 2)).toThrow('class index 2 is out of range; valid classes: 0..1');
     expect(() => camFromFeatures({ ...features, height: 3 }, new Float32Array(6), 0)).toThrow(/features has 12 values, expected 3 × 2 × 3 = 18/);
-  });
-});
-
-describe('measureExplainCost', () => {
-  it('times prediction, the gradient CAM and (for GAP heads) the fast CAM', () => {
-    const resnet = buildModel('resnet-small', { inputShape: [16, 16, 3], numClasses: 2, width: 4 });
-    const cost = measureExplainCost(resnet, { repeats: 1, warmup: 0 });
-    expect(cost.backend).toBe('cpu');
-    expect(cost.predictMs).toBeGreaterThan(0);
-    expect(cost.gradientRatio).toBeCloseTo(cost.gradientCamMs / cost.predictMs, 10);
-    expect(cost.fastRatio).not.toBeNull();
-    const seedCnn = buildModel('seed-cnn', { inputShape: [16, 16, 3], numClasses: 2, width: 2 });
-    expect(measureExplainCost(seedCnn, { repeats: 1, warmup: 0 }).fastCamMs).toBeNull();
   });
 });

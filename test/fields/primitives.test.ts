@@ -6,9 +6,9 @@ import {
   histogramQuantile,
   median,
   otsuThreshold,
-  quantile,
 } from '../../src/fields/image.ts';
 import { chamferDistance, closeSquare, fillHoles, labelComponents, largestComponent } from '../../src/fields/mask.ts';
+import { quantile } from '../../src/preprocess/index.ts';
 
 /** A mask from rows of '#' (set) and '.' (unset). */
 function maskOf(rows: string[]): { mask: Uint8Array; width: number; height: number } {

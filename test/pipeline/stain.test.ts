@@ -5,13 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseStainNorm } from '../../src/cli/commands/train.ts';
+import { parseStainNorm } from '../../src/cli/options.ts';
 import type { Dataset, RawImage, Sample } from '../../src/data/index.ts';
-import { normaliseStainFor, type StainNormalisation } from '../../src/fields/index.ts';
 import { BundlePredictor, loadBundle } from '../../src/inference/index.ts';
 import { readBundleMetadata, type InputPolicy } from '../../src/models/index.ts';
-import { fitClassifier, modelInput, type FitResult } from '../../src/pipeline/index.ts';
-import { normaliseSetStains, stainReferenceOf } from '../../src/pipeline/stain.ts';
+import { fitClassifier, type FitResult } from '../../src/pipeline/index.ts';
+import { modelInput, normaliseStainFor, type StainNormalisation } from '../../src/preprocess/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
 const CLASSES = ['pink', 'violet'];
@@ -140,19 +139,5 @@ describe('a loaded stain-normalising bundle', () => {
     const input: InputPolicy = { ...result.metadata!.input, channels: 1 };
     const grey: RawImage = { data: new Float32Array(16 * 16), height: 16, width: 16, channels: 1 };
     expect(() => modelInput(grey, input)).toThrow(/needs RGB images/);
-  });
-});
-
-describe('normaliseSetStains', () => {
-  it('normalises every image of a packed set and keeps 8-bit sets 8-bit', () => {
-    const rng = createRng(1);
-    const images = Uint8Array.from({ length: 4 * 8 * 8 * 3 }, () => 120 + rng.int(100));
-    const set = { images, shape: [4, 8, 8, 3] as [number, number, number, number], labels: Int32Array.from([0, 1, 0, 1]) };
-    const spec = stainReferenceOf(set, 'reinhard', 1);
-    const out = normaliseSetStains(set, spec);
-    expect(out.images).toBeInstanceOf(Uint8Array);
-    expect(out.labels).toBe(set.labels);
-    const second = normaliseStainFor(images.subarray(192, 384), 8, 8, spec);
-    expect(Array.from(out.images.subarray(192, 384))).toEqual(Array.from(second, (v) => Math.round(v * 255)));
   });
 });

@@ -60,6 +60,29 @@ describe('OpenAPI document, static web app and security headers', () => {
     expect(document.paths['/api/runs/{id}/events'].get.responses['200'].content).toHaveProperty('text/event-stream');
   });
 
+  it('documents every annotation route, across the project plugins, under its tag with its roles', async () => {
+    const document = (await server.app.inject({ method: 'GET', url: '/api/openapi.json' })).json();
+    const annotation = Object.entries(document.paths as Record<string, Record<string, { tags: string[]; 'x-roles': string[] }>>).flatMap(([path, operations]) =>
+      Object.entries(operations)
+        .filter(([, operation]) => operation.tags.includes('annotation'))
+        .map(([method, operation]) => `${method.toUpperCase()} ${path} ${operation['x-roles'].join('+')}`),
+    );
+    expect(annotation.sort()).toEqual([
+      'GET /api/projects annotator+admin',
+      'GET /api/projects/{id} annotator+admin',
+      'GET /api/projects/{id}/agreement admin',
+      'GET /api/projects/{id}/disagreements admin',
+      'GET /api/projects/{id}/images admin',
+      'GET /api/projects/{id}/manifest.csv admin',
+      'GET /api/projects/{id}/queue/next annotator+admin',
+      'POST /api/projects admin',
+      'POST /api/projects/{id}/adjudications admin',
+      'POST /api/projects/{id}/annotations annotator+admin',
+      'POST /api/projects/{id}/annotations/undo annotator+admin',
+      'POST /api/projects/{id}/images admin',
+    ]);
+  });
+
   it('serves the web app with a fallback to index.html for client-side routes', async () => {
     // over real HTTP: the SPA fallback streams a file, which inject's fake response handles less well
     await server.app.listen({ host: '127.0.0.1', port: 0 });

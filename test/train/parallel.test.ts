@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, serializeModelWeights } from '../../src/models/index.ts';
-import { createParallelStepRunner, measureStepThroughput, type ParallelOptions, type ParallelStepRunner } from '../../src/train/parallel/index.ts';
+import { createParallelStepRunner, type ParallelOptions, type ParallelStepRunner } from '../../src/train/parallel/index.ts';
 import {
   BatchBuilder,
   LocalStepRunner,
@@ -205,15 +205,6 @@ describe('createParallelStepRunner', () => {
       const workerEntry = await entry(`throw new Error('no backend here');`);
       await expect(runnerFor({ workers: 2, workerEntry }, config, toyImageSet(16, 4, 1), plainLoss)).rejects.toThrow('training worker 1 failed to start: no backend here');
     });
-  });
-
-  it('measures step throughput and the phase times of the parallel runner', async () => {
-    const options = { model: 'seed-cnn' as const, width: 2, inputShape: [8, 8, 1] as [number, number, number], numClasses: 4, batch: 8, steps: 3, warmupSteps: 1 };
-    const parallel = await measureStepThroughput(createParallelStepRunner({ workers: 2 }), options);
-    expect(parallel.imagesPerSecond).toBeGreaterThan(0);
-    expect(parallel.stepMs).toBeCloseTo((8 * 1000) / parallel.imagesPerSecond, 6);
-    expect(parallel.timings?.steps).toBe(3);
-    expect((await measureStepThroughput(null, options)).timings).toBeUndefined();
   });
 
   it('rejects a bad worker count', () => {

@@ -3,15 +3,15 @@ import { loadBundle } from '../../inference/index.ts';
 import { restoreBundleCalibration, updateBundleCalibration, type BundleMetadata } from '../../models/index.ts';
 import { logitsOfProbabilities, recalibrateOnSite, type SiteRecalibration } from '../../pipeline/index.ts';
 import { UsageError, numberOption, type Command, type OptionValues } from '../command.ts';
+import { SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, flagOptions, parseSeed, specimenPatternOption, valueOptions } from '../options.ts';
 import { ProgressLine } from '../progress.ts';
-import { SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, classifySamples, loadDatasetArg, specimenPatternOption } from '../shared.ts';
+import { classifySamples, loadDatasetArg } from '../shared.ts';
 
 /** Below this many images a temperature is still fitted, with a warning: its sampling error is large. */
 const FEW_IMAGES = 100;
 
 export const calibrateCommand: Command = {
   name: 'calibrate',
-  summary: 'recalibrate a model bundle on labelled images from where it is used',
   help: `Usage: gramlens calibrate BUNDLE DATASET [options]
        gramlens calibrate BUNDLE --restore
 
@@ -35,16 +35,7 @@ Options:
   --restore               bring back the calibration the last recalibration replaced
   --json                  print the measurement as JSON
 ${SPECIMEN_PATTERN_HELP}`,
-  options: {
-    folds: { type: 'string' },
-    'target-sensitivity': { type: 'string' },
-    'target-accuracy': { type: 'string' },
-    seed: { type: 'string' },
-    'dry-run': { type: 'boolean' },
-    restore: { type: 'boolean' },
-    json: { type: 'boolean' },
-    ...SPECIMEN_PATTERN_OPTION,
-  },
+  options: { ...valueOptions('folds', 'target-sensitivity', 'target-accuracy', 'seed'), ...flagOptions('dry-run', 'restore', 'json'), ...SPECIMEN_PATTERN_OPTION },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [bundle, datasetPath] = positionals;
@@ -57,7 +48,7 @@ ${SPECIMEN_PATTERN_HELP}`,
     }
     if (!bundle || !datasetPath || positionals.length > 2) throw new UsageError('give a model bundle and one labelled dataset');
     const folds = numberOption(values, 'folds', { integer: true, min: 2 }) ?? 5;
-    const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1;
+    const seed = parseSeed(values) ?? 1;
     const targetSensitivity = fractionOption(values, 'target-sensitivity');
     const referralTargetAccuracy = fractionOption(values, 'target-accuracy');
     const specimenPattern = specimenPatternOption(values);

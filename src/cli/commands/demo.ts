@@ -5,13 +5,12 @@ import { loadBundle } from '../../inference/index.ts';
 import { fitClassifier, poolByGroup, writeFitReport } from '../../pipeline/index.ts';
 import { CLASS_IDS, LABEL_TREE, syntheticDatasetStatus, writeSyntheticDataset } from '../../synth/index.ts';
 import { numberOption, stringOption, type Command } from '../command.ts';
+import { BACKEND_HELP, BACKEND_OPTION, OUT_OPTION, flagOptions, parseSeed, parseSize, parseStainNorm, parseTrainConfig, parseWorkers, valueOptions } from '../options.ts';
 import { ProgressLine } from '../progress.ts';
 import { fitProgressPrinter, startEngine } from '../shared.ts';
-import { parseSize, parseStainNorm, parseTrainConfig, parseWorkers } from './train.ts';
 
 export const demoCommand: Command = {
   name: 'demo',
-  summary: 'the whole pipeline on synthetic Gram stains',
   help: `Usage: gramlens demo [options]
 
 Runs gramlens end to end on its built-in synthetic Gram-stain generator: synthesises a dataset of
@@ -30,22 +29,12 @@ Options:
   --workers N         model replicas training in parallel (default: one per CPU core)
   --json              end with one line of JSON: macro_f1 and accuracy per field, tile_macro_f1,
                       tile_accuracy, train_seconds, classes, ...
-  --backend auto|tfjs-node|wasm|cpu`,
-  options: {
-    out: { type: 'string', short: 'o' },
-    tiles: { type: 'string' },
-    size: { type: 'string' },
-    epochs: { type: 'string' },
-    seed: { type: 'string' },
-    'stain-norm': { type: 'string' },
-    json: { type: 'boolean' },
-    workers: { type: 'string' },
-    backend: { type: 'string' },
-  },
+${BACKEND_HELP}`,
+  options: { ...OUT_OPTION, ...valueOptions('tiles', 'size', 'epochs', 'seed', 'stain-norm', 'workers'), ...flagOptions('json'), ...BACKEND_OPTION },
   async run(values, _positionals, context) {
     const out = stringOption(values, 'out') ?? 'gramlens-demo';
     const tiles = numberOption(values, 'tiles', { integer: true, min: 100 }) ?? 4000;
-    const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1;
+    const seed = parseSeed(values) ?? 1;
     const size = parseSize(values, 64);
     const stainNormalisation = parseStainNorm(values, 3);
     const started = performance.now();

@@ -2,13 +2,13 @@ import { evaluateClassifier, formatReportTable } from '../../evaluate/index.ts';
 import { loadBundle } from '../../inference/index.ts';
 import { basename, resolve } from 'node:path';
 import { buildReportData, writeReport } from '../../report/index.ts';
-import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
+import { UsageError, stringOption, type Command } from '../command.ts';
+import { SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, flagOptions, parseSeed, specimenPatternOption, valueOptions } from '../options.ts';
 import { ProgressLine } from '../progress.ts';
-import { SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, classifySamples, loadDatasetArg, specimenPatternOption } from '../shared.ts';
+import { classifySamples, loadDatasetArg } from '../shared.ts';
 
 export const evaluateCommand: Command = {
   name: 'evaluate',
-  summary: 'evaluate a model bundle',
   help: `Usage: gramlens evaluate BUNDLE DATASET [options]
 
 Evaluates the bundle on every image of DATASET (a class-folder tree or a CSV manifest): accuracy,
@@ -21,7 +21,7 @@ Options:
   --report DIR        also write DIR/report.html (self-contained, opens offline) and DIR/report.json
   --json              print the report as JSON
 ${SPECIMEN_PATTERN_HELP}`,
-  options: { json: { type: 'boolean' }, seed: { type: 'string' }, report: { type: 'string' }, ...SPECIMEN_PATTERN_OPTION },
+  options: { ...flagOptions('json'), ...valueOptions('seed', 'report'), ...SPECIMEN_PATTERN_OPTION },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [bundle, datasetPath] = positionals;
@@ -43,7 +43,7 @@ ${SPECIMEN_PATTERN_HELP}`,
       const coarseCount = dataset.samples.length - classSamples.length;
       if (classSamples.length === 0) throw new Error(`no image of the dataset is labelled with one of the model's classes (${classifier.classes.join(', ')})`);
       const { labels, groups, probabilities, skipped } = await classifySamples(classifier, classSamples, line, 'calibrated');
-      const seed = numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1;
+      const seed = parseSeed(values) ?? 1;
       const report = evaluateClassifier({ labels, probabilities, classNames: classifier.classes, groups, seed });
       const leftOut = [skipped > 0 ? `${skipped} unreadable, skipped` : '', coarseCount > 0 ? `${coarseCount} labelled only with a label-tree group, left out` : ''].filter(Boolean);
       line.log(`evaluated ${labels.length} images${leftOut.length > 0 ? ` (${leftOut.join('; ')})` : ''}`);

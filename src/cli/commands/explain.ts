@@ -3,11 +3,11 @@ import { basename, extname, join } from 'node:path';
 import { CAM_METHODS, COLORMAP_NAMES, type CamMethod, type ColormapName } from '../../explain/index.ts';
 import { loadBundle } from '../../inference/index.ts';
 import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
+import { BACKEND_OPTION, OUT_OPTION, valueOptions } from '../options.ts';
 import { collectImagePaths, startEngine } from '../shared.ts';
 
 export const explainCommand: Command = {
   name: 'explain',
-  summary: 'heatmaps of what the model looked at',
   help: `Usage: gramlens explain BUNDLE IMAGE_OR_FOLDER... --out DIR [options]
 
 For each image writes DIR/<name>.cam.png (the heatmap blended over the part of the photo the model
@@ -22,16 +22,7 @@ Options:
   --alpha X           heatmap opacity 0..1 (default 0.5)
   --colormap ${COLORMAP_NAMES.join('|')}   (default turbo)
   --max-side N        longest side of the overlay PNG (default 1024)`,
-  options: {
-    out: { type: 'string', short: 'o' },
-    method: { type: 'string' },
-    class: { type: 'string' },
-    layer: { type: 'string' },
-    alpha: { type: 'string' },
-    colormap: { type: 'string' },
-    'max-side': { type: 'string' },
-    backend: { type: 'string' },
-  },
+  options: { ...OUT_OPTION, ...valueOptions('method', 'class', 'layer', 'alpha', 'colormap', 'max-side'), ...BACKEND_OPTION },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [bundle, ...inputs] = positionals;

@@ -2,16 +2,16 @@ import { writeFile } from 'node:fs/promises';
 import { exportToOnnx } from '../../engine/onnx/index.ts';
 import { FEATURE_LAYER_NAME, loadBundleModel, saveBundle } from '../../models/index.ts';
 import { stringOption, UsageError, type Command } from '../command.ts';
+import { BACKEND_OPTION, OUT_OPTION } from '../options.ts';
 import { startEngine } from '../shared.ts';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'export to ONNX',
   help: `Usage: gramlens export BUNDLE [--out FILE.onnx]
 
 Writes the bundle's model as ONNX (input NHWC float32, outputs "probabilities" and the last feature
 map "features" for Grad-CAM). Without --out, the bundle's own model.onnx is (re)written in place.`,
-  options: { out: { type: 'string', short: 'o' }, backend: { type: 'string' } },
+  options: { ...OUT_OPTION, ...BACKEND_OPTION },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [bundle] = positionals;

@@ -1,11 +1,10 @@
 import { dirname, join, relative, resolve, isAbsolute } from 'node:path';
 import { buildManifestFromFilenames } from '../../data/index.ts';
 import { UsageError, stringOption, type Command } from '../command.ts';
-import { specimenPatternOption } from '../shared.ts';
+import { OUT_OPTION, SPECIMEN_PATTERN_OPTION, flagOptions, specimenPatternOption } from '../options.ts';
 
 export const manifestCommand: Command = {
   name: 'manifest',
-  summary: 'write a CSV manifest for class folders whose file names carry the specimen',
   help: `Usage: gramlens manifest DIR --specimen-pattern REGEX [--out FILE]
 
 For a folder with one subfolder per class whose file names name the specimen (GramStainR:
@@ -20,7 +19,7 @@ Options:
   --out FILE          where to write the manifest (default DIR/manifest.csv); its paths are relative
                       to it, so it must sit in DIR or a folder above it
   --skip-unmatched    leave out files whose name the pattern does not match (default: refuse)`,
-  options: { 'specimen-pattern': { type: 'string' }, out: { type: 'string', short: 'o' }, 'skip-unmatched': { type: 'boolean' } },
+  options: { ...SPECIMEN_PATTERN_OPTION, ...OUT_OPTION, ...flagOptions('skip-unmatched') },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [dir] = positionals;

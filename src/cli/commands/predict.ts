@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import type { SpecimenDecision } from '../../fields/index.ts';
 import { loadBundle, type FieldPrediction, type Runtime } from '../../inference/index.ts';
 import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
+import { BACKEND_OPTION, flagOptions, valueOptions } from '../options.ts';
 import { collectImagePaths, startEngine } from '../shared.ts';
 
 const percent = (p: number) => `${(p * 100).toFixed(1)}%`;
@@ -85,7 +86,6 @@ async function predictFields(bundle: string, files: string[], values: OptionValu
 
 export const predictCommand: Command = {
   name: 'predict',
-  summary: 'classify images',
   help: `Usage: gramlens predict BUNDLE IMAGE_OR_FOLDER... [options]
 
 Prints the most probable classes of each image (folders are searched recursively), with calibrated
@@ -110,17 +110,7 @@ Options:
                       (a morphotype seen in any field counts; two or more make it polymicrobial)
   --tile-map FILE     (--field, one photo) writes the tile map: a transparent PNG of the photo's aspect,
                       each classified tile in its class colour, opacity = probability`,
-  options: {
-    top: { type: 'string' },
-    runtime: { type: 'string' },
-    json: { type: 'boolean' },
-    backend: { type: 'string' },
-    field: { type: 'boolean' },
-    'px-per-um': { type: 'string' },
-    force: { type: 'boolean' },
-    'tile-map': { type: 'string' },
-    specimen: { type: 'boolean' },
-  },
+  options: { ...valueOptions('top', 'runtime', 'px-per-um', 'tile-map'), ...flagOptions('json', 'field', 'force', 'specimen'), ...BACKEND_OPTION },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [bundle, ...inputs] = positionals;

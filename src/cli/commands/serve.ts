@@ -7,8 +7,8 @@ import { createProjectTrainer } from '../../pipeline/index.ts';
 import { startServer } from '../../server/index.ts';
 import { openStore } from '../../store/index.ts';
 import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
+import { BACKEND_HELP, BACKEND_OPTION, flagOptions, parseSize, valueOptions } from '../options.ts';
 import { startEngine } from '../shared.ts';
-import { parseSize } from './train.ts';
 
 const BUILT_WEB_APP = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
@@ -37,7 +37,6 @@ function activeBundle(dataDir: string): string | null {
 
 export const serveCommand: Command = {
   name: 'serve',
-  summary: 'run the web app and HTTP API',
   help: `Usage: gramlens serve [options]
 
 Starts the HTTP API (documented at /api/openapi.json) and the web app: the clinician's phone view
@@ -53,17 +52,8 @@ Options:
   --static DIR        the built web app (default: the one built in src/web/dist)
   --train-size N      input size of models trained from the web app (default 64)
   --https             the server is reached over https (Secure cookies, HSTS)
-  --backend auto|tfjs-node|wasm|cpu`,
-  options: {
-    'data-dir': { type: 'string' },
-    model: { type: 'string' },
-    host: { type: 'string' },
-    port: { type: 'string' },
-    static: { type: 'string' },
-    'train-size': { type: 'string' },
-    https: { type: 'boolean' },
-    backend: { type: 'string' },
-  },
+${BACKEND_HELP}`,
+  options: { ...valueOptions('data-dir', 'model', 'host', 'port', 'static', 'train-size'), ...flagOptions('https'), ...BACKEND_OPTION },
   async run(values, _positionals, context) {
     const dataDir = stringOption(values, 'data-dir') ?? 'gramlens-data';
     const port = numberOption(values, 'port', { integer: true, min: 0 }) ?? Number(process.env.PORT ?? 8080);

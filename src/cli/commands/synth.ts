@@ -1,7 +1,8 @@
 import { availableParallelism } from 'node:os';
-import { FIELD_TILE_DEFAULTS, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../fields/index.ts';
 import { writeSyntheticDataset, type SyntheticDatasetOptions } from '../../synth/index.ts';
+import { FIELD_TILE_DEFAULTS, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../synth/photos/index.ts';
 import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
+import { flagOptions, parseSeed, valueOptions } from '../options.ts';
 import { ProgressLine } from '../progress.ts';
 
 function jsonOrName<T>(values: OptionValues, name: string, names: readonly string[]): T | undefined {
@@ -14,9 +15,11 @@ function jsonOrName<T>(values: OptionValues, name: string, names: readonly strin
   }
 }
 
+/** Options of --field-tiles alone; all take a value. */
+const FIELD_TILE_ONLY = ['splits', 'field-size', 'tile-px-per-um', 'background-keep', 'max-tiles', 'workers'];
+
 export const synthCommand: Command = {
   name: 'synth',
-  summary: 'generate synthetic Gram stains',
   help: `Usage: gramlens synth OUT_DIR [options]
 
 Writes a synthetic Gram-stain dataset: tiles/<class>/*.png (one folder per class), a manifest.csv
@@ -49,28 +52,16 @@ Field tiles (training tiles cut from whole fields exactly as a photo is tiled at
   --max-tiles N       at most N tiles of one label per field, drawn at random (default 40)
   --workers N         threads rendering fields (default: one per CPU core)`,
   options: {
-    tiles: { type: 'string' },
-    fields: { type: 'string' },
-    'tile-size': { type: 'string' },
-    prevalence: { type: 'string' },
-    difficulty: { type: 'string' },
-    masks: { type: 'boolean' },
-    seed: { type: 'string' },
-    overwrite: { type: 'boolean' },
-    'field-tiles': { type: 'boolean' },
-    splits: { type: 'string' },
-    'field-size': { type: 'string' },
-    'tile-px-per-um': { type: 'string' },
-    'background-keep': { type: 'string' },
-    'max-tiles': { type: 'string' },
-    workers: { type: 'string' },
+    ...valueOptions('tiles', 'fields', 'tile-size', 'prevalence', 'difficulty', 'seed'),
+    ...flagOptions('masks', 'overwrite', 'field-tiles'),
+    ...valueOptions(...FIELD_TILE_ONLY),
   },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [out] = positionals;
     if (!out || positionals.length > 1) throw new UsageError('give one output folder');
     if (values['field-tiles']) return writeFieldTiles(out, values, context);
-    const fieldTileOnly = ['splits', 'field-size', 'tile-px-per-um', 'background-keep', 'max-tiles', 'workers'].find((name) => values[name] !== undefined);
+    const fieldTileOnly = FIELD_TILE_ONLY.find((name) => values[name] !== undefined);
     if (fieldTileOnly) throw new UsageError(`--${fieldTileOnly} applies only with --field-tiles`);
     const options: SyntheticDatasetOptions = {
       tiles: numberOption(values, 'tiles', { integer: true, min: 0 }) ?? 2000,
@@ -79,7 +70,7 @@ Field tiles (training tiles cut from whole fields exactly as a photo is tiled at
       prevalence: jsonOrName(values, 'prevalence', ['clinical', 'balanced']),
       difficulty: jsonOrName(values, 'difficulty', ['clean', 'default', 'hard']),
       tileMasks: Boolean(values.masks),
-      seed: numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1,
+      seed: parseSeed(values) ?? 1,
       overwrite: Boolean(values.overwrite),
     };
     const line = new ProgressLine();
@@ -87,11 +78,15 @@ Field tiles (training tiles cut from whole fields exactly as a photo is tiled at
     const summary = await writeSyntheticDataset(out, options, (done, total) => line.update(done / total, `rendering ${done}/${total}`));
     const seconds = (performance.now() - started) / 1000;
     line.log(`wrote ${summary.tiles} tiles and ${summary.fields} fields of ${summary.patients} patients to ${summary.outDir} in ${seconds.toFixed(1)} s`);
-    const width = Math.max(...Object.keys(summary.tilesPerClass).map((k) => k.length));
-    for (const [label, count] of Object.entries(summary.tilesPerClass)) context.out(`  ${label.padEnd(width)} ${String(count).padStart(6)} tiles`);
+    printTilesPerClass(summary.tilesPerClass, context);
     return 0;
   },
 };
+
+function printTilesPerClass(tilesPerClass: Record<string, number>, context: CliContext): void {
+  const width = Math.max(...Object.keys(tilesPerClass).map((k) => k.length));
+  for (const [label, count] of Object.entries(tilesPerClass)) context.out(`  ${label.padEnd(width)} ${String(count).padStart(6)} tiles`);
+}
 
 /** "train=30,val=10" → { train: 30, val: 10 }. */
 export function parseSplits(raw: string): Record<string, number> {
@@ -125,7 +120,7 @@ async function writeFieldTiles(out: string, values: OptionValues, context: CliCo
     backgroundKeepRate: numberOption(values, 'background-keep', { min: 0 }),
     maxTilesPerLabel: numberOption(values, 'max-tiles', { integer: true, min: 1 }),
     difficulty: jsonOrName(values, 'difficulty', ['clean', 'default', 'hard']),
-    seed: numberOption(values, 'seed', { integer: true, min: 0 }) ?? 1,
+    seed: parseSeed(values) ?? 1,
     workers: numberOption(values, 'workers', { integer: true, min: 1 }) ?? availableParallelism(),
     overwrite: Boolean(values.overwrite),
     signal: context.signal,
@@ -143,7 +138,6 @@ async function writeFieldTiles(out: string, values: OptionValues, context: CliCo
   const seconds = (performance.now() - started) / 1000;
   const splits = Object.entries(summary.fieldsPerSplit).map(([name, n]) => `${n} ${name}`).join(', ');
   line.log(`wrote ${summary.fields} fields (${splits}) of ${summary.patients} patients and ${summary.tiles} tiles to ${summary.outDir} in ${seconds.toFixed(1)} s`);
-  const width = Math.max(...Object.keys(summary.tilesPerClass).map((k) => k.length));
-  for (const [label, count] of Object.entries(summary.tilesPerClass)) context.out(`  ${label.padEnd(width)} ${String(count).padStart(6)} tiles`);
+  printTilesPerClass(summary.tilesPerClass, context);
   return 0;
 }

@@ -1,47 +1,41 @@
-import { AUGMENT_PRESETS, type AugmentConfig, type AugmentPresetName } from '../../augment/index.ts';
-import type { LabelTreeNode } from '../../contract/index.ts';
-import { parseLabelTree } from '../../data/index.ts';
+import { AUGMENT_PRESETS } from '../../augment/index.ts';
 import { formatFoldSummary, formatReportTable } from '../../evaluate/index.ts';
-import { STAIN_METHODS, type StainMethod } from '../../fields/index.ts';
-import { MODEL_NAMES, type ModelName } from '../../models/index.ts';
+import { STAIN_METHODS } from '../../preprocess/index.ts';
+import { MODEL_NAMES } from '../../models/index.ts';
 import { crossValidate, fitClassifier, writeFitReport } from '../../pipeline/index.ts';
-import { readFile } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { basename, join } from 'node:path';
-import { resolveTrainConfig, type TrainConfig } from '../../train/index.ts';
-import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
+import { resolveTrainConfig } from '../../train/index.ts';
+import { UsageError, numberOption, stringOption, type Command, type OptionSpec } from '../command.ts';
+import {
+  BACKEND_HELP,
+  BACKEND_OPTION,
+  OUT_OPTION,
+  SPECIMEN_PATTERN_HELP,
+  SPECIMEN_PATTERN_OPTION,
+  flagOptions,
+  parseAugment,
+  parseChannels,
+  parseFit,
+  parseLabelTreeOption,
+  parseSize,
+  parseStainNorm,
+  parseTrainConfig,
+  parseWorkers,
+  specimenPatternOption,
+  valueOptions,
+} from '../options.ts';
 import { ProgressLine } from '../progress.ts';
-import { BACKEND_OPTION, SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, fitProgressPrinter, loadDatasetArg, specimenPatternOption, startEngine } from '../shared.ts';
+import { fitProgressPrinter, loadDatasetArg, startEngine } from '../shared.ts';
 
-export const TRAIN_OPTIONS = {
-  out: { type: 'string', short: 'o' },
-  size: { type: 'string' },
-  channels: { type: 'string' },
-  fit: { type: 'string' },
-  model: { type: 'string' },
-  width: { type: 'string' },
-  epochs: { type: 'string' },
-  batch: { type: 'string' },
-  lr: { type: 'string' },
-  optimizer: { type: 'string' },
-  schedule: { type: 'string' },
-  patience: { type: 'string' },
-  monitor: { type: 'string' },
-  sampling: { type: 'string' },
-  augment: { type: 'string' },
-  'stain-norm': { type: 'string' },
-  seed: { type: 'string' },
-  resume: { type: 'boolean' },
-  strict: { type: 'boolean' },
-  'cache-dir': { type: 'string' },
-  workers: { type: 'string' },
-  folds: { type: 'string' },
-  'label-tree': { type: 'string' },
+export const TRAIN_OPTIONS: OptionSpec = {
+  ...OUT_OPTION,
+  ...valueOptions('size', 'channels', 'fit', 'model', 'width', 'epochs', 'batch', 'lr', 'optimizer', 'schedule', 'patience', 'monitor', 'sampling', 'augment', 'stain-norm', 'seed'),
+  ...valueOptions('cache-dir', 'workers', 'folds', 'label-tree'),
   'train-only': { type: 'string', multiple: true },
-  json: { type: 'boolean' },
+  ...flagOptions('resume', 'strict', 'json'),
   ...SPECIMEN_PATTERN_OPTION,
   ...BACKEND_OPTION,
-} as const;
+};
 
 export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pixels (default 64)
   --channels 1|3       grey or colour input (default 3)
@@ -61,86 +55,10 @@ export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pi
   --seed N            seed of every random choice (default 1)
   --workers N         model replicas training in parallel (default: one per CPU core); a run
                       repeats exactly for the same seed and number of workers
-  --backend auto|tfjs-node|wasm|cpu`;
-
-export function parseSize(values: OptionValues, fallback: number): [number, number] {
-  const raw = stringOption(values, 'size');
-  if (raw === undefined) return [fallback, fallback];
-  const match = /^(\d+)(?:x(\d+))?$/i.exec(raw);
-  if (!match) throw new UsageError(`--size must be N or HxW in pixels, e.g. 64 or 96x128; got "${raw}"`);
-  const h = Number(match[1]);
-  const w = Number(match[2] ?? match[1]);
-  if (h < 8 || w < 8 || h > 1024 || w > 1024) throw new UsageError(`--size must be between 8 and 1024 pixels; got "${raw}"`);
-  return [h, w];
-}
-
-export function parseAugment(values: OptionValues, fallback: AugmentPresetName): AugmentConfig | AugmentPresetName {
-  const raw = stringOption(values, 'augment') ?? fallback;
-  if (raw in AUGMENT_PRESETS) return raw as AugmentPresetName;
-  try {
-    return JSON.parse(raw) as AugmentConfig;
-  } catch {
-    throw new UsageError(`--augment must be a preset (${Object.keys(AUGMENT_PRESETS).join(', ')}) or a JSON object; got "${raw}"`);
-  }
-}
-
-export function parseTrainConfig(values: OptionValues): Partial<TrainConfig> {
-  const model = stringOption(values, 'model') as ModelName | undefined;
-  if (model !== undefined && !MODEL_NAMES.includes(model)) throw new UsageError(`--model must be one of ${MODEL_NAMES.join(', ')}; got "${model}"`);
-  return {
-    model,
-    width: numberOption(values, 'width', { integer: true, min: 1 }),
-    epochs: numberOption(values, 'epochs', { integer: true, min: 1 }),
-    batchSize: numberOption(values, 'batch', { integer: true, min: 1 }),
-    learningRate: numberOption(values, 'lr', { min: 0 }),
-    optimizer: stringOption(values, 'optimizer') as TrainConfig['optimizer'] | undefined,
-    schedule: stringOption(values, 'schedule') as TrainConfig['schedule'] | undefined,
-    patience: numberOption(values, 'patience', { integer: true, min: 0 }),
-    monitor: stringOption(values, 'monitor') as TrainConfig['monitor'] | undefined,
-    sampling: stringOption(values, 'sampling') as TrainConfig['sampling'] | undefined,
-    seed: numberOption(values, 'seed', { integer: true, min: 0 }),
-  };
-}
-
-export function parseWorkers(values: OptionValues): number {
-  return numberOption(values, 'workers', { integer: true, min: 1 }) ?? Math.min(availableParallelism(), 8);
-}
-
-export function parseChannels(values: OptionValues): 1 | 3 {
-  const channels = numberOption(values, 'channels', { integer: true }) ?? 3;
-  if (channels !== 1 && channels !== 3) throw new UsageError(`--channels must be 1 or 3; got ${channels}`);
-  return channels;
-}
-
-export function parseStainNorm(values: OptionValues, channels: 1 | 3): StainMethod | 'none' {
-  const method = stringOption(values, 'stain-norm') ?? 'none';
-  if (method !== 'none' && !STAIN_METHODS.includes(method as StainMethod)) throw new UsageError(`--stain-norm must be none, ${STAIN_METHODS.join(' or ')}; got "${method}"`);
-  if (method !== 'none' && channels !== 3) throw new UsageError('--stain-norm needs RGB images: drop --channels 1 or use --stain-norm none');
-  return method as StainMethod | 'none';
-}
-
-export async function parseLabelTreeOption(values: OptionValues): Promise<LabelTreeNode[] | undefined> {
-  const file = stringOption(values, 'label-tree');
-  if (file === undefined) return undefined;
-  const text = await readFile(file, 'utf8').catch((error: Error) => {
-    throw new UsageError(`--label-tree: cannot read ${file} (${error.message})`);
-  });
-  try {
-    return parseLabelTree(JSON.parse(text), file);
-  } catch (error) {
-    throw new UsageError(`--label-tree: ${(error as Error).message}`);
-  }
-}
-
-export function parseFit(values: OptionValues): 'cover' | 'contain' | 'fill' {
-  const fit = stringOption(values, 'fit') ?? 'cover';
-  if (!['cover', 'contain', 'fill'].includes(fit)) throw new UsageError(`--fit must be cover, contain or fill; got "${fit}"`);
-  return fit as 'cover' | 'contain' | 'fill';
-}
+${BACKEND_HELP}`;
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a classifier',
   help: `Usage: gramlens train DATASET --out RUN_DIR [options]
 
 Trains a classifier on DATASET (a folder with one subfolder per class, or a CSV manifest with

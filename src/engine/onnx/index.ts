@@ -1,10 +1,2 @@
 export { exportToOnnx, SUPPORTED_LAYER_TYPES, ONNX_OPSET_VERSION, ONNX_BATCH_DIM, type OnnxExportOptions } from './export.ts';
 export { OnnxClassifier, type OnnxClassifierOptions, type OnnxOutput, type OnnxPrediction } from './classifier.ts';
-export {
-  measureOnnxInference,
-  INFERENCE_ENGINES,
-  type InferenceEngine,
-  type InferenceMeasurementOptions,
-  type InferenceMeasurement,
-  type EngineThroughput,
-} from './measure.ts';

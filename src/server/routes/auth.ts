@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Store } from '../../store/index.ts';
 import { ANY_ROLE, currentUser, SESSION_COOKIE } from '../access.ts';
 import { HttpError } from '../errors.ts';
+import { routeOptionsTagged } from '../route-options.ts';
 import { iso, timeSchema } from '../schemas.ts';
 
 export interface AuthRoutesOptions {
@@ -29,23 +30,21 @@ const sessionSchema = {
 } as const;
 
 export async function authRoutes(app: FastifyInstance, { store, sessionTtlMs, secureCookies }: AuthRoutesOptions): Promise<void> {
+  const route = routeOptionsTagged('auth');
+
   app.post<{ Body: LoginBody }>(
     '/auth/login',
-    {
-      config: { access: 'public' },
-      schema: {
-        summary: 'Log in; sets the HttpOnly session cookie',
-        description: 'Failed attempts are limited per username and client IP; over the limit the answer is 429 with Retry-After.',
-        tags: ['auth'],
-        body: {
-          type: 'object',
-          required: ['username', 'password'],
-          additionalProperties: false,
-          properties: { username: { type: 'string', minLength: 1, maxLength: 200 }, password: { type: 'string', minLength: 1, maxLength: 1000 } },
-        },
-        response: { 200: sessionSchema },
+    route('public', {
+      summary: 'Log in; sets the HttpOnly session cookie',
+      description: 'Failed attempts are limited per username and client IP; over the limit the answer is 429 with Retry-After.',
+      body: {
+        type: 'object',
+        required: ['username', 'password'],
+        additionalProperties: false,
+        properties: { username: { type: 'string', minLength: 1, maxLength: 200 }, password: { type: 'string', minLength: 1, maxLength: 1000 } },
       },
-    },
+      response: { 200: sessionSchema },
+    }),
     async (request, reply) => {
       const { username, password } = request.body;
       const permission = store.loginAttempts.check(username, request.ip);
@@ -74,7 +73,7 @@ export async function authRoutes(app: FastifyInstance, { store, sessionTtlMs, se
 
   app.post(
     '/auth/logout',
-    { config: { access: ANY_ROLE }, schema: { summary: 'End the current session', tags: ['auth'], response: { 204: { type: 'null' } } } },
+    route(ANY_ROLE, { summary: 'End the current session', response: { 204: { type: 'null' } } }),
     async (request, reply) => {
       if (request.session) store.sessions.revoke(request.session.token);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -84,7 +83,7 @@ export async function authRoutes(app: FastifyInstance, { store, sessionTtlMs, se
 
   app.get(
     '/auth/me',
-    { config: { access: ANY_ROLE }, schema: { summary: 'The logged-in user and when the session expires', tags: ['auth'], response: { 200: sessionSchema } } },
+    route(ANY_ROLE, { summary: 'The logged-in user and when the session expires', response: { 200: sessionSchema } }),
     async (request) => {
       return { user: currentUser(request), expiresAt: iso(request.session!.expiresAt) };
     },

@@ -4,6 +4,7 @@ import type { SessionUser } from '../../contract/index.ts';
 import type { Store } from '../../store/index.ts';
 import { ANY_ROLE, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
+import { routeOptionsTagged } from '../route-options.ts';
 import { sha256Schema } from '../schemas.ts';
 
 export interface ImageRoutesOptions {
@@ -18,18 +19,16 @@ function maySee(store: Store, user: SessionUser, sha256: string): boolean {
 }
 
 export async function imageRoutes(app: FastifyInstance, { store }: ImageRoutesOptions): Promise<void> {
+  const route = routeOptionsTagged('images');
+
   app.get<{ Params: { sha: string } }>(
     '/images/:sha',
-    {
-      config: { access: ANY_ROLE },
-      schema: {
-        summary: 'A stored image (re-encoded, without metadata)',
-        description: 'Answers 404 both for unknown images and for images the user may not see.',
-        tags: ['images'],
-        params: { type: 'object', required: ['sha'], properties: { sha: sha256Schema } },
-        produces: ['image/jpeg', 'image/png'],
-      },
-    },
+    route(ANY_ROLE, {
+      summary: 'A stored image (re-encoded, without metadata)',
+      description: 'Answers 404 both for unknown images and for images the user may not see.',
+      params: { type: 'object', required: ['sha'], properties: { sha: sha256Schema } },
+      produces: ['image/jpeg', 'image/png'],
+    }),
     async (request, reply) => {
       const { sha } = request.params;
       const image = store.images.get(sha);

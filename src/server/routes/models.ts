@@ -4,7 +4,8 @@ import type { ModelRecord, Store } from '../../store/index.ts';
 import { ADMIN, CLINICAL } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import type { Predictor } from '../options.ts';
-import { anyJson, idParams, iso, timeSchema } from '../schemas.ts';
+import { routeOptionsTagged } from '../route-options.ts';
+import { anyJson, idParams, iso, timeSchema, type ById } from '../schemas.ts';
 
 export interface ModelRoutesOptions {
   store: Store;
@@ -30,33 +31,31 @@ export function modelView(model: ModelRecord) {
 }
 
 export async function modelRoutes(app: FastifyInstance, { store, predictor }: ModelRoutesOptions): Promise<void> {
+  const route = routeOptionsTagged('models');
+
   app.get(
     '/models',
-    { config: { access: CLINICAL }, schema: { summary: 'Registered model bundles; one is active', tags: ['models'], response: { 200: { type: 'array', items: modelSchema } } } },
+    route(CLINICAL, { summary: 'Registered model bundles; one is active', response: { 200: { type: 'array', items: modelSchema } } }),
     async () => store.models.list().map(modelView),
   );
 
   app.post<{ Body: { path: string; name: string; version: string; metrics?: unknown } }>(
     '/models',
-    {
-      config: { access: ADMIN },
-      schema: {
-        summary: 'Register a model bundle folder on the server (inactive until activated)',
-        tags: ['models'],
-        body: {
-          type: 'object',
-          required: ['path', 'name', 'version'],
-          additionalProperties: false,
-          properties: {
-            path: { type: 'string', minLength: 1, maxLength: 4096 },
-            name: { type: 'string', minLength: 1, maxLength: 200 },
-            version: { type: 'string', minLength: 1, maxLength: 200 },
-            metrics: { type: 'object' },
-          },
+    route(ADMIN, {
+      summary: 'Register a model bundle folder on the server (inactive until activated)',
+      body: {
+        type: 'object',
+        required: ['path', 'name', 'version'],
+        additionalProperties: false,
+        properties: {
+          path: { type: 'string', minLength: 1, maxLength: 4096 },
+          name: { type: 'string', minLength: 1, maxLength: 200 },
+          version: { type: 'string', minLength: 1, maxLength: 200 },
+          metrics: { type: 'object' },
         },
-        response: { 201: modelSchema },
       },
-    },
+      response: { 201: modelSchema },
+    }),
     async (request, reply) => {
       const info = await stat(request.body.path).catch(() => null);
       if (!info?.isDirectory()) throw new HttpError(400, `no bundle folder at ${request.body.path}`);
@@ -64,17 +63,13 @@ export async function modelRoutes(app: FastifyInstance, { store, predictor }: Mo
     },
   );
 
-  app.post<{ Params: { id: number } }>(
+  app.post<ById>(
     '/models/:id/activate',
-    {
-      config: { access: ADMIN },
-      schema: {
-        summary: 'Make this model the active one (atomically; the previous one stays active if loading fails)',
-        tags: ['models'],
-        params: idParams,
-        response: { 200: modelSchema },
-      },
-    },
+    route(ADMIN, {
+      summary: 'Make this model the active one (atomically; the previous one stays active if loading fails)',
+      params: idParams,
+      response: { 200: modelSchema },
+    }),
     async (request) => {
       const model = store.models.require(request.params.id);
       if (predictor?.activate) {

@@ -6,6 +6,7 @@ import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
 import type { Predictor } from '../options.ts';
+import { routeOptionsTagged } from '../route-options.ts';
 import { anyJson, imageRef, imageRefSchema, iso, timeSchema } from '../schemas.ts';
 
 export interface PredictionRoutesOptions {
@@ -50,6 +51,8 @@ const predictionParams = {
   required: ['id'],
   properties: { id: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } },
 } as const;
+
+type ByPredictionId = { Params: { id: string } };
 
 const fieldSchema = {
   type: 'object',
@@ -174,18 +177,16 @@ function parsePxPerUm(text: string | undefined): number | undefined {
 }
 
 export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits }: PredictionRoutesOptions): Promise<void> {
+  const route = routeOptionsTagged('predictions');
+
   app.post(
     '/predict',
-    {
-      config: { access: CLINICAL },
-      schema: {
-        summary: 'Classify a specimen photo with the active model',
-        description: 'Stores the image (metadata stripped), runs the model and writes an audit row. The heatmap, if any, is at heatmapUrl.',
-        tags: ['predictions'],
-        formData: predictForm,
-        response: { 201: predictionSchema },
-      },
-    },
+    route(CLINICAL, {
+      summary: 'Classify a specimen photo with the active model',
+      description: 'Stores the image (metadata stripped), runs the model and writes an audit row. The heatmap, if any, is at heatmapUrl.',
+      formData: predictForm,
+      response: { 201: predictionSchema },
+    }),
     async (request, reply) => {
       const user = currentUser(request);
       if (!predictor) throw new HttpError(503, 'No model is loaded on this server');
@@ -216,19 +217,15 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
 
   app.post(
     '/predict/field',
-    {
-      config: { access: CLINICAL },
-      schema: {
-        summary: 'Classify a whole microscope field: quality check first, then the tiles of the field of view',
-        description:
-          'Stores the image and checks its quality (focus, exposure, field of view, magnification). When the check fails and force is not true, ' +
-          'answers 200 with the reasons and prediction null (nothing is recorded). Otherwise the tiles of the field are classified, the field ' +
-          'prediction is recorded in the audit trail (forced when the check failed) and answered with 201; its tile map is at field.tileMapUrl.',
-        tags: ['predictions'],
-        formData: predictFieldForm,
-        response: { 200: fieldAnswerSchema, 201: fieldAnswerSchema },
-      },
-    },
+    route(CLINICAL, {
+      summary: 'Classify a whole microscope field: quality check first, then the tiles of the field of view',
+      description:
+        'Stores the image and checks its quality (focus, exposure, field of view, magnification). When the check fails and force is not true, ' +
+        'answers 200 with the reasons and prediction null (nothing is recorded). Otherwise the tiles of the field are classified, the field ' +
+        'prediction is recorded in the audit trail (forced when the check failed) and answered with 201; its tile map is at field.tileMapUrl.',
+      formData: predictFieldForm,
+      response: { 200: fieldAnswerSchema, 201: fieldAnswerSchema },
+    }),
     async (request, reply) => {
       const user = currentUser(request);
       if (!predictor) throw new HttpError(503, 'No model is loaded on this server');
@@ -272,19 +269,15 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
 
   app.get<{ Querystring: { limit: number; offset: number } }>(
     '/predictions',
-    {
-      config: { access: CLINICAL },
-      schema: {
-        summary: 'Prediction history, newest first: a clinician gets their own, an admin everyone’s',
-        tags: ['predictions'],
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } },
-        },
-        response: { 200: { type: 'array', items: predictionSchema } },
+    route(CLINICAL, {
+      summary: 'Prediction history, newest first: a clinician gets their own, an admin everyone’s',
+      querystring: {
+        type: 'object',
+        additionalProperties: false,
+        properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } },
       },
-    },
+      response: { 200: { type: 'array', items: predictionSchema } },
+    }),
     async (request) => {
       const user = currentUser(request);
       const { limit, offset } = request.query;
@@ -292,15 +285,15 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<ByPredictionId>(
     '/predictions/:id',
-    { config: { access: CLINICAL }, schema: { summary: 'One prediction', tags: ['predictions'], params: predictionParams, response: { 200: predictionSchema } } },
+    route(CLINICAL, { summary: 'One prediction', params: predictionParams, response: { 200: predictionSchema } }),
     async (request) => predictionView(visiblePrediction(store, request, request.params.id)),
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<ByPredictionId>(
     '/predictions/:id/heatmap.png',
-    { config: { access: CLINICAL }, schema: { summary: 'The heatmap shown with a prediction', tags: ['predictions'], params: predictionParams, produces: ['image/png'] } },
+    route(CLINICAL, { summary: 'The heatmap shown with a prediction', params: predictionParams, produces: ['image/png'] }),
     async (request, reply) => {
       const prediction = visiblePrediction(store, request, request.params.id);
       if (!prediction.heatmapShown) throw new HttpError(404, 'this prediction has no heatmap');
@@ -308,17 +301,13 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
     },
   );
 
-  app.get<{ Params: { id: string } }>(
+  app.get<ByPredictionId>(
     '/predictions/:id/tilemap.png',
-    {
-      config: { access: CLINICAL },
-      schema: {
-        summary: "A whole-field prediction's tile map: each classified tile in its class colour (see field.legend), opacity = probability",
-        tags: ['predictions'],
-        params: predictionParams,
-        produces: ['image/png'],
-      },
-    },
+    route(CLINICAL, {
+      summary: "A whole-field prediction's tile map: each classified tile in its class colour (see field.legend), opacity = probability",
+      params: predictionParams,
+      produces: ['image/png'],
+    }),
     async (request, reply) => {
       const prediction = visiblePrediction(store, request, request.params.id);
       if (!prediction.output.field?.tileMap) throw new HttpError(404, 'this prediction has no tile map');
@@ -326,23 +315,19 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
     },
   );
 
-  app.post<{ Params: { id: string }; Body: { verdict: FeedbackVerdict; label?: string } }>(
+  app.post<ByPredictionId & { Body: { verdict: FeedbackVerdict; label?: string } }>(
     '/predictions/:id/feedback',
-    {
-      config: { access: CLINICAL },
-      schema: {
-        summary: "The clinician's verdict: agree, or correct with the right label (replaces an earlier verdict)",
-        tags: ['predictions'],
-        params: predictionParams,
-        body: {
-          type: 'object',
-          required: ['verdict'],
-          additionalProperties: false,
-          properties: { verdict: { type: 'string', enum: [...FEEDBACK_VERDICTS] }, label: { type: 'string', minLength: 1, maxLength: MAX_TEXT } },
-        },
-        response: { 200: predictionSchema },
+    route(CLINICAL, {
+      summary: "The clinician's verdict: agree, or correct with the right label (replaces an earlier verdict)",
+      params: predictionParams,
+      body: {
+        type: 'object',
+        required: ['verdict'],
+        additionalProperties: false,
+        properties: { verdict: { type: 'string', enum: [...FEEDBACK_VERDICTS] }, label: { type: 'string', minLength: 1, maxLength: MAX_TEXT } },
       },
-    },
+      response: { 200: predictionSchema },
+    }),
     async (request) => {
       const prediction = visiblePrediction(store, request, request.params.id);
       const { verdict, label } = request.body;
@@ -353,10 +338,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
 
   app.get(
     '/audit.csv',
-    {
-      config: { access: ADMIN },
-      schema: { summary: 'The whole prediction audit trail as CSV (formulas defused for spreadsheets)', tags: ['predictions'], produces: ['text/csv'] },
-    },
+    route(ADMIN, { summary: 'The whole prediction audit trail as CSV (formulas defused for spreadsheets)', produces: ['text/csv'] }),
     async (_request, reply) =>
       reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="gramlens-audit.csv"').send(store.predictions.auditCsv()),
   );

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TrainingRun } from '../../contract/index.ts';
 import { isFinished, RUN_STATUSES, type RunRecord, type Store } from '../../store/index.ts';
 import { ADMIN, currentUser } from '../access.ts';
-import { anyJson, idParams, iso, timeSchema } from '../schemas.ts';
+import { routeOptionsTagged } from '../route-options.ts';
+import { anyJson, idParams, iso, timeSchema, type ById } from '../schemas.ts';
 import type { TrainingQueue } from '../training.ts';
 
 export interface RunRoutesOptions {
@@ -38,9 +39,8 @@ function runView(run: RunRecord): TrainingRun {
   return { id, projectId, status, progress, bundlePath, error, modelId, createdAt: iso(run.createdAt), startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt) };
 }
 
-type RunRequest = { Params: { id: number } };
-
 export async function runRoutes(app: FastifyInstance, { store, training, securityHeaders }: RunRoutesOptions): Promise<void> {
+  const route = routeOptionsTagged('training');
   // Open event streams would keep close() waiting forever: end them first.
   const openStreams = new Set<() => void>();
   app.addHook('preClose', async () => {
@@ -49,43 +49,35 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
 
   app.get(
     '/runs',
-    { config: { access: ADMIN }, schema: { summary: 'Training runs, newest first', tags: ['training'], response: { 200: { type: 'array', items: runSchema } } } },
+    route(ADMIN, { summary: 'Training runs, newest first', response: { 200: { type: 'array', items: runSchema } } }),
     async () => store.runs.list().map(runView),
   );
 
   app.post<{ Body: { projectId: number } }>(
     '/runs',
-    {
-      config: { access: ADMIN },
-      schema: {
-        summary: "Train a model on a project's decided labels (queued; runs one at a time)",
-        tags: ['training'],
-        body: { type: 'object', required: ['projectId'], additionalProperties: false, properties: { projectId: { type: 'integer', minimum: 1 } } },
-        response: { 202: runSchema },
-      },
-    },
+    route(ADMIN, {
+      summary: "Train a model on a project's decided labels (queued; runs one at a time)",
+      body: { type: 'object', required: ['projectId'], additionalProperties: false, properties: { projectId: { type: 'integer', minimum: 1 } } },
+      response: { 202: runSchema },
+    }),
     async (request, reply) => reply.code(202).send(runView(training.launch(request.body.projectId, currentUser(request).id))),
   );
 
-  app.get<RunRequest>(
+  app.get<ById>(
     '/runs/:id',
-    { config: { access: ADMIN }, schema: { summary: 'One training run', tags: ['training'], params: idParams, response: { 200: runSchema } } },
+    route(ADMIN, { summary: 'One training run', params: idParams, response: { 200: runSchema } }),
     async (request) => runView(store.runs.require(request.params.id)),
   );
 
-  app.get<RunRequest>(
+  app.get<ById>(
     '/runs/:id/events',
-    {
-      config: { access: ADMIN },
-      schema: {
-        summary: 'Live progress of a run (server-sent events)',
-        description:
-          'Each change is an event "run" with the run as JSON, starting with its current state. When the run ends, an event "end" follows and the stream closes (an EventSource should then call close()).',
-        tags: ['training'],
-        params: idParams,
-        produces: ['text/event-stream'],
-      },
-    },
+    route(ADMIN, {
+      summary: 'Live progress of a run (server-sent events)',
+      description:
+        'Each change is an event "run" with the run as JSON, starting with its current state. When the run ends, an event "end" follows and the stream closes (an EventSource should then call close()).',
+      params: idParams,
+      produces: ['text/event-stream'],
+    }),
     async (request, reply) => {
       const initial = store.runs.require(request.params.id);
       reply.hijack();
@@ -123,12 +115,9 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
     },
   );
 
-  app.post<RunRequest>(
+  app.post<ById>(
     '/runs/:id/cancel',
-    {
-      config: { access: ADMIN },
-      schema: { summary: 'Cancel a queued or running training run', tags: ['training'], params: idParams, response: { 200: runSchema } },
-    },
+    route(ADMIN, { summary: 'Cancel a queued or running training run', params: idParams, response: { 200: runSchema } }),
     async (request) => runView(training.cancel(request.params.id)),
   );
 }

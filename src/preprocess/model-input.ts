@@ -1,8 +1,22 @@
 import type { RawImage } from '../data/index.ts';
-import { normaliseStainFor } from '../fields/index.ts';
 import type { InputPolicy } from '../models/index.ts';
-import { normaliseInPlace } from '../train/index.ts';
-import { stainNormalisationOf } from './stain.ts';
+import { stainNormalisationOf } from './stain-reference.ts';
+import { normaliseStainFor } from './stain.ts';
+
+/** Per-channel mean and standard deviation applied to [0, 1] pixels before the model. */
+export interface Normalisation {
+  mean: number[];
+  std: number[];
+}
+
+/** Normalises a [0, 1] HWC image in place. */
+export function normaliseInPlace(data: Float32Array, channels: number, norm: Normalisation): void {
+  const invStd = norm.std.map((s) => 1 / s);
+  for (let i = 0; i < data.length; i++) {
+    const ch = i % channels;
+    data[i] = (data[i] - norm.mean[ch]) * invStd[ch];
+  }
+}
 
 /**
  * One decoded image as the model takes it: checked against the input size, stain-normalised when

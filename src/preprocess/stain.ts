@@ -1,5 +1,5 @@
 import { channelScale, labToRgb, normalise, rgbToLab, symmetricEigen, type RgbPixels, type Vec3 } from './colour.ts';
-import { quantile } from './image.ts';
+import { quantile } from './quantile.ts';
 
 /** Mean and standard deviation per CIE L*a*b* channel. */
 export interface ReinhardStats {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/data/index.ts';
-import { morphotypePixels, tileLabelFromCounts, writeFieldTileDataset } from '../../src/fields/index.ts';
 import { CLASS_IDS, MORPHOTYPES } from '../../src/synth/index.ts';
+import { morphotypePixels, tileLabelFromCounts, writeFieldTileDataset } from '../../src/synth/photos/index.ts';
 
 describe('morphotypePixels and tileLabelFromCounts', () => {
   // 6 x 4 mask: gpc_clusters (1) in the top-left 2 x 2, gnr (5) at (4, 1), host cell (8) and debris (9) elsewhere.

@@ -1,9 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import sharp from 'sharp';
-import { MORPHOTYPES, generateField, type ClassId, type DifficultyOption, type Specimen, type SynthField } from '../synth/index.ts';
-import { createRng } from '../util/index.ts';
-import { processPhoto } from './photo.ts';
+import { csvRow } from '../../data/index.ts';
+import { processPhoto } from '../../fields/index.ts';
+import { createRng } from '../../util/index.ts';
+import { MORPHOTYPES, generateField, type ClassId, type DifficultyOption, type Specimen, type SynthField } from '../index.ts';
 
 /** One field of a field-tile dataset: everything needed to render and write it, in any thread. */
 export interface FieldJob {
@@ -67,10 +68,6 @@ export function tileLabelFromCounts(counts: readonly number[], minPixels: number
   return present.length === 1 ? present[0] : 'polymicrobial';
 }
 
-export function csvLine(values: readonly (string | number)[]): string {
-  return values.map((v) => (/[",\n\r]/.test(String(v)) ? `"${String(v).replace(/"/g, '""')}"` : String(v))).join(',');
-}
-
 function photoJpeg(field: SynthField): Promise<Buffer> {
   return sharp(Buffer.from(field.rgb.buffer, field.rgb.byteOffset, field.rgb.byteLength), { raw: { width: field.width, height: field.height, channels: 3 } })
     .jpeg({ quality: 95, chromaSubsampling: '4:4:4' })
@@ -112,7 +109,7 @@ export async function writeFieldJob(dir: string, job: FieldJob, o: FieldJobOptio
     outcome.dropped += tiles.length - kept.length;
     for (const tile of kept) {
       const relative = `tiles/${label}/${job.fieldId}-${tile.row}-${tile.column}.png`;
-      outcome.tileRows.push(csvLine([relative, label, job.patientId, job.fieldId, job.specimen.specimenType, job.specimen.stain, job.specimen.device, job.split]));
+      outcome.tileRows.push(csvRow([relative, label, job.patientId, job.fieldId, job.specimen.specimenType, job.specimen.stain, job.specimen.device, job.split]));
       outcome.tileLabels.push(label);
       writes.push(tilePng(tile.rgb, tile.size).then((png) => writeFile(path.join(dir, relative), png)));
     }

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { describe, expect, it } from 'vitest';
-import { INFERENCE_ENGINES, measureOnnxInference } from '../../src/engine/onnx/index.ts';
+import { INFERENCE_ENGINES, measureOnnxInference } from '../../bench/lib/index.ts';
 
 describe('measureOnnxInference', () => {
   it('measures every engine interleaved and restores the TF.js backend', async () => {

@@ -1,11 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { performance } from 'node:perf_hooks';
-import { createRng } from '../util/index.ts';
-import { explain } from './explain.ts';
-import { camFromFeatures, gapDenseKernel, hasGapDenseHead } from './fast.ts';
-import { resolveTargetLayer } from './graph.ts';
-import type { CamMethod } from './types.ts';
+import { camFromFeatures, explain, gapDenseKernel, hasGapDenseHead, resolveTargetLayer, type CamMethod } from '../../src/explain/index.ts';
+import { createRng } from '../../src/util/index.ts';
 
 export interface ExplainCost {
   backend: string;

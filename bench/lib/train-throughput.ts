@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createRng } from '../util/index.ts';
+import { createRng } from '../../src/util/index.ts';
 
 export interface ThroughputOptions {
   batch: number;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measureQualityGate } from '../../src/fields/index.ts';
+import { measureQualityGate } from '../../src/synth/photos/index.ts';
 
 describe('measureQualityGate', () => {
   // Small fields at the calibration scale (9 px/µm). The magnification degradations need full-size

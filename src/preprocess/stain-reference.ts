@@ -1,7 +1,14 @@
-import { checkStainNormalisation, estimateStainReference, normaliseStainFor, type StainMethod, type StainNormalisation } from '../fields/index.ts';
 import type { InputPolicy } from '../models/index.ts';
-import type { ImageSet } from '../train/index.ts';
-import { createRng, hashSeed } from '../util/index.ts';
+// Not through util/index.ts, which also exports the Node file writers: this folder must run in a browser.
+import { hashSeed } from '../util/hash.ts';
+import { createRng } from '../util/random.ts';
+import { checkStainNormalisation, estimateStainReference, normaliseStainFor, type StainMethod, type StainNormalisation } from './stain.ts';
+
+/** Images packed N × H × W × C in one buffer, 0..1 floats or 0..255 bytes (a training ImageSet is one). */
+export interface PackedPixels {
+  images: Float32Array | Uint8Array;
+  shape: [number, number, number, number];
+}
 
 /** At most this many training images (a seeded draw) set the stain reference. */
 export const STAIN_REFERENCE_IMAGES = 256;
@@ -14,7 +21,7 @@ function checkRgb(channels: number): void {
 }
 
 /** The stain reference of a training set: estimated from up to STAIN_REFERENCE_IMAGES of its images, drawn with the seed. */
-export function stainReferenceOf(set: ImageSet, method: StainMethod, seed: number): StainNormalisation {
+export function stainReferenceOf(set: PackedPixels, method: StainMethod, seed: number): StainNormalisation {
   const [n, h, w, c] = set.shape;
   checkRgb(c);
   const size = h * w * c;
@@ -25,7 +32,7 @@ export function stainReferenceOf(set: ImageSet, method: StainMethod, seed: numbe
 }
 
 /** A copy of the set with every image stain-normalised, in the same pixel type. */
-export function normaliseSetStains(set: ImageSet, spec: StainNormalisation): ImageSet {
+export function normaliseSetStains<Images extends PackedPixels>(set: Images, spec: StainNormalisation): Images {
   const [n, h, w, c] = set.shape;
   checkRgb(c);
   const size = h * w * c;

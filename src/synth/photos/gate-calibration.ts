@@ -1,6 +1,6 @@
-import { CLASS_IDS, DEFAULT_PX_PER_UM, generateField, sampleFieldConditions, type FieldConditions } from '../synth/index.ts';
-import { createRng, type Rng } from '../util/index.ts';
-import { assessQuality, type QualityReason, type QualityReport } from './quality.ts';
+import { assessQuality, type QualityReason, type QualityReport } from '../../fields/index.ts';
+import { createRng, type Rng } from '../../util/index.ts';
+import { CLASS_IDS, DEFAULT_PX_PER_UM, generateField, sampleFieldConditions, type FieldConditions } from '../index.ts';
 
 /** The ways a synthetic field is spoiled, each at a level the quality gate must catch. */
 export const DEGRADATIONS = ['blur', 'dark', 'bright', 'no field', 'low magnification', 'high magnification'] as const;

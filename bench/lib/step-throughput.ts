@@ -1,10 +1,18 @@
-import { buildModel, type ModelName } from '../../models/index.ts';
-import { createRng } from '../../util/index.ts';
-import { resolveTrainConfig, type OptimizerName } from '../config.ts';
-import type { ImageSet } from '../dataset.ts';
-import { BatchBuilder, createOptimizer, LocalStepRunner, type LossInputs, type StepRunner } from '../step.ts';
-import { logitsModelOf, type StepRunnerContext } from '../trainer.ts';
-import type { StepTimings } from './runner.ts';
+import { buildModel, type ModelName } from '../../src/models/index.ts';
+import type { StepTimings } from '../../src/train/parallel/index.ts';
+import {
+  BatchBuilder,
+  createOptimizer,
+  LocalStepRunner,
+  logitsModelOf,
+  resolveTrainConfig,
+  type ImageSet,
+  type LossInputs,
+  type StepRunner,
+  type StepRunnerContext,
+  type TrainConfig,
+} from '../../src/train/index.ts';
+import { createRng } from '../../src/util/index.ts';
 
 export interface StepThroughputOptions {
   model: ModelName;
@@ -17,7 +25,7 @@ export interface StepThroughputOptions {
   steps: number;
   /** Untimed steps first (kernel set-up, heap growth); default 3. */
   warmupSteps?: number;
-  optimizer?: OptimizerName;
+  optimizer?: TrainConfig['optimizer'];
   seed?: number;
 }
 

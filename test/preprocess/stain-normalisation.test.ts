@@ -7,8 +7,8 @@ import {
   normaliseStainFor,
   type StainNormalisation,
   type Vec3,
-} from '../../src/fields/index.ts';
-import { normalise } from '../../src/fields/colour.ts';
+} from '../../src/preprocess/index.ts';
+import { normalise } from '../../src/preprocess/colour.ts';
 import { createRng } from '../../src/util/index.ts';
 
 const CRYSTAL_VIOLET = normalise([1.55, 1.95, 0.62]);

@@ -1,6 +1,7 @@
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import { csvRow } from '../../data/index.ts';
 import {
   CLASS_IDS,
   DEFAULT_FIELD_HEIGHT,
@@ -11,9 +12,9 @@ import {
   sampleSpecimen,
   type ClassId,
   type DifficultyOption,
-} from '../synth/index.ts';
-import { createRng, writeDirAtomically, type Rng } from '../util/index.ts';
-import { csvLine, writeFieldJob, type FieldJob, type FieldJobOptions, type FieldOutcome } from './field-tiles-job.ts';
+} from '../index.ts';
+import { createRng, writeDirAtomically, type Rng } from '../../util/index.ts';
+import { writeFieldJob, type FieldJob, type FieldJobOptions, type FieldOutcome } from './field-tiles-job.ts';
 import type { FieldWorkerRequest } from './field-tiles-worker.ts';
 
 export { morphotypePixels, tileLabelFromCounts, type MaskRegion } from './field-tiles-job.ts';
@@ -252,8 +253,8 @@ export async function writeFieldTileDataset(
       },
       options.signal,
     );
-    const header = [...MANIFEST_COLUMNS, 'split'].join(',');
-    const fieldRows = jobs.map((job) => csvLine([`fields/${job.fieldId}.jpg`, job.label, job.patientId, job.fieldId, job.specimen.specimenType, job.specimen.stain, job.specimen.device, job.split]));
+    const header = csvRow([...MANIFEST_COLUMNS, 'split']);
+    const fieldRows = jobs.map((job) => csvRow([`fields/${job.fieldId}.jpg`, job.label, job.patientId, job.fieldId, job.specimen.specimenType, job.specimen.stain, job.specimen.device, job.split]));
     await writeFile(path.join(temp, 'manifest.csv'), [header, ...outcomes.flatMap((outcome) => outcome.tileRows)].join('\n') + '\n');
     await writeFile(path.join(temp, 'fields.csv'), [header, ...fieldRows].join('\n') + '\n');
     const { seed, workers: _workers, ...rest } = o;

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { availableParallelism } from 'node:os';
-import { seedCnn, type ModelSpec } from '../../models/index.ts';
-import { createRng } from '../../util/index.ts';
-import { OnnxClassifier } from './classifier.ts';
-import { exportToOnnx } from './export.ts';
+import { exportToOnnx, OnnxClassifier } from '../../src/engine/onnx/index.ts';
+import { seedCnn, type ModelSpec } from '../../src/models/index.ts';
+import { createRng } from '../../src/util/index.ts';
 
 export type InferenceEngine = 'onnxruntime' | 'tfjs-wasm' | 'tfjs-cpu';
 export const INFERENCE_ENGINES: readonly InferenceEngine[] = ['onnxruntime', 'tfjs-wasm', 'tfjs-cpu'];

@@ -1,10 +1,10 @@
 import { basename } from 'node:path';
-import type { AugmentConfig, AugmentPresetName } from '../augment/index.ts';
-import { loadMedMnist, type PackedImages } from '../data/index.ts';
-import { expectedCalibrationError, type ClassifierReport } from '../evaluate/index.ts';
-import type { ImageSet, TrainConfig } from '../train/index.ts';
-import { createRng } from '../util/index.ts';
-import { fitImageSets, type FitResult, type FitSetsOptions } from './fit.ts';
+import type { AugmentConfig, AugmentPresetName } from '../../src/augment/index.ts';
+import { loadMedMnist, type PackedImages } from '../../src/data/index.ts';
+import { expectedCalibrationError, type ClassifierReport } from '../../src/evaluate/index.ts';
+import { fitImageSets, type FitResult, type FitSetsOptions } from '../../src/pipeline/index.ts';
+import type { ImageSet, TrainConfig } from '../../src/train/index.ts';
+import { createRng } from '../../src/util/index.ts';
 
 /** How one MedMNIST dataset is trained by default. */
 export interface MedMnistRecipe {

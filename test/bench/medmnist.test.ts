@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initEngine } from '../../src/engine/index.ts';
-import { fitMedMnist, medMnistRecipe, upsampleSet } from '../../src/pipeline/medmnist.ts';
+import { fitMedMnist, medMnistRecipe, upsampleSet } from '../../bench/lib/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
 const BREASTMNIST = join(SHARED_DATASETS, 'medmnist', 'breastmnist.npz');

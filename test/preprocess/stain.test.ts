@@ -8,8 +8,8 @@ import {
   rgbToLab,
   type StainBasis,
   type Vec3,
-} from '../../src/fields/index.ts';
-import { normalise, symmetricEigen } from '../../src/fields/colour.ts';
+} from '../../src/preprocess/index.ts';
+import { normalise, symmetricEigen } from '../../src/preprocess/colour.ts';
 import { createRng } from '../../src/util/index.ts';
 
 const CRYSTAL_VIOLET = normalise([1.55, 1.95, 0.62]);

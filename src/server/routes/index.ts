@@ -1,0 +1,10 @@
+export { authRoutes } from './auth.ts';
+export { userRoutes } from './users.ts';
+export { predictionRoutes } from './predictions.ts';
+export { imageRoutes } from './images.ts';
+export { projectRoutes } from './projects.ts';
+export { projectImageRoutes } from './project-images.ts';
+export { annotationRoutes } from './annotation.ts';
+export { agreementRoutes } from './agreement.ts';
+export { modelRoutes } from './models.ts';
+export { runRoutes } from './runs.ts';
