@@ -3,8 +3,8 @@ import type { LegendEntry } from '../contract/index.ts';
 import { applyColormap, upsampleBilinear, type Heatmap } from '../explain/index.ts';
 
 /** Longest side of the tile map and of the field heatmap layer. */
-export const TILE_MAP_MAX_SIDE = 1600;
-export const FIELD_HEATMAP_MAX_SIDE = 768;
+const TILE_MAP_MAX_SIDE = 1600;
+const FIELD_HEATMAP_MAX_SIDE = 768;
 /** Colour-blind-friendly colours (Okabe–Ito, then Tol's muted) for the morphotypes, in class order; the background class is grey. */
 export const TILE_PALETTE = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#882255', '#44AA99', '#117733', '#332288', '#AA4499'];
 export const BACKGROUND_TILE_COLOUR = '#9E9E9E';

@@ -1,12 +1,11 @@
 export { loadBundle, type Inference, type InferOptions, type LoadBundleOptions, type ModelBundle, type Runtime } from './bundle.ts';
-export { calibrate, toPrediction, type ImagePrediction } from './prediction.ts';
+export type { ImagePrediction } from './prediction.ts';
 export type { ExplainImageOptions, ImageExplanation } from './explain.ts';
 export { renderHeatmapOverPhoto, visibleRegion, type HeatmapOverPhotoOptions } from './heatmap-photo.ts';
 export {
   DEFAULT_BACKGROUND_CLASS,
   DEFAULT_MIXED_CLASS,
   FieldUnsupportedError,
-  treeTops,
   type FieldPredictOptions,
   type FieldPrediction,
   type FieldPredictor,
@@ -14,18 +13,5 @@ export {
   type FieldTile,
   type FieldTimings,
 } from './field-predictor.ts';
-export {
-  BACKGROUND_TILE_ALPHA,
-  BACKGROUND_TILE_COLOUR,
-  TILE_PALETTE,
-  classColours,
-  renderFieldHeatmap,
-  renderTileMap,
-  tileLegend,
-  tileOwners,
-  type FieldLayer,
-  type MappedTile,
-  type TileSquare,
-} from './field-layers.ts';
-export { toServedField } from './field-served.ts';
+export { BACKGROUND_TILE_ALPHA, BACKGROUND_TILE_COLOUR, TILE_PALETTE, classColours, tileOwners, type FieldLayer } from './field-layers.ts';
 export { BundlePredictor } from './serving.ts';
