@@ -9,8 +9,9 @@ export const LOGITS_LAYER_NAME = 'logits';
 export const PROBABILITIES_LAYER_NAME = 'probabilities';
 
 /**
- * Layer classes the ONNX exporter (engine/onnx) converts, besides InputLayer. Models sit below the
- * engine, so the list is kept here and the exporter's test asserts that it equals the exporter's own.
+ * Layer classes the ONNX exporter (engine/onnx) converts, besides InputLayer. models/ does not import
+ * the engine (whose onnx folder also loads onnxruntime), so the list is kept here and the exporter's
+ * test asserts that it equals the exporter's own.
  */
 export const ONNX_EXPORTABLE_LAYERS: readonly string[] = [
   'Activation',
