@@ -5,7 +5,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import type { ResizePolicy } from '../data/index.ts';
 import { writeDirAtomically, writeFileAtomically } from '../util/index.ts';
 import { loadModelWeights, serializeModelWeights, weightsFromBytes, weightsToBytes, type WeightEntry } from './weights.ts';
-import { buildModel, MODEL_NAMES, type ModelName } from './zoo.ts';
+import { buildModel, MODEL_NAMES, type ModelName } from './registry.ts';
 
 export const BUNDLE_FORMAT = 'gramlens-bundle';
 export const BUNDLE_VERSION = 1;
