@@ -6,7 +6,7 @@ import type { LabelTreeNode } from '../contract/index.ts';
 import type { ResizePolicy } from '../data/index.ts';
 import { writeDirAtomically, writeFileAtomically } from '../util/index.ts';
 import { loadModelWeights, serializeModelWeights, weightsFromBytes, weightsToBytes, type WeightEntry } from './weights.ts';
-import { buildModel, MODEL_NAMES, type ModelName } from './zoo.ts';
+import { buildModel, MODEL_NAMES, type ModelName } from './registry.ts';
 
 export const BUNDLE_FORMAT = 'gramlens-bundle';
 export const BUNDLE_VERSION = 1;

@@ -1,15 +1,17 @@
 export {
   buildModel,
-  seedCnn,
-  resnetSmall,
-  countParameters,
-  stagesForInput,
+  registerModel,
+  registeredModels,
+  ModelRegistry,
   MODEL_NAMES,
-  FEATURE_LAYER_NAME,
-  LOGITS_LAYER_NAME,
+  type ModelDefinition,
   type ModelName,
   type ModelSpec,
-} from './zoo.ts';
+  type RegisteredModel,
+} from './registry.ts';
+export { FEATURE_LAYER_NAME, LOGITS_LAYER_NAME, PROBABILITIES_LAYER_NAME, ONNX_EXPORTABLE_LAYERS } from './rules.ts';
+// The built-in models register themselves when zoo.ts is loaded.
+export { seedCnn, resnetSmall, countParameters, stagesForInput } from './zoo.ts';
 export {
   serializeTensors,
   deserializeTensors,

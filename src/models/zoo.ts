@@ -1,30 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
-
-export type ModelName = 'seed-cnn' | 'resnet-small';
-export const MODEL_NAMES: readonly ModelName[] = ['seed-cnn', 'resnet-small'];
-
-export interface ModelSpec {
-  /** [height, width, channels] */
-  inputShape: [number, number, number];
-  numClasses: number;
-  /** Base width (filters of the first stage). */
-  width?: number;
-  seed?: number;
-}
-
-/** Name of the layer whose output is the last convolutional feature map (the Grad-CAM target). */
-export const FEATURE_LAYER_NAME = 'features';
-export const LOGITS_LAYER_NAME = 'logits';
-
-function checkSpec(spec: ModelSpec): void {
-  const [h, w, c] = spec.inputShape;
-  if (![h, w, c].every((v) => Number.isInteger(v) && v > 0)) {
-    throw new Error(`input shape must be three positive integers [height, width, channels], got [${spec.inputShape.join(', ')}]`);
-  }
-  if (!Number.isInteger(spec.numClasses) || spec.numClasses < 2) {
-    throw new Error(`a classifier needs at least 2 classes, got ${spec.numClasses}`);
-  }
-}
+import { checkSpec, registerModel, type ModelSpec } from './registry.ts';
+import { FEATURE_LAYER_NAME, LOGITS_LAYER_NAME, PROBABILITIES_LAYER_NAME } from './rules.ts';
 
 /**
  * Deterministic initialisers: each layer gets its own seed derived from the model seed, so the same
@@ -65,7 +41,7 @@ export function seedCnn(spec: ModelSpec & { filters?: number[] }): tfl.LayersMod
   });
   model.add(tfl.layers.flatten({ name: 'flatten' }));
   model.add(tfl.layers.dense({ units: spec.numClasses, kernelInitializer: init.glorotUniform(), name: LOGITS_LAYER_NAME }));
-  model.add(tfl.layers.activation({ activation: 'softmax', name: 'probabilities' }));
+  model.add(tfl.layers.activation({ activation: 'softmax', name: PROBABILITIES_LAYER_NAME }));
   return model;
 }
 
@@ -123,20 +99,18 @@ export function resnetSmall(spec: ModelSpec): tfl.LayersModel {
   }
   let y = tfl.layers.globalAveragePooling2d({ name: 'gap' }).apply(x) as tfl.SymbolicTensor;
   y = tfl.layers.dense({ units: spec.numClasses, kernelInitializer: init.glorotUniform(), name: LOGITS_LAYER_NAME }).apply(y) as tfl.SymbolicTensor;
-  const out = tfl.layers.activation({ activation: 'softmax', name: 'probabilities' }).apply(y) as tfl.SymbolicTensor;
+  const out = tfl.layers.activation({ activation: 'softmax', name: PROBABILITIES_LAYER_NAME }).apply(y) as tfl.SymbolicTensor;
   return tfl.model({ inputs: input, outputs: out, name: 'resnet-small' });
 }
 
-export function buildModel(name: ModelName, spec: ModelSpec): tfl.LayersModel {
-  switch (name) {
-    case 'seed-cnn':
-      return seedCnn(spec);
-    case 'resnet-small':
-      return resnetSmall(spec);
-    default:
-      throw new Error(`unknown model "${name as string}"; choose one of: ${MODEL_NAMES.join(', ')}`);
-  }
-}
+registerModel('seed-cnn', {
+  build: seedCnn,
+  description: 'blocks of conv 3×3 + ReLU + max-pool, flatten, dense: the reference net of the engine benchmark',
+});
+registerModel('resnet-small', {
+  build: resnetSmall,
+  description: 'a small ResNet, one basic block per stage down to a 4-8 pixel map, global average pooling, dense (closed-form Grad-CAM)',
+});
 
 /** Number of trainable parameters. */
 export function countParameters(model: tfl.LayersModel): number {

@@ -1,13 +1,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
-import { assertPatientDisjoint, kFoldByPatient, labelNames, splitByPatient, type Dataset, type ResizePolicy, type Sample, type SkippedImage } from '../data/index.ts';
+import { assertPatientDisjoint, kFoldByPatient, labelNames, splitByPatient, type Dataset, type PatientFold, type ResizePolicy, type Sample, type SkippedImage } from '../data/index.ts';
 import { summariseFolds, type ClassifierReport, type FoldSummary } from '../evaluate/index.ts';
 import { buildReportData, writeReport, type DatasetSplit, type FoldRunInput, type ReportInput, type WrittenReport } from '../report/index.ts';
 import type { LabelTreeNode } from '../contract/index.ts';
 import { subsetImageSet, type ImageSet } from '../train/index.ts';
 import { hashSeed } from '../util/index.ts';
 import { fitImageSets, type FitOptions, type FitProgress, type FitResult, type LabelledSet } from './fit.ts';
-import { datasetHash, prepareImageSet } from './prepare.ts';
+import { OutOfFoldPool, type OutOfFoldPredictions } from './out-of-fold.ts';
+import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
 import { confidentErrorExamples, levelReports, sliceReports, writeFitReport } from './report.ts';
 
 export interface CrossValidateOptions extends Omit<FitOptions, 'splits' | 'fractions' | 'bundleDir' | 'dataHash' | 'onProgress'> {
@@ -50,17 +51,6 @@ export interface FoldRun {
   temperature: number;
 }
 
-/** The held-out predictions of the completed folds, one row per image in dataset order. */
-export interface OutOfFoldPredictions {
-  samples: Sample[];
-  labels: Int32Array;
-  /** Calibrated by the temperature of the image's fold; n × k row-major. */
-  probabilities: Float32Array;
-  uncalibratedProbabilities: Float32Array;
-  /** The fold (0-based) whose model predicted the image. */
-  fold: Int32Array;
-}
-
 export interface CrossValidationResult {
   status: 'completed' | 'cancelled';
   /** The report of each completed fold on its held-out patients. */
@@ -84,6 +74,74 @@ export async function crossValidate(dataset: Dataset, options: CrossValidateOpti
   const seed = options.seed ?? options.train?.seed ?? 1;
   const validationFraction = options.validationFraction ?? 0.2;
   if (!(validationFraction > 0 && validationFraction < 1)) throw new Error(`validationFraction must be in (0, 1); got ${validationFraction}`);
+  const data = await decodeAndFold(dataset, options, seed);
+  const { prepared, folds, dataHash } = data;
+  const title = options.title ?? `${options.folds}-fold cross-validation of ${basename(dataset.root)}`;
+  const pooled = new OutOfFoldPool(prepared.samples.length, dataset.classes.length);
+
+  const reports: ClassifierReport[] = [];
+  const runs: FoldRun[] = [];
+  let firstFit: FitResult | null = null;
+  let status: CrossValidationResult['status'] = 'completed';
+  for (const fold of folds) {
+    if (options.signal?.aborted) {
+      status = 'cancelled';
+      break;
+    }
+    const done = await runFold(fold, data, pooled, { dataset, options, seed, validationFraction, title, foldCount: folds.length });
+    if (!done) {
+      status = 'cancelled';
+      break;
+    }
+    firstFit ??= done.fit;
+    reports.push(done.report);
+    runs.push(done.run);
+    options.onProgress?.({ kind: 'fold-done', fold: fold.fold, folds: folds.length, report: done.report, trainSeconds: done.fit.trainSeconds });
+  }
+
+  const summary = reports.length > 0 ? summariseFolds(reports) : null;
+  const outOfFold = pooled.predictions(prepared.set, prepared.samples);
+  await mkdir(options.runDir, { recursive: true });
+  const report =
+    status === 'completed' && firstFit
+      ? await writeReport(
+          options.runDir,
+          buildReportData(
+            await pooledReportInput(outOfFold, reports, runs, firstFit, {
+              ...options,
+              seed,
+              validationFraction,
+              title,
+              description: data.description,
+              classes: dataset.classes,
+              set: subsetImageSet(prepared.set, pooled.rows()),
+              dataHash,
+            }),
+          ),
+        )
+      : null;
+  const record = { status, folds: reports, summary, runs, skipped: prepared.skipped, report };
+  await writeFile(join(options.runDir, 'crossval.json'), JSON.stringify(record, null, 2));
+  return { ...record, outOfFold };
+}
+
+interface IndexedRecord {
+  label: string;
+  patientId: string;
+  /** Row in the decoded set. */
+  index: number;
+}
+
+/** The dataset (and the training-only images) decoded once, and its own images cut into patient-grouped folds. */
+interface FoldedData {
+  prepared: PreparedSet;
+  trainOnlyRecords: IndexedRecord[];
+  folds: PatientFold<IndexedRecord>[];
+  dataHash: string;
+  description: string;
+}
+
+async function decodeAndFold(dataset: Dataset, options: CrossValidateOptions, seed: number): Promise<FoldedData> {
   const policy: ResizePolicy = { size: options.size, channels: options.channels ?? 3, fit: options.fit ?? 'cover' };
   const trainOnly = trainOnlySamples(dataset, options.trainOnly);
   const prepared = await prepareImageSet([...dataset.samples, ...trainOnly], labelNames(dataset), policy, {
@@ -100,150 +158,83 @@ export async function crossValidate(dataset: Dataset, options: CrossValidateOpti
     seed,
   );
   const dataHash = datasetHash({ ...dataset, samples: [...dataset.samples, ...trainOnly] });
-  const title = options.title ?? `${options.folds}-fold cross-validation of ${basename(dataset.root)}`;
   const description =
     options.description ??
     describeDataset(dataset, prepared.samples.filter((sample) => !isTrainOnly.has(sample))) +
       (trainOnlyRecords.length > 0 ? `; plus ${trainOnlyRecords.length} training-only images (${(options.trainOnly ?? []).map((extra) => basename(extra.root)).join(', ')}) in every fold's training part` : '');
-  const pooled = new OutOfFoldPool(prepared.samples.length, dataset.classes.length);
-
-  const reports: ClassifierReport[] = [];
-  const runs: FoldRun[] = [];
-  let firstFit: FitResult | null = null;
-  let status: CrossValidationResult['status'] = 'completed';
-  for (const { fold, train: trainingPart, val: heldOut } of folds) {
-    if (options.signal?.aborted) {
-      status = 'cancelled';
-      break;
-    }
-    const inner = splitByPatient(trainingPart, { fractions: { train: 1 - validationFraction, val: validationFraction, test: 0 }, seed: hashSeed(seed, fold) });
-    const parts = { train: [...inner.train, ...trainOnlyRecords], val: inner.val, test: heldOut };
-    assertPatientDisjoint(parts);
-    const labelled = (part: keyof typeof parts): LabelledSet => ({
-      set: subsetImageSet(prepared.set, parts[part].map((r) => r.index)),
-      groups: parts[part].map((r) => r.patientId),
-    });
-    const counts = { train: parts.train.length, val: parts.val.length, test: parts.test.length };
-    options.onProgress?.({ kind: 'fold-start', fold, folds: folds.length, counts });
-
-    const runDir = join(options.runDir, `fold-${fold + 1}`);
-    const fit = await fitImageSets({ train: labelled('train'), val: labelled('val'), test: labelled('test') }, dataset.classes, {
-      ...options,
-      runDir,
-      seed,
-      fit: policy.fit,
-      dataHash,
-      coarseLabels: dataset.coarseLabels,
-      onProgress: (event) => options.onProgress?.({ kind: 'fold', fold, folds: folds.length, event }),
-    }).catch((error: Error) => {
-      throw new Error(`fold ${fold + 1} of ${folds.length}: ${error.message}`);
-    });
-    if (fit.status === 'cancelled' || !fit.report || !fit.test) {
-      fit.training.model.dispose();
-      status = 'cancelled';
-      break;
-    }
-    // The fold scores its held-out images that name a class, in order; those labelled only with a tree node are left out.
-    const scored = parts.test.map((r) => r.index).filter((index) => prepared.set.labels[index] < dataset.classes.length);
-    pooled.add(fold, scored, fit.test.probabilities, fit.test.uncalibratedProbabilities);
-    const { htmlPath } = await writeFitReport(join(runDir, 'report'), { ...fit, test: { ...fit.test, samples: scored.map((i) => prepared.samples[i]) } }, {
-      title: `${title}: fold ${fold + 1} of ${folds.length}, held-out patients`,
-      description,
-      classes: dataset.classes,
-      labelTree: options.labelTree,
-      seed,
-    });
-    fit.training.model.dispose();
-    firstFit ??= fit;
-    reports.push(fit.report);
-    runs.push({
-      fold,
-      patients: { train: distinct(parts.train), val: distinct(parts.val), test: distinct(parts.test) },
-      counts,
-      bundleDir: fit.bundleDir,
-      reportPath: htmlPath,
-      trainSeconds: fit.trainSeconds,
-      bestEpoch: fit.training.bestEpoch,
-      epochsRun: fit.training.history.length,
-      temperature: fit.temperature,
-    });
-    options.onProgress?.({ kind: 'fold-done', fold, folds: folds.length, report: fit.report, trainSeconds: fit.trainSeconds });
-  }
-
-  const summary = reports.length > 0 ? summariseFolds(reports) : null;
-  const outOfFold = pooled.predictions(prepared.set, prepared.samples);
-  await mkdir(options.runDir, { recursive: true });
-  const report =
-    status === 'completed' && firstFit
-      ? await writeReport(
-          options.runDir,
-          buildReportData(
-            await pooledReportInput(outOfFold, reports, runs, firstFit, {
-              ...options,
-              seed,
-              validationFraction,
-              title,
-              description,
-              classes: dataset.classes,
-              set: subsetImageSet(prepared.set, pooled.rows()),
-              dataHash,
-            }),
-          ),
-        )
-      : null;
-  const record = { status, folds: reports, summary, runs, skipped: prepared.skipped, report };
-  await writeFile(join(options.runDir, 'crossval.json'), JSON.stringify(record, null, 2));
-  return { ...record, outOfFold };
+  return { prepared, trainOnlyRecords, folds, dataHash, description };
 }
 
-/** Held-out predictions of the folds gathered per image; an image predicted twice means the folds overlap. */
-class OutOfFoldPool {
-  private readonly fold: Int32Array;
-  private readonly probabilities: Float32Array;
-  private readonly uncalibrated: Float32Array;
+interface FoldContext {
+  dataset: Dataset;
+  options: CrossValidateOptions;
+  seed: number;
+  validationFraction: number;
+  title: string;
+  foldCount: number;
+}
 
-  constructor(
-    imageCount: number,
-    private readonly k: number,
-  ) {
-    this.fold = new Int32Array(imageCount).fill(-1);
-    this.probabilities = new Float32Array(imageCount * k);
-    this.uncalibrated = new Float32Array(imageCount * k);
-  }
+/**
+ * Fits one fold (its training part minus a validation slice of patients), pools its held-out
+ * predictions and writes its report; null when the fit was cancelled.
+ */
+async function runFold(
+  { fold, train: trainingPart, val: heldOut }: PatientFold<IndexedRecord>,
+  data: FoldedData,
+  pooled: OutOfFoldPool,
+  context: FoldContext,
+): Promise<{ fit: FitResult; report: ClassifierReport; run: FoldRun } | null> {
+  const { dataset, options, seed, validationFraction, title, foldCount } = context;
+  const { prepared } = data;
+  const inner = splitByPatient(trainingPart, { fractions: { train: 1 - validationFraction, val: validationFraction, test: 0 }, seed: hashSeed(seed, fold) });
+  const parts = { train: [...inner.train, ...data.trainOnlyRecords], val: inner.val, test: heldOut };
+  assertPatientDisjoint(parts);
+  const labelled = (part: keyof typeof parts): LabelledSet => ({
+    set: subsetImageSet(prepared.set, parts[part].map((r) => r.index)),
+    groups: parts[part].map((r) => r.patientId),
+  });
+  const counts = { train: parts.train.length, val: parts.val.length, test: parts.test.length };
+  options.onProgress?.({ kind: 'fold-start', fold, folds: foldCount, counts });
 
-  add(fold: number, indices: readonly number[], probabilities: Float32Array, uncalibrated: Float32Array): void {
-    const k = this.k;
-    if (probabilities.length !== indices.length * k) throw new Error(`fold ${fold + 1} predicted ${probabilities.length / k} of its ${indices.length} held-out images`);
-    indices.forEach((index, row) => {
-      if (this.fold[index] !== -1) throw new Error(`image ${index} is held out by fold ${this.fold[index] + 1} and fold ${fold + 1}`);
-      this.fold[index] = fold;
-      this.probabilities.set(probabilities.subarray(row * k, (row + 1) * k), index * k);
-      this.uncalibrated.set(uncalibrated.subarray(row * k, (row + 1) * k), index * k);
-    });
+  const runDir = join(options.runDir, `fold-${fold + 1}`);
+  const fit = await fitImageSets({ train: labelled('train'), val: labelled('val'), test: labelled('test') }, dataset.classes, {
+    ...options,
+    runDir,
+    seed,
+    fit: options.fit ?? 'cover',
+    dataHash: data.dataHash,
+    coarseLabels: dataset.coarseLabels,
+    onProgress: (event) => options.onProgress?.({ kind: 'fold', fold, folds: foldCount, event }),
+  }).catch((error: Error) => {
+    throw new Error(`fold ${fold + 1} of ${foldCount}: ${error.message}`);
+  });
+  if (fit.status === 'cancelled' || !fit.report || !fit.test) {
+    fit.training.model.dispose();
+    return null;
   }
-
-  /** Rows of the decoded set that were predicted, in dataset order. */
-  rows(): number[] {
-    return Array.from(this.fold.keys()).filter((index) => this.fold[index] !== -1);
-  }
-
-  /** The predicted images only, in dataset order. */
-  predictions(set: ImageSet, samples: readonly Sample[]): OutOfFoldPredictions {
-    const k = this.k;
-    const kept = this.rows();
-    const rows = (matrix: Float32Array) => {
-      const out = new Float32Array(kept.length * k);
-      kept.forEach((index, row) => out.set(matrix.subarray(index * k, (index + 1) * k), row * k));
-      return out;
-    };
-    return {
-      samples: kept.map((index) => samples[index]),
-      labels: Int32Array.from(kept, (index) => set.labels[index]),
-      probabilities: rows(this.probabilities),
-      uncalibratedProbabilities: rows(this.uncalibrated),
-      fold: Int32Array.from(kept, (index) => this.fold[index]),
-    };
-  }
+  // The fold scores its held-out images that name a class, in order; those labelled only with a tree node are left out.
+  const scored = parts.test.map((r) => r.index).filter((index) => prepared.set.labels[index] < dataset.classes.length);
+  pooled.add(fold, scored, fit.test.probabilities, fit.test.uncalibratedProbabilities);
+  const { htmlPath } = await writeFitReport(join(runDir, 'report'), { ...fit, test: { ...fit.test, samples: scored.map((i) => prepared.samples[i]) } }, {
+    title: `${title}: fold ${fold + 1} of ${foldCount}, held-out patients`,
+    description: data.description,
+    classes: dataset.classes,
+    labelTree: options.labelTree,
+    seed,
+  });
+  fit.training.model.dispose();
+  const run: FoldRun = {
+    fold,
+    patients: { train: distinct(parts.train), val: distinct(parts.val), test: distinct(parts.test) },
+    counts,
+    bundleDir: fit.bundleDir,
+    reportPath: htmlPath,
+    trainSeconds: fit.trainSeconds,
+    bestEpoch: fit.training.bestEpoch,
+    epochsRun: fit.training.history.length,
+    temperature: fit.temperature,
+  };
+  return { fit, report: fit.report, run };
 }
 
 interface PooledReportContext {

@@ -1,3 +1,4 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../augment/index.ts';
@@ -7,7 +8,7 @@ import { exportToOnnx } from '../engine/onnx/index.ts';
 import { applyTemperature, evaluateClassifier, OVERALL_METRICS, type ClassifierReport } from '../evaluate/index.ts';
 import type { DatasetSplit, OperatingPointChoice } from '../report/index.ts';
 import type { LabelTreeNode } from '../contract/index.ts';
-import { FEATURE_LAYER_NAME, saveBundle, type BundleMetadata } from '../models/index.ts';
+import { FEATURE_LAYER_NAME, PROBABILITIES_LAYER_NAME, saveBundle, type BundleMetadata } from '../models/index.ts';
 import { logitsModelOf, predictLogits, subsetImageSet, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
 import { createParallelStepRunner } from '../train/parallel/index.ts';
 import { normaliseSetStains, stainReferenceOf, type StainMethod } from '../preprocess/index.ts';
@@ -146,12 +147,7 @@ export async function fitImageSets(
   options: FitSetsOptions,
 ): Promise<FitResult> {
   const seed = options.seed ?? options.train?.seed ?? 1;
-  const stain = options.stainNormalisation && options.stainNormalisation !== 'none' ? stainReferenceOf(sets.train.set, options.stainNormalisation, seed) : undefined;
-  if (stain) options.onProgress?.({ kind: 'stage', message: `${stain.method} stain normalisation` });
-  const normalise = (set: ImageSet): ImageSet => (stain ? normaliseSetStains(set, stain) : set);
-  const train = { ...sets.train, set: normalise(sets.train.set) };
-  const val = { ...sets.val, set: normalise(sets.val.set) };
-  const test = sets.test && { ...sets.test, set: normalise(sets.test.set) };
+  const { train, val, test, stain } = withStainNormalisation(sets, options, seed);
   const numClasses = classes.length;
   const present = new Set(train.set.labels);
   const missing = classes.filter((_, i) => !present.has(i));
@@ -181,23 +177,7 @@ export async function fitImageSets(
   const calibration = splitByLabelKind(val, numClasses).classLabelled;
   const valLogits = predictLogits(logitsModel, calibration.set, training.normalisation);
   const { temperature, referBelow, operatingPoints } = chooseCalibration(valLogits, calibration.set.labels, classes, options);
-
-  let report: ClassifierReport | null = null;
-  let testOutput: FitResult['test'] = null;
-  const testParts = test && splitByLabelKind(test, numClasses);
-  if (testParts && testParts.classLabelled.set.labels.length > 0) {
-    const tested = testParts.classLabelled;
-    options.onProgress?.({ kind: 'stage', message: 'evaluating on the test split' });
-    const testLogits = predictLogits(logitsModel, tested.set, training.normalisation);
-    const probabilities = applyTemperature(testLogits, temperature, numClasses);
-    report = evaluateClassifier({ labels: tested.set.labels, probabilities, classNames: classes, groups: tested.groups, seed });
-    testOutput = { set: tested.set, samples: [], groups: tested.groups, probabilities, uncalibratedProbabilities: applyTemperature(testLogits, 1, numClasses) };
-    if (testParts.coarse) {
-      const { set, groups } = testParts.coarse;
-      const coarseProbabilities = applyTemperature(predictLogits(logitsModel, set, training.normalisation), temperature, numClasses);
-      testOutput.coarse = { labels: set.labels.map((label) => label - numClasses), classSets: coarseSets, probabilities: coarseProbabilities, groups };
-    }
-  }
+  const { report, testOutput } = evaluateOnTest(test, { logitsModel, training, classes, coarseSets, temperature, seed, onProgress: options.onProgress });
 
   options.onProgress?.({ kind: 'stage', message: 'saving the model bundle' });
   const [, h, w, c] = train.set.shape;
@@ -211,37 +191,71 @@ export async function fitImageSets(
       temperature,
       referBelow,
       operatingPoints,
-      training: {
-        config: training.config,
-        augment: options.augment ? augmentPipeline(options.augment).describe() : [],
-        status: training.status,
-        bestEpoch: training.bestEpoch,
-        history: training.history,
-        seconds: training.seconds,
-        counts,
-        workers: options.createStepRunner ? null : (options.workers ?? 1),
-        engine: engineInfo(),
-      },
+      training: trainingRecord(training, options, counts),
       dataHash: options.dataHash,
       metrics: report ? { test: summariseReport(report) } : undefined,
     },
-    onnx: { bytes: exportToOnnx(training.model, { extraOutputs: [FEATURE_LAYER_NAME] }), outputs: ['probabilities', FEATURE_LAYER_NAME] },
+    onnx: { bytes: exportToOnnx(training.model, { extraOutputs: [FEATURE_LAYER_NAME] }), outputs: [PROBABILITIES_LAYER_NAME, FEATURE_LAYER_NAME] },
   });
   await writeFile(join(options.runDir, 'run.json'), JSON.stringify({ metadata: { ...metadata, weights: undefined }, report, splits: counts }, null, 2));
+  return { status: training.status, report, metadata, bundleDir, trainSeconds: training.seconds, temperature, counts, skipped: 0, test: testOutput, training, operatingPoints, referBelow, splits };
+}
+
+/** The sets with their stains normalised to a reference estimated on the training images, when options ask for it. */
+function withStainNormalisation(sets: { train: LabelledSet; val: LabelledSet; test: LabelledSet | null }, options: FitSetsOptions, seed: number) {
+  const stain = options.stainNormalisation && options.stainNormalisation !== 'none' ? stainReferenceOf(sets.train.set, options.stainNormalisation, seed) : undefined;
+  if (stain) options.onProgress?.({ kind: 'stage', message: `${stain.method} stain normalisation` });
+  const normalise = (set: ImageSet): ImageSet => (stain ? normaliseSetStains(set, stain) : set);
   return {
+    train: { ...sets.train, set: normalise(sets.train.set) },
+    val: { ...sets.val, set: normalise(sets.val.set) },
+    test: sets.test && { ...sets.test, set: normalise(sets.test.set) },
+    stain,
+  };
+}
+
+interface TestEvaluationContext {
+  logitsModel: tfl.LayersModel;
+  training: TrainResult;
+  classes: string[];
+  coarseSets: number[][];
+  temperature: number;
+  seed: number;
+  onProgress?: (event: FitProgress) => void;
+}
+
+/** The report on the test images labelled with a class, and the calibrated test probabilities (those of coarse-labelled images apart); nulls without such images. */
+function evaluateOnTest(test: LabelledSet | null, context: TestEvaluationContext): { report: ClassifierReport | null; testOutput: FitResult['test'] } {
+  const { logitsModel, training, classes, coarseSets, temperature, seed } = context;
+  const numClasses = classes.length;
+  const testParts = test && splitByLabelKind(test, numClasses);
+  if (!testParts || testParts.classLabelled.set.labels.length === 0) return { report: null, testOutput: null };
+  const tested = testParts.classLabelled;
+  context.onProgress?.({ kind: 'stage', message: 'evaluating on the test split' });
+  const testLogits = predictLogits(logitsModel, tested.set, training.normalisation);
+  const probabilities = applyTemperature(testLogits, temperature, numClasses);
+  const report = evaluateClassifier({ labels: tested.set.labels, probabilities, classNames: classes, groups: tested.groups, seed });
+  const testOutput: NonNullable<FitResult['test']> = { set: tested.set, samples: [], groups: tested.groups, probabilities, uncalibratedProbabilities: applyTemperature(testLogits, 1, numClasses) };
+  if (testParts.coarse) {
+    const { set, groups } = testParts.coarse;
+    const coarseProbabilities = applyTemperature(predictLogits(logitsModel, set, training.normalisation), temperature, numClasses);
+    testOutput.coarse = { labels: set.labels.map((label) => label - numClasses), classSets: coarseSets, probabilities: coarseProbabilities, groups };
+  }
+  return { report, testOutput };
+}
+
+/** How the model was trained, as the bundle records it. */
+function trainingRecord(training: TrainResult, options: FitSetsOptions, counts: FitResult['counts']) {
+  return {
+    config: training.config,
+    augment: options.augment ? augmentPipeline(options.augment).describe() : [],
     status: training.status,
-    report,
-    metadata,
-    bundleDir,
-    trainSeconds: training.seconds,
-    temperature,
+    bestEpoch: training.bestEpoch,
+    history: training.history,
+    seconds: training.seconds,
     counts,
-    skipped: 0,
-    test: testOutput,
-    training,
-    operatingPoints,
-    referBelow,
-    splits,
+    workers: options.createStepRunner ? null : (options.workers ?? 1),
+    engine: engineInfo(),
   };
 }
 

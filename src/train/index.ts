@@ -1,4 +1,5 @@
 export { trainClassifier, predictLogits, logitsModelOf, type TrainOptions, type TrainResult, type StepRunnerContext } from './trainer.ts';
+export type { TrainCallback, TrainLoop, TrainStatus, StepEnd, EpochEnd } from './loop.ts';
 export { BatchBuilder, LocalStepRunner, createOptimizer, saveOptimizerState, restoreOptimizerState, setLearningRate, batchLoss, countCorrect, type StepRunner, type StepResult, type LossInputs } from './step.ts';
 export { resolveTrainConfig, DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.ts';
 export { learningRateAt } from './schedule.ts';

@@ -2,13 +2,14 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../augment/index.ts';
 import { classWeights, epochIndices } from '../data/index.ts';
-import { buildModel, LOGITS_LAYER_NAME, loadModelWeights, serializeModelWeights, type SerializedWeights } from '../models/index.ts';
+import { buildModel, LOGITS_LAYER_NAME, loadModelWeights } from '../models/index.ts';
 import { createRng, hashSeed } from '../util/index.ts';
-import { loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
+import { BestWeights, Cancellation, Checkpointing, EarlyStopping, LearningRateSchedule, Progress } from './callbacks/index.ts';
+import { loadCheckpoint, type TrainState } from './checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { checkImageSet, computeNormalisation, normaliseInPlace, readImage, type ImageSet, type Normalisation } from './dataset.ts';
 import type { EpochRecord, TrainProgress } from './history.ts';
-import { learningRateAt } from './schedule.ts';
+import { TrainLoop, type TrainCallback, type TrainStatus, type ValidationMetrics } from './loop.ts';
 import { setNegativeLogLikelihood, type CoarseSets } from './set-loss.ts';
 import { BatchBuilder, createOptimizer, LocalStepRunner, type LossInputs, type StepRunner } from './step.ts';
 
@@ -42,12 +43,14 @@ export interface TrainOptions {
   normalisation?: Normalisation;
   /** Makes the step runner (e.g. one that spreads each batch over several cores); in-process by default. */
   createStepRunner?: (context: StepRunnerContext) => Promise<StepRunner>;
+  /** More callbacks (e.g. weight averaging), run after the built-in ones at every hook. */
+  callbacks?: TrainCallback[];
 }
 
 export interface TrainResult {
   model: tfl.LayersModel;
   config: TrainConfig;
-  status: 'completed' | 'early-stopped' | 'cancelled';
+  status: TrainStatus;
   history: EpochRecord[];
   bestEpoch: number;
   normalisation: Normalisation;
@@ -57,9 +60,9 @@ export interface TrainResult {
 const EVAL_BATCH = 128;
 
 /**
- * Trains a zoo model on packed images with a seeded, resumable loop: the sample order of an epoch
- * and the augmentation of a step depend only on (seed, epoch, step), so a run resumed from a
- * checkpoint takes exactly the steps the uninterrupted run would have taken.
+ * Trains a zoo model on packed images with a seeded, resumable loop (see `TrainLoop`): built-in
+ * callbacks set the learning rate, honour the abort signal, keep the best weights, report progress,
+ * save checkpoints and stop early; `options.callbacks` run after them.
  */
 export async function trainClassifier(
   train: ImageSet,
@@ -70,19 +73,68 @@ export async function trainClassifier(
   let config = resolveTrainConfig(partialConfig);
   const { numClasses } = options;
   const coarse = options.coarseLabels ?? [];
-  checkCoarseSets(coarse, numClasses);
-  checkImageSet(train, numClasses + coarse.length, 'training');
-  checkImageSet(validation, numClasses + coarse.length, 'validation');
-  if (!validation.labels.some((label) => label < numClasses)) throw new Error('every validation image has a coarse label: validation accuracy needs images labelled with a class');
-  const [, h, w, c] = train.shape;
-  if (validation.shape[1] !== h || validation.shape[2] !== w || validation.shape[3] !== c) {
-    throw new Error(`validation images are ${validation.shape.slice(1).join('×')} but training images are ${h}×${w}×${c}`);
-  }
+  checkTrainingInputs(train, validation, numClasses, coarse);
 
   const checkpoint = options.resume && options.runDir ? await loadCheckpoint(options.runDir) : null;
   if (checkpoint) config = checkResumable(checkpoint.config, config);
+  const state: TrainState = checkpoint?.state ?? initialState(options.normalisation ?? computeNormalisation(train));
+  const [, h, w, c] = train.shape;
+  const model = buildModel(config.model, { inputShape: [h, w, c], numClasses, width: config.width, seed: config.seed });
+  const logitsModel = logitsModelOf(model);
+  if (checkpoint) loadModelWeights(model, checkpoint.weights);
+  const loss: LossInputs = {
+    numClasses,
+    classWeights: config.sampling === 'class-weights' ? classWeights(train.labels, numClasses, coarse) : null,
+    labelSmoothing: config.labelSmoothing,
+    ...(coarse.length > 0 ? { coarseLabels: coarse } : {}),
+  };
+  const runnerContext: StepRunnerContext = { config, model, logitsModel, train, normalisation: state.normalisation, augment: options.augment, loss };
+  const runner = options.createStepRunner ? await options.createStepRunner(runnerContext) : localStepRunner(runnerContext);
+  if (checkpoint) await runner.restoreOptimizer(checkpoint.optimizer);
 
-  const state: TrainState = checkpoint?.state ?? {
+  const orderFor = (epoch: number) => Int32Array.from(epochIndices(config.sampling, train.labels, createRng(hashSeed(config.seed, epoch, 0x5a)), { batchSize: config.batchSize }));
+  const loop = new TrainLoop({
+    config,
+    state,
+    model,
+    runner,
+    stepsPerEpoch: Math.max(1, Math.floor(orderFor(0).length / config.batchSize)),
+    orderFor,
+    validate: () => evaluateLogits(logitsModel, validation, state.normalisation, numClasses, coarse),
+    bestWeights: checkpoint?.best ?? null,
+  });
+  let status: TrainStatus;
+  try {
+    status = await loop.run([...builtInCallbacks(options, checkpoint !== null), ...(options.callbacks ?? [])]);
+  } finally {
+    await runner.dispose();
+  }
+  return { model, config, status, history: state.history, bestEpoch: state.bestEpoch, normalisation: state.normalisation, seconds: loop.elapsedSeconds() };
+}
+
+/**
+ * Their order matters: the abort check and the learning rate before a step; at the end of an epoch
+ * the best weights before the checkpoint that holds them, and the progress event before the
+ * checkpoint's.
+ */
+function builtInCallbacks(options: TrainOptions, resumed: boolean): TrainCallback[] {
+  return [
+    ...(options.signal ? [new Cancellation(options.signal)] : []),
+    new LearningRateSchedule(),
+    new BestWeights(),
+    ...(options.onProgress ? [new Progress(options.onProgress, resumed)] : []),
+    ...(options.runDir ? [new Checkpointing(options.runDir, options.onProgress)] : []),
+    new EarlyStopping(),
+  ];
+}
+
+function localStepRunner({ config, logitsModel, train, normalisation, augment, loss }: StepRunnerContext): StepRunner {
+  const batches = new BatchBuilder(train, normalisation, augment ? augmentPipeline(augment) : undefined);
+  return new LocalStepRunner(logitsModel, createOptimizer(config), train, batches, loss, config.batchSize);
+}
+
+function initialState(normalisation: Normalisation): TrainState {
+  return {
     epoch: 0,
     step: 0,
     globalStep: 0,
@@ -94,134 +146,18 @@ export async function trainClassifier(
     bestScore: null,
     epochsWithoutImprovement: 0,
     elapsedSeconds: 0,
-    normalisation: options.normalisation ?? computeNormalisation(train),
+    normalisation,
   };
-  const model = buildModel(config.model, { inputShape: [h, w, c], numClasses, width: config.width, seed: config.seed });
-  const logitsModel = logitsModelOf(model);
-  if (checkpoint) loadModelWeights(model, checkpoint.weights);
-  const loss: LossInputs = {
-    numClasses,
-    classWeights: config.sampling === 'class-weights' ? classWeights(train.labels, numClasses, coarse) : null,
-    labelSmoothing: config.labelSmoothing,
-    ...(coarse.length > 0 ? { coarseLabels: coarse } : {}),
-  };
-  const runner = options.createStepRunner
-    ? await options.createStepRunner({ config, model, logitsModel, train, normalisation: state.normalisation, augment: options.augment, loss })
-    : new LocalStepRunner(
-        logitsModel,
-        createOptimizer(config),
-        train,
-        new BatchBuilder(train, state.normalisation, options.augment ? augmentPipeline(options.augment) : undefined),
-        loss,
-        config.batchSize,
-      );
-  if (checkpoint) {
-    await runner.restoreOptimizer(checkpoint.optimizer);
-    options.onProgress?.({ kind: 'resumed', epoch: state.epoch, step: state.step });
-  }
-  let bestWeights: SerializedWeights | null = checkpoint?.best ?? null;
-
-  const orderFor = (epoch: number) => epochIndices(config.sampling, train.labels, createRng(hashSeed(config.seed, epoch, 0x5a)), { batchSize: config.batchSize });
-  const stepsPerEpoch = Math.max(1, Math.floor(orderFor(0).length / config.batchSize));
-  const totalSteps = stepsPerEpoch * config.epochs;
-  const startedAt = performance.now();
-  const elapsed = () => state.elapsedSeconds + (performance.now() - startedAt) / 1000;
-  const stepsAtStart = state.globalStep;
-
-  const persist = async () => {
-    if (!options.runDir) return;
-    await saveCheckpoint(options.runDir, {
-      config,
-      state: { ...state, elapsedSeconds: elapsed() },
-      weights: serializeModelWeights(model),
-      optimizer: await runner.optimizerWeights(),
-      best: bestWeights,
-    });
-    options.onProgress?.({ kind: 'checkpoint', epoch: state.epoch, step: state.step });
-  };
-
-  let status: TrainResult['status'] = 'completed';
-  try {
-    epochs: while (state.epoch < config.epochs) {
-      const order = Int32Array.from(orderFor(state.epoch));
-      const epochStartedAt = performance.now();
-      while (state.step < stepsPerEpoch) {
-        if (options.signal?.aborted) {
-          status = 'cancelled';
-          break epochs;
-        }
-        const indices = order.subarray(state.step * config.batchSize, (state.step + 1) * config.batchSize);
-        const learningRate = learningRateAt(config, state.globalStep, stepsPerEpoch, totalSteps);
-        const result = await runner.step(indices, hashSeed(config.seed, state.epoch, state.step, 0xa7), learningRate);
-        state.epochLossSum += result.loss * indices.length;
-        state.epochCorrect += result.correct;
-        state.epochSeen += indices.length;
-        state.step++;
-        state.globalStep++;
-
-        const doneThisRun = state.globalStep - stepsAtStart;
-        const secondsThisRun = (performance.now() - startedAt) / 1000;
-        options.onProgress?.({
-          kind: 'step',
-          epoch: state.epoch,
-          epochs: config.epochs,
-          step: state.step,
-          stepsPerEpoch,
-          loss: state.epochLossSum / state.epochSeen,
-          accuracy: state.epochCorrect / state.epochSeen,
-          imagesPerSecond: (doneThisRun * config.batchSize) / secondsThisRun,
-          etaSeconds: ((totalSteps - state.globalStep) * secondsThisRun) / doneThisRun,
-        });
-        if (state.step < stepsPerEpoch && state.globalStep % config.checkpointEverySteps === 0) await persist();
-      }
-
-      const val = evaluateLogits(logitsModel, validation, state.normalisation, numClasses, coarse);
-      const record: EpochRecord = {
-        epoch: state.epoch,
-        learningRate: learningRateAt(config, state.globalStep - 1, stepsPerEpoch, totalSteps),
-        loss: state.epochLossSum / state.epochSeen,
-        accuracy: state.epochCorrect / state.epochSeen,
-        valLoss: val.loss,
-        valAccuracy: val.accuracy,
-        valBalancedAccuracy: val.balancedAccuracy,
-        seconds: (performance.now() - epochStartedAt) / 1000,
-      };
-      const score = monitoredScore(config, record);
-      const improved = state.bestScore === null || score > state.bestScore;
-      if (improved) {
-        state.bestScore = score;
-        state.bestEpoch = state.epoch;
-        state.epochsWithoutImprovement = 0;
-        bestWeights = serializeModelWeights(model);
-      } else {
-        state.epochsWithoutImprovement++;
-      }
-      state.history.push(record);
-      options.onProgress?.({ kind: 'epoch', record, improved, epochs: config.epochs });
-      Object.assign(state, { epoch: state.epoch + 1, step: 0, epochLossSum: 0, epochCorrect: 0, epochSeen: 0 });
-      await persist();
-      if (config.patience > 0 && state.epochsWithoutImprovement >= config.patience && state.epoch < config.epochs) {
-        status = 'early-stopped';
-        break;
-      }
-    }
-    if (status === 'cancelled') await persist();
-  } finally {
-    await runner.dispose();
-  }
-  if (bestWeights && status !== 'cancelled') loadModelWeights(model, bestWeights);
-  return { model, config, status, history: state.history, bestEpoch: state.bestEpoch, normalisation: state.normalisation, seconds: elapsed() };
 }
 
-/** Higher is better for every monitored metric. */
-function monitoredScore(config: TrainConfig, record: EpochRecord): number {
-  switch (config.monitor) {
-    case 'val_loss':
-      return -record.valLoss;
-    case 'val_accuracy':
-      return record.valAccuracy;
-    case 'val_balanced_accuracy':
-      return record.valBalancedAccuracy;
+function checkTrainingInputs(train: ImageSet, validation: ImageSet, numClasses: number, coarse: CoarseSets): void {
+  checkCoarseSets(coarse, numClasses);
+  checkImageSet(train, numClasses + coarse.length, 'training');
+  checkImageSet(validation, numClasses + coarse.length, 'validation');
+  if (!validation.labels.some((label) => label < numClasses)) throw new Error('every validation image has a coarse label: validation accuracy needs images labelled with a class');
+  const [, h, w, c] = train.shape;
+  if (validation.shape[1] !== h || validation.shape[2] !== w || validation.shape[3] !== c) {
+    throw new Error(`validation images are ${validation.shape.slice(1).join('×')} but training images are ${h}×${w}×${c}`);
   }
 }
 
@@ -258,7 +194,7 @@ export function predictLogits(logitsModel: tfl.LayersModel, set: ImageSet, norma
 }
 
 /** Loss over every image (the set loss for coarse labels); accuracies over the images labelled with a class. */
-function evaluateLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisation: Normalisation, numClasses: number, coarse: CoarseSets) {
+function evaluateLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisation: Normalisation, numClasses: number, coarse: CoarseSets): ValidationMetrics {
   const logits = predictLogits(logitsModel, set, normalisation);
   const n = set.labels.length;
   let lossSum = 0;

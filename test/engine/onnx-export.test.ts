@@ -5,8 +5,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exportToOnnx, OnnxClassifier } from '../../src/engine/onnx/index.ts';
-import { buildModel, FEATURE_LAYER_NAME, type ModelName } from '../../src/models/index.ts';
+import { exportToOnnx, OnnxClassifier, SUPPORTED_LAYER_TYPES } from '../../src/engine/onnx/index.ts';
+import { buildModel, FEATURE_LAYER_NAME, ONNX_EXPORTABLE_LAYERS, type ModelName } from '../../src/models/index.ts';
 import { createRng, type Rng } from '../../src/util/index.ts';
 
 const TOLERANCE = 1e-4;
@@ -133,6 +133,10 @@ describe('exportToOnnx: generic layers', () => {
       await classifier.dispose();
       model.dispose();
     }
+  });
+
+  it('converts exactly the layer classes the model registry lets a model use (ONNX_EXPORTABLE_LAYERS)', () => {
+    expect([...SUPPORTED_LAYER_TYPES].sort()).toEqual([...ONNX_EXPORTABLE_LAYERS].sort());
   });
 
   it('names the unsupported layer and lists the supported types', () => {

@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const script = join(import.meta.dirname, 'fixtures/resume-run.ts');
-const tsx = join(import.meta.dirname, '../../node_modules/.bin/tsx');
+const root = join(import.meta.dirname, '../..');
 
 function run(runDir: string, mode: 'fresh' | 'resume', slowMs = 0, killAfterCheckpoints = 0): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, [script, runDir, mode, String(slowMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    // Node itself with tsx's loader, not the tsx CLI: that runs the script in a child process, which a SIGKILL of the CLI would leave running.
+    const child = spawn(process.execPath, ['--import', 'tsx', script, runDir, mode, String(slowMs)], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
     let checkpoints = 0;
     child.stdout.on('data', (chunk: Buffer) => {
       checkpoints += chunk.toString().split('\n').filter((line) => line.startsWith('checkpoint')).length;

@@ -75,6 +75,33 @@ describe('trainClassifier', () => {
     expect(step).toMatchObject({ kind: 'step', stepsPerEpoch: 8 });
   });
 
+  it('reports steps, epochs and checkpoints in order', async () => {
+    const runDir = await mkdtemp(join(tmpdir(), 'gl-events-'));
+    const events: string[] = [];
+    // 16 images in batches of 8: two steps per epoch; a checkpoint every step within an epoch and at its end.
+    await trainClassifier(toyImageSet(16, 4, 1), toyImageSet(8, 4, 2), { ...tiny, epochs: 2, patience: 0, checkpointEverySteps: 1 }, {
+      numClasses: 4,
+      runDir,
+      onProgress: (event) => {
+        if (event.kind === 'step') events.push(`step ${event.epoch}.${event.step}/${event.stepsPerEpoch} of ${event.epochs}`);
+        else if (event.kind === 'epoch') events.push(`epoch ${event.record.epoch}${event.improved ? ' improved' : ''} of ${event.epochs}`);
+        else events.push(`${event.kind} ${event.epoch}.${event.step}`);
+      },
+    });
+    expect(events).toEqual([
+      'step 0.1/2 of 2',
+      'checkpoint 0.1',
+      'step 0.2/2 of 2',
+      'epoch 0 improved of 2',
+      'checkpoint 1.0',
+      'step 1.1/2 of 2',
+      'checkpoint 1.1',
+      'step 1.2/2 of 2',
+      expect.stringMatching(/^epoch 1( improved)? of 2$/),
+      'checkpoint 2.0',
+    ]);
+  });
+
   it('does not leak tensors across training', async () => {
     const train = toyImageSet(32, 4, 1);
     const val = toyImageSet(8, 4, 2);

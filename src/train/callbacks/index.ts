@@ -1,0 +1,6 @@
+export { BestWeights } from './best-weights.ts';
+export { Cancellation } from './cancellation.ts';
+export { Checkpointing } from './checkpointing.ts';
+export { EarlyStopping } from './early-stopping.ts';
+export { LearningRateSchedule } from './learning-rate.ts';
+export { Progress } from './progress.ts';
