@@ -1,4 +1,4 @@
-import { GRAM_SAFE_LIMITS } from './color.ts';
+import { GRAM_SAFE_LIMITS } from './colour.ts';
 import {
   type Pipeline,
   type PipelineStep,
@@ -11,7 +11,7 @@ import {
   randomFlipHorizontal,
   randomFlipVertical,
   randomGamma,
-  randomGramSafeColorJitter,
+  randomGramSafeColourJitter,
   randomNoise,
   randomRotate90,
   randomRotation,
@@ -31,7 +31,7 @@ export interface AugmentConfig {
   rotate?: { p: number; maxDegrees: number };
   shift?: { p: number; maxFraction: number };
   zoom?: { p: number; min: number; max: number };
-  colorJitter?: { p: number; brightness: number; saturation: number; channelGain: number };
+  colourJitter?: { p: number; brightness: number; saturation: number; channelGain: number };
   brightness?: { p: number; maxDelta: number };
   contrast?: { p: number; maxDelta: number };
   gamma?: { p: number; min: number; max: number };
@@ -55,13 +55,13 @@ const STEPS: { [K in StepName]-?: StepSpec<K> } = {
   rotate: { ranges: { maxDegrees: [0, 180] }, build: randomRotation },
   shift: { ranges: { maxFraction: [0, 0.5] }, build: randomShift },
   zoom: { ranges: { min: [0.1, 10], max: [0.1, 10] }, build: randomZoom },
-  colorJitter: {
+  colourJitter: {
     ranges: {
       brightness: [0, GRAM_SAFE_LIMITS.brightness],
       saturation: [0, GRAM_SAFE_LIMITS.saturation],
       channelGain: [0, GRAM_SAFE_LIMITS.channelGain],
     },
-    build: randomGramSafeColorJitter,
+    build: randomGramSafeColourJitter,
   },
   brightness: { ranges: { maxDelta: [0, 1] }, build: randomBrightness },
   contrast: { ranges: { maxDelta: [0, 1] }, build: randomContrast },
@@ -82,7 +82,7 @@ export const AUGMENT_PRESETS = {
     rotate90: { p: 0.5 },
     rotate: { p: 0.3, maxDegrees: 15 },
     zoom: { p: 0.3, min: 0.9, max: 1.1 },
-    colorJitter: { p: 0.5, brightness: 0.1, saturation: 0.1, channelGain: 0.05 },
+    colourJitter: { p: 0.5, brightness: 0.1, saturation: 0.1, channelGain: 0.05 },
     contrast: { p: 0.3, maxDelta: 0.15 },
     blur: { p: 0.2, maxSigma: 1 },
     noise: { p: 0.2, maxSigma: 0.02 },

@@ -1,7 +1,7 @@
 export { flipHorizontal, flipVertical, rotate, rotate90, shift, warpAffine, zoom, type InverseAffine } from './geometry.ts';
 export { addGaussianNoise, adjustBrightness, adjustContrast, adjustGamma, channelMeans, cutout, type Rect } from './intensity.ts';
 export { gaussianBlur, gaussianKernel } from './blur.ts';
-export { GRAM_SAFE_LIMITS, colorJitter, type ColorJitterAmounts } from './color.ts';
+export { GRAM_SAFE_LIMITS, colourJitter, type ColourJitterAmounts } from './colour.ts';
 export {
   compose,
   randomBlur,
@@ -11,7 +11,7 @@ export {
   randomFlipHorizontal,
   randomFlipVertical,
   randomGamma,
-  randomGramSafeColorJitter,
+  randomGramSafeColourJitter,
   randomNoise,
   randomRotate90,
   randomRotation,

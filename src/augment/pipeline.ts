@@ -1,7 +1,7 @@
 import type { RawImage } from '../data/index.ts';
 import type { Rng } from '../util/index.ts';
 import { gaussianBlur } from './blur.ts';
-import { GRAM_SAFE_LIMITS, colorJitter } from './color.ts';
+import { GRAM_SAFE_LIMITS, colourJitter } from './colour.ts';
 import { flipHorizontal, flipVertical, rotate, rotate90, shift, zoom } from './geometry.ts';
 import { addGaussianNoise, adjustBrightness, adjustContrast, adjustGamma, cutout } from './intensity.ts';
 
@@ -122,8 +122,8 @@ export const randomCutout = ({ maxFraction }: { maxFraction: number }): Transfor
   },
 });
 
-/** Colour jitter within GRAM_SAFE_LIMITS (see color.ts for why those bounds keep the Gram colour). */
-export const randomGramSafeColorJitter = ({
+/** Colour jitter within GRAM_SAFE_LIMITS (see colour.ts for why those bounds keep the Gram colour). */
+export const randomGramSafeColourJitter = ({
   brightness,
   saturation,
   channelGain,
@@ -144,7 +144,7 @@ export const randomGramSafeColorJitter = ({
     name: 'color-jitter',
     params: settings,
     apply: (image, rng) =>
-      colorJitter(image, {
+      colourJitter(image, {
         brightness: around1(rng, brightness),
         saturation: around1(rng, saturation),
         gains: [around1(rng, channelGain), around1(rng, channelGain), around1(rng, channelGain)],

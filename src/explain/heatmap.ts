@@ -45,7 +45,7 @@ export function upsampleBilinear(heatmap: Heatmap, height: number, width: number
 }
 
 /** Min-max scaling to [0, 1]; a constant map becomes all zeros (nothing stands out). */
-export function normalizeHeatmap(heatmap: Heatmap): Heatmap {
+export function normaliseHeatmap(heatmap: Heatmap): Heatmap {
   checkHeatmap(heatmap);
   let min = Infinity;
   let max = -Infinity;

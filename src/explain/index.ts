@@ -2,8 +2,8 @@ export { explain, explainBatch, resolveClass, type ClassRef, type ExplainOptions
 export { activationsAndGradients, featureLayerNames, resolveTargetLayer, type ActivationsAndGradients } from './graph.ts';
 export { gradCamWeights, gradCamPlusPlusWeights, hiResCamMap, weightedActivationMap, CAM_MAP_FUNCTIONS } from './methods.ts';
 export { camFromFeatures, gapDenseKernel, hasGapDenseHead } from './fast.ts';
-export { upsampleBilinear, normalizeHeatmap, heatmapToJson, heatmapToFloat32Bytes, type HeatmapJson } from './heatmap.ts';
-export { applyColormap, colormapTable, COLORMAPS, COLORMAP_NAMES, type ColormapName } from './colormap.ts';
+export { upsampleBilinear, normaliseHeatmap, heatmapToJson, heatmapToFloat32Bytes, type HeatmapJson } from './heatmap.ts';
+export { applyColourMap, colourMapTable, COLOUR_MAPS, COLOUR_MAP_NAMES, type ColourMapName } from './colour-map.ts';
 export { overlayHeatmap, renderOverlayPng, toRgbImage, type RgbImage, type OverlayOptions, type OverlayPngOptions } from './render.ts';
 export {
   pointingGame,

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
-import { applyColormap, type ColormapName } from './colormap.ts';
-import { normalizeHeatmap, upsampleBilinear } from './heatmap.ts';
+import { applyColourMap, type ColourMapName } from './colour-map.ts';
+import { normaliseHeatmap, upsampleBilinear } from './heatmap.ts';
 import { checkHeatmap, type Heatmap } from './types.ts';
 
 /** 8-bit RGB pixels, row-major height × width × 3. */
@@ -14,7 +14,7 @@ export interface OverlayOptions {
   /** Weight of the heat colours: 0 shows the photo only, 1 the colour-mapped heatmap only. Default 0.5. */
   alpha?: number;
   /** Default 'viridis'. */
-  colormap?: ColormapName;
+  colormap?: ColourMapName;
 }
 
 function checkRgbImage(image: RgbImage): void {
@@ -36,8 +36,8 @@ export function overlayHeatmap(image: RgbImage, heatmap: Heatmap, options: Overl
   checkHeatmap(heatmap);
   const alpha = options.alpha ?? 0.5;
   if (!(alpha >= 0 && alpha <= 1)) throw new Error(`alpha must be in [0, 1], got ${alpha}`);
-  const scaled = normalizeHeatmap(upsampleBilinear(heatmap, image.height, image.width));
-  const colours = applyColormap(scaled.map, options.colormap ?? 'viridis');
+  const scaled = normaliseHeatmap(upsampleBilinear(heatmap, image.height, image.width));
+  const colours = applyColourMap(scaled.map, options.colormap ?? 'viridis');
   const data = new Uint8Array(image.data.length);
   for (let i = 0; i < data.length; i++) data[i] = Math.round((1 - alpha) * image.data[i] + alpha * colours[i]);
   return { data, width: image.width, height: image.height };

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { decodeImage } from '../data/index.ts';
-import { camFromFeatures, explain, heatmapToJson, type CamMethod, type ColormapName, type Explanation, type Heatmap, type HeatmapJson } from '../explain/index.ts';
+import { camFromFeatures, explain, heatmapToJson, type CamMethod, type ColourMapName, type Explanation, type Heatmap, type HeatmapJson } from '../explain/index.ts';
 import { resizePolicyOf } from '../models/index.ts';
 import { modelInput } from '../preprocess/index.ts';
 import type { ModelBundle } from './bundle.ts';
@@ -13,7 +13,7 @@ export interface ExplainImageOptions {
   /** Class to explain (name or index); default: the predicted class. */
   targetClass?: string | number;
   alpha?: number;
-  colormap?: ColormapName;
+  colormap?: ColourMapName;
   /** Longest side of the overlay PNG (default 1024). */
   maxSide?: number;
 }

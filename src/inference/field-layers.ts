@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import type { LegendEntry } from '../contract/index.ts';
-import { applyColormap, upsampleBilinear, type Heatmap } from '../explain/index.ts';
+import { applyColourMap, upsampleBilinear, type Heatmap } from '../explain/index.ts';
 
 /** Longest side of the tile map and of the field heatmap layer. */
 const TILE_MAP_MAX_SIDE = 1600;
@@ -143,7 +143,7 @@ export async function renderFieldHeatmap(tiles: readonly MappedTile[], cams: rea
     values[p] = max > 0 ? cam.map[ty * cam.side + tx] / max : 0;
     inside[p] = 1;
   }
-  const rgb = applyColormap(values, 'turbo');
+  const rgb = applyColourMap(values, 'turbo');
   const rgba = new Uint8Array(width * height * 4);
   for (let p = 0; p < inside.length; p++) {
     if (!inside[p]) continue;

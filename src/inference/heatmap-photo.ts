@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { applyColormap, normalizeHeatmap, renderOverlayPng, upsampleBilinear, type ColormapName, type Heatmap } from '../explain/index.ts';
+import { applyColourMap, normaliseHeatmap, renderOverlayPng, upsampleBilinear, type ColourMapName, type Heatmap } from '../explain/index.ts';
 import type { InputPolicy } from '../models/index.ts';
 
 /** The rectangle of a photo that a resize policy feeds to the network (all of it, except with 'cover'). */
@@ -13,7 +13,7 @@ export function visibleRegion(photoWidth: number, photoHeight: number, inputWidt
 
 export type HeatmapOverPhotoOptions =
   /** The heatmap blended over the region of the photo the model saw, cropped to that region. */
-  | { style: 'blend'; maxSide: number; alpha?: number; colormap?: ColormapName }
+  | { style: 'blend'; maxSide: number; alpha?: number; colormap?: ColourMapName }
   /**
    * A colour layer (turbo) the size of the whole photo, coloured over the region the model saw and
    * transparent elsewhere, so that a client can lay it over the photo with its own opacity.
@@ -25,7 +25,7 @@ export async function renderHeatmapOverPhoto(photo: Buffer, heatmap: Heatmap, in
   return options.style === 'blend' ? blendOverRegion(photo, heatmap, input, options) : layerOverPhoto(photo, heatmap, input, options.maxSide);
 }
 
-async function blendOverRegion(photo: Buffer, heatmap: Heatmap, input: InputPolicy, options: { maxSide: number; alpha?: number; colormap?: ColormapName }): Promise<Buffer> {
+async function blendOverRegion(photo: Buffer, heatmap: Heatmap, input: InputPolicy, options: { maxSide: number; alpha?: number; colormap?: ColourMapName }): Promise<Buffer> {
   const upright = await sharp(photo).rotate().removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true });
   const region = visibleRegion(upright.info.width, upright.info.height, input.width, input.height, input.fit);
   const seen = await sharp(upright.data, { raw: { width: upright.info.width, height: upright.info.height, channels: 3 } })
@@ -47,7 +47,7 @@ async function layerOverPhoto(photo: Buffer, heatmap: Heatmap, input: InputPolic
   const top = Math.round(region.top * scale);
   const regionWidth = Math.max(1, Math.min(outWidth - left, Math.round(region.width * scale)));
   const regionHeight = Math.max(1, Math.min(outHeight - top, Math.round(region.height * scale)));
-  const colours = applyColormap(normalizeHeatmap(upsampleBilinear(heatmap, regionHeight, regionWidth)).map, 'turbo');
+  const colours = applyColourMap(normaliseHeatmap(upsampleBilinear(heatmap, regionHeight, regionWidth)).map, 'turbo');
   const layer = await sharp(Buffer.from(colours), { raw: { width: regionWidth, height: regionHeight, channels: 3 } }).ensureAlpha(1).png().toBuffer();
   return sharp({ create: { width: outWidth, height: outHeight, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
     .composite([{ input: layer, left, top }])

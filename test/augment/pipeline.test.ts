@@ -18,7 +18,7 @@ const EVERYTHING = {
   rotate: { p: 1, maxDegrees: 15 },
   shift: { p: 1, maxFraction: 0.1 },
   zoom: { p: 1, min: 0.9, max: 1.1 },
-  colorJitter: { p: 1, brightness: 0.1, saturation: 0.1, channelGain: 0.05 },
+  colourJitter: { p: 1, brightness: 0.1, saturation: 0.1, channelGain: 0.05 },
   brightness: { p: 1, maxDelta: 0.1 },
   contrast: { p: 1, maxDelta: 0.1 },
   gamma: { p: 1, min: 0.8, max: 1.25 },

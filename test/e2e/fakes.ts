@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { applyColormap } from '../../src/explain/colormap.ts';
+import { applyColourMap } from '../../src/explain/colour-map.ts';
 import type { FieldPredictorResult, PredictorResult } from '../../src/contract/index.ts';
 import type { Predictor, Trainer } from '../../src/server/index.ts';
 import type { ModelRecord } from '../../src/store/index.ts';
@@ -55,7 +55,7 @@ async function heatmapPng(width = 64, height = 48): Promise<Buffer> {
       values[y * width + x] = Math.exp(-(dx * dx + dy * dy));
     }
   }
-  return sharp(Buffer.from(applyColormap(values, 'turbo')), { raw: { width, height, channels: 3 } })
+  return sharp(Buffer.from(applyColourMap(values, 'turbo')), { raw: { width, height, channels: 3 } })
     .png()
     .toBuffer();
 }

@@ -1,11 +1,11 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import {
-  applyColormap,
-  COLORMAPS,
+  applyColourMap,
+  COLOUR_MAPS,
   heatmapToFloat32Bytes,
   heatmapToJson,
-  normalizeHeatmap,
+  normaliseHeatmap,
   overlayHeatmap,
   renderOverlayPng,
   upsampleBilinear,
@@ -30,29 +30,29 @@ function gradientImage(width: number, height: number): RgbImage {
 
 describe('colour maps', () => {
   it('have 256 entries with the reference endpoints', () => {
-    expect(COLORMAPS.viridis.length).toBe(768);
-    expect(rgbAt(COLORMAPS.viridis, 0)).toEqual([0x44, 0x01, 0x54]);
-    expect(rgbAt(COLORMAPS.viridis, 255)).toEqual([0xfd, 0xe7, 0x25]);
-    expect(rgbAt(COLORMAPS.turbo, 0)).toEqual([0x30, 0x12, 0x3b]);
-    expect(rgbAt(COLORMAPS.turbo, 255)).toEqual([0x7a, 0x04, 0x03]);
+    expect(COLOUR_MAPS.viridis.length).toBe(768);
+    expect(rgbAt(COLOUR_MAPS.viridis, 0)).toEqual([0x44, 0x01, 0x54]);
+    expect(rgbAt(COLOUR_MAPS.viridis, 255)).toEqual([0xfd, 0xe7, 0x25]);
+    expect(rgbAt(COLOUR_MAPS.turbo, 0)).toEqual([0x30, 0x12, 0x3b]);
+    expect(rgbAt(COLOUR_MAPS.turbo, 255)).toEqual([0x7a, 0x04, 0x03]);
   });
 
   it('viridis rises in lightness from end to end (up to 8-bit rounding)', () => {
-    const l = Array.from({ length: 256 }, (_, i) => lightness(rgbAt(COLORMAPS.viridis, i)));
+    const l = Array.from({ length: 256 }, (_, i) => lightness(rgbAt(COLOUR_MAPS.viridis, i)));
     for (let i = 1; i < 256; i++) expect(l[i] - l[i - 1]).toBeGreaterThan(-0.05); // two steps dip by 0.03 L* after rounding
     for (let i = 4; i < 256; i++) expect(l[i]).toBeGreaterThan(l[i - 4]);
     expect(l[255] - l[0]).toBeGreaterThan(70);
   });
 
   it('maps 0, 1 and out-of-range values to the ends', () => {
-    const rgb = applyColormap(new Float32Array([0, 1, -3, 7, Number.NaN, 0.5]), 'viridis');
-    expect(rgbAt(rgb, 0)).toEqual(rgbAt(COLORMAPS.viridis, 0));
-    expect(rgbAt(rgb, 1)).toEqual(rgbAt(COLORMAPS.viridis, 255));
-    expect(rgbAt(rgb, 2)).toEqual(rgbAt(COLORMAPS.viridis, 0));
-    expect(rgbAt(rgb, 3)).toEqual(rgbAt(COLORMAPS.viridis, 255));
-    expect(rgbAt(rgb, 4)).toEqual(rgbAt(COLORMAPS.viridis, 0));
-    expect(rgbAt(rgb, 5)).toEqual(rgbAt(COLORMAPS.viridis, 128));
-    expect(() => applyColormap(new Float32Array(1), 'jet' as never)).toThrow('unknown colour map "jet"; choose one of: viridis, turbo');
+    const rgb = applyColourMap(new Float32Array([0, 1, -3, 7, Number.NaN, 0.5]), 'viridis');
+    expect(rgbAt(rgb, 0)).toEqual(rgbAt(COLOUR_MAPS.viridis, 0));
+    expect(rgbAt(rgb, 1)).toEqual(rgbAt(COLOUR_MAPS.viridis, 255));
+    expect(rgbAt(rgb, 2)).toEqual(rgbAt(COLOUR_MAPS.viridis, 0));
+    expect(rgbAt(rgb, 3)).toEqual(rgbAt(COLOUR_MAPS.viridis, 255));
+    expect(rgbAt(rgb, 4)).toEqual(rgbAt(COLOUR_MAPS.viridis, 0));
+    expect(rgbAt(rgb, 5)).toEqual(rgbAt(COLOUR_MAPS.viridis, 128));
+    expect(() => applyColourMap(new Float32Array(1), 'jet' as never)).toThrow('unknown colour map "jet"; choose one of: viridis, turbo');
   });
 });
 
@@ -71,8 +71,8 @@ describe('heatmap resampling and scaling', () => {
   });
 
   it('normalises to [0, 1], a constant map to zeros', () => {
-    expect(Array.from(normalizeHeatmap({ map: new Float32Array([2, 4, 6]), height: 1, width: 3 }).map)).toEqual([0, 0.5, 1]);
-    expect(Array.from(normalizeHeatmap({ map: new Float32Array([5, 5]), height: 1, width: 2 }).map)).toEqual([0, 0]);
+    expect(Array.from(normaliseHeatmap({ map: new Float32Array([2, 4, 6]), height: 1, width: 3 }).map)).toEqual([0, 0.5, 1]);
+    expect(Array.from(normaliseHeatmap({ map: new Float32Array([5, 5]), height: 1, width: 2 }).map)).toEqual([0, 0]);
   });
 
   it('serialises as JSON and as little-endian Float32 bytes', () => {
@@ -94,7 +94,7 @@ describe('overlay', () => {
   it('alpha 0 is the image; alpha 1 is the colour-mapped, upsampled, normalised map', () => {
     expect(overlayHeatmap(image, heatmap, { alpha: 0 }).data).toEqual(image.data);
     const colours = overlayHeatmap(image, heatmap, { alpha: 1, colormap: 'turbo' });
-    const expected = applyColormap(normalizeHeatmap(upsampleBilinear(heatmap, 6, 10)).map, 'turbo');
+    const expected = applyColourMap(normaliseHeatmap(upsampleBilinear(heatmap, 6, 10)).map, 'turbo');
     expect(colours.data).toEqual(expected);
   });
 

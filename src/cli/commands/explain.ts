@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import { CAM_METHODS, COLORMAP_NAMES, type CamMethod, type ColormapName } from '../../explain/index.ts';
+import { CAM_METHODS, COLOUR_MAP_NAMES, type CamMethod, type ColourMapName } from '../../explain/index.ts';
 import { loadBundle } from '../../inference/index.ts';
 import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
 import { BACKEND_OPTION, OUT_OPTION, valueOptions } from '../options.ts';
@@ -20,7 +20,7 @@ Options:
   --class NAME        explain this class instead of the predicted one
   --layer NAME        target layer (default: the last convolutional feature map, "features")
   --alpha X           heatmap opacity 0..1 (default 0.5)
-  --colormap ${COLORMAP_NAMES.join('|')}   (default turbo)
+  --colormap ${COLOUR_MAP_NAMES.join('|')}   (default turbo)
   --max-side N        longest side of the overlay PNG (default 1024)`,
   options: { ...OUT_OPTION, ...valueOptions('method', 'class', 'layer', 'alpha', 'colormap', 'max-side'), ...BACKEND_OPTION },
   allowPositionals: true,
@@ -31,8 +31,8 @@ Options:
     if (!out) throw new UsageError('--out DIR is required');
     const method = (stringOption(values, 'method') ?? 'gradcam') as CamMethod;
     if (!CAM_METHODS.includes(method)) throw new UsageError(`--method must be one of ${CAM_METHODS.join(', ')}; got "${method}"`);
-    const colormap = (stringOption(values, 'colormap') ?? 'turbo') as ColormapName;
-    if (!COLORMAP_NAMES.includes(colormap)) throw new UsageError(`--colormap must be one of ${COLORMAP_NAMES.join(', ')}; got "${colormap}"`);
+    const colormap = (stringOption(values, 'colormap') ?? 'turbo') as ColourMapName;
+    if (!COLOUR_MAP_NAMES.includes(colormap)) throw new UsageError(`--colormap must be one of ${COLOUR_MAP_NAMES.join(', ')}; got "${colormap}"`);
     const alpha = numberOption(values, 'alpha', { min: 0 });
     const maxSide = numberOption(values, 'max-side', { integer: true, min: 16 });
     const files = await collectImagePaths(inputs);

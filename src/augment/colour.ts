@@ -15,7 +15,7 @@ import { clamp01, emptyLike } from './image.ts';
  */
 export const GRAM_SAFE_LIMITS = { brightness: 0.2, saturation: 0.3, channelGain: 0.1 } as const;
 
-export interface ColorJitterAmounts {
+export interface ColourJitterAmounts {
   /** Multiplies every value; within 1 ± brightness limit. */
   brightness: number;
   /** 0 = grey, 1 = unchanged; within 1 ± saturation limit. */
@@ -31,7 +31,7 @@ function requireWithin(name: string, value: number, limit: number): void {
 }
 
 /** Applies a Gram-safe colour change; grey images only get the brightness factor. */
-export function colorJitter(image: RawImage, amounts: ColorJitterAmounts): RawImage {
+export function colourJitter(image: RawImage, amounts: ColourJitterAmounts): RawImage {
   const { brightness, saturation, gains } = amounts;
   requireWithin('brightness', brightness, GRAM_SAFE_LIMITS.brightness);
   requireWithin('saturation', saturation, GRAM_SAFE_LIMITS.saturation);

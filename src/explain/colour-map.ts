@@ -3,8 +3,8 @@
  * viridis (van der Walt & Smith; perceptually uniform, monotone in lightness, colour-blind safe) and
  * turbo (Mikhailov, Google; an improved rainbow with smooth lightness, for maps read by the hue).
  */
-export type ColormapName = 'viridis' | 'turbo';
-export const COLORMAP_NAMES: readonly ColormapName[] = ['viridis', 'turbo'];
+export type ColourMapName = 'viridis' | 'turbo';
+export const COLOUR_MAP_NAMES: readonly ColourMapName[] = ['viridis', 'turbo'];
 
 const VIRIDIS_HEX = `
 440154 440256 450457 450559 46075a 46085c 460a5d 460b5e
@@ -86,20 +86,20 @@ function parseTable(hex: string): Uint8Array {
 }
 
 /** Each table is 768 bytes: entry i is [r, g, b] at 3i. */
-export const COLORMAPS: Readonly<Record<ColormapName, Uint8Array>> = {
+export const COLOUR_MAPS: Readonly<Record<ColourMapName, Uint8Array>> = {
   viridis: parseTable(VIRIDIS_HEX),
   turbo: parseTable(TURBO_HEX),
 };
 
-export function colormapTable(name: ColormapName): Uint8Array {
-  const table = (COLORMAPS as Record<string, Uint8Array | undefined>)[name];
-  if (!table) throw new Error(`unknown colour map "${name}"; choose one of: ${COLORMAP_NAMES.join(', ')}`);
+export function colourMapTable(name: ColourMapName): Uint8Array {
+  const table = (COLOUR_MAPS as Record<string, Uint8Array | undefined>)[name];
+  if (!table) throw new Error(`unknown colour map "${name}"; choose one of: ${COLOUR_MAP_NAMES.join(', ')}`);
   return table;
 }
 
 /** Maps values in [0, 1] (clamped; NaN counts as 0) to RGB bytes, 3 per value. */
-export function applyColormap(values: Float32Array, name: ColormapName): Uint8Array {
-  const table = colormapTable(name);
+export function applyColourMap(values: Float32Array, name: ColourMapName): Uint8Array {
+  const table = colourMapTable(name);
   const rgb = new Uint8Array(values.length * 3);
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
