@@ -6,7 +6,7 @@ import '@tensorflow/tfjs-layers';
 import { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { registerTrainingKernels } from './kernels/index.ts';
-import { simdKernelsBuilt, SIMD_KERNELS_PATH } from './simd.ts';
+import { missingSimdKernels } from './simd.ts';
 import { asWasmBackend } from './wasm-heap.ts';
 
 export type BackendChoice = 'auto' | 'tfjs-node' | 'wasm' | 'cpu';
@@ -76,7 +76,8 @@ async function chooseCpu(reason: string): Promise<EngineInfo> {
 
 /** wasm with the training kernels; without them wasm cannot train, so `preferCpu` then picks cpu. */
 async function chooseWasm(context: string, preferCpu: boolean): Promise<EngineInfo> {
-  const missingKernels = simdKernelsBuilt() ? null : `${SIMD_KERNELS_PATH} missing: run npm run build:kernels`;
+  const missing = missingSimdKernels();
+  const missingKernels = missing.length === 0 ? null : `${missing.join(', ')} missing: run npm run build:kernels`;
   if (missingKernels && preferCpu) return chooseCpu(`${context}; wasm training kernels not built (${missingKernels}), using the slow cpu backend`);
   if (!(await setWasmBackend())) return chooseCpu(`${context}; the wasm backend failed to initialise, using the slow cpu backend`);
   if (missingKernels) {

@@ -2,11 +2,12 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Exports of build/wasm/kernels.wasm (source: src/engine/asm/kernels.ts); pointers are heap byte offsets. */
-export interface SimdKernels {
+interface MainKernels {
   transpose2d(x: number, rows: number, cols: number, out: number): void;
   phaseFilter(w: number, kw: number, c: number, co: number, ry: number, rx: number, sh: number, sw: number, jh: number, jw: number, out: number): void;
   columnSums(x: number, rows: number, cols: number, sums: number, scratch: number): void;
   reluGrad(dy: number, activation: number, rows: number, cols: number, out: number, sums: number, scratch: number): void;
+  rangeGrad(dy: number, x: number, size: number, lo: number, hi: number, loExclusive: boolean, out: number): void;
   maxPool2x2(x: number, n: number, h: number, w: number, c: number, oh: number, ow: number, out: number): void;
   maxPoolGradTiled(x: number, dy: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, dx: number): void;
   maxPoolGradGeneral(x: number, dy: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, strideH: number, strideW: number, padTop: number, padLeft: number, dx: number): void;
@@ -23,25 +24,37 @@ export interface SimdKernels {
   avgPoolGrad(dy: number, n: number, h: number, w: number, c: number, oh: number, ow: number, fh: number, fw: number, strideH: number, strideW: number, padTop: number, padLeft: number, scale: number, dx: number): void;
 }
 
-export const SIMD_KERNELS_PATH = fileURLToPath(new URL('../../build/wasm/kernels.wasm', import.meta.url));
+/** Exports of build/wasm/depthwise.wasm (source: src/engine/asm/depthwise.ts). */
+interface DepthwiseKernels {
+  depthwiseForward(x: number, n: number, h: number, w: number, c: number, filter: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number, oh: number, ow: number, out: number): void;
+  depthwiseInputGrad(dy: number, n: number, oh: number, ow: number, c: number, filter: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number, h: number, w: number, dx: number): void;
+  depthwiseFilterGrad(x: number, n: number, h: number, w: number, c: number, dy: number, oh: number, ow: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number, dFilter: number): void;
+}
 
-export function simdKernelsBuilt(): boolean {
-  return existsSync(SIMD_KERNELS_PATH);
+export type SimdKernels = MainKernels & DepthwiseKernels;
+
+/** The compiled modules, one per file of src/engine/asm. */
+const SIMD_KERNEL_PATHS = ['kernels', 'depthwise'].map((name) => fileURLToPath(new URL(`../../build/wasm/${name}.wasm`, import.meta.url)));
+
+/** The kernel modules not built yet (empty when all are). */
+export function missingSimdKernels(): string[] {
+  return SIMD_KERNEL_PATHS.filter((path) => !existsSync(path));
 }
 
 /** Instantiates the kernels on the wasm backend's own memory, so they work on tensors in place. */
 export function loadSimdKernels(memory: WebAssembly.Memory): SimdKernels {
-  if (!simdKernelsBuilt()) {
-    throw new Error(`SIMD training kernels not built (${SIMD_KERNELS_PATH} missing); run: npm run build:kernels`);
+  const missing = missingSimdKernels();
+  if (missing.length > 0) {
+    throw new Error(`SIMD training kernels not built (${missing.join(', ')} missing); run: npm run build:kernels`);
   }
-  const module = new WebAssembly.Module(readFileSync(SIMD_KERNELS_PATH));
-  const instance = new WebAssembly.Instance(module, {
+  const imports = {
     env: {
       memory,
       abort: () => {
         throw new Error('SIMD training kernel aborted');
       },
     },
-  });
-  return instance.exports as unknown as SimdKernels;
+  };
+  const exports = SIMD_KERNEL_PATHS.map((path) => new WebAssembly.Instance(new WebAssembly.Module(readFileSync(path)), imports).exports);
+  return Object.assign({}, ...exports) as SimdKernels;
 }

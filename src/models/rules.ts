@@ -27,6 +27,7 @@ export const ONNX_EXPORTABLE_LAYERS: readonly string[] = [
   'GlobalMaxPooling2D',
   'MaxPooling2D',
   'ReLU',
+  'ZeroPadding2D',
 ];
 
 type Layer = tfl.layers.Layer;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { exportToOnnx, OnnxClassifier, SUPPORTED_LAYER_TYPES } from '../../src/engine/onnx/index.ts';
 import { buildModel, FEATURE_LAYER_NAME, ONNX_EXPORTABLE_LAYERS, type ModelName } from '../../src/models/index.ts';
 import { createRng, type Rng } from '../../src/util/index.ts';
+import { mobileNetLike } from './mobilenet-like.ts';
 
 const TOLERANCE = 1e-4;
 
@@ -83,8 +84,36 @@ describe('exportToOnnx: zoo models match TF.js (cpu backend)', () => {
   });
 });
 
+describe('exportToOnnx: a MobileNetV2-like model matches TF.js', () => {
+  // Odd sizes pad ((1, 1), (1, 1)) before the stride-2 layers, even ones ((0, 1), (0, 1)).
+  it.each([
+    [[17, 19, 3]],
+    [[16, 16, 3]],
+  ] as Array<[[number, number, number]]>)('input %j: probabilities, ZeroPadding2D, ReLU6 and residual outputs', async (inputShape) => {
+    const rng = createRng(17);
+    const model = mobileNetLike({ inputShape, classes: 5, seed: 4 });
+    randomiseBatchNorm(model, rng);
+    const extra = ['stem_pad', 'block_1_pad', 'block_1_depthwise_relu', 'block_2_add', 'out_relu'];
+    const classifier = await OnnxClassifier.load(exportToOnnx(model, { extraOutputs: extra }), { threads: 1 });
+    try {
+      const n = 3;
+      // Images scaled to [-1, 1], as MobileNetV2 expects them.
+      const images = randomImages(rng, n, inputShape).map((v) => 2 * v - 1);
+      const expected = tfjsOutputs(model, ['probabilities', ...extra], images, n);
+      const onnx = await classifier.run(images, n);
+      expect(onnx.outputs.block_1_pad.shape).toEqual((model.getLayer('block_1_pad').output as tfl.SymbolicTensor).shape.map((d) => d ?? n));
+      ['probabilities', ...extra].forEach((name, i) => {
+        expect(maxAbsDifference(onnx.outputs[name].data, expected[i]), name).toBeLessThanOrEqual(TOLERANCE);
+      });
+    } finally {
+      await classifier.dispose();
+      model.dispose();
+    }
+  });
+});
+
 describe('exportToOnnx: generic layers', () => {
-  /** Every supported layer type, with valid/same padding, odd sizes, dilation, depthwise, clipped ReLU and rank-2 batch norm. */
+  /** Every supported layer type, with valid/same padding, odd sizes, dilation, depthwise, clipped ReLU, asymmetric zero padding and rank-2 batch norm. */
   function kitchenSink(): tfl.LayersModel {
     const seeded = (seed: number) => tfl.initializers.glorotUniform({ seed });
     const biasInit = (seed: number) => tfl.initializers.randomNormal({ stddev: 0.2, seed });
@@ -101,7 +130,7 @@ describe('exportToOnnx: generic layers', () => {
     x = apply(tfl.layers.add({ name: 'sum3' }), [averaged, maxed, squashed]);
     x = apply(tfl.layers.dropout({ rate: 0.5, name: 'drop' }), x);
     const pooled = apply(tfl.layers.globalMaxPooling2d({ name: 'gmax' }), apply(tfl.layers.averagePooling2d({ poolSize: 2, padding: 'valid', name: 'avg_valid' }), x));
-    const averagedGlobal = apply(tfl.layers.globalAveragePooling2d({ name: 'gavg' }), x);
+    const averagedGlobal = apply(tfl.layers.globalAveragePooling2d({ name: 'gavg' }), apply(tfl.layers.zeroPadding2d({ padding: [[1, 0], [2, 1]], name: 'zero_pad' }), x));
     const flat = apply(tfl.layers.flatten({ name: 'flat' }), x);
     const a = apply(tfl.layers.dense({ units: 7, activation: 'relu', kernelInitializer: seeded(6), biasInitializer: biasInit(7), name: 'dense_a' }), flat);
     const b = apply(tfl.layers.dense({ units: 7, useBias: false, kernelInitializer: seeded(8), name: 'dense_b' }), pooled);

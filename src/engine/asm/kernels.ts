@@ -118,6 +118,28 @@ export function reluGrad(dy: usize, activation: usize, rows: i32, cols: i32, out
   if (sums != 0) storeTotals(scratch, cols, sums);
 }
 
+/**
+ * out = dy where x lies in [lo, hi] (in (lo, hi] when loExclusive), else 0: the gradient of clipping
+ * x to [lo, hi], or of ReLU6 (x in (0, 6]).
+ */
+export function rangeGrad(dy: usize, x: usize, size: i32, lo: f32, hi: f32, loExclusive: bool, out: usize): void {
+  const low = f32x4.splat(lo);
+  const high = f32x4.splat(hi);
+  let i = 0;
+  for (; i + 4 <= size; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const above = loExclusive ? f32x4.gt(v, low) : f32x4.ge(v, low);
+    v128.store(out + o, v128.and(v128.load(dy + o), v128.and(above, f32x4.le(v, high))));
+  }
+  for (; i < size; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    const inside = (loExclusive ? v > lo : v >= lo) && v <= hi;
+    store<f32>(out + o, inside ? load<f32>(dy + o) : 0);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Pooling
 
@@ -429,22 +451,36 @@ export function batchNormTrainingGrad(
 
 /**
  * out [n, hp, wp, c]: x [n, h, w, c] placed at (top, left) with zeros around; a negative offset or a
- * smaller out crops x.
+ * smaller out crops x. Each output byte is written once (zeros only around the copy).
  */
 export function padImages(x: usize, n: i32, h: i32, w: i32, c: i32, top: i32, left: i32, hp: i32, wp: i32, out: usize): void {
-  memory.fill(out, 0, <usize>n * <usize>hp * <usize>wp * <usize>c << 2);
   const y0 = max(0, -top);
   const y1 = min(h, hp - top);
   const x0 = max(0, -left);
   const x1 = min(w, wp - left);
-  if (x1 <= x0) return;
-  const bytes = <usize>((x1 - x0) * c) << 2;
+  const pixelBytes = <usize>c << 2;
+  const rowBytes = <usize>wp * pixelBytes;
+  const imageBytes = <usize>hp * rowBytes;
+  if (y1 <= y0 || x1 <= x0) {
+    memory.fill(out, 0, <usize>n * imageBytes);
+    return;
+  }
+  // The rows [firstRow, endRow) and columns [firstColumn, endColumn) of out receive x.
+  const firstRow = y0 + top;
+  const endRow = y1 + top;
+  const firstColumn = x0 + left;
+  const endColumn = x1 + left;
+  const copyBytes = <usize>(x1 - x0) * pixelBytes;
   for (let b = 0; b < n; b++) {
-    for (let y = y0; y < y1; y++) {
-      const src = x + ((<usize>((b * h + y) * w + x0) * <usize>c) << 2);
-      const dst = out + ((<usize>((b * hp + y + top) * wp + x0 + left) * <usize>c) << 2);
-      memory.copy(dst, src, bytes);
+    const image = out + <usize>b * imageBytes;
+    memory.fill(image, 0, <usize>firstRow * rowBytes);
+    for (let r = firstRow; r < endRow; r++) {
+      const row = image + <usize>r * rowBytes;
+      memory.fill(row, 0, <usize>firstColumn * pixelBytes);
+      memory.copy(row + <usize>firstColumn * pixelBytes, x + (<usize>((b * h + r - top) * w + x0) * pixelBytes), copyBytes);
+      memory.fill(row + <usize>endColumn * pixelBytes, 0, <usize>(wp - endColumn) * pixelBytes);
     }
+    memory.fill(image + <usize>endRow * rowBytes, 0, <usize>(hp - endRow) * rowBytes);
   }
 }
 

@@ -15,9 +15,12 @@ import {
   moments,
   momentsGradConfig,
 } from './batch-norm.ts';
+import { clipByValueGradConfig, RANGE_GRAD, rangeGrad, relu6GradConfig } from './clip.ts';
 import { conv2D, conv2DBackpropFilter, conv2DBackpropInput, fusedConv2D } from './conv.ts';
+import { depthwiseConv2dNative, depthwiseConv2dNativeBackpropFilter, depthwiseConv2dNativeBackpropInput } from './depthwise.ts';
 import { createFusedConv2d, fusedConv2DGradConfig } from './fused-conv.ts';
 import { batchMatMul, fusedMatMul } from './matmul.ts';
+import { padV2, slice } from './padding.ts';
 import { avgPoolGrad, maxPool, maxPoolGrad } from './pooling.ts';
 import { mean, sum } from './reduce.ts';
 import { RELU_GRAD, reluGrad, reluGradConfig } from './relu.ts';
@@ -29,6 +32,9 @@ const WASM_KERNELS: Record<string, (context: KernelContext) => WasmKernelFunc> =
   [tf.FusedConv2D]: fusedConv2D,
   [tf.Conv2DBackpropFilter]: conv2DBackpropFilter,
   [tf.Conv2DBackpropInput]: conv2DBackpropInput,
+  [tf.DepthwiseConv2dNative]: depthwiseConv2dNative,
+  [tf.DepthwiseConv2dNativeBackpropFilter]: depthwiseConv2dNativeBackpropFilter,
+  [tf.DepthwiseConv2dNativeBackpropInput]: depthwiseConv2dNativeBackpropInput,
   [tf.MaxPool]: maxPool,
   [tf.MaxPoolGrad]: maxPoolGrad,
   [tf.AvgPoolGrad]: avgPoolGrad,
@@ -38,7 +44,10 @@ const WASM_KERNELS: Record<string, (context: KernelContext) => WasmKernelFunc> =
   [tf._FusedMatMul]: fusedMatMul,
   [tf.Identity]: identity,
   [tf.Cast]: cast,
+  [tf.PadV2]: padV2,
+  [tf.Slice]: slice,
   [RELU_GRAD]: reluGrad,
+  [RANGE_GRAD]: rangeGrad,
   [MOMENTS]: moments,
   [BATCH_NORM_TRAINING]: batchNormTraining,
   [BATCH_NORM_TRAINING_GRAD]: batchNormTrainingGrad,
@@ -75,7 +84,7 @@ export function registerTrainingKernels(backend: WasmBackend): void {
     if (stock) tf.unregisterKernel(kernelName, WASM);
     tf.registerKernel({ kernelName, backendName: WASM, setupFunc: stock?.setupFunc, kernelFunc });
   }
-  for (const gradient of [reluGradConfig, fusedConv2DGradConfig, momentsGradConfig, batchNormTrainingGradConfig]) {
+  for (const gradient of [reluGradConfig, clipByValueGradConfig, relu6GradConfig, fusedConv2DGradConfig, momentsGradConfig, batchNormTrainingGradConfig]) {
     tf.registerGradient(gradient);
   }
   replaceCoreOps();

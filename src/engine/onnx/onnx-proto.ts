@@ -1,6 +1,6 @@
 /**
  * The subset of onnx.proto that the exporter writes, with its field numbers
- * (https://github.com/onnx/onnx/blob/main/onnx/onnx.proto). All tensors are float32.
+ * (https://github.com/onnx/onnx/blob/main/onnx/onnx.proto). Graph inputs and outputs are float32.
  */
 import { ProtoWriter } from './protobuf.ts';
 
@@ -18,10 +18,11 @@ export interface OnnxNode {
   attributes: readonly OnnxAttribute[];
 }
 
+/** A constant tensor: float32 (weights) or int64 (shapes and paddings). */
 export interface OnnxInitializer {
   name: string;
   dims: readonly number[];
-  data: Float32Array;
+  data: Float32Array | BigInt64Array;
 }
 
 /** A float32 graph input or output; a string dimension is symbolic (e.g. the batch size 'N'). */
@@ -47,6 +48,7 @@ export interface OnnxModel {
 }
 
 const TENSOR_FLOAT = 1;
+const TENSOR_INT64 = 7;
 const ATTRIBUTE_TYPE = { float: 1, int: 2, floats: 6, ints: 7 } as const;
 
 function attributeProto(attribute: OnnxAttribute): ProtoWriter {
@@ -79,12 +81,14 @@ function tensorProto(tensor: OnnxInitializer): ProtoWriter {
   if (tensor.data.length !== expected) {
     throw new Error(`initializer "${tensor.name}" has ${tensor.data.length} values but dims [${tensor.dims.join(', ')}] need ${expected}`);
   }
-  const raw = new Uint8Array(tensor.data.length * 4);
+  const { data } = tensor;
+  const raw = new Uint8Array(data.byteLength);
   const view = new DataView(raw.buffer);
-  tensor.data.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  if (data instanceof BigInt64Array) data.forEach((v, i) => view.setBigInt64(i * 8, v, true));
+  else data.forEach((v, i) => view.setFloat32(i * 4, v, true));
   const w = new ProtoWriter();
   tensor.dims.forEach((d) => w.varint(1, d));
-  return w.varint(2, TENSOR_FLOAT).string(8, tensor.name).bytes(9, raw);
+  return w.varint(2, data instanceof BigInt64Array ? TENSOR_INT64 : TENSOR_FLOAT).string(8, tensor.name).bytes(9, raw);
 }
 
 function valueInfoProto(info: OnnxValueInfo): ProtoWriter {
