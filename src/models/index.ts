@@ -11,7 +11,7 @@ export {
 } from './registry.ts';
 export { FEATURE_LAYER_NAME, LOGITS_LAYER_NAME, PROBABILITIES_LAYER_NAME, ONNX_EXPORTABLE_LAYERS } from './rules.ts';
 // The built-in models register themselves when zoo.ts is loaded.
-export { seedCnn, resnetSmall, countParameters, stagesForInput } from './zoo.ts';
+export { seedCnn, stagesForInput } from './zoo.ts';
 export {
   serializeTensors,
   deserializeTensors,
@@ -22,21 +22,5 @@ export {
   type SerializedWeights,
   type WeightEntry,
 } from './weights.ts';
-export {
-  saveBundle,
-  readBundleMetadata,
-  updateBundleCalibration,
-  restoreBundleCalibration,
-  modelVersionOf,
-  loadBundleModel,
-  resizePolicyOf,
-  BUNDLE_FORMAT,
-  BUNDLE_VERSION,
-  type BundleMetadata,
-  type CalibrationRecord,
-  type CalibrationSource,
-  type CalibrationValues,
-  type InputPolicy,
-  type SaveBundleInput,
-} from './bundle.ts';
+export { saveBundle, readBundleMetadata, updateBundleCalibration, restoreBundleCalibration, modelVersionOf, loadBundleModel, resizePolicyOf, type BundleMetadata, type CalibrationRecord, type CalibrationSource, type CalibrationValues, type InputPolicy, type SaveBundleInput } from './bundle.ts';
 export { treeLevels, aggregateProbabilities, type TreeLevel } from './label-tree.ts';
