@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LabelTreeNode } from '../contract/index.ts';
 import type { ResizePolicy } from '../data/index.ts';
-import { writeDirAtomically, writeFileAtomically } from '../util/index.ts';
+import { writeDirAtomically, writeFileAtomically } from '../io/index.ts';
 import { loadModelWeights, serializeModelWeights, weightsFromBytes, weightsToBytes, type WeightEntry } from './weights.ts';
 import { buildModel, MODEL_NAMES, type ModelName } from './registry.ts';
 

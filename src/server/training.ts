@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { isFinished, StoreError, type ModelRecord, type RunRecord, type Store } from '../store/index.ts';
-import { writeFileAtomically } from '../util/index.ts';
+import { writeFileAtomically } from '../io/index.ts';
 import { HttpError } from './errors.ts';
 import type { Trainer, TrainingProgress } from './options.ts';
 

@@ -4,7 +4,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
 import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode } from '../contract/index.ts';
-import { writeFileAtomically } from '../util/index.ts';
+import { writeFileAtomically } from '../io/index.ts';
 import type { Clock } from './clock.ts';
 import { toCsv } from './csv.ts';
 import { invalid, notFound } from './errors.ts';
