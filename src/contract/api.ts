@@ -56,14 +56,17 @@ export interface FieldAnswer {
   prediction: Prediction | null;
 }
 
-export interface Project {
+/** An annotation project; the store keeps `createdAt` as epoch milliseconds, the API sends ISO text. */
+export interface Project<Time = string> {
   id: number;
   name: string;
   classTree: LabelTreeNode[];
+  /** The leaf classes: the labels a trained model can output. */
   classes: string[];
+  /** What an annotator may answer: the classes, then 'unclear' and 'skip'. */
   choices: string[];
   labelsRequired: number;
-  createdAt: string;
+  createdAt: Time;
   imageCount: number;
 }
 
