@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -8,10 +9,13 @@ import { FEATURE_LAYER_NAME, loadBundleModel, modelVersionOf, readBundleMetadata
 import { modelInput, stainNormalisationOf } from '../preprocess/index.ts';
 import { explainImage, predictWithHeatmap, type ExplainImageOptions, type ImageExplanation, type PhotoWithHeatmap } from './explain.ts';
 import { FieldPredictor, FieldUnsupportedError, type FieldPredictOptions, type FieldPrediction, type FieldPredictorOptions } from './field-predictor.ts';
-import { InputGuard, photoSize, routePhoto, type PhotoRoute } from './input-check.ts';
+import { InputGuard, guarded, photoSize, routePhoto, type PhotoRoute } from './input-check.ts';
 import { calibrate, refusedImage, toPrediction, type ImagePrediction } from './prediction.ts';
 
 export type Runtime = 'onnx' | 'tfjs';
+
+/** A photo sent as one image, as read: a tile's prediction (or refusal), or a whole field's. */
+export type PhotoReading = { kind: 'image'; prediction: ImagePrediction } | { kind: 'field'; reason: string; field: FieldPrediction };
 
 export interface LoadBundleOptions {
   /** onnx (default when the bundle has model.onnx) or tfjs. */
@@ -137,18 +141,42 @@ class ModelBundle {
       const batch = inputs.slice(start, start + this.batchSize);
       const sources = batch.map((input, i) => (typeof input === 'string' ? input : `#${start + i}`));
       const refusals = await Promise.all(batch.map((input) => this.guard.checkPhoto(input)));
-      const readable = batch.filter((_, i) => refusals[i] === null);
-      const { probabilities, features } = await this.infer(await this.decode(readable), { features: this.guard.scoresEmbeddings });
+      const images = await this.decode(batch.filter((_, i) => refusals[i] === null));
+      const { probabilities, features } = await this.infer(images, { features: this.guard.scoresEmbeddings });
+      const readable = guarded(images, features);
       let row = 0;
       batch.forEach((_, i) => {
         const refused = refusals[i];
         if (refused) return predictions.push(refusedImage(sources[i], refused));
-        const refusal = this.guard.refusalOf(features, row);
+        const refusal = this.guard.refusalOf(readable[row]);
         predictions.push(refusal ? refusedImage(sources[i], refusal) : toPrediction(sources[i], probabilities, row, this.classes, this.metadata.referBelow ?? 0));
         row++;
       });
     }
     return predictions;
+  }
+
+  /**
+   * Photos sent as single images, each read as its route says (whole-field by default, see
+   * routePhoto): tiles checked and classified in batches, whole fields through predictField, the
+   * rest refused. Yields in the order given, a batch at a time, so that a whole field's layers are
+   * not all held at once.
+   */
+  async *readPhotos(inputs: readonly (string | Buffer)[], options: { signal?: AbortSignal } = {}): AsyncGenerator<PhotoReading> {
+    for (let start = 0; start < inputs.length; start += this.batchSize) {
+      const batch = inputs.slice(start, start + this.batchSize);
+      const routes = await Promise.all(batch.map((input) => this.routePhoto(input)));
+      const tiles = batch.filter((_, i) => routes[i].kind === 'image');
+      const tilePredictions = await this.predict(tiles);
+      for (const [i, input] of batch.entries()) {
+        options.signal?.throwIfAborted();
+        const route = routes[i];
+        const source = typeof input === 'string' ? input : `#${start + i}`;
+        if (route.kind === 'refuse') yield { kind: 'image', prediction: refusedImage(source, route.refusal) };
+        else if (route.kind === 'image') yield { kind: 'image', prediction: { ...tilePredictions.shift()!, source } };
+        else yield { kind: 'field', reason: route.reason, field: await this.predictField(typeof input === 'string' ? await readFile(input) : input, { signal: options.signal }) };
+      }
+    }
   }
 
   /** Whether a photo sent as one image is read as a tile, as a whole field, or refused (see routePhoto). */

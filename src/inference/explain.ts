@@ -43,7 +43,7 @@ export async function explainImage(bundle: ModelBundle, photo: string | Buffer, 
   const source = typeof photo === 'string' ? photo : '#0';
   const image = await decodeImage(photo, resizePolicyOf(input));
   let refusal = await bundle.guard.checkPhoto(photo);
-  if (!refusal && bundle.guard.scoresEmbeddings) refusal = bundle.guard.refusalOf((await bundle.infer([image], { features: true })).features, 0);
+  if (!refusal && bundle.guard.scoresEmbeddings) refusal = bundle.guard.refusalOf({ image, features: (await bundle.infer([image], { features: true })).features?.[0] ?? null });
   if (refusal) return { prediction: refusedImage(source, refusal), explanation: null, map: null, overlayPng: null };
   const explanation = explain(await bundle.tfModel(), modelInput(image, input), {
     method: options.method ?? 'gradcam',
@@ -69,7 +69,7 @@ export async function predictWithHeatmap(bundle: ModelBundle, photo: Buffer): Pr
   if (checked) return { prediction: refusedImage('upload', checked), heatmap: null };
   const decoded = await decodeImage(photo, resizePolicyOf(input), 'upload');
   const { probabilities, features } = await bundle.infer([decoded], { features: true });
-  const unfamiliar = bundle.guard.refusalOf(features, 0);
+  const unfamiliar = bundle.guard.refusalOf({ image: decoded, features: features?.[0] ?? null });
   if (unfamiliar) return { prediction: refusedImage('upload', unfamiliar), heatmap: null };
   const prediction = toPrediction('upload', probabilities, 0, classes, referBelow ?? 0);
   const target = classes.indexOf(prediction.top.label);

@@ -16,6 +16,7 @@ import {
 import { aggregateProbabilities, FEATURE_LAYER_NAME, treeLevels, type BundleMetadata } from '../models/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { classColours, renderFieldHeatmap, renderTileMap, tileLegend, type FieldLayer } from './field-layers.ts';
+import { guarded } from './input-check.ts';
 import { toPrediction } from './prediction.ts';
 
 /** The class of an organism-free tile and the field label for two or more morphotypes, as the synthetic Gram classes name them. */
@@ -188,7 +189,7 @@ export class FieldPredictor {
     const images = inferredIndices.map((i) => ({ data: tiles[i].rgb, height: tiles[i].size, width: tiles[i].size, channels: 3 }));
     const { probabilities, features } = await this.bundle.infer(images, { features: explain || this.bundle.guard.scoresEmbeddings, batchSize: this.batchSize, signal });
     const inferred = performance.now();
-    const { unfamiliar, refusal, warning } = this.bundle.guard.judgeTiles(features, images.length);
+    const { unfamiliar, refusal, warning } = this.bundle.guard.judgeTiles(guarded(images, features));
     if (refusal) return { ...reading, ...none, refusal, forced: !quality.ok, tiles: unread };
     if (warning) reading.warnings.push(warning);
 

@@ -3,12 +3,15 @@ import sharp from 'sharp';
 import type { Refusal } from '../contract/index.ts';
 import { decodePhoto } from '../fields/index.ts';
 import type { BundleMetadata } from '../models/index.ts';
+import type { RawImage } from '../data/index.ts';
 import {
   EmbeddingScorer,
   IMAGE_CHECKS,
+  UNFAMILIAR_COLOURS_REFUSAL,
   UNFAMILIAR_REFUSAL,
   UNIVERSAL_CHECKS,
   averagePool,
+  colourSignature,
   failedImageCheck,
   fieldTileRefusal,
   imageCheckRefusal,
@@ -25,27 +28,39 @@ export const WHOLE_FIELD_FACTOR = 4;
 /** How a photo sent as one image is read: as a tile, as a whole field, or refused. */
 export type PhotoRoute = { kind: 'image' } | { kind: 'field'; reason: string } | { kind: 'refuse'; refusal: Refusal };
 
+/** One image as the guard judges it: its pixels as decoded (0..1, before stain normalisation) and the model's feature map, when there is one. */
+export interface GuardedImage {
+  image: RawImage;
+  features: FeatureMap | null;
+}
+
 /**
  * What guards a bundle's answers: the image checks that apply to its kind of images and, for a bundle
- * trained with them, the out-of-distribution score of its embeddings.
+ * trained with them, the out-of-distribution scores of its embeddings and of the images' colours.
  */
 export class InputGuard {
   readonly imageChecks: readonly ImageCheck[];
-  private readonly scorer: EmbeddingScorer | null;
+  private readonly featureScorer: EmbeddingScorer | null;
+  private readonly colourScorer: EmbeddingScorer | null;
 
   constructor(private readonly metadata: BundleMetadata) {
-    this.imageChecks = metadata.ood?.imageChecks ?? (isMicroscopyModel(metadata) ? IMAGE_CHECKS : UNIVERSAL_CHECKS);
-    this.scorer = metadata.ood ? new EmbeddingScorer(metadata.ood.statistics) : null;
+    const { ood } = metadata;
+    if (ood && !(ood.features?.statistics && Number.isFinite(ood.features.threshold) && Array.isArray(ood.imageChecks))) {
+      throw new Error('the model bundle\'s out-of-distribution statistics (metadata.json "ood") are malformed: retrain it, or remove "ood" to use the image checks only');
+    }
+    this.imageChecks = ood?.imageChecks ?? (isMicroscopyModel(metadata) ? IMAGE_CHECKS : UNIVERSAL_CHECKS);
+    this.featureScorer = ood ? new EmbeddingScorer(ood.features.statistics) : null;
+    this.colourScorer = ood?.colour ? new EmbeddingScorer(ood.colour.statistics) : null;
   }
 
-  /** Whether the out-of-distribution score is available (the bundle has its statistics). */
+  /** Whether the out-of-distribution scores are available (the bundle has their statistics). */
   get scoresEmbeddings(): boolean {
-    return this.scorer !== null;
+    return this.featureScorer !== null;
   }
 
   /** Said once by whoever loads the bundle: what guards it and what does not. */
   get notices(): string[] {
-    if (this.scorer) return [];
+    if (this.featureScorer) return [];
     return [
       `this model bundle has no out-of-distribution statistics (it was trained before gramlens fitted them): only the image checks (${this.imageChecks.join(', ')}) refuse inputs unlike its training images; retrain it to add the model's own check`,
     ];
@@ -59,29 +74,40 @@ export class InputGuard {
     return failed ? imageCheckRefusal(failed) : null;
   }
 
-  /** Per image: its embedding is farther from every class than the bundle's threshold; null without statistics or feature maps. */
-  unfamiliar(features: readonly FeatureMap[] | null): boolean[] | null {
-    if (!this.scorer || !features) return null;
-    const threshold = this.metadata.ood!.threshold;
-    return features.map((map) => this.scorer!.score(averagePool(map)) > threshold);
+  /** Both scores of an image (null where the bundle or the model lacks what they need). */
+  scores({ image, features }: GuardedImage): { features: number | null; colour: number | null } {
+    return {
+      features: this.featureScorer && features ? this.featureScorer.score(averagePool(features)) : null,
+      colour: this.colourScorer && image.channels === 3 ? this.colourScorer.score(colourSignature(image.data)) : null,
+    };
+  }
+
+  /** Why an image is unfamiliar (its embedding, else its colours, beyond their thresholds), or null. */
+  refusalOf(guarded: GuardedImage): Refusal | null {
+    const { ood } = this.metadata;
+    if (!ood) return null;
+    const scores = this.scores(guarded);
+    if (scores.features !== null && scores.features > ood.features.threshold) return UNFAMILIAR_REFUSAL;
+    if (scores.colour !== null && ood.colour && scores.colour > ood.colour.threshold) return UNFAMILIAR_COLOURS_REFUSAL;
+    return null;
   }
 
   /**
-   * The tiles of a field sent to the model, judged from their feature maps: which are unfamiliar,
-   * the field's refusal when most are (fieldTileRefusal), else a warning that names the few left out.
+   * The tiles of a field sent to the model: which are unfamiliar, the field's refusal when most are
+   * (fieldTileRefusal), else a warning that names the few left out of its answer.
    */
-  judgeTiles(features: readonly FeatureMap[] | null, count: number): { unfamiliar: boolean[]; refusal: Refusal | null; warning: string | null } {
-    const unfamiliar = this.unfamiliar(features) ?? new Array<boolean>(count).fill(false);
+  judgeTiles(tiles: readonly GuardedImage[]): { unfamiliar: boolean[]; refusal: Refusal | null; warning: string | null } {
+    const unfamiliar = tiles.map((tile) => this.refusalOf(tile) !== null);
     const found = unfamiliar.filter(Boolean).length;
-    const refusal = fieldTileRefusal(count, found);
-    const warning = !refusal && found > 0 ? `${found} of the ${count} tiles read are unlike the model's training images: left out of the field's answer` : null;
+    const refusal = fieldTileRefusal(tiles.length, found);
+    const warning = !refusal && found > 0 ? `${found} of the ${tiles.length} tiles read are unlike the model's training images: left out of the field's answer` : null;
     return { unfamiliar, refusal, warning };
   }
+}
 
-  /** The refusal of one image from its feature map (null when familiar or not scored). */
-  refusalOf(features: readonly FeatureMap[] | null, index: number): Refusal | null {
-    return this.unfamiliar(features && [features[index]])?.[0] ? UNFAMILIAR_REFUSAL : null;
-  }
+/** Each image with its feature map (null when the model gave none). */
+export function guarded(images: readonly RawImage[], features: readonly FeatureMap[] | null): GuardedImage[] {
+  return images.map((image, i) => ({ image, features: features?.[i] ?? null }));
 }
 
 /**

@@ -8,20 +8,27 @@ export const REFUSAL_PREFIX = 'this is not something I can read';
 /** Share of validation images the out-of-distribution threshold refuses (default of fitting it). */
 export const DEFAULT_REFUSAL_TARGET = 0.01;
 
+/** One out-of-distribution score's statistics and the threshold above which it refuses. */
+export interface ScoreStatistics {
+  statistics: EmbeddingStatistics;
+  /** A score above this (squared Mahalanobis distance to the nearest mean) is unfamiliar. */
+  threshold: number;
+}
+
 /**
  * What a model bundle keeps (metadata.json `ood`) to refuse inputs unlike its training images,
- * all chosen at training time.
+ * all chosen at training time. An image is unfamiliar when either score is above its threshold;
+ * each threshold refuses half the target share of validation images.
  */
 export interface OodStatistics {
-  /** The embedding scored: global average pooling of the model's 'features' output. */
-  embedding: 'features-gap';
-  statistics: EmbeddingStatistics;
-  /** An embedding scoring above this (squared Mahalanobis distance to the nearest class mean) is refused. */
-  threshold: number;
+  /** The model's own embedding: the global average pooling of its 'features' output, per class. */
+  features: ScoreStatistics;
+  /** The image's colours as decoded (colourSignature), before any stain normalisation; absent for grey models. */
+  colour?: ScoreStatistics;
   /** The image checks that apply to this model's kind of images: those that refused at most `refusalTarget` of its validation images. */
   imageChecks: ImageCheck[];
-  /** How the threshold was chosen: validation images, the share to refuse, and the shares refused by the score and by the image checks. */
-  validation: { images: number; refusalTarget: number; refusedByScore: number; refusedByImageChecks: number };
+  /** How the thresholds were chosen: validation images, the share to refuse, and the shares refused by the scores and by the image checks. */
+  validation: { images: number; refusalTarget: number; refusedByScores: number; refusedByImageChecks: number };
   trainImages: number;
 }
 
@@ -35,10 +42,14 @@ export function imageCheckRefusal(check: ImageCheck): Refusal {
 }
 
 export const UNFAMILIAR_REFUSAL: Refusal = { code: 'unfamiliar', reason: 'it is unlike anything the model was trained on' };
+export const UNFAMILIAR_COLOURS_REFUSAL: Refusal = { code: 'unfamiliar', reason: 'its colours are unlike those of every image the model was trained on' };
 
 /**
  * A whole field is refused when more than half of the tiles sent to the model are unfamiliar: a few
- * odd tiles (debris, a smudge) are left out of the field's answer instead.
+ * odd tiles (debris, a smudge, a corner of something else) are left out of the field's answer
+ * instead. Half, not less: tiles cut from in-distribution fields stand out more often than the
+ * validation tiles the thresholds were chosen on (up to 12% of a synthetic field's tiles, against
+ * 1% of validation tiles; src/ood/README.md).
  */
 export function fieldTileRefusal(read: number, unfamiliar: number): Refusal | null {
   if (read === 0 || unfamiliar * 2 <= read) return null;

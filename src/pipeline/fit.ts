@@ -181,7 +181,7 @@ export async function fitImageSets(
   const { report, testOutput } = evaluateOnTest(test, { logitsModel, training, classes, coarseSets, temperature, seed, onProgress: options.onProgress });
 
   options.onProgress?.({ kind: 'stage', message: 'fitting the out-of-distribution check on training and validation images' });
-  const ood = fitOutOfDistribution({ model: training.model, normalisation: training.normalisation, numClasses, train: train.set, val: val.set, rawVal: sets.val.set, seed });
+  const ood = fitOutOfDistribution({ model: training.model, normalisation: training.normalisation, numClasses, train: train.set, val: val.set, rawTrain: sets.train.set, rawVal: sets.val.set, seed });
 
   options.onProgress?.({ kind: 'stage', message: 'saving the model bundle' });
   const [, h, w, c] = train.set.shape;

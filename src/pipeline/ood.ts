@@ -4,14 +4,16 @@ import { FEATURE_LAYER_NAME } from '../models/index.ts';
 import {
   DEFAULT_REFUSAL_TARGET,
   EmbeddingScorer,
+  HUE_BINS,
   IMAGE_CHECKS,
+  colourSignature,
   failedImageCheck,
   fitEmbeddingStatistics,
   measureImage,
   thresholdForRefusal,
-  type ImageCheck,
   type ImageMeasures,
   type OodStatistics,
+  type ScoreStatistics,
 } from '../ood/index.ts';
 import { normaliseInPlace, readImage, subsetImageSet, type ImageSet, type Normalisation } from '../train/index.ts';
 import { createRng } from '../util/index.ts';
@@ -27,7 +29,8 @@ export interface OodFitInput {
   /** As the model sees them (stain-normalised when the bundle normalises stains). */
   train: ImageSet;
   val: ImageSet;
-  /** The validation images as decoded, before any stain normalisation: what the image checks see at inference. */
+  /** The training and validation images as decoded, before any stain normalisation: what the image checks and the colour score see at inference. */
+  rawTrain: ImageSet;
   rawVal: ImageSet;
   /** Share of validation images to refuse (default DEFAULT_REFUSAL_TARGET). */
   refusalTarget?: number;
@@ -36,39 +39,66 @@ export interface OodFitInput {
 
 /**
  * The out-of-distribution statistics of a trained model: class means and shared covariance of the
- * training images' embeddings, the threshold that refuses `refusalTarget` of the validation images,
- * and the image checks that this kind of image passes (those refusing at most that share of them).
+ * training images' embeddings and of their colour signatures (colour models), each with the
+ * threshold that refuses half of `refusalTarget` of the validation images, and the image checks that
+ * this kind of image passes (those refusing at most that share of them).
  */
 export function fitOutOfDistribution(input: OodFitInput): OodStatistics {
   const refusalTarget = input.refusalTarget ?? DEFAULT_REFUSAL_TARGET;
   const train = sampleSet(input.train, MAX_FIT_IMAGES, input.seed);
   const trainEmbeddings = embeddingsOf(input.model, train, input.normalisation);
-  const statistics = fitEmbeddingStatistics(trainEmbeddings.values, train.labels, input.numClasses, trainEmbeddings.dim);
-  const scorer = new EmbeddingScorer(statistics);
-  const val = embeddingsOf(input.model, input.val, input.normalisation);
-  const scores = Array.from({ length: input.val.labels.length }, (_, i) => scorer.score(val.values.subarray(i * val.dim, (i + 1) * val.dim)));
-  const threshold = thresholdForRefusal(scores, refusalTarget);
+  const features = fitScore(trainEmbeddings, train.labels, input.numClasses, embeddingsOf(input.model, input.val, input.normalisation), refusalTarget / 2);
+  const colour = input.rawVal.shape[3] === 3 ? fitColourScore(input.rawTrain, input.rawVal, refusalTarget / 2, input.seed) : undefined;
 
   const measures = measureSet(input.rawVal);
   const imageChecks = IMAGE_CHECKS.filter((check) => measures.filter((m) => failedImageCheck(m, [check]) !== null).length <= refusalTarget * measures.length);
   const refusedByImageChecks = measures.filter((m) => failedImageCheck(m, imageChecks) !== null).length;
+  const refusedByScores = features.refused.filter((refused, i) => refused || colour?.refused[i]).length;
   return {
-    embedding: 'features-gap',
-    statistics,
-    threshold,
-    imageChecks: imageChecks as ImageCheck[],
+    features: features.score,
+    ...(colour ? { colour: colour.score } : {}),
+    imageChecks,
     validation: {
-      images: scores.length,
+      images: measures.length,
       refusalTarget,
-      refusedByScore: scores.filter((score) => score > threshold).length / scores.length,
+      refusedByScores: refusedByScores / measures.length,
       refusedByImageChecks: refusedByImageChecks / measures.length,
     },
     trainImages: train.labels.length,
   };
 }
 
+interface Rows {
+  values: Float32Array;
+  dim: number;
+}
+
+/** Statistics fitted on the training rows (per label, or one group), the threshold refusing `share` of the validation rows, and which those are. */
+function fitScore(train: Rows, labels: Int32Array, classes: number, val: Rows, share: number): { score: ScoreStatistics; refused: boolean[] } {
+  const statistics = fitEmbeddingStatistics(train.values, labels, classes, train.dim);
+  const scorer = new EmbeddingScorer(statistics);
+  const scores = Array.from({ length: val.values.length / val.dim }, (_, i) => scorer.score(val.values.subarray(i * val.dim, (i + 1) * val.dim)));
+  const threshold = thresholdForRefusal(scores, share);
+  return { score: { statistics, threshold }, refused: scores.map((score) => score > threshold) };
+}
+
+/** The colour score: one group, fitted on the (sampled) training images' colour signatures as decoded. */
+function fitColourScore(rawTrain: ImageSet, rawVal: ImageSet, share: number, seed: number): { score: ScoreStatistics; refused: boolean[] } {
+  const train = signaturesOf(sampleSet(rawTrain, MAX_FIT_IMAGES, seed));
+  return fitScore(train, new Int32Array(train.values.length / train.dim), 1, signaturesOf(rawVal), share);
+}
+
+function signaturesOf(set: ImageSet): Rows {
+  const [n, h, w, c] = set.shape;
+  const pixels = new Float32Array(h * w * c);
+  const dim = HUE_BINS + 1;
+  const values = new Float32Array(n * dim);
+  for (let i = 0; i < n; i++) values.set(colourSignature(readImage(set, i, pixels)), i * dim);
+  return { values, dim };
+}
+
 /** Global-average-pooled 'features' of every image (n × channels). */
-function embeddingsOf(model: tfl.LayersModel, set: ImageSet, normalisation: Normalisation): { values: Float32Array; dim: number } {
+function embeddingsOf(model: tfl.LayersModel, set: ImageSet, normalisation: Normalisation): Rows {
   const pooled = tfl.model({ inputs: model.inputs, outputs: model.getLayer(FEATURE_LAYER_NAME).output as tfl.SymbolicTensor });
   const [n, h, w, c] = set.shape;
   const size = h * w * c;

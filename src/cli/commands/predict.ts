@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import type { SpecimenDecision } from '../../fields/index.ts';
-import { loadBundle, refusedImage, type FieldPrediction, type ImagePrediction, type ModelBundle, type Runtime } from '../../inference/index.ts';
+import { loadBundle, type FieldPrediction, type ImagePrediction, type ModelBundle, type Runtime } from '../../inference/index.ts';
 import { refusalMessage } from '../../ood/index.ts';
 import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_OPTION, flagOptions, valueOptions } from '../options.ts';
@@ -69,26 +69,20 @@ function formatImagePrediction(prediction: ImagePrediction, top: number): string
   return `${prediction.source}: ${ranked}${prediction.uncertain ? '  [uncertain: refer]' : ''}`;
 }
 
-/**
- * Each photo as the bundle routes it (whole-field by default): tiles in batches through `predict`,
- * photos far larger than the model's input through the field path, or refused; printed in order.
- */
+/** Each photo as the bundle reads it (whole-field by default, see ModelBundle.readPhotos), printed in order. */
 async function predictPhotos(classifier: ModelBundle, files: string[], values: OptionValues, context: CliContext, top: number): Promise<number> {
-  const routes = await Promise.all(files.map((file) => classifier.routePhoto(file)));
-  const tiles = files.filter((_, i) => routes[i].kind === 'image');
-  const tilePredictions = new Map((await classifier.predict(tiles)).map((prediction, i) => [tiles[i], prediction]));
   const results: unknown[] = [];
-  for (const [i, file] of files.entries()) {
-    const route = routes[i];
-    if (route.kind === 'field') {
-      const field = await classifier.predictField(await readFile(file), { signal: context.signal });
-      if (values.json) results.push({ wholeField: route.reason, ...fieldJson(file, field) });
-      else context.out([`${file}: ${route.reason}`, ...formatFieldPrediction(file, field, top).slice(1)].join('\n'));
-      continue;
+  let index = 0;
+  for await (const reading of classifier.readPhotos(files, { signal: context.signal })) {
+    const source = files[index++];
+    if (reading.kind === 'image') {
+      if (values.json) results.push(reading.prediction);
+      else context.out(formatImagePrediction(reading.prediction, top));
+    } else if (values.json) {
+      results.push({ wholeField: reading.reason, ...fieldJson(source, reading.field) });
+    } else {
+      context.out([`${source}: ${reading.reason}`, ...formatFieldPrediction(source, reading.field, top).slice(1)].join('\n'));
     }
-    const prediction = route.kind === 'refuse' ? refusedImage(file, route.refusal) : tilePredictions.get(file)!;
-    if (values.json) results.push(prediction);
-    else context.out(formatImagePrediction(prediction, top));
   }
   if (values.json) context.out(JSON.stringify(results));
   return 0;
