@@ -1,6 +1,6 @@
 /** Shapes of the JSON the gramlens HTTP API answers with (see GET /api/openapi.json); times are ISO strings. */
 import type { LabelTreeNode } from './label-tree.ts';
-import type { ClassPrediction, FieldSummary } from './prediction.ts';
+import type { ClassPrediction, ClassProbability, FieldSummary, Refusal } from './prediction.ts';
 
 export type Role = 'clinician' | 'annotator' | 'admin';
 
@@ -32,8 +32,22 @@ export interface FieldSummaryView extends FieldSummary {
   tileMapUrl: string | null;
 }
 
-/** A prediction from the audit trail. */
-export interface Prediction extends ClassPrediction {
+/** A prediction from the audit trail: the model's classes, or its refusal (no class; `refusal` says why). */
+export type Prediction = PredictionRecordView & (AnsweredPrediction | RefusedPrediction);
+
+export interface AnsweredPrediction extends ClassPrediction {
+  refusal: null;
+}
+
+export interface RefusedPrediction {
+  refusal: Refusal;
+  /** Empty. */
+  classes: ClassProbability[];
+  top: null;
+  uncertain: false;
+}
+
+interface PredictionRecordView {
   id: string;
   createdAt: string;
   user: { id: number; username: string };
@@ -42,14 +56,17 @@ export interface Prediction extends ClassPrediction {
   modelVersion: string;
   tree?: LabelTreeNode[];
   heatmapUrl: string | null;
-  /** Present for a whole-field prediction. */
+  /** Present for a whole-field prediction that was answered. */
   field?: FieldSummaryView;
   specimenType: string;
   caseId: string | null;
   feedback: { verdict: FeedbackVerdict; label: string | null; createdAt: string } | null;
 }
 
-/** POST /api/predict/field: prediction is null when the photo failed the quality check (and was not forced). */
+/**
+ * POST /api/predict/field (and POST /api/predict for a photo read as a whole field): prediction is
+ * null when the photo failed the quality check (and was not forced); a refusal is a prediction.
+ */
 export interface FieldAnswer {
   quality: { ok: boolean; reasons: string[]; measures: unknown };
   warnings: string[];

@@ -1,11 +1,15 @@
 import type { FastifyServerOptions } from 'fastify';
-import type { FieldPredictorResult, PredictorResult } from '../contract/index.ts';
+import type { FieldPredictorResult, PredictorResult, WholeFieldResult } from '../contract/index.ts';
 import type { ModelRecord } from '../store/index.ts';
 
 /** The model behind POST /api/predict; the real one is wired by the caller, tests inject a fake. */
 export interface Predictor {
-  /** `image` is the stored image: decoded, upright, re-encoded without metadata. */
-  predict(image: Buffer): Promise<PredictorResult>;
+  /**
+   * `image` is the stored image: decoded, upright, re-encoded without metadata. A photo far larger
+   * than the model's input may be read as a whole field (WholeFieldResult, answered like
+   * POST /api/predict/field without force).
+   */
+  predict(image: Buffer): Promise<PredictorResult | WholeFieldResult>;
   /**
    * POST /api/predict/field: a whole microscope photo cut into tiles; absent when the server cannot
    * read fields. An error named 'FieldUnsupportedError' means the active model cannot (answered 422).

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode } from '../contract/index.ts';
+import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode, Refusal } from '../contract/index.ts';
 import { writeFileAtomically } from '../io/index.ts';
 import type { Clock } from './clock.ts';
 import { toCsv } from './csv.ts';
@@ -15,11 +15,20 @@ export interface StoredFieldSummary extends FieldSummary {
   tileMap: boolean;
 }
 
-/** What the model said, as stored in the audit trail and returned to the client. */
-export interface PredictionOutput extends ClassPrediction {
+/** What the model said, as stored in the audit trail and returned to the client: its classes, or its refusal. */
+export type PredictionOutput = AnsweredOutput | RefusedOutput;
+
+export interface AnsweredOutput extends ClassPrediction {
   tree?: LabelTreeNode[];
   /** Absent for a single image. */
   field?: StoredFieldSummary;
+  refusal?: undefined;
+}
+
+/** The model could not read the image: the reason, no class. */
+export interface RefusedOutput {
+  refusal: Refusal;
+  tree?: LabelTreeNode[];
 }
 
 /** Audit rows written before the class probability's label was spelt `label` have `name`. */
@@ -30,8 +39,17 @@ function classProbabilityOf(stored: StoredClassProbability): ClassProbability {
 }
 
 function readOutput(json: string): PredictionOutput {
-  const stored = JSON.parse(json) as Omit<PredictionOutput, 'classes' | 'top'> & { classes: StoredClassProbability[]; top: StoredClassProbability };
+  const stored = JSON.parse(json) as RefusedOutput | (Omit<AnsweredOutput, 'classes' | 'top'> & { classes: StoredClassProbability[]; top: StoredClassProbability });
+  if (stored.refusal) return stored as RefusedOutput;
   return { ...stored, classes: stored.classes.map(classProbabilityOf), top: classProbabilityOf(stored.top) };
+}
+
+/** The output as written: only the known fields, in a fixed order. */
+function outputJson(output: PredictionOutput): string {
+  const tree = output.tree === undefined ? {} : { tree: output.tree };
+  if (output.refusal) return JSON.stringify({ refusal: output.refusal, ...tree });
+  const { classes, top, uncertain, field } = output;
+  return JSON.stringify({ classes, top, uncertain, ...tree, ...(field === undefined ? {} : { field }) });
 }
 
 export interface NewPrediction {
@@ -40,7 +58,7 @@ export interface NewPrediction {
   modelId: number | null;
   modelVersion: string;
   output: PredictionOutput;
-  /** Stored beside the audit row; its presence is recorded as heatmap_shown. */
+  /** Stored beside the audit row; its presence is recorded as heatmap_shown. None with a refusal. */
   heatmapPng: Uint8Array | null;
   /** A whole-field prediction's tile map, stored beside the heatmap. */
   tileMapPng?: Uint8Array | null;
@@ -130,7 +148,8 @@ function toPrediction(row: PredictionRow): PredictionRecord {
 
 /**
  * The predictions audit trail. Rows are append-only (SQLite triggers abort any UPDATE or DELETE);
- * the clinician's verdict lives in the separate, changeable prediction_feedback table.
+ * the clinician's verdict lives in the separate, changeable prediction_feedback table. A refusal
+ * (an image the model cannot read) is a row too: its output holds the refusal and no class.
  */
 export class Predictions {
   private readonly heatmapDir: string;
@@ -151,10 +170,8 @@ export class Predictions {
     const id = randomUUID();
     if (prediction.heatmapPng) await writeFileAtomically(this.heatmapPathOf(id), prediction.heatmapPng);
     if (prediction.tileMapPng) await writeFileAtomically(this.tileMapPathOf(id), prediction.tileMapPng);
-    const { classes, top, uncertain, tree, field } = prediction.output;
     try {
-      const output = { classes, top, uncertain, ...(tree === undefined ? {} : { tree }), ...(field === undefined ? {} : { field }) };
-      this.insert(id, prediction, { specimenType, caseId, output: JSON.stringify(output) });
+      this.insert(id, prediction, { specimenType, caseId, output: outputJson(prediction.output) });
     } catch (error) {
       if (prediction.heatmapPng) await rm(this.heatmapPathOf(id), { force: true });
       if (prediction.tileMapPng) await rm(this.tileMapPathOf(id), { force: true });
@@ -257,6 +274,7 @@ export class Predictions {
       'feedback_label',
       'feedback_time',
       'field',
+      'refusal',
     ];
     return toCsv(
       header,
@@ -267,17 +285,18 @@ export class Predictions {
         p.imageSha256,
         p.modelId,
         p.modelVersion,
-        p.output.top.label,
-        p.output.top.probability,
-        p.output.uncertain,
-        JSON.stringify(p.output.classes),
+        p.output.refusal ? null : p.output.top.label,
+        p.output.refusal ? null : p.output.top.probability,
+        p.output.refusal ? null : p.output.uncertain,
+        p.output.refusal ? null : JSON.stringify(p.output.classes),
         p.heatmapShown,
         p.specimenType,
         p.caseId,
         p.feedback?.verdict ?? null,
         p.feedback?.label ?? null,
         p.feedback ? new Date(p.feedback.createdAt).toISOString() : null,
-        p.output.field === undefined ? null : JSON.stringify(p.output.field),
+        p.output.refusal || p.output.field === undefined ? null : JSON.stringify(p.output.field),
+        p.output.refusal ? `${p.output.refusal.code}: ${p.output.refusal.reason}` : null,
       ]),
       { guardFormulas: true },
     );

@@ -64,7 +64,7 @@ ${BACKEND_HELP}`,
     await startEngine(values, context);
     if (model) await activateBundle(dataDir, model);
     const bundle = activeBundle(dataDir);
-    const predictor = await BundlePredictor.load(bundle);
+    const predictor = await BundlePredictor.load(bundle, (notice) => context.err(`note: ${notice}`));
     const app = await startServer({
       dataDir,
       staticDir,

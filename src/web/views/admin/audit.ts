@@ -27,7 +27,7 @@ export function auditPage(): View {
       h('td', {}, dateTime(p.createdAt)),
       h('td', {}, p.user.username),
       h('td', {}, p.specimenType),
-      h('td', {}, `${p.top.label} (${percent(p.top.probability)})`),
+      h('td', {}, p.refusal === null ? `${p.top.label} (${percent(p.top.probability)})` : `refused: ${p.refusal.reason}`),
       h('td', {}, p.uncertain ? 'yes' : 'no'),
       h('td', {}, p.feedback ? (p.feedback.verdict === 'agree' ? 'agreed' : `corrected: ${p.feedback.label}`) : '—'),
     );
