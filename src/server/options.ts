@@ -58,6 +58,11 @@ export interface ServerOptions {
   predictor?: Predictor;
   trainer?: Trainer;
   limits?: Partial<ServerLimits>;
+  /**
+   * Origins besides the server's own (scheme://Host of each request) whose pages may send
+   * state-changing requests, e.g. a reverse proxy's public address "https://gramlens.example.org".
+   */
+  allowedOrigins?: readonly string[];
   /** Served over https (directly or by a proxy): Secure cookies and HSTS. */
   behindHttps?: boolean;
   /** Passed to Fastify: trust X-Forwarded-For from these proxies for the client IP (rate limiting). */

@@ -7,6 +7,7 @@ import { createErrorHandler } from './errors.ts';
 import { collectApiRoutes, openApiRoutes } from './openapi.ts';
 import { DEFAULT_LIMITS, type ServerOptions } from './options.ts';
 import { agreementRoutes, annotationRoutes, authRoutes, imageRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
+import { guardStateChanges, normaliseOrigin } from './request-origin.ts';
 import { addSecurityHeaders, securityHeaders } from './security.ts';
 import { notFoundHandler, serveStaticSite } from './static-site.ts';
 import { TrainingQueue } from './training.ts';
@@ -19,6 +20,7 @@ export const API_VERSION = '1.0.0';
  */
 export function createServer(options: ServerOptions): FastifyInstance {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const allowedOrigins = (options.allowedOrigins ?? []).map(normaliseOrigin);
   const behindHttps = options.behindHttps ?? false;
   const headers = securityHeaders(behindHttps);
   const imageLimits = { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxImagePixels };
@@ -43,6 +45,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.setErrorHandler(createErrorHandler({ uploadTooLarge: `the image is larger than the ${limits.maxUploadBytes / (1024 * 1024)} MB upload limit` }));
   app.setNotFoundHandler(notFoundHandler(options.staticDir !== undefined));
   addSecurityHeaders(app, headers);
+  // Before the session check, so a forged request is refused whoever's cookie it carries.
+  guardStateChanges(app, allowedOrigins);
   const apiRoutes = collectApiRoutes(app);
 
   app.register(fastifyMultipart, {
