@@ -19,6 +19,7 @@ const STATUS_OF_KIND: Record<StoreErrorKind, number> = {
   'too-large': 413,
   'unsupported-media': 415,
   undecodable: 422,
+  busy: 503,
 };
 
 export interface ErrorMessages {
@@ -32,7 +33,10 @@ export interface ErrorMessages {
  */
 export function createErrorHandler(messages: ErrorMessages) {
   return function handleError(error: FastifyError | HttpError | StoreError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    if (error instanceof StoreError) return reply.code(STATUS_OF_KIND[error.kind]).send({ error: error.message });
+    if (error instanceof StoreError) {
+      if (error.kind === 'busy') reply.header('retry-after', '1');
+      return reply.code(STATUS_OF_KIND[error.kind]).send({ error: error.message });
+    }
     if (error instanceof HttpError) {
       if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
       return reply.code(error.statusCode).send({ error: error.message });

@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { FieldPredictorResult, PredictorResult } from '../contract/index.ts';
-import type { ModelRecord } from '../store/index.ts';
+import { DEFAULT_MAX_FAILURES_OVERALL, DEFAULT_MAX_FAILURES_PER_IP, type ModelRecord } from '../store/index.ts';
 
 /** The model behind POST /api/predict; the real one is wired by the caller, tests inject a fake. */
 export interface Predictor {
@@ -36,7 +36,14 @@ export interface ServerLimits {
   maxJsonBytes: number;
   /** Failed logins allowed per username and IP within loginWindowMs before 429 (default 5 per minute). */
   loginMaxFailures: number;
+  /** Failed logins allowed per IP, whatever the usernames, within loginWindowMs (default 30). */
+  loginMaxFailuresPerIp: number;
+  /** Failed logins allowed from everywhere within loginWindowMs (default 300): bounds the password hashing a flood causes. */
+  loginMaxFailuresOverall: number;
   loginWindowMs: number;
+  /** Worker threads checking passwords (default 1) and checks allowed to wait for one (default 16; beyond, 503). */
+  passwordThreads: number;
+  maxQueuedPasswordChecks: number;
   /** Session lifetime (default 12 hours). */
   sessionTtlMs: number;
 }
@@ -46,7 +53,11 @@ export const DEFAULT_LIMITS: ServerLimits = {
   maxImagePixels: 40_000_000,
   maxJsonBytes: 1024 * 1024,
   loginMaxFailures: 5,
+  loginMaxFailuresPerIp: DEFAULT_MAX_FAILURES_PER_IP,
+  loginMaxFailuresOverall: DEFAULT_MAX_FAILURES_OVERALL,
   loginWindowMs: 60_000,
+  passwordThreads: 1,
+  maxQueuedPasswordChecks: 16,
   sessionTtlMs: 12 * 60 * 60 * 1000,
 };
 

@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { openStore } from '../store/index.ts';
+import { openStore, PasswordHashPool } from '../store/index.ts';
 import { enforceAccess } from './access.ts';
 import { createErrorHandler } from './errors.ts';
 import { collectApiRoutes, openApiRoutes } from './openapi.ts';
@@ -28,7 +28,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     dataDir: options.dataDir,
     clock: options.clock,
     bcryptCost: options.bcryptCost,
-    loginRateLimit: { maxFailures: limits.loginMaxFailures, windowMs: limits.loginWindowMs },
+    loginRateLimit: {
+      maxFailures: limits.loginMaxFailures,
+      maxFailuresPerIp: limits.loginMaxFailuresPerIp,
+      maxFailuresOverall: limits.loginMaxFailuresOverall,
+      windowMs: limits.loginWindowMs,
+    },
+    passwordHasher: new PasswordHashPool({ threads: limits.passwordThreads, maxQueued: limits.maxQueuedPasswordChecks }),
   });
 
   const app = Fastify({

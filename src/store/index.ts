@@ -13,7 +13,8 @@ export {
   type UserChanges,
 } from './users.ts';
 export type { SessionLookup } from './sessions.ts';
-export type { LoginPermission, LoginRateLimit } from './login-attempts.ts';
+export { DEFAULT_MAX_FAILURES_OVERALL, DEFAULT_MAX_FAILURES_PER_IP, type LoginPermission, type LoginRateLimit } from './login-attempts.ts';
+export { PasswordHashPool, type PasswordHasher, type PasswordPoolOptions } from './password-hasher.ts';
 export { DEFAULT_IMAGE_LIMITS, isSha256, sniffImageFormat, type ImageLimits, type StoredImage, type StoredFormat, type UploadFormat } from './images.ts';
 export { checkClassTree, leafClasses, EXTRA_CHOICES, type ExtraChoice } from './class-tree.ts';
 export { MAX_LABELS_REQUIRED, type Project, type ProjectImage, type NewProject, type NewProjectImage } from './projects.ts';

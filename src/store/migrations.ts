@@ -152,6 +152,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'failed logins limited per IP and overall',
+    sql: `
+      CREATE INDEX login_attempts_by_ip ON login_attempts(ip, at);
+      CREATE INDEX login_attempts_by_time ON login_attempts(at);
+    `,
+  },
 ];
 
 function appliedVersions(db: Database): Set<number> {

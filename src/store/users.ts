@@ -1,9 +1,9 @@
-import bcrypt from 'bcryptjs';
 import type { Database } from 'better-sqlite3';
 import { invalid, notFound, StoreError } from './errors.ts';
 import { checkText } from './text.ts';
 import type { Role } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
+import type { PasswordHasher } from './password-hasher.ts';
 
 export const ROLES = ['clinician', 'annotator', 'admin'] as const satisfies readonly Role[];
 
@@ -66,6 +66,7 @@ export class Users {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly bcryptCost: number,
+    private readonly hasher: PasswordHasher,
   ) {
     if (!Number.isInteger(bcryptCost) || bcryptCost < MIN_BCRYPT_COST) throw new Error(`bcrypt cost must be an integer >= ${MIN_BCRYPT_COST}`);
   }
@@ -73,7 +74,7 @@ export class Users {
   async create(user: NewUser): Promise<User> {
     const username = checkText('username', user.username, MAX_USERNAME_LENGTH);
     const role = checkRole(user.role);
-    const hash = await bcrypt.hash(checkPassword(user.password), this.bcryptCost);
+    const hash = await this.hasher.hash(checkPassword(user.password), this.bcryptCost);
     const result = this.db
       .prepare('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (username) DO NOTHING')
       .run(username, hash, role, this.clock());
@@ -114,14 +115,17 @@ export class Users {
   /** The user when the password matches (disabled users included: the caller decides), else null. */
   async verifyPassword(username: string, password: string): Promise<User | null> {
     const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
-    this.decoyHash ??= bcrypt.hash('decoy password', this.bcryptCost);
-    const matches = await bcrypt.compare(password, row?.password_hash ?? (await this.decoyHash));
+    this.decoyHash ??= this.hasher.hash('decoy password', this.bcryptCost).catch((error: unknown) => {
+      this.decoyHash = null;
+      throw error;
+    });
+    const matches = await this.hasher.compare(password, row?.password_hash ?? (await this.decoyHash));
     return row && matches ? toUser(row) : null;
   }
 
   async setPassword(id: number, password: string): Promise<void> {
     this.require(id);
-    const hash = await bcrypt.hash(checkPassword(password), this.bcryptCost);
+    const hash = await this.hasher.hash(checkPassword(password), this.bcryptCost);
     this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, id);
   }
 

@@ -94,8 +94,8 @@ describe('authentication', () => {
     expect(disabled.json().disabled).toBe(true);
     expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: userCookie } })).statusCode).toBe(401);
     const refused = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'temp', password: 'temp-password' } });
-    expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toEqual({ error: 'This account is disabled' });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toEqual({ error: 'Wrong username or password' });
 
     const lastAdmin = await server.app.inject({ method: 'PATCH', url: '/api/users/1', headers: { cookie: admin }, payload: { role: 'clinician' } });
     expect(lastAdmin.statusCode).toBe(409);
