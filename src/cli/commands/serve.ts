@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BackendChoice } from '../../engine/index.ts';
 import { BundlePredictor } from '../../inference/index.ts';
 import { readBundleMetadata } from '../../models/index.ts';
-import { createProjectTrainer } from '../../pipeline/index.ts';
+import { createProjectTrainerProcess } from '../../pipeline/index.ts';
 import { normaliseOrigin, startServer } from '../../server/index.ts';
 import { openStore } from '../../store/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
@@ -81,7 +82,7 @@ ${BACKEND_HELP}`,
     const model = stringOption(values, 'model');
     const allowedOrigins = allowedOriginsOf(values);
     if (model && !existsSync(model)) throw new UsageError(`model bundle not found: ${model}`);
-    await startEngine(values, context);
+    const engine = await startEngine(values, context);
     if (model) await activateBundle(dataDir, model);
     const bundle = activeBundle(dataDir);
     const predictor = await BundlePredictor.load(bundle);
@@ -89,7 +90,7 @@ ${BACKEND_HELP}`,
       dataDir,
       staticDir,
       predictor,
-      trainer: createProjectTrainer({ runsDir: join(dataDir, 'runs'), size: trainSize }),
+      trainer: createProjectTrainerProcess({ runsDir: join(dataDir, 'runs'), size: trainSize, backend: engine.backend as BackendChoice }),
       host: stringOption(values, 'host'),
       port,
       behindHttps: Boolean(values.https),
