@@ -46,7 +46,17 @@ export interface Prediction extends ClassPrediction {
   field?: FieldSummaryView;
   specimenType: string;
   caseId: string | null;
-  feedback: { verdict: FeedbackVerdict; label: string | null; createdAt: string } | null;
+  /** The latest verdict of the user who made the prediction. */
+  feedback: FeedbackView | null;
+  /** Every verdict on the prediction by anyone (a reviewer's included), oldest first. */
+  feedbackHistory: FeedbackView[];
+}
+
+export interface FeedbackView {
+  verdict: FeedbackVerdict;
+  label: string | null;
+  user: { id: number; username: string };
+  createdAt: string;
 }
 
 /** POST /api/predict/field: prediction is null when the photo failed the quality check (and was not forced). */

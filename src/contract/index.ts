@@ -7,6 +7,7 @@ export type {
   Decision,
   DecisionStatus,
   FeedbackVerdict,
+  FeedbackView,
   FieldAnswer,
   FieldSummaryView,
   ImageRef,

@@ -22,9 +22,8 @@ export type { LabelResult, QueuePosition, UndoResult, Vote } from './annotations
 export { manifestPathOf, type ImageDecision, type ManifestExport } from './decisions.ts';
 export { agreementReport, type AgreementReport, type PairAgreement, type Rating } from './agreement.ts';
 export type { ModelRecord, NewModel } from './models.ts';
+export { FEEDBACK_VERDICTS, type Feedback } from './feedback.ts';
 export {
-  FEEDBACK_VERDICTS,
-  type Feedback,
   type NewPrediction,
   type PredictionOutput,
   type PredictionQuery,

@@ -88,6 +88,26 @@ describe('predictions', () => {
     expect((await server.as('clinician2', { method: 'POST', url, payload: { verdict: 'agree' } })).statusCode).toBe(404);
   });
 
+  it("records an admin's correction beside the clinician's verdict, never over it", async () => {
+    const { id } = (await predictAs('clinician', 5)).json();
+    const url = `/api/predictions/${id}/feedback`;
+    await server.as('clinician', { method: 'POST', url, payload: { verdict: 'agree' } });
+    const reviewed = (await server.as('admin', { method: 'POST', url, payload: { verdict: 'correct', label: 'yeast' } })).json();
+    expect(reviewed.feedback).toMatchObject({ verdict: 'agree', label: null, user: { id: server.ids.clinician, username: 'clinician' } });
+    expect(reviewed.feedbackHistory).toMatchObject([
+      { verdict: 'agree', label: null, user: { username: 'clinician' } },
+      { verdict: 'correct', label: 'yeast', user: { id: server.ids.admin, username: 'admin' } },
+    ]);
+    const records = parseCsv((await server.as('admin', { method: 'GET', url: '/api/audit.csv' })).body).map((r) => r.fields);
+    const row = records.find((r) => r[0] === id)!;
+    const column = (name: string) => row[records[0].indexOf(name)];
+    expect([column('user'), column('feedback'), column('feedback_label')]).toEqual(['clinician', 'agree', '']);
+    expect(JSON.parse(column('feedback_history')).map((entry: { user: string; verdict: string; label: string | null }) => [entry.user, entry.verdict, entry.label])).toEqual([
+      ['clinician', 'agree', null],
+      ['admin', 'correct', 'yeast'],
+    ]);
+  });
+
   it('exports the audit trail as CSV for admins', async () => {
     const response = await server.as('admin', { method: 'GET', url: '/api/audit.csv' });
     expect(response.statusCode).toBe(200);

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { FeedbackVerdict, FieldPredictorResult, FieldSummaryView, Prediction, PredictorResult } from '../../contract/index.ts';
-import { FEEDBACK_VERDICTS, type ImageLimits, type PredictionRecord, type StoredFieldSummary, type Store } from '../../store/index.ts';
+import type { FeedbackVerdict, FeedbackView, FieldPredictorResult, FieldSummaryView, Prediction, PredictorResult } from '../../contract/index.ts';
+import { FEEDBACK_VERDICTS, type Feedback, type ImageLimits, type PredictionRecord, type StoredFieldSummary, type Store } from '../../store/index.ts';
 import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
@@ -75,9 +75,20 @@ const fieldSchema = {
   },
 } as const;
 
+const feedbackSchema = {
+  type: 'object',
+  required: ['verdict', 'label', 'user', 'createdAt'],
+  properties: {
+    verdict: { type: 'string', enum: [...FEEDBACK_VERDICTS] },
+    label: { type: ['string', 'null'] },
+    user: { type: 'object', required: ['id', 'username'], properties: { id: { type: 'integer' }, username: { type: 'string' } } },
+    createdAt: timeSchema,
+  },
+} as const;
+
 const predictionSchema = {
   type: 'object',
-  required: ['id', 'createdAt', 'user', 'image', 'modelId', 'modelVersion', 'classes', 'top', 'uncertain', 'heatmapUrl', 'specimenType', 'caseId', 'feedback'],
+  required: ['id', 'createdAt', 'user', 'image', 'modelId', 'modelVersion', 'classes', 'top', 'uncertain', 'heatmapUrl', 'specimenType', 'caseId', 'feedback', 'feedbackHistory'],
   properties: {
     id: { type: 'string' },
     createdAt: timeSchema,
@@ -93,11 +104,8 @@ const predictionSchema = {
     field: fieldSchema,
     specimenType: { type: 'string' },
     caseId: { type: ['string', 'null'] },
-    feedback: {
-      type: ['object', 'null'],
-      required: ['verdict', 'label', 'createdAt'],
-      properties: { verdict: { type: 'string', enum: [...FEEDBACK_VERDICTS] }, label: { type: ['string', 'null'] }, createdAt: timeSchema },
-    },
+    feedback: { ...feedbackSchema, type: ['object', 'null'], description: 'the latest verdict of the user who made the prediction' },
+    feedbackHistory: { type: 'array', items: feedbackSchema, description: 'every verdict by anyone, oldest first' },
   },
 } as const;
 
@@ -117,8 +125,13 @@ function predictionView(p: PredictionRecord): Prediction {
     ...(p.output.field === undefined ? {} : { field: fieldView(p.id, p.output.field) }),
     specimenType: p.specimenType,
     caseId: p.caseId,
-    feedback: p.feedback && { verdict: p.feedback.verdict, label: p.feedback.label, createdAt: iso(p.feedback.createdAt) },
+    feedback: p.feedback && feedbackView(p.feedback),
+    feedbackHistory: p.feedbackHistory.map(feedbackView),
   };
+}
+
+function feedbackView(entry: Feedback): FeedbackView {
+  return { verdict: entry.verdict, label: entry.label, user: { id: entry.userId, username: entry.username }, createdAt: iso(entry.createdAt) };
 }
 
 function fieldView(id: string, field: StoredFieldSummary): FieldSummaryView {
@@ -318,7 +331,8 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
   app.post<ByPredictionId & { Body: { verdict: FeedbackVerdict; label?: string } }>(
     '/predictions/:id/feedback',
     route(CLINICAL, {
-      summary: "The clinician's verdict: agree, or correct with the right label (replaces an earlier verdict)",
+      summary: 'A verdict: agree, or correct with the right label',
+      description: "Added to the prediction's feedback history with its author and time; earlier verdicts stay on record. feedback is the predicting user's latest.",
       params: predictionParams,
       body: {
         type: 'object',
@@ -332,7 +346,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       const prediction = visiblePrediction(store, request, request.params.id);
       const { verdict, label } = request.body;
       if (verdict === 'correct' && label === undefined) throw new HttpError(400, "the verdict 'correct' needs the right label");
-      return predictionView(store.predictions.setFeedback(prediction.id, currentUser(request).id, verdict, label ?? null));
+      return predictionView(store.predictions.addFeedback(prediction.id, currentUser(request).id, verdict, label ?? null));
     },
   );
 
