@@ -7,6 +7,7 @@ import { createErrorHandler } from './errors.ts';
 import { collectApiRoutes, openApiRoutes } from './openapi.ts';
 import { DEFAULT_LIMITS, type ServerOptions } from './options.ts';
 import { agreementRoutes, annotationRoutes, authRoutes, imageRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
+import { refuseNonFiniteNumbers } from './finite-numbers.ts';
 import { guardStateChanges, normaliseOrigin } from './request-origin.ts';
 import { addSecurityHeaders, securityHeaders } from './security.ts';
 import { notFoundHandler, serveStaticSite } from './static-site.ts';
@@ -53,6 +54,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   addSecurityHeaders(app, headers);
   // Before the session check, so a forged request is refused whoever's cookie it carries.
   guardStateChanges(app, allowedOrigins);
+  refuseNonFiniteNumbers(app);
   const apiRoutes = collectApiRoutes(app);
 
   app.register(fastifyMultipart, {

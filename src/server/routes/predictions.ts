@@ -287,7 +287,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } },
+        properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 } },
       },
       response: { 200: { type: 'array', items: predictionSchema } },
     }),
