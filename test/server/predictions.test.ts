@@ -121,6 +121,17 @@ describe('predictions', () => {
     expect(records.every((r) => r.length === records[0].length)).toBe(true);
   });
 
+  it('defuses formulas hidden behind spaces, line breaks and fullwidth signs in the audit CSV', async () => {
+    const hidden = [' =1+1', '\n=1+1', '＝1+1'];
+    for (const [i, text] of hidden.entries()) {
+      const form = multipart([{ name: 'image', filename: 'x.png', data: await pngImage(40 + i) }, { name: 'specimenType', value: text }, { name: 'caseId', value: text }]);
+      expect((await server.as('clinician', { method: 'POST', url: '/api/predict', ...form })).statusCode).toBe(201);
+    }
+    const records = parseCsv((await server.as('admin', { method: 'GET', url: '/api/audit.csv' })).body).map((r) => r.fields);
+    const column = (name: string) => records.slice(1).map((r) => r[records[0].indexOf(name)]);
+    for (const name of ['specimen_type', 'case_id']) expect(column(name)).toEqual(expect.arrayContaining(hidden.map((text) => `'${text}`)));
+  });
+
   it('answers 500 with a message and writes no audit row when the model fails', async () => {
     const before = (await server.as('admin', { method: 'GET', url: '/api/predictions' })).json().length;
     const original = predictor.predict;

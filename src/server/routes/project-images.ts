@@ -72,12 +72,13 @@ export async function projectImageRoutes(app: FastifyInstance, { store, imageLim
     route(ADMIN, {
       summary: 'The training manifest: path,label,patient_id,specimen,annotators,agreement',
       description:
-        'Paths are relative to the server data folder. Images without a decision are left out; their count is in X-Images-Left-Out, by reason in X-Images-Left-Out-Detail.',
+        'Paths are relative to the server data folder. Images without a decision are left out; their count is in X-Images-Left-Out, by reason in X-Images-Left-Out-Detail. ' +
+        'Text a spreadsheet could run as a formula (starting with =, +, - or @) gets a leading apostrophe.',
       params: idParams,
       produces: ['text/csv'],
     }),
     async (request, reply) => {
-      const manifest = store.decisions.manifest(request.params.id);
+      const manifest = store.decisions.manifest(request.params.id, { guardFormulas: true });
       const leftOut = Object.values(manifest.leftOut).reduce((sum, n) => sum + n, 0);
       return reply
         .type('text/csv; charset=utf-8')
