@@ -2,11 +2,10 @@ export { openStore, openDatabase, DATABASE_FILE, DEFAULT_LOGIN_RATE_LIMIT, type 
 export { migrate, schemaVersion, MIGRATIONS, type Migration } from './migrations.ts';
 export { StoreError, type StoreErrorKind } from './errors.ts';
 export { systemClock, type Clock } from './clock.ts';
+export { MIN_PASSWORD_LENGTH, MAX_PASSWORD_BYTES } from './password-policy.ts';
 export {
   ROLES,
   MIN_BCRYPT_COST,
-  MIN_PASSWORD_LENGTH,
-  MAX_PASSWORD_BYTES,
   MAX_USERNAME_LENGTH,
   type User,
   type NewUser,

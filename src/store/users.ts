@@ -4,13 +4,11 @@ import { checkText } from './text.ts';
 import type { Role } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
 import type { PasswordHasher } from './password-hasher.ts';
+import { checkPassword } from './password-policy.ts';
 
 export const ROLES = ['clinician', 'annotator', 'admin'] as const satisfies readonly Role[];
 
 export const MIN_BCRYPT_COST = 10;
-export const MIN_PASSWORD_LENGTH = 8;
-/** bcrypt silently ignores bytes past 72; refusing longer passwords keeps that from surprising anyone. */
-export const MAX_PASSWORD_BYTES = 72;
 export const MAX_USERNAME_LENGTH = 64;
 
 export interface User {
@@ -48,14 +46,6 @@ function toUser(row: UserRow): User {
 function checkRole(role: string): Role {
   if (!(ROLES as readonly string[]).includes(role)) throw invalid(`role must be one of ${ROLES.join(', ')}`);
   return role as Role;
-}
-
-function checkPassword(password: string): string {
-  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
-    throw invalid(`password must have at least ${MIN_PASSWORD_LENGTH} characters`);
-  }
-  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) throw invalid(`password must be at most ${MAX_PASSWORD_BYTES} bytes`);
-  return password;
 }
 
 export class Users {

@@ -101,6 +101,18 @@ describe('authentication', () => {
     expect(lastAdmin.statusCode).toBe(409);
   });
 
+  it('refuses short and common passwords for new users and new passwords', async () => {
+    const headers = { cookie: await login(server.app, 'admin', ADMIN_PASSWORD) };
+    for (const password of ['password', '12345678', 'password1234', 'Qwertyuiop123']) {
+      const created = await server.app.inject({ method: 'POST', url: '/api/users', headers, payload: { username: 'weak', password, role: 'clinician' } });
+      expect(created.statusCode, password).toBe(400);
+      const changed = await server.app.inject({ method: 'PATCH', url: `/api/users/${server.ids.annotator}`, headers, payload: { password } });
+      expect(changed.statusCode, password).toBe(400);
+    }
+    const users = (await server.app.inject({ method: 'GET', url: '/api/users', headers })).json();
+    expect(users.map((u: { username: string }) => u.username)).not.toContain('weak');
+  });
+
   it('answers malformed bodies with a 400 JSON error, never a stack trace', async () => {
     const response = await server.app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"username": ' });
     expect(response.statusCode).toBe(400);

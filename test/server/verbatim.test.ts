@@ -18,9 +18,9 @@ describe('SQL-, HTML- and CSV-ish text in every field is stored and returned ver
 
   it('usernames', async () => {
     for (const username of NASTY_STRINGS) {
-      const created = await server.as('admin', { method: 'POST', url: '/api/users', payload: { username, password: 'password-123', role: 'annotator' } });
+      const created = await server.as('admin', { method: 'POST', url: '/api/users', payload: { username, password: 'verbatim-pass-123', role: 'annotator' } });
       expect(created.json().username).toBe(username);
-      const cookie = await login(server.app, username, 'password-123');
+      const cookie = await login(server.app, username, 'verbatim-pass-123');
       const me = await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie } });
       expect(me.json().user.username).toBe(username);
     }
