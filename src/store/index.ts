@@ -3,10 +3,10 @@ export { migrate, schemaVersion, MIGRATIONS, type Migration } from './migrations
 export { StoreError, type StoreErrorKind } from './errors.ts';
 export { systemClock, type Clock } from './clock.ts';
 export { MIN_PASSWORD_LENGTH, MAX_PASSWORD_BYTES } from './password-policy.ts';
+export { MAX_USERNAME_LENGTH, normaliseUsername, usernameSkeleton } from './usernames.ts';
 export {
   ROLES,
   MIN_BCRYPT_COST,
-  MAX_USERNAME_LENGTH,
   type User,
   type NewUser,
   type UserChanges,

@@ -113,6 +113,22 @@ describe('authentication', () => {
     expect(users.map((u: { username: string }) => u.username)).not.toContain('weak');
   });
 
+  it('refuses usernames that differ from an existing one only in case, spaces, invisible characters or look-alike letters', async () => {
+    const headers = { cookie: await login(server.app, 'admin', ADMIN_PASSWORD) };
+    const create = (username: string) => server.app.inject({ method: 'POST', url: '/api/users', headers, payload: { username, password: 'a fine new password', role: 'clinician' } });
+    for (const username of ['Admin', 'admin ', 'admin\u200b', '\u0430dmin', 'ADMlN', 'ａｄｍｉｎ', 'x\ny']) {
+      const response = await create(username);
+      expect(response.statusCode, JSON.stringify(username)).toBe(username === 'x\ny' || username === 'admin\u200b' ? 400 : 409);
+    }
+    expect((await create('\u0430dmin')).json().error).toBe('the username "\u0430dmin" looks like the existing "admin"; choose another');
+    expect((await create('Admin')).json().error).toBe('the username "Admin" is taken (usernames do not depend on case)');
+    const created = await create(' Dr.Ｎew ');
+    expect(created.statusCode).toBe(201);
+    expect(created.json().username).toBe('Dr.New');
+    // logging in takes the name as it was normalised, whatever its case
+    expect(await login(server.app, 'dr.new ', 'a fine new password')).toMatch(/^gramlens_session=/);
+  });
+
   it('answers malformed bodies with a 400 JSON error, never a stack trace', async () => {
     const response = await server.app.inject({ method: 'POST', url: '/api/auth/login', headers: { 'content-type': 'application/json' }, payload: '{"username": ' });
     expect(response.statusCode).toBe(400);
