@@ -115,7 +115,8 @@ export interface Agreement {
 
 export interface Model {
   id: number;
-  path: string;
+  /** The bundle's folder on the server: shown to admins only. */
+  path?: string;
   name: string;
   version: string;
   metrics: unknown;
