@@ -19,7 +19,7 @@ export type FromTrainingChild = { kind: 'progress'; progress: Record<string, unk
 export interface TrainingProcessOptions {
   /** Added to the child's nice value, so the server's own requests come first (default 10). */
   niceness?: number;
-  /** How long a cancelled child may take to stop before it is killed (default 10 s). */
+  /** How long a cancelled child may take to stop before it is killed (default 5 s). */
   stopGraceMs?: number;
 }
 
@@ -49,7 +49,7 @@ function lowerPriority(child: ChildProcess, niceness: number): void {
  */
 export function forkTrainer(entry: URL, config: unknown, options: TrainingProcessOptions = {}): ProjectTrainer {
   const niceness = options.niceness ?? 10;
-  const stopGraceMs = options.stopGraceMs ?? 10_000;
+  const stopGraceMs = options.stopGraceMs ?? 5000;
   return {
     start(projectId, manifestCsvPath, onProgress, signal) {
       return new Promise((resolve, reject) => {
