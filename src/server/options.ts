@@ -32,6 +32,13 @@ export interface ServerLimits {
   maxUploadBytes: number;
   /** Largest accepted image by pixel count, read from the header before decoding (default 40 MP). */
   maxImagePixels: number;
+  /**
+   * Pixels being decoded at once across all uploads and predictions (default 48 MP: one photo at the
+   * pixel limit, or several smaller ones): storing and predicting take memory in proportion to pixels.
+   */
+  maxDecodingPixels: number;
+  /** Uploads allowed to wait for the decode budget (default 64); beyond, 503 with Retry-After. */
+  maxWaitingDecodes: number;
   /** Largest JSON request body (default 1 MB). */
   maxJsonBytes: number;
   /** Failed logins allowed per username and IP within loginWindowMs before 429 (default 5 per minute). */
@@ -51,6 +58,8 @@ export interface ServerLimits {
 export const DEFAULT_LIMITS: ServerLimits = {
   maxUploadBytes: 20 * 1024 * 1024,
   maxImagePixels: 40_000_000,
+  maxDecodingPixels: 48_000_000,
+  maxWaitingDecodes: 64,
   maxJsonBytes: 1024 * 1024,
   loginMaxFailures: 5,
   loginMaxFailuresPerIp: DEFAULT_MAX_FAILURES_PER_IP,

@@ -3,6 +3,7 @@ import fastifyMultipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { openStore, PasswordHashPool } from '../store/index.ts';
 import { enforceAccess } from './access.ts';
+import { DecodeBudget } from './decode-budget.ts';
 import { createErrorHandler } from './errors.ts';
 import { collectApiRoutes, openApiRoutes } from './openapi.ts';
 import { DEFAULT_LIMITS, type ServerOptions } from './options.ts';
@@ -25,6 +26,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const behindHttps = options.behindHttps ?? false;
   const headers = securityHeaders(behindHttps);
   const imageLimits = { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxImagePixels };
+  const decodeBudget = new DecodeBudget(limits.maxDecodingPixels, limits.maxWaitingDecodes);
   const store = openStore({
     dataDir: options.dataDir,
     clock: options.clock,
@@ -72,10 +74,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
     async (api) => {
       api.register(authRoutes, { store, sessionTtlMs: limits.sessionTtlMs, secureCookies: behindHttps });
       api.register(userRoutes, { store });
-      api.register(predictionRoutes, { store, predictor: options.predictor, imageLimits });
+      api.register(predictionRoutes, { store, predictor: options.predictor, imageLimits, decodeBudget });
       api.register(imageRoutes, { store });
       api.register(projectRoutes, { store });
-      api.register(projectImageRoutes, { store, imageLimits });
+      api.register(projectImageRoutes, { store, imageLimits, decodeBudget });
       api.register(annotationRoutes, { store });
       api.register(agreementRoutes, { store });
       api.register(modelRoutes, { store, predictor: options.predictor });

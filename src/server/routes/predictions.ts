@@ -5,6 +5,7 @@ import { FEEDBACK_VERDICTS, type Feedback, type ImageLimits, type PredictionReco
 import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
+import type { DecodeBudget } from '../decode-budget.ts';
 import type { Predictor } from '../options.ts';
 import { routeOptionsTagged } from '../route-options.ts';
 import { anyJson, imageRef, imageRefSchema, iso, timeSchema } from '../schemas.ts';
@@ -13,6 +14,7 @@ export interface PredictionRoutesOptions {
   store: Store;
   predictor: Predictor | undefined;
   imageLimits: ImageLimits;
+  decodeBudget: DecodeBudget;
 }
 
 const MAX_TEXT = 200;
@@ -189,8 +191,12 @@ function parsePxPerUm(text: string | undefined): number | undefined {
   return value;
 }
 
-export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits }: PredictionRoutesOptions): Promise<void> {
+export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits, decodeBudget }: PredictionRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('predictions');
+  const pixelsOf = async (upload: Buffer) => {
+    const { width, height } = await store.images.inspect(upload, imageLimits);
+    return width * height;
+  };
 
   app.post(
     '/predict',
@@ -204,16 +210,18 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       const user = currentUser(request);
       if (!predictor) throw new HttpError(503, 'No model is loaded on this server');
       const form = await readForm(request, predictForm);
-      const image = await store.images.ingest(form.file.data, imageLimits);
-      const bytes = await store.images.read(image.sha256);
-      let result: PredictorResult;
-      try {
-        result = checkPredictorResult(await predictor.predict(bytes));
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        request.log.error({ err: error }, 'predictor failed');
-        throw new HttpError(500, 'The model could not process this image');
-      }
+      // Storing and predicting decode the photo: within the server's decode budget.
+      const { image, result } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
+        const image = await store.images.ingest(form.file.data, imageLimits);
+        const bytes = await store.images.read(image.sha256);
+        try {
+          return { image, result: checkPredictorResult(await predictor.predict(bytes)) };
+        } catch (error) {
+          if (error instanceof HttpError) throw error;
+          request.log.error({ err: error }, 'predictor failed');
+          throw new HttpError(500, 'The model could not process this image');
+        }
+      });
       const prediction = await store.predictions.record({
         userId: user.id,
         imageSha256: image.sha256,
@@ -245,17 +253,18 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       if (!predictor.predictField) throw new HttpError(501, 'This server cannot read whole microscope fields');
       const form = await readForm(request, predictFieldForm);
       const pxPerUm = parsePxPerUm(form.fields.pxPerUm);
-      const image = await store.images.ingest(form.file.data, imageLimits);
-      const bytes = await store.images.read(image.sha256);
-      let result: FieldPredictorResult;
-      try {
-        result = checkFieldResult(await predictor.predictField(bytes, { pxPerUm, force: form.fields.force === 'true' }));
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        if ((error as Error)?.name === 'FieldUnsupportedError') throw new HttpError(422, `The active model cannot read whole microscope fields: ${(error as Error).message}`);
-        request.log.error({ err: error }, 'field predictor failed');
-        throw new HttpError(500, 'The model could not process this photo as a whole field');
-      }
+      const { image, result } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
+        const image = await store.images.ingest(form.file.data, imageLimits);
+        const bytes = await store.images.read(image.sha256);
+        try {
+          return { image, result: checkFieldResult(await predictor.predictField!(bytes, { pxPerUm, force: form.fields.force === 'true' })) };
+        } catch (error) {
+          if (error instanceof HttpError) throw error;
+          if ((error as Error)?.name === 'FieldUnsupportedError') throw new HttpError(422, `The active model cannot read whole microscope fields: ${(error as Error).message}`);
+          request.log.error({ err: error }, 'field predictor failed');
+          throw new HttpError(500, 'The model could not process this photo as a whole field');
+        }
+      });
       const { quality, warnings, prediction: predicted } = result;
       const answer = { quality: { ok: quality.ok, reasons: quality.reasons, measures: quality.measures }, warnings };
       if (!predicted) return reply.code(200).send({ ...answer, prediction: null });
