@@ -60,7 +60,17 @@ interface PredictionRecordView {
   field?: FieldSummaryView;
   specimenType: string;
   caseId: string | null;
-  feedback: { verdict: FeedbackVerdict; label: string | null; createdAt: string } | null;
+  /** The latest verdict of the user who made the prediction. */
+  feedback: FeedbackView | null;
+  /** Every verdict on the prediction by anyone (a reviewer's included), oldest first. */
+  feedbackHistory: FeedbackView[];
+}
+
+export interface FeedbackView {
+  verdict: FeedbackVerdict;
+  label: string | null;
+  user: { id: number; username: string };
+  createdAt: string;
 }
 
 /**
@@ -125,7 +135,8 @@ export interface Agreement {
 
 export interface Model {
   id: number;
-  path: string;
+  /** The bundle's folder on the server: shown to admins only. */
+  path?: string;
   name: string;
   version: string;
   metrics: unknown;

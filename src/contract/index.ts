@@ -20,6 +20,7 @@ export type {
   Decision,
   DecisionStatus,
   FeedbackVerdict,
+  FeedbackView,
   FieldAnswer,
   FieldSummaryView,
   ImageRef,

@@ -1,4 +1,12 @@
-export { createServer, startServer, type ListenOptions } from './server.ts';
-export { type Predictor, type ServerLimits, type ServerOptions, type Trainer, type TrainingProgress } from './options.ts';
-export { type Access } from './access.ts';
-export { type RouteDoc } from './openapi.ts';
+export { createServer, startServer, API_VERSION, type ListenOptions } from './server.ts';
+export {
+  DEFAULT_LIMITS,
+  type Predictor,
+  type ServerLimits,
+  type ServerOptions,
+  type Trainer,
+  type TrainingProgress,
+} from './options.ts';
+export { SESSION_COOKIE, type Access } from './access.ts';
+export { openApiDocument, type RouteDoc } from './openapi.ts';
+export { normaliseOrigin } from './request-origin.ts';

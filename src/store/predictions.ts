@@ -8,6 +8,7 @@ import { writeFileAtomically } from '../io/index.ts';
 import type { Clock } from './clock.ts';
 import { toCsv } from './csv.ts';
 import { invalid, notFound } from './errors.ts';
+import { FeedbackLog, type Feedback } from './feedback.ts';
 import { checkText, optionalText } from './text.ts';
 
 /** A whole-field prediction's summary as recorded, with whether its tile map was stored. */
@@ -66,16 +67,6 @@ export interface NewPrediction {
   caseId?: string | null;
 }
 
-export const FEEDBACK_VERDICTS = ['agree', 'correct'] as const satisfies readonly FeedbackVerdict[];
-
-export interface Feedback {
-  verdict: FeedbackVerdict;
-  /** The clinician's label when the verdict is 'correct'. */
-  label: string | null;
-  userId: number;
-  createdAt: number;
-}
-
 export interface PredictionRecord {
   id: string;
   createdAt: number;
@@ -88,7 +79,10 @@ export interface PredictionRecord {
   heatmapShown: boolean;
   specimenType: string;
   caseId: string | null;
+  /** The latest verdict of the user who made the prediction, or null. */
   feedback: Feedback | null;
+  /** Every verdict on the prediction by anyone (e.g. a reviewing admin), oldest first. */
+  feedbackHistory: Feedback[];
 }
 
 export interface PredictionQuery {
@@ -110,23 +104,21 @@ interface PredictionRow {
   heatmap_shown: 0 | 1;
   specimen_type: string;
   case_id: string | null;
-  feedback_verdict: FeedbackVerdict | null;
-  feedback_label: string | null;
-  feedback_user_id: number | null;
-  feedback_created_at: number | null;
 }
 
 const MAX_TEXT = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const SELECT = `
-  SELECT p.*, u.username,
-         f.verdict AS feedback_verdict, f.label AS feedback_label, f.user_id AS feedback_user_id, f.created_at AS feedback_created_at
+  SELECT p.*, u.username
   FROM predictions p
-  JOIN users u ON u.id = p.user_id
-  LEFT JOIN prediction_feedback f ON f.prediction_id = p.id`;
+  JOIN users u ON u.id = p.user_id`;
 
-function toPrediction(row: PredictionRow): PredictionRecord {
+function feedbackEntryOf(entry: Feedback): { user: string; verdict: FeedbackVerdict; label: string | null; time: string } {
+  return { user: entry.username, verdict: entry.verdict, label: entry.label, time: new Date(entry.createdAt).toISOString() };
+}
+
+function toPrediction(row: PredictionRow, feedbackHistory: Feedback[]): PredictionRecord {
   return {
     id: row.id,
     createdAt: row.created_at,
@@ -139,26 +131,26 @@ function toPrediction(row: PredictionRow): PredictionRecord {
     heatmapShown: row.heatmap_shown === 1,
     specimenType: row.specimen_type,
     caseId: row.case_id,
-    feedback:
-      row.feedback_verdict === null
-        ? null
-        : { verdict: row.feedback_verdict, label: row.feedback_label, userId: row.feedback_user_id!, createdAt: row.feedback_created_at! },
+    feedback: feedbackHistory.filter((entry) => entry.userId === row.user_id).at(-1) ?? null,
+    feedbackHistory,
   };
 }
 
 /**
- * The predictions audit trail. Rows are append-only (SQLite triggers abort any UPDATE or DELETE);
- * the clinician's verdict lives in the separate, changeable prediction_feedback table. A refusal
- * (an image the model cannot read) is a row too: its output holds the refusal and no class.
+ * The predictions audit trail. Rows are append-only (SQLite triggers abort any UPDATE or DELETE),
+ * and so are the verdicts on them (FeedbackLog). A refusal (an image the model cannot read) is a
+ * row too: its output holds the refusal and no class.
  */
 export class Predictions {
   private readonly heatmapDir: string;
+  private readonly feedbackLog: FeedbackLog;
 
   constructor(
     private readonly db: Database,
     dataDir: string,
     private readonly clock: Clock,
   ) {
+    this.feedbackLog = new FeedbackLog(db, clock);
     this.heatmapDir = join(dataDir, 'heatmaps');
     mkdirSync(this.heatmapDir, { recursive: true });
   }
@@ -203,7 +195,7 @@ export class Predictions {
   get(id: string): PredictionRecord | null {
     if (!UUID.test(id)) return null;
     const row = this.db.prepare(`${SELECT} WHERE p.id = ?`).get(id) as PredictionRow | undefined;
-    return row ? toPrediction(row) : null;
+    return row ? this.withFeedback([row])[0] : null;
   }
 
   require(id: string): PredictionRecord {
@@ -220,7 +212,12 @@ export class Predictions {
       query.userId === undefined
         ? this.db.prepare(`${SELECT} ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?`).all(limit, offset)
         : this.db.prepare(`${SELECT} WHERE p.user_id = ? ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?`).all(query.userId, limit, offset);
-    return (rows as PredictionRow[]).map(toPrediction);
+    return this.withFeedback(rows as PredictionRow[]);
+  }
+
+  private withFeedback(rows: readonly PredictionRow[]): PredictionRecord[] {
+    const history = this.feedbackLog.historyOf(rows.map((row) => row.id));
+    return rows.map((row) => toPrediction(row, history.get(row.id) ?? []));
   }
 
   /** Whether the user has a prediction on this image (clinicians may see those images). */
@@ -238,24 +235,20 @@ export class Predictions {
     return join(this.heatmapDir, `${id}.tiles.png`);
   }
 
-  /** Records (or replaces) the clinician's verdict on a prediction. */
-  setFeedback(predictionId: string, userId: number, verdict: FeedbackVerdict, label?: string | null): PredictionRecord {
+  /** Adds a verdict on a prediction by this user; earlier ones stay on record. */
+  addFeedback(predictionId: string, userId: number, verdict: FeedbackVerdict, label?: string | null): PredictionRecord {
     this.require(predictionId);
-    if (!(FEEDBACK_VERDICTS as readonly string[]).includes(verdict)) throw invalid(`verdict must be one of ${FEEDBACK_VERDICTS.join(', ')}`);
-    const correctedLabel = verdict === 'correct' ? checkText('label', label ?? '', MAX_TEXT) : null;
-    if (verdict === 'agree' && label) throw invalid("a label is only given with the verdict 'correct'");
-    this.db
-      .prepare(
-        `INSERT INTO prediction_feedback (prediction_id, user_id, verdict, label, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (prediction_id) DO UPDATE SET user_id = excluded.user_id, verdict = excluded.verdict, label = excluded.label, created_at = excluded.created_at`,
-      )
-      .run(predictionId, userId, verdict, correctedLabel, this.clock());
+    this.feedbackLog.add(predictionId, userId, verdict, label);
     return this.require(predictionId);
   }
 
-  /** The whole trail as CSV, oldest first, with spreadsheet formulas defused. */
+  /**
+   * The whole trail as CSV, oldest first, with spreadsheet formulas defused. feedback,
+   * feedback_label and feedback_time are the predicting user's own latest verdict;
+   * feedback_history has every verdict by anyone, with who gave it and when.
+   */
   auditCsv(): string {
-    const rows = (this.db.prepare(`${SELECT} ORDER BY p.created_at, p.rowid`).all() as PredictionRow[]).map(toPrediction);
+    const rows = this.withFeedback(this.db.prepare(`${SELECT} ORDER BY p.created_at, p.rowid`).all() as PredictionRow[]);
     const header = [
       'prediction_id',
       'time',
@@ -275,6 +268,7 @@ export class Predictions {
       'feedback_time',
       'field',
       'refusal',
+      'feedback_history',
     ];
     return toCsv(
       header,
@@ -297,6 +291,7 @@ export class Predictions {
         p.feedback ? new Date(p.feedback.createdAt).toISOString() : null,
         p.output.refusal || p.output.field === undefined ? null : JSON.stringify(p.output.field),
         p.output.refusal ? `${p.output.refusal.code}: ${p.output.refusal.reason}` : null,
+        p.feedbackHistory.length === 0 ? null : JSON.stringify(p.feedbackHistory.map(feedbackEntryOf)),
       ]),
       { guardFormulas: true },
     );

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseCsv } from '../../src/data/index.ts';
 import { openStore, type PredictionOutput, type Store } from '../../src/store/index.ts';
 import { pngImage, tempDir } from './fixtures.ts';
 import { addUsers } from './seed.ts';
@@ -39,11 +40,36 @@ describe('predictions audit trail, models and runs', () => {
     expect(() => store.db.prepare('DELETE FROM predictions WHERE id = ?').run(prediction.id)).toThrow(/append-only/);
     expect(() => store.db.prepare('DELETE FROM predictions').run()).toThrow(/append-only/);
     expect(store.predictions.require(prediction.id)).toMatchObject({ modelVersion: 'v1', caseId: 'case-1' });
-    // feedback is a separate table and may change
-    store.predictions.setFeedback(prediction.id, userId, 'agree');
-    const corrected = store.predictions.setFeedback(prediction.id, userId, 'correct', 'rods');
-    expect(corrected.feedback).toMatchObject({ verdict: 'correct', label: 'rods' });
-    expect(() => store.predictions.setFeedback(prediction.id, userId, 'correct')).toThrow(/label/);
+  });
+
+  it('keeps every verdict with its author: a reviewer adds one, never replaces the clinician’s', async () => {
+    const [adminId] = addUsers(store, ['reviewer'], 'admin');
+    const prediction = await record();
+    let now = Date.UTC(2025, 5, 1, 9);
+    const clocked = openStore({ dataDir: dir.path, clock: () => now });
+    try {
+      clocked.predictions.addFeedback(prediction.id, userId, 'agree');
+      now += 60_000;
+      const reviewed = clocked.predictions.addFeedback(prediction.id, adminId, 'correct', 'yeast');
+      expect(reviewed.feedback).toMatchObject({ verdict: 'agree', label: null, userId, username: 'doc' });
+      expect(reviewed.feedbackHistory).toEqual([
+        { verdict: 'agree', label: null, userId, username: 'doc', createdAt: Date.UTC(2025, 5, 1, 9) },
+        { verdict: 'correct', label: 'yeast', userId: adminId, username: 'reviewer', createdAt: Date.UTC(2025, 5, 1, 9, 1) },
+      ]);
+      expect(() => clocked.predictions.addFeedback(prediction.id, userId, 'correct')).toThrow(/label/);
+      expect(() => store.db.prepare("UPDATE prediction_feedback SET verdict = 'agree', label = NULL").run()).toThrow(/append-only/);
+      expect(() => store.db.prepare('DELETE FROM prediction_feedback').run()).toThrow(/append-only/);
+
+      const [header, row] = parseCsv(clocked.predictions.auditCsv()).map((r) => r.fields);
+      const column = (name: string) => row[header.indexOf(name)];
+      expect([column('user'), column('feedback'), column('feedback_label'), column('feedback_time')]).toEqual(['doc', 'agree', '', '2025-06-01T09:00:00.000Z']);
+      expect(JSON.parse(column('feedback_history'))).toEqual([
+        { user: 'doc', verdict: 'agree', label: null, time: '2025-06-01T09:00:00.000Z' },
+        { user: 'reviewer', verdict: 'correct', label: 'yeast', time: '2025-06-01T09:01:00.000Z' },
+      ]);
+    } finally {
+      clocked.close();
+    }
   });
 
   it('reads audit rows written when a class probability was spelt {name, probability}', async () => {
@@ -77,7 +103,7 @@ describe('predictions audit trail, models and runs', () => {
     const csv = store.predictions.auditCsv();
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
-      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field',
+      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field,feedback_history',
     );
     expect(csv).toContain(`"'=cmd|""/c calc""!A1","'+1, ""two""\nthree"`);
     expect(csv).toContain(`'@SUM(A1),'-5`);

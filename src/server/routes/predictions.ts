@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { FeedbackVerdict, FieldPredictorResult, FieldSummaryView, Prediction, PredictorResult, WholeFieldResult } from '../../contract/index.ts';
-import { FEEDBACK_VERDICTS, type ImageLimits, type NewPrediction, type PredictionRecord, type StoredFieldSummary, type Store } from '../../store/index.ts';
+import type { FeedbackVerdict, FeedbackView, FieldPredictorResult, FieldSummaryView, Prediction, PredictorResult, WholeFieldResult } from '../../contract/index.ts';
+import { FEEDBACK_VERDICTS, type Feedback, type ImageLimits, type NewPrediction, type PredictionRecord, type StoredFieldSummary, type Store } from '../../store/index.ts';
 import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
+import type { DecodeBudget } from '../decode-budget.ts';
 import type { Predictor } from '../options.ts';
 import { routeOptionsTagged } from '../route-options.ts';
 import { anyJson, imageRef, imageRefSchema, iso, timeSchema } from '../schemas.ts';
@@ -13,6 +14,7 @@ export interface PredictionRoutesOptions {
   store: Store;
   predictor: Predictor | undefined;
   imageLimits: ImageLimits;
+  decodeBudget: DecodeBudget;
 }
 
 const MAX_TEXT = 200;
@@ -86,9 +88,20 @@ const refusalSchema = {
   },
 } as const;
 
+const feedbackSchema = {
+  type: 'object',
+  required: ['verdict', 'label', 'user', 'createdAt'],
+  properties: {
+    verdict: { type: 'string', enum: [...FEEDBACK_VERDICTS] },
+    label: { type: ['string', 'null'] },
+    user: { type: 'object', required: ['id', 'username'], properties: { id: { type: 'integer' }, username: { type: 'string' } } },
+    createdAt: timeSchema,
+  },
+} as const;
+
 const predictionSchema = {
   type: 'object',
-  required: ['id', 'createdAt', 'user', 'image', 'modelId', 'modelVersion', 'refusal', 'classes', 'top', 'uncertain', 'heatmapUrl', 'specimenType', 'caseId', 'feedback'],
+  required: ['id', 'createdAt', 'user', 'image', 'modelId', 'modelVersion', 'refusal', 'classes', 'top', 'uncertain', 'heatmapUrl', 'specimenType', 'caseId', 'feedback', 'feedbackHistory'],
   properties: {
     id: { type: 'string' },
     createdAt: timeSchema,
@@ -105,11 +118,8 @@ const predictionSchema = {
     field: fieldSchema,
     specimenType: { type: 'string' },
     caseId: { type: ['string', 'null'] },
-    feedback: {
-      type: ['object', 'null'],
-      required: ['verdict', 'label', 'createdAt'],
-      properties: { verdict: { type: 'string', enum: [...FEEDBACK_VERDICTS] }, label: { type: ['string', 'null'] }, createdAt: timeSchema },
-    },
+    feedback: { ...feedbackSchema, type: ['object', 'null'], description: 'the latest verdict of the user who made the prediction' },
+    feedbackHistory: { type: 'array', items: feedbackSchema, description: 'every verdict by anyone, oldest first' },
   },
 } as const;
 
@@ -126,7 +136,8 @@ function predictionView(p: PredictionRecord): Prediction {
     heatmapUrl: p.heatmapShown ? `/api/predictions/${p.id}/heatmap.png` : null,
     specimenType: p.specimenType,
     caseId: p.caseId,
-    feedback: p.feedback && { verdict: p.feedback.verdict, label: p.feedback.label, createdAt: iso(p.feedback.createdAt) },
+    feedback: p.feedback && feedbackView(p.feedback),
+    feedbackHistory: p.feedbackHistory.map(feedbackView),
   };
   if (output.refusal) return { ...record, refusal: output.refusal, classes: [], top: null, uncertain: false };
   return {
@@ -137,6 +148,10 @@ function predictionView(p: PredictionRecord): Prediction {
     uncertain: output.uncertain,
     ...(output.field === undefined ? {} : { field: fieldView(p.id, output.field) }),
   };
+}
+
+function feedbackView(entry: Feedback): FeedbackView {
+  return { verdict: entry.verdict, label: entry.label, user: { id: entry.userId, username: entry.username }, createdAt: iso(entry.createdAt) };
 }
 
 function fieldView(id: string, field: StoredFieldSummary): FieldSummaryView {
@@ -216,8 +231,12 @@ function parsePxPerUm(text: string | undefined): number | undefined {
   return value;
 }
 
-export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits }: PredictionRoutesOptions): Promise<void> {
+export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits, decodeBudget }: PredictionRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('predictions');
+  const pixelsOf = async (upload: Buffer) => {
+    const { width, height } = await store.images.inspect(upload, imageLimits);
+    return width * height;
+  };
 
   /** Records a model's answer or refusal in the audit trail. */
   const record = (request: FastifyRequest, image: { sha256: string }, fields: Record<string, string>, result: Parameters<typeof recordedOutput>[0]) =>
@@ -254,17 +273,20 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
     async (request, reply) => {
       if (!predictor) throw new HttpError(503, 'No model is loaded on this server');
       const form = await readForm(request, predictForm);
-      const image = await store.images.ingest(form.file.data, imageLimits);
-      const bytes = await store.images.read(image.sha256);
-      let result: PredictorResult | WholeFieldResult;
-      try {
-        const answered = await predictor.predict(bytes);
-        result = isWholeField(answered) ? checkFieldResult(answered) : checkPredictorResult(answered);
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        request.log.error({ err: error }, 'predictor failed');
-        throw new HttpError(500, 'The model could not process this image');
-      }
+      // Storing and predicting decode the photo: within the server's decode budget.
+      const { image, result } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
+        const image = await store.images.ingest(form.file.data, imageLimits);
+        const bytes = await store.images.read(image.sha256);
+        try {
+          const answered = await predictor.predict(bytes);
+          const result: PredictorResult | WholeFieldResult = isWholeField(answered) ? checkFieldResult(answered) : checkPredictorResult(answered);
+          return { image, result };
+        } catch (error) {
+          if (error instanceof HttpError) throw error;
+          request.log.error({ err: error }, 'predictor failed');
+          throw new HttpError(500, 'The model could not process this image');
+        }
+      });
       if (!isWholeField(result)) return reply.code(201).send(predictionView(await record(request, image, form.fields, result)));
       if (!result.prediction) return answerField(request, reply, image, form.fields, result);
       return reply.code(201).send(predictionView(await record(request, image, form.fields, result.prediction)));
@@ -289,17 +311,18 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       if (!predictor.predictField) throw new HttpError(501, 'This server cannot read whole microscope fields');
       const form = await readForm(request, predictFieldForm);
       const pxPerUm = parsePxPerUm(form.fields.pxPerUm);
-      const image = await store.images.ingest(form.file.data, imageLimits);
-      const bytes = await store.images.read(image.sha256);
-      let result: FieldPredictorResult;
-      try {
-        result = checkFieldResult(await predictor.predictField(bytes, { pxPerUm, force: form.fields.force === 'true' }));
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        if ((error as Error)?.name === 'FieldUnsupportedError') throw new HttpError(422, `The active model cannot read whole microscope fields: ${(error as Error).message}`);
-        request.log.error({ err: error }, 'field predictor failed');
-        throw new HttpError(500, 'The model could not process this photo as a whole field');
-      }
+      const { image, result } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
+        const image = await store.images.ingest(form.file.data, imageLimits);
+        const bytes = await store.images.read(image.sha256);
+        try {
+          return { image, result: checkFieldResult(await predictor.predictField!(bytes, { pxPerUm, force: form.fields.force === 'true' })) };
+        } catch (error) {
+          if (error instanceof HttpError) throw error;
+          if ((error as Error)?.name === 'FieldUnsupportedError') throw new HttpError(422, `The active model cannot read whole microscope fields: ${(error as Error).message}`);
+          request.log.error({ err: error }, 'field predictor failed');
+          throw new HttpError(500, 'The model could not process this photo as a whole field');
+        }
+      });
       return answerField(request, reply, image, form.fields, result);
     },
   );
@@ -311,7 +334,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } },
+        properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 } },
       },
       response: { 200: { type: 'array', items: predictionSchema } },
     }),
@@ -355,7 +378,8 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
   app.post<ByPredictionId & { Body: { verdict: FeedbackVerdict; label?: string } }>(
     '/predictions/:id/feedback',
     route(CLINICAL, {
-      summary: "The clinician's verdict: agree, or correct with the right label (replaces an earlier verdict)",
+      summary: 'A verdict: agree, or correct with the right label',
+      description: "Added to the prediction's feedback history with its author and time; earlier verdicts stay on record. feedback is the predicting user's latest.",
       params: predictionParams,
       body: {
         type: 'object',
@@ -369,7 +393,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       const prediction = visiblePrediction(store, request, request.params.id);
       const { verdict, label } = request.body;
       if (verdict === 'correct' && label === undefined) throw new HttpError(400, "the verdict 'correct' needs the right label");
-      return predictionView(store.predictions.setFeedback(prediction.id, currentUser(request).id, verdict, label ?? null));
+      return predictionView(store.predictions.addFeedback(prediction.id, currentUser(request).id, verdict, label ?? null));
     },
   );
 
