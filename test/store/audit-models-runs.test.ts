@@ -103,7 +103,7 @@ describe('predictions audit trail, models and runs', () => {
     const csv = store.predictions.auditCsv();
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
-      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field,feedback_history',
+      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field,refusal,feedback_history',
     );
     expect(csv).toContain(`"'=cmd|""/c calc""!A1","'+1, ""two""\nthree"`);
     expect(csv).toContain(`'@SUM(A1),'-5`);
