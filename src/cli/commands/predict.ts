@@ -1,6 +1,8 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import type { SpecimenDecision } from '../../fields/index.ts';
-import { loadBundle, type FieldPrediction, type Runtime } from '../../inference/index.ts';
+import { ImageDecodeError } from '../../data/index.ts';
+import { loadBundle, type FieldPrediction, type ImagePrediction, type ModelBundle, type Runtime } from '../../inference/index.ts';
 import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_OPTION, flagOptions, valueOptions } from '../options.ts';
 import { collectImagePaths, startEngine } from '../shared.ts';
@@ -54,7 +56,56 @@ function fieldJson(source: string, field: FieldPrediction) {
   return { source, ...rest, tileMap: tileMap && { width: tileMap.width, height: tileMap.height, scale: tileMap.scale } };
 }
 
-async function predictFields(bundle: string, files: string[], values: OptionValues, context: CliContext, top: number): Promise<number> {
+/** Images that could not be read: skipped and counted (named on stderr), or the end of the run with --strict. */
+class Skipped {
+  readonly problems: string[] = [];
+
+  constructor(
+    private readonly context: CliContext,
+    private readonly strict: boolean,
+  ) {}
+
+  add(problem: string): void {
+    if (this.strict) throw new Error(`${problem} (--strict stops at the first unreadable image)`);
+    this.problems.push(problem);
+    this.context.err(`skipped ${problem}`);
+  }
+
+  /** The closing count, like train's; fails when nothing could be read at all. */
+  finish(total: number): void {
+    if (this.problems.length === 0) return;
+    if (this.problems.length === total) throw new Error(`none of the ${total} images could be read (first problem: ${this.problems[0]})`);
+    this.context.err(`skipped ${this.problems.length} unreadable image(s) of ${total}; --strict makes this an error`);
+  }
+}
+
+/** Classifies in chunks; a chunk with an unreadable image is classified file by file, skipping the unreadable ones. */
+async function predictReadable(classifier: ModelBundle, files: readonly string[], skipped: Skipped): Promise<ImagePrediction[]> {
+  const predictions: ImagePrediction[] = [];
+  const chunk = 16;
+  for (let start = 0; start < files.length; start += chunk) {
+    const part = files.slice(start, start + chunk);
+    const whole = await classifier.predict(part).catch((error: unknown) => {
+      if (error instanceof ImageDecodeError) return null;
+      throw error;
+    });
+    if (whole) {
+      predictions.push(...whole);
+      continue;
+    }
+    for (const file of part) {
+      try {
+        predictions.push(...(await classifier.predict([file])));
+      } catch (error) {
+        if (!(error instanceof ImageDecodeError)) throw error;
+        skipped.add(`${file}: ${error.reason}`);
+      }
+    }
+  }
+  return predictions;
+}
+
+async function predictFields(bundle: string, files: string[], values: OptionValues, context: CliContext, top: number, skipped: Skipped): Promise<number> {
   const pxPerUm = numberOption(values, 'px-per-um');
   if (pxPerUm !== undefined && pxPerUm <= 0) throw new UsageError(`--px-per-um must be a positive number of pixels per micrometre; got ${pxPerUm}`);
   const tileMapPath = stringOption(values, 'tile-map');
@@ -66,7 +117,18 @@ async function predictFields(bundle: string, files: string[], values: OptionValu
     // Only the decisions are kept for the specimen: a photo's tile map and heatmap are dropped once printed.
     const decisions: Pick<FieldPrediction, 'decision'>[] = [];
     for (const file of files) {
-      const field = await predictor.predict(await readFile(file), { pxPerUm, force: values.force === true, signal: context.signal });
+      const photo = await readFile(file);
+      const unreadable = await sharp(photo)
+        .metadata()
+        .then(() => null, (error: Error) => error.message.split('\n')[0]);
+      if (unreadable !== null) {
+        skipped.add(`${file}: ${unreadable}`);
+        continue;
+      }
+      const field = await predictor.predict(photo, { pxPerUm, force: values.force === true, signal: context.signal }).catch((error: unknown) => {
+        if (context.signal.aborted) throw error;
+        throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+      });
       decisions.push({ decision: field.decision });
       if (tileMapPath !== undefined) {
         if (field.tileMap) await writeFile(tileMapPath, field.tileMap.png);
@@ -75,9 +137,10 @@ async function predictFields(bundle: string, files: string[], values: OptionValu
       if (values.json) results.push(fieldJson(file, field));
       else context.out(formatFieldPrediction(file, field, top).join('\n'));
     }
+    skipped.finish(files.length);
     const specimen = values.specimen ? predictor.combineSpecimen(decisions) : undefined;
     if (values.json) context.out(JSON.stringify(specimen === undefined ? results : { fields: results, specimen }));
-    else if (specimen !== undefined) context.out(formatSpecimen(specimen, files.length));
+    else if (specimen !== undefined) context.out(formatSpecimen(specimen, decisions.length));
     return 0;
   } finally {
     await loaded.dispose();
@@ -99,6 +162,8 @@ photo, not an error, so the exit code stays 0.
 
 Options:
   --top K             classes shown per image (default 3)
+  --strict            stop at the first unreadable image (default: skip it, name it on stderr and count
+                      the skipped images at the end; the exit code is 1 only when none could be read)
   --runtime onnx|tfjs (default onnx when the bundle has model.onnx)
   --json              one JSON array with every class's probability (with --field: the whole result, tiles included)
   --field             whole microscope photos: quality check, tiles at the model's scale, field answer
@@ -110,7 +175,7 @@ Options:
                       (a morphotype seen in any field counts; two or more make it polymicrobial)
   --tile-map FILE     (--field, one photo) writes the tile map: a transparent PNG of the photo's aspect,
                       each classified tile in its class colour, opacity = probability`,
-  options: { ...valueOptions('top', 'runtime', 'px-per-um', 'tile-map'), ...flagOptions('json', 'field', 'force', 'specimen'), ...BACKEND_OPTION },
+  options: { ...valueOptions('top', 'runtime', 'px-per-um', 'tile-map'), ...flagOptions('json', 'field', 'force', 'specimen', 'strict'), ...BACKEND_OPTION },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [bundle, ...inputs] = positionals;
@@ -122,14 +187,16 @@ Options:
       for (const name of ['px-per-um', 'force', 'tile-map', 'specimen']) if (values[name] !== undefined) throw new UsageError(`--${name} goes with --field`);
     }
     const files = await collectImagePaths(inputs);
+    const skipped = new Skipped(context, values.strict === true);
     if (values.field) {
       if (runtime === 'tfjs') throw new UsageError('--field runs on onnx only');
-      return predictFields(bundle, files, values, context, top);
+      return predictFields(bundle, files, values, context, top, skipped);
     }
     if (runtime === 'tfjs') await startEngine(values, context, true);
     const classifier = await loadBundle(bundle, { runtime });
     try {
-      const predictions = await classifier.predict(files);
+      const predictions = await predictReadable(classifier, files, skipped);
+      skipped.finish(files.length);
       if (values.json) {
         context.out(JSON.stringify(predictions));
         return 0;
