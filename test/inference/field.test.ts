@@ -529,4 +529,21 @@ describe('refusals', () => {
       { source: small, refusal: { code: 'blank', reason: 'the image is blank or almost uniform' }, classes: [], top: null, uncertain: false },
     ]);
   });
+
+  it('names the photo it cannot read: skips an unreadable one, stops at one that breaks while decoding', async () => {
+    const good = join(root, 'good.jpg');
+    const broken = join(root, 'broken.jpg');
+    const truncated = join(root, 'truncated.jpg');
+    await writeFile(good, goodPhoto);
+    await writeFile(broken, 'not a photo at all');
+    await writeFile(truncated, goodPhoto.subarray(0, Math.floor(goodPhoto.length / 3)));
+    const result = await cli('predict', bundleDir, good, broken, '--field', '--px-per-um', String(PHOTO_PX_PER_UM));
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toMatch(/field: \w+/);
+    expect(result.err).toMatch(/skipped .*broken\.jpg: /);
+    expect(result.err).toContain('skipped 1 unreadable image(s) of 2');
+    const stopped = await cli('predict', bundleDir, truncated, '--field', '--px-per-um', String(PHOTO_PX_PER_UM));
+    expect(stopped.code).toBe(1);
+    expect(stopped.err).toMatch(/truncated\.jpg: /);
+  });
 });

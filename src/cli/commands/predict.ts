@@ -1,4 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import type { SpecimenDecision } from '../../fields/index.ts';
 import { loadBundle, type FieldPrediction, type ImagePrediction, type ModelBundle, type Runtime } from '../../inference/index.ts';
 import { refusalMessage } from '../../ood/index.ts';
@@ -59,6 +60,36 @@ function fieldJson(source: string, field: FieldPrediction) {
   return { source, ...rest, tileMap: tileMap && { width: tileMap.width, height: tileMap.height, scale: tileMap.scale } };
 }
 
+/** Images that could not be read: skipped and counted (named on stderr), or the end of the run with --strict. */
+class Skipped {
+  readonly problems: string[] = [];
+
+  constructor(
+    private readonly context: CliContext,
+    private readonly strict: boolean,
+  ) {}
+
+  add(problem: string): void {
+    if (this.strict) throw new Error(`${problem} (--strict stops at the first unreadable image)`);
+    this.problems.push(problem);
+    this.context.err(`skipped ${problem}`);
+  }
+
+  /** The closing count, like train's; fails when nothing could be read at all. */
+  finish(total: number): void {
+    if (this.problems.length === 0) return;
+    if (this.problems.length === total) throw new Error(`none of the ${total} images could be read (first problem: ${this.problems[0]})`);
+    this.context.err(`skipped ${this.problems.length} unreadable image(s) of ${total}; --strict makes this an error`);
+  }
+}
+
+/** Why an image file cannot be read (its header, as sharp sees it), or null when it can. */
+async function unreadableReason(file: string): Promise<string | null> {
+  return sharp(await readFile(file))
+    .metadata()
+    .then(() => null, (error: Error) => error.message.split('\n')[0]);
+}
+
 /** One image's line: its top classes, or its refusal. */
 function formatImagePrediction(prediction: ImagePrediction, top: number): string {
   if (prediction.refusal) return `${prediction.source}: ${refusalMessage(prediction.refusal)}`;
@@ -70,11 +101,18 @@ function formatImagePrediction(prediction: ImagePrediction, top: number): string
 }
 
 /** Each photo as the bundle reads it (whole-field by default, see ModelBundle.readPhotos), printed in order. */
-async function predictPhotos(classifier: ModelBundle, files: string[], values: OptionValues, context: CliContext, top: number): Promise<number> {
+async function predictPhotos(classifier: ModelBundle, files: string[], values: OptionValues, context: CliContext, top: number, skipped: Skipped): Promise<number> {
+  const readable: string[] = [];
+  for (const file of files) {
+    const problem = await unreadableReason(file);
+    if (problem === null) readable.push(file);
+    else skipped.add(`${file}: ${problem}`);
+  }
+  skipped.finish(files.length);
   const results: unknown[] = [];
   let index = 0;
-  for await (const reading of classifier.readPhotos(files, { signal: context.signal })) {
-    const source = files[index++];
+  for await (const reading of classifier.readPhotos(readable, { signal: context.signal })) {
+    const source = readable[index++];
     if (reading.kind === 'image') {
       if (values.json) results.push(reading.prediction);
       else context.out(formatImagePrediction(reading.prediction, top));
@@ -88,7 +126,7 @@ async function predictPhotos(classifier: ModelBundle, files: string[], values: O
   return 0;
 }
 
-async function predictFields(bundle: string, files: string[], values: OptionValues, context: CliContext, top: number): Promise<number> {
+async function predictFields(bundle: string, files: string[], values: OptionValues, context: CliContext, top: number, skipped: Skipped): Promise<number> {
   const pxPerUm = numberOption(values, 'px-per-um');
   if (pxPerUm !== undefined && pxPerUm <= 0) throw new UsageError(`--px-per-um must be a positive number of pixels per micrometre; got ${pxPerUm}`);
   const tileMapPath = stringOption(values, 'tile-map');
@@ -101,7 +139,16 @@ async function predictFields(bundle: string, files: string[], values: OptionValu
     // Only the decisions are kept for the specimen: a photo's tile map and heatmap are dropped once printed.
     const decisions: Pick<FieldPrediction, 'decision'>[] = [];
     for (const file of files) {
-      const field = await predictor.predict(await readFile(file), { pxPerUm, force: values.force === true, signal: context.signal });
+      const unreadable = await unreadableReason(file);
+      if (unreadable !== null) {
+        skipped.add(`${file}: ${unreadable}`);
+        continue;
+      }
+      const photo = await readFile(file);
+      const field = await predictor.predict(photo, { pxPerUm, force: values.force === true, signal: context.signal }).catch((error: unknown) => {
+        if (context.signal.aborted) throw error;
+        throw new Error(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+      });
       decisions.push({ decision: field.decision });
       if (tileMapPath !== undefined) {
         if (field.tileMap) await writeFile(tileMapPath, field.tileMap.png);
@@ -110,9 +157,10 @@ async function predictFields(bundle: string, files: string[], values: OptionValu
       if (values.json) results.push(fieldJson(file, field));
       else context.out(formatFieldPrediction(file, field, top).join('\n'));
     }
+    skipped.finish(files.length);
     const specimen = values.specimen ? predictor.combineSpecimen(decisions) : undefined;
     if (values.json) context.out(JSON.stringify(specimen === undefined ? results : { fields: results, specimen }));
-    else if (specimen !== undefined) context.out(formatSpecimen(specimen, files.length));
+    else if (specimen !== undefined) context.out(formatSpecimen(specimen, decisions.length));
     return 0;
   } finally {
     await loaded.dispose();
@@ -147,6 +195,8 @@ never overrides a refusal.
 
 Options:
   --top K             classes shown per image (default 3)
+  --strict            stop at the first unreadable image (default: skip it, name it on stderr and count
+                      the skipped images at the end; the exit code is 1 only when none could be read)
   --runtime onnx|tfjs (default onnx when the bundle has model.onnx)
   --json              one JSON array: each image's classes with their probabilities, or its refusal
                       (classes empty, top null); a photo read as a whole field has wholeField (why)
@@ -160,7 +210,7 @@ Options:
                       (a morphotype seen in any field counts; two or more make it polymicrobial)
   --tile-map FILE     (--field, one photo) writes the tile map: a transparent PNG of the photo's aspect,
                       each classified tile in its class colour, opacity = probability`,
-  options: { ...valueOptions('top', 'runtime', 'px-per-um', 'tile-map'), ...flagOptions('json', 'field', 'force', 'specimen'), ...BACKEND_OPTION },
+  options: { ...valueOptions('top', 'runtime', 'px-per-um', 'tile-map'), ...flagOptions('json', 'field', 'force', 'specimen', 'strict'), ...BACKEND_OPTION },
   allowPositionals: true,
   async run(values, positionals, context) {
     const [bundle, ...inputs] = positionals;
@@ -172,15 +222,16 @@ Options:
       for (const name of ['px-per-um', 'force', 'tile-map', 'specimen']) if (values[name] !== undefined) throw new UsageError(`--${name} goes with --field`);
     }
     const files = await collectImagePaths(inputs);
+    const skipped = new Skipped(context, values.strict === true);
     if (values.field) {
       if (runtime === 'tfjs') throw new UsageError('--field runs on onnx only');
-      return predictFields(bundle, files, values, context, top);
+      return predictFields(bundle, files, values, context, top, skipped);
     }
     if (runtime === 'tfjs') await startEngine(values, context, true);
     const classifier = await loadBundle(bundle, { runtime });
     for (const notice of classifier.guard.notices) context.err(`note: ${notice}`);
     try {
-      return await predictPhotos(classifier, files, values, context, top);
+      return await predictPhotos(classifier, files, values, context, top, skipped);
     } finally {
       await classifier.dispose();
     }
