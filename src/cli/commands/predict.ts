@@ -1,6 +1,7 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { SpecimenDecision } from '../../fields/index.ts';
+import { ImageDecodeError } from '../../data/index.ts';
 import { loadBundle, type FieldPrediction, type ImagePrediction, type ModelBundle, type Runtime } from '../../inference/index.ts';
 import { refusalMessage } from '../../ood/index.ts';
 import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
@@ -85,9 +86,12 @@ class Skipped {
 
 /** Why an image file cannot be read (its header, as sharp sees it), or null when it can. */
 async function unreadableReason(file: string): Promise<string | null> {
-  return sharp(await readFile(file))
-    .metadata()
-    .then(() => null, (error: Error) => error.message.split('\n')[0]);
+  try {
+    await sharp(await readFile(file)).metadata();
+    return null;
+  } catch (error) {
+    return (error as Error).message.split('\n')[0];
+  }
 }
 
 /** One image's line: its top classes, or its refusal. */
@@ -102,26 +106,30 @@ function formatImagePrediction(prediction: ImagePrediction, top: number): string
 
 /** Each photo as the bundle reads it (whole-field by default, see ModelBundle.readPhotos), printed in order. */
 async function predictPhotos(classifier: ModelBundle, files: string[], values: OptionValues, context: CliContext, top: number, skipped: Skipped): Promise<number> {
-  const readable: string[] = [];
-  for (const file of files) {
-    const problem = await unreadableReason(file);
-    if (problem === null) readable.push(file);
-    else skipped.add(`${file}: ${problem}`);
-  }
-  skipped.finish(files.length);
   const results: unknown[] = [];
-  let index = 0;
-  for await (const reading of classifier.readPhotos(readable, { signal: context.signal })) {
-    const source = readable[index++];
-    if (reading.kind === 'image') {
-      if (values.json) results.push(reading.prediction);
-      else context.out(formatImagePrediction(reading.prediction, top));
-    } else if (values.json) {
-      results.push({ wholeField: reading.reason, ...fieldJson(source, reading.field) });
-    } else {
-      context.out([`${source}: ${reading.reason}`, ...formatFieldPrediction(source, reading.field, top).slice(1)].join('\n'));
+  for (const source of files) {
+    const problem = await unreadableReason(source);
+    if (problem !== null) {
+      skipped.add(`${source}: ${problem}`);
+      continue;
+    }
+    try {
+      for await (const reading of classifier.readPhotos([source], { signal: context.signal })) {
+        if (reading.kind === 'image') {
+          if (values.json) results.push(reading.prediction);
+          else context.out(formatImagePrediction(reading.prediction, top));
+        } else if (values.json) {
+          results.push({ wholeField: reading.reason, ...fieldJson(source, reading.field) });
+        } else {
+          context.out([`${source}: ${reading.reason}`, ...formatFieldPrediction(source, reading.field, top).slice(1)].join('\n'));
+        }
+      }
+    } catch (error) {
+      if (!(error instanceof ImageDecodeError)) throw error;
+      skipped.add(`${source}: ${error.reason}`);
     }
   }
+  skipped.finish(files.length);
   if (values.json) context.out(JSON.stringify(results));
   return 0;
 }
