@@ -77,12 +77,24 @@ describe('predictions audit trail, models and runs', () => {
     const csv = store.predictions.auditCsv();
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
-      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field',
+      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field,refusal',
     );
     expect(csv).toContain(`"'=cmd|""/c calc""!A1","'+1, ""two""\nthree"`);
     expect(csv).toContain(`'@SUM(A1),'-5`);
     expect(csv).toContain(`"[{""label"":""cocci"",""probability"":0.8},{""label"":""rods"",""probability"":0.2}]"`);
     expect(csv).toContain(',2025-06-01T00:00:00.000Z,doc,');
+  });
+
+  it('records a refusal as an append-only row with its reason and no class', async () => {
+    const refusal = { code: 'unfamiliar' as const, reason: 'most of the field (9 of the 12 tiles read) is unlike anything the model was trained on', tiles: { read: 12, unfamiliar: 9 } };
+    const refused = await record({ output: { refusal, tree: [{ name: 'cocci' }, { name: 'rods' }] } });
+    expect(refused.output).toEqual({ refusal, tree: [{ name: 'cocci' }, { name: 'rods' }] });
+    expect(refused.heatmapShown).toBe(false);
+    expect(store.predictions.require(refused.id).output).toEqual(refused.output);
+    expect(() => store.db.prepare("UPDATE predictions SET output = '{}' WHERE id = ?").run(refused.id)).toThrow(/append-only/);
+    const row = store.predictions.auditCsv().split('\r\n')[1];
+    expect(row).toContain(`,v1,,,,,false,blood,`);
+    expect(row.endsWith(`,unfamiliar: ${refusal.reason}`)).toBe(true);
   });
 
   it('keeps exactly one active model and swaps it atomically', () => {
