@@ -7,8 +7,8 @@ import { multipart, startTestServer, type TestServer } from './helpers.ts';
 
 const BLANK: Refusal = { code: 'blank', reason: 'the image is blank or almost uniform' };
 const FIELD_REFUSAL: Refusal = { code: 'unfamiliar', reason: 'most of the field (30 of the 31 tiles read) is unlike anything the model was trained on', tiles: { read: 31, unfamiliar: 30 } };
-const QUALITY_OK = { ok: true, reasons: [], measures: { sharpness: 0.4 } };
-const QUALITY_FAILED = { ok: false, reasons: ['out of focus'], measures: { sharpness: 0.1 } };
+const QUALITY_OK: FieldPredictorResult['quality'] = { ok: true, reasons: [], measures: { sharpness: 0.4 } };
+const QUALITY_FAILED: FieldPredictorResult['quality'] = { ok: false, reasons: ['out of focus'], measures: { sharpness: 0.1 } };
 const TREE = [{ name: 'cocci' }, { name: 'rods' }];
 
 /**
