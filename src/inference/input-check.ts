@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import type { Refusal } from '../contract/index.ts';
 import { decodePhoto } from '../fields/index.ts';
 import type { BundleMetadata } from '../models/index.ts';
-import type { RawImage } from '../data/index.ts';
+import { ImageDecodeError, type RawImage } from '../data/index.ts';
 import {
   EmbeddingScorer,
   IMAGE_CHECKS,
@@ -127,9 +127,13 @@ export function routePhoto(size: { width: number; height: number }, metadata: Bu
 }
 
 /** A photo's size from its header (rotation does not change its shorter side). */
-export async function photoSize(photo: string | Buffer): Promise<{ width: number; height: number }> {
-  const { width, height } = await sharp(photo).metadata();
-  if (!width || !height) throw new Error(`cannot read the size of ${typeof photo === 'string' ? photo : 'the photo'}`);
+export async function photoSize(photo: string | Buffer, name = typeof photo === 'string' ? photo : 'the photo'): Promise<{ width: number; height: number }> {
+  const { width, height } = await sharp(photo)
+    .metadata()
+    .catch((error: Error) => {
+      throw new ImageDecodeError(name, error.message.split('\n')[0]);
+    });
+  if (!width || !height) throw new ImageDecodeError(name, 'no image size in its header');
   return { width, height };
 }
 

@@ -55,11 +55,17 @@ function discTest(disc: Disc | undefined): (x: number, y: number) => boolean {
   return (x, y) => (x - disc.cx) ** 2 + (y - disc.cy) ** 2 <= r2;
 }
 
+/** Histogram bins of luminance and chroma (0..1) for their quantiles. */
+const BINS = 1024;
+
 /** Spread, chroma, brightness and off-stain colours on a block-averaged copy with a long side near OVERVIEW_SIDE. */
 function colourMeasures(rgb: Uint8Array, width: number, height: number, inside: (x: number, y: number) => boolean) {
   const factor = Math.max(1, Math.round(Math.max(width, height) / OVERVIEW_SIDE));
-  const luminance: number[] = [];
-  const chroma: number[] = [];
+  const luminance = new Float64Array(BINS);
+  const chroma = new Float64Array(BINS);
+  const bin = (value: number) => Math.min(BINS - 1, Math.max(0, Math.floor(value * BINS)));
+  const scale = 1 / (255 * factor * factor);
+  let n = 0;
   let offStain = 0;
   for (let oy = 0; oy + factor <= height; oy += factor) {
     for (let ox = 0; ox + factor <= width; ox += factor) {
@@ -74,28 +80,38 @@ function colourMeasures(rgb: Uint8Array, width: number, height: number, inside: 
           b += rgb[i + 2];
         }
       }
-      const scale = 1 / (255 * factor * factor);
-      const [R, G, B] = [r * scale, g * scale, b * scale];
-      const c = Math.max(R, G, B) - Math.min(R, G, B);
-      luminance.push(LUMA[0] * R + LUMA[1] * G + LUMA[2] * B);
-      chroma.push(c);
+      r *= scale;
+      g *= scale;
+      b *= scale;
+      const c = Math.max(r, g, b) - Math.min(r, g, b);
+      n++;
+      luminance[bin(LUMA[0] * r + LUMA[1] * g + LUMA[2] * b)]++;
+      chroma[bin(c)]++;
       if (c >= CLEAR_CHROMA) {
-        const h = hueOf(R, G, B);
+        const h = hueOf(r, g, b);
         if (h >= OFF_STAIN_HUES[0] && h <= OFF_STAIN_HUES[1]) offStain++;
       }
     }
   }
-  const n = luminance.length;
   if (n === 0) return { pixels: 0, luminanceSpread: 0, chroma: 0, brightLuminance: 0, offStainShare: 0 };
-  const sortedLuminance = Float64Array.from(luminance).sort();
-  const sortedChroma = Float64Array.from(chroma).sort();
   return {
     pixels: n,
-    luminanceSpread: sortedQuantile(sortedLuminance, 0.99) - sortedQuantile(sortedLuminance, 0.01),
-    chroma: sortedQuantile(sortedChroma, 0.99),
-    brightLuminance: sortedQuantile(sortedLuminance, 0.9),
+    luminanceSpread: binQuantile(luminance, n, 0.99) - binQuantile(luminance, n, 0.01),
+    chroma: binQuantile(chroma, n, 0.99),
+    brightLuminance: binQuantile(luminance, n, 0.9),
     offStainShare: offStain / n,
   };
+}
+
+/** The value (bin centre) below which a share q of the n counted values lie. */
+function binQuantile(counts: Float64Array, n: number, q: number): number {
+  const target = q * n;
+  let seen = 0;
+  for (let i = 0; i < counts.length; i++) {
+    seen += counts[i];
+    if (seen >= target && counts[i] > 0) return (i + 0.5) / counts.length;
+  }
+  return 1;
 }
 
 /** Hue in degrees (0..360) of an RGB colour with some chroma. */
@@ -135,12 +151,17 @@ function textureMeasures(rgb: Uint8Array, width: number, height: number, inside:
         const v = lum[y * side + x] - mean;
         pixels++;
         sumSquares += v * v;
-        // Each pixel with its right and lower neighbour.
-        for (const [dx, dy] of [[1, 0], [0, 1]] as const) {
-          if (x + dx >= side || y + dy >= side) continue;
-          const u = lum[(y + dy) * side + x + dx] - mean;
-          products += v * u;
-          differenceSquares += (v - u) ** 2;
+        // Each pixel with its right and its lower neighbour.
+        if (x + 1 < side) {
+          const right = lum[y * side + x + 1] - mean;
+          products += v * right;
+          differenceSquares += (v - right) * (v - right);
+          n++;
+        }
+        if (y + 1 < side) {
+          const below = lum[(y + 1) * side + x] - mean;
+          products += v * below;
+          differenceSquares += (v - below) * (v - below);
           n++;
         }
       }
@@ -168,11 +189,4 @@ function textureWindows(width: number, height: number, side: number, inside: (x:
   }
   // Identical windows on a small image count once.
   return corners.filter(([l, t], i) => corners.findIndex(([l2, t2]) => l2 === l && t2 === t) === i);
-}
-
-function sortedQuantile(sorted: Float64Array, q: number): number {
-  const position = q * (sorted.length - 1);
-  const below = Math.floor(position);
-  const above = Math.min(sorted.length - 1, below + 1);
-  return sorted[below] + (sorted[above] - sorted[below]) * (position - below);
 }

@@ -111,6 +111,18 @@ describe('predictions audit trail, models and runs', () => {
     expect(csv).toContain(',2025-06-01T00:00:00.000Z,doc,');
   });
 
+  it('records a refusal as an append-only row with its reason and no class', async () => {
+    const refusal = { code: 'unfamiliar' as const, reason: 'most of the field (9 of the 12 tiles read) is unlike anything the model was trained on', tiles: { read: 12, unfamiliar: 9 } };
+    const refused = await record({ output: { refusal, tree: [{ name: 'cocci' }, { name: 'rods' }] } });
+    expect(refused.output).toEqual({ refusal, tree: [{ name: 'cocci' }, { name: 'rods' }] });
+    expect(refused.heatmapShown).toBe(false);
+    expect(store.predictions.require(refused.id).output).toEqual(refused.output);
+    expect(() => store.db.prepare("UPDATE predictions SET output = '{}' WHERE id = ?").run(refused.id)).toThrow(/append-only/);
+    const row = store.predictions.auditCsv().split('\r\n')[1];
+    expect(row).toContain(`,v1,,,,,false,blood,`);
+    expect(row.endsWith(`,unfamiliar: ${refusal.reason}`)).toBe(true);
+  });
+
   it('keeps exactly one active model and swaps it atomically', () => {
     const a = store.models.register({ path: '/models/a', name: 'gram', version: '1', metrics: { accuracy: 0.9 } });
     const b = store.models.register({ path: '/models/b', name: 'gram', version: '2' });
