@@ -120,7 +120,8 @@ describe('predictions audit trail, models and runs', () => {
     expect(() => store.db.prepare("UPDATE predictions SET output = '{}' WHERE id = ?").run(refused.id)).toThrow(/append-only/);
     const row = store.predictions.auditCsv().split('\r\n')[1];
     expect(row).toContain(`,v1,,,,,false,blood,`);
-    expect(row.endsWith(`,unfamiliar: ${refusal.reason}`)).toBe(true);
+    // refusal, then the (empty) feedback history
+    expect(row.endsWith(`,unfamiliar: ${refusal.reason},`)).toBe(true);
   });
 
   it('keeps exactly one active model and swaps it atomically', () => {
