@@ -23,25 +23,23 @@ export {
   type TileFieldOptions,
 } from './tiles.ts';
 export { decodePhoto, processPhoto, type PhotoTile, type ProcessedPhoto, type ProcessPhotoOptions } from './photo.ts';
+export { aggregateTiles, type AggregateOptions, type TileProbabilities } from './aggregate.ts';
 export {
   DEFAULT_FIELD_DECISION,
-  DEFAULT_MIN_TILES,
-  DEFAULT_PRESENCE_THRESHOLDS,
-  aggregateTiles,
   decideField,
-  detectMultipleMorphotypes,
-  fitFieldDecision,
-  scoreFieldDecision,
-  type AggregateOptions,
+  groupsFromTree,
   type FieldDecision,
   type FieldDecisionOptions,
-  type FieldDecisionParams,
+  type FieldFinding,
+  type TileClassCount,
+} from './decision.ts';
+export {
+  fitFieldDecision,
+  scoreFieldDecision,
+  scoredClass,
   type FieldDecisionScore,
   type FieldDecisionSearch,
   type FittedFieldDecision,
   type LabelledField,
-  type MorphotypeOptions,
-  type MorphotypePresence,
-  type TileProbabilities,
-} from './aggregate.ts';
+} from './fit-decision.ts';
 export { combineFields, type SpecimenDecision, type SpecimenMorphotype, type SpecimenOptions } from './specimen.ts';

@@ -1,11 +1,13 @@
-import type { ClassProbability, LabelTreeNode, LegendEntry } from '../contract/index.ts';
+import type { ClassProbability, FieldDecisionRule, LabelTreeNode, LegendEntry } from '../contract/index.ts';
 import { camFromFeatures, type FeatureMaps, type Heatmap } from '../explain/index.ts';
 import {
   combineFields,
   DEFAULT_FIELD_DECISION,
   decideField,
+  groupsFromTree,
   processPhoto,
   type FieldDecision,
+  type FieldDecisionOptions,
   type FieldOfView,
   type PhotoTile,
   type ProcessedPhoto,
@@ -127,6 +129,8 @@ export class FieldPredictor {
   readonly backgroundClass: string;
   readonly mixedClass: string | undefined;
   private readonly batchSize: number;
+  /** The bundle's fitted decision rule (else the defaults), with its groups (else the label tree's). */
+  private readonly decisionOptions: FieldDecisionOptions;
 
   /** Throws FieldUnsupportedError when the bundle cannot read whole fields. */
   constructor(
@@ -147,6 +151,9 @@ export class FieldPredictor {
     if (this.mixedClass !== undefined && !classes.includes(this.mixedClass)) throw new FieldUnsupportedError(`the model has no class "${this.mixedClass}" (classes: ${classes.join(', ')})`);
     this.batchSize = options.batchSize ?? 64;
     if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${this.batchSize}`);
+    const rule: FieldDecisionRule = bundle.metadata.fieldDecision ?? DEFAULT_FIELD_DECISION;
+    const groups = rule.groups ?? groupsFromTree(bundle.metadata.labelTree, classes, [this.backgroundClass, this.mixedClass]);
+    this.decisionOptions = { ...rule, groups, classes, backgroundClass: this.backgroundClass, mixedClass: this.mixedClass };
   }
 
   get metadata(): BundleMetadata {
@@ -183,8 +190,10 @@ export class FieldPredictor {
     const tileMap = await renderTileMap(fieldTiles, processed.width, processed.height, colours);
     const mapped = performance.now();
 
+    // A group's answer is explained by its most widespread member.
+    const explained = classes.includes(decision.label) ? decision.label : decision.morphotypes[0].label;
     let heatmap: FieldLayer | null = null;
-    if (explain) heatmap = await this.explainTiles(fieldTiles, inferredIndices, features, classes.indexOf(decision.label), processed.width, processed.height, reading.warnings);
+    if (explain) heatmap = await this.explainTiles(fieldTiles, inferredIndices, features, classes.indexOf(explained), processed.width, processed.height, reading.warnings);
     const end = performance.now();
 
     Object.assign(reading.timings, {
@@ -198,13 +207,13 @@ export class FieldPredictor {
       ...reading,
       decision,
       forced: !quality.ok,
-      top: { label: decision.label, probability: decision.probabilities[classes.indexOf(decision.label)] },
+      top: { label: decision.label, probability: decision.probability },
       classes: ranked.classes,
       treeTop: treeTops(decision.probabilities, classes, labelTree),
-      uncertain: !decision.multiple && ranked.uncertain,
+      uncertain: !decision.multiple && (classes.includes(decision.label) ? ranked.uncertain : decision.probability < (referBelow ?? 0)),
       tiles: fieldTiles,
       tileMap,
-      legend: tileLegend(fieldTiles, colours),
+      legend: tileLegend(decision.tileCounts, colours),
       heatmap,
     };
   }
@@ -266,13 +275,7 @@ export class FieldPredictor {
     const backgroundRow = classes.map((_, c) => (c === backgroundIndex ? 1 : 0));
     const rows: number[][] = tiles.map(() => backgroundRow);
     inferredIndices.forEach((tileIndex, row) => (rows[tileIndex] = Array.from(probabilities.subarray(row * k, (row + 1) * k))));
-    const decision = decideField(rows, {
-      ...(this.metadata.fieldDecision ?? DEFAULT_FIELD_DECISION),
-      classes,
-      backgroundClass: this.backgroundClass,
-      mixedClass: this.mixedClass,
-      weights: tiles.map((tile) => tile.insideFraction),
-    });
+    const decision = decideField(rows, { ...this.decisionOptions, weights: tiles.map((tile) => tile.insideFraction), counted: tiles.map((tile) => !tile.background) });
     const fieldTiles = tiles.map((tile, i): FieldTile => {
       const best = rows[i].indexOf(Math.max(...rows[i]));
       return { ...placement(tile), label: classes[best], probability: rows[i][best], probabilities: rows[i], background: tile.background };

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { LabelTreeNode } from '../contract/index.ts';
+import type { FieldDecisionRule, LabelTreeNode } from '../contract/index.ts';
 import type { ResizePolicy } from '../data/index.ts';
 import { writeDirAtomically, writeFileAtomically } from '../util/index.ts';
 import { loadModelWeights, serializeModelWeights, weightsFromBytes, weightsToBytes, type WeightEntry } from './weights.ts';
@@ -70,8 +70,8 @@ export interface BundleMetadata {
   calibration?: CalibrationSource;
   /** Calibrations this bundle had before, oldest first (`gramlens calibrate --restore` brings the last back). */
   calibrationHistory?: CalibrationRecord[];
-  /** Whole-field decision rule fitted on validation fields (src/fields FieldDecisionParams; its defaults when absent). */
-  fieldDecision?: { presenceThreshold: number; minTiles: number };
+  /** Whole-field decision rule fitted on validation fields (src/fields decideField; its defaults when absent). */
+  fieldDecision?: FieldDecisionRule;
   training?: Record<string, unknown>;
   dataHash?: string;
   metrics?: Record<string, unknown>;

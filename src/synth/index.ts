@@ -3,6 +3,7 @@ export {
   CLASSES,
   LABEL_TREE,
   MASK_LABELS,
+  MORPHOTYPE_GROUPS,
   MORPHOTYPES,
   classInfo,
   isClassId,
@@ -61,6 +62,7 @@ export {
 export {
   MANIFEST_COLUMNS,
   SYNTH_FORMAT_VERSION,
+  datasetRecipeStatus,
   syntheticDatasetStatus,
   writeSyntheticDataset,
   type ProgressCallback,
