@@ -1,4 +1,5 @@
 // npm run bench:real-photos [-- --json] [--model DIR] [--sets clinical,reference,dibas] [--px-per-um N] [--data DIR]
+//   [--details FILE]
 // Real Gram-stain photographs (GramStainR, ../shared/datasets/gramstainr; every photo shows
 // Gram-negative rods) through a model bundle's whole-field path, as `gramlens predict --field` and
 // the web app read them: per set, the share answered GNR (or Gram-negative with GNR among the
@@ -6,10 +7,11 @@
 // refer"), and refused or uncertain. clinical/ is the flagship's held-out test: tune nothing on
 // it; reference/ and dibas/ are for development. Without --px-per-um the photos' scale is
 // estimated from their stained objects (the path of a phone without calibration). Skips with exit
-// code 0 when the photos or the default model are absent. --json sends the table to stderr and
-// ends with one line of JSON on stdout.
+// code 0 when the photos or the default model are absent. --details FILE writes one JSON line per
+// photo (its answer, tile counts and warnings). --json sends the table to stderr and ends with one
+// line of JSON on stdout.
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadBundle } from '../src/inference/index.ts';
 import { judgePhoto, summarisePhotos, type PhotoSetSummary, type PhotoVerdict } from './lib/index.ts';
@@ -50,6 +52,8 @@ async function photosOf(set: string): Promise<string[]> {
   return files.flat();
 }
 
+const details = option('--details');
+if (details) await writeFile(details, '');
 const bundle = await loadBundle(modelDir);
 out(`Real photos through the whole-field path: model ${modelDir} (${bundle.modelVersion}), photo scale ${pxPerUm === undefined ? 'estimated from the stained objects' : `${pxPerUm} px/µm`}`);
 const results: Record<string, PhotoSetSummary & { seconds_per_photo: number }> = {};
@@ -66,6 +70,11 @@ for (const set of sets) {
     const prediction = await bundle.predictField(await readFile(path), { pxPerUm });
     seconds.push((performance.now() - started) / 1000);
     verdicts.push(judgePhoto(prediction, TRUTH));
+    if (details) {
+      const { decision, scale, warnings, quality } = prediction;
+      const line = { set, path, verdict: verdicts.at(-1), tileCounts: decision?.tileCounts ?? null, morphotypes: decision?.morphotypes ?? null, uncertain: prediction.uncertain, quality: quality.reasons, scale, warnings };
+      await appendFile(details, `${JSON.stringify(line)}\n`);
+    }
     if ((i + 1) % 10 === 0 || i + 1 === photos.length) log(`  ${set}: ${i + 1}/${photos.length}`);
   }
   results[set] = { ...summarisePhotos(verdicts), seconds_per_photo: median(seconds) };

@@ -90,7 +90,11 @@ export interface FieldPrediction {
   classes: ClassProbability[];
   /** The most probable group at each level of the label tree above the classes, coarsest first. */
   treeTop: ClassProbability[];
-  /** The single-image referral rule on the field probabilities, for a field of one morphotype or none. */
+  /**
+   * The single-image referral rule on the field-level probability of the answer (a group's summed),
+   * for a field of one morphotype or none: "no organisms" is uncertain when the tiles that look
+   * like organisms, too few to count, are probably organisms.
+   */
   uncertain: boolean;
   labelTree?: LabelTreeNode[];
   tiles: FieldTile[];
@@ -210,7 +214,7 @@ export class FieldPredictor {
       top: { label: decision.label, probability: decision.probability },
       classes: ranked.classes,
       treeTop: treeTops(decision.probabilities, classes, labelTree),
-      uncertain: !decision.multiple && (classes.includes(decision.label) ? ranked.uncertain : decision.probability < (referBelow ?? 0)),
+      uncertain: !decision.multiple && decision.probability < (referBelow ?? 0),
       tiles: fieldTiles,
       tileMap,
       legend: tileLegend(decision.tileCounts, colours),
