@@ -3,5 +3,4 @@ export { chooseCalibration, logitsOfProbabilities, recalibrateOnSite, type Calib
 export { packImages, prepareImageSet, datasetHash, type PreparedSet } from './prepare.ts';
 export { fitReportInput, writeFitReport, levelReports, sliceReports, type FitReportOptions } from './report.ts';
 export { createProjectTrainer, type ProjectTrainerOptions } from './serving.ts';
-export { poolByGroup } from './groups.ts';
 export { crossValidate, type CrossValidateOptions, type CrossValidationProgress, type CrossValidationResult } from './crossval.ts';
