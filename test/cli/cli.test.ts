@@ -70,19 +70,20 @@ describe('gramlens CLI', () => {
   it('demo trains on tiles cut from whole fields, stores the fitted field decision, remakes a dataset made with other settings and refuses a folder that is not one', async () => {
     const out = join(root, 'demo');
     await writeSyntheticDataset(join(out, 'data'), { tiles: 100, seed: 5, tilesPerField: 4, fieldsPerPatient: 2 });
-    const tiny = ['--out', out, '--splits', 'train=1,val=1,test=1', '--field-size', '400x300', '--epochs', '1', '--size', '16', '--workers', '1'];
+    const tiny = ['--out', out, '--splits', 'train=1,val=1,test=1', '--field-size', '400x300', '--train-field-size', '320x240', '--epochs', '1', '--size', '16', '--workers', '1'];
     const run = await cli('demo', ...tiny, '--json');
     expect(run.code, run.err).toBe(0);
-    expect(JSON.parse(await readFile(join(out, 'data', 'dataset.json'), 'utf8'))).toMatchObject({ generator: 'gramlens-field-tiles', seed: 1, options: { fieldWidth: 400 } });
+    expect(JSON.parse(await readFile(join(out, 'data', 'dataset.json'), 'utf8'))).toMatchObject({ generator: 'gramlens-field-tiles', options: { fieldWidth: 400, fieldsPerClass: { test: 1 } } });
+    expect(JSON.parse(await readFile(join(out, 'data-train', 'dataset.json'), 'utf8'))).toMatchObject({ seed: 1, options: { fieldWidth: 320, fieldsPerClass: { train: { gnr: 1, polymicrobial: 2 } } } });
     const figures = JSON.parse(run.out.split('\n').at(-1)!);
     expect(figures.fields).toBe(9);
     for (const key of ['macro_f1', 'multiple_specificity', 'tile_macro_f1']) expect(typeof figures[key], key).toBe('number');
     const metadata = JSON.parse(await readFile(join(figures.bundle, 'metadata.json'), 'utf8'));
     expect(metadata.fieldDecision).toEqual({ ...figures.field_decision, groups: [expect.objectContaining({ name: 'GPC' }), { name: 'Gram-negative', members: ['gnr', 'gnc'] }] });
-    const made = (await stat(join(out, 'data', 'manifest.csv'))).mtimeMs;
+    const made = await Promise.all(['data', 'data-train'].map(async (dir) => (await stat(join(out, dir, 'manifest.csv'))).mtimeMs));
     const again = await cli('demo', ...tiny);
     expect(again.code, again.err).toBe(0);
-    expect((await stat(join(out, 'data', 'manifest.csv'))).mtimeMs).toBe(made);
+    expect(await Promise.all(['data', 'data-train'].map(async (dir) => (await stat(join(out, dir, 'manifest.csv'))).mtimeMs))).toEqual(made);
 
     const foreign = join(root, 'demo-foreign');
     await mkdir(join(foreign, 'data'), { recursive: true });

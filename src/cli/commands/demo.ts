@@ -1,9 +1,10 @@
 import { join } from 'node:path';
-import { readManifest, type Dataset, type Sample } from '../../data/index.ts';
+import { datasetInputPxPerUm, readManifest, type Dataset, type Sample } from '../../data/index.ts';
 import { formatReportTable } from '../../evaluate/index.ts';
 import { evaluateBundleFields, fitBundleFieldDecision, loadBundle, type FieldEvaluation, type LabelledPhoto } from '../../inference/index.ts';
 import { fitClassifier, writeFitReport } from '../../pipeline/index.ts';
-import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS } from '../../synth/index.ts';
+import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS, type SyntheticDatasetStatus } from '../../synth/index.ts';
+import { hashSeed } from '../../util/index.ts';
 import { fieldTileDatasetStatus, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../synth/photos/index.ts';
 import { UsageError, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_HELP, BACKEND_OPTION, OUT_OPTION, flagOptions, parseSeed, parseSize, parseStainNorm, parseTrainConfig, parseWorkers, valueOptions } from '../options.ts';
@@ -11,29 +12,36 @@ import { ProgressLine } from '../progress.ts';
 import { fitProgressPrinter, startEngine } from '../shared.ts';
 import { parseFieldSize, parseSplits } from './synth.ts';
 
-/** Fields per class in each split: about 7 minutes on 2 idle cores, a third of it rendering the fields. */
-const DEFAULT_SPLITS = 'train=6,val=4,test=5';
+/** Fields per class in each split (training fields are small ones): about 7 minutes on 2 idle cores. */
+const DEFAULT_SPLITS = 'train=24,val=4,test=5';
 const DEFAULT_EPOCHS = 24;
+/** Training fields: a quarter of a photo's pixels, so four times the patients for the same rendering time. */
+const DEFAULT_TRAIN_FIELD_SIZE = '800x600';
+/** Validation and test tiles of one label kept per field: enough for early stopping and the tile figures; the fields themselves are read whole. */
+const PHOTO_TILES_PER_LABEL = 12;
 
 export const demoCommand: Command = {
   name: 'demo',
   help: `Usage: gramlens demo [options]
 
 Runs gramlens end to end on its built-in synthetic Gram-stain generator, the way whole microscope
-photos are read: renders eyepiece fields of new patients in three splits (9 classes, with stain
-faults, blur and phone colour casts) and cuts training tiles from them exactly as a photo is tiled
-at inference (gramlens synth --field-tiles), trains the default model on the training tiles, fits
-the whole-field decision on the validation fields and stores it in the model bundle, then reads
-every test field through the field path (as predict --field and the web app do). Figures are
-given per test field (field macro-F1, "several morphotypes" sensitivity on polymicrobial fields and
-specificity on single-morphotype fields) and per test tile. A second run reuses the fields in
-OUT/data when they were made with the same seed, options and generator version.
+photos are read: renders eyepiece fields of new patients (9 classes, with stain faults, blur and
+phone colour casts; one field per patient) and cuts tiles from them exactly as a photo is tiled at
+inference (gramlens synth --field-tiles): small training fields in OUT/data-train, photo-sized
+validation and test fields in OUT/data. It trains the default model on the training tiles (the
+validation tiles for early stopping and calibration), fits the whole-field decision on the
+validation fields and stores it in the model bundle, then reads every test field through the field
+path (as predict --field and the web app do). Figures are given per test field (field macro-F1,
+"several morphotypes" sensitivity on polymicrobial fields and specificity on single-morphotype
+fields) and per test tile. A second run reuses a dataset when it was made with the same seed,
+options and generator version.
 
 Options:
   --out DIR           working folder (default gramlens-demo)
   --splits LIST       fields per class in each split (default ${DEFAULT_SPLITS}); training and
                       validation have twice as many polymicrobial fields
-  --field-size WxH    rendered fields in pixels at 9 px/µm (default 1600x1200)
+  --field-size WxH    validation and test fields in pixels at 9 px/µm (default 1600x1200)
+  --train-field-size WxH   training fields (default ${DEFAULT_TRAIN_FIELD_SIZE})
   --size N            network input size (default 64)
   --epochs N          (default ${DEFAULT_EPOCHS})
   --seed N            (default 1)
@@ -43,25 +51,39 @@ Options:
   --json              end with one line of JSON: macro_f1, accuracy, multiple_sensitivity and
                       multiple_specificity per field, tile_macro_f1, tile_accuracy, train_seconds, ...
 ${BACKEND_HELP}`,
-  options: { ...OUT_OPTION, ...valueOptions('splits', 'field-size', 'size', 'epochs', 'seed', 'stain-norm', 'workers'), ...flagOptions('json'), ...BACKEND_OPTION },
+  options: { ...OUT_OPTION, ...valueOptions('splits', 'field-size', 'train-field-size', 'size', 'epochs', 'seed', 'stain-norm', 'workers'), ...flagOptions('json'), ...BACKEND_OPTION },
   async run(values, _positionals, context) {
     const out = stringOption(values, 'out') ?? 'gramlens-demo';
     const seed = parseSeed(values) ?? 1;
     const size = parseSize(values, 64);
     const stainNormalisation = parseStainNorm(values, 3);
     const workers = parseWorkers(values);
-    const datasetOptions = demoDatasetOptions(values, seed);
+    const datasets = demoDatasetOptions(values, seed);
     const started = performance.now();
     await startEngine(values, context);
     const line = new ProgressLine();
 
-    const dataDir = join(out, 'data');
-    if (!(await prepareFields(dataDir, datasetOptions, workers, line, context))) return cancelled(context);
-    const tiles = await readManifest(join(dataDir, 'manifest.csv'), { classes: CLASS_IDS });
-    const fields = await readManifest(join(dataDir, 'fields.csv'), { classes: CLASS_IDS });
+    const trainDir = join(out, 'data-train');
+    const photoDir = join(out, 'data');
+    const wanted = [
+      { dir: trainDir, options: datasets.train },
+      { dir: photoDir, options: datasets.photos },
+    ];
+    // Both folders are checked before anything is rendered: a folder that is not a synthetic dataset stops the demo at once.
+    const statuses = await Promise.all(wanted.map(({ dir, options }) => fieldTileDatasetStatus(dir, options)));
+    for (const [i, { dir, options }] of wanted.entries()) {
+      if (!(await prepareFields(dir, options, statuses[i], workers, line, context))) return cancelled(context);
+    }
+    const trainTiles = await readManifest(join(trainDir, 'manifest.csv'), { classes: CLASS_IDS });
+    const photoTiles = await readManifest(join(photoDir, 'manifest.csv'), { classes: CLASS_IDS });
+    const fields = await readManifest(join(photoDir, 'fields.csv'), { classes: CLASS_IDS });
+    // The two datasets number their patients alike: the training fields' patients are others.
+    const train = inSplit(trainTiles, 'train').map((sample) => ({ ...sample, patientId: `train-${sample.patientId}` }));
+    const tiles: Dataset = { root: out, classes: trainTiles.classes, samples: [...train, ...photoTiles.samples] };
     const result = await fitClassifier(tiles, {
       size,
-      splits: { train: inSplit(tiles, 'train'), val: inSplit(tiles, 'val'), test: inSplit(tiles, 'test') },
+      pxPerUm: await datasetInputPxPerUm(trainDir, size),
+      splits: { train, val: inSplit(photoTiles, 'val'), test: inSplit(photoTiles, 'test') },
       train: { epochs: DEFAULT_EPOCHS, seed, ...withoutUndefined(parseTrainConfig(values)) },
       augment: 'microscopy',
       stainNormalisation,
@@ -76,7 +98,7 @@ ${BACKEND_HELP}`,
 
     const photos = (split: string): LabelledPhoto[] => inSplit(fields, split).map((s) => ({ path: s.path, label: s.label }));
     const progress = (what: string) => (done: number, total: number) => line.update(done / total, `${what} ${done}/${total}`);
-    const fieldPath = { pxPerUm: datasetOptions.fieldPxPerUm ?? DEFAULT_PX_PER_UM, signal: context.signal };
+    const fieldPath = { pxPerUm: DEFAULT_PX_PER_UM, signal: context.signal };
     let fitted: Awaited<ReturnType<typeof fitBundleFieldDecision>>;
     let evaluation: FieldEvaluation;
     try {
@@ -142,21 +164,33 @@ ${BACKEND_HELP}`,
   },
 };
 
-function demoDatasetOptions(values: OptionValues, seed: number): FieldTileDatasetOptions {
+/** The two datasets: small training fields, and photo-sized validation and test fields of other patients (another seed). */
+function demoDatasetOptions(values: OptionValues, seed: number): { train: FieldTileDatasetOptions; photos: FieldTileDatasetOptions } {
   const splits = parseSplits(stringOption(values, 'splits') ?? DEFAULT_SPLITS);
   const names = Object.keys(splits).sort().join(',');
   if (names !== 'test,train,val') throw new UsageError(`--splits must give train, val and test (e.g. ${DEFAULT_SPLITS}); got ${names}`);
   for (const [name, n] of Object.entries(splits)) if (n < 1) throw new UsageError(`--splits: ${name} needs at least 1 field per class`);
-  const perClass = (n: number, mixedFactor: number) => ({ ...Object.fromEntries(CLASS_IDS.map((id) => [id, n])), polymicrobial: mixedFactor * n });
-  const fieldSize = stringOption(values, 'field-size');
-  const [fieldWidth, fieldHeight] = fieldSize === undefined ? [] : parseFieldSize(fieldSize);
   // Polymicrobial fields are doubled in training and validation: their tiles carry every morphotype and the mixed tiles, and the decision's sensitivity is fitted on them.
-  return { fieldsPerClass: { train: perClass(splits.train, 2), val: perClass(splits.val, 2), test: splits.test }, fieldWidth, fieldHeight, seed };
+  const perClass = (n: number) => ({ ...Object.fromEntries(CLASS_IDS.map((id) => [id, n])), polymicrobial: 2 * n });
+  const size = (name: string, fallback?: string) => {
+    const raw = stringOption(values, name) ?? fallback;
+    const [fieldWidth, fieldHeight] = raw === undefined ? [] : parseFieldSize(raw);
+    return { fieldWidth, fieldHeight };
+  };
+  return {
+    train: { fieldsPerClass: { train: perClass(splits.train) }, ...size('train-field-size', DEFAULT_TRAIN_FIELD_SIZE), fieldsPerPatient: 1, seed },
+    photos: {
+      fieldsPerClass: { val: perClass(splits.val), test: splits.test },
+      ...size('field-size'),
+      fieldsPerPatient: 1,
+      maxTilesPerLabel: PHOTO_TILES_PER_LABEL,
+      seed: hashSeed(seed, 1),
+    },
+  };
 }
 
-/** Renders the demo's fields into dataDir unless it holds the same dataset already; false when cancelled. */
-async function prepareFields(dataDir: string, options: FieldTileDatasetOptions, workers: number, line: ProgressLine, context: CliContext): Promise<boolean> {
-  const status = await fieldTileDatasetStatus(dataDir, options);
+/** Renders fields into dataDir unless it holds the same dataset already (status); false when cancelled. */
+async function prepareFields(dataDir: string, options: FieldTileDatasetOptions, status: SyntheticDatasetStatus, workers: number, line: ProgressLine, context: CliContext): Promise<boolean> {
   if (status === 'same') {
     line.log(`using the synthetic fields already in ${dataDir} (same seed, options and generator version)`);
     return true;
