@@ -2,9 +2,10 @@
 //   [--test-fields-per-class N] [--epochs N] [--seed N] [--workers N] [--gate-n N] [--data DIR]
 // Whole microscope fields: renders synthetic eyepiece photos of new patients per split, cuts the
 // training fields into tiles with the inference tiler (labels from the generator's masks), trains a
-// tile model, fits the field decision rule (presence threshold, least tiles) on validation fields
-// only, then predicts every test field through the bundle's predictField once: field macro-F1 on
-// the 9 classes and "multiple bacteria" (polymicrobial) sensitivity/specificity. Also the quality
+// tile model, fits the field decision rule (presence threshold, least tiles, least share, group
+// threshold) on validation fields only, then predicts every test field through the bundle's
+// predictField once: field macro-F1 on the 9 classes and "multiple bacteria" sensitivity on
+// polymicrobial fields and specificity on single-morphotype fields. Also the quality
 // gate's flag rates and the wall time of one 12-megapixel photo. Ends with one JSON line; --json
 // sends the table to stderr so that stdout holds only that line.
 import { createHash } from 'node:crypto';
@@ -15,14 +16,12 @@ import { join } from 'node:path';
 import sharp from 'sharp';
 import { readManifest, type Sample } from '../src/data/index.ts';
 import { initEngine } from '../src/engine/index.ts';
-import { bootstrapCi, confusionMatrix, perClassMetrics, type ClassMetrics } from '../src/evaluate/index.ts';
-import { fitFieldDecision, type FieldDecisionParams, type LabelledField } from '../src/fields/index.ts';
-import { DEFAULT_BACKGROUND_CLASS, DEFAULT_MIXED_CLASS, loadBundle } from '../src/inference/index.ts';
-import { readBundleMetadata } from '../src/models/index.ts';
+import type { FieldDecisionParams } from '../src/contract/index.ts';
+import { bootstrapCi, confusionMatrix } from '../src/evaluate/index.ts';
+import { evaluateBundleFields, fieldMetrics, fitBundleFieldDecision, loadBundle, type LabelledPhoto } from '../src/inference/index.ts';
 import { fitClassifier } from '../src/pipeline/index.ts';
-import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE } from '../src/synth/index.ts';
+import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS, type ClassId } from '../src/synth/index.ts';
 import { FIELD_TILES_FORMAT_VERSION, measureQualityGate, writeFieldTileDataset } from '../src/synth/photos/index.ts';
-import { writeFileAtomically } from '../src/io/index.ts';
 import { benchArgs, median } from './stats.ts';
 
 const argv = process.argv.slice(2);
@@ -105,65 +104,37 @@ const bundleDir = fit.bundleDir;
 const metadata = fit.metadata;
 if (metadata.input.pxPerUm === undefined) throw new Error('the trained bundle does not record its input scale (input.pxPerUm)');
 
-// The decision rule, on validation fields only.
+// The decision rule, on validation fields only (the tile probabilities do not depend on it).
 log('fitting the field decision on validation fields');
-// The bundle has no fieldDecision yet: tile probabilities do not depend on it.
-const valBundle = await loadBundle(bundleDir);
-const valFields: LabelledField[] = [];
-let valWithoutTiles = 0;
-for (const field of inSplit(fields.samples, 'val')) {
-  const { tiles } = await valBundle.predictField(await readFile(field.path), { pxPerUm: FIELD_PX_PER_UM, force: true });
-  if (tiles.length > 0) valFields.push({ label: field.label, tileProbabilities: tiles.map((tile) => tile.probabilities) });
-  else valWithoutTiles++; // no field of view found: no rule can answer it
-}
-const decisionSearch = { classes: metadata.classes, backgroundClass: DEFAULT_BACKGROUND_CLASS, mixedClass: DEFAULT_MIXED_CLASS, minMixedSpecificity: BAR.specificity };
-const fitted = fitFieldDecision(valFields, decisionSearch);
-const fieldDecision: FieldDecisionParams = fitted.params;
-await writeFileAtomically(join(bundleDir, 'metadata.json'), JSON.stringify({ ...(await readBundleMetadata(bundleDir)), fieldDecision }, null, 2));
+const labelledPhotos = (split: string): LabelledPhoto[] => inSplit(fields.samples, split).map((s) => ({ path: s.path, label: s.label }));
+const fitted = await fitBundleFieldDecision(bundleDir, labelledPhotos('val'), { pxPerUm: FIELD_PX_PER_UM, groups: [...MORPHOTYPE_GROUPS], minMultipleSpecificity: BAR.specificity });
+const fieldDecision = fitted.params;
 out(
-  `Field decision (validation, ${valFields.length} fields${valWithoutTiles ? `, ${valWithoutTiles} without tiles left out` : ''}): presence ≥ ${fieldDecision.presenceThreshold} on ≥ ${fieldDecision.minTiles} tiles; ` +
-    `val macro-F1 ${fitted.macroF1.toFixed(3)}, multiple sensitivity ${fitted.mixedSensitivity.toFixed(3)}, specificity ${fitted.mixedSpecificity.toFixed(3)}${fitted.feasible ? '' : ' (no rule reached the specificity bar)'}`,
+  `Field decision (validation, ${fitted.fields} fields${fitted.withoutTiles ? `, ${fitted.withoutTiles} without tiles left out` : ''}): ${describeRule(fieldDecision)}; ` +
+    `val macro-F1 ${fitted.macroF1.toFixed(3)}, multiple sensitivity ${fitted.multipleSensitivity.toFixed(3)}, specificity ${fitted.multipleSpecificity.toFixed(3)}${fitted.feasible ? '' : ' (no rule reached the specificity bar)'}`,
 );
 
 // Test fields, once, through the serving path (predictField reads fieldDecision from the bundle).
 log('predicting the test fields');
-await valBundle.dispose();
-const bundle = await loadBundle(bundleDir);
 const testFields = inSplit(fields.samples, 'test');
+const evaluation = await evaluateBundleFields(bundleDir, labelledPhotos('test'), { pxPerUm: FIELD_PX_PER_UM });
+const { outcomes, perClass } = evaluation;
 /** Column of the fields the pipeline gave no answer (no field of view, so no tile): wrong for every class. */
 const NO_ANSWER = CLASS_IDS.length;
-const classIndex = (label: string): number => CLASS_IDS.indexOf(label as (typeof CLASS_IDS)[number]);
-const truth = Int32Array.from(testFields, (f) => classIndex(f.label));
-const predicted = new Int32Array(testFields.length);
-const multiple: boolean[] = [];
-const gateReasons: string[] = [];
-for (const [i, field] of testFields.entries()) {
-  const photo = await readFile(field.path);
-  const prediction = await bundle.predictField(photo, { pxPerUm: FIELD_PX_PER_UM, force: true });
-  if (!prediction.quality.ok) gateReasons.push(`${field.extra?.field_id} (${field.label}): ${prediction.quality.reasons.join(', ')}${prediction.decision ? '' : ', no answer'}`);
-  predicted[i] = prediction.decision ? classIndex(prediction.decision.label) : NO_ANSWER;
-  multiple.push(prediction.decision?.multiple ?? false);
-}
-/** Per-class metrics of the 9 classes (a field without an answer counts as a miss of its class); weights = bootstrap counts. */
-const classMetrics = (weights?: ArrayLike<number>): ClassMetrics[] => perClassMetrics(confusionMatrix(truth, predicted, CLASS_IDS.length + 1, weights)).slice(0, NO_ANSWER);
-const macroOf = (metrics: ClassMetrics[]): number => {
-  const defined = metrics.map((m) => m.f1).filter((f1) => !Number.isNaN(f1));
-  return defined.reduce((a, b) => a + b, 0) / defined.length;
-};
-const perClass = classMetrics();
-const fieldMacroF1 = macroOf(perClass);
-const fieldAccuracy = perClass.reduce((sum, m) => sum + m.tp, 0) / testFields.length;
-const macroCi = bootstrapCi((weights) => macroOf(classMetrics(weights)), { n: testFields.length, groups: testFields.map((f) => f.patientId), seed });
-const isMixed = testFields.map((f) => f.label === DEFAULT_MIXED_CLASS);
-const multiSensitivity = share(multiple.filter((m, i) => isMixed[i] && m).length, isMixed.filter(Boolean).length);
-const multiSpecificity = share(multiple.filter((m, i) => !isMixed[i] && !m).length, isMixed.filter((m) => !m).length);
+const gateReasons = outcomes.flatMap((o, i) => (o.qualityReasons.length > 0 ? [`${testFields[i].extra?.field_id} (${o.truth}): ${o.qualityReasons.join(', ')}${o.answer === null ? ', no answer' : ''}`] : []));
+const fieldMacroF1 = evaluation.macroF1;
+const fieldAccuracy = evaluation.accuracy;
+const macroCi = bootstrapCi((weights) => fieldMetrics(outcomes, CLASS_IDS, weights).macroF1, { n: testFields.length, groups: testFields.map((f) => f.patientId), seed });
+const multiSensitivity = evaluation.multipleSensitivity;
+const multiSpecificity = evaluation.multipleSpecificity;
 
 // Quality gate flag rates.
 log(`quality gate: ${gateN} clean and ${gateN} degraded fields`);
 const gate = measureQualityGate(gateN, seed);
 
 // Wall time of one 12-megapixel photo: decode, quality, tiles, inference, decision, tile map.
-const sample = sharp(await readFile(testFields[predicted.findIndex((p) => p !== NO_ANSWER)].path));
+const bundle = await loadBundle(bundleDir);
+const sample = sharp(await readFile(testFields[outcomes.findIndex((o) => o.answer !== null)].path));
 const { width = 1600, height = 1200 } = await sample.metadata();
 const bigPhoto = await sample.resize(Math.round(width * PHOTO_UPSCALE), Math.round(height * PHOTO_UPSCALE)).jpeg({ quality: 90 }).toBuffer();
 const photoTimes: number[] = [];
@@ -181,9 +152,9 @@ for (const reason of gateReasons) out(`  ${reason}`);
 out(['class'.padEnd(16), 'n'.padStart(4), 'sens'.padStart(7), 'spec'.padStart(7), 'F1'.padStart(7)].join(' '));
 perClass.forEach((row, c) => out([CLASS_IDS[c].padEnd(16), String(row.support).padStart(4), pct(row.sensitivity), pct(row.specificity), fmt(row.f1).padStart(7)].join(' ')));
 out(`field macro-F1 ${fmt(fieldMacroF1)} (95% CI ${fmt(macroCi.lower)}–${fmt(macroCi.upper)}, patient bootstrap), accuracy ${fmt(fieldAccuracy)}`);
-out(`multiple bacteria: sensitivity ${fmt(multiSensitivity)}, specificity ${fmt(multiSpecificity)}`);
+out(`multiple bacteria: sensitivity ${fmt(multiSensitivity)}, specificity ${fmt(multiSpecificity)} (single-morphotype fields); ${evaluation.groupAnswers} fields answered with a group`);
 out(`confusion (rows true, columns predicted: ${CLASS_IDS.map((id, i) => `${i} ${id}`).join(', ')}, ${NO_ANSWER} no answer):`);
-confusionMatrix(truth, predicted, CLASS_IDS.length + 1).slice(0, NO_ANSWER).forEach((row, i) => out(`  ${i} ${row.map((v) => String(v).padStart(3)).join(' ')}`));
+confusionMatrix(outcomes.map((o) => CLASS_IDS.indexOf(o.truth as ClassId)), outcomes.map((o) => o.scored), CLASS_IDS.length + 1).slice(0, NO_ANSWER).forEach((row, i) => out(`  ${i} ${row.map((v) => String(v).padStart(3)).join(' ')}`));
 out(`tile model: test tile macro-F1 ${fmt(fit.report.macroF1.value)}, ${fit.counts.train} training tiles, trained in ${fit.trainSeconds.toFixed(0)} s (${epochs} epochs, best ${fit.training.bestEpoch + 1})`);
 out(`quality gate (n = ${gateN} each): clean flagged ${pct(gate.cleanFlaggedRate)}, degraded flagged ${pct(gate.degradedFlaggedRate)}`);
 out(`12-megapixel photo to field answer and tile map: median ${photoSeconds.toFixed(2)} s of ${PHOTO_REPEATS}`);
@@ -200,7 +171,8 @@ console.log(
     field_macro_f1: round(fieldMacroF1),
     field_macro_f1_ci95: [round(macroCi.lower), round(macroCi.upper)],
     field_accuracy: round(fieldAccuracy),
-    test_fields_without_answer: predicted.filter((p) => p === NO_ANSWER).length,
+    test_fields_without_answer: outcomes.filter((o) => o.answer === null).length,
+    test_fields_group_answer: evaluation.groupAnswers,
     multi_sensitivity: round(multiSensitivity),
     multi_specificity: round(multiSpecificity),
     photo_seconds: round(photoSeconds, 3),
@@ -208,7 +180,7 @@ console.log(
     quality_flag_clean: round(gate.cleanFlaggedRate),
     quality_gate_n: gateN,
     test_fields: testFields.length,
-    val_fields: valFields.length,
+    val_fields: fitted.fields,
     field_decision: fieldDecision,
     tile_macro_f1: round(fit.report.macroF1.value),
     train_tiles: fit.counts.train,
@@ -217,8 +189,8 @@ console.log(
   }),
 );
 
-function share(count: number, total: number): number {
-  return total === 0 ? Number.NaN : count / total;
+function describeRule(rule: Required<FieldDecisionParams>): string {
+  return `a morphotype needs ≥ ${rule.minTiles} tiles at ≥ ${rule.presenceThreshold} and ≥ ${rule.minShare * 100}% of the organism tiles; two of one group ≥ ${rule.minTiles} tiles at ≥ ${rule.groupThreshold} each`;
 }
 
 function fmt(value: number | null): string {

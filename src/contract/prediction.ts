@@ -31,12 +31,15 @@ export interface ClassPrediction {
   uncertain: boolean;
 }
 
-/** A class's colour on a tile map and the number of tiles showing it. */
+/** A class's colour on a tile map and its tiles: the same counts as the field's morphotypes. */
 export interface LegendEntry {
   label: string;
   /** #rrggbb */
   colour: string;
+  /** Tiles read whose most likely class it is. */
   tiles: number;
+  /** Of those, the tiles confident enough to count as evidence (absent in records made before it was recorded). */
+  confidentTiles?: number;
 }
 
 /** What the audit trail keeps of a whole-field prediction (the quality verdict, morphotypes and tiles behind its label). */
@@ -44,10 +47,10 @@ export interface FieldSummary {
   /** Predicted although the photo failed the quality check ("predict anyway"). */
   forced: boolean;
   quality: { ok: boolean; reasons: string[] };
-  /** The field's label (also the prediction's top class). */
+  /** The field's label (also the prediction's top class): a class, or a group of morphotypes not told apart (e.g. 'Gram-negative'). */
   label: string;
-  /** Morphotypes confidently present, with the number of tiles showing each. */
-  morphotypes: { label: string; tileCount: number }[];
+  /** Morphotypes present, with their tiles as the legend counts them (tileCount = its legend entry's tiles). */
+  morphotypes: { label: string; tileCount: number; confidentTiles?: number }[];
   multiple: boolean;
   tiles: { total: number; inferred: number };
   legend: LegendEntry[];

@@ -6,6 +6,7 @@ export {
   accuracy,
   balancedAccuracy,
   macroF1,
+  meanDefined,
   type ConfusionMatrix,
   type BinaryCounts,
   type BinaryMetrics,

@@ -3,5 +3,23 @@ export { assessQuality, type QualityMeasures, type QualityOptions, type QualityR
 export { type ObjectScale } from './objects.ts';
 export { isBackgroundTile, stainedFraction, tileField, type BackgroundTileOptions, type Rgb, type Tile, type TiledField, type TileFieldOptions } from './tiles.ts';
 export { decodePhoto, processPhoto, type PhotoTile, type ProcessedPhoto, type ProcessPhotoOptions } from './photo.ts';
-export { DEFAULT_FIELD_DECISION, aggregateTiles, decideField, detectMultipleMorphotypes, fitFieldDecision, scoreFieldDecision, type AggregateOptions, type FieldDecision, type FieldDecisionOptions, type FieldDecisionParams, type FieldDecisionScore, type FieldDecisionSearch, type FittedFieldDecision, type LabelledField, type MorphotypeOptions, type MorphotypePresence, type TileProbabilities } from './aggregate.ts';
+export { aggregateTiles, type AggregateOptions, type TileProbabilities } from './aggregate.ts';
+export {
+  DEFAULT_FIELD_DECISION,
+  decideField,
+  groupsFromTree,
+  type FieldDecision,
+  type FieldDecisionOptions,
+  type FieldFinding,
+  type TileClassCount,
+} from './decision.ts';
+export {
+  fitFieldDecision,
+  scoreFieldDecision,
+  scoredClass,
+  type FieldDecisionScore,
+  type FieldDecisionSearch,
+  type FittedFieldDecision,
+  type LabelledField,
+} from './fit-decision.ts';
 export { combineFields, type SpecimenDecision, type SpecimenMorphotype, type SpecimenOptions } from './specimen.ts';

@@ -1,12 +1,12 @@
 /** From several fields of one specimen (slide) to the specimen's answer. */
-import type { FieldDecision } from './aggregate.ts';
+import type { FieldDecision } from './decision.ts';
 
 export interface SpecimenOptions {
   /** The label when no field shows organisms (e.g. 'no_bacteria'). */
   backgroundClass: string;
   /** The label when two or more morphotypes are present across the fields (e.g. 'polymicrobial'). */
   mixedClass?: string;
-  /** Least number of fields a morphotype must be present in to count for the specimen. Default 1. */
+  /** Least number of fields a finding must be in to count for the specimen. Default 1. */
   minFields?: number;
 }
 
@@ -28,10 +28,18 @@ export interface SpecimenDecision {
   fields: number;
 }
 
+interface SpecimenFinding {
+  label: string;
+  members: Set<string>;
+  fieldCount: number;
+}
+
 /**
- * Combines field answers: a morphotype seen in at least minFields fields is present in the
- * specimen; two or more present (in one field or spread over several), or a field that is itself
- * mixed, make the specimen mixed. Empty fields do not dilute the probabilities of infected ones.
+ * Combines field answers. A finding (a morphotype, or a group whose members a field could not tell
+ * apart) in at least minFields fields is present in the specimen; a group is dropped when one of its
+ * members was found on its own in other fields (the group's tiles were that member's). Two or more
+ * findings (in one field or spread over several), or a field that is itself mixed, make the specimen
+ * mixed. Empty fields do not dilute the probabilities of infected ones.
  */
 export function combineFields(fields: readonly FieldDecision[], options: SpecimenOptions): SpecimenDecision {
   const { backgroundClass, mixedClass, minFields = 1 } = options;
@@ -40,8 +48,15 @@ export function combineFields(fields: readonly FieldDecision[], options: Specime
   const k = fields[0].probabilities.length;
   if (fields.some((f) => f.probabilities.length !== k)) throw new Error('every field must have the same number of class probabilities');
 
+  const findings = new Map<string, SpecimenFinding>();
   const tally = new Map<string, SpecimenMorphotype>();
   for (const field of fields) {
+    for (const { label, members } of field.findings) {
+      const entry = findings.get(label) ?? { label, members: new Set<string>(), fieldCount: 0 };
+      entry.fieldCount++;
+      for (const member of members) entry.members.add(member);
+      findings.set(label, entry);
+    }
     for (const { label, tileCount } of field.morphotypes) {
       const entry = tally.get(label) ?? { label, fieldCount: 0, tileCount: 0 };
       entry.fieldCount++;
@@ -49,17 +64,22 @@ export function combineFields(fields: readonly FieldDecision[], options: Specime
       tally.set(label, entry);
     }
   }
-  const morphotypes = [...tally.values()]
-    .filter((m) => m.fieldCount >= minFields)
-    .sort((a, b) => b.fieldCount - a.fieldCount || b.tileCount - a.tileCount || a.label.localeCompare(b.label));
-  const mixedField = fields.some((f) => f.multiple && f.morphotypes.length < 2);
-  const multiple = morphotypes.length >= 2 || mixedField;
+  const counted = [...findings.values()].filter((f) => f.fieldCount >= minFields);
+  const singles = new Set(counted.filter((f) => f.members.size === 1).map((f) => f.label));
+  const kept = counted.filter((f) => f.members.size === 1 || ![...f.members].some((member) => singles.has(member)));
+  const keptMembers = new Set(kept.flatMap((f) => [...f.members]));
+  const byFieldsThenTiles = (a: SpecimenMorphotype, b: SpecimenMorphotype): number => b.fieldCount - a.fieldCount || b.tileCount - a.tileCount || a.label.localeCompare(b.label);
+  const morphotypes = [...tally.values()].filter((m) => keptMembers.has(m.label) && m.fieldCount >= minFields).sort(byFieldsThenTiles);
+  const tilesOf = (f: SpecimenFinding): number => [...f.members].reduce((sum, member) => sum + (tally.get(member)?.tileCount ?? 0), 0);
+  kept.sort((a, b) => b.fieldCount - a.fieldCount || tilesOf(b) - tilesOf(a) || a.label.localeCompare(b.label));
+  const mixedField = fields.some((f) => f.multiple && f.findings.length < 2);
+  const multiple = kept.length >= 2 || mixedField;
 
-  const withOrganisms = fields.filter((f) => f.morphotypes.length > 0 || f.multiple);
+  const withOrganisms = fields.filter((f) => f.findings.length > 0 || f.multiple);
   const pooled = withOrganisms.length > 0 ? withOrganisms : fields;
   const probabilities = new Array<number>(k).fill(0);
   for (const field of pooled) field.probabilities.forEach((p, c) => (probabilities[c] += p / pooled.length));
 
-  const label = multiple && mixedClass !== undefined ? mixedClass : (morphotypes[0]?.label ?? backgroundClass);
+  const label = multiple && mixedClass !== undefined ? mixedClass : (kept[0]?.label ?? backgroundClass);
   return { label, probabilities, morphotypes, multiple, fields: fields.length };
 }

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import type { LegendEntry } from '../contract/index.ts';
 import { applyColourMap, upsampleBilinear, type Heatmap } from '../explain/index.ts';
+import type { TileClassCount } from '../fields/index.ts';
 
 /** Longest side of the tile map and of the field heatmap layer. */
 const TILE_MAP_MAX_SIDE = 1600;
@@ -153,11 +154,7 @@ export async function renderFieldHeatmap(tiles: readonly MappedTile[], cams: rea
   return { png: await encodeRgba(rgba, width, height), width, height, scale };
 }
 
-/** Legend of the classes on the map, most tiles first. */
-export function tileLegend(tiles: readonly MappedTile[], colours: ReadonlyMap<string, string>): LegendEntry[] {
-  const counts = new Map<string, number>();
-  for (const tile of tiles) if (!tile.background) counts.set(tile.label, (counts.get(tile.label) ?? 0) + 1);
-  return [...counts]
-    .map(([label, tiles]) => ({ label, colour: colours.get(label) ?? BACKGROUND_TILE_COLOUR, tiles }))
-    .sort((a, b) => b.tiles - a.tiles || a.label.localeCompare(b.label));
+/** Legend of the classes on the map from the field decision's tile counts (most tiles first), so that the map and the morphotypes share one count. */
+export function tileLegend(counts: readonly TileClassCount[], colours: ReadonlyMap<string, string>): LegendEntry[] {
+  return counts.map(({ label, tiles, confidentTiles }) => ({ label, colour: colours.get(label) ?? BACKGROUND_TILE_COLOUR, tiles, confidentTiles }));
 }

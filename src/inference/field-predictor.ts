@@ -1,11 +1,13 @@
-import type { ClassProbability, LabelTreeNode, LegendEntry, Refusal } from '../contract/index.ts';
+import type { ClassProbability, FieldDecisionRule, LabelTreeNode, LegendEntry, Refusal } from '../contract/index.ts';
 import { camFromFeatures, type FeatureMaps, type Heatmap } from '../explain/index.ts';
 import {
   combineFields,
   DEFAULT_FIELD_DECISION,
   decideField,
+  groupsFromTree,
   processPhoto,
   type FieldDecision,
+  type FieldDecisionOptions,
   type FieldOfView,
   type PhotoTile,
   type ProcessedPhoto,
@@ -95,7 +97,11 @@ export interface FieldPrediction {
   classes: ClassProbability[];
   /** The most probable group at each level of the label tree above the classes, coarsest first. */
   treeTop: ClassProbability[];
-  /** The single-image referral rule on the field probabilities, for a field of one morphotype or none. */
+  /**
+   * The single-image referral rule on the field-level probability of the answer (a group's summed),
+   * for a field of one morphotype or none: "no organisms" is uncertain when the tiles that look
+   * like organisms, too few to count, are probably organisms.
+   */
   uncertain: boolean;
   labelTree?: LabelTreeNode[];
   tiles: FieldTile[];
@@ -136,6 +142,8 @@ export class FieldPredictor {
   readonly backgroundClass: string;
   readonly mixedClass: string | undefined;
   private readonly batchSize: number;
+  /** The bundle's fitted decision rule (else the defaults), with its groups (else the label tree's). */
+  private readonly decisionOptions: FieldDecisionOptions;
 
   /** Throws FieldUnsupportedError when the bundle cannot read whole fields. */
   constructor(
@@ -156,6 +164,9 @@ export class FieldPredictor {
     if (this.mixedClass !== undefined && !classes.includes(this.mixedClass)) throw new FieldUnsupportedError(`the model has no class "${this.mixedClass}" (classes: ${classes.join(', ')})`);
     this.batchSize = options.batchSize ?? 64;
     if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${this.batchSize}`);
+    const rule: FieldDecisionRule = bundle.metadata.fieldDecision ?? DEFAULT_FIELD_DECISION;
+    const groups = rule.groups ?? groupsFromTree(bundle.metadata.labelTree, classes, [this.backgroundClass, this.mixedClass]);
+    this.decisionOptions = { ...rule, groups, classes, backgroundClass: this.backgroundClass, mixedClass: this.mixedClass };
   }
 
   get metadata(): BundleMetadata {
@@ -202,8 +213,10 @@ export class FieldPredictor {
     const tileMap = await renderTileMap(mappedTiles, processed.width, processed.height, colours);
     const mapped = performance.now();
 
+    // A group's answer is explained by its most widespread member.
+    const explained = classes.includes(decision.label) ? decision.label : decision.morphotypes[0].label;
     let heatmap: FieldLayer | null = null;
-    if (explain) heatmap = await this.explainTiles(fieldTiles, inferredIndices, features, classes.indexOf(decision.label), processed.width, processed.height, reading.warnings);
+    if (explain) heatmap = await this.explainTiles(fieldTiles, inferredIndices, features, classes.indexOf(explained), processed.width, processed.height, reading.warnings);
     const end = performance.now();
 
     Object.assign(reading.timings, {
@@ -218,13 +231,13 @@ export class FieldPredictor {
       decision,
       refusal: null,
       forced: !quality.ok,
-      top: { label: decision.label, probability: decision.probabilities[classes.indexOf(decision.label)] },
+      top: { label: decision.label, probability: decision.probability },
       classes: ranked.classes,
       treeTop: treeTops(decision.probabilities, classes, labelTree),
-      uncertain: !decision.multiple && ranked.uncertain,
+      uncertain: !decision.multiple && decision.probability < (referBelow ?? 0),
       tiles: fieldTiles,
       tileMap,
-      legend: tileLegend(mappedTiles, colours),
+      legend: tileLegend(decision.tileCounts, colours),
       heatmap,
     };
   }
@@ -296,13 +309,12 @@ export class FieldPredictor {
       rows[tileIndex] = Array.from(probabilities.subarray(row * k, (row + 1) * k));
       unfamiliarTile[tileIndex] = unfamiliar[row];
     });
+    // Tiles unlike the training images are left out of the field's answer (a field of mostly such tiles is refused).
     const kept = tiles.flatMap((_, i) => (unfamiliarTile[i] ? [] : [i]));
     const decision = decideField(kept.map((i) => rows[i]), {
-      ...(this.metadata.fieldDecision ?? DEFAULT_FIELD_DECISION),
-      classes,
-      backgroundClass: this.backgroundClass,
-      mixedClass: this.mixedClass,
+      ...this.decisionOptions,
       weights: kept.map((i) => tiles[i].insideFraction),
+      counted: kept.map((i) => !tiles[i].background),
     });
     const fieldTiles = tiles.map((tile, i): FieldTile => {
       const best = rows[i].indexOf(Math.max(...rows[i]));

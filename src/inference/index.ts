@@ -16,3 +16,12 @@ export {
 } from './field-predictor.ts';
 export { BACKGROUND_TILE_ALPHA, BACKGROUND_TILE_COLOUR, TILE_PALETTE, classColours, tileOwners, type FieldLayer } from './field-layers.ts';
 export { BundlePredictor } from './serving.ts';
+export {
+  evaluateBundleFields,
+  fieldMetrics,
+  fitBundleFieldDecision,
+  type FieldEvaluation,
+  type FieldOutcome,
+  type FitBundleDecisionOptions,
+  type LabelledPhoto,
+} from './field-evaluation.ts';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { LabelTreeNode } from '../contract/index.ts';
+import type { FieldDecisionRule, LabelTreeNode } from '../contract/index.ts';
 import type { ResizePolicy } from '../data/index.ts';
 import type { OodStatistics } from '../ood/index.ts';
 import { writeDirAtomically, writeFileAtomically } from '../io/index.ts';
@@ -71,8 +71,8 @@ export interface BundleMetadata {
   calibration?: CalibrationSource;
   /** Calibrations this bundle had before, oldest first (`gramlens calibrate --restore` brings the last back). */
   calibrationHistory?: CalibrationRecord[];
-  /** Whole-field decision rule fitted on validation fields (src/fields FieldDecisionParams; its defaults when absent). */
-  fieldDecision?: { presenceThreshold: number; minTiles: number };
+  /** Whole-field decision rule fitted on validation fields (src/fields decideField; its defaults when absent). */
+  fieldDecision?: FieldDecisionRule;
   /** What refuses inputs unlike the training images (src/ood), fitted at training; bundles trained before it have only the image checks. */
   ood?: OodStatistics;
   training?: Record<string, unknown>;

@@ -4,5 +4,4 @@ export { packImages, type PreparedSet } from './prepare.ts';
 export { writeFitReport, levelReports, type FitReportOptions } from './report.ts';
 export { createProjectTrainer, type ProjectTrainerOptions } from './serving.ts';
 export { createProjectTrainerProcess, forkTrainer, type ProjectTrainer, type TrainingProcessOptions } from './training-process.ts';
-export { poolByGroup } from './groups.ts';
 export { crossValidate, type CrossValidateOptions, type CrossValidationProgress, type CrossValidationResult } from './crossval.ts';

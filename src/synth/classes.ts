@@ -1,4 +1,4 @@
-import type { LabelTreeNode } from '../contract/index.ts';
+import type { LabelTreeNode, MorphotypeGroup } from '../contract/index.ts';
 
 /** The 9 field-level classes of the synthetic Gram-stain data, in their canonical order. */
 export const CLASS_IDS = [
@@ -61,6 +61,16 @@ export const LABEL_TREE: readonly LabelTreeNode[] = [
   leaf('yeast'),
   leaf('no_bacteria'),
   leaf('polymicrobial'),
+];
+
+/**
+ * Morphotypes a tile model confuses within one Gram group, answered together by the whole-field
+ * decision when it cannot tell them apart: the three Gram-positive cocci (arrangements), and the
+ * Gram-negative rods and cocci (short pink rods and coccobacilli look alike on a phone photo).
+ */
+export const MORPHOTYPE_GROUPS: readonly MorphotypeGroup[] = [
+  { name: 'GPC', members: MORPHOTYPES.filter((m) => CLASS_DETAILS[m].gramGroup === 'GPC') },
+  { name: 'Gram-negative', members: MORPHOTYPES.filter((m) => CLASS_DETAILS[m].gram === 'negative') },
 ];
 
 export function isClassId(value: string): value is ClassId {

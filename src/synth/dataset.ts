@@ -209,16 +209,19 @@ function recipeOf(o: ResolvedOptions) {
   return { generator: 'gramlens-synth', version: SYNTH_FORMAT_VERSION, seed, options: rest, prevalence, difficulty };
 }
 
-/** What a folder holds for writeSyntheticDataset(dir, options): nothing, exactly that dataset, or another synthetic dataset. */
+/** What a folder holds for a synthetic dataset writer: nothing, exactly that dataset, or another synthetic dataset. */
 export type SyntheticDatasetStatus = 'missing' | 'same' | 'different';
 
+/** The writers whose folders a caller may replace when they hold another dataset: writeSyntheticDataset's and the field-tile writer's (src/synth/photos). */
+const SYNTHETIC_GENERATORS: readonly string[] = ['gramlens-synth', 'gramlens-field-tiles'];
+
 /**
- * Whether dir holds the dataset writeSyntheticDataset(dir, options) would write again byte for
- * byte (same generator version, seed and options; dataset.json is written last, so its presence
- * means the dataset is complete). Throws when dir exists but is not a synthetic dataset, so that a
- * caller replacing a 'different' one never deletes anything else.
+ * Whether dir holds the dataset of this recipe (the generator, its format version, the seed and
+ * every resolved option, as its dataset.json records them; dataset.json is written last, so its
+ * presence means the dataset is complete). Throws when dir exists but is not a synthetic dataset of
+ * either writer, so that a caller replacing a 'different' one never deletes anything else.
  */
-export async function syntheticDatasetStatus(dir: string, options: SyntheticDatasetOptions): Promise<SyntheticDatasetStatus> {
+export async function datasetRecipeStatus(dir: string, wanted: Readonly<Record<string, unknown>>): Promise<SyntheticDatasetStatus> {
   if (!(await exists(dir))) return 'missing';
   const text = await readFile(path.join(dir, 'dataset.json'), 'utf8').catch(() => null);
   let recorded: Record<string, unknown> | null = null;
@@ -227,9 +230,14 @@ export async function syntheticDatasetStatus(dir: string, options: SyntheticData
   } catch {
     recorded = null;
   }
-  if (recorded?.generator !== 'gramlens-synth') throw new Error(`${dir} exists but is not a synthetic dataset; move it away or choose another folder`);
-  const wanted = recipeOf(resolveOptions(options));
-  return Object.entries(wanted).every(([key, value]) => JSON.stringify(recorded[key]) === JSON.stringify(value)) ? 'same' : 'different';
+  if (recorded === null || !SYNTHETIC_GENERATORS.includes(String(recorded.generator))) throw new Error(`${dir} exists but is not a synthetic dataset; move it away or choose another folder`);
+  const found = recorded;
+  return Object.entries(wanted).every(([key, value]) => JSON.stringify(found[key]) === JSON.stringify(value)) ? 'same' : 'different';
+}
+
+/** Whether dir holds the dataset writeSyntheticDataset(dir, options) would write again byte for byte (see datasetRecipeStatus). */
+export async function syntheticDatasetStatus(dir: string, options: SyntheticDatasetOptions): Promise<SyntheticDatasetStatus> {
+  return datasetRecipeStatus(dir, recipeOf(resolveOptions(options)));
 }
 
 async function makeFolders(dir: string, o: ResolvedOptions): Promise<void> {

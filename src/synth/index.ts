@@ -1,5 +1,37 @@
-export { CLASS_IDS, CLASSES, LABEL_TREE, MASK_LABELS, MORPHOTYPES, classInfo, isMorphotype, isOrganismMaskValue, maskValueOf, type ClassId, type ClassInfo, type GramGroup, type GramReaction, type MaskLabel, type Morphotype } from './classes.ts';
-export { CLEAN_DIFFICULTY, CLINICAL_PREVALENCE, DEFAULT_DIFFICULTY, DEFAULT_PX_PER_UM, allocateCounts, resolveDifficulty, resolvePrevalence, type Difficulty, type DifficultyOption, type PrevalenceOption, type Range } from './options.ts';
+export {
+  CLASS_IDS,
+  CLASSES,
+  LABEL_TREE,
+  MASK_LABELS,
+  MORPHOTYPE_GROUPS,
+  MORPHOTYPES,
+  classInfo,
+  isClassId,
+  isMorphotype,
+  isOrganismMaskValue,
+  maskValueOf,
+  type ClassId,
+  type ClassInfo,
+  type GramGroup,
+  type GramReaction,
+  type MaskLabel,
+  type Morphotype,
+} from './classes.ts';
+export {
+  CLEAN_DIFFICULTY,
+  CLINICAL_PREVALENCE,
+  DEFAULT_DIFFICULTY,
+  DEFAULT_PX_PER_UM,
+  DIFFICULTY_PRESETS,
+  HARD_DIFFICULTY,
+  allocateCounts,
+  resolveDifficulty,
+  resolvePrevalence,
+  type Difficulty,
+  type DifficultyOption,
+  type PrevalenceOption,
+  type Range,
+} from './options.ts';
 export {
   sampleFieldConditions,
   sampleSpecimen,
@@ -19,6 +51,7 @@ export { DEFAULT_FIELD_HEIGHT, DEFAULT_FIELD_WIDTH, generateField, generateTile,
 export {
   MANIFEST_COLUMNS,
   SYNTH_FORMAT_VERSION,
+  datasetRecipeStatus,
   syntheticDatasetStatus,
   writeSyntheticDataset,
   type ProgressCallback,

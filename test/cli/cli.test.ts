@@ -67,25 +67,33 @@ describe('gramlens CLI', () => {
     expect(missing.err).not.toMatch(/\n\s+at /);
   });
 
-  it('demo remakes a synthetic dataset made with other settings and refuses a folder that is not one', async () => {
+  it('demo trains on tiles cut from whole fields, stores the fitted field decision, remakes a dataset made with other settings and refuses a folder that is not one', async () => {
     const out = join(root, 'demo');
     await writeSyntheticDataset(join(out, 'data'), { tiles: 100, seed: 5, tilesPerField: 4, fieldsPerPatient: 2 });
-    const run = await cli('demo', '--out', out, '--tiles', '100', '--epochs', '1', '--size', '16', '--workers', '1');
+    const tiny = ['--out', out, '--splits', 'train=1,val=1,test=1', '--field-size', '400x300', '--train-field-size', '320x240', '--epochs', '1', '--size', '16', '--workers', '1'];
+    const run = await cli('demo', ...tiny, '--json');
     expect(run.code, run.err).toBe(0);
-    expect(JSON.parse(await readFile(join(out, 'data', 'dataset.json'), 'utf8'))).toMatchObject({ seed: 1, options: { tiles: 100 } });
-    const made = (await stat(join(out, 'data', 'manifest.csv'))).mtimeMs;
-    const again = await cli('demo', '--out', out, '--tiles', '100', '--epochs', '1', '--size', '16', '--workers', '1');
+    expect(JSON.parse(await readFile(join(out, 'data', 'dataset.json'), 'utf8'))).toMatchObject({ generator: 'gramlens-field-tiles', options: { fieldWidth: 400, fieldsPerClass: { test: 1 } } });
+    expect(JSON.parse(await readFile(join(out, 'data-train', 'dataset.json'), 'utf8'))).toMatchObject({ seed: 1, options: { fieldWidth: 320, fieldsPerClass: { train: { gnr: 1, polymicrobial: 2 } } } });
+    const figures = JSON.parse(run.out.split('\n').at(-1)!);
+    expect(figures.fields).toBe(9);
+    for (const key of ['macro_f1', 'multiple_specificity', 'tile_macro_f1']) expect(typeof figures[key], key).toBe('number');
+    const metadata = JSON.parse(await readFile(join(figures.bundle, 'metadata.json'), 'utf8'));
+    expect(metadata.fieldDecision).toEqual({ ...figures.field_decision, groups: [expect.objectContaining({ name: 'GPC' }), { name: 'Gram-negative', members: ['gnr', 'gnc'] }] });
+    const made = await Promise.all(['data', 'data-train'].map(async (dir) => (await stat(join(out, dir, 'manifest.csv'))).mtimeMs));
+    const again = await cli('demo', ...tiny);
     expect(again.code, again.err).toBe(0);
-    expect((await stat(join(out, 'data', 'manifest.csv'))).mtimeMs).toBe(made);
+    expect(await Promise.all(['data', 'data-train'].map(async (dir) => (await stat(join(out, dir, 'manifest.csv'))).mtimeMs))).toEqual(made);
 
     const foreign = join(root, 'demo-foreign');
     await mkdir(join(foreign, 'data'), { recursive: true });
     await writeFile(join(foreign, 'data', 'notes.txt'), 'mine');
-    const refused = await cli('demo', '--out', foreign, '--tiles', '100', '--epochs', '1');
+    const refused = await cli('demo', '--out', foreign, '--epochs', '1');
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('is not a synthetic dataset');
     expect(await readFile(join(foreign, 'data', 'notes.txt'), 'utf8')).toBe('mine');
-  }, 120_000);
+    expect(await cli('demo', '--splits', 'train=2,val=1')).toMatchObject({ code: 2, err: expect.stringContaining('--splits must give train, val and test') });
+  }, 240_000);
 
   it('refuses a dataset with a single class', async () => {
     const single = join(root, 'single');

@@ -50,7 +50,7 @@ describe('clinician, whole microscope field', () => {
     const warning = result.locator('.quality-check.banner[role=alert]');
     expect(await warning.locator('strong').first().textContent()).toBe('Predicted despite a failed photo quality check');
     expect(await result.locator('.top-class').textContent()).toBe('Whole fieldPolymicrobial');
-    expect(await result.locator('[data-fact=morphotypes]').textContent()).toBe('Gram-positive cocci in clusters (14 tiles), Gram-negative rods (6 tiles)');
+    expect(await result.locator('[data-fact=morphotypes]').textContent()).toBe('Gram-positive cocci in clusters (16 tiles, 14 confident), Gram-negative rods (7 tiles, 6 confident)');
     expect(await result.locator('[data-fact=multiple]').textContent()).toBe('yes');
     expect(await result.locator('[data-fact=tiles]').textContent()).toBe('40 of 48 (8 empty, not read)');
 
@@ -62,6 +62,12 @@ describe('clinician, whole microscope field', () => {
       'Gram-negative rods — 7 tiles',
       'No organisms seen — 17 tiles',
     ]);
+    // One count per class on the whole screen: the morphotype list's tiles are the legend's.
+    const listed = (await result.locator('[data-fact=morphotypes]').textContent())!;
+    for (const entry of await result.locator('.legend li').allTextContents()) {
+      const [name, count] = entry.split(' — ');
+      if (listed.includes(name)) expect(listed).toContain(`${name} (${count}`);
+    }
     expect(await result.locator('.legend li[data-class=gnr] .swatch').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(0, 114, 178)');
     await page.getByLabel('Show tile map').uncheck();
     expect(await tileMap.isVisible()).toBe(false);

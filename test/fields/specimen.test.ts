@@ -5,7 +5,15 @@ const OPTIONS = { backgroundClass: 'none', mixedClass: 'mixed' };
 
 function field(probabilities: number[], morphotypes: [string, number][], multiple = morphotypes.length >= 2): FieldDecision {
   const label = multiple ? 'mixed' : (morphotypes[0]?.[0] ?? 'none');
-  return { label, probabilities, morphotypes: morphotypes.map(([label, tileCount]) => ({ label, tileCount })), multiple };
+  const counts = morphotypes.map(([label, tileCount]) => ({ label, tileCount, confidentTiles: tileCount }));
+  const findings = morphotypes.map(([label]) => ({ label, members: [label] }));
+  return { label, probability: 0.5, probabilities, findings, morphotypes: counts, multiple, tileCounts: [] };
+}
+
+/** A field whose morphotypes of one group were not told apart. */
+function groupField(group: string, morphotypes: [string, number][]): FieldDecision {
+  const members = morphotypes.map(([label]) => label);
+  return { ...field([0, 0.9, 0.1, 0], morphotypes, false), label: group, findings: [{ label: group, members }] };
 }
 
 describe('combineFields', () => {
@@ -45,6 +53,19 @@ describe('combineFields', () => {
   it('falls back to the top morphotype without a mixed class', () => {
     const specimen = combineFields([field([0.9, 0, 0.1, 0], [['gpc', 4]]), field([0, 0.9, 0.1, 0], [['gnr', 6]])], { backgroundClass: 'none' });
     expect(specimen).toMatchObject({ label: 'gnr', multiple: true });
+  });
+
+  it('reads a group as the one member other fields found on its own, and keeps it a group otherwise', () => {
+    const unclear = groupField('Gram-negative', [
+      ['gnr', 10],
+      ['gnc', 8],
+    ]);
+    const rods = field([0, 0.9, 0.1, 0], [['gnr', 12]]);
+    expect(combineFields([unclear, rods], OPTIONS)).toMatchObject({ label: 'gnr', multiple: false, morphotypes: [{ label: 'gnr', fieldCount: 2, tileCount: 22 }] });
+    const twice = combineFields([unclear, unclear], OPTIONS);
+    expect(twice).toMatchObject({ label: 'Gram-negative', multiple: false });
+    expect(twice.morphotypes.map((m) => m.label)).toEqual(['gnr', 'gnc']);
+    expect(combineFields([unclear, field([0.9, 0, 0.1, 0], [['gpc', 6]])], OPTIONS)).toMatchObject({ label: 'mixed', multiple: true });
   });
 
   it('refuses no fields, mismatched widths and a bad minFields', () => {

@@ -22,6 +22,7 @@ import {
   type FieldPredictor,
   type ModelBundle,
 } from '../../src/inference/index.ts';
+import { DEFAULT_FIELD_DECISION } from '../../src/fields/index.ts';
 import { fitClassifier } from '../../src/pipeline/index.ts';
 import { processPhoto } from '../../src/fields/index.ts';
 import { generateField } from '../../src/synth/index.ts';
@@ -189,16 +190,30 @@ describe('predicting a whole field', () => {
     expect(good.classes.reduce((sum, c) => sum + c.probability, 0)).toBeCloseTo(1, 5);
     expect(good.classes[0].probability).toBeGreaterThanOrEqual(good.classes[1].probability);
     expect(good.top).toEqual({ label: decision.label, probability: decision.probabilities[CLASSES.indexOf(decision.label)] });
-    expect(decision.multiple).toBe(decision.morphotypes.length >= 2);
+    expect(decision.probability).toBe(good.top!.probability);
+    expect(decision.multiple).toBe(decision.findings.length >= 2);
     for (const tile of good.tiles) {
       expect(tile.probabilities).toHaveLength(CLASSES.length);
       expect(tile.probabilities.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
       expect(tile.probabilities[CLASSES.indexOf(tile.label)]).toBe(tile.probability);
       if (tile.background) expect(tile.probabilities).toEqual(CLASSES.map((name) => (name === 'no_bacteria' ? 1 : 0)));
     }
-    for (const { label, tileCount } of decision.morphotypes) expect(good.tiles.filter((tile) => tile.label === label).length).toBeGreaterThanOrEqual(tileCount);
     expect(good.timings.inferenceMs).toBeGreaterThan(0);
     expect(good.timings.totalMs).toBeGreaterThanOrEqual(good.timings.decodeMs + good.timings.qualityMs + good.timings.tilingMs + good.timings.inferenceMs);
+  });
+
+  it('counts each class once: the tiles read whose most likely class it is, for the morphotypes and the legend alike', () => {
+    const read = good.tiles.filter((tile) => !tile.background);
+    expect(good.legend.map((entry) => entry.label)).toEqual([...new Set(read.map((tile) => tile.label))].sort((a, b) => read.filter((t) => t.label === b).length - read.filter((t) => t.label === a).length || CLASSES.indexOf(a) - CLASSES.indexOf(b)));
+    for (const entry of good.legend) {
+      expect(entry.tiles).toBe(read.filter((tile) => tile.label === entry.label).length);
+      expect(entry.confidentTiles).toBe(read.filter((tile) => tile.label === entry.label && tile.probability >= DEFAULT_FIELD_DECISION.presenceThreshold).length);
+    }
+    expect(good.decision!.morphotypes.length).toBeGreaterThan(0);
+    for (const morphotype of good.decision!.morphotypes) {
+      const entry = good.legend.find((e) => e.label === morphotype.label)!;
+      expect([morphotype.tileCount, morphotype.confidentTiles]).toEqual([entry.tiles, entry.confidentTiles]);
+    }
   });
 
   it('draws a transparent tile map of the photo’s aspect, coloured only on the tiles the model read', async () => {
@@ -299,6 +314,10 @@ describe('the served model', () => {
       const answer = field.prediction;
       if (!answer || answer.refusal) throw new Error('the field was not answered');
       expect(answer).toMatchObject({ classes: fieldDirect.classes, top: fieldDirect.top, field: { label: fieldDirect.decision!.label } });
+      // The served summary: each morphotype's tiles are its legend entry's.
+      const summary = answer.field!;
+      expect(summary.morphotypes.length).toBeGreaterThan(0);
+      for (const m of summary.morphotypes) expect(summary.legend.find((entry) => entry.label === m.label)).toMatchObject({ tiles: m.tileCount, confidentTiles: m.confidentTiles });
       expect(answer.tileMapPng).toEqual(fieldDirect.tileMap!.png);
       expect(answer.heatmapPng).toEqual(fieldDirect.heatmap!.png);
       expect(routed).toMatchObject({ wholeField: "the photo (480×360) is far larger than the model's 16 px input: read as a whole microscope field" });
@@ -376,7 +395,7 @@ describe('gramlens predict --field', () => {
     expect(text.code, text.err).toBe(0);
     expect(text.out).toMatch(/quality: ok/);
     expect(text.out).toMatch(/field: \w+/);
-    expect(text.out).toMatch(/morphotypes present: /);
+    expect(text.out).toMatch(/morphotypes present: (none|\w+ \(\d+ tiles, \d+ confident\))/);
     expect(text.out).toMatch(/multiple morphotypes: (yes|no)/);
     expect(text.out).toMatch(/timings: decode \d+ ms, quality \d+ ms, checks \d+ ms, tiling \d+ ms, inference \d+ ms/);
     expect((await sharp(await readFile(map)).metadata()).width).toBe(480);

@@ -5,6 +5,7 @@ import {
   CLASSES,
   LABEL_TREE,
   MASK_LABELS,
+  MORPHOTYPE_GROUPS,
   MORPHOTYPES,
   classInfo,
   isOrganismMaskValue,
@@ -40,5 +41,12 @@ describe('synthetic class list', () => {
 
   it('rejects unknown classes with the list of valid ones', () => {
     expect(() => classInfo('gpc')).toThrow(/unknown class "gpc" \(expected one of gpc_clusters/);
+  });
+
+  it('groups the morphotypes a tile model confuses: the Gram-positive cocci, and the Gram-negative rods and cocci', () => {
+    expect(MORPHOTYPE_GROUPS).toEqual([
+      { name: 'GPC', members: ['gpc_clusters', 'gpc_chains', 'gpc_diplococci'] },
+      { name: 'Gram-negative', members: ['gnr', 'gnc'] },
+    ]);
   });
 });

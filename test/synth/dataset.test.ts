@@ -175,8 +175,11 @@ describe('writeSyntheticDataset', () => {
     await writeFile(path.join(out, 'dataset.json'), JSON.stringify({ ...description, version: SYNTH_FORMAT_VERSION - 1 }));
     expect(await syntheticDatasetStatus(out, options)).toBe('different');
 
-    const notOurs = /exists but is not a synthetic dataset/;
+    // The other synthetic kind (tiles cut from whole fields) may be replaced; anything else may not.
     await writeFile(path.join(out, 'dataset.json'), JSON.stringify({ ...description, generator: 'gramlens-field-tiles' }));
+    expect(await syntheticDatasetStatus(out, options)).toBe('different');
+    const notOurs = /exists but is not a synthetic dataset/;
+    await writeFile(path.join(out, 'dataset.json'), JSON.stringify({ ...description, generator: 'someone-else' }));
     await expect(syntheticDatasetStatus(out, options)).rejects.toThrow(notOurs);
     await writeFile(path.join(out, 'dataset.json'), '{ not json');
     await expect(syntheticDatasetStatus(out, options)).rejects.toThrow(notOurs);

@@ -1,11 +1,11 @@
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readManifest } from '../../src/data/index.ts';
 import { CLASS_IDS, MORPHOTYPES } from '../../src/synth/index.ts';
-import { morphotypePixels, tileLabelFromCounts, writeFieldTileDataset } from '../../src/synth/photos/index.ts';
+import { fieldTileDatasetStatus, morphotypePixels, tileLabelFromCounts, writeFieldTileDataset } from '../../src/synth/photos/index.ts';
 
 describe('morphotypePixels and tileLabelFromCounts', () => {
   // 6 x 4 mask: gpc_clusters (1) in the top-left 2 x 2, gnr (5) at (4, 1), host cell (8) and debris (9) elsewhere.
@@ -74,6 +74,21 @@ describe('writeFieldTileDataset', () => {
     await writeFieldTileDataset(path.join(root, 'c'), { ...options, workers: 2 });
     expect(await readFile(path.join(root, 'c', 'manifest.csv'), 'utf8')).toBe(await readFile(path.join(root, 'b', 'manifest.csv'), 'utf8'));
     await expect(writeFieldTileDataset(path.join(root, 'b'), options)).rejects.toThrow(/already exists/);
+  });
+
+  it('knows whether a folder holds the dataset the same options and seed would write, whatever the threads', async () => {
+    const options = { ...small, fieldsPerClass: { train: { gpc_chains: 1, yeast: 1 } } };
+    expect(await fieldTileDatasetStatus(path.join(root, 'none'), options)).toBe('missing');
+    expect(await fieldTileDatasetStatus(path.join(root, 'b'), { ...options, workers: 2 })).toBe('same');
+    expect(await fieldTileDatasetStatus(path.join(root, 'b'), { ...options, seed: 6 })).toBe('different');
+    expect(await fieldTileDatasetStatus(path.join(root, 'b'), { ...options, maxTilesPerLabel: 3 })).toBe('different');
+    expect(await fieldTileDatasetStatus(path.join(root, 'b'), { ...options, fieldsPerClass: { train: { gpc_chains: 2, yeast: 1 } } })).toBe('different');
+    const description = path.join(root, 'b', 'dataset.json');
+    const recorded = JSON.parse(await readFile(description, 'utf8'));
+    await writeFile(description, JSON.stringify({ ...recorded, version: recorded.version - 1 }));
+    expect(await fieldTileDatasetStatus(path.join(root, 'b'), options)).toBe('different');
+    await writeFile(description, JSON.stringify({ generator: 'someone-else' }));
+    await expect(fieldTileDatasetStatus(path.join(root, 'b'), options)).rejects.toThrow(/not a synthetic dataset/);
   });
 
   it('rejects bad options with one clear line', async () => {

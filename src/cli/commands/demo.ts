@@ -1,92 +1,127 @@
 import { join } from 'node:path';
-import { readManifest } from '../../data/index.ts';
-import { evaluateClassifier, formatReportTable } from '../../evaluate/index.ts';
-import { loadBundle } from '../../inference/index.ts';
-import { fitClassifier, poolByGroup, writeFitReport } from '../../pipeline/index.ts';
-import { CLASS_IDS, LABEL_TREE, syntheticDatasetStatus, writeSyntheticDataset } from '../../synth/index.ts';
-import { numberOption, stringOption, type Command } from '../command.ts';
+import { datasetInputPxPerUm, readManifest, type Dataset, type Sample } from '../../data/index.ts';
+import { formatReportTable } from '../../evaluate/index.ts';
+import { evaluateBundleFields, fitBundleFieldDecision, loadBundle, type FieldEvaluation, type LabelledPhoto } from '../../inference/index.ts';
+import { fitClassifier, writeFitReport } from '../../pipeline/index.ts';
+import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS, type SyntheticDatasetStatus } from '../../synth/index.ts';
+import { hashSeed } from '../../util/index.ts';
+import { fieldTileDatasetStatus, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../synth/photos/index.ts';
+import { UsageError, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_HELP, BACKEND_OPTION, OUT_OPTION, flagOptions, parseSeed, parseSize, parseStainNorm, parseTrainConfig, parseWorkers, valueOptions } from '../options.ts';
 import { ProgressLine } from '../progress.ts';
 import { fitProgressPrinter, startEngine } from '../shared.ts';
+import { parseFieldSize, parseSplits } from './synth.ts';
+
+/** Fields per class in each split (training fields are small ones): about 7 minutes on 2 idle cores. */
+const DEFAULT_SPLITS = 'train=24,val=4,test=5';
+const DEFAULT_EPOCHS = 24;
+/** Training fields: a quarter of a photo's pixels, so four times the patients for the same rendering time. */
+const DEFAULT_TRAIN_FIELD_SIZE = '800x600';
+/** Validation and test tiles of one label kept per field: enough for early stopping and the tile figures; the fields themselves are read whole. */
+const PHOTO_TILES_PER_LABEL = 12;
 
 export const demoCommand: Command = {
   name: 'demo',
   help: `Usage: gramlens demo [options]
 
-Runs gramlens end to end on its built-in synthetic Gram-stain generator: synthesises a dataset of
-microscope tiles (9 classes, imbalanced like clinical data, with stain faults, blur and phone colour
-casts), splits it by patient, trains the default model, evaluates it on patients it never saw, and
-classifies a few test images with the exported ONNX model. Metrics are given per tile and per
-microscope field (the mean of the field's tile probabilities).
+Runs gramlens end to end on its built-in synthetic Gram-stain generator, the way whole microscope
+photos are read: renders eyepiece fields of new patients (9 classes, with stain faults, blur and
+phone colour casts; one field per patient) and cuts tiles from them exactly as a photo is tiled at
+inference (gramlens synth --field-tiles): small training fields in OUT/data-train, photo-sized
+validation and test fields in OUT/data. It trains the default model on the training tiles (the
+validation tiles for early stopping and calibration), fits the whole-field decision on the
+validation fields and stores it in the model bundle, then reads every test field through the field
+path (as predict --field and the web app do). Figures are given per test field (field macro-F1,
+"several morphotypes" sensitivity on polymicrobial fields and specificity on single-morphotype
+fields) and per test tile. A second run reuses a dataset when it was made with the same seed,
+options and generator version.
 
 Options:
   --out DIR           working folder (default gramlens-demo)
-  --tiles N           synthetic tiles to make (default 4000)
+  --splits LIST       fields per class in each split (default ${DEFAULT_SPLITS}); training and
+                      validation have twice as many polymicrobial fields
+  --field-size WxH    validation and test fields in pixels at 9 px/µm (default 1600x1200)
+  --train-field-size WxH   training fields (default ${DEFAULT_TRAIN_FIELD_SIZE})
   --size N            network input size (default 64)
-  --epochs N          (default 24)
+  --epochs N          (default ${DEFAULT_EPOCHS})
   --seed N            (default 1)
   --stain-norm none|reinhard|macenko   stain normalisation (default none; see gramlens train)
-  --workers N         model replicas training in parallel (default: one per CPU core)
-  --json              end with one line of JSON: macro_f1 and accuracy per field, tile_macro_f1,
-                      tile_accuracy, train_seconds, classes, ...
+  --workers N         threads rendering fields, and model replicas training in parallel
+                      (default: one per CPU core)
+  --json              end with one line of JSON: macro_f1, accuracy, multiple_sensitivity and
+                      multiple_specificity per field, tile_macro_f1, tile_accuracy, train_seconds, ...
 ${BACKEND_HELP}`,
-  options: { ...OUT_OPTION, ...valueOptions('tiles', 'size', 'epochs', 'seed', 'stain-norm', 'workers'), ...flagOptions('json'), ...BACKEND_OPTION },
+  options: { ...OUT_OPTION, ...valueOptions('splits', 'field-size', 'train-field-size', 'size', 'epochs', 'seed', 'stain-norm', 'workers'), ...flagOptions('json'), ...BACKEND_OPTION },
   async run(values, _positionals, context) {
     const out = stringOption(values, 'out') ?? 'gramlens-demo';
-    const tiles = numberOption(values, 'tiles', { integer: true, min: 100 }) ?? 4000;
     const seed = parseSeed(values) ?? 1;
     const size = parseSize(values, 64);
     const stainNormalisation = parseStainNorm(values, 3);
+    const workers = parseWorkers(values);
+    const datasets = demoDatasetOptions(values, seed);
     const started = performance.now();
     await startEngine(values, context);
     const line = new ProgressLine();
 
-    const dataDir = join(out, 'data');
-    const synthOptions = { tiles, seed, tilesPerField: 4, fieldsPerPatient: 2 };
-    const status = await syntheticDatasetStatus(dataDir, synthOptions);
-    if (status === 'same') {
-      line.log(`using the synthetic dataset already in ${dataDir} (same seed, tiles and generator version)`);
-    } else {
-      line.log(`${status === 'different' ? 'remaking the synthetic dataset (it was made with other settings or an older generator)' : 'synthesising'}: ${tiles} Gram-stain tiles in ${dataDir}`);
-      await writeSyntheticDataset(dataDir, { ...synthOptions, overwrite: true }, (done, total) => line.update(done / total, `synthesising ${done}/${total}`));
+    const trainDir = join(out, 'data-train');
+    const photoDir = join(out, 'data');
+    const wanted = [
+      { dir: trainDir, options: datasets.train },
+      { dir: photoDir, options: datasets.photos },
+    ];
+    // Both folders are checked before anything is rendered: a folder that is not a synthetic dataset stops the demo at once.
+    const statuses = await Promise.all(wanted.map(({ dir, options }) => fieldTileDatasetStatus(dir, options)));
+    for (const [i, { dir, options }] of wanted.entries()) {
+      if (!(await prepareFields(dir, options, statuses[i], workers, line, context))) return cancelled(context);
     }
-    const dataset = await readManifest(join(dataDir, 'manifest.csv'), { classes: CLASS_IDS });
-    const result = await fitClassifier(dataset, {
+    const trainTiles = await readManifest(join(trainDir, 'manifest.csv'), { classes: CLASS_IDS });
+    const photoTiles = await readManifest(join(photoDir, 'manifest.csv'), { classes: CLASS_IDS });
+    const fields = await readManifest(join(photoDir, 'fields.csv'), { classes: CLASS_IDS });
+    // The two datasets number their patients alike: the training fields' patients are others.
+    const train = inSplit(trainTiles, 'train').map((sample) => ({ ...sample, patientId: `train-${sample.patientId}` }));
+    const tiles: Dataset = { root: out, classes: trainTiles.classes, samples: [...train, ...photoTiles.samples] };
+    const result = await fitClassifier(tiles, {
       size,
-      train: { epochs: 24, seed, ...withoutUndefined(parseTrainConfig(values)) },
+      pxPerUm: await datasetInputPxPerUm(trainDir, size),
+      splits: { train, val: inSplit(photoTiles, 'val'), test: inSplit(photoTiles, 'test') },
+      train: { epochs: DEFAULT_EPOCHS, seed, ...withoutUndefined(parseTrainConfig(values)) },
       augment: 'microscopy',
       stainNormalisation,
-      workers: parseWorkers(values),
+      workers,
       runDir: join(out, 'run'),
       labelTree: LABEL_TREE.map((node) => structuredClone(node)),
       signal: context.signal,
       onProgress: fitProgressPrinter(line),
       seed,
     });
-    if (result.status === 'cancelled' || !result.report || !result.test) {
-      context.err('demo cancelled');
-      return 130;
+    if (result.status === 'cancelled' || !result.report || !result.test) return cancelled(context);
+
+    const photos = (split: string): LabelledPhoto[] => inSplit(fields, split).map((s) => ({ path: s.path, label: s.label }));
+    const progress = (what: string) => (done: number, total: number) => line.update(done / total, `${what} ${done}/${total}`);
+    const fieldPath = { pxPerUm: DEFAULT_PX_PER_UM, signal: context.signal };
+    let fitted: Awaited<ReturnType<typeof fitBundleFieldDecision>>;
+    let evaluation: FieldEvaluation;
+    try {
+      fitted = await fitBundleFieldDecision(result.bundleDir, photos('val'), { ...fieldPath, groups: [...MORPHOTYPE_GROUPS], onProgress: progress('validation fields') });
+      evaluation = await evaluateBundleFields(result.bundleDir, photos('test'), { ...fieldPath, onProgress: progress('test fields') });
+    } catch (error) {
+      if (context.signal.aborted) return cancelled(context);
+      throw error;
     }
-    const { samples, probabilities, set } = result.test;
-    const fields = poolByGroup(probabilities, set.labels, samples.map((s) => s.extra?.field_id ?? s.path), dataset.classes.length);
-    const patientOfField = new Map(samples.map((s) => [s.extra?.field_id ?? s.path, s.patientId]));
-    const fieldReport = evaluateClassifier({
-      labels: fields.labels,
-      probabilities: fields.probabilities,
-      classNames: dataset.classes,
-      groups: fields.groups.map((field) => patientOfField.get(field)!),
-      seed,
-    });
-    context.out(`Per tile (${set.labels.length} tiles of patients never seen in training)\n`);
+    const { params } = fitted;
+    line.log(
+      `whole-field decision (fitted on ${fitted.fields} validation fields): a morphotype needs ≥ ${params.minTiles} tiles at ≥ ${params.presenceThreshold} and ≥ ${Math.round(params.minShare * 100)}% ` +
+        `of the organism tiles; two of one group need ≥ ${params.minTiles} tiles at ≥ ${params.groupThreshold} each`,
+    );
+
+    context.out(`Per tile (${result.test.set.labels.length} tiles of patients never seen in training)\n`);
     context.out(formatReportTable(result.report));
-    context.out(`\nPer microscope field (${fields.labels.length} fields; a field's prediction is the mean of its tiles' probabilities)\n`);
-    context.out(formatReportTable(fieldReport));
+    context.out(`\n${formatFieldFigures(evaluation)}`);
     const { htmlPath } = await writeFitReport(join(out, 'report'), result, {
-      title: 'Synthetic Gram stains: patients never seen in training',
-      description: `gramlens synthetic Gram-stain tiles (seed ${seed}): 9 morphotype classes, clinical prevalence, stain faults, blur, phone colour casts`,
-      classes: dataset.classes,
+      title: 'Synthetic Gram stains: tiles of patients never seen in training',
+      description: `gramlens synthetic Gram-stain fields (seed ${seed}) cut into tiles as photos are tiled at inference: 9 morphotype classes, stain faults, blur, phone colour casts`,
+      classes: tiles.classes,
       labelTree: LABEL_TREE,
-      extraLevels: [{ name: "Per microscope field (mean of the field's tiles)", report: fieldReport }],
       seed,
     });
 
@@ -94,7 +129,7 @@ ${BACKEND_HELP}`,
     const examples = result.test.samples.slice(0, 5);
     const predictions = await classifier.predict(examples.map((s) => s.path));
     await classifier.dispose();
-    context.out('\nPredictions on unseen test images (ONNX runtime):');
+    context.out('\nPredictions on unseen test tiles (ONNX runtime):');
     predictions.forEach((p, i) => {
       const top = p.classes.slice(0, 3).map((c) => `${c.label} ${(c.probability * 100).toFixed(1)}%`).join(', ');
       context.out(`  ${examples[i].label.padEnd(15)} -> ${top}${p.uncertain ? '  [uncertain: refer]' : ''}`);
@@ -104,18 +139,22 @@ ${BACKEND_HELP}`,
     if (values.json) {
       context.out(
         JSON.stringify({
-          macro_f1: fieldReport.macroF1.value,
-          accuracy: fieldReport.accuracy.value,
-          balanced_accuracy: fieldReport.balancedAccuracy.value,
-          macro_auc: fieldReport.macroAuc.value,
-          fields: fields.labels.length,
+          macro_f1: evaluation.macroF1,
+          accuracy: evaluation.accuracy,
+          multiple_sensitivity: evaluation.multipleSensitivity,
+          multiple_specificity: evaluation.multipleSpecificity,
+          fields: evaluation.outcomes.length,
+          fields_without_answer: evaluation.outcomes.filter((o) => o.answer === null).length,
+          fields_group_answer: evaluation.groupAnswers,
+          field_decision: params,
+          val_fields: fitted.fields,
           tile_macro_f1: result.report.macroF1.value,
           tile_accuracy: result.report.accuracy.value,
           tile_macro_auc: result.report.macroAuc.value,
           ece: result.report.expectedCalibrationError,
           train_seconds: Math.round(result.trainSeconds * 10) / 10,
           total_seconds: Math.round(seconds * 10) / 10,
-          classes: dataset.classes,
+          classes: tiles.classes,
           counts: result.counts,
           bundle: result.bundleDir,
         }),
@@ -124,6 +163,72 @@ ${BACKEND_HELP}`,
     return 0;
   },
 };
+
+/** The two datasets: small training fields, and photo-sized validation and test fields of other patients (another seed). */
+function demoDatasetOptions(values: OptionValues, seed: number): { train: FieldTileDatasetOptions; photos: FieldTileDatasetOptions } {
+  const splits = parseSplits(stringOption(values, 'splits') ?? DEFAULT_SPLITS);
+  const names = Object.keys(splits).sort().join(',');
+  if (names !== 'test,train,val') throw new UsageError(`--splits must give train, val and test (e.g. ${DEFAULT_SPLITS}); got ${names}`);
+  for (const [name, n] of Object.entries(splits)) if (n < 1) throw new UsageError(`--splits: ${name} needs at least 1 field per class`);
+  // Polymicrobial fields are doubled in training and validation: their tiles carry every morphotype and the mixed tiles, and the decision's sensitivity is fitted on them.
+  const perClass = (n: number) => ({ ...Object.fromEntries(CLASS_IDS.map((id) => [id, n])), polymicrobial: 2 * n });
+  const size = (name: string, fallback?: string) => {
+    const raw = stringOption(values, name) ?? fallback;
+    const [fieldWidth, fieldHeight] = raw === undefined ? [] : parseFieldSize(raw);
+    return { fieldWidth, fieldHeight };
+  };
+  return {
+    train: { fieldsPerClass: { train: perClass(splits.train) }, ...size('train-field-size', DEFAULT_TRAIN_FIELD_SIZE), fieldsPerPatient: 1, seed },
+    photos: {
+      fieldsPerClass: { val: perClass(splits.val), test: splits.test },
+      ...size('field-size'),
+      fieldsPerPatient: 1,
+      maxTilesPerLabel: PHOTO_TILES_PER_LABEL,
+      seed: hashSeed(seed, 1),
+    },
+  };
+}
+
+/** Renders fields into dataDir unless it holds the same dataset already (status); false when cancelled. */
+async function prepareFields(dataDir: string, options: FieldTileDatasetOptions, status: SyntheticDatasetStatus, workers: number, line: ProgressLine, context: CliContext): Promise<boolean> {
+  if (status === 'same') {
+    line.log(`using the synthetic fields already in ${dataDir} (same seed, options and generator version)`);
+    return true;
+  }
+  line.log(`${status === 'different' ? 'remaking the synthetic dataset (it was made with other settings or an older generator)' : 'rendering'}: whole fields and their tiles in ${dataDir}`);
+  try {
+    const summary = await writeFieldTileDataset(dataDir, { ...options, workers, overwrite: true, signal: context.signal }, (done, total) => line.update(done / total, `rendering fields ${done}/${total}`));
+    line.log(`${summary.fields} fields of ${summary.patients} patients, ${summary.tiles} tiles`);
+    return true;
+  } catch (error) {
+    if (context.signal.aborted) return false;
+    throw error;
+  }
+}
+
+function formatFieldFigures(evaluation: FieldEvaluation): string {
+  const { outcomes, perClass, classes } = evaluation;
+  const pct = (v: number): string => (Number.isNaN(v) ? '—' : `${(v * 100).toFixed(1)}%`).padStart(7);
+  const rows = perClass.map((m, c) => `${classes[c].padEnd(16)} ${String(m.support).padStart(4)} ${pct(m.sensitivity)} ${pct(m.specificity)} ${(Number.isNaN(m.f1) ? '—' : m.f1.toFixed(3)).padStart(7)}`);
+  const missing = outcomes.filter((o) => o.answer === null).length;
+  return [
+    `Per whole field (${outcomes.length} test fields of patients never seen in training, each read through the field path: tiles, model, fitted decision)`,
+    `${'class'.padEnd(16)} ${'n'.padStart(4)} ${'sens'.padStart(7)} ${'spec'.padStart(7)} ${'F1'.padStart(7)}`,
+    ...rows,
+    `field macro-F1 ${evaluation.macroF1.toFixed(3)}, accuracy ${evaluation.accuracy.toFixed(3)}${missing > 0 ? ` (${missing} without an answer: no field of view)` : ''}`,
+    `several morphotypes: sensitivity ${pct(evaluation.multipleSensitivity).trim()} on polymicrobial fields, specificity ${pct(evaluation.multipleSpecificity).trim()} on single-morphotype fields`,
+    `${evaluation.groupAnswers} fields answered with a Gram group (its morphotypes not told apart; right when the field's class is in it)`,
+  ].join('\n');
+}
+
+function inSplit(dataset: Dataset, split: string): Sample[] {
+  return dataset.samples.filter((sample) => sample.extra?.split === split);
+}
+
+function cancelled(context: CliContext): number {
+  context.err('demo cancelled');
+  return 130;
+}
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

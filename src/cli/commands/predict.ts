@@ -32,8 +32,9 @@ function formatFieldPrediction(source: string, field: FieldPrediction, top: numb
   }
   if (field.forced) lines.push('  PREDICTED ANYWAY despite the failed quality check (--force)');
   lines.push(`  field: ${decision.label}${field.uncertain ? '  [uncertain: refer]' : ''}`);
-  const present = decision.morphotypes.map((m) => `${m.label} (${m.tileCount} tiles)`).join(', ');
-  lines.push(`  morphotypes present: ${present || 'none'}`);
+  const present = decision.morphotypes.map((m) => `${m.label} (${m.tileCount} tiles, ${m.confidentTiles} confident)`).join(', ');
+  const apart = decision.morphotypes.length >= 2 && !decision.multiple ? ' (not told apart)' : '';
+  lines.push(`  morphotypes present: ${present || 'none'}${apart}`);
   lines.push(`  multiple morphotypes: ${decision.multiple ? 'yes' : 'no'}`);
   const along = [...field.treeTop, ...field.classes.slice(0, 1)].map((c) => `${c.label} ${percent(c.probability)}`).join(' › ');
   if (field.treeTop.length > 0) lines.push(`  along the label tree: ${along}`);

@@ -100,7 +100,7 @@ export function parseSplits(raw: string): Record<string, number> {
   return splits;
 }
 
-function parseFieldSize(raw: string): [number, number] {
+export function parseFieldSize(raw: string): [number, number] {
   const match = /^(\d+)x(\d+)$/.exec(raw.trim());
   if (!match) throw new UsageError(`--field-size must look like 1600x1200; got "${raw}"`);
   return [Number(match[1]), Number(match[2])];

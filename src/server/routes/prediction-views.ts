@@ -25,12 +25,20 @@ export const fieldSchema = {
     forced: { type: 'boolean', description: 'predicted although the photo failed the quality check' },
     quality: { type: 'object', required: ['ok', 'reasons'], properties: { ok: { type: 'boolean' }, reasons: { type: 'array', items: { type: 'string' } } } },
     label: { type: 'string' },
-    morphotypes: { type: 'array', items: { type: 'object', required: ['label', 'tileCount'], properties: { label: { type: 'string' }, tileCount: { type: 'integer' } } } },
+    morphotypes: {
+      type: 'array',
+      description: "morphotypes present; tileCount is the same count as the class's legend entry",
+      items: { type: 'object', required: ['label', 'tileCount'], properties: { label: { type: 'string' }, tileCount: { type: 'integer' }, confidentTiles: { type: 'integer' } } },
+    },
     multiple: { type: 'boolean' },
     tiles: { type: 'object', required: ['total', 'inferred'], properties: { total: { type: 'integer' }, inferred: { type: 'integer' } } },
     legend: {
       type: 'array',
-      items: { type: 'object', required: ['label', 'colour', 'tiles'], properties: { label: { type: 'string' }, colour: { type: 'string' }, tiles: { type: 'integer' } } },
+      items: {
+        type: 'object',
+        required: ['label', 'colour', 'tiles'],
+        properties: { label: { type: 'string' }, colour: { type: 'string' }, tiles: { type: 'integer' }, confidentTiles: { type: 'integer' } },
+      },
     },
     photoPxPerUm: { type: ['number', 'null'] },
     warnings: { type: 'array', items: { type: 'string' } },

@@ -4,6 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { csvRow } from '../../data/index.ts';
 import {
   CLASS_IDS,
+  datasetRecipeStatus,
   DEFAULT_FIELD_HEIGHT,
   DEFAULT_FIELD_WIDTH,
   DEFAULT_PX_PER_UM,
@@ -12,6 +13,7 @@ import {
   sampleSpecimen,
   type ClassId,
   type DifficultyOption,
+  type SyntheticDatasetStatus,
 } from '../index.ts';
 import { createRng, type Rng } from '../../util/index.ts';
 import { writeDirAtomically } from '../../io/index.ts';
@@ -258,20 +260,25 @@ export async function writeFieldTileDataset(
     const fieldRows = jobs.map((job) => csvRow([`fields/${job.fieldId}.jpg`, job.label, job.patientId, job.fieldId, job.specimen.specimenType, job.specimen.stain, job.specimen.device, job.split]));
     await writeFile(path.join(temp, 'manifest.csv'), [header, ...outcomes.flatMap((outcome) => outcome.tileRows)].join('\n') + '\n');
     await writeFile(path.join(temp, 'fields.csv'), [header, ...fieldRows].join('\n') + '\n');
-    const { seed, workers: _workers, ...rest } = o;
-    const description = {
-      generator: 'gramlens-field-tiles',
-      version: FIELD_TILES_FORMAT_VERSION,
-      seed,
-      pxPerUm: o.tilePxPerUm,
-      tileSize: o.tileSizePx,
-      options: { ...rest, fieldsPerClass: options.fieldsPerClass },
-      classes: CLASS_IDS,
-      counts: summarise(target, jobs, outcomes),
-    };
+    const description = { ...recipeOf(o, options.fieldsPerClass), classes: CLASS_IDS, counts: summarise(target, jobs, outcomes) };
     await writeFile(path.join(temp, 'dataset.json'), JSON.stringify(description, null, 2) + '\n');
   });
   return summarise(target, jobs, outcomes);
+}
+
+/** What dataset.json records to reproduce a field-tile dataset: the generator, its format version, the seed, the tiles' scale and every resolved option. */
+function recipeOf(o: ResolvedOptions, fieldsPerClass: FieldSplitCounts) {
+  const { seed, workers: _workers, ...rest } = o;
+  return { generator: 'gramlens-field-tiles', version: FIELD_TILES_FORMAT_VERSION, seed, pxPerUm: o.tilePxPerUm, tileSize: o.tileSizePx, options: { ...rest, fieldsPerClass } };
+}
+
+/**
+ * Whether outDir holds the dataset writeFieldTileDataset(outDir, options) would write again (same
+ * format version, seed and options; the number of workers does not matter): 'missing', 'same' or
+ * 'different'. Throws when outDir exists but is not a synthetic dataset.
+ */
+export async function fieldTileDatasetStatus(outDir: string, options: FieldTileDatasetOptions): Promise<SyntheticDatasetStatus> {
+  return datasetRecipeStatus(outDir, recipeOf(resolveOptions(options), options.fieldsPerClass));
 }
 
 function summarise(outDir: string, jobs: readonly FieldJob[], outcomes: readonly FieldOutcome[]): FieldTileDatasetSummary {

@@ -5,6 +5,7 @@
 export {
   FIELD_TILE_DEFAULTS,
   FIELD_TILES_FORMAT_VERSION,
+  fieldTileDatasetStatus,
   morphotypePixels,
   tileLabelFromCounts,
   writeFieldTileDataset,

@@ -58,9 +58,16 @@ export function fieldQuality(field: FieldSummary): HTMLElement {
   );
 }
 
-/** Morphotypes present with their tile counts, whether there are several, and how many tiles were read. */
+const tileText = (n: number): string => `${n} ${n === 1 ? 'tile' : 'tiles'}`;
+
+/**
+ * Morphotypes present with their tile counts (the legend's counts, and how many of those tiles are
+ * confident), whether there are several, and how many tiles were read.
+ */
 export function fieldFacts(field: FieldSummary, labelOf: (name: string) => string): HTMLElement {
-  const present = field.morphotypes.map((m) => `${labelOf(m.label)} (${m.tileCount} ${m.tileCount === 1 ? 'tile' : 'tiles'})`).join(', ');
+  const counts = field.morphotypes.map((m) => `${labelOf(m.label)} (${tileText(m.tileCount)}${m.confidentTiles === undefined ? '' : `, ${m.confidentTiles} confident`})`);
+  // Two morphotypes present that do not make the field polymicrobial: the model could not tell them apart.
+  const present = counts.join(', ') + (field.morphotypes.length >= 2 && !field.multiple ? ' — not told apart' : '');
   const empty = field.tiles.total - field.tiles.inferred;
   return h(
     'div',
@@ -88,7 +95,7 @@ export function tileMapViewer(photoUrl: string, field: FieldSummaryView, labelOf
     field.legend.map((entry) => {
       const swatch = h('span', { class: 'swatch', attrs: { 'aria-hidden': 'true' } });
       swatch.style.backgroundColor = entry.colour;
-      return h('li', { attrs: { 'data-class': entry.label } }, swatch, h('span', {}, `${labelOf(entry.label)} — ${entry.tiles} ${entry.tiles === 1 ? 'tile' : 'tiles'}`));
+      return h('li', { attrs: { 'data-class': entry.label } }, swatch, h('span', {}, `${labelOf(entry.label)} — ${tileText(entry.tiles)}`));
     }),
   );
   return overlayViewer(photoUrl, field.tileMapUrl, {

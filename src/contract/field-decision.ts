@@ -1,0 +1,29 @@
+/** The whole-field decision rule a model bundle stores (fitted on validation fields) and src/fields applies. */
+
+/** Morphotypes a tile model can confuse with each other (e.g. the Gram-positive cocci, or Gram-negative rods and cocci), answered together when it cannot tell them apart. */
+export interface MorphotypeGroup {
+  /** The field's answer when its members are present but not told apart (e.g. 'GPC', 'Gram-negative'). */
+  name: string;
+  /** Class names, at least two. */
+  members: string[];
+}
+
+/** What counts as enough evidence for a morphotype in a field. */
+export interface FieldDecisionParams {
+  /** A tile is confident for its most likely class when that class's probability reaches this. */
+  presenceThreshold: number;
+  /** Least number of confident tiles a morphotype needs. */
+  minTiles: number;
+  /** Least share of the organism (non-background) tiles whose most likely class it is (default 0). */
+  minShare?: number;
+  /**
+   * Two morphotypes of one group both count only when each also has minTiles tiles at this
+   * probability or above (default presenceThreshold: no stricter than any morphotype).
+   */
+  groupThreshold?: number;
+}
+
+export interface FieldDecisionRule extends FieldDecisionParams {
+  /** Groups of confusable morphotypes (default: the label tree's groups of two or more classes). */
+  groups?: MorphotypeGroup[];
+}
