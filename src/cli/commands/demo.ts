@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { datasetInputPxPerUm, readManifest, type Dataset, type Sample } from '../../data/index.ts';
 import { formatReportTable } from '../../evaluate/index.ts';
 import { evaluateBundleFields, fitBundleFieldDecision, loadBundle, type FieldEvaluation, type LabelledPhoto } from '../../inference/index.ts';
-import { fitClassifier, writeFitReport } from '../../pipeline/index.ts';
+import { fitClassifier, writeFitReport, type FitResult } from '../../pipeline/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS, type SyntheticDatasetStatus } from '../../synth/index.ts';
 import { hashSeed } from '../../util/index.ts';
 import { fieldTileDatasetStatus, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../synth/photos/index.ts';
@@ -125,41 +125,10 @@ ${BACKEND_HELP}`,
       seed,
     });
 
-    const classifier = await loadBundle(result.bundleDir);
-    const examples = result.test.samples.slice(0, 5);
-    const predictions = await classifier.predict(examples.map((s) => s.path));
-    await classifier.dispose();
-    context.out('\nPredictions on unseen test tiles (ONNX runtime):');
-    predictions.forEach((p, i) => {
-      const top = p.classes.slice(0, 3).map((c) => `${c.label} ${(c.probability * 100).toFixed(1)}%`).join(', ');
-      context.out(`  ${examples[i].label.padEnd(15)} -> ${top}${p.uncertain ? '  [uncertain: refer]' : ''}`);
-    });
+    await printExamplePredictions(result.bundleDir, result.test.samples.slice(0, 5), context);
     const seconds = (performance.now() - started) / 1000;
     context.out(`\nModel bundle: ${result.bundleDir}\nReport: ${htmlPath}\nTotal time ${seconds.toFixed(0)} s`);
-    if (values.json) {
-      context.out(
-        JSON.stringify({
-          macro_f1: evaluation.macroF1,
-          accuracy: evaluation.accuracy,
-          multiple_sensitivity: evaluation.multipleSensitivity,
-          multiple_specificity: evaluation.multipleSpecificity,
-          fields: evaluation.outcomes.length,
-          fields_without_answer: evaluation.outcomes.filter((o) => o.answer === null).length,
-          fields_group_answer: evaluation.groupAnswers,
-          field_decision: params,
-          val_fields: fitted.fields,
-          tile_macro_f1: result.report.macroF1.value,
-          tile_accuracy: result.report.accuracy.value,
-          tile_macro_auc: result.report.macroAuc.value,
-          ece: result.report.expectedCalibrationError,
-          train_seconds: Math.round(result.trainSeconds * 10) / 10,
-          total_seconds: Math.round(seconds * 10) / 10,
-          classes: tiles.classes,
-          counts: result.counts,
-          bundle: result.bundleDir,
-        }),
-      );
-    }
+    if (values.json) context.out(JSON.stringify(demoSummary(result, result.report, evaluation, fitted, tiles.classes, seconds)));
     return 0;
   },
 };
@@ -232,4 +201,48 @@ function cancelled(context: CliContext): number {
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** A few unseen test tiles through the exported ONNX model, as a user would call it. */
+async function printExamplePredictions(bundleDir: string, examples: readonly { path: string; label: string }[], context: CliContext): Promise<void> {
+  const classifier = await loadBundle(bundleDir);
+  const predictions = await classifier.predict(examples.map((s) => s.path));
+  await classifier.dispose();
+  context.out('\nPredictions on unseen test tiles (ONNX runtime):');
+  predictions.forEach((p, i) => {
+    const top = p.classes.slice(0, 3).map((c) => `${c.label} ${(c.probability * 100).toFixed(1)}%`).join(', ');
+    context.out(`  ${examples[i].label.padEnd(15)} -> ${top}${p.uncertain ? '  [uncertain: refer]' : ''}`);
+  });
+}
+
+/** The demo's JSON line: whole-field figures first, then the tile figures. */
+function demoSummary(
+  result: FitResult,
+  report: NonNullable<FitResult['report']>,
+  evaluation: FieldEvaluation,
+  fitted: Awaited<ReturnType<typeof fitBundleFieldDecision>>,
+  classes: readonly string[],
+  seconds: number,
+) {
+  const { params } = fitted;
+  return {
+    macro_f1: evaluation.macroF1,
+    accuracy: evaluation.accuracy,
+    multiple_sensitivity: evaluation.multipleSensitivity,
+    multiple_specificity: evaluation.multipleSpecificity,
+    fields: evaluation.outcomes.length,
+    fields_without_answer: evaluation.outcomes.filter((o) => o.answer === null).length,
+    fields_group_answer: evaluation.groupAnswers,
+    field_decision: params,
+    val_fields: fitted.fields,
+    tile_macro_f1: report.macroF1.value,
+    tile_accuracy: report.accuracy.value,
+    tile_macro_auc: report.macroAuc.value,
+    ece: report.expectedCalibrationError,
+    train_seconds: Math.round(result.trainSeconds * 10) / 10,
+    total_seconds: Math.round(seconds * 10) / 10,
+    classes,
+    counts: result.counts,
+    bundle: result.bundleDir,
+  };
 }
