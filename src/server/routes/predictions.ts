@@ -6,6 +6,7 @@ import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
 import type { DecodeBudget } from '../decode-budget.ts';
+import type { ModelGate } from '../model-gate.ts';
 import type { Predictor } from '../options.ts';
 import { routeOptionsTagged } from '../route-options.ts';
 import { anyJson, imageRef, imageRefSchema, iso, timeSchema } from '../schemas.ts';
@@ -15,6 +16,7 @@ export interface PredictionRoutesOptions {
   predictor: Predictor | undefined;
   imageLimits: ImageLimits;
   decodeBudget: DecodeBudget;
+  modelGate: ModelGate;
 }
 
 const MAX_TEXT = 200;
@@ -191,7 +193,7 @@ function parsePxPerUm(text: string | undefined): number | undefined {
   return value;
 }
 
-export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits, decodeBudget }: PredictionRoutesOptions): Promise<void> {
+export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits, decodeBudget, modelGate }: PredictionRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('predictions');
   const pixelsOf = async (upload: Buffer) => {
     const { width, height } = await store.images.inspect(upload, imageLimits);
@@ -215,7 +217,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
         const image = await store.images.ingest(form.file.data, imageLimits);
         const bytes = await store.images.read(image.sha256);
         try {
-          return { image, result: checkPredictorResult(await predictor.predict(bytes)) };
+          return { image, result: checkPredictorResult(await modelGate.use(() => predictor.predict(bytes))) };
         } catch (error) {
           if (error instanceof HttpError) throw error;
           request.log.error({ err: error }, 'predictor failed');
@@ -257,7 +259,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
         const image = await store.images.ingest(form.file.data, imageLimits);
         const bytes = await store.images.read(image.sha256);
         try {
-          return { image, result: checkFieldResult(await predictor.predictField!(bytes, { pxPerUm, force: form.fields.force === 'true' })) };
+          return { image, result: checkFieldResult(await modelGate.use(() => predictor.predictField!(bytes, { pxPerUm, force: form.fields.force === 'true' }))) };
         } catch (error) {
           if (error instanceof HttpError) throw error;
           if ((error as Error)?.name === 'FieldUnsupportedError') throw new HttpError(422, `The active model cannot read whole microscope fields: ${(error as Error).message}`);
