@@ -5,6 +5,7 @@ import { openStore, PasswordHashPool } from '../store/index.ts';
 import { enforceAccess } from './access.ts';
 import { DecodeBudget } from './decode-budget.ts';
 import { createErrorHandler } from './errors.ts';
+import { ModelGate } from './model-gate.ts';
 import { collectApiRoutes, openApiRoutes } from './openapi.ts';
 import { DEFAULT_LIMITS, type ServerOptions } from './options.ts';
 import { agreementRoutes, annotationRoutes, authRoutes, imageRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
@@ -27,6 +28,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const headers = securityHeaders(behindHttps);
   const imageLimits = { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxImagePixels };
   const decodeBudget = new DecodeBudget(limits.maxDecodingPixels, limits.maxWaitingDecodes);
+  const modelGate = new ModelGate();
   const store = openStore({
     dataDir: options.dataDir,
     clock: options.clock,
@@ -74,13 +76,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
     async (api) => {
       api.register(authRoutes, { store, sessionTtlMs: limits.sessionTtlMs, secureCookies: behindHttps });
       api.register(userRoutes, { store });
-      api.register(predictionRoutes, { store, predictor: options.predictor, imageLimits, decodeBudget });
+      api.register(predictionRoutes, { store, predictor: options.predictor, imageLimits, decodeBudget, modelGate });
       api.register(imageRoutes, { store });
       api.register(projectRoutes, { store });
       api.register(projectImageRoutes, { store, imageLimits, decodeBudget });
       api.register(annotationRoutes, { store });
       api.register(agreementRoutes, { store });
-      api.register(modelRoutes, { store, predictor: options.predictor });
+      api.register(modelRoutes, { store, predictor: options.predictor, modelGate });
       api.register(runRoutes, { store, training, securityHeaders: headers });
       api.register(openApiRoutes, { routes: apiRoutes, version: API_VERSION });
     },

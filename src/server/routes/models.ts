@@ -4,6 +4,7 @@ import type { Role } from '../../contract/index.ts';
 import type { ModelRecord, Store } from '../../store/index.ts';
 import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
+import type { ModelGate } from '../model-gate.ts';
 import type { Predictor } from '../options.ts';
 import { routeOptionsTagged } from '../route-options.ts';
 import { anyJson, idParams, iso, timeSchema, type ById } from '../schemas.ts';
@@ -11,6 +12,8 @@ import { anyJson, idParams, iso, timeSchema, type ById } from '../schemas.ts';
 export interface ModelRoutesOptions {
   store: Store;
   predictor: Predictor | undefined;
+  /** Activation swaps the model only when no prediction is using it. */
+  modelGate: ModelGate;
 }
 
 export const modelSchema = {
@@ -37,7 +40,7 @@ function modelViewFor(role: Role, model: ModelRecord) {
   return role === 'admin' ? { path, ...rest } : rest;
 }
 
-export async function modelRoutes(app: FastifyInstance, { store, predictor }: ModelRoutesOptions): Promise<void> {
+export async function modelRoutes(app: FastifyInstance, { store, predictor, modelGate }: ModelRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('models');
 
   app.get(
@@ -83,15 +86,17 @@ export async function modelRoutes(app: FastifyInstance, { store, predictor }: Mo
     }),
     async (request) => {
       const model = store.models.require(request.params.id);
-      if (predictor?.activate) {
-        try {
-          await predictor.activate(model);
-        } catch (error) {
-          request.log.error({ err: error }, 'model activation failed');
-          throw new HttpError(422, `the model could not be loaded: ${(error as Error).message}`);
+      return modelGate.swap(async () => {
+        if (predictor?.activate) {
+          try {
+            await predictor.activate(model);
+          } catch (error) {
+            request.log.error({ err: error }, 'model activation failed');
+            throw new HttpError(422, `the model could not be loaded: ${(error as Error).message}`);
+          }
         }
-      }
-      return modelView(store.models.activate(model.id));
+        return modelView(store.models.activate(model.id));
+      });
     },
   );
 }

@@ -6,6 +6,7 @@ import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
 import type { DecodeBudget } from '../decode-budget.ts';
+import type { ModelGate } from '../model-gate.ts';
 import type { Predictor } from '../options.ts';
 import { routeOptionsTagged } from '../route-options.ts';
 import { fieldAnswerSchema, predictionParams, predictionSchema, predictionView, type ByPredictionId } from './prediction-views.ts';
@@ -15,6 +16,7 @@ export interface PredictionRoutesOptions {
   predictor: Predictor | undefined;
   imageLimits: ImageLimits;
   decodeBudget: DecodeBudget;
+  modelGate: ModelGate;
 }
 
 const MAX_TEXT = 200;
@@ -95,7 +97,7 @@ function parsePxPerUm(text: string | undefined): number | undefined {
   return value;
 }
 
-export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits, decodeBudget }: PredictionRoutesOptions): Promise<void> {
+export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits, decodeBudget, modelGate }: PredictionRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('predictions');
   const pixelsOf = async (upload: Buffer) => {
     const { width, height } = await store.images.inspect(upload, imageLimits);
@@ -142,7 +144,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
         const image = await store.images.ingest(form.file.data, imageLimits);
         const bytes = await store.images.read(image.sha256);
         try {
-          const answered = await predictor.predict(bytes);
+          const answered = await modelGate.use(() => predictor.predict(bytes));
           const result: PredictorResult | WholeFieldResult = isWholeField(answered) ? checkFieldResult(answered) : checkPredictorResult(answered);
           return { image, result };
         } catch (error) {
@@ -179,7 +181,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
         const image = await store.images.ingest(form.file.data, imageLimits);
         const bytes = await store.images.read(image.sha256);
         try {
-          return { image, result: checkFieldResult(await predictor.predictField!(bytes, { pxPerUm, force: form.fields.force === 'true' })) };
+          return { image, result: checkFieldResult(await modelGate.use(() => predictor.predictField!(bytes, { pxPerUm, force: form.fields.force === 'true' }))) };
         } catch (error) {
           if (error instanceof HttpError) throw error;
           if ((error as Error)?.name === 'FieldUnsupportedError') throw new HttpError(422, `The active model cannot read whole microscope fields: ${(error as Error).message}`);
