@@ -15,6 +15,8 @@ import {
   FieldUnsupportedError,
   TILE_PALETTE,
   classColours,
+  evaluateBundleFields,
+  fitBundleFieldDecision,
   loadBundle,
   tileOwners,
   BundlePredictor,
@@ -373,6 +375,43 @@ async function cli(...argv: string[]) {
   const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
+
+describe('fitting and measuring the field decision on labelled photos', () => {
+  it('fits the rule on photos read through the field path, stores it in the bundle, and scores photos with it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'gl-field-fit-'));
+    await cp(bundleDir, join(dir, 'model'), { recursive: true });
+    const model = join(dir, 'model');
+    const empty = generateField({ label: 'no_bacteria', seed: 2, width: 480, height: 360, pxPerUm: PHOTO_PX_PER_UM });
+    await writeFile(join(dir, 'good.jpg'), goodPhoto);
+    await writeFile(join(dir, 'empty.jpg'), await jpeg(empty.rgb, empty.width, empty.height));
+    const photos = [
+      { path: join(dir, 'good.jpg'), label: 'cocci' },
+      { path: join(dir, 'empty.jpg'), label: 'no_bacteria' },
+    ];
+    const groups = [{ name: 'bacteria', members: ['cocci', 'rods'] }];
+    const progress: number[] = [];
+    const fitted = await fitBundleFieldDecision(model, photos, { pxPerUm: PHOTO_PX_PER_UM, groups, onProgress: (done) => progress.push(done) });
+    expect(progress).toEqual([1, 2]);
+    expect(fitted.fields).toBe(2);
+    expect(fitted.rule).toEqual({ ...fitted.params, groups });
+    expect(JSON.parse(await readFile(join(model, 'metadata.json'), 'utf8')).fieldDecision).toEqual(fitted.rule);
+
+    const evaluation = await evaluateBundleFields(model, photos, { pxPerUm: PHOTO_PX_PER_UM });
+    const loaded = await loadBundle(model);
+    try {
+      for (const [i, photo] of photos.entries()) {
+        const { decision } = await loaded.predictField(await readFile(photo.path), { pxPerUm: PHOTO_PX_PER_UM, force: true });
+        expect(evaluation.outcomes[i]).toMatchObject({ truth: photo.label, answer: decision!.label, multiple: decision!.multiple });
+      }
+    } finally {
+      await loaded.dispose();
+    }
+    // The fitted rule is the one that scored best on these photos, so it scores the same here.
+    expect(evaluation.macroF1).toBeCloseTo(fitted.macroF1, 12);
+    expect(evaluation.accuracy).toBe(evaluation.outcomes.filter((o) => o.scored === CLASSES.indexOf(o.truth)).length / 2);
+    await expect(evaluateBundleFields(model, [{ path: photos[0].path, label: 'spores' }])).rejects.toThrow(/label "spores" is not one of the model's classes/);
+  });
+});
 
 describe('gramlens predict --field', () => {
   it('prints the quality reasons first and exits 0 without a prediction when the photo fails', async () => {
