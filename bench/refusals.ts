@@ -1,4 +1,4 @@
-// npm run bench:refusals [-- --json] [--model DIR] [--quick] [--n N] [--tiles N] [--fields-per-class N] [--seed N]
+// npm run bench:refusals [-- --json] [--model DIR] [--data field-tiles|tiles] [--quick] [--n N] [--seed N]
 // How often a model bundle refuses ("this is not something I can read") inputs it must refuse, and
 // how often it refuses synthetic Gram stains of new patients, each sent as a single photo the way
 // `gramlens predict` sends it (whole-field by default: large photos go through the field path).
@@ -6,22 +6,28 @@
 // smears (../shared/datasets/bccd-wbc), chest X-rays and breast ultrasound (MedMNIST test splits),
 // drawn shapes, streets and pages of text. In distribution: synthetic test tiles and whole fields
 // (1600 × 1200, without and with their scale) of patients the model never saw. The out-of-
-// distribution threshold was chosen on the model's validation images at training, never on these.
-// Also the separation (AUROC against the in-distribution tiles) of the two candidate scores on the
-// model input: the squared Mahalanobis distance the bundle uses and the energy of the logits.
-// Without --model, trains one: 1500 synthetic tiles (seed 2), 8 epochs. Ends with one JSON line.
+// distribution thresholds were chosen on the model's validation images at training, never on these.
+// Also the separation (AUROC against the in-distribution tiles) of the candidate scores on the
+// model input: the squared Mahalanobis distances the bundle uses and the energy of the logits.
+// Without --model, trains one (cached in the temp folder), 8 epochs at 64 px, seed 2, on
+//   --data field-tiles (default): tiles cut from synthetic fields as the photo path cuts them
+//     (train 8, validation 3, test 5 fields per class); the test tiles and fields are its test split;
+//   --data tiles: 1500 generator tiles (`gramlens synth --tiles 1500 --seed 2`); the test tiles are
+//     600 generator tiles and the test fields 5 per class, of other seeds.
+// Ends with one JSON line.
 import { existsSync, readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import sharp from 'sharp';
-import { readManifest } from '../src/data/index.ts';
+import { readManifest, type Dataset } from '../src/data/index.ts';
 import { initEngine } from '../src/engine/index.ts';
 import { rocAuc } from '../src/evaluate/index.ts';
 import { loadBundle, type FieldPrediction } from '../src/inference/index.ts';
 import { modelInput } from '../src/preprocess/index.ts';
-import { fitClassifier } from '../src/pipeline/index.ts';
+import { fitClassifier, type FitOptions } from '../src/pipeline/index.ts';
+import { writeFieldTileDataset } from '../src/synth/photos/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, generateField, writeSyntheticDataset } from '../src/synth/index.ts';
 import { logitsModelOf } from '../src/train/index.ts';
 import { createRng } from '../src/util/index.ts';
@@ -37,9 +43,11 @@ const integer = (name: string, fallback: number): number => {
   return value;
 };
 const perSource = integer('--n', quick ? 12 : 100);
-const testTiles = integer('--tiles', quick ? 60 : 600);
-const fieldsPerClass = integer('--fields-per-class', quick ? 1 : 5);
+const testTiles = quick ? 60 : 600;
+const fieldsPerClass = quick ? 1 : 5;
 const seed = integer('--seed', 1);
+const data = option('--data') ?? 'field-tiles';
+if (data !== 'field-tiles' && data !== 'tiles') throw new Error(`--data must be field-tiles or tiles; got ${data}`);
 const out = (line: string): boolean => (json ? process.stderr : process.stdout).write(`${line}\n`);
 const log = (line: string): boolean => process.stderr.write(`${line}\n`);
 const SHARED = join(import.meta.dirname, '../../shared/datasets');
@@ -48,19 +56,36 @@ const BARS = { mustRefuse: 0.95, inDistribution: 0.02 };
 const started = performance.now();
 const engine = await initEngine();
 const work = join(tmpdir(), 'gramlens-bench-refusals');
-const bundleDir = option('--model') ?? (await trainedModel());
+const fieldTileData = join(work, `field-tiles-${quick ? 'quick' : 'full'}`);
+const bundleDir = option('--model') ?? (data === 'tiles' ? await tileModel() : await fieldTileModel());
 const bundle = await loadBundle(bundleDir);
 out(`Refusal benchmark: model ${bundleDir} (${bundle.guard.scoresEmbeddings ? `OOD thresholds: features ${round(bundle.metadata.ood!.features.threshold, 1)}, colour ${round(bundle.metadata.ood!.colour?.threshold ?? null, 1)}` : 'no OOD statistics: image checks only'}), backend ${engine.backend}`);
 
-/** Trains the benchmark's own small model once (kept in the temp folder for later runs). */
-async function trainedModel(): Promise<string> {
+/** The benchmark's model on generator tiles, trained once (kept in the temp folder for later runs). */
+async function tileModel(): Promise<string> {
   const dataDir = join(work, 'train-data');
   const runDir = join(work, 'run');
   if (existsSync(join(runDir, 'model', 'metadata.json'))) return join(runDir, 'model');
   log('training the benchmark model: 1500 synthetic tiles (seed 2), 8 epochs');
   await writeSyntheticDataset(dataDir, { tiles: 1500, seed: 2, tilesPerField: 4, fieldsPerPatient: 2, overwrite: true });
-  const result = await fitClassifier(await readManifest(join(dataDir, 'manifest.csv'), { classes: CLASS_IDS }), {
+  return train(await readManifest(join(dataDir, 'manifest.csv'), { classes: CLASS_IDS }), runDir);
+}
+
+/** The benchmark's model on tiles cut from synthetic fields, trained once; its test split is the in-distribution set. */
+async function fieldTileModel(): Promise<string> {
+  const runDir = join(work, `run-field-tiles-${quick ? 'quick' : 'full'}`);
+  if (existsSync(join(runDir, 'model', 'metadata.json'))) return join(runDir, 'model');
+  await renderFieldTiles();
+  log('training the benchmark model on field tiles, 8 epochs');
+  const tiles = await readManifest(join(fieldTileData, 'manifest.csv'), { classes: CLASS_IDS });
+  const inSplit = (split: string) => tiles.samples.filter((sample) => sample.extra?.split === split);
+  return train(tiles, runDir, { train: inSplit('train'), val: inSplit('val'), test: inSplit('test') });
+}
+
+async function train(dataset: Dataset, runDir: string, splits?: FitOptions['splits']): Promise<string> {
+  const result = await fitClassifier(dataset, {
     size: [64, 64],
+    splits,
     train: { epochs: 8, seed: 2 },
     augment: 'microscopy',
     labelTree: LABEL_TREE.map((node) => structuredClone(node)),
@@ -122,7 +147,23 @@ function auroc(inside: readonly number[], outside: readonly number[]): number | 
   return rocAuc(Int32Array.from([...inside.map(() => 0), ...outside.map(() => 1)]), Float64Array.from([...inside, ...outside]));
 }
 
+/** Synthetic fields of new patients per split (seed 2) and the tiles cut from them, rendered once. */
+async function renderFieldTiles(): Promise<void> {
+  if (existsSync(join(fieldTileData, 'manifest.csv'))) return;
+  log('rendering synthetic fields (train 8, validation 3, test 5 per class) and cutting their tiles');
+  const perClass = quick ? { train: 2, val: 1, test: 1 } : { train: 8, val: 3, test: fieldsPerClass };
+  await writeFieldTileDataset(fieldTileData, { fieldsPerClass: perClass, seed: 2, workers: availableParallelism(), overwrite: true });
+}
+
+/** The test split's tiles or fields of the field-tile data: patients the benchmark's model never saw. */
+async function fieldTileTestSplit(file: 'manifest.csv' | 'fields.csv'): Promise<SourceImage[]> {
+  await renderFieldTiles();
+  const samples = (await readManifest(join(fieldTileData, file), { classes: CLASS_IDS })).samples.filter((sample) => sample.extra?.split === 'test');
+  return Promise.all(samples.map(async (sample) => ({ name: sample.path, bytes: await readFile(sample.path) })));
+}
+
 async function inDistributionTiles(): Promise<SourceImage[]> {
+  if (data === 'field-tiles') return fieldTileTestSplit('manifest.csv');
   const dir = join(work, `test-tiles-${testTiles}-${seed}`);
   // Another seed than the model's training data: new patients.
   if (!existsSync(join(dir, 'manifest.csv'))) await writeSyntheticDataset(dir, { tiles: testTiles, seed: 1000 + seed, tilesPerField: 4, fieldsPerPatient: 2, overwrite: true });
@@ -131,6 +172,7 @@ async function inDistributionTiles(): Promise<SourceImage[]> {
 }
 
 async function inDistributionFields(): Promise<SourceImage[]> {
+  if (data === 'field-tiles') return fieldTileTestSplit('fields.csv');
   const fields: SourceImage[] = [];
   for (const [c, label] of CLASS_IDS.entries()) {
     for (let i = 0; i < fieldsPerClass; i++) {
@@ -229,6 +271,7 @@ await bundle.dispose();
 console.log(
   JSON.stringify({
     model: bundleDir,
+    data,
     oodStatistics: bundle.guard.scoresEmbeddings,
     thresholds: bundle.metadata.ood ? { features: bundle.metadata.ood.features.threshold, colour: bundle.metadata.ood.colour?.threshold ?? null } : null,
     imageChecks: bundle.guard.imageChecks,

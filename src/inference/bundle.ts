@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import type { Refusal } from '../contract/index.ts';
 import { decodeImage, type RawImage } from '../data/index.ts';
 import { OnnxClassifier, type OnnxOutput } from '../engine/onnx/index.ts';
 import { gapDenseKernel, hasGapDenseHead, type FeatureMaps } from '../explain/index.ts';
@@ -74,6 +75,8 @@ class ModelBundle {
   private tfModelLoad: Promise<tfl.LayersModel> | null;
   private denseKernelLoad: Promise<Float32Array | null> | null = null;
   private defaultFieldPredictor: FieldPredictor | null = null;
+  /** The TF.js model with its feature map as a second output (tfjs runtime). */
+  private tfjsWithFeatures: tfl.LayersModel | null = null;
 
   constructor(
     readonly dir: string,
@@ -140,7 +143,9 @@ class ModelBundle {
     for (let start = 0; start < inputs.length; start += this.batchSize) {
       const batch = inputs.slice(start, start + this.batchSize);
       const sources = batch.map((input, i) => (typeof input === 'string' ? input : `#${start + i}`));
-      const refusals = await Promise.all(batch.map((input) => this.guard.checkPhoto(input)));
+      // One photo at a time: each is decoded at full size for the image checks.
+      const refusals: (Refusal | null)[] = [];
+      for (const input of batch) refusals.push(await this.guard.checkPhoto(input));
       const images = await this.decode(batch.filter((_, i) => refusals[i] === null));
       const { probabilities, features } = await this.infer(images, { features: this.guard.scoresEmbeddings });
       const readable = guarded(images, features);
@@ -245,7 +250,8 @@ class ModelBundle {
   /** The TF.js model's probabilities and feature maps, in the ONNX session's shape. */
   private async tfjsRun(input: Float32Array, n: number): Promise<{ probabilities: Float32Array; outputs: Record<string, OnnxOutput> }> {
     const model = await this.tfModel();
-    const withFeatures = tfl.model({ inputs: model.inputs, outputs: [model.outputs[0], model.getLayer(FEATURE_LAYER_NAME).output as tfl.SymbolicTensor] });
+    this.tfjsWithFeatures ??= tfl.model({ inputs: model.inputs, outputs: [model.outputs[0], model.getLayer(FEATURE_LAYER_NAME).output as tfl.SymbolicTensor] });
+    const withFeatures = this.tfjsWithFeatures;
     const { height, width, channels } = this.metadata.input;
     const [probabilities, features] = tf.tidy(() => withFeatures.predict(tf.tensor4d(input, [n, height, width, channels])) as tf.Tensor[]);
     const result = { probabilities: (await probabilities.data()) as Float32Array, outputs: { [FEATURE_LAYER_NAME]: { data: (await features.data()) as Float32Array, shape: features.shape } } };

@@ -13,6 +13,7 @@ export { hueOf, measureImage, OFF_STAIN_HUES, type Disc, type ImageMeasures } fr
 export { IMAGE_CHECK_LIMITS, IMAGE_CHECK_REASONS, IMAGE_CHECKS, UNIVERSAL_CHECKS, failedImageCheck, type ImageCheck } from './image-checks.ts';
 export {
   DEFAULT_REFUSAL_TARGET,
+  IMAGE_CHECK_TOLERANCE,
   REFUSAL_PREFIX,
   UNFAMILIAR_COLOURS_REFUSAL,
   UNFAMILIAR_REFUSAL,

@@ -5,8 +5,17 @@ import type { EmbeddingStatistics } from './mahalanobis.ts';
 /** The words every refusal starts with, before its reason. */
 export const REFUSAL_PREFIX = 'this is not something I can read';
 
-/** Share of validation images the out-of-distribution threshold refuses (default of fitting it). */
-export const DEFAULT_REFUSAL_TARGET = 0.01;
+/**
+ * Share of validation images the out-of-distribution thresholds refuse together (default of fitting
+ * them; each of the two scores half of it). Half of the 1% one could afford: a threshold is an extreme
+ * quantile of a few hundred validation scores, and new patients score a little higher (on the
+ * benchmark's model, 0.5% of validation images per score became 2.3% of test tiles; the largest
+ * validation score, 1.2%).
+ */
+export const DEFAULT_REFUSAL_TARGET = 0.005;
+
+/** An image check applies to a model when it refuses at most this share of its validation images. */
+export const IMAGE_CHECK_TOLERANCE = 0.01;
 
 /** One out-of-distribution score's statistics and the threshold above which it refuses. */
 export interface ScoreStatistics {
@@ -25,7 +34,7 @@ export interface OodStatistics {
   features: ScoreStatistics;
   /** The image's colours as decoded (colourSignature), before any stain normalisation; absent for grey models. */
   colour?: ScoreStatistics;
-  /** The image checks that apply to this model's kind of images: those that refused at most `refusalTarget` of its validation images. */
+  /** The image checks that apply to this model's kind of images: those that refused at most IMAGE_CHECK_TOLERANCE of its validation images. */
   imageChecks: ImageCheck[];
   /** How the thresholds were chosen: validation images, the share to refuse, and the shares refused by the scores and by the image checks. */
   validation: { images: number; refusalTarget: number; refusedByScores: number; refusedByImageChecks: number };

@@ -6,6 +6,7 @@ import {
   EmbeddingScorer,
   HUE_BINS,
   IMAGE_CHECKS,
+  IMAGE_CHECK_TOLERANCE,
   colourSignature,
   failedImageCheck,
   fitEmbeddingStatistics,
@@ -41,7 +42,7 @@ export interface OodFitInput {
  * The out-of-distribution statistics of a trained model: class means and shared covariance of the
  * training images' embeddings and of their colour signatures (colour models), each with the
  * threshold that refuses half of `refusalTarget` of the validation images, and the image checks that
- * this kind of image passes (those refusing at most that share of them).
+ * this kind of image passes (those refusing at most IMAGE_CHECK_TOLERANCE of them).
  */
 export function fitOutOfDistribution(input: OodFitInput): OodStatistics {
   const refusalTarget = input.refusalTarget ?? DEFAULT_REFUSAL_TARGET;
@@ -51,7 +52,7 @@ export function fitOutOfDistribution(input: OodFitInput): OodStatistics {
   const colour = input.rawVal.shape[3] === 3 ? fitColourScore(input.rawTrain, input.rawVal, refusalTarget / 2, input.seed) : undefined;
 
   const measures = measureSet(input.rawVal);
-  const imageChecks = IMAGE_CHECKS.filter((check) => measures.filter((m) => failedImageCheck(m, [check]) !== null).length <= refusalTarget * measures.length);
+  const imageChecks = IMAGE_CHECKS.filter((check) => measures.filter((m) => failedImageCheck(m, [check]) !== null).length <= IMAGE_CHECK_TOLERANCE * measures.length);
   const refusedByImageChecks = measures.filter((m) => failedImageCheck(m, imageChecks) !== null).length;
   const refusedByScores = features.refused.filter((refused, i) => refused || colour?.refused[i]).length;
   return {

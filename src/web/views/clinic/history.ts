@@ -67,7 +67,7 @@ export class History {
           prediction.field?.forced ? h('span', { class: 'tag tag-warning' }, 'failed quality check') : null,
           prediction.uncertain ? h('span', { class: 'tag tag-warning' }, 'uncertain') : null,
           h('span', { class: 'history-meta' }, details),
-          h('span', { class: 'history-meta' }, feedback),
+          prediction.refusal ? null : h('span', { class: 'history-meta' }, feedback),
         ),
       ),
     );
