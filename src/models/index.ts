@@ -2,9 +2,13 @@ export {
   buildModel,
   registerModel,
   registeredModels,
+  registeredModel,
+  parameterGroupsOf,
   ModelRegistry,
   MODEL_NAMES,
   type ModelDefinition,
+  type FineTuneDefinition,
+  type ParameterGroups,
   type ModelName,
   type ModelSpec,
   type RegisteredModel,
@@ -12,6 +16,7 @@ export {
 export { FEATURE_LAYER_NAME, LOGITS_LAYER_NAME, PROBABILITIES_LAYER_NAME, ONNX_EXPORTABLE_LAYERS } from './rules.ts';
 // The built-in models register themselves when zoo.ts is loaded.
 export { seedCnn, resnetSmall, countParameters, stagesForInput } from './zoo.ts';
+export { mobileNetV2, MOBILENET_V2_BLOCKS, type MobileNetV2Options } from './mobilenet-v2.ts';
 export {
   serializeTensors,
   deserializeTensors,
