@@ -17,6 +17,7 @@ export { FEATURE_LAYER_NAME, LOGITS_LAYER_NAME, PROBABILITIES_LAYER_NAME, ONNX_E
 // The built-in models register themselves when zoo.ts is loaded.
 export { seedCnn, resnetSmall, countParameters, stagesForInput } from './zoo.ts';
 export { mobileNetV2, MOBILENET_V2_BLOCKS, type MobileNetV2Options } from './mobilenet-v2.ts';
+export { mobileNetV2Weights, dequantise, type PretrainedWeight, type ManifestEntry } from './pretrained-weights.ts';
 export {
   serializeTensors,
   deserializeTensors,

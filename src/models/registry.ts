@@ -54,6 +54,8 @@ export interface FineTuneDefinition {
   /** Default training length and base learning rate of the recipe, when they differ from the trainer's. */
   epochs?: number;
   learningRate?: number;
+  /** Default input side in pixels. */
+  inputSize: number;
 }
 
 /** Parameter groups of a built model: the group of each of its trainable weights, in `model.trainableWeights` order. */
