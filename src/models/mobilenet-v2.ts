@@ -164,5 +164,5 @@ registerModel('mobilenetv2', {
   minInputSize: 32,
   fixedWidth: true,
   inputNormalisation: (channels) => ({ mean: new Array<number>(channels).fill(0.5), std: new Array<number>(channels).fill(0.5) }),
-  fineTune: { groups: 3, groupOf: mobileNetV2Group, freezeEpochs: 2, layerRateRatio: 10, inputSize: 128 },
+  fineTune: { groups: 3, groupOf: mobileNetV2Group, freezeEpochs: 2, layerRateRatio: 10, batchNorm: 'frozen', inputSize: 128 },
 });

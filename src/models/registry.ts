@@ -51,6 +51,8 @@ export interface FineTuneDefinition {
   freezeEpochs: number;
   /** Default ratio of the head's learning rate to the earliest group's, once unfrozen (rates spaced geometrically between). */
   layerRateRatio: number;
+  /** Default batch-norm mode: normalise with each batch's statistics, or with the pretrained ones, kept. */
+  batchNorm: 'batch' | 'frozen';
   /** Default training length and base learning rate of the recipe, when they differ from the trainer's. */
   epochs?: number;
   learningRate?: number;

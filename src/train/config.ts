@@ -4,6 +4,7 @@ export type OptimizerName = 'adam' | 'sgd';
 export type ScheduleName = 'constant' | 'cosine' | 'step';
 export type MonitorName = 'val_loss' | 'val_accuracy' | 'val_balanced_accuracy';
 export type SamplingName = 'none' | 'oversample' | 'undersample' | 'class-weights' | 'balanced-batches';
+export type BatchNormMode = 'batch' | 'frozen';
 
 export interface TrainConfig {
   model: ModelName;
@@ -36,6 +37,13 @@ export interface TrainConfig {
    * discriminative learning rates, spaced geometrically over the groups); 1 = one rate for all.
    */
   layerRateRatio: number;
+  /**
+   * How batch-norm layers train: 'batch' normalises with each batch's statistics and moves the stored
+   * ones towards them; 'frozen' normalises with the stored statistics and keeps them (their scale
+   * and shift still train), as Keras advises for fine-tuning. The model's recipe sets the default;
+   * 'batch' for models trained from scratch.
+   */
+  batchNorm: BatchNormMode;
   /** Save a resumable checkpoint every this many steps (and always at the end of an epoch). */
   checkpointEverySteps: number;
   seed: number;
@@ -56,6 +64,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   labelSmoothing: 0,
   freezeEpochs: 0,
   layerRateRatio: 1,
+  batchNorm: 'batch',
   checkpointEverySteps: 50,
   seed: 1,
 };
@@ -65,6 +74,7 @@ const CHOICES = {
   schedule: ['constant', 'cosine', 'step'],
   monitor: ['val_loss', 'val_accuracy', 'val_balanced_accuracy'],
   sampling: ['none', 'oversample', 'undersample', 'class-weights', 'balanced-batches'],
+  batchNorm: ['batch', 'frozen'],
 } as const;
 
 /**
@@ -107,8 +117,8 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
 function recipeOf(model: ModelName): Partial<TrainConfig> {
   const fineTune = registeredModel(model).fineTune;
   if (!fineTune) return {};
-  const { freezeEpochs, layerRateRatio, epochs, learningRate } = fineTune;
-  return stripUndefined({ freezeEpochs, layerRateRatio, epochs, learningRate });
+  const { freezeEpochs, layerRateRatio, batchNorm, epochs, learningRate } = fineTune;
+  return stripUndefined({ freezeEpochs, layerRateRatio, batchNorm, epochs, learningRate });
 }
 
 function requireInteger(field: string, value: number, min: number): void {

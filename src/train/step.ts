@@ -58,6 +58,8 @@ export interface LossInputs {
   labelSmoothing: number;
   /** Label numClasses + j means "one of the classes coarseLabels[j]" (a label-tree node); absent when every label is a class. */
   coarseLabels?: CoarseSets;
+  /** Batch norm normalises with its stored statistics and keeps them (TrainConfig.batchNorm 'frozen'); with the batch's own otherwise. */
+  frozenBatchNorm?: boolean;
 }
 
 /**
@@ -67,7 +69,7 @@ export interface LossInputs {
  */
 export function batchLoss(logitsModel: tfl.LayersModel, xs: tf.Tensor4D, labels: Int32Array, inputs: LossInputs, keep: { predicted?: tf.Tensor }): tf.Scalar {
   const weights = inputs.classWeights ? tf.tensor1d(Float32Array.from(labels, (l) => inputs.classWeights![l])) : undefined;
-  const logits = logitsModel.apply(xs, { training: true }) as tf.Tensor2D;
+  const logits = logitsModel.apply(xs, { training: !inputs.frozenBatchNorm }) as tf.Tensor2D;
   keep.predicted = tf.keep(tf.argMax(logits, -1));
   if (inputs.coarseLabels && inputs.coarseLabels.length > 0) {
     const masks = tf.tensor2d(labelMasks(labels, inputs.numClasses, inputs.coarseLabels), [labels.length, inputs.numClasses]);

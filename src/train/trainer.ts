@@ -90,6 +90,7 @@ export async function trainClassifier(
     classWeights: config.sampling === 'class-weights' ? classWeights(train.labels, numClasses, coarse) : null,
     labelSmoothing: config.labelSmoothing,
     ...(coarse.length > 0 ? { coarseLabels: coarse } : {}),
+    ...(config.batchNorm === 'frozen' ? { frozenBatchNorm: true } : {}),
   };
   const groups = parameterGroupsOf(config.model, logitsModel);
   const runnerContext: StepRunnerContext = { config, model, logitsModel, train, normalisation: state.normalisation, augment: options.augment, loss, groups };

@@ -39,7 +39,7 @@ function tinyPretrained(spec: ModelSpec, batchNorm = true): tfl.LayersModel {
 }
 
 const GROUP_OF: Record<string, number> = { early: 0, early_bn: 0, features: 1, logits: 2 };
-const fineTune = { groups: 3, groupOf: (name: string) => GROUP_OF[name] ?? 2, freezeEpochs: 1, layerRateRatio: 100, inputSize: 8 };
+const fineTune = { groups: 3, groupOf: (name: string) => GROUP_OF[name] ?? 2, freezeEpochs: 1, layerRateRatio: 100, batchNorm: 'batch' as const, inputSize: 8 };
 registerModel('tiny-pretrained', { build: (spec) => tinyPretrained(spec), description: 'test stand-in for a pretrained backbone', fixedWidth: true, fineTune });
 registerModel('tiny-pretrained-plain', { build: (spec) => tinyPretrained(spec, false), description: 'the same without batch norm', fixedWidth: true, fineTune });
 
@@ -110,13 +110,28 @@ describe('training a pretrained model in parameter groups', () => {
     unfrozen.model.dispose();
   });
 
+  it("with batchNorm 'frozen', normalises with the stored statistics and keeps them while their scale and shift train", async () => {
+    const initial = weightsByName(buildModel('tiny-pretrained', { inputShape: [8, 8, 1], numClasses: 4, seed: 4 }));
+    const result = await trainClassifier(train(), validation(), { ...config, freezeEpochs: 1, batchNorm: 'frozen' }, { numClasses: 4 });
+    const after = weightsByName(result.model);
+    expect(changed(initial, after, 'early_bn/moving_mean')).toBe(false);
+    expect(changed(initial, after, 'early_bn/moving_variance')).toBe(false);
+    expect(changed(initial, after, 'early_bn/gamma')).toBe(true);
+    result.model.dispose();
+  });
+
   it('does not differentiate a frozen trunk: no convolution gradient is computed while only the head trains', async () => {
     const set = train();
     const model = buildModel('tiny-pretrained', { inputShape: [8, 8, 1], numClasses: 4, seed: 4 });
     const logitsModel = logitsModelOf(model);
     const optimizer = GroupedOptimizer.forModel(logitsModel, () => createOptimizer(resolveTrainConfig(config)), parameterGroupsOf('tiny-pretrained', logitsModel));
     const runner = new LocalStepRunner(logitsModel, optimizer, set, new BatchBuilder(set, normalisation), loss, 8);
-    const kernelsOf = async (rates: number[]) => (await tf.profile(() => runner.step(Int32Array.of(0, 1, 2, 3, 4, 5, 6, 7), 1, 0.01, rates))).kernelNames;
+    const kernelsOf = async (rates: number[]) =>
+      (
+        await tf.profile(async () => {
+          await runner.step(Int32Array.of(0, 1, 2, 3, 4, 5, 6, 7), 1, 0.01, rates);
+        })
+      ).kernelNames;
     expect((await kernelsOf([0, 0, 1])).filter((name) => name.startsWith('Conv2DBackprop'))).toEqual([]);
     expect((await kernelsOf([0, 1, 1])).filter((name) => name.startsWith('Conv2DBackprop'))).toEqual(['Conv2DBackpropFilter']);
     expect(await kernelsOf([0.01, 0.1, 1])).toContain('Conv2DBackpropInput');
