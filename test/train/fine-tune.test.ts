@@ -1,6 +1,9 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, parameterGroupsOf, registerModel, serializeModelWeights, type ModelSpec } from '../../src/models/index.ts';
 import { createParallelStepRunner } from '../../src/train/parallel/index.ts';
@@ -15,6 +18,7 @@ import {
   resolveTrainConfig,
   trainClassifier,
   type LossInputs,
+  type TrainCallback,
 } from '../../src/train/index.ts';
 import { toyImageSet } from './fixtures/toy-data.ts';
 
@@ -120,6 +124,21 @@ describe('training a pretrained model in parameter groups', () => {
     result.model.dispose();
   });
 
+  it('resumes a run cancelled after the unfreeze exactly where it stopped, every group\'s optimizer state included', async () => {
+    const settings = { ...config, epochs: 4, freezeEpochs: 1 };
+    const straight = await trainClassifier(train(), validation(), settings, { numClasses: 4 });
+    const runDir = await mkdtemp(join(tmpdir(), 'gl-fine-tune-'));
+    const controller = new AbortController();
+    // Two steps per epoch: cancel after step 5, in the third epoch, two epochs after the unfreeze.
+    const stopper: TrainCallback = { onStepEnd: (loop) => void (loop.state.globalStep === 5 && controller.abort()) };
+    const cancelled = await trainClassifier(train(), validation(), settings, { numClasses: 4, runDir, signal: controller.signal, callbacks: [stopper] });
+    expect(cancelled.status).toBe('cancelled');
+    const resumed = await trainClassifier(train(), validation(), settings, { numClasses: 4, runDir, resume: true });
+    expect(resumed.history.map((h) => h.valLoss)).toEqual(straight.history.map((h) => h.valLoss));
+    expect(Array.from(serializeModelWeights(resumed.model).data)).toEqual(Array.from(serializeModelWeights(straight.model).data));
+    [straight, cancelled, resumed].forEach((result) => result.model.dispose());
+  });
+
   it('does not differentiate a frozen trunk: no convolution gradient is computed while only the head trains', async () => {
     const set = train();
     const model = buildModel('tiny-pretrained', { inputShape: [8, 8, 1], numClasses: 4, seed: 4 });
@@ -182,17 +201,18 @@ describe('GroupedOptimizer', () => {
     const first = make([[1, 2], [3, 4], [5, 6]]);
     const second = make([[1, 2], [3, 4], [5, 6]]);
     const optimizer = new GroupedOptimizer(first, [0, 1, 2], 3, () => tf.train.adam(0.05));
-    const grads = [[0.5, -1], [2, 0.25], [-3, 1]];
-    optimizer.apply(gradients(first, grads), 0.05, [0, 0, 1]);
-    optimizer.apply(gradients(first, grads), 0.05, [0, 0.3, 1]);
-    optimizer.apply(gradients(first, grads), 0.05, [0.1, 0.3, 1]);
+    // Gradients that change from step to step: with a constant one, Adam's step would not depend on its state.
+    const grads = (step: number) => [[0.5 * step, -1], [2, 0.25 + step], [-3, 1 / (step + 1)]];
+    optimizer.apply(gradients(first, grads(0)), 0.05, [0, 0, 1]);
+    optimizer.apply(gradients(first, grads(1)), 0.05, [0, 0.3, 1]);
+    optimizer.apply(gradients(first, grads(2)), 0.05, [0.1, 0.3, 1]);
     second.forEach((v, i) => v.assign(first[i]));
     const state = await optimizer.save();
     expect(state.entries.map((e) => e.name)).toEqual(expect.arrayContaining(['iter', 'group1/iter', 'group2/iter', 'group2/optimizer/accBeta1']));
     const restored = new GroupedOptimizer(second, [0, 1, 2], 3, () => tf.train.adam(0.05));
     await restored.restore(state);
-    optimizer.apply(gradients(first, grads), 0.05, [0.1, 0.3, 1]);
-    restored.apply(gradients(second, grads), 0.05, [0.1, 0.3, 1]);
+    optimizer.apply(gradients(first, grads(3)), 0.05, [0.1, 0.3, 1]);
+    restored.apply(gradients(second, grads(3)), 0.05, [0.1, 0.3, 1]);
     first.forEach((v, i) => expect(Array.from(second[i].dataSync())).toEqual(Array.from(v.dataSync())));
     optimizer.dispose();
     restored.dispose();
