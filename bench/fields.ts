@@ -22,7 +22,7 @@ import { readBundleMetadata } from '../src/models/index.ts';
 import { fitClassifier } from '../src/pipeline/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE } from '../src/synth/index.ts';
 import { FIELD_TILES_FORMAT_VERSION, measureQualityGate, writeFieldTileDataset } from '../src/synth/photos/index.ts';
-import { writeFileAtomically } from '../src/util/index.ts';
+import { writeFileAtomically } from '../src/io/index.ts';
 import { benchArgs, median } from './stats.ts';
 
 const argv = process.argv.slice(2);

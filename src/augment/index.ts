@@ -2,31 +2,5 @@ export { flipHorizontal, flipVertical, rotate, rotate90, shift, warpAffine, zoom
 export { addGaussianNoise, adjustBrightness, adjustContrast, adjustGamma, channelMeans, cutout, type Rect } from './intensity.ts';
 export { gaussianBlur, gaussianKernel } from './blur.ts';
 export { GRAM_SAFE_LIMITS, colourJitter, type ColourJitterAmounts } from './colour.ts';
-export {
-  compose,
-  randomBlur,
-  randomBrightness,
-  randomContrast,
-  randomCutout,
-  randomFlipHorizontal,
-  randomFlipVertical,
-  randomGamma,
-  randomGramSafeColourJitter,
-  randomNoise,
-  randomRotate90,
-  randomRotation,
-  randomShift,
-  randomZoom,
-  type Pipeline,
-  type PipelineStep,
-  type StepDescription,
-  type Transform,
-} from './pipeline.ts';
-export {
-  AUGMENT_PRESETS,
-  DEFAULT_AUGMENT_CONFIG,
-  augmentPipeline,
-  validateAugmentConfig,
-  type AugmentConfig,
-  type AugmentPresetName,
-} from './config.ts';
+export { compose, randomBrightness, randomFlipHorizontal, randomGramSafeColourJitter, randomRotate90, type Pipeline, type PipelineStep, type StepDescription, type Transform } from './pipeline.ts';
+export { AUGMENT_PRESETS, DEFAULT_AUGMENT_CONFIG, augmentPipeline, type AugmentConfig, type AugmentPresetName } from './config.ts';

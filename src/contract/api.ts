@@ -1,6 +1,6 @@
 /** Shapes of the JSON the gramlens HTTP API answers with (see GET /api/openapi.json); times are ISO strings. */
 import type { LabelTreeNode } from './label-tree.ts';
-import type { ClassPrediction, FieldSummary } from './prediction.ts';
+import type { ClassPrediction, ClassProbability, FieldSummary, Refusal } from './prediction.ts';
 
 export type Role = 'clinician' | 'annotator' | 'admin';
 
@@ -32,8 +32,22 @@ export interface FieldSummaryView extends FieldSummary {
   tileMapUrl: string | null;
 }
 
-/** A prediction from the audit trail. */
-export interface Prediction extends ClassPrediction {
+/** A prediction from the audit trail: the model's classes, or its refusal (no class; `refusal` says why). */
+export type Prediction = PredictionRecordView & (AnsweredPrediction | RefusedPrediction);
+
+export interface AnsweredPrediction extends ClassPrediction {
+  refusal: null;
+}
+
+export interface RefusedPrediction {
+  refusal: Refusal;
+  /** Empty. */
+  classes: ClassProbability[];
+  top: null;
+  uncertain: false;
+}
+
+interface PredictionRecordView {
   id: string;
   createdAt: string;
   user: { id: number; username: string };
@@ -42,28 +56,44 @@ export interface Prediction extends ClassPrediction {
   modelVersion: string;
   tree?: LabelTreeNode[];
   heatmapUrl: string | null;
-  /** Present for a whole-field prediction. */
+  /** Present for a whole-field prediction that was answered. */
   field?: FieldSummaryView;
   specimenType: string;
   caseId: string | null;
-  feedback: { verdict: FeedbackVerdict; label: string | null; createdAt: string } | null;
+  /** The latest verdict of the user who made the prediction. */
+  feedback: FeedbackView | null;
+  /** Every verdict on the prediction by anyone (a reviewer's included), oldest first. */
+  feedbackHistory: FeedbackView[];
 }
 
-/** POST /api/predict/field: prediction is null when the photo failed the quality check (and was not forced). */
+export interface FeedbackView {
+  verdict: FeedbackVerdict;
+  label: string | null;
+  user: { id: number; username: string };
+  createdAt: string;
+}
+
+/**
+ * POST /api/predict/field (and POST /api/predict for a photo read as a whole field): prediction is
+ * null when the photo failed the quality check (and was not forced); a refusal is a prediction.
+ */
 export interface FieldAnswer {
   quality: { ok: boolean; reasons: string[]; measures: unknown };
   warnings: string[];
   prediction: Prediction | null;
 }
 
-export interface Project {
+/** An annotation project; the store keeps `createdAt` as epoch milliseconds, the API sends ISO text. */
+export interface Project<Time = string> {
   id: number;
   name: string;
   classTree: LabelTreeNode[];
+  /** The leaf classes: the labels a trained model can output. */
   classes: string[];
+  /** What an annotator may answer: the classes, then 'unclear' and 'skip'. */
   choices: string[];
   labelsRequired: number;
-  createdAt: string;
+  createdAt: Time;
   imageCount: number;
 }
 
@@ -105,7 +135,8 @@ export interface Agreement {
 
 export interface Model {
   id: number;
-  path: string;
+  /** The bundle's folder on the server: shown to admins only. */
+  path?: string;
   name: string;
   version: string;
   metrics: unknown;

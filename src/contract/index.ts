@@ -1,12 +1,26 @@
 /** The shapes that cross boundaries (models, store, server, CLI, web app): types only, so that the browser bundle can import them. */
 export type { LabelTreeNode } from './label-tree.ts';
-export type { ClassPrediction, ClassProbability, FieldPredictorResult, FieldSummary, LegendEntry, PredictorResult } from './prediction.ts';
+export type {
+  AnsweredResult,
+  ClassPrediction,
+  ClassProbability,
+  FieldPredictorResult,
+  FieldSummary,
+  LegendEntry,
+  PredictorResult,
+  RefusedResult,
+  Refusal,
+  RefusalCode,
+  WholeFieldResult,
+} from './prediction.ts';
 export type { RunStatus, TrainingRun } from './training.ts';
 export type {
   Agreement,
+  AnsweredPrediction,
   Decision,
   DecisionStatus,
   FeedbackVerdict,
+  FeedbackView,
   FieldAnswer,
   FieldSummaryView,
   ImageRef,
@@ -14,6 +28,7 @@ export type {
   Prediction,
   Project,
   QueueNext,
+  RefusedPrediction,
   Role,
   Session,
   SessionUser,

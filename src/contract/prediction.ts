@@ -6,6 +6,22 @@ export interface ClassProbability {
   probability: number;
 }
 
+/**
+ * Why an input got no answer: the model cannot read it (blank, noise, not a stained bright-field
+ * slide, unlike anything it was trained on, or a whole field the model cannot tile). Shown as
+ * "this is not something I can read: <reason>"; never comes with a class.
+ */
+export interface Refusal {
+  code: RefusalCode;
+  /** A few words for people, e.g. "the image is blank or almost uniform". */
+  reason: string;
+  /** For a whole field: tiles sent to the model, and how many of them were unlike its training images. */
+  tiles?: { read: number; unfamiliar: number };
+}
+
+/** blank … colours: image checks; unfamiliar: the model's out-of-distribution score; field-unsupported: a whole field this model cannot tile. */
+export type RefusalCode = 'blank' | 'noise' | 'greyscale' | 'dark' | 'colours' | 'unfamiliar' | 'field-unsupported';
+
 /** What a model says about an image or a whole field. */
 export interface ClassPrediction {
   /** Every class, most probable first. */
@@ -39,18 +55,36 @@ export interface FieldSummary {
   warnings: string[];
 }
 
-/** A served model's answer for one image (the server's Predictor). */
-export interface PredictorResult extends ClassPrediction {
+/** A served model's answer for one image (the server's Predictor): its classes, or a refusal (see RefusedResult). */
+export type PredictorResult = AnsweredResult | RefusedResult;
+
+export interface AnsweredResult extends ClassPrediction {
   /** PNG of the heatmap, a colour layer the size of the photo. */
   heatmapPng?: Uint8Array | null;
   modelVersion: string;
   /** The label tree the classes belong to, passed through to the client. */
   tree?: LabelTreeNode[];
+  refusal?: null;
 }
 
-/** A served model's whole-field answer: always the quality verdict; a prediction unless the check failed without force. */
+/** The model cannot read the image: no class, no heatmap. */
+export interface RefusedResult {
+  refusal: Refusal;
+  modelVersion: string;
+  tree?: LabelTreeNode[];
+}
+
+/**
+ * A served model's whole-field answer: always the quality verdict; then its answer (or refusal),
+ * unless the check failed without force.
+ */
 export interface FieldPredictorResult {
   quality: { ok: boolean; reasons: string[]; measures: unknown };
   warnings: string[];
-  prediction: (PredictorResult & { tileMapPng: Uint8Array | null; field: FieldSummary }) | null;
+  prediction: (AnsweredResult & { tileMapPng: Uint8Array | null; field: FieldSummary }) | RefusedResult | null;
+}
+
+/** A photo sent as one image that was read as a whole field (whole-field by default), and why. */
+export interface WholeFieldResult extends FieldPredictorResult {
+  wholeField: string;
 }

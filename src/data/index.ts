@@ -1,28 +1,8 @@
 export type { Dataset, RawImage, Sample } from './types.ts';
 export { csvField, csvRow, formatCsv, parseCsv, type CsvRecord, type CsvValue } from './csv.ts';
-export {
-  IMAGE_EXTENSIONS,
-  buildManifestFromFilenames,
-  isImageFile,
-  labelIndices,
-  labelNames,
-  readFolderDataset,
-  readManifest,
-  writeManifest,
-  type FilenameManifestOptions,
-  type ReadFolderOptions,
-  type ReadManifestOptions,
-} from './dataset.ts';
+export { buildManifestFromFilenames, isImageFile, labelIndices, labelNames, readFolderDataset, readManifest, type FilenameManifestOptions, type ReadFolderOptions, type ReadManifestOptions } from './dataset.ts';
 export { parseLabelTree, type CoarseLabel } from './labels.ts';
-export {
-  ImageDecodeError,
-  decodeImage,
-  decodePixels,
-  pixelsToRawImage,
-  validateResizePolicy,
-  type DecodedPixels,
-  type ResizePolicy,
-} from './decode.ts';
+export { ImageDecodeError, decodeImage, type DecodedPixels, type ResizePolicy } from './decode.ts';
 export { loadImages, type LoadImagesOptions, type LoadImagesResult, type SkippedImage } from './load.ts';
 export { parseNpy, type NpyArray, type NpyData } from './npy.ts';
 export { readZip } from './zip.ts';
@@ -45,4 +25,4 @@ export {
   undersample,
   type SamplingStrategy,
 } from './sampling.ts';
-export { datasetInputPxPerUm, inputPxPerUm, readDatasetScale } from './scale.ts';
+export { datasetInputPxPerUm, readDatasetScale } from './scale.ts';

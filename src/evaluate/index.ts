@@ -39,17 +39,6 @@ export {
 } from './intervals.ts';
 export { thresholdForSensitivity, referralRate, selectConfidenceForAccuracy, type BinaryOperatingPoint, type Referral } from './operating.ts';
 export { cohensKappa, fleissKappa } from './agreement.ts';
-export {
-  evaluateClassifier,
-  OVERALL_METRICS,
-  PER_CLASS_METRICS,
-  type EvaluateOptions,
-  type ClassifierReport,
-  type ClassReport,
-  type Estimate,
-  type CiMethod,
-  type OverallMetricName,
-  type PerClassMetricName,
-} from './report.ts';
+export { evaluateClassifier, OVERALL_METRICS, type EvaluateOptions, type ClassifierReport, type ClassReport, type Estimate, type CiMethod, type OverallMetricName, type PerClassMetricName } from './report.ts';
 export { formatReportTable, formatEstimate, formatPercent, MISSING } from './format.ts';
 export { summariseFolds, formatFoldSummary, meanSd, formatMeanSd, type FoldSummary, type MeanSd } from './folds.ts';

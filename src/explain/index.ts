@@ -1,10 +1,10 @@
-export { explain, explainBatch, resolveClass, type ClassRef, type ExplainOptions, type ExplainBatchOptions, type Explanation } from './explain.ts';
-export { activationsAndGradients, featureLayerNames, resolveTargetLayer, type ActivationsAndGradients } from './graph.ts';
-export { gradCamWeights, gradCamPlusPlusWeights, hiResCamMap, weightedActivationMap, CAM_MAP_FUNCTIONS } from './methods.ts';
+export { explain, explainBatch, type ClassRef, type ExplainOptions, type ExplainBatchOptions, type Explanation } from './explain.ts';
+export { activationsAndGradients, resolveTargetLayer, type ActivationsAndGradients } from './graph.ts';
+export { gradCamWeights, gradCamPlusPlusWeights, hiResCamMap, weightedActivationMap } from './methods.ts';
 export { camFromFeatures, gapDenseKernel, hasGapDenseHead } from './fast.ts';
 export { upsampleBilinear, normaliseHeatmap, heatmapToJson, heatmapToFloat32Bytes, type HeatmapJson } from './heatmap.ts';
-export { applyColourMap, colourMapTable, COLOUR_MAPS, COLOUR_MAP_NAMES, type ColourMapName } from './colour-map.ts';
-export { overlayHeatmap, renderOverlayPng, toRgbImage, type RgbImage, type OverlayOptions, type OverlayPngOptions } from './render.ts';
+export { applyColourMap, COLOUR_MAPS, COLOUR_MAP_NAMES, type ColourMapName } from './colour-map.ts';
+export { overlayHeatmap, renderOverlayPng, type RgbImage, type OverlayOptions, type OverlayPngOptions } from './render.ts';
 export {
   pointingGame,
   energyInMask,

@@ -1,47 +1,7 @@
 export { detectFieldOfView, type FieldOfView } from './fov.ts';
-export {
-  EXPECTED_OBJECT_WIDTH_UM,
-  QUALITY_THRESHOLDS,
-  assessQuality,
-  estimatePxPerUm,
-  type QualityMeasures,
-  type QualityOptions,
-  type QualityReason,
-  type QualityReport,
-  type QualityThresholds,
-} from './quality.ts';
-export { measureObjectScale, type ObjectScale } from './objects.ts';
-export {
-  MIN_STAINED_FRACTION,
-  isBackgroundTile,
-  stainedFraction,
-  tileField,
-  type BackgroundTileOptions,
-  type Rgb,
-  type Tile,
-  type TiledField,
-  type TileFieldOptions,
-} from './tiles.ts';
+export { assessQuality, type QualityMeasures, type QualityOptions, type QualityReason, type QualityReport, type QualityThresholds } from './quality.ts';
+export { type ObjectScale } from './objects.ts';
+export { isBackgroundTile, stainedFraction, tileField, type BackgroundTileOptions, type Rgb, type Tile, type TiledField, type TileFieldOptions } from './tiles.ts';
 export { decodePhoto, processPhoto, type PhotoTile, type ProcessedPhoto, type ProcessPhotoOptions } from './photo.ts';
-export {
-  DEFAULT_FIELD_DECISION,
-  DEFAULT_MIN_TILES,
-  DEFAULT_PRESENCE_THRESHOLDS,
-  aggregateTiles,
-  decideField,
-  detectMultipleMorphotypes,
-  fitFieldDecision,
-  scoreFieldDecision,
-  type AggregateOptions,
-  type FieldDecision,
-  type FieldDecisionOptions,
-  type FieldDecisionParams,
-  type FieldDecisionScore,
-  type FieldDecisionSearch,
-  type FittedFieldDecision,
-  type LabelledField,
-  type MorphotypeOptions,
-  type MorphotypePresence,
-  type TileProbabilities,
-} from './aggregate.ts';
+export { DEFAULT_FIELD_DECISION, aggregateTiles, decideField, detectMultipleMorphotypes, fitFieldDecision, scoreFieldDecision, type AggregateOptions, type FieldDecision, type FieldDecisionOptions, type FieldDecisionParams, type FieldDecisionScore, type FieldDecisionSearch, type FittedFieldDecision, type LabelledField, type MorphotypeOptions, type MorphotypePresence, type TileProbabilities } from './aggregate.ts';
 export { combineFields, type SpecimenDecision, type SpecimenMorphotype, type SpecimenOptions } from './specimen.ts';

@@ -1,16 +1,21 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type * as tfl from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { decodeImage, type RawImage } from '../data/index.ts';
 import { OnnxClassifier, type OnnxOutput } from '../engine/onnx/index.ts';
-import { gapDenseKernel, hasGapDenseHead, type FeatureMaps, type Heatmap } from '../explain/index.ts';
+import { gapDenseKernel, hasGapDenseHead, type FeatureMaps } from '../explain/index.ts';
 import { FEATURE_LAYER_NAME, loadBundleModel, modelVersionOf, readBundleMetadata, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
 import { modelInput, stainNormalisationOf } from '../preprocess/index.ts';
-import { explainImage, predictWithHeatmap, type ExplainImageOptions, type ImageExplanation } from './explain.ts';
-import { FieldPredictor, type FieldPredictOptions, type FieldPrediction, type FieldPredictorOptions } from './field-predictor.ts';
-import { calibrate, toPrediction, type ImagePrediction } from './prediction.ts';
+import { explainImage, predictWithHeatmap, type ExplainImageOptions, type ImageExplanation, type PhotoWithHeatmap } from './explain.ts';
+import { FieldPredictor, FieldUnsupportedError, type FieldPredictOptions, type FieldPrediction, type FieldPredictorOptions } from './field-predictor.ts';
+import { InputGuard, guarded, photoSize, routePhoto, type PhotoRoute } from './input-check.ts';
+import { calibrate, refusedImage, toPrediction, type ImagePrediction } from './prediction.ts';
 
 export type Runtime = 'onnx' | 'tfjs';
+
+/** A photo sent as one image, as read: a tile's prediction (or refusal), or a whole field's. */
+export type PhotoReading = { kind: 'image'; prediction: ImagePrediction } | { kind: 'field'; reason: string; field: FieldPrediction };
 
 export interface LoadBundleOptions {
   /** onnx (default when the bundle has model.onnx) or tfjs. */
@@ -22,7 +27,7 @@ export interface LoadBundleOptions {
 }
 
 export interface InferOptions {
-  /** Also each image's 'features' output of the ONNX model (null when the model has none, or on tfjs). */
+  /** Also each image's 'features' output (null when the ONNX model has none). */
   features?: boolean;
   /** With the bundle's temperature (default); false gives the model's own softmax, what a recalibration starts from. */
   calibrated?: boolean;
@@ -34,6 +39,7 @@ export interface InferOptions {
 export interface Inference {
   /** n × classes, row-major. */
   probabilities: Float32Array;
+  /** Each image's 'features' output, when asked for and the model has it. */
   features: FeatureMaps[] | null;
 }
 
@@ -58,11 +64,13 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
 
 /**
  * A loaded model bundle: decodes and normalises images as the model was trained, runs them through
- * onnxruntime (or TF.js) in batches and applies the calibrated temperature. The TF.js model is read
- * from the weights only when something needs it (a gradient-based CAM, or the dense kernel of the
- * closed-form one), and then kept.
+ * onnxruntime (or TF.js) in batches and applies the calibrated temperature. Every answer is guarded
+ * (`guard`): an image that fails the image checks or whose embedding is unlike the training images'
+ * gets a refusal, never a class. The TF.js model is read from the weights only when something needs
+ * it (a gradient-based CAM, the dense kernel of the closed-form one, the tfjs runtime), and then kept.
  */
 class ModelBundle {
+  readonly guard: InputGuard;
   private tfModelLoad: Promise<tfl.LayersModel> | null;
   private denseKernelLoad: Promise<Float32Array | null> | null = null;
   private defaultFieldPredictor: FieldPredictor | null = null;
@@ -76,6 +84,7 @@ class ModelBundle {
     readonly batchSize: number,
   ) {
     this.tfModelLoad = tfModel ? Promise.resolve(tfModel) : null;
+    this.guard = new InputGuard(metadata);
   }
 
   get classes(): string[] {
@@ -98,16 +107,12 @@ class ModelBundle {
     const { calibrated = true, batchSize = this.batchSize, signal } = options;
     const k = this.classes.length;
     const probabilities = new Float32Array(images.length * k);
-    let features: FeatureMaps[] | null = options.features && this.onnx ? [] : null;
+    let features: FeatureMaps[] | null = options.features ? [] : null;
     for (let start = 0; start < images.length; start += batchSize) {
       signal?.throwIfAborted();
       const batch = images.slice(start, start + batchSize);
       const input = this.modelBatch(batch, start);
-      if (!this.onnx) {
-        probabilities.set(await this.tfjsProbabilities(input, batch.length), start * k);
-        continue;
-      }
-      const result = await this.onnx.run(input, batch.length);
+      const result = this.onnx ? await this.onnx.run(input, batch.length) : await this.tfjsRun(input, batch.length);
       probabilities.set(result.probabilities, start * k);
       const maps = result.outputs[FEATURE_LAYER_NAME];
       if (features && !maps) features = null;
@@ -126,25 +131,76 @@ class ModelBundle {
     return (await this.infer(images, { calibrated: false })).probabilities;
   }
 
-  /** Decodes and classifies in batches, so that many large photos never sit in memory at once. */
+  /**
+   * Checks, decodes and classifies in batches, so that many large photos never sit in memory at
+   * once. An image that fails the checks, or whose embedding is unfamiliar, gets a refusal.
+   */
   async predict(inputs: readonly (string | Buffer)[]): Promise<ImagePrediction[]> {
     const predictions: ImagePrediction[] = [];
     for (let start = 0; start < inputs.length; start += this.batchSize) {
       const batch = inputs.slice(start, start + this.batchSize);
-      const probabilities = await this.probabilities(await this.decode(batch));
-      batch.forEach((input, i) => {
-        predictions.push(toPrediction(typeof input === 'string' ? input : `#${start + i}`, probabilities, i, this.classes, this.metadata.referBelow ?? 0));
+      const sources = batch.map((input, i) => (typeof input === 'string' ? input : `#${start + i}`));
+      const refusals = await Promise.all(batch.map((input) => this.guard.checkPhoto(input)));
+      const images = await this.decode(batch.filter((_, i) => refusals[i] === null));
+      const { probabilities, features } = await this.infer(images, { features: this.guard.scoresEmbeddings });
+      const readable = guarded(images, features);
+      let row = 0;
+      batch.forEach((_, i) => {
+        const refused = refusals[i];
+        if (refused) return predictions.push(refusedImage(sources[i], refused));
+        const refusal = this.guard.refusalOf(readable[row]);
+        predictions.push(refusal ? refusedImage(sources[i], refusal) : toPrediction(sources[i], probabilities, row, this.classes, this.metadata.referBelow ?? 0));
+        row++;
       });
     }
     return predictions;
   }
 
-  /** The prediction for one photo and the Grad-CAM of its top class, in closed form when the model allows (see predictWithHeatmap). */
-  async predictWithHeatmap(photo: Buffer): Promise<{ prediction: ImagePrediction; heatmap: Heatmap }> {
+  /**
+   * Photos sent as single images, each read as its route says (whole-field by default, see
+   * routePhoto): tiles checked and classified in batches, whole fields through predictField, the
+   * rest refused. Yields in the order given, a batch at a time, so that a whole field's layers are
+   * not all held at once.
+   */
+  async *readPhotos(inputs: readonly (string | Buffer)[], options: { signal?: AbortSignal } = {}): AsyncGenerator<PhotoReading> {
+    for (let start = 0; start < inputs.length; start += this.batchSize) {
+      const batch = inputs.slice(start, start + this.batchSize);
+      const routes = await Promise.all(batch.map((input) => this.routePhoto(input)));
+      const tiles = batch.filter((_, i) => routes[i].kind === 'image');
+      const tilePredictions = await this.predict(tiles);
+      for (const [i, input] of batch.entries()) {
+        options.signal?.throwIfAborted();
+        const route = routes[i];
+        const source = typeof input === 'string' ? input : `#${start + i}`;
+        if (route.kind === 'refuse') yield { kind: 'image', prediction: refusedImage(source, route.refusal) };
+        else if (route.kind === 'image') yield { kind: 'image', prediction: { ...tilePredictions.shift()!, source } };
+        else yield { kind: 'field', reason: route.reason, field: await this.predictField(typeof input === 'string' ? await readFile(input) : input, { signal: options.signal }) };
+      }
+    }
+  }
+
+  /** Whether a photo sent as one image is read as a tile, as a whole field, or refused (see routePhoto). */
+  async routePhoto(photo: string | Buffer): Promise<PhotoRoute> {
+    return routePhoto(await photoSize(photo), this.metadata, this.fieldSupport());
+  }
+
+  /** Null when the bundle reads whole fields, else why not. */
+  fieldSupport(): string | null {
+    try {
+      this.defaultFieldPredictor ??= this.fieldPredictor();
+      return null;
+    } catch (error) {
+      if (error instanceof FieldUnsupportedError) return error.message;
+      throw error;
+    }
+  }
+
+  /** The prediction for one photo and the Grad-CAM of its top class, in closed form when the model allows (see predictWithHeatmap); a refusal without a heatmap. */
+  async predictWithHeatmap(photo: Buffer): Promise<PhotoWithHeatmap> {
     return predictWithHeatmap(this, photo);
   }
 
-  /** A CAM (any method, by gradients on the TF.js model) of a photo, blended over the part the model saw. */
+  /** A CAM (any method, by gradients on the TF.js model) of a photo, blended over the part the model saw; or its refusal. */
   async explain(photo: string | Buffer, options: ExplainImageOptions = {}): Promise<ImageExplanation> {
     return explainImage(this, photo, options);
   }
@@ -186,13 +242,15 @@ class ModelBundle {
     return batch;
   }
 
-  private async tfjsProbabilities(input: Float32Array, n: number): Promise<Float32Array> {
+  /** The TF.js model's probabilities and feature maps, in the ONNX session's shape. */
+  private async tfjsRun(input: Float32Array, n: number): Promise<{ probabilities: Float32Array; outputs: Record<string, OnnxOutput> }> {
     const model = await this.tfModel();
+    const withFeatures = tfl.model({ inputs: model.inputs, outputs: [model.outputs[0], model.getLayer(FEATURE_LAYER_NAME).output as tfl.SymbolicTensor] });
     const { height, width, channels } = this.metadata.input;
-    const output = tf.tidy(() => model.predict(tf.tensor4d(input, [n, height, width, channels])) as tf.Tensor);
-    const values = (await output.data()) as Float32Array;
-    output.dispose();
-    return values;
+    const [probabilities, features] = tf.tidy(() => withFeatures.predict(tf.tensor4d(input, [n, height, width, channels])) as tf.Tensor[]);
+    const result = { probabilities: (await probabilities.data()) as Float32Array, outputs: { [FEATURE_LAYER_NAME]: { data: (await features.data()) as Float32Array, shape: features.shape } } };
+    tf.dispose([probabilities, features]);
+    return result;
   }
 }
 

@@ -5,7 +5,7 @@ import { resizePolicyOf } from '../models/index.ts';
 import { modelInput } from '../preprocess/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { renderHeatmapOverPhoto } from './heatmap-photo.ts';
-import { calibrate, toPrediction, type ImagePrediction } from './prediction.ts';
+import { calibrate, refusedImage, toPrediction, type AnsweredImage, type RefusedImage } from './prediction.ts';
 
 export interface ExplainImageOptions {
   method?: CamMethod;
@@ -18,9 +18,15 @@ export interface ExplainImageOptions {
   maxSide?: number;
 }
 
-export interface ImageExplanation {
+/** A served photo's prediction with its Grad-CAM, or its refusal without one. */
+export type PhotoWithHeatmap = { prediction: AnsweredImage; heatmap: Heatmap } | { prediction: RefusedImage; heatmap: null };
+
+/** An explanation, or a refusal with nothing to explain. */
+export type ImageExplanation = ExplainedImage | { prediction: RefusedImage; explanation: null; map: null; overlayPng: null };
+
+export interface ExplainedImage {
   /** From the TF.js model's own probabilities, calibrated. */
-  prediction: ImagePrediction;
+  prediction: AnsweredImage;
   explanation: Explanation;
   /** The CAM at feature-map resolution, for other tools. */
   map: HeatmapJson;
@@ -28,10 +34,17 @@ export interface ImageExplanation {
   overlayPng: Buffer;
 }
 
-/** Explains the model's decision on a photo (a file, or encoded bytes named `#0`) with a CAM by gradients on the TF.js model. */
+/**
+ * Explains the model's decision on a photo (a file, or encoded bytes named `#0`) with a CAM by
+ * gradients on the TF.js model; a photo the bundle's guard refuses gets its refusal instead.
+ */
 export async function explainImage(bundle: ModelBundle, photo: string | Buffer, options: ExplainImageOptions = {}): Promise<ImageExplanation> {
   const { input, classes, temperature, referBelow } = bundle.metadata;
+  const source = typeof photo === 'string' ? photo : '#0';
   const image = await decodeImage(photo, resizePolicyOf(input));
+  let refusal = await bundle.guard.checkPhoto(photo);
+  if (!refusal && bundle.guard.scoresEmbeddings) refusal = bundle.guard.refusalOf({ image, features: (await bundle.infer([image], { features: true })).features?.[0] ?? null });
+  if (refusal) return { prediction: refusedImage(source, refusal), explanation: null, map: null, overlayPng: null };
   const explanation = explain(await bundle.tfModel(), modelInput(image, input), {
     method: options.method ?? 'gradcam',
     layer: options.layer,
@@ -39,7 +52,7 @@ export async function explainImage(bundle: ModelBundle, photo: string | Buffer, 
     classNames: classes,
   });
   const probabilities = calibrate(explanation.probabilities, classes.length, temperature);
-  const prediction = toPrediction(typeof photo === 'string' ? photo : '#0', probabilities, 0, classes, referBelow ?? 0);
+  const prediction = toPrediction(source, probabilities, 0, classes, referBelow ?? 0);
   const bytes = typeof photo === 'string' ? await readFile(photo) : photo;
   const overlayPng = await renderHeatmapOverPhoto(bytes, explanation, input, { style: 'blend', maxSide: options.maxSide ?? 1024, alpha: options.alpha, colormap: options.colormap });
   return { prediction, explanation, map: heatmapToJson(explanation), overlayPng };
@@ -48,12 +61,16 @@ export async function explainImage(bundle: ModelBundle, photo: string | Buffer, 
 /**
  * The prediction for one uploaded photo and the Grad-CAM of its top class: in closed form from the
  * ONNX model's feature output when the head is global average pooling + dense, by gradients on the
- * TF.js model otherwise.
+ * TF.js model otherwise. A refused photo gets no heatmap.
  */
-export async function predictWithHeatmap(bundle: ModelBundle, photo: Buffer): Promise<{ prediction: ImagePrediction; heatmap: Heatmap }> {
+export async function predictWithHeatmap(bundle: ModelBundle, photo: Buffer): Promise<PhotoWithHeatmap> {
   const { input, classes, referBelow } = bundle.metadata;
+  const checked = await bundle.guard.checkPhoto(photo);
+  if (checked) return { prediction: refusedImage('upload', checked), heatmap: null };
   const decoded = await decodeImage(photo, resizePolicyOf(input), 'upload');
   const { probabilities, features } = await bundle.infer([decoded], { features: true });
+  const unfamiliar = bundle.guard.refusalOf({ image: decoded, features: features?.[0] ?? null });
+  if (unfamiliar) return { prediction: refusedImage('upload', unfamiliar), heatmap: null };
   const prediction = toPrediction('upload', probabilities, 0, classes, referBelow ?? 0);
   const target = classes.indexOf(prediction.top.label);
   const kernel = await bundle.denseKernel();

@@ -1,4 +1,4 @@
-import type { ClassProbability, LabelTreeNode, LegendEntry } from '../contract/index.ts';
+import type { ClassProbability, LabelTreeNode, LegendEntry, Refusal } from '../contract/index.ts';
 import { camFromFeatures, type FeatureMaps, type Heatmap } from '../explain/index.ts';
 import {
   combineFields,
@@ -16,6 +16,7 @@ import {
 import { aggregateProbabilities, FEATURE_LAYER_NAME, treeLevels, type BundleMetadata } from '../models/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { classColours, renderFieldHeatmap, renderTileMap, tileLegend, type FieldLayer } from './field-layers.ts';
+import { guarded } from './input-check.ts';
 import { toPrediction } from './prediction.ts';
 
 /** The class of an organism-free tile and the field label for two or more morphotypes, as the synthetic Gram classes name them. */
@@ -58,12 +59,16 @@ export interface FieldTile {
   probabilities: number[];
   /** No stained objects on it (pixel test): not sent to the model. */
   background: boolean;
+  /** Sent to the model but unlike its training images: left out of the field's answer and the tile map. */
+  unfamiliar: boolean;
   insideFraction: number;
 }
 
 export interface FieldTimings {
   decodeMs: number;
   qualityMs: number;
+  /** The image checks (blank, noise, colours, ...) inside the field of view. */
+  checkMs: number;
   tilingMs: number;
   inferenceMs: number;
   decisionMs: number;
@@ -78,8 +83,10 @@ export interface FieldPrediction {
   height: number;
   /** The quality gate's verdict, and the field of view it found (photo pixels). */
   quality: { ok: boolean; reasons: QualityReason[]; measures: QualityMeasures; fov: FieldOfView | null };
-  /** Null when the quality gate failed without `force` (no inference ran) or no tile was found. */
+  /** Null when the photo was refused, the quality gate failed without `force` (no inference ran) or no tile was found. */
   decision: FieldDecision | null;
+  /** The photo fails the image checks, or most of its tiles are unlike the training images: no class, whatever `force` says. */
+  refusal: Refusal | null;
   /** Predicted although the quality gate failed. */
   forced: boolean;
   /** The field's label with its field-level probability. */
@@ -118,10 +125,12 @@ export function treeTops(probabilities: readonly number[], classes: readonly str
 }
 
 /**
- * A whole microscope photo through a loaded tile model: the quality gate first (no inference when it
- * fails, unless forced), tiles of the field of view at the model's physical scale, tiles with
- * stained objects through the bundle's ONNX session in batches, the field's decision (decideField),
- * a tile map overlay and, on request, a Grad-CAM layer of the field's label.
+ * A whole microscope photo through a loaded tile model: the image checks and the quality gate first
+ * (no inference when either fails; `force` overrides the gate, never the checks), tiles of the field
+ * of view at the model's physical scale, tiles with stained objects through the bundle's ONNX
+ * session in batches, the photo refused when most of them are unfamiliar (else those are left out),
+ * the field's decision (decideField), a tile map overlay and, on request, a Grad-CAM layer of the
+ * field's label.
  */
 export class FieldPredictor {
   readonly backgroundClass: string;
@@ -162,8 +171,14 @@ export class FieldPredictor {
     const { processed, reading } = await this.readPhoto(photo, options.pxPerUm);
     const { quality, tiles } = processed;
     const { classes, labelTree, referBelow } = this.metadata;
-    const none = { decision: null, forced: false, top: null, classes: [], treeTop: [], uncertain: false, tileMap: null, legend: [], heatmap: null };
-    if (!quality.ok && !force) return { ...reading, ...none, tiles: tiles.map((tile) => this.backgroundTile(tile)) };
+    const none = { decision: null, refusal: null, forced: false, top: null, classes: [], treeTop: [], uncertain: false, tileMap: null, legend: [], heatmap: null };
+    const unread = tiles.map((tile) => this.backgroundTile(tile));
+    const checkStarted = performance.now();
+    const checked = await this.bundle.guard.checkPhoto(photo, quality.fov ?? undefined);
+    reading.timings.checkMs = performance.now() - checkStarted;
+    reading.timings.totalMs += reading.timings.checkMs;
+    if (checked) return { ...reading, ...none, refusal: checked, tiles: unread };
+    if (!quality.ok && !force) return { ...reading, ...none, tiles: unread };
     if (tiles.length === 0) {
       reading.warnings.push('no tile fits in the field of view: nothing to predict');
       return { ...reading, ...none, forced: !quality.ok, tiles: [] };
@@ -172,15 +187,19 @@ export class FieldPredictor {
 
     const inferredIndices = tiles.flatMap((tile, i) => (tile.background ? [] : [i]));
     const images = inferredIndices.map((i) => ({ data: tiles[i].rgb, height: tiles[i].size, width: tiles[i].size, channels: 3 }));
-    const { probabilities, features } = await this.bundle.infer(images, { features: explain, batchSize: this.batchSize, signal });
+    const { probabilities, features } = await this.bundle.infer(images, { features: explain || this.bundle.guard.scoresEmbeddings, batchSize: this.batchSize, signal });
     const inferred = performance.now();
+    const { unfamiliar, refusal, warning } = this.bundle.guard.judgeTiles(guarded(images, features));
+    if (refusal) return { ...reading, ...none, refusal, forced: !quality.ok, tiles: unread };
+    if (warning) reading.warnings.push(warning);
 
-    const { decision, fieldTiles } = this.decide(tiles, inferredIndices, probabilities);
+    const { decision, fieldTiles } = this.decide(tiles, inferredIndices, probabilities, unfamiliar);
     const ranked = toPrediction('field', Float32Array.from(decision.probabilities), 0, classes, referBelow ?? 0);
     const decided = performance.now();
 
     const colours = classColours(classes, this.backgroundClass);
-    const tileMap = await renderTileMap(fieldTiles, processed.width, processed.height, colours);
+    const mappedTiles = fieldTiles.filter((tile) => !tile.unfamiliar);
+    const tileMap = await renderTileMap(mappedTiles, processed.width, processed.height, colours);
     const mapped = performance.now();
 
     let heatmap: FieldLayer | null = null;
@@ -192,11 +211,12 @@ export class FieldPredictor {
       decisionMs: decided - inferred,
       tileMapMs: mapped - decided,
       explainMs: end - mapped,
-      totalMs: processed.timings.totalMs + (end - started),
+      totalMs: reading.timings.totalMs + (end - started),
     });
     return {
       ...reading,
       decision,
+      refusal: null,
       forced: !quality.ok,
       top: { label: decision.label, probability: decision.probabilities[classes.indexOf(decision.label)] },
       classes: ranked.classes,
@@ -204,7 +224,7 @@ export class FieldPredictor {
       uncertain: !decision.multiple && ranked.uncertain,
       tiles: fieldTiles,
       tileMap,
-      legend: tileLegend(fieldTiles, colours),
+      legend: tileLegend(mappedTiles, colours),
       heatmap,
     };
   }
@@ -238,6 +258,7 @@ export class FieldPredictor {
     const timings: FieldTimings = {
       decodeMs: processed.timings.decodeMs,
       qualityMs: processed.timings.qualityMs,
+      checkMs: 0,
       tilingMs: processed.timings.tilingMs,
       inferenceMs: 0,
       decisionMs: 0,
@@ -258,31 +279,41 @@ export class FieldPredictor {
     return { processed, reading };
   }
 
-  /** The field's decision from every tile's probabilities (the background class, certain, for tiles not inferred). */
-  private decide(tiles: readonly PhotoTile[], inferredIndices: readonly number[], probabilities: Float32Array): { decision: FieldDecision; fieldTiles: FieldTile[] } {
+  /** The field's decision from the tiles' probabilities (the background class, certain, for tiles not inferred), unfamiliar tiles left out. */
+  private decide(
+    tiles: readonly PhotoTile[],
+    inferredIndices: readonly number[],
+    probabilities: Float32Array,
+    unfamiliar: readonly boolean[],
+  ): { decision: FieldDecision; fieldTiles: FieldTile[] } {
     const { classes } = this.metadata;
     const k = classes.length;
     const backgroundIndex = classes.indexOf(this.backgroundClass);
     const backgroundRow = classes.map((_, c) => (c === backgroundIndex ? 1 : 0));
     const rows: number[][] = tiles.map(() => backgroundRow);
-    inferredIndices.forEach((tileIndex, row) => (rows[tileIndex] = Array.from(probabilities.subarray(row * k, (row + 1) * k))));
-    const decision = decideField(rows, {
+    const unfamiliarTile = tiles.map(() => false);
+    inferredIndices.forEach((tileIndex, row) => {
+      rows[tileIndex] = Array.from(probabilities.subarray(row * k, (row + 1) * k));
+      unfamiliarTile[tileIndex] = unfamiliar[row];
+    });
+    const kept = tiles.flatMap((_, i) => (unfamiliarTile[i] ? [] : [i]));
+    const decision = decideField(kept.map((i) => rows[i]), {
       ...(this.metadata.fieldDecision ?? DEFAULT_FIELD_DECISION),
       classes,
       backgroundClass: this.backgroundClass,
       mixedClass: this.mixedClass,
-      weights: tiles.map((tile) => tile.insideFraction),
+      weights: kept.map((i) => tiles[i].insideFraction),
     });
     const fieldTiles = tiles.map((tile, i): FieldTile => {
       const best = rows[i].indexOf(Math.max(...rows[i]));
-      return { ...placement(tile), label: classes[best], probability: rows[i][best], probabilities: rows[i], background: tile.background };
+      return { ...placement(tile), label: classes[best], probability: rows[i][best], probabilities: rows[i], background: tile.background, unfamiliar: unfamiliarTile[i] };
     });
     return { decision, fieldTiles };
   }
 
   private backgroundTile(tile: PhotoTile): FieldTile {
     const probabilities = this.metadata.classes.map((name) => (name === this.backgroundClass ? 1 : 0));
-    return { ...placement(tile), label: this.backgroundClass, probability: 1, probabilities, background: tile.background };
+    return { ...placement(tile), label: this.backgroundClass, probability: 1, probabilities, background: tile.background, unfamiliar: false };
   }
 
   private async explainTiles(

@@ -1,6 +1,7 @@
-export { loadBundle, type Inference, type InferOptions, type LoadBundleOptions, type ModelBundle, type Runtime } from './bundle.ts';
-export type { ImagePrediction } from './prediction.ts';
-export type { ExplainImageOptions, ImageExplanation } from './explain.ts';
+export { loadBundle, type Inference, type InferOptions, type LoadBundleOptions, type ModelBundle, type PhotoReading, type Runtime } from './bundle.ts';
+export { refusedImage, type AnsweredImage, type ImagePrediction, type RefusedImage } from './prediction.ts';
+export { WHOLE_FIELD_FACTOR, type PhotoRoute } from './input-check.ts';
+export type { ExplainImageOptions, ImageExplanation, PhotoWithHeatmap } from './explain.ts';
 export { renderHeatmapOverPhoto, visibleRegion, type HeatmapOverPhotoOptions } from './heatmap-photo.ts';
 export {
   DEFAULT_BACKGROUND_CLASS,

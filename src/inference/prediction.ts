@@ -1,9 +1,25 @@
-import type { ClassPrediction } from '../contract/index.ts';
+import type { ClassPrediction, ClassProbability, Refusal } from '../contract/index.ts';
 
-/** One image's prediction, as `gramlens predict --json` prints it. */
-export interface ImagePrediction extends ClassPrediction {
+/** One image's answer, as `gramlens predict --json` prints it: its classes, or a refusal and no class. */
+export type ImagePrediction = AnsweredImage | RefusedImage;
+
+export interface AnsweredImage extends ClassPrediction {
   /** The file, or `#n` for the n-th buffer or image given. */
   source: string;
+  refusal: null;
+}
+
+/** A refusal carries no class: `classes` is empty and `top` null. */
+export interface RefusedImage {
+  source: string;
+  refusal: Refusal;
+  classes: ClassProbability[];
+  top: null;
+  uncertain: false;
+}
+
+export function refusedImage(source: string, refusal: Refusal): RefusedImage {
+  return { source, refusal, classes: [], top: null, uncertain: false };
 }
 
 /** softmax(log p / T): the same as dividing the logits by T, since log p differs from them by a constant per row. */
@@ -24,10 +40,10 @@ export function calibrate(probabilities: Float32Array, k: number, temperature: n
   return out;
 }
 
-export function toPrediction(source: string, probabilities: Float32Array, row: number, classes: readonly string[], referBelow: number): ImagePrediction {
+export function toPrediction(source: string, probabilities: Float32Array, row: number, classes: readonly string[], referBelow: number): AnsweredImage {
   const k = classes.length;
   const ranked = classes
     .map((label, c) => ({ label, probability: probabilities[row * k + c] }))
     .sort((a, b) => b.probability - a.probability);
-  return { source, top: ranked[0], classes: ranked, uncertain: ranked[0].probability < referBelow };
+  return { source, top: ranked[0], classes: ranked, uncertain: ranked[0].probability < referBelow, refusal: null };
 }

@@ -1,4 +1,4 @@
-import type { FieldPredictorResult, PredictorResult } from '../contract/index.ts';
+import type { FieldPredictorResult, PredictorResult, WholeFieldResult } from '../contract/index.ts';
 import type { BundleMetadata } from '../models/index.ts';
 import type { Predictor } from '../server/index.ts';
 import { loadBundle, type ModelBundle } from './bundle.ts';
@@ -10,14 +10,17 @@ const SERVED_HEATMAP_MAX_SIDE = 768;
 
 /**
  * The model behind the HTTP API's predict routes: one loaded bundle (one ONNX session for single
- * images and whole fields), swapped for a newly activated one only once that has loaded.
+ * images and whole fields), swapped for a newly activated one only once that has loaded. What a
+ * bundle lacks (e.g. out-of-distribution statistics) is told to `onNotice` once, when it loads.
  */
 export class BundlePredictor implements Predictor {
   private current: ModelBundle | null = null;
 
-  static async load(bundleDir: string | null): Promise<BundlePredictor> {
-    const predictor = new BundlePredictor();
-    if (bundleDir) predictor.current = await loadServedBundle(bundleDir);
+  private constructor(private readonly onNotice: (notice: string) => void) {}
+
+  static async load(bundleDir: string | null, onNotice: (notice: string) => void = () => undefined): Promise<BundlePredictor> {
+    const predictor = new BundlePredictor(onNotice);
+    if (bundleDir) predictor.current = await predictor.loadServed(bundleDir);
     return predictor;
   }
 
@@ -25,16 +28,21 @@ export class BundlePredictor implements Predictor {
     return this.current?.metadata ?? null;
   }
 
-  async predict(image: Buffer): Promise<PredictorResult> {
+  /** One photo: a tile, or a whole field when it is far larger than the model's input (whole-field by default), or a refusal. */
+  async predict(image: Buffer): Promise<PredictorResult | WholeFieldResult> {
     const bundle = this.active();
+    const served = { modelVersion: bundle.modelVersion, tree: bundle.metadata.labelTree };
+    const route = await bundle.routePhoto(image);
+    if (route.kind === 'refuse') return { ...served, refusal: route.refusal };
+    if (route.kind === 'field') return { ...(await this.predictField(image, { force: false })), wholeField: route.reason };
     const { prediction, heatmap } = await bundle.predictWithHeatmap(image);
+    if (heatmap === null) return { ...served, refusal: prediction.refusal };
     return {
+      ...served,
       classes: prediction.classes,
       top: prediction.top,
       uncertain: prediction.uncertain,
       heatmapPng: await renderHeatmapOverPhoto(image, heatmap, bundle.metadata.input, { style: 'layer', maxSide: SERVED_HEATMAP_MAX_SIDE }),
-      modelVersion: bundle.modelVersion,
-      tree: bundle.metadata.labelTree,
     };
   }
 
@@ -43,7 +51,7 @@ export class BundlePredictor implements Predictor {
   }
 
   async activate(model: { path: string }): Promise<void> {
-    const next = await loadServedBundle(model.path);
+    const next = await this.loadServed(model.path);
     const previous = this.current;
     this.current = next;
     await previous?.dispose();
@@ -58,16 +66,17 @@ export class BundlePredictor implements Predictor {
     if (!this.current) throw new Error('no model is active: an admin must activate one first');
     return this.current;
   }
-}
 
-/** Every served heatmap needs the TF.js model's dense kernel (or the model itself): read it before activation commits, so a broken bundle is refused. */
-async function loadServedBundle(dir: string): Promise<ModelBundle> {
-  const bundle = await loadBundle(dir);
-  try {
-    await bundle.denseKernel();
+  /** Every served heatmap needs the TF.js model's dense kernel (or the model itself): read it before activation commits, so a broken bundle is refused. */
+  private async loadServed(dir: string): Promise<ModelBundle> {
+    const bundle = await loadBundle(dir);
+    try {
+      await bundle.denseKernel();
+    } catch (error) {
+      await bundle.dispose();
+      throw error;
+    }
+    for (const notice of bundle.guard.notices) this.onNotice(`${dir}: ${notice}`);
     return bundle;
-  } catch (error) {
-    await bundle.dispose();
-    throw error;
   }
 }

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { LabelTreeNode } from '../contract/index.ts';
 import type { ResizePolicy } from '../data/index.ts';
-import { writeDirAtomically, writeFileAtomically } from '../util/index.ts';
+import type { OodStatistics } from '../ood/index.ts';
+import { writeDirAtomically, writeFileAtomically } from '../io/index.ts';
 import { loadModelWeights, serializeModelWeights, weightsFromBytes, weightsToBytes, type WeightEntry } from './weights.ts';
 import { buildModel, MODEL_NAMES, type ModelName } from './registry.ts';
 
@@ -72,6 +73,8 @@ export interface BundleMetadata {
   calibrationHistory?: CalibrationRecord[];
   /** Whole-field decision rule fitted on validation fields (src/fields FieldDecisionParams; its defaults when absent). */
   fieldDecision?: { presenceThreshold: number; minTiles: number };
+  /** What refuses inputs unlike the training images (src/ood), fitted at training; bundles trained before it have only the image checks. */
+  ood?: OodStatistics;
   training?: Record<string, unknown>;
   dataHash?: string;
   metrics?: Record<string, unknown>;

@@ -7,17 +7,16 @@ export {
   ModelRegistry,
   MODEL_NAMES,
   type ModelDefinition,
-  type FineTuneDefinition,
   type ParameterGroups,
   type ModelName,
   type ModelSpec,
   type RegisteredModel,
 } from './registry.ts';
 export { FEATURE_LAYER_NAME, LOGITS_LAYER_NAME, PROBABILITIES_LAYER_NAME, ONNX_EXPORTABLE_LAYERS } from './rules.ts';
-// The built-in models register themselves when zoo.ts is loaded.
-export { seedCnn, resnetSmall, countParameters, stagesForInput } from './zoo.ts';
-export { mobileNetV2, MOBILENET_V2_BLOCKS, type MobileNetV2Options } from './mobilenet-v2.ts';
-export { mobileNetV2Weights, dequantise, type PretrainedWeight, type ManifestEntry } from './pretrained-weights.ts';
+// The built-in models register themselves when zoo.ts and mobilenet-v2.ts are loaded.
+export { seedCnn, stagesForInput } from './zoo.ts';
+export { mobileNetV2 } from './mobilenet-v2.ts';
+export { mobileNetV2Weights, dequantise } from './pretrained-weights.ts';
 export {
   serializeTensors,
   deserializeTensors,
@@ -28,21 +27,5 @@ export {
   type SerializedWeights,
   type WeightEntry,
 } from './weights.ts';
-export {
-  saveBundle,
-  readBundleMetadata,
-  updateBundleCalibration,
-  restoreBundleCalibration,
-  modelVersionOf,
-  loadBundleModel,
-  resizePolicyOf,
-  BUNDLE_FORMAT,
-  BUNDLE_VERSION,
-  type BundleMetadata,
-  type CalibrationRecord,
-  type CalibrationSource,
-  type CalibrationValues,
-  type InputPolicy,
-  type SaveBundleInput,
-} from './bundle.ts';
+export { saveBundle, readBundleMetadata, updateBundleCalibration, restoreBundleCalibration, modelVersionOf, loadBundleModel, resizePolicyOf, type BundleMetadata, type CalibrationRecord, type CalibrationSource, type CalibrationValues, type InputPolicy, type SaveBundleInput } from './bundle.ts';
 export { treeLevels, aggregateProbabilities, type TreeLevel } from './label-tree.ts';

@@ -13,6 +13,7 @@ import { logitsModelOf, predictLogits, subsetImageSet, trainClassifier, type Ima
 import { createParallelStepRunner } from '../train/parallel/index.ts';
 import { normaliseSetStains, stainReferenceOf, type StainMethod } from '../preprocess/index.ts';
 import { chooseCalibration } from './calibration.ts';
+import { fitOutOfDistribution } from './ood.ts';
 import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
 
 /** Everything of a fit that does not depend on where the images came from. */
@@ -179,6 +180,9 @@ export async function fitImageSets(
   const { temperature, referBelow, operatingPoints } = chooseCalibration(valLogits, calibration.set.labels, classes, options);
   const { report, testOutput } = evaluateOnTest(test, { logitsModel, training, classes, coarseSets, temperature, seed, onProgress: options.onProgress });
 
+  options.onProgress?.({ kind: 'stage', message: 'fitting the out-of-distribution check on training and validation images' });
+  const ood = fitOutOfDistribution({ model: training.model, normalisation: training.normalisation, numClasses, train: train.set, val: val.set, rawTrain: sets.train.set, rawVal: sets.val.set, seed });
+
   options.onProgress?.({ kind: 'stage', message: 'saving the model bundle' });
   const [, h, w, c] = train.set.shape;
   const metadata = await saveBundle(bundleDir, {
@@ -194,6 +198,7 @@ export async function fitImageSets(
       training: trainingRecord(training, options, counts),
       dataHash: options.dataHash,
       metrics: report ? { test: summariseReport(report) } : undefined,
+      ood,
     },
     onnx: { bytes: exportToOnnx(training.model, { extraOutputs: [FEATURE_LAYER_NAME] }), outputs: [PROBABILITIES_LAYER_NAME, FEATURE_LAYER_NAME] },
   });

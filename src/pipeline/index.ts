@@ -1,7 +1,8 @@
 export { fitClassifier, fitImageSets, type FitOptions, type FitSetsOptions, type FitProgress, type FitResult, type LabelledSet } from './fit.ts';
 export { chooseCalibration, logitsOfProbabilities, recalibrateOnSite, type CalibrationChoice, type CalibrationMeasure, type CalibrationTargets, type SiteRecalibration, type SiteRecalibrationInput } from './calibration.ts';
-export { packImages, prepareImageSet, datasetHash, type PreparedSet } from './prepare.ts';
-export { fitReportInput, writeFitReport, levelReports, sliceReports, type FitReportOptions } from './report.ts';
+export { packImages, type PreparedSet } from './prepare.ts';
+export { writeFitReport, levelReports, type FitReportOptions } from './report.ts';
 export { createProjectTrainer, type ProjectTrainerOptions } from './serving.ts';
+export { createProjectTrainerProcess, forkTrainer, type ProjectTrainer, type TrainingProcessOptions } from './training-process.ts';
 export { poolByGroup } from './groups.ts';
 export { crossValidate, type CrossValidateOptions, type CrossValidationProgress, type CrossValidationResult } from './crossval.ts';

@@ -1,7 +1,5 @@
 import type { InputPolicy } from '../models/index.ts';
-// Not through util/index.ts, which also exports the Node file writers: this folder must run in a browser.
-import { hashSeed } from '../util/hash.ts';
-import { createRng } from '../util/random.ts';
+import { createRng, hashSeed } from '../util/index.ts';
 import { checkStainNormalisation, estimateStainReference, normaliseStainFor, type StainMethod, type StainNormalisation } from './stain.ts';
 
 /** Images packed N × H × W × C in one buffer, 0..1 floats or 0..255 bytes (a training ImageSet is one). */

@@ -2,10 +2,9 @@ export { buildReportData } from './build.ts';
 export { renderReportHtml } from './render.ts';
 export { writeReport, type WrittenReport } from './write.ts';
 export { mostConfidentErrors } from './errors.ts';
-export { MAX_CURVE_POINTS, thinCurve } from './curves.ts';
-export { axisTicks, linearScale, polylinePath, type Point, type Scale } from './svg.ts';
-export { colourRamp, textColourFor } from './colour.ts';
-export { escapeHtml } from './html.ts';
+export { MAX_CURVE_POINTS } from './curves.ts';
+export { type Point, type Scale } from './svg.ts';
+
 export type {
   CalibrationData,
   CalibrationSummary,

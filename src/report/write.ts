@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { writeFileAtomically } from '../util/index.ts';
+import { writeFileAtomically } from '../io/index.ts';
 import { renderReportHtml } from './render.ts';
 import type { ReportData } from './types.ts';
 

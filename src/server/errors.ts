@@ -12,6 +12,14 @@ export class HttpError extends Error {
   }
 }
 
+/** 503 with Retry-After: the server is at a limit it keeps on purpose; the same request will do later. */
+export class BusyError extends HttpError {
+  constructor(message: string) {
+    super(503, message);
+    this.name = 'BusyError';
+  }
+}
+
 const STATUS_OF_KIND: Record<StoreErrorKind, number> = {
   invalid: 400,
   'not-found': 404,
@@ -19,6 +27,7 @@ const STATUS_OF_KIND: Record<StoreErrorKind, number> = {
   'too-large': 413,
   'unsupported-media': 415,
   undecodable: 422,
+  busy: 503,
 };
 
 export interface ErrorMessages {
@@ -32,9 +41,13 @@ export interface ErrorMessages {
  */
 export function createErrorHandler(messages: ErrorMessages) {
   return function handleError(error: FastifyError | HttpError | StoreError, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-    if (error instanceof StoreError) return reply.code(STATUS_OF_KIND[error.kind]).send({ error: error.message });
+    if (error instanceof StoreError) {
+      if (error.kind === 'busy') reply.header('retry-after', '1');
+      return reply.code(STATUS_OF_KIND[error.kind]).send({ error: error.message });
+    }
     if (error instanceof HttpError) {
-      if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
+      if (error instanceof BusyError) reply.header('retry-after', '1');
+      else if (error.statusCode >= 500) request.log.error({ err: error }, 'request failed');
       return reply.code(error.statusCode).send({ error: error.message });
     }
     if ('validation' in error && error.validation) return reply.code(400).send({ error: error.message });

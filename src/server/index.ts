@@ -9,3 +9,4 @@ export {
 } from './options.ts';
 export { SESSION_COOKIE, type Access } from './access.ts';
 export { openApiDocument, type RouteDoc } from './openapi.ts';
+export { normaliseOrigin } from './request-origin.ts';

@@ -38,6 +38,32 @@ export async function readForm(request: FastifyRequest, schema: FormDataSchema):
   if (!request.isMultipart()) throw new HttpError(415, 'Send this form as multipart/form-data');
   const fileField = Object.keys(schema.properties).find((name) => isFileField(schema.properties[name]));
   if (!fileField) throw new Error('a form schema needs one file field');
+  const { file, fields, problem } = await readParts(request, schema, fileField).catch((error: unknown) => {
+    throw malformed(error);
+  });
+  if (problem) throw new HttpError(400, problem);
+  if (!file) throw new HttpError(400, `the form has no file in the field "${fileField}"`);
+  checkFields(schema, fields);
+  return { file, fields };
+}
+
+/**
+ * The parser's own refusals (size and count limits: 413) keep their status; anything else it
+ * throws means the body is not multipart/form-data as declared: no or a wrong boundary, a
+ * truncated or garbled body (400).
+ */
+function malformed(error: unknown): Error {
+  const status = (error as { statusCode?: number })?.statusCode;
+  if (error instanceof HttpError || (status !== undefined && status >= 400 && status < 500 && status !== 406)) return error as Error;
+  const reason = error instanceof Error ? error.message.replace(/^Multipart: /, '').slice(0, 200) : 'unreadable';
+  return new HttpError(400, `the upload is not a well-formed multipart/form-data body (${reason})`);
+}
+
+async function readParts(
+  request: FastifyRequest,
+  schema: FormDataSchema,
+  fileField: string,
+): Promise<{ file: UploadedForm['file'] | null; fields: Record<string, string>; problem: string | null }> {
   let file: UploadedForm['file'] | null = null;
   const fields: Record<string, string> = {};
   let problem: string | null = null;
@@ -57,8 +83,10 @@ export async function readForm(request: FastifyRequest, schema: FormDataSchema):
       fields[part.fieldname] = String(part.value);
     }
   }
-  if (problem) throw new HttpError(400, problem);
-  if (!file) throw new HttpError(400, `the form has no file in the field "${fileField}"`);
+  return { file, fields, problem };
+}
+
+function checkFields(schema: FormDataSchema, fields: Record<string, string>): void {
   for (const [name, spec] of Object.entries(schema.properties)) {
     if (isFileField(spec)) continue;
     const value = fields[name];
@@ -69,5 +97,4 @@ export async function readForm(request: FastifyRequest, schema: FormDataSchema):
     if (spec.maxLength !== undefined && value.length > spec.maxLength) throw new HttpError(400, `the form field "${name}" is longer than ${spec.maxLength} characters`);
     if (spec.enum && !spec.enum.includes(value)) throw new HttpError(400, `the form field "${name}" must be one of ${spec.enum.join(', ')}`);
   }
-  return { file, fields };
 }

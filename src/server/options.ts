@@ -1,11 +1,15 @@
 import type { FastifyServerOptions } from 'fastify';
-import type { FieldPredictorResult, PredictorResult } from '../contract/index.ts';
-import type { ModelRecord } from '../store/index.ts';
+import type { FieldPredictorResult, PredictorResult, WholeFieldResult } from '../contract/index.ts';
+import { DEFAULT_MAX_FAILURES_OVERALL, DEFAULT_MAX_FAILURES_PER_IP, type ModelRecord } from '../store/index.ts';
 
 /** The model behind POST /api/predict; the real one is wired by the caller, tests inject a fake. */
 export interface Predictor {
-  /** `image` is the stored image: decoded, upright, re-encoded without metadata. */
-  predict(image: Buffer): Promise<PredictorResult>;
+  /**
+   * `image` is the stored image: decoded, upright, re-encoded without metadata. A photo far larger
+   * than the model's input may be read as a whole field (WholeFieldResult, answered like
+   * POST /api/predict/field without force).
+   */
+  predict(image: Buffer): Promise<PredictorResult | WholeFieldResult>;
   /**
    * POST /api/predict/field: a whole microscope photo cut into tiles; absent when the server cannot
    * read fields. An error named 'FieldUnsupportedError' means the active model cannot (answered 422).
@@ -32,11 +36,25 @@ export interface ServerLimits {
   maxUploadBytes: number;
   /** Largest accepted image by pixel count, read from the header before decoding (default 40 MP). */
   maxImagePixels: number;
+  /**
+   * Pixels being decoded at once across all uploads and predictions (default 48 MP: one photo at the
+   * pixel limit, or several smaller ones): storing and predicting take memory in proportion to pixels.
+   */
+  maxDecodingPixels: number;
+  /** Uploads allowed to wait for the decode budget (default 64); beyond, 503 with Retry-After. */
+  maxWaitingDecodes: number;
   /** Largest JSON request body (default 1 MB). */
   maxJsonBytes: number;
   /** Failed logins allowed per username and IP within loginWindowMs before 429 (default 5 per minute). */
   loginMaxFailures: number;
+  /** Failed logins allowed per IP, whatever the usernames, within loginWindowMs (default 30). */
+  loginMaxFailuresPerIp: number;
+  /** Failed logins allowed from everywhere within loginWindowMs (default 300): bounds the password hashing a flood causes. */
+  loginMaxFailuresOverall: number;
   loginWindowMs: number;
+  /** Worker threads checking passwords (default 1) and checks allowed to wait for one (default 16; beyond, 503). */
+  passwordThreads: number;
+  maxQueuedPasswordChecks: number;
   /** Session lifetime (default 12 hours). */
   sessionTtlMs: number;
 }
@@ -44,9 +62,15 @@ export interface ServerLimits {
 export const DEFAULT_LIMITS: ServerLimits = {
   maxUploadBytes: 20 * 1024 * 1024,
   maxImagePixels: 40_000_000,
+  maxDecodingPixels: 48_000_000,
+  maxWaitingDecodes: 64,
   maxJsonBytes: 1024 * 1024,
   loginMaxFailures: 5,
+  loginMaxFailuresPerIp: DEFAULT_MAX_FAILURES_PER_IP,
+  loginMaxFailuresOverall: DEFAULT_MAX_FAILURES_OVERALL,
   loginWindowMs: 60_000,
+  passwordThreads: 1,
+  maxQueuedPasswordChecks: 16,
   sessionTtlMs: 12 * 60 * 60 * 1000,
 };
 
@@ -58,6 +82,11 @@ export interface ServerOptions {
   predictor?: Predictor;
   trainer?: Trainer;
   limits?: Partial<ServerLimits>;
+  /**
+   * Origins besides the server's own (scheme://Host of each request) whose pages may send
+   * state-changing requests, e.g. a reverse proxy's public address "https://gramlens.example.org".
+   */
+  allowedOrigins?: readonly string[];
   /** Served over https (directly or by a proxy): Secure cookies and HSTS. */
   behindHttps?: boolean;
   /** Passed to Fastify: trust X-Forwarded-For from these proxies for the client IP (rate limiting). */

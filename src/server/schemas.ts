@@ -10,7 +10,7 @@ export const errorSchema = {
 export const idParams = {
   type: 'object',
   required: ['id'],
-  properties: { id: { type: 'integer', minimum: 1 } },
+  properties: { id: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } },
 } as const;
 
 /** The route generic of idParams: the record's id, validated as a positive integer. */

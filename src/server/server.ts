@@ -1,12 +1,15 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { openStore } from '../store/index.ts';
+import { openStore, PasswordHashPool } from '../store/index.ts';
 import { enforceAccess } from './access.ts';
+import { DecodeBudget } from './decode-budget.ts';
 import { createErrorHandler } from './errors.ts';
 import { collectApiRoutes, openApiRoutes } from './openapi.ts';
 import { DEFAULT_LIMITS, type ServerOptions } from './options.ts';
 import { agreementRoutes, annotationRoutes, authRoutes, imageRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
+import { refuseNonFiniteNumbers } from './finite-numbers.ts';
+import { guardStateChanges, normaliseOrigin } from './request-origin.ts';
 import { addSecurityHeaders, securityHeaders } from './security.ts';
 import { notFoundHandler, serveStaticSite } from './static-site.ts';
 import { TrainingQueue } from './training.ts';
@@ -19,14 +22,22 @@ export const API_VERSION = '1.0.0';
  */
 export function createServer(options: ServerOptions): FastifyInstance {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const allowedOrigins = (options.allowedOrigins ?? []).map(normaliseOrigin);
   const behindHttps = options.behindHttps ?? false;
   const headers = securityHeaders(behindHttps);
   const imageLimits = { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxImagePixels };
+  const decodeBudget = new DecodeBudget(limits.maxDecodingPixels, limits.maxWaitingDecodes);
   const store = openStore({
     dataDir: options.dataDir,
     clock: options.clock,
     bcryptCost: options.bcryptCost,
-    loginRateLimit: { maxFailures: limits.loginMaxFailures, windowMs: limits.loginWindowMs },
+    loginRateLimit: {
+      maxFailures: limits.loginMaxFailures,
+      maxFailuresPerIp: limits.loginMaxFailuresPerIp,
+      maxFailuresOverall: limits.loginMaxFailuresOverall,
+      windowMs: limits.loginWindowMs,
+    },
+    passwordHasher: new PasswordHashPool({ threads: limits.passwordThreads, maxQueued: limits.maxQueuedPasswordChecks }),
   });
 
   const app = Fastify({
@@ -43,6 +54,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.setErrorHandler(createErrorHandler({ uploadTooLarge: `the image is larger than the ${limits.maxUploadBytes / (1024 * 1024)} MB upload limit` }));
   app.setNotFoundHandler(notFoundHandler(options.staticDir !== undefined));
   addSecurityHeaders(app, headers);
+  // Before the session check, so a forged request is refused whoever's cookie it carries.
+  guardStateChanges(app, allowedOrigins);
+  refuseNonFiniteNumbers(app);
   const apiRoutes = collectApiRoutes(app);
 
   app.register(fastifyMultipart, {
@@ -60,10 +74,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
     async (api) => {
       api.register(authRoutes, { store, sessionTtlMs: limits.sessionTtlMs, secureCookies: behindHttps });
       api.register(userRoutes, { store });
-      api.register(predictionRoutes, { store, predictor: options.predictor, imageLimits });
+      api.register(predictionRoutes, { store, predictor: options.predictor, imageLimits, decodeBudget });
       api.register(imageRoutes, { store });
       api.register(projectRoutes, { store });
-      api.register(projectImageRoutes, { store, imageLimits });
+      api.register(projectImageRoutes, { store, imageLimits, decodeBudget });
       api.register(annotationRoutes, { store });
       api.register(agreementRoutes, { store });
       api.register(modelRoutes, { store, predictor: options.predictor });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { isFinished, StoreError, type ModelRecord, type RunRecord, type Store } from '../store/index.ts';
-import { writeFileAtomically } from '../util/index.ts';
+import { writeFileAtomically } from '../io/index.ts';
 import { HttpError } from './errors.ts';
 import type { Trainer, TrainingProgress } from './options.ts';
 
@@ -28,7 +28,7 @@ export class TrainingQueue {
 
   /** After a restart: runs that were training cannot resume (failed); queued ones start in order. */
   resume(): void {
-    this.store.runs.failInterrupted('the server stopped during training');
+    this.store.runs.failInterrupted('stopped: the server stopped during training');
     this.startNext();
   }
 
@@ -64,7 +64,7 @@ export class TrainingQueue {
   async close(): Promise<void> {
     const running = this.current;
     if (running) {
-      this.store.runs.fail(running.runId, 'the server shut down during training');
+      this.store.runs.fail(running.runId, 'stopped: the server shut down during training');
       this.notify(running.runId);
       running.controller.abort();
     }

@@ -3,7 +3,7 @@ import type { DecisionStatus } from '../contract/index.ts';
 import { agreementReport, type AgreementReport } from './agreement.ts';
 import type { Annotations, Vote } from './annotations.ts';
 import type { Clock } from './clock.ts';
-import { toCsv } from './csv.ts';
+import { toCsv, type CsvOptions } from './csv.ts';
 import { invalid } from './errors.ts';
 import { toProjectImage, type ProjectImage, type ProjectImageRow, type Projects } from './projects.ts';
 
@@ -90,9 +90,10 @@ export class Decisions {
   /**
    * The CSV manifest the trainer reads: path (relative to the data folder), label, patient_id,
    * specimen, annotators (how many gave a real label) and agreement (the share of them that gave
-   * the final label). Images without a decision are left out and counted.
+   * the final label). Images without a decision are left out and counted. For a download, pass
+   * { guardFormulas: true }; the trainer reads the manifest as it is.
    */
-  manifest(projectId: number): ManifestExport {
+  manifest(projectId: number, csvOptions: CsvOptions = {}): ManifestExport {
     const leftOut: ManifestExport['leftOut'] = { 'awaiting-labels': 0, 'no-majority': 0, unclear: 0 };
     const rows: (string | number | null)[][] = [];
     for (const decision of this.forProject(projectId)) {
@@ -104,7 +105,7 @@ export class Decisions {
       const agreement = decision.votes.length > 0 ? (agreeing / decision.votes.length).toFixed(3) : '';
       rows.push([manifestPathOf(decision.sha256), decision.label, decision.patientId, decision.specimen, decision.votes.length, agreement]);
     }
-    const csv = toCsv(['path', 'label', 'patient_id', 'specimen', 'annotators', 'agreement'], rows);
+    const csv = toCsv(['path', 'label', 'patient_id', 'specimen', 'annotators', 'agreement'], rows, csvOptions);
     return { csv, included: rows.length, leftOut };
   }
 

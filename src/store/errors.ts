@@ -1,5 +1,5 @@
 /** What went wrong, in terms a caller can map to a response (the HTTP layer maps kinds to 4xx codes). */
-export type StoreErrorKind = 'invalid' | 'not-found' | 'conflict' | 'too-large' | 'unsupported-media' | 'undecodable';
+export type StoreErrorKind = 'invalid' | 'not-found' | 'conflict' | 'too-large' | 'unsupported-media' | 'undecodable' | 'busy';
 
 /** A refusal caused by the caller's input, with a message fit to show to a user. */
 export class StoreError extends Error {

@@ -1,29 +1,28 @@
-export { openStore, openDatabase, DATABASE_FILE, DEFAULT_LOGIN_RATE_LIMIT, type Store, type StoreOptions } from './store.ts';
+export { openStore, openDatabase, DATABASE_FILE, type Store, type StoreOptions } from './store.ts';
 export { migrate, schemaVersion, MIGRATIONS, type Migration } from './migrations.ts';
 export { StoreError, type StoreErrorKind } from './errors.ts';
 export { systemClock, type Clock } from './clock.ts';
+export { MIN_PASSWORD_LENGTH, MAX_PASSWORD_BYTES } from './password-policy.ts';
+export { MAX_USERNAME_LENGTH, normaliseUsername, usernameSkeleton } from './usernames.ts';
 export {
   ROLES,
   MIN_BCRYPT_COST,
-  MIN_PASSWORD_LENGTH,
-  MAX_PASSWORD_BYTES,
-  MAX_USERNAME_LENGTH,
   type User,
   type NewUser,
   type UserChanges,
 } from './users.ts';
 export type { SessionLookup } from './sessions.ts';
-export type { LoginPermission, LoginRateLimit } from './login-attempts.ts';
-export { DEFAULT_IMAGE_LIMITS, isSha256, sniffImageFormat, type ImageLimits, type StoredImage, type StoredFormat, type UploadFormat } from './images.ts';
+export { DEFAULT_MAX_FAILURES_OVERALL, DEFAULT_MAX_FAILURES_PER_IP, type LoginPermission, type LoginRateLimit } from './login-attempts.ts';
+export { PasswordHashPool, type PasswordHasher, type PasswordPoolOptions } from './password-hasher.ts';
+export { DEFAULT_IMAGE_LIMITS, isSha256, sniffImageFormat, type ImageHeader, type ImageLimits, type StoredImage, type StoredFormat, type UploadFormat } from './images.ts';
 export { checkClassTree, leafClasses, EXTRA_CHOICES, type ExtraChoice } from './class-tree.ts';
 export { MAX_LABELS_REQUIRED, type Project, type ProjectImage, type NewProject, type NewProjectImage } from './projects.ts';
 export type { LabelResult, QueuePosition, UndoResult, Vote } from './annotations.ts';
-export { manifestPathOf, type ImageDecision, type ManifestExport } from './decisions.ts';
+export { type ImageDecision, type ManifestExport } from './decisions.ts';
 export { agreementReport, type AgreementReport, type PairAgreement, type Rating } from './agreement.ts';
 export type { ModelRecord, NewModel } from './models.ts';
+export { FEEDBACK_VERDICTS, type Feedback } from './feedback.ts';
 export {
-  FEEDBACK_VERDICTS,
-  type Feedback,
   type NewPrediction,
   type PredictionOutput,
   type PredictionQuery,

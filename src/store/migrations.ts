@@ -152,6 +152,42 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'failed logins limited per IP and overall',
+    sql: `
+      CREATE INDEX login_attempts_by_ip ON login_attempts(ip, at);
+      CREATE INDEX login_attempts_by_time ON login_attempts(at);
+    `,
+  },
+  {
+    version: 3,
+    description: 'verdicts on predictions append-only, each with its author and time',
+    sql: `
+      ALTER TABLE prediction_feedback RENAME TO prediction_feedback_v1;
+      CREATE TABLE prediction_feedback (
+        id INTEGER PRIMARY KEY,
+        prediction_id TEXT NOT NULL REFERENCES predictions(id),
+        user_id INTEGER NOT NULL REFERENCES users(id),
+        verdict TEXT NOT NULL CHECK (verdict IN ('agree', 'correct')),
+        label TEXT,
+        created_at INTEGER NOT NULL,
+        CHECK ((verdict = 'agree' AND label IS NULL) OR (verdict = 'correct' AND label IS NOT NULL))
+      );
+      CREATE INDEX prediction_feedback_by_prediction ON prediction_feedback(prediction_id, id);
+      INSERT INTO prediction_feedback (prediction_id, user_id, verdict, label, created_at)
+        SELECT prediction_id, user_id, verdict, label, created_at FROM prediction_feedback_v1 ORDER BY created_at;
+      DROP TABLE prediction_feedback_v1;
+      CREATE TRIGGER prediction_feedback_is_append_only_update BEFORE UPDATE ON prediction_feedback
+      BEGIN
+        SELECT RAISE(ABORT, 'feedback is append-only: give a new verdict instead');
+      END;
+      CREATE TRIGGER prediction_feedback_is_append_only_delete BEFORE DELETE ON prediction_feedback
+      BEGIN
+        SELECT RAISE(ABORT, 'feedback is append-only: give a new verdict instead');
+      END;
+    `,
+  },
 ];
 
 function appliedVersions(db: Database): Set<number> {

@@ -3,11 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode } from '../contract/index.ts';
-import { writeFileAtomically } from '../util/index.ts';
+import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode, Refusal } from '../contract/index.ts';
+import { writeFileAtomically } from '../io/index.ts';
 import type { Clock } from './clock.ts';
 import { toCsv } from './csv.ts';
 import { invalid, notFound } from './errors.ts';
+import { FeedbackLog, type Feedback } from './feedback.ts';
 import { checkText, optionalText } from './text.ts';
 
 /** A whole-field prediction's summary as recorded, with whether its tile map was stored. */
@@ -15,11 +16,20 @@ export interface StoredFieldSummary extends FieldSummary {
   tileMap: boolean;
 }
 
-/** What the model said, as stored in the audit trail and returned to the client. */
-export interface PredictionOutput extends ClassPrediction {
+/** What the model said, as stored in the audit trail and returned to the client: its classes, or its refusal. */
+export type PredictionOutput = AnsweredOutput | RefusedOutput;
+
+export interface AnsweredOutput extends ClassPrediction {
   tree?: LabelTreeNode[];
   /** Absent for a single image. */
   field?: StoredFieldSummary;
+  refusal?: undefined;
+}
+
+/** The model could not read the image: the reason, no class. */
+export interface RefusedOutput {
+  refusal: Refusal;
+  tree?: LabelTreeNode[];
 }
 
 /** Audit rows written before the class probability's label was spelt `label` have `name`. */
@@ -30,8 +40,17 @@ function classProbabilityOf(stored: StoredClassProbability): ClassProbability {
 }
 
 function readOutput(json: string): PredictionOutput {
-  const stored = JSON.parse(json) as Omit<PredictionOutput, 'classes' | 'top'> & { classes: StoredClassProbability[]; top: StoredClassProbability };
+  const stored = JSON.parse(json) as RefusedOutput | (Omit<AnsweredOutput, 'classes' | 'top'> & { classes: StoredClassProbability[]; top: StoredClassProbability });
+  if (stored.refusal) return stored as RefusedOutput;
   return { ...stored, classes: stored.classes.map(classProbabilityOf), top: classProbabilityOf(stored.top) };
+}
+
+/** The output as written: only the known fields, in a fixed order. */
+function outputJson(output: PredictionOutput): string {
+  const tree = output.tree === undefined ? {} : { tree: output.tree };
+  if (output.refusal) return JSON.stringify({ refusal: output.refusal, ...tree });
+  const { classes, top, uncertain, field } = output;
+  return JSON.stringify({ classes, top, uncertain, ...tree, ...(field === undefined ? {} : { field }) });
 }
 
 export interface NewPrediction {
@@ -40,22 +59,12 @@ export interface NewPrediction {
   modelId: number | null;
   modelVersion: string;
   output: PredictionOutput;
-  /** Stored beside the audit row; its presence is recorded as heatmap_shown. */
+  /** Stored beside the audit row; its presence is recorded as heatmap_shown. None with a refusal. */
   heatmapPng: Uint8Array | null;
   /** A whole-field prediction's tile map, stored beside the heatmap. */
   tileMapPng?: Uint8Array | null;
   specimenType: string;
   caseId?: string | null;
-}
-
-export const FEEDBACK_VERDICTS = ['agree', 'correct'] as const satisfies readonly FeedbackVerdict[];
-
-export interface Feedback {
-  verdict: FeedbackVerdict;
-  /** The clinician's label when the verdict is 'correct'. */
-  label: string | null;
-  userId: number;
-  createdAt: number;
 }
 
 export interface PredictionRecord {
@@ -70,7 +79,10 @@ export interface PredictionRecord {
   heatmapShown: boolean;
   specimenType: string;
   caseId: string | null;
+  /** The latest verdict of the user who made the prediction, or null. */
   feedback: Feedback | null;
+  /** Every verdict on the prediction by anyone (e.g. a reviewing admin), oldest first. */
+  feedbackHistory: Feedback[];
 }
 
 export interface PredictionQuery {
@@ -92,23 +104,21 @@ interface PredictionRow {
   heatmap_shown: 0 | 1;
   specimen_type: string;
   case_id: string | null;
-  feedback_verdict: FeedbackVerdict | null;
-  feedback_label: string | null;
-  feedback_user_id: number | null;
-  feedback_created_at: number | null;
 }
 
 const MAX_TEXT = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const SELECT = `
-  SELECT p.*, u.username,
-         f.verdict AS feedback_verdict, f.label AS feedback_label, f.user_id AS feedback_user_id, f.created_at AS feedback_created_at
+  SELECT p.*, u.username
   FROM predictions p
-  JOIN users u ON u.id = p.user_id
-  LEFT JOIN prediction_feedback f ON f.prediction_id = p.id`;
+  JOIN users u ON u.id = p.user_id`;
 
-function toPrediction(row: PredictionRow): PredictionRecord {
+function feedbackEntryOf(entry: Feedback): { user: string; verdict: FeedbackVerdict; label: string | null; time: string } {
+  return { user: entry.username, verdict: entry.verdict, label: entry.label, time: new Date(entry.createdAt).toISOString() };
+}
+
+function toPrediction(row: PredictionRow, feedbackHistory: Feedback[]): PredictionRecord {
   return {
     id: row.id,
     createdAt: row.created_at,
@@ -121,25 +131,26 @@ function toPrediction(row: PredictionRow): PredictionRecord {
     heatmapShown: row.heatmap_shown === 1,
     specimenType: row.specimen_type,
     caseId: row.case_id,
-    feedback:
-      row.feedback_verdict === null
-        ? null
-        : { verdict: row.feedback_verdict, label: row.feedback_label, userId: row.feedback_user_id!, createdAt: row.feedback_created_at! },
+    feedback: feedbackHistory.filter((entry) => entry.userId === row.user_id).at(-1) ?? null,
+    feedbackHistory,
   };
 }
 
 /**
- * The predictions audit trail. Rows are append-only (SQLite triggers abort any UPDATE or DELETE);
- * the clinician's verdict lives in the separate, changeable prediction_feedback table.
+ * The predictions audit trail. Rows are append-only (SQLite triggers abort any UPDATE or DELETE),
+ * and so are the verdicts on them (FeedbackLog). A refusal (an image the model cannot read) is a
+ * row too: its output holds the refusal and no class.
  */
 export class Predictions {
   private readonly heatmapDir: string;
+  private readonly feedbackLog: FeedbackLog;
 
   constructor(
     private readonly db: Database,
     dataDir: string,
     private readonly clock: Clock,
   ) {
+    this.feedbackLog = new FeedbackLog(db, clock);
     this.heatmapDir = join(dataDir, 'heatmaps');
     mkdirSync(this.heatmapDir, { recursive: true });
   }
@@ -151,10 +162,8 @@ export class Predictions {
     const id = randomUUID();
     if (prediction.heatmapPng) await writeFileAtomically(this.heatmapPathOf(id), prediction.heatmapPng);
     if (prediction.tileMapPng) await writeFileAtomically(this.tileMapPathOf(id), prediction.tileMapPng);
-    const { classes, top, uncertain, tree, field } = prediction.output;
     try {
-      const output = { classes, top, uncertain, ...(tree === undefined ? {} : { tree }), ...(field === undefined ? {} : { field }) };
-      this.insert(id, prediction, { specimenType, caseId, output: JSON.stringify(output) });
+      this.insert(id, prediction, { specimenType, caseId, output: outputJson(prediction.output) });
     } catch (error) {
       if (prediction.heatmapPng) await rm(this.heatmapPathOf(id), { force: true });
       if (prediction.tileMapPng) await rm(this.tileMapPathOf(id), { force: true });
@@ -186,7 +195,7 @@ export class Predictions {
   get(id: string): PredictionRecord | null {
     if (!UUID.test(id)) return null;
     const row = this.db.prepare(`${SELECT} WHERE p.id = ?`).get(id) as PredictionRow | undefined;
-    return row ? toPrediction(row) : null;
+    return row ? this.withFeedback([row])[0] : null;
   }
 
   require(id: string): PredictionRecord {
@@ -203,7 +212,12 @@ export class Predictions {
       query.userId === undefined
         ? this.db.prepare(`${SELECT} ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?`).all(limit, offset)
         : this.db.prepare(`${SELECT} WHERE p.user_id = ? ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?`).all(query.userId, limit, offset);
-    return (rows as PredictionRow[]).map(toPrediction);
+    return this.withFeedback(rows as PredictionRow[]);
+  }
+
+  private withFeedback(rows: readonly PredictionRow[]): PredictionRecord[] {
+    const history = this.feedbackLog.historyOf(rows.map((row) => row.id));
+    return rows.map((row) => toPrediction(row, history.get(row.id) ?? []));
   }
 
   /** Whether the user has a prediction on this image (clinicians may see those images). */
@@ -221,24 +235,20 @@ export class Predictions {
     return join(this.heatmapDir, `${id}.tiles.png`);
   }
 
-  /** Records (or replaces) the clinician's verdict on a prediction. */
-  setFeedback(predictionId: string, userId: number, verdict: FeedbackVerdict, label?: string | null): PredictionRecord {
+  /** Adds a verdict on a prediction by this user; earlier ones stay on record. */
+  addFeedback(predictionId: string, userId: number, verdict: FeedbackVerdict, label?: string | null): PredictionRecord {
     this.require(predictionId);
-    if (!(FEEDBACK_VERDICTS as readonly string[]).includes(verdict)) throw invalid(`verdict must be one of ${FEEDBACK_VERDICTS.join(', ')}`);
-    const correctedLabel = verdict === 'correct' ? checkText('label', label ?? '', MAX_TEXT) : null;
-    if (verdict === 'agree' && label) throw invalid("a label is only given with the verdict 'correct'");
-    this.db
-      .prepare(
-        `INSERT INTO prediction_feedback (prediction_id, user_id, verdict, label, created_at) VALUES (?, ?, ?, ?, ?)
-         ON CONFLICT (prediction_id) DO UPDATE SET user_id = excluded.user_id, verdict = excluded.verdict, label = excluded.label, created_at = excluded.created_at`,
-      )
-      .run(predictionId, userId, verdict, correctedLabel, this.clock());
+    this.feedbackLog.add(predictionId, userId, verdict, label);
     return this.require(predictionId);
   }
 
-  /** The whole trail as CSV, oldest first, with spreadsheet formulas defused. */
+  /**
+   * The whole trail as CSV, oldest first, with spreadsheet formulas defused. feedback,
+   * feedback_label and feedback_time are the predicting user's own latest verdict;
+   * feedback_history has every verdict by anyone, with who gave it and when.
+   */
   auditCsv(): string {
-    const rows = (this.db.prepare(`${SELECT} ORDER BY p.created_at, p.rowid`).all() as PredictionRow[]).map(toPrediction);
+    const rows = this.withFeedback(this.db.prepare(`${SELECT} ORDER BY p.created_at, p.rowid`).all() as PredictionRow[]);
     const header = [
       'prediction_id',
       'time',
@@ -257,6 +267,8 @@ export class Predictions {
       'feedback_label',
       'feedback_time',
       'field',
+      'refusal',
+      'feedback_history',
     ];
     return toCsv(
       header,
@@ -267,17 +279,19 @@ export class Predictions {
         p.imageSha256,
         p.modelId,
         p.modelVersion,
-        p.output.top.label,
-        p.output.top.probability,
-        p.output.uncertain,
-        JSON.stringify(p.output.classes),
+        p.output.refusal ? null : p.output.top.label,
+        p.output.refusal ? null : p.output.top.probability,
+        p.output.refusal ? null : p.output.uncertain,
+        p.output.refusal ? null : JSON.stringify(p.output.classes),
         p.heatmapShown,
         p.specimenType,
         p.caseId,
         p.feedback?.verdict ?? null,
         p.feedback?.label ?? null,
         p.feedback ? new Date(p.feedback.createdAt).toISOString() : null,
-        p.output.field === undefined ? null : JSON.stringify(p.output.field),
+        p.output.refusal || p.output.field === undefined ? null : JSON.stringify(p.output.field),
+        p.output.refusal ? `${p.output.refusal.code}: ${p.output.refusal.reason}` : null,
+        p.feedbackHistory.length === 0 ? null : JSON.stringify(p.feedbackHistory.map(feedbackEntryOf)),
       ]),
       { guardFormulas: true },
     );

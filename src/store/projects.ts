@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import type { LabelTreeNode } from '../contract/index.ts';
+import type { LabelTreeNode, Project as ContractProject } from '../contract/index.ts';
 import { checkClassTree, EXTRA_CHOICES, leafClasses } from './class-tree.ts';
 import type { Clock } from './clock.ts';
 import { invalid, notFound } from './errors.ts';
@@ -10,18 +10,7 @@ export const MAX_LABELS_REQUIRED = 50;
 const MAX_NAME_LENGTH = 200;
 const MAX_FIELD_LENGTH = 500;
 
-export interface Project {
-  id: number;
-  name: string;
-  classTree: LabelTreeNode[];
-  /** The leaf classes: the labels a trained model can output. */
-  classes: string[];
-  /** What an annotator may answer: the classes, then 'unclear' and 'skip'. */
-  choices: string[];
-  labelsRequired: number;
-  createdAt: number;
-  imageCount: number;
-}
+export type Project = ContractProject<number>;
 
 export interface NewProject {
   name: string;

@@ -12,6 +12,7 @@ import { Predictions } from './predictions.ts';
 import { Projects } from './projects.ts';
 import { Runs } from './runs.ts';
 import { Sessions } from './sessions.ts';
+import { PasswordHashPool, type PasswordHasher } from './password-hasher.ts';
 import { MIN_BCRYPT_COST, Users } from './users.ts';
 
 export const DATABASE_FILE = 'gramlens.sqlite';
@@ -23,6 +24,8 @@ export interface StoreOptions {
   /** bcrypt cost for new password hashes; at least 10 (the default). */
   bcryptCost?: number;
   loginRateLimit?: LoginRateLimit;
+  /** Where bcrypt runs (default: one worker thread, 16 jobs queued at most); closed with the store. */
+  passwordHasher?: PasswordHasher;
 }
 
 export const DEFAULT_LOGIN_RATE_LIMIT: LoginRateLimit = { maxFailures: 5, windowMs: 60_000 };
@@ -61,10 +64,11 @@ export function openStore(options: StoreOptions): Store {
   const db = openDatabase(join(dataDir, DATABASE_FILE));
   const projects = new Projects(db, clock);
   const annotations = new Annotations(db, clock, projects);
+  const hasher = options.passwordHasher ?? new PasswordHashPool();
   return {
     dataDir,
     db,
-    users: new Users(db, clock, options.bcryptCost ?? MIN_BCRYPT_COST),
+    users: new Users(db, clock, options.bcryptCost ?? MIN_BCRYPT_COST, hasher),
     sessions: new Sessions(db, clock),
     loginAttempts: new LoginAttempts(db, clock, options.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT),
     images: new Images(db, dataDir, clock),
@@ -74,6 +78,9 @@ export function openStore(options: StoreOptions): Store {
     models: new Models(db, clock),
     predictions: new Predictions(db, dataDir, clock),
     runs: new Runs(db, clock),
-    close: () => db.close(),
+    close: () => {
+      hasher.close();
+      db.close();
+    },
   };
 }

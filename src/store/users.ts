@@ -1,17 +1,14 @@
-import bcrypt from 'bcryptjs';
 import type { Database } from 'better-sqlite3';
 import { invalid, notFound, StoreError } from './errors.ts';
-import { checkText } from './text.ts';
 import type { Role } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
+import type { PasswordHasher } from './password-hasher.ts';
+import { checkPassword } from './password-policy.ts';
+import { normaliseUsername, usernameFold, usernameSkeleton } from './usernames.ts';
 
 export const ROLES = ['clinician', 'annotator', 'admin'] as const satisfies readonly Role[];
 
 export const MIN_BCRYPT_COST = 10;
-export const MIN_PASSWORD_LENGTH = 8;
-/** bcrypt silently ignores bytes past 72; refusing longer passwords keeps that from surprising anyone. */
-export const MAX_PASSWORD_BYTES = 72;
-export const MAX_USERNAME_LENGTH = 64;
 
 export interface User {
   id: number;
@@ -50,14 +47,6 @@ function checkRole(role: string): Role {
   return role as Role;
 }
 
-function checkPassword(password: string): string {
-  if (typeof password !== 'string' || password.length < MIN_PASSWORD_LENGTH) {
-    throw invalid(`password must have at least ${MIN_PASSWORD_LENGTH} characters`);
-  }
-  if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) throw invalid(`password must be at most ${MAX_PASSWORD_BYTES} bytes`);
-  return password;
-}
-
 export class Users {
   /** Compared against when the username does not exist, so a miss costs as long as a wrong password. */
   private decoyHash: Promise<string> | null = null;
@@ -66,19 +55,49 @@ export class Users {
     private readonly db: Database,
     private readonly clock: Clock,
     private readonly bcryptCost: number,
+    private readonly hasher: PasswordHasher,
   ) {
     if (!Number.isInteger(bcryptCost) || bcryptCost < MIN_BCRYPT_COST) throw new Error(`bcrypt cost must be an integer >= ${MIN_BCRYPT_COST}`);
   }
 
+  /**
+   * The username is normalised (normaliseUsername) and must differ from every existing one without
+   * regard to case, and not look like one (usernameSkeleton): "Admin", "admin " and "аdmin" with a
+   * Cyrillic а are all refused while "admin" exists.
+   */
   async create(user: NewUser): Promise<User> {
-    const username = checkText('username', user.username, MAX_USERNAME_LENGTH);
+    const username = normaliseUsername(user.username);
     const role = checkRole(user.role);
-    const hash = await bcrypt.hash(checkPassword(user.password), this.bcryptCost);
-    const result = this.db
-      .prepare('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (username) DO NOTHING')
-      .run(username, hash, role, this.clock());
-    if (result.changes === 0) throw new StoreError('conflict', `the username "${username}" is taken`);
-    return this.require(Number(result.lastInsertRowid));
+    const hash = await this.hasher.hash(checkPassword(user.password), this.bcryptCost);
+    const insert = this.db.transaction((): number => {
+      this.refuseLookalike(username);
+      const result = this.db.prepare('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)').run(username, hash, role, this.clock());
+      return Number(result.lastInsertRowid);
+    });
+    return this.require(insert.immediate());
+  }
+
+  private refuseLookalike(username: string): void {
+    const fold = usernameFold(username);
+    const skeleton = usernameSkeleton(username);
+    for (const { username: existing } of this.db.prepare('SELECT username FROM users').all() as { username: string }[]) {
+      if (usernameFold(existing) === fold) throw new StoreError('conflict', `the username "${username}" is taken (usernames do not depend on case)`);
+      if (usernameSkeleton(existing) === skeleton) throw new StoreError('conflict', `the username "${username}" looks like the existing "${existing}"; choose another`);
+    }
+  }
+
+  /** The user a login name means: normalised like a new name, then matched exactly, else without regard to case. */
+  private rowByUsername(raw: string): UserRow | undefined {
+    let name: string;
+    try {
+      name = normaliseUsername(raw);
+    } catch {
+      return undefined;
+    }
+    const exact = this.db.prepare('SELECT * FROM users WHERE username = ?').get(name) as UserRow | undefined;
+    if (exact) return exact;
+    const fold = usernameFold(name);
+    return (this.db.prepare('SELECT * FROM users ORDER BY id').all() as UserRow[]).find((row) => usernameFold(row.username) === fold);
   }
 
   /** Creates the first admin when the database has no users at all; otherwise does nothing. */
@@ -99,7 +118,7 @@ export class Users {
   }
 
   findByUsername(username: string): User | null {
-    const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
+    const row = this.rowByUsername(username);
     return row ? toUser(row) : null;
   }
 
@@ -113,15 +132,18 @@ export class Users {
 
   /** The user when the password matches (disabled users included: the caller decides), else null. */
   async verifyPassword(username: string, password: string): Promise<User | null> {
-    const row = this.db.prepare('SELECT * FROM users WHERE username = ?').get(username) as UserRow | undefined;
-    this.decoyHash ??= bcrypt.hash('decoy password', this.bcryptCost);
-    const matches = await bcrypt.compare(password, row?.password_hash ?? (await this.decoyHash));
+    const row = this.rowByUsername(username);
+    this.decoyHash ??= this.hasher.hash('decoy password', this.bcryptCost).catch((error: unknown) => {
+      this.decoyHash = null;
+      throw error;
+    });
+    const matches = await this.hasher.compare(password, row?.password_hash ?? (await this.decoyHash));
     return row && matches ? toUser(row) : null;
   }
 
   async setPassword(id: number, password: string): Promise<void> {
     this.require(id);
-    const hash = await bcrypt.hash(checkPassword(password), this.bcryptCost);
+    const hash = await this.hasher.hash(checkPassword(password), this.bcryptCost);
     this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, id);
   }
 

@@ -1,36 +1,5 @@
-export {
-  CLASS_IDS,
-  CLASSES,
-  LABEL_TREE,
-  MASK_LABELS,
-  MORPHOTYPES,
-  classInfo,
-  isClassId,
-  isMorphotype,
-  isOrganismMaskValue,
-  maskValueOf,
-  type ClassId,
-  type ClassInfo,
-  type GramGroup,
-  type GramReaction,
-  type MaskLabel,
-  type Morphotype,
-} from './classes.ts';
-export {
-  CLEAN_DIFFICULTY,
-  CLINICAL_PREVALENCE,
-  DEFAULT_DIFFICULTY,
-  DEFAULT_PX_PER_UM,
-  DIFFICULTY_PRESETS,
-  HARD_DIFFICULTY,
-  allocateCounts,
-  resolveDifficulty,
-  resolvePrevalence,
-  type Difficulty,
-  type DifficultyOption,
-  type PrevalenceOption,
-  type Range,
-} from './options.ts';
+export { CLASS_IDS, CLASSES, LABEL_TREE, MASK_LABELS, MORPHOTYPES, classInfo, isMorphotype, isOrganismMaskValue, maskValueOf, type ClassId, type ClassInfo, type GramGroup, type GramReaction, type MaskLabel, type Morphotype } from './classes.ts';
+export { CLEAN_DIFFICULTY, CLINICAL_PREVALENCE, DEFAULT_DIFFICULTY, DEFAULT_PX_PER_UM, allocateCounts, resolveDifficulty, resolvePrevalence, type Difficulty, type DifficultyOption, type PrevalenceOption, type Range } from './options.ts';
 export {
   sampleFieldConditions,
   sampleSpecimen,
@@ -42,22 +11,11 @@ export {
   type SpecimenType,
   type StainQuality,
 } from './specimen.ts';
-export { DEVICES, type DeviceProfile } from './devices.ts';
+export { type DeviceProfile } from './devices.ts';
 export type { Eyepiece } from './optics.ts';
 export type { ObjectAnnotation } from './scene.ts';
 export type { ObjectKind } from './objects.ts';
-export {
-  DEFAULT_FIELD_HEIGHT,
-  DEFAULT_FIELD_WIDTH,
-  DEFAULT_TILE_SIZE,
-  generateField,
-  generateTile,
-  type FieldOptions,
-  type RenderOptions,
-  type SynthField,
-  type SynthImage,
-  type TileOptions,
-} from './generate.ts';
+export { DEFAULT_FIELD_HEIGHT, DEFAULT_FIELD_WIDTH, generateField, generateTile, type FieldOptions, type RenderOptions, type SynthField, type SynthImage, type TileOptions } from './generate.ts';
 export {
   MANIFEST_COLUMNS,
   SYNTH_FORMAT_VERSION,

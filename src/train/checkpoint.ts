@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { weightsFromBytes, weightsToBytes, type SerializedWeights, type WeightEntry } from '../models/index.ts';
-import { writeDirAtomically } from '../util/index.ts';
+import { writeDirAtomically } from '../io/index.ts';
 import type { TrainConfig } from './config.ts';
 import type { EpochRecord } from './history.ts';
 import type { Normalisation } from './dataset.ts';

@@ -72,7 +72,8 @@ export const api = {
   logout: () => post<void>('/api/auth/logout'),
   me: () => get<Session>('/api/auth/me'),
 
-  predict: (form: FormData) => post<Prediction>('/api/predict', form),
+  /** A FieldAnswer when the photo was read as a whole field and failed its quality check (nothing recorded). */
+  predict: (form: FormData) => post<Prediction | FieldAnswer>('/api/predict', form),
   predictField: (form: FormData) => post<FieldAnswer>('/api/predict/field', form),
   predictions: (limit: number) => get<Prediction[]>(`/api/predictions?limit=${limit}`),
   feedback: (id: string, verdict: FeedbackVerdict, label?: string) =>

@@ -265,6 +265,35 @@ describe('gramlens CLI', () => {
     const run = join(root, 'run');
     const result = await cli('predict', join(run, 'model'), join(root, 'note.png'));
     expect(result.code).toBe(1);
-    expect(result.err).toMatch(/Cannot decode image .*note\.png/);
+    expect(result.err).toMatch(/none of the 1 images could be read \(first problem: .*note\.png: /);
+  });
+
+  it('predict skips unreadable images in a folder, names them and counts them (--strict stops at the first)', async () => {
+    const mixed = join(root, 'mixed');
+    await mkdir(mixed, { recursive: true });
+    for (let i = 0; i < 20; i++) await sharp({ create: { width: 12, height: 12, channels: 3, background: { r: 10 * i, g: 60, b: 90 } } }).png().toFile(join(mixed, `good-${String(i).padStart(2, '0')}.png`));
+    const good = await readFile(join(mixed, 'good-00.png'));
+    await writeFile(join(mixed, 'bad-text.png'), 'not an image');
+    await writeFile(join(mixed, 'bad-truncated.png'), good.subarray(0, 40));
+    await writeFile(join(mixed, 'bad-empty.jpg'), '');
+    const model = join(root, 'run', 'model');
+    const result = await cli('predict', model, mixed, '--json');
+    expect(result.code, result.err).toBe(0);
+    expect(JSON.parse(result.out).map((p: { source: string }) => p.source.split('/').at(-1))).toEqual(Array.from({ length: 20 }, (_, i) => `good-${String(i).padStart(2, '0')}.png`));
+    for (const name of ['bad-text.png', 'bad-truncated.png', 'bad-empty.jpg']) expect(result.err).toMatch(new RegExp(`skipped .*${name}: `));
+    expect(result.err).toContain('skipped 3 unreadable image(s) of 23; --strict makes this an error');
+
+    const strict = await cli('predict', model, mixed, '--strict');
+    expect(strict.code).toBe(1);
+    expect(strict.err).toMatch(/bad-empty\.jpg: .*--strict stops at the first unreadable image/);
+  });
+
+  it('train refuses an --out that is an existing file before reading anything', async () => {
+    const file = join(root, 'a-file.txt');
+    await writeFile(file, 'keep me');
+    const result = await cli('train', join(root, 'data'), '--out', file);
+    expect(result.code).toBe(2);
+    expect(result.err.split('\n')[0]).toBe(`gramlens train: --out ${file} is a file; give a folder for the run (it is created if missing)`);
+    expect(await readFile(file, 'utf8')).toBe('keep me');
   });
 });

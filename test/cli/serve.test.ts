@@ -48,12 +48,17 @@ describe('gramlens serve', () => {
       expect(login.status).toBe(200);
       const cookie = login.headers.get('set-cookie')!.split(';')[0];
       const form = new FormData();
-      const photo = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 190, g: 190, b: 190 } } }).jpeg().toBuffer();
-      form.append('image', new Blob([new Uint8Array(photo)], { type: 'image/jpeg' }), 'field.jpg');
+      // Like the training images once the model has cropped and resized it (a uniform frame would be refused as blank).
+      const rng = createRng(10);
+      const pixels = Buffer.from(Array.from({ length: 16 * 16 * 3 }, () => Math.max(0, Math.min(255, Math.round(190 + 20 * rng.normal())))));
+      const square = await sharp(pixels, { raw: { width: 16, height: 16, channels: 3 } }).resize(30, 30, { kernel: 'nearest' }).png().toBuffer();
+      const photo = await sharp(square).extend({ left: 5, right: 5, background: { r: 190, g: 190, b: 190 } }).png().toBuffer();
+      form.append('image', new Blob([new Uint8Array(photo)], { type: 'image/png' }), 'photo.png');
       form.append('specimenType', 'sputum');
       const predicted = await fetch(`${url}/api/predict`, { method: 'POST', headers: { cookie }, body: form });
       const body = await predicted.json();
       expect(predicted.status, JSON.stringify(body)).toBe(201);
+      expect(body.refusal, JSON.stringify(body.refusal)).toBeNull();
       expect(body.classes.map((c: { label: string }) => c.label).sort()).toEqual(['dark', 'pale']);
       const heatmap = await fetch(`${url}${body.heatmapUrl ?? `/api/predictions/${body.id}/heatmap.png`}`, { headers: { cookie } });
       expect(heatmap.status).toBe(200);

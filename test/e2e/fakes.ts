@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { applyColourMap } from '../../src/explain/colour-map.ts';
-import type { FieldPredictorResult, PredictorResult } from '../../src/contract/index.ts';
+import type { FieldPredictorResult, PredictorResult, Refusal, WholeFieldResult } from '../../src/contract/index.ts';
 import type { Predictor, Trainer } from '../../src/server/index.ts';
 import type { ModelRecord } from '../../src/store/index.ts';
 import { generateField, generateTile, LABEL_TREE, type ClassId } from '../../src/synth/index.ts';
@@ -27,6 +27,10 @@ export interface FakePredictor extends Predictor {
   /** Whole-field photos pass the quality check while true; otherwise they fail it (out of focus, too dark) unless forced. */
   fieldQualityOk: boolean;
   fieldCalls: { pxPerUm?: number; force: boolean }[];
+  /** The next single images are refused with this while set. */
+  refusal: Refusal | null;
+  /** The next single images are read as whole fields (as a photo far larger than the model's input is) while true. */
+  readAsField: boolean;
 }
 
 /** A tile map over a 4:3 photo: a few squares in class colours, transparent elsewhere. */
@@ -69,7 +73,11 @@ export async function fakePredictor(): Promise<FakePredictor> {
     activated: [],
     fieldQualityOk: false,
     fieldCalls: [],
-    async predict(): Promise<PredictorResult> {
+    refusal: null,
+    readAsField: false,
+    async predict(image): Promise<PredictorResult | WholeFieldResult> {
+      if (predictor.refusal) return { refusal: predictor.refusal, modelVersion: 'fake-gram-1', tree: [...LABEL_TREE] };
+      if (predictor.readAsField) return { ...(await predictor.predictField!(image, { force: false })), wholeField: "the photo is far larger than the model's 64 px input: read as a whole microscope field" };
       return {
         classes: FAKE_CLASSES,
         top: FAKE_CLASSES[0],

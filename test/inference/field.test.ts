@@ -1,6 +1,6 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -23,6 +23,7 @@ import {
   type ModelBundle,
 } from '../../src/inference/index.ts';
 import { fitClassifier } from '../../src/pipeline/index.ts';
+import { processPhoto } from '../../src/fields/index.ts';
 import { generateField } from '../../src/synth/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
@@ -52,12 +53,27 @@ async function writeToyTiles(root: string): Promise<void> {
   await writeFile(join(root, 'dataset.json'), JSON.stringify({ generator: 'test', pxPerUm: TILE_PX_PER_UM, tileSize: TILE_SIZE }));
 }
 
+/**
+ * A copy of a bundle whose out-of-distribution thresholds are `threshold`: a huge one accepts every
+ * image (the toy model has never seen a synthetic field, and would rightly refuse one), -1 none.
+ */
+async function withOodThreshold(dir: string, threshold: number, name: string): Promise<string> {
+  const copy = join(dir, '..', name);
+  await cp(dir, copy, { recursive: true });
+  const metadata = JSON.parse(await readFile(join(copy, 'metadata.json'), 'utf8'));
+  metadata.ood.features.threshold = threshold;
+  metadata.ood.colour.threshold = threshold;
+  await writeFile(join(copy, 'metadata.json'), JSON.stringify(metadata));
+  return copy;
+}
+
 async function jpeg(rgb: Uint8Array, width: number, height: number): Promise<Buffer> {
   return sharp(Buffer.from(rgb), { raw: { width, height, channels: 3 } }).jpeg({ quality: 92 }).toBuffer();
 }
 
 let root: string;
 let bundleDir: string;
+let trainedDir: string;
 let bundle: ModelBundle;
 let predictor: FieldPredictor;
 let goodPhoto: Buffer;
@@ -75,7 +91,8 @@ beforeAll(async () => {
     runDir: join(root, 'run'),
     seed: 1,
   });
-  bundleDir = result.bundleDir;
+  trainedDir = result.bundleDir;
+  bundleDir = await withOodThreshold(trainedDir, 1e300, 'model-accepting');
   bundle = await loadBundle(bundleDir);
   predictor = bundle.fieldPredictor();
   const field = generateField({ label: 'gpc_clusters', seed: 4, width: 480, height: 360, pxPerUm: PHOTO_PX_PER_UM });
@@ -230,9 +247,10 @@ describe('predicting a whole field', () => {
       expect(dark.tiles).toEqual([]);
       expect(run).not.toHaveBeenCalled();
 
+      // A dark frame is also a blank one: refused whatever force says.
       const forcedDark = await predictor.predict(darkPhoto, { force: true });
       expect(forcedDark.decision).toBeNull();
-      expect(forcedDark.warnings).toContain('no tile fits in the field of view: nothing to predict');
+      expect(forcedDark.refusal?.code).toBe('blank');
       expect(run).not.toHaveBeenCalled();
     } finally {
       run.mockRestore();
@@ -266,17 +284,25 @@ describe('the served model', () => {
     const released = vi.spyOn(OnnxClassifier.prototype, 'dispose');
     const served = await BundlePredictor.load(bundleDir);
     try {
-      const single = await served.predict(goodPhoto);
+      // A tile-sized crop of the photo is read as one image; the photo itself, far larger than the model's 16 px input, as a whole field.
+      const crop = await sharp(goodPhoto).extract({ left: 200, top: 140, width: 48, height: 48 }).png().toBuffer();
+      const single = await served.predict(crop);
       const field = await served.predictField(goodPhoto, { pxPerUm: PHOTO_PX_PER_UM, force: false });
+      const routed = await served.predict(goodPhoto);
       expect(sessions).toHaveBeenCalledTimes(1);
 
-      const [direct] = await bundle.predict([goodPhoto]);
+      const [direct] = await bundle.predict([crop]);
+      if ('wholeField' in single || single.refusal || direct.refusal) throw new Error('the crop was not answered as one image');
       expect(single).toMatchObject({ classes: direct.classes, top: direct.top, uncertain: direct.uncertain });
-      expect(await sharp(single.heatmapPng!).metadata()).toMatchObject({ width: 480, height: 360, channels: 4 });
+      expect(await sharp(single.heatmapPng!).metadata()).toMatchObject({ width: 48, height: 48, channels: 4 });
       const fieldDirect = await bundle.predictField(goodPhoto, { pxPerUm: PHOTO_PX_PER_UM, explain: true });
-      expect(field.prediction).toMatchObject({ classes: fieldDirect.classes, top: fieldDirect.top, field: { label: fieldDirect.decision!.label } });
-      expect(field.prediction!.tileMapPng).toEqual(fieldDirect.tileMap!.png);
-      expect(field.prediction!.heatmapPng).toEqual(fieldDirect.heatmap!.png);
+      const answer = field.prediction;
+      if (!answer || answer.refusal) throw new Error('the field was not answered');
+      expect(answer).toMatchObject({ classes: fieldDirect.classes, top: fieldDirect.top, field: { label: fieldDirect.decision!.label } });
+      expect(answer.tileMapPng).toEqual(fieldDirect.tileMap!.png);
+      expect(answer.heatmapPng).toEqual(fieldDirect.heatmap!.png);
+      expect(routed).toMatchObject({ wholeField: "the photo (480×360) is far larger than the model's 16 px input: read as a whole microscope field" });
+      expect('wholeField' in routed).toBe(true);
 
       await served.activate({ path: bundleDir });
       expect(sessions).toHaveBeenCalledTimes(2);
@@ -322,14 +348,14 @@ describe('the toy bundle’s numbers', () => {
   });
 });
 
-describe('gramlens predict --field', () => {
-  async function cli(...argv: string[]) {
-    const out: string[] = [];
-    const err: string[] = [];
-    const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal });
-    return { code, out: out.join('\n'), err: err.join('\n') };
-  }
+async function cli(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await runCli(argv, { out: (t) => out.push(t), err: (t) => err.push(t), signal: new AbortController().signal });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
 
+describe('gramlens predict --field', () => {
   it('prints the quality reasons first and exits 0 without a prediction when the photo fails', async () => {
     const file = join(root, 'blurred.jpg');
     await writeFile(file, blurredPhoto);
@@ -352,7 +378,7 @@ describe('gramlens predict --field', () => {
     expect(text.out).toMatch(/field: \w+/);
     expect(text.out).toMatch(/morphotypes present: /);
     expect(text.out).toMatch(/multiple morphotypes: (yes|no)/);
-    expect(text.out).toMatch(/timings: decode \d+ ms, quality \d+ ms, tiling \d+ ms, inference \d+ ms/);
+    expect(text.out).toMatch(/timings: decode \d+ ms, quality \d+ ms, checks \d+ ms, tiling \d+ ms, inference \d+ ms/);
     expect((await sharp(await readFile(map)).metadata()).width).toBe(480);
 
     const json = await cli('predict', bundleDir, file, '--field', '--px-per-um', String(PHOTO_PX_PER_UM), '--json');
@@ -377,6 +403,147 @@ describe('gramlens predict --field', () => {
     const text = await cli('predict', bundleDir, good, blurred, '--field', '--px-per-um', String(PHOTO_PX_PER_UM), '--specimen');
     expect(text.out).toContain(`specimen (1 of 2 photos predicted): ${specimen.label}`);
     const none = await cli('predict', bundleDir, blurred, '--field', '--px-per-um', String(PHOTO_PX_PER_UM), '--specimen');
-    expect(none.out).toContain('specimen (1 photo): no prediction, no photo passed the quality check');
+    expect(none.out).toContain('specimen (1 photo): no prediction, no photo passed the checks');
+  });
+});
+
+describe('refusals', () => {
+  let strict: ModelBundle;
+  let blankPhoto: Buffer;
+  let crop: Buffer;
+
+  beforeAll(async () => {
+    strict = await loadBundle(await withOodThreshold(trainedDir, -1, 'model-refusing'));
+    blankPhoto = await sharp({ create: { width: 480, height: 360, channels: 3, background: { r: 255, g: 255, b: 255 } } }).jpeg().toBuffer();
+    crop = await sharp(goodPhoto).extract({ left: 200, top: 140, width: 48, height: 48 }).png().toBuffer();
+  });
+
+  afterAll(async () => {
+    await strict?.dispose();
+  });
+
+  it('were fitted at training: the toy model finds the synthetic field unlike its toy tiles', async () => {
+    const trained = await loadBundle(trainedDir);
+    try {
+      const field = await trained.predictField(goodPhoto, { pxPerUm: PHOTO_PX_PER_UM });
+      expect(field.refusal).toMatchObject({ code: 'unfamiliar', tiles: { read: 26 } });
+      expect(field.refusal!.tiles!.unfamiliar * 2).toBeGreaterThan(26);
+      expect(field).toMatchObject({ decision: null, top: null, classes: [], tileMap: null });
+    } finally {
+      await trained.dispose();
+    }
+  });
+
+  it('refuse a blank photo before anything else, in tile and field mode, even when forced', async () => {
+    const run = vi.spyOn(OnnxClassifier.prototype, 'run');
+    try {
+      const field = await bundle.predictField(blankPhoto, { force: true });
+      expect(field.refusal).toEqual({ code: 'blank', reason: 'the image is blank or almost uniform' });
+      expect(field).toMatchObject({ decision: null, top: null, classes: [], forced: false });
+      const [tile] = await bundle.predict([await sharp(blankPhoto).resize(48, 48).png().toBuffer()]);
+      expect(tile).toMatchObject({ refusal: { code: 'blank' }, classes: [], top: null, uncertain: false });
+      expect(run).not.toHaveBeenCalled();
+    } finally {
+      run.mockRestore();
+    }
+  });
+
+  it('refuse an image or a field whose embedding is beyond the threshold, with no class and no heatmap', async () => {
+    const [tile] = await strict.predict([crop]);
+    expect(tile).toEqual({ source: '#0', refusal: { code: 'unfamiliar', reason: 'it is unlike anything the model was trained on' }, classes: [], top: null, uncertain: false });
+    expect(await strict.predictWithHeatmap(crop)).toMatchObject({ prediction: { refusal: { code: 'unfamiliar' } }, heatmap: null });
+    const field = await strict.predictField(goodPhoto, { pxPerUm: PHOTO_PX_PER_UM, explain: true });
+    expect(field.refusal).toEqual({ code: 'unfamiliar', reason: 'most of the field (26 of the 26 tiles read) is unlike anything the model was trained on', tiles: { read: 26, unfamiliar: 26 } });
+    expect(field).toMatchObject({ decision: null, tileMap: null, heatmap: null, legend: [] });
+  });
+
+  it('answer a field with a few unfamiliar tiles, leaving them out of its answer and its tile map', async () => {
+    const { tiles } = await processPhoto(goodPhoto, { tileSizePx: 16, targetPxPerUm: 2, sourcePxPerUm: PHOTO_PX_PER_UM });
+    const images = tiles.filter((tile) => !tile.background).map((tile) => ({ data: tile.rgb, height: tile.size, width: tile.size, channels: 3 }));
+    expect(images).toHaveLength(26);
+    const { features } = await strict.infer(images, { features: true });
+    const scores = images.map((image, i) => Math.max(strict.guard.scores({ image, features: features![i] }).features!, strict.guard.scores({ image, features: null }).colour!));
+    // Thresholds just under the third highest score of either kind: at least three tiles stand out, far from most.
+    const cut = [...scores].sort((a, b) => b - a)[2];
+    const lenient = await loadBundle(await withOodThreshold(trainedDir, cut - 1e-9, 'model-three-odd'));
+    try {
+      const field = await lenient.predictField(goodPhoto, { pxPerUm: PHOTO_PX_PER_UM });
+      const odd = field.tiles.filter((tile) => tile.unfamiliar);
+      expect(odd.length).toBeGreaterThanOrEqual(3);
+      expect(field.refusal).toBeNull();
+      expect(field.warnings).toContain(`${odd.length} of the 26 tiles read are unlike the model's training images: left out of the field's answer`);
+      expect(field.legend.reduce((sum, entry) => sum + entry.tiles, 0)).toBe(26 - odd.length);
+    } finally {
+      await lenient.dispose();
+    }
+  });
+
+  it('of a bundle trained before them: image checks only, said once by whoever loads it', async () => {
+    const dir = await withOodThreshold(trainedDir, 1, 'model-old');
+    const metadata = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'));
+    delete metadata.ood;
+    await writeFile(join(dir, 'metadata.json'), JSON.stringify(metadata));
+    const old = await loadBundle(dir);
+    try {
+      expect(old.guard.notices).toEqual([expect.stringMatching(/^this model bundle has no out-of-distribution statistics .*only the image checks \(blank, noise, greyscale, dark, colours\)/)]);
+      expect(bundle.guard.notices).toEqual([]);
+      expect((await old.predict([crop]))[0].refusal).toBeNull();
+      expect((await old.predict([await sharp(blankPhoto).resize(48, 48).png().toBuffer()]))[0].refusal?.code).toBe('blank');
+    } finally {
+      await old.dispose();
+      await rm(dir, { recursive: true });
+    }
+  });
+
+  it('route a photo far larger than the model input to the field path, or refuse it when the bundle cannot read fields', async () => {
+    expect(await bundle.routePhoto(goodPhoto)).toEqual({ kind: 'field', reason: "the photo (480×360) is far larger than the model's 16 px input: read as a whole microscope field" });
+    expect(await bundle.routePhoto(crop)).toEqual({ kind: 'image' });
+    const tfjs = await loadBundle(bundleDir, { runtime: 'tfjs' });
+    try {
+      expect(await tfjs.routePhoto(goodPhoto)).toEqual({
+        kind: 'refuse',
+        refusal: { code: 'field-unsupported', reason: expect.stringMatching(/^the photo \(480×360\) is far larger than the model's 16 px input, and this model cannot read whole fields \(whole-field prediction runs on the ONNX model/) },
+      });
+    } finally {
+      await tfjs.dispose();
+    }
+  });
+
+  it('are printed by gramlens predict, which reads a large photo as a whole field by default', async () => {
+    const blank = join(root, 'blank.jpg');
+    const good = join(root, 'good.jpg');
+    await writeFile(blank, blankPhoto);
+    await writeFile(good, goodPhoto);
+    const text = await cli('predict', bundleDir, blank, good);
+    expect(text.code, text.err).toBe(0);
+    const lines = text.out.split('\n');
+    expect(lines[0]).toBe(`${blank}: the photo (480×360) is far larger than the model's 16 px input: read as a whole microscope field`);
+    expect(text.out).toContain('  this is not something I can read: the image is blank or almost uniform');
+    expect(text.out).toContain(`${good}: the photo (480×360) is far larger than the model's 16 px input: read as a whole microscope field\n  quality: `);
+    const json = JSON.parse((await cli('predict', bundleDir, blank, '--json')).out);
+    expect(json[0]).toMatchObject({ wholeField: expect.stringContaining('read as a whole microscope field'), refusal: { code: 'blank' }, decision: null });
+    const small = join(root, 'blank-tile.png');
+    await writeFile(small, await sharp(blankPhoto).resize(48, 48).png().toBuffer());
+    expect((await cli('predict', bundleDir, small)).out).toBe(`${small}: this is not something I can read: the image is blank or almost uniform`);
+    expect(JSON.parse((await cli('predict', bundleDir, small, '--json')).out)).toEqual([
+      { source: small, refusal: { code: 'blank', reason: 'the image is blank or almost uniform' }, classes: [], top: null, uncertain: false },
+    ]);
+  });
+
+  it('names the photo it cannot read: skips an unreadable one, stops at one that breaks while decoding', async () => {
+    const good = join(root, 'good.jpg');
+    const broken = join(root, 'broken.jpg');
+    const truncated = join(root, 'truncated.jpg');
+    await writeFile(good, goodPhoto);
+    await writeFile(broken, 'not a photo at all');
+    await writeFile(truncated, goodPhoto.subarray(0, Math.floor(goodPhoto.length / 3)));
+    const result = await cli('predict', bundleDir, good, broken, '--field', '--px-per-um', String(PHOTO_PX_PER_UM));
+    expect(result.code, result.err).toBe(0);
+    expect(result.out).toMatch(/field: \w+/);
+    expect(result.err).toMatch(/skipped .*broken\.jpg: /);
+    expect(result.err).toContain('skipped 1 unreadable image(s) of 2');
+    const stopped = await cli('predict', bundleDir, truncated, '--field', '--px-per-um', String(PHOTO_PX_PER_UM));
+    expect(stopped.code).toBe(1);
+    expect(stopped.err).toMatch(/truncated\.jpg: /);
   });
 });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel, loadBundleModel, modelVersionOf, readBundleMetadata, restoreBundleCalibration, saveBundle, updateBundleCalibration, type SaveBundleInput } from '../../src/models/index.ts';
-import { writeDirAtomically } from '../../src/util/index.ts';
+import { writeDirAtomically } from '../../src/io/index.ts';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

@@ -60,14 +60,29 @@ describe('fitClassifier', () => {
     const a = await onnx.predict(files);
     const b = await tfjs.predict(files);
     a.forEach((prediction, i) => {
-      expect(prediction.top.label).toBe(b[i].top.label);
+      const other = b[i];
+      if (prediction.refusal || other.refusal) throw new Error(`${files[i]} was refused: ${(prediction.refusal ?? other.refusal)!.reason}`);
+      expect(prediction.top.label).toBe(other.top.label);
       expect(prediction.classes.reduce((sum, c) => sum + c.probability, 0)).toBeCloseTo(1, 5);
-      prediction.classes.forEach((c) => expect(c.probability).toBeCloseTo(b[i].classes.find((x) => x.label === c.label)!.probability, 4));
+      prediction.classes.forEach((c) => expect(c.probability).toBeCloseTo(other.classes.find((x) => x.label === c.label)!.probability, 4));
     });
-    const correct = a.filter((p, i) => p.top.label === result.test!.samples[i].label).length;
+    const correct = a.filter((p, i) => p.top?.label === result.test!.samples[i].label).length;
     expect(correct).toBeGreaterThanOrEqual(4);
     await onnx.dispose();
     await tfjs.dispose();
+  });
+
+  it('fits the out-of-distribution check on training and validation images', () => {
+    const ood = result.metadata!.ood!;
+    expect(ood.features.statistics.means).toHaveLength(CLASSES.length);
+    expect(ood.features.statistics.means[0]).toHaveLength(ood.features.statistics.axes[0].length);
+    expect(Number.isFinite(ood.features.threshold)).toBe(true);
+    expect(ood.validation.images).toBe(result.counts.val);
+    expect(ood.validation.refusedByScores).toBeLessThanOrEqual(ood.validation.refusalTarget);
+    expect(ood.trainImages).toBe(result.counts.train);
+    // The bands are grey: the greyscale check would refuse every validation image, so it does not apply to this model.
+    expect(ood.imageChecks).not.toContain('greyscale');
+    expect(ood.imageChecks).toContain('blank');
   });
 
   it('refuses a bundle it cannot read with a clear message', async () => {

@@ -94,11 +94,39 @@ describe('authentication', () => {
     expect(disabled.json().disabled).toBe(true);
     expect((await server.app.inject({ method: 'GET', url: '/api/auth/me', headers: { cookie: userCookie } })).statusCode).toBe(401);
     const refused = await server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'temp', password: 'temp-password' } });
-    expect(refused.statusCode).toBe(403);
-    expect(refused.json()).toEqual({ error: 'This account is disabled' });
+    expect(refused.statusCode).toBe(401);
+    expect(refused.json()).toEqual({ error: 'Wrong username or password' });
 
     const lastAdmin = await server.app.inject({ method: 'PATCH', url: '/api/users/1', headers: { cookie: admin }, payload: { role: 'clinician' } });
     expect(lastAdmin.statusCode).toBe(409);
+  });
+
+  it('refuses short and common passwords for new users and new passwords', async () => {
+    const headers = { cookie: await login(server.app, 'admin', ADMIN_PASSWORD) };
+    for (const password of ['password', '12345678', 'password1234', 'Qwertyuiop123']) {
+      const created = await server.app.inject({ method: 'POST', url: '/api/users', headers, payload: { username: 'weak', password, role: 'clinician' } });
+      expect(created.statusCode, password).toBe(400);
+      const changed = await server.app.inject({ method: 'PATCH', url: `/api/users/${server.ids.annotator}`, headers, payload: { password } });
+      expect(changed.statusCode, password).toBe(400);
+    }
+    const users = (await server.app.inject({ method: 'GET', url: '/api/users', headers })).json();
+    expect(users.map((u: { username: string }) => u.username)).not.toContain('weak');
+  });
+
+  it('refuses usernames that differ from an existing one only in case, spaces, invisible characters or look-alike letters', async () => {
+    const headers = { cookie: await login(server.app, 'admin', ADMIN_PASSWORD) };
+    const create = (username: string) => server.app.inject({ method: 'POST', url: '/api/users', headers, payload: { username, password: 'a fine new password', role: 'clinician' } });
+    for (const username of ['Admin', 'admin ', 'admin\u200b', '\u0430dmin', 'ADMlN', 'ａｄｍｉｎ', 'x\ny']) {
+      const response = await create(username);
+      expect(response.statusCode, JSON.stringify(username)).toBe(username === 'x\ny' || username === 'admin\u200b' ? 400 : 409);
+    }
+    expect((await create('\u0430dmin')).json().error).toBe('the username "\u0430dmin" looks like the existing "admin"; choose another');
+    expect((await create('Admin')).json().error).toBe('the username "Admin" is taken (usernames do not depend on case)');
+    const created = await create(' Dr.Ｎew ');
+    expect(created.statusCode).toBe(201);
+    expect(created.json().username).toBe('Dr.New');
+    // logging in takes the name as it was normalised, whatever its case
+    expect(await login(server.app, 'dr.new ', 'a fine new password')).toMatch(/^gramlens_session=/);
   });
 
   it('answers malformed bodies with a 400 JSON error, never a stack trace', async () => {

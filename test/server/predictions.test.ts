@@ -88,6 +88,26 @@ describe('predictions', () => {
     expect((await server.as('clinician2', { method: 'POST', url, payload: { verdict: 'agree' } })).statusCode).toBe(404);
   });
 
+  it("records an admin's correction beside the clinician's verdict, never over it", async () => {
+    const { id } = (await predictAs('clinician', 5)).json();
+    const url = `/api/predictions/${id}/feedback`;
+    await server.as('clinician', { method: 'POST', url, payload: { verdict: 'agree' } });
+    const reviewed = (await server.as('admin', { method: 'POST', url, payload: { verdict: 'correct', label: 'yeast' } })).json();
+    expect(reviewed.feedback).toMatchObject({ verdict: 'agree', label: null, user: { id: server.ids.clinician, username: 'clinician' } });
+    expect(reviewed.feedbackHistory).toMatchObject([
+      { verdict: 'agree', label: null, user: { username: 'clinician' } },
+      { verdict: 'correct', label: 'yeast', user: { id: server.ids.admin, username: 'admin' } },
+    ]);
+    const records = parseCsv((await server.as('admin', { method: 'GET', url: '/api/audit.csv' })).body).map((r) => r.fields);
+    const row = records.find((r) => r[0] === id)!;
+    const column = (name: string) => row[records[0].indexOf(name)];
+    expect([column('user'), column('feedback'), column('feedback_label')]).toEqual(['clinician', 'agree', '']);
+    expect(JSON.parse(column('feedback_history')).map((entry: { user: string; verdict: string; label: string | null }) => [entry.user, entry.verdict, entry.label])).toEqual([
+      ['clinician', 'agree', null],
+      ['admin', 'correct', 'yeast'],
+    ]);
+  });
+
   it('exports the audit trail as CSV for admins', async () => {
     const response = await server.as('admin', { method: 'GET', url: '/api/audit.csv' });
     expect(response.statusCode).toBe(200);
@@ -99,6 +119,17 @@ describe('predictions', () => {
     expect(feedbackRow).toBeDefined();
     expect(feedbackRow![13]).toBe('correct');
     expect(records.every((r) => r.length === records[0].length)).toBe(true);
+  });
+
+  it('defuses formulas hidden behind spaces, line breaks and fullwidth signs in the audit CSV', async () => {
+    const hidden = [' =1+1', '\n=1+1', '＝1+1'];
+    for (const [i, text] of hidden.entries()) {
+      const form = multipart([{ name: 'image', filename: 'x.png', data: await pngImage(40 + i) }, { name: 'specimenType', value: text }, { name: 'caseId', value: text }]);
+      expect((await server.as('clinician', { method: 'POST', url: '/api/predict', ...form })).statusCode).toBe(201);
+    }
+    const records = parseCsv((await server.as('admin', { method: 'GET', url: '/api/audit.csv' })).body).map((r) => r.fields);
+    const column = (name: string) => records.slice(1).map((r) => r[records[0].indexOf(name)]);
+    for (const name of ['specimen_type', 'case_id']) expect(column(name)).toEqual(expect.arrayContaining(hidden.map((text) => `'${text}`)));
   });
 
   it('answers 500 with a message and writes no audit row when the model fails', async () => {

@@ -169,4 +169,13 @@ describe('training runs and models', () => {
     expect(models.filter((m: { active: boolean }) => m.active).map((m: { id: number }) => m.id)).toEqual([good.id]);
     expect(activated.map((m) => m.id)).toEqual([good.id]);
   });
+
+  it("shows the bundles' server folders to admins only", async () => {
+    const forClinician = (await server.as('clinician', { method: 'GET', url: '/api/models' })).json();
+    expect(forClinician.length).toBeGreaterThan(0);
+    for (const model of forClinician) expect(model).not.toHaveProperty('path');
+    expect(JSON.stringify(forClinician)).not.toContain(server.dataDir);
+    const forAdmin = (await server.as('admin', { method: 'GET', url: '/api/models' })).json();
+    expect(forAdmin.map((m: { path: string }) => m.path)).toContain(join(server.dataDir, 'bundles', 'good'));
+  });
 });

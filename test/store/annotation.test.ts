@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readManifest } from '../../src/data/index.ts';
+import { parseCsv, readManifest } from '../../src/data/index.ts';
 import { openStore, type Store } from '../../src/store/index.ts';
-import { tempDir } from './fixtures.ts';
+import { pngImage, tempDir } from './fixtures.ts';
 import { addImages, addUsers } from './seed.ts';
 
 const TREE = [
@@ -28,6 +28,19 @@ describe('annotation', () => {
   afterEach(() => {
     store.close();
     dir.remove();
+  });
+
+  it('defuses formulas in the manifest for spreadsheets, and leaves the trainer its values', async () => {
+    const project = store.projects.create({ name: 'p', classTree: TREE, labelsRequired: 1, createdBy: admin });
+    const hidden = [' =1+1', '\n=1+1', '＝1+1'];
+    for (const [i, text] of hidden.entries()) {
+      const image = await store.images.ingest(await pngImage(200 + i));
+      store.projects.addImage(project.id, { sha256: image.sha256, patientId: text, specimen: text });
+      store.annotations.label(project.id, image.sha256, ann[0], 'rods');
+    }
+    const columns = (csv: string) => parseCsv(csv).slice(1).map((r) => [r.fields[2], r.fields[3]]);
+    expect(columns(store.decisions.manifest(project.id, { guardFormulas: true }).csv)).toEqual(hidden.map((text) => [`'${text}`, `'${text}`]));
+    expect(columns(store.decisions.manifest(project.id).csv)).toEqual(hidden.map((text) => [text, text]));
   });
 
   it('checks class trees: unique leaves, at least two, no reserved names', () => {

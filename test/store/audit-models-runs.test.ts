@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseCsv } from '../../src/data/index.ts';
 import { openStore, type PredictionOutput, type Store } from '../../src/store/index.ts';
 import { pngImage, tempDir } from './fixtures.ts';
 import { addUsers } from './seed.ts';
@@ -39,11 +40,36 @@ describe('predictions audit trail, models and runs', () => {
     expect(() => store.db.prepare('DELETE FROM predictions WHERE id = ?').run(prediction.id)).toThrow(/append-only/);
     expect(() => store.db.prepare('DELETE FROM predictions').run()).toThrow(/append-only/);
     expect(store.predictions.require(prediction.id)).toMatchObject({ modelVersion: 'v1', caseId: 'case-1' });
-    // feedback is a separate table and may change
-    store.predictions.setFeedback(prediction.id, userId, 'agree');
-    const corrected = store.predictions.setFeedback(prediction.id, userId, 'correct', 'rods');
-    expect(corrected.feedback).toMatchObject({ verdict: 'correct', label: 'rods' });
-    expect(() => store.predictions.setFeedback(prediction.id, userId, 'correct')).toThrow(/label/);
+  });
+
+  it('keeps every verdict with its author: a reviewer adds one, never replaces the clinician’s', async () => {
+    const [adminId] = addUsers(store, ['reviewer'], 'admin');
+    const prediction = await record();
+    let now = Date.UTC(2025, 5, 1, 9);
+    const clocked = openStore({ dataDir: dir.path, clock: () => now });
+    try {
+      clocked.predictions.addFeedback(prediction.id, userId, 'agree');
+      now += 60_000;
+      const reviewed = clocked.predictions.addFeedback(prediction.id, adminId, 'correct', 'yeast');
+      expect(reviewed.feedback).toMatchObject({ verdict: 'agree', label: null, userId, username: 'doc' });
+      expect(reviewed.feedbackHistory).toEqual([
+        { verdict: 'agree', label: null, userId, username: 'doc', createdAt: Date.UTC(2025, 5, 1, 9) },
+        { verdict: 'correct', label: 'yeast', userId: adminId, username: 'reviewer', createdAt: Date.UTC(2025, 5, 1, 9, 1) },
+      ]);
+      expect(() => clocked.predictions.addFeedback(prediction.id, userId, 'correct')).toThrow(/label/);
+      expect(() => store.db.prepare("UPDATE prediction_feedback SET verdict = 'agree', label = NULL").run()).toThrow(/append-only/);
+      expect(() => store.db.prepare('DELETE FROM prediction_feedback').run()).toThrow(/append-only/);
+
+      const [header, row] = parseCsv(clocked.predictions.auditCsv()).map((r) => r.fields);
+      const column = (name: string) => row[header.indexOf(name)];
+      expect([column('user'), column('feedback'), column('feedback_label'), column('feedback_time')]).toEqual(['doc', 'agree', '', '2025-06-01T09:00:00.000Z']);
+      expect(JSON.parse(column('feedback_history'))).toEqual([
+        { user: 'doc', verdict: 'agree', label: null, time: '2025-06-01T09:00:00.000Z' },
+        { user: 'reviewer', verdict: 'correct', label: 'yeast', time: '2025-06-01T09:01:00.000Z' },
+      ]);
+    } finally {
+      clocked.close();
+    }
   });
 
   it('reads audit rows written when a class probability was spelt {name, probability}', async () => {
@@ -77,12 +103,24 @@ describe('predictions audit trail, models and runs', () => {
     const csv = store.predictions.auditCsv();
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
-      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field',
+      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field,refusal,feedback_history',
     );
     expect(csv).toContain(`"'=cmd|""/c calc""!A1","'+1, ""two""\nthree"`);
     expect(csv).toContain(`'@SUM(A1),'-5`);
     expect(csv).toContain(`"[{""label"":""cocci"",""probability"":0.8},{""label"":""rods"",""probability"":0.2}]"`);
     expect(csv).toContain(',2025-06-01T00:00:00.000Z,doc,');
+  });
+
+  it('records a refusal as an append-only row with its reason and no class', async () => {
+    const refusal = { code: 'unfamiliar' as const, reason: 'most of the field (9 of the 12 tiles read) is unlike anything the model was trained on', tiles: { read: 12, unfamiliar: 9 } };
+    const refused = await record({ output: { refusal, tree: [{ name: 'cocci' }, { name: 'rods' }] } });
+    expect(refused.output).toEqual({ refusal, tree: [{ name: 'cocci' }, { name: 'rods' }] });
+    expect(refused.heatmapShown).toBe(false);
+    expect(store.predictions.require(refused.id).output).toEqual(refused.output);
+    expect(() => store.db.prepare("UPDATE predictions SET output = '{}' WHERE id = ?").run(refused.id)).toThrow(/append-only/);
+    const row = store.predictions.auditCsv().split('\r\n')[1];
+    expect(row).toContain(`,v1,,,,,false,blood,`);
+    expect(row.endsWith(`,unfamiliar: ${refusal.reason}`)).toBe(true);
   });
 
   it('keeps exactly one active model and swaps it atomically', () => {

@@ -28,6 +28,25 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('keep the verdicts of a database from before feedback was append-only', () => {
+    const file = join(newDir(), DATABASE_FILE);
+    const db = new Database(file);
+    migrate(db, MIGRATIONS.filter((m) => m.version < 3));
+    db.exec(`
+      INSERT INTO users (id, username, password_hash, role, created_at) VALUES (1, 'doc', 'x', 'clinician', 0);
+      INSERT INTO images (sha256, format, width, height, bytes, created_at) VALUES ('${'a'.repeat(64)}', 'png', 1, 1, 1, 0);
+      INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type)
+        VALUES ('p1', 0, 1, '${'a'.repeat(64)}', NULL, 'v1', '{}', 0, 'blood');
+      INSERT INTO prediction_feedback (prediction_id, user_id, verdict, label, created_at) VALUES ('p1', 1, 'correct', 'rods', 5);
+    `);
+    expect(migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version >= 3).map((m) => m.version));
+    expect(db.prepare('SELECT prediction_id, user_id, verdict, label, created_at FROM prediction_feedback').all()).toEqual([
+      { prediction_id: 'p1', user_id: 1, verdict: 'correct', label: 'rods', created_at: 5 },
+    ]);
+    expect(() => db.prepare("UPDATE prediction_feedback SET label = 'cocci'").run()).toThrow(/append-only/);
+    db.close();
+  });
+
   it('turn on WAL and foreign keys', () => {
     const db = openDatabase(join(newDir(), DATABASE_FILE));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

@@ -28,11 +28,12 @@ describe('users, sessions and login attempts', () => {
   });
 
   it('refuse duplicate usernames, bad roles and weak or over-long passwords', async () => {
-    await store.users.create({ username: 'ana', password: 'password1', role: 'clinician' });
-    await expect(store.users.create({ username: 'ana', password: 'password2', role: 'clinician' })).rejects.toMatchObject({ kind: 'conflict' });
+    await store.users.create({ username: 'ana', password: 'violet crystal one', role: 'clinician' });
+    await expect(store.users.create({ username: 'ana', password: 'violet crystal two', role: 'clinician' })).rejects.toMatchObject({ kind: 'conflict' });
     await expect(store.users.create({ username: 'bo', password: 'short', role: 'clinician' })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(store.users.create({ username: 'bo', password: 'Password1234', role: 'clinician' })).rejects.toMatchObject({ kind: 'invalid' });
     await expect(store.users.create({ username: 'bo', password: 'x'.repeat(73), role: 'clinician' })).rejects.toMatchObject({ kind: 'invalid' });
-    await expect(store.users.create({ username: 'bo', password: 'password1', role: 'root' as 'admin' })).rejects.toMatchObject({ kind: 'invalid' });
+    await expect(store.users.create({ username: 'bo', password: 'violet crystal one', role: 'root' as 'admin' })).rejects.toMatchObject({ kind: 'invalid' });
   });
 
   it('create the initial admin only in an empty database, and never disable the last admin', async () => {
@@ -47,7 +48,7 @@ describe('users, sessions and login attempts', () => {
   });
 
   it('store only a hash of the 32-byte session token and expire sessions', async () => {
-    const user = await store.users.create({ username: 'cli', password: 'password1', role: 'clinician' });
+    const user = await store.users.create({ username: 'cli', password: 'violet crystal three', role: 'clinician' });
     const { token, expiresAt } = store.sessions.create(user.id, 1000);
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
     expect(expiresAt).toBe(now + 1000);
@@ -64,7 +65,7 @@ describe('users, sessions and login attempts', () => {
 
   it('report sessions of disabled users and revoke all sessions of a user', async () => {
     await store.users.ensureInitialAdmin('admin', 'first-password');
-    const user = await store.users.create({ username: 'cli', password: 'password1', role: 'clinician' });
+    const user = await store.users.create({ username: 'cli', password: 'violet crystal three', role: 'clinician' });
     const a = store.sessions.create(user.id, 60_000);
     const b = store.sessions.create(user.id, 60_000);
     store.users.update(user.id, { disabled: true });

@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { CAM_METHODS, COLOUR_MAP_NAMES, type CamMethod, type ColourMapName } from '../../explain/index.ts';
 import { loadBundle } from '../../inference/index.ts';
+import { refusalMessage } from '../../ood/index.ts';
 import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
 import { BACKEND_OPTION, OUT_OPTION, valueOptions } from '../options.ts';
 import { collectImagePaths, startEngine } from '../shared.ts';
@@ -12,7 +13,8 @@ export const explainCommand: Command = {
 
 For each image writes DIR/<name>.cam.png (the heatmap blended over the part of the photo the model
 saw) and DIR/<name>.cam.json (the raw map at feature resolution, the prediction and the target
-class), and prints the explained class.
+class), and prints the explained class. An image the model cannot read (blank, noise, not a
+stained slide, unlike its training images; see gramlens predict --help) is reported, not explained.
 
 Options:
   -o, --out DIR       output folder (required)
@@ -38,11 +40,16 @@ Options:
     const files = await collectImagePaths(inputs);
     await startEngine(values, context, true);
     const explainer = await loadBundle(bundle, { runtime: 'tfjs' });
+    for (const notice of explainer.guard.notices) context.err(`note: ${notice}`);
     try {
       await mkdir(out, { recursive: true });
       const used = new Set<string>();
       for (const file of files) {
         const result = await explainer.explain(file, { method, layer: stringOption(values, 'layer'), targetClass: stringOption(values, 'class'), alpha, colormap, maxSide });
+        if (result.explanation === null) {
+          context.out(`${file}: ${refusalMessage(result.prediction.refusal)} (nothing explained)`);
+          continue;
+        }
         let stem = basename(file, extname(file));
         while (used.has(stem)) stem = `${stem}_`;
         used.add(stem);

@@ -1,12 +1,13 @@
 import { existsSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { BackendChoice } from '../../engine/index.ts';
 import { BundlePredictor } from '../../inference/index.ts';
 import { readBundleMetadata } from '../../models/index.ts';
-import { createProjectTrainer } from '../../pipeline/index.ts';
-import { startServer } from '../../server/index.ts';
+import { createProjectTrainerProcess } from '../../pipeline/index.ts';
+import { normaliseOrigin, startServer } from '../../server/index.ts';
 import { openStore } from '../../store/index.ts';
-import { UsageError, numberOption, stringOption, type Command } from '../command.ts';
+import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_HELP, BACKEND_OPTION, flagOptions, parseSize, valueOptions } from '../options.ts';
 import { startEngine } from '../shared.ts';
 
@@ -35,6 +36,17 @@ function activeBundle(dataDir: string): string | null {
   }
 }
 
+function allowedOriginsOf(values: OptionValues): string[] {
+  const given = values['allowed-origin'];
+  return (Array.isArray(given) ? given : []).map((text) => {
+    try {
+      return normaliseOrigin(String(text));
+    } catch (error) {
+      throw new UsageError(`--allowed-origin: ${(error as Error).message}`);
+    }
+  });
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   help: `Usage: gramlens serve [options]
@@ -52,27 +64,37 @@ Options:
   --static DIR        the built web app (default: the one built in src/web/dist)
   --train-size N      input size of models trained from the web app (default 64)
   --https             the server is reached over https (Secure cookies, HSTS)
+  --allowed-origin URL  another origin whose pages may change data (repeatable), e.g. the public
+                      address of a reverse proxy that rewrites Host: https://gramlens.example.org.
+                      State-changing requests from any other site are refused (403)
 ${BACKEND_HELP}`,
-  options: { ...valueOptions('data-dir', 'model', 'host', 'port', 'static', 'train-size'), ...flagOptions('https'), ...BACKEND_OPTION },
+  options: {
+    ...valueOptions('data-dir', 'model', 'host', 'port', 'static', 'train-size'),
+    'allowed-origin': { type: 'string', multiple: true },
+    ...flagOptions('https'),
+    ...BACKEND_OPTION,
+  },
   async run(values, _positionals, context) {
     const dataDir = stringOption(values, 'data-dir') ?? 'gramlens-data';
     const port = numberOption(values, 'port', { integer: true, min: 0 }) ?? Number(process.env.PORT ?? 8080);
     const staticDir = stringOption(values, 'static') ?? (existsSync(BUILT_WEB_APP) ? BUILT_WEB_APP : undefined);
     const trainSize = parseSize({ size: stringOption(values, 'train-size') }, 64);
     const model = stringOption(values, 'model');
+    const allowedOrigins = allowedOriginsOf(values);
     if (model && !existsSync(model)) throw new UsageError(`model bundle not found: ${model}`);
-    await startEngine(values, context);
+    const engine = await startEngine(values, context);
     if (model) await activateBundle(dataDir, model);
     const bundle = activeBundle(dataDir);
-    const predictor = await BundlePredictor.load(bundle);
+    const predictor = await BundlePredictor.load(bundle, (notice) => context.err(`note: ${notice}`));
     const app = await startServer({
       dataDir,
       staticDir,
       predictor,
-      trainer: createProjectTrainer({ runsDir: join(dataDir, 'runs'), size: trainSize }),
+      trainer: createProjectTrainerProcess({ runsDir: join(dataDir, 'runs'), size: trainSize, backend: engine.backend as BackendChoice }),
       host: stringOption(values, 'host'),
       port,
       behindHttps: Boolean(values.https),
+      allowedOrigins,
     });
     const address = app.server.address();
     const where = typeof address === 'object' && address ? `http://${address.address}:${address.port}` : String(address);

@@ -1,3 +1,4 @@
+import { existsSync, statSync } from 'node:fs';
 import { AUGMENT_PRESETS } from '../../augment/index.ts';
 import { assertPatientDisjoint, type Dataset, type Sample } from '../../data/index.ts';
 import { formatFoldSummary, formatReportTable } from '../../evaluate/index.ts';
@@ -103,6 +104,7 @@ ${SPECIMEN_PATTERN_HELP}
   async run(values, positionals, context) {
     const out = stringOption(values, 'out');
     if (!out) throw new UsageError('--out RUN_DIR is required');
+    if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file; give a folder for the run (it is created if missing)`);
     if (positionals.length > 1) throw new UsageError(`expected one dataset, got ${positionals.length}`);
     const channels = parseChannels(values);
     const train = parseTrainConfig(values);

@@ -36,7 +36,9 @@ export async function authRoutes(app: FastifyInstance, { store, sessionTtlMs, se
     '/auth/login',
     route('public', {
       summary: 'Log in; sets the HttpOnly session cookie',
-      description: 'Failed attempts are limited per username and client IP; over the limit the answer is 429 with Retry-After.',
+      description:
+        'Failed attempts are limited per username and client IP, per client IP and overall; over a limit the answer is 429 with Retry-After. ' +
+        'Unknown users, wrong passwords and disabled accounts get the same 401. Passwords are checked on a worker thread with a bounded queue: when it is full, 503 with Retry-After.',
       body: {
         type: 'object',
         required: ['username', 'password'],
@@ -56,8 +58,8 @@ export async function authRoutes(app: FastifyInstance, { store, sessionTtlMs, se
       // Counted before the (slow) password check so parallel guesses cannot slip past the limit.
       store.loginAttempts.recordFailure(username, request.ip);
       const user = await store.users.verifyPassword(username, password);
-      if (!user) throw new HttpError(401, 'Wrong username or password');
-      if (user.disabled) throw new HttpError(403, 'This account is disabled');
+      // A disabled account answers like a wrong password, right password or not: no oracle.
+      if (!user || user.disabled) throw new HttpError(401, 'Wrong username or password');
       store.loginAttempts.clear(username, request.ip);
       const session = store.sessions.create(user.id, sessionTtlMs);
       reply.setCookie(SESSION_COOKIE, session.token, {

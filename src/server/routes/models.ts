@@ -1,7 +1,8 @@
 import { stat } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
+import type { Role } from '../../contract/index.ts';
 import type { ModelRecord, Store } from '../../store/index.ts';
-import { ADMIN, CLINICAL } from '../access.ts';
+import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import type { Predictor } from '../options.ts';
 import { routeOptionsTagged } from '../route-options.ts';
@@ -14,10 +15,10 @@ export interface ModelRoutesOptions {
 
 export const modelSchema = {
   type: 'object',
-  required: ['id', 'path', 'name', 'version', 'metrics', 'createdAt', 'active'],
+  required: ['id', 'name', 'version', 'metrics', 'createdAt', 'active'],
   properties: {
     id: { type: 'integer' },
-    path: { type: 'string' },
+    path: { type: 'string', description: "the bundle's folder on the server (admins only)" },
     name: { type: 'string' },
     version: { type: 'string' },
     metrics: anyJson,
@@ -30,13 +31,23 @@ export function modelView(model: ModelRecord) {
   return { ...model, createdAt: iso(model.createdAt) };
 }
 
+/** Server file paths are for admins: other roles see the model without its folder. */
+function modelViewFor(role: Role, model: ModelRecord) {
+  const { path, ...rest } = modelView(model);
+  return role === 'admin' ? { path, ...rest } : rest;
+}
+
 export async function modelRoutes(app: FastifyInstance, { store, predictor }: ModelRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('models');
 
   app.get(
     '/models',
-    route(CLINICAL, { summary: 'Registered model bundles; one is active', response: { 200: { type: 'array', items: modelSchema } } }),
-    async () => store.models.list().map(modelView),
+    route(CLINICAL, {
+      summary: 'Registered model bundles; one is active',
+      description: "Admins also see each bundle's folder on the server (path).",
+      response: { 200: { type: 'array', items: modelSchema } },
+    }),
+    async (request) => store.models.list().map((model) => modelViewFor(currentUser(request).role, model)),
   );
 
   app.post<{ Body: { path: string; name: string; version: string; metrics?: unknown } }>(

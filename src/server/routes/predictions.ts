@@ -1,18 +1,20 @@
 import { readFile } from 'node:fs/promises';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { FeedbackVerdict, FieldPredictorResult, FieldSummaryView, Prediction, PredictorResult } from '../../contract/index.ts';
-import { FEEDBACK_VERDICTS, type ImageLimits, type PredictionRecord, type StoredFieldSummary, type Store } from '../../store/index.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FeedbackVerdict, FieldPredictorResult, PredictorResult, WholeFieldResult } from '../../contract/index.ts';
+import { FEEDBACK_VERDICTS, type ImageLimits, type NewPrediction, type PredictionRecord, type Store } from '../../store/index.ts';
 import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
+import type { DecodeBudget } from '../decode-budget.ts';
 import type { Predictor } from '../options.ts';
 import { routeOptionsTagged } from '../route-options.ts';
-import { anyJson, imageRef, imageRefSchema, iso, timeSchema } from '../schemas.ts';
+import { fieldAnswerSchema, predictionParams, predictionSchema, predictionView, type ByPredictionId } from './prediction-views.ts';
 
 export interface PredictionRoutesOptions {
   store: Store;
   predictor: Predictor | undefined;
   imageLimits: ImageLimits;
+  decodeBudget: DecodeBudget;
 }
 
 const MAX_TEXT = 200;
@@ -40,107 +42,6 @@ const predictFieldForm: FormDataSchema = {
 
 const MAX_PX_PER_UM = 1000;
 
-const classProbabilitySchema = {
-  type: 'object',
-  required: ['label', 'probability'],
-  properties: { label: { type: 'string' }, probability: { type: 'number' } },
-} as const;
-
-const predictionParams = {
-  type: 'object',
-  required: ['id'],
-  properties: { id: { type: 'string', pattern: '^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$' } },
-} as const;
-
-type ByPredictionId = { Params: { id: string } };
-
-const fieldSchema = {
-  type: 'object',
-  description: 'A whole-field prediction: the quality verdict, the morphotypes behind the label and the tile map',
-  required: ['forced', 'quality', 'label', 'morphotypes', 'multiple', 'tiles', 'legend', 'photoPxPerUm', 'warnings', 'tileMapUrl'],
-  properties: {
-    forced: { type: 'boolean', description: 'predicted although the photo failed the quality check' },
-    quality: { type: 'object', required: ['ok', 'reasons'], properties: { ok: { type: 'boolean' }, reasons: { type: 'array', items: { type: 'string' } } } },
-    label: { type: 'string' },
-    morphotypes: { type: 'array', items: { type: 'object', required: ['label', 'tileCount'], properties: { label: { type: 'string' }, tileCount: { type: 'integer' } } } },
-    multiple: { type: 'boolean' },
-    tiles: { type: 'object', required: ['total', 'inferred'], properties: { total: { type: 'integer' }, inferred: { type: 'integer' } } },
-    legend: {
-      type: 'array',
-      items: { type: 'object', required: ['label', 'colour', 'tiles'], properties: { label: { type: 'string' }, colour: { type: 'string' }, tiles: { type: 'integer' } } },
-    },
-    photoPxPerUm: { type: ['number', 'null'] },
-    warnings: { type: 'array', items: { type: 'string' } },
-    tileMapUrl: { type: ['string', 'null'] },
-  },
-} as const;
-
-const predictionSchema = {
-  type: 'object',
-  required: ['id', 'createdAt', 'user', 'image', 'modelId', 'modelVersion', 'classes', 'top', 'uncertain', 'heatmapUrl', 'specimenType', 'caseId', 'feedback'],
-  properties: {
-    id: { type: 'string' },
-    createdAt: timeSchema,
-    user: { type: 'object', required: ['id', 'username'], properties: { id: { type: 'integer' }, username: { type: 'string' } } },
-    image: imageRefSchema,
-    modelId: { type: ['integer', 'null'] },
-    modelVersion: { type: 'string' },
-    classes: { type: 'array', items: classProbabilitySchema },
-    top: classProbabilitySchema,
-    uncertain: { type: 'boolean' },
-    tree: anyJson,
-    heatmapUrl: { type: ['string', 'null'] },
-    field: fieldSchema,
-    specimenType: { type: 'string' },
-    caseId: { type: ['string', 'null'] },
-    feedback: {
-      type: ['object', 'null'],
-      required: ['verdict', 'label', 'createdAt'],
-      properties: { verdict: { type: 'string', enum: [...FEEDBACK_VERDICTS] }, label: { type: ['string', 'null'] }, createdAt: timeSchema },
-    },
-  },
-} as const;
-
-function predictionView(p: PredictionRecord): Prediction {
-  return {
-    id: p.id,
-    createdAt: iso(p.createdAt),
-    user: { id: p.userId, username: p.username },
-    image: imageRef(p.imageSha256),
-    modelId: p.modelId,
-    modelVersion: p.modelVersion,
-    classes: p.output.classes,
-    top: p.output.top,
-    uncertain: p.output.uncertain,
-    ...(p.output.tree === undefined ? {} : { tree: p.output.tree }),
-    heatmapUrl: p.heatmapShown ? `/api/predictions/${p.id}/heatmap.png` : null,
-    ...(p.output.field === undefined ? {} : { field: fieldView(p.id, p.output.field) }),
-    specimenType: p.specimenType,
-    caseId: p.caseId,
-    feedback: p.feedback && { verdict: p.feedback.verdict, label: p.feedback.label, createdAt: iso(p.feedback.createdAt) },
-  };
-}
-
-function fieldView(id: string, field: StoredFieldSummary): FieldSummaryView {
-  const { tileMap, ...summary } = field;
-  return { ...summary, tileMapUrl: tileMap ? `/api/predictions/${id}/tilemap.png` : null };
-}
-
-const fieldAnswerSchema = {
-  type: 'object',
-  required: ['quality', 'warnings', 'prediction'],
-  properties: {
-    quality: {
-      type: 'object',
-      required: ['ok', 'reasons', 'measures'],
-      properties: { ok: { type: 'boolean' }, reasons: { type: 'array', items: { type: 'string' } }, measures: anyJson },
-    },
-    warnings: { type: 'array', items: { type: 'string' } },
-    prediction: { ...predictionSchema, type: ['object', 'null'], description: 'null when the photo failed the quality check and force was not set: nothing was predicted or recorded' },
-  },
-} as const;
-
-/** A clinician sees only their own predictions; an admin sees all. Others' are "not found". */
 function visiblePrediction(store: Store, request: FastifyRequest, id: string): PredictionRecord {
   const user = currentUser(request);
   const prediction = store.predictions.get(id);
@@ -148,25 +49,43 @@ function visiblePrediction(store: Store, request: FastifyRequest, id: string): P
   return prediction;
 }
 
-function checkPredictorResult(result: PredictorResult): PredictorResult {
+function checkPredictorResult<T extends PredictorResult>(result: T): T {
   const valid =
-    Array.isArray(result?.classes) &&
-    typeof result.top?.label === 'string' &&
-    typeof result.top.probability === 'number' &&
-    typeof result.uncertain === 'boolean' &&
-    typeof result.modelVersion === 'string';
+    typeof result?.modelVersion === 'string' &&
+    (result.refusal
+      ? typeof result.refusal.code === 'string' && typeof result.refusal.reason === 'string'
+      : Array.isArray(result.classes) && typeof result.top?.label === 'string' && typeof result.top.probability === 'number' && typeof result.uncertain === 'boolean');
   if (!valid) throw new HttpError(500, 'The model returned a malformed result');
   return result;
 }
 
-function checkFieldResult(result: FieldPredictorResult): FieldPredictorResult {
+function checkFieldResult<T extends FieldPredictorResult>(result: T): T {
+  const { prediction } = result ?? {};
   const valid =
     typeof result?.quality?.ok === 'boolean' &&
     Array.isArray(result.quality.reasons) &&
     Array.isArray(result.warnings) &&
-    (result.prediction === null || (checkPredictorResult(result.prediction) && typeof result.prediction.field?.label === 'string'));
+    (prediction === null || (checkPredictorResult(prediction) && (prediction.refusal !== undefined || typeof prediction.field?.label === 'string')));
   if (!valid) throw new HttpError(500, 'The model returned a malformed result');
   return result;
+}
+
+/** What the audit row records of a model's answer or refusal, and the layers stored beside it. */
+function recordedOutput(result: PredictorResult | NonNullable<FieldPredictorResult['prediction']>): Pick<NewPrediction, 'modelVersion' | 'output' | 'heatmapPng' | 'tileMapPng'> {
+  const { modelVersion, tree } = result;
+  if (result.refusal) return { modelVersion, output: { refusal: result.refusal, tree }, heatmapPng: null };
+  const answer = { classes: result.classes, top: result.top, uncertain: result.uncertain, tree };
+  if (!('field' in result)) return { modelVersion, output: answer, heatmapPng: result.heatmapPng ?? null };
+  return {
+    modelVersion,
+    output: { ...answer, field: { ...result.field, tileMap: result.tileMapPng !== null } },
+    heatmapPng: result.heatmapPng ?? null,
+    tileMapPng: result.tileMapPng,
+  };
+}
+
+function isWholeField(result: PredictorResult | WholeFieldResult): result is WholeFieldResult {
+  return typeof (result as WholeFieldResult).wholeField === 'string';
 }
 
 function parsePxPerUm(text: string | undefined): number | undefined {
@@ -176,94 +95,99 @@ function parsePxPerUm(text: string | undefined): number | undefined {
   return value;
 }
 
-export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits }: PredictionRoutesOptions): Promise<void> {
+export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits, decodeBudget }: PredictionRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('predictions');
+  const pixelsOf = async (upload: Buffer) => {
+    const { width, height } = await store.images.inspect(upload, imageLimits);
+    return width * height;
+  };
+
+  /** Records a model's answer or refusal in the audit trail. */
+  const record = (request: FastifyRequest, image: { sha256: string }, fields: Record<string, string>, result: Parameters<typeof recordedOutput>[0]) =>
+    store.predictions.record({
+      userId: currentUser(request).id,
+      imageSha256: image.sha256,
+      modelId: store.models.active()?.id ?? null,
+      ...recordedOutput(result),
+      specimenType: fields.specimenType,
+      caseId: fields.caseId ?? null,
+    });
+
+  /** A field result answered: 200 without a record when the quality check failed unforced, else the recorded prediction (or refusal) with 201. */
+  const answerField = async (request: FastifyRequest, reply: FastifyReply, image: { sha256: string }, fields: Record<string, string>, result: FieldPredictorResult) => {
+    const { quality, warnings, prediction: predicted } = result;
+    const answer = { quality: { ok: quality.ok, reasons: quality.reasons, measures: quality.measures }, warnings };
+    if (!predicted) return reply.code(200).send({ ...answer, prediction: null });
+    return reply.code(201).send({ ...answer, prediction: predictionView(await record(request, image, fields, predicted)) });
+  };
 
   app.post(
     '/predict',
     route(CLINICAL, {
       summary: 'Classify a specimen photo with the active model',
-      description: 'Stores the image (metadata stripped), runs the model and writes an audit row. The heatmap, if any, is at heatmapUrl.',
+      description:
+        'Stores the image (metadata stripped), checks it, runs the model and writes an audit row (201). The heatmap, if any, is at heatmapUrl. ' +
+        'An image the model cannot read (blank, noise, not a stained bright-field slide, unlike its training images) is answered and recorded as a ' +
+        'refusal: refusal says why, classes is empty and top null. A photo far larger than the model\'s input (shorter side over 4 input sides) is ' +
+        'read as a whole microscope field when the model can (the prediction has field; a failed quality check answers 200 with the FieldAnswer shape ' +
+        'and prediction null, nothing recorded: send it to /api/predict/field with force to predict anyway), and refused when it cannot.',
       formData: predictForm,
-      response: { 201: predictionSchema },
+      response: { 200: fieldAnswerSchema, 201: predictionSchema },
     }),
     async (request, reply) => {
-      const user = currentUser(request);
       if (!predictor) throw new HttpError(503, 'No model is loaded on this server');
       const form = await readForm(request, predictForm);
-      const image = await store.images.ingest(form.file.data, imageLimits);
-      const bytes = await store.images.read(image.sha256);
-      let result: PredictorResult;
-      try {
-        result = checkPredictorResult(await predictor.predict(bytes));
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        request.log.error({ err: error }, 'predictor failed');
-        throw new HttpError(500, 'The model could not process this image');
-      }
-      const prediction = await store.predictions.record({
-        userId: user.id,
-        imageSha256: image.sha256,
-        modelId: store.models.active()?.id ?? null,
-        modelVersion: result.modelVersion,
-        output: { classes: result.classes, top: result.top, uncertain: result.uncertain, tree: result.tree },
-        heatmapPng: result.heatmapPng ?? null,
-        specimenType: form.fields.specimenType,
-        caseId: form.fields.caseId ?? null,
+      // Storing and predicting decode the photo: within the server's decode budget.
+      const { image, result } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
+        const image = await store.images.ingest(form.file.data, imageLimits);
+        const bytes = await store.images.read(image.sha256);
+        try {
+          const answered = await predictor.predict(bytes);
+          const result: PredictorResult | WholeFieldResult = isWholeField(answered) ? checkFieldResult(answered) : checkPredictorResult(answered);
+          return { image, result };
+        } catch (error) {
+          if (error instanceof HttpError) throw error;
+          request.log.error({ err: error }, 'predictor failed');
+          throw new HttpError(500, 'The model could not process this image');
+        }
       });
-      return reply.code(201).send(predictionView(prediction));
+      if (!isWholeField(result)) return reply.code(201).send(predictionView(await record(request, image, form.fields, result)));
+      if (!result.prediction) return answerField(request, reply, image, form.fields, result);
+      return reply.code(201).send(predictionView(await record(request, image, form.fields, result.prediction)));
     },
   );
 
   app.post(
     '/predict/field',
     route(CLINICAL, {
-      summary: 'Classify a whole microscope field: quality check first, then the tiles of the field of view',
+      summary: 'Classify a whole microscope field: image checks and quality check first, then the tiles of the field of view',
       description:
-        'Stores the image and checks its quality (focus, exposure, field of view, magnification). When the check fails and force is not true, ' +
-        'answers 200 with the reasons and prediction null (nothing is recorded). Otherwise the tiles of the field are classified, the field ' +
-        'prediction is recorded in the audit trail (forced when the check failed) and answered with 201; its tile map is at field.tileMapUrl.',
+        'Stores the image and checks it: an image the model cannot read (blank, noise, not a stained bright-field slide), or whose tiles are ' +
+        'mostly unlike the training images, is recorded and answered (201) as a refusal, whatever force says. Then the quality check (focus, ' +
+        'exposure, field of view, magnification): when it fails and force is not true, answers 200 with the reasons and prediction null ' +
+        '(nothing is recorded). Otherwise the tiles of the field are classified, the field prediction is recorded in the audit trail (forced ' +
+        'when the check failed) and answered with 201; its tile map is at field.tileMapUrl.',
       formData: predictFieldForm,
       response: { 200: fieldAnswerSchema, 201: fieldAnswerSchema },
     }),
     async (request, reply) => {
-      const user = currentUser(request);
       if (!predictor) throw new HttpError(503, 'No model is loaded on this server');
       if (!predictor.predictField) throw new HttpError(501, 'This server cannot read whole microscope fields');
       const form = await readForm(request, predictFieldForm);
       const pxPerUm = parsePxPerUm(form.fields.pxPerUm);
-      const image = await store.images.ingest(form.file.data, imageLimits);
-      const bytes = await store.images.read(image.sha256);
-      let result: FieldPredictorResult;
-      try {
-        result = checkFieldResult(await predictor.predictField(bytes, { pxPerUm, force: form.fields.force === 'true' }));
-      } catch (error) {
-        if (error instanceof HttpError) throw error;
-        if ((error as Error)?.name === 'FieldUnsupportedError') throw new HttpError(422, `The active model cannot read whole microscope fields: ${(error as Error).message}`);
-        request.log.error({ err: error }, 'field predictor failed');
-        throw new HttpError(500, 'The model could not process this photo as a whole field');
-      }
-      const { quality, warnings, prediction: predicted } = result;
-      const answer = { quality: { ok: quality.ok, reasons: quality.reasons, measures: quality.measures }, warnings };
-      if (!predicted) return reply.code(200).send({ ...answer, prediction: null });
-      const prediction = await store.predictions.record({
-        userId: user.id,
-        imageSha256: image.sha256,
-        modelId: store.models.active()?.id ?? null,
-        modelVersion: predicted.modelVersion,
-        output: {
-          classes: predicted.classes,
-          top: predicted.top,
-          uncertain: predicted.uncertain,
-          tree: predicted.tree,
-          field: { ...predicted.field, tileMap: predicted.tileMapPng !== null },
-        },
-        heatmapPng: predicted.heatmapPng ?? null,
-        tileMapPng: predicted.tileMapPng,
-        specimenType: form.fields.specimenType,
-        caseId: form.fields.caseId ?? null,
+      const { image, result } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
+        const image = await store.images.ingest(form.file.data, imageLimits);
+        const bytes = await store.images.read(image.sha256);
+        try {
+          return { image, result: checkFieldResult(await predictor.predictField!(bytes, { pxPerUm, force: form.fields.force === 'true' })) };
+        } catch (error) {
+          if (error instanceof HttpError) throw error;
+          if ((error as Error)?.name === 'FieldUnsupportedError') throw new HttpError(422, `The active model cannot read whole microscope fields: ${(error as Error).message}`);
+          request.log.error({ err: error }, 'field predictor failed');
+          throw new HttpError(500, 'The model could not process this photo as a whole field');
+        }
       });
-      return reply.code(201).send({ ...answer, prediction: predictionView(prediction) });
+      return answerField(request, reply, image, form.fields, result);
     },
   );
 
@@ -274,7 +198,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       querystring: {
         type: 'object',
         additionalProperties: false,
-        properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, default: 0 } },
+        properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 50 }, offset: { type: 'integer', minimum: 0, maximum: Number.MAX_SAFE_INTEGER, default: 0 } },
       },
       response: { 200: { type: 'array', items: predictionSchema } },
     }),
@@ -310,7 +234,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
     }),
     async (request, reply) => {
       const prediction = visiblePrediction(store, request, request.params.id);
-      if (!prediction.output.field?.tileMap) throw new HttpError(404, 'this prediction has no tile map');
+      if (prediction.output.refusal || !prediction.output.field?.tileMap) throw new HttpError(404, 'this prediction has no tile map');
       return reply.type('image/png').send(await readFile(store.predictions.tileMapPathOf(prediction.id)));
     },
   );
@@ -318,7 +242,8 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
   app.post<ByPredictionId & { Body: { verdict: FeedbackVerdict; label?: string } }>(
     '/predictions/:id/feedback',
     route(CLINICAL, {
-      summary: "The clinician's verdict: agree, or correct with the right label (replaces an earlier verdict)",
+      summary: 'A verdict: agree, or correct with the right label',
+      description: "Added to the prediction's feedback history with its author and time; earlier verdicts stay on record. feedback is the predicting user's latest.",
       params: predictionParams,
       body: {
         type: 'object',
@@ -332,7 +257,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       const prediction = visiblePrediction(store, request, request.params.id);
       const { verdict, label } = request.body;
       if (verdict === 'correct' && label === undefined) throw new HttpError(400, "the verdict 'correct' needs the right label");
-      return predictionView(store.predictions.setFeedback(prediction.id, currentUser(request).id, verdict, label ?? null));
+      return predictionView(store.predictions.addFeedback(prediction.id, currentUser(request).id, verdict, label ?? null));
     },
   );
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { ImageLimits, Store } from '../../store/index.ts';
 import { ADMIN } from '../access.ts';
+import type { DecodeBudget } from '../decode-budget.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
 import { routeOptionsTagged } from '../route-options.ts';
 import { decisionSchema, decisionView, idParams, imageRef, storedImageSchema, type ById } from '../schemas.ts';
@@ -8,6 +9,7 @@ import { decisionSchema, decisionView, idParams, imageRef, storedImageSchema, ty
 export interface ProjectImageRoutesOptions {
   store: Store;
   imageLimits: ImageLimits;
+  decodeBudget: DecodeBudget;
 }
 
 const imageUploadForm: FormDataSchema = {
@@ -21,7 +23,7 @@ const imageUploadForm: FormDataSchema = {
 };
 
 /** A project's images: uploading them, and their labels and decisions as JSON and as the training manifest. */
-export async function projectImageRoutes(app: FastifyInstance, { store, imageLimits }: ProjectImageRoutesOptions): Promise<void> {
+export async function projectImageRoutes(app: FastifyInstance, { store, imageLimits, decodeBudget }: ProjectImageRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('annotation');
 
   app.post<ById>(
@@ -49,7 +51,8 @@ export async function projectImageRoutes(app: FastifyInstance, { store, imageLim
       const projectId = request.params.id;
       store.projects.require(projectId);
       const form = await readForm(request, imageUploadForm);
-      const image = await store.images.ingest(form.file.data, imageLimits);
+      const { width, height } = await store.images.inspect(form.file.data, imageLimits);
+      const image = await decodeBudget.run(width * height, () => store.images.ingest(form.file.data, imageLimits));
       const { image: projectImage, added } = store.projects.addImage(projectId, {
         sha256: image.sha256,
         patientId: form.fields.patientId,
@@ -72,12 +75,13 @@ export async function projectImageRoutes(app: FastifyInstance, { store, imageLim
     route(ADMIN, {
       summary: 'The training manifest: path,label,patient_id,specimen,annotators,agreement',
       description:
-        'Paths are relative to the server data folder. Images without a decision are left out; their count is in X-Images-Left-Out, by reason in X-Images-Left-Out-Detail.',
+        'Paths are relative to the server data folder. Images without a decision are left out; their count is in X-Images-Left-Out, by reason in X-Images-Left-Out-Detail. ' +
+        'Text a spreadsheet could run as a formula (starting with =, +, - or @) gets a leading apostrophe.',
       params: idParams,
       produces: ['text/csv'],
     }),
     async (request, reply) => {
-      const manifest = store.decisions.manifest(request.params.id);
+      const manifest = store.decisions.manifest(request.params.id, { guardFormulas: true });
       const leftOut = Object.values(manifest.leftOut).reduce((sum, n) => sum + n, 0);
       return reply
         .type('text/csv; charset=utf-8')

@@ -57,7 +57,7 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
     '/runs',
     route(ADMIN, {
       summary: "Train a model on a project's decided labels (queued; runs one at a time)",
-      body: { type: 'object', required: ['projectId'], additionalProperties: false, properties: { projectId: { type: 'integer', minimum: 1 } } },
+      body: { type: 'object', required: ['projectId'], additionalProperties: false, properties: { projectId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } } },
       response: { 202: runSchema },
     }),
     async (request, reply) => reply.code(202).send(runView(training.launch(request.body.projectId, currentUser(request).id))),

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../contract/index.ts';
-import { MAX_USERNAME_LENGTH, ROLES, type Store } from '../../store/index.ts';
+import { MAX_PASSWORD_BYTES, MAX_USERNAME_LENGTH, MIN_PASSWORD_LENGTH, ROLES, type Store } from '../../store/index.ts';
 import { ADMIN } from '../access.ts';
 import { routeOptionsTagged } from '../route-options.ts';
 import { idParams, userSchema, userView, type ById } from '../schemas.ts';
@@ -21,7 +21,12 @@ interface UserChangeBody {
   password?: string;
 }
 
-const passwordSchema = { type: 'string', minLength: 8, maxLength: 72, description: 'at least 8 characters, at most 72 bytes' } as const;
+const passwordSchema = {
+  type: 'string',
+  minLength: MIN_PASSWORD_LENGTH,
+  maxLength: MAX_PASSWORD_BYTES,
+  description: `at least ${MIN_PASSWORD_LENGTH} characters, at most ${MAX_PASSWORD_BYTES} bytes, not a common password (nor one with digits or symbols around it, a run of keys or a repetition)`,
+} as const;
 
 export async function userRoutes(app: FastifyInstance, { store }: UserRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('users');

@@ -13,7 +13,8 @@ import {
   type ClassId,
   type DifficultyOption,
 } from '../index.ts';
-import { createRng, writeDirAtomically, type Rng } from '../../util/index.ts';
+import { createRng, type Rng } from '../../util/index.ts';
+import { writeDirAtomically } from '../../io/index.ts';
 import { writeFieldJob, type FieldJob, type FieldJobOptions, type FieldOutcome } from './field-tiles-job.ts';
 import type { FieldWorkerRequest } from './field-tiles-worker.ts';
 

@@ -40,7 +40,7 @@ export function usersPage({ user: me }: ViewContext): View {
   const render = () => table.setRows(users.map(row));
 
   const username = h('input', { type: 'text', name: 'username', required: true, maxLength: 64, autocomplete: 'off', autocapitalize: 'none', spellcheck: false });
-  const password = h('input', { type: 'password', name: 'password', required: true, minLength: 8, autocomplete: 'new-password' });
+  const password = h('input', { type: 'password', name: 'password', required: true, minLength: 12, autocomplete: 'new-password' });
   const role = options(h('select', { name: 'role' }), ROLES);
   const create = h('button', { type: 'submit', class: 'button button-primary' }, 'Create user');
   const form = h(
@@ -53,7 +53,7 @@ export function usersPage({ user: me }: ViewContext): View {
         submit: (event) => {
           event.preventDefault();
           if (!username.value.trim()) return message.show('Enter a username.', 'error');
-          if (password.value.length < 8) return message.show('The password needs at least 8 characters.', 'error');
+          if (password.value.length < 12) return message.show('The password needs at least 12 characters.', 'error');
           void busy(create, () => api.createUser(username.value.trim(), password.value, role.value as Role))
             .then((created) => {
               users.push(created);
@@ -68,7 +68,7 @@ export function usersPage({ user: me }: ViewContext): View {
     },
     h('h2', { id: 'new-user-title' }, 'New user'),
     field('Username', username),
-    field('Password', password, 'At least 8 characters. Tell it to the user in person.'),
+    field('Password', password, 'At least 12 characters, not a common password. Tell it to the user in person.'),
     field('Role', role),
     create,
   );

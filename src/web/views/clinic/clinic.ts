@@ -135,7 +135,10 @@ export function clinicView({ user }: ViewContext): View {
             data.append('pxPerUm', pxPerUm.value);
           }
           message.show(wholeField.checked ? 'Checking the photo and reading the whole field…' : 'Analysing the photo…');
-          const work = wholeField.checked ? busy(analyse, () => api.predictField(data)).then((answer) => answered(answer, data)) : busy(analyse, () => api.predict(data)).then(predicted);
+          // Without the switch, a photo far larger than the model's input is still read as a whole field by the server.
+          const work = wholeField.checked
+            ? busy(analyse, () => api.predictField(data)).then((answer) => answered(answer, data))
+            : busy(analyse, () => api.predict(data)).then((answer) => ('quality' in answer ? answered(answer, data) : predicted(answer)));
           void work.catch((error) => {
             message.show(messageOf(error), 'error');
           });

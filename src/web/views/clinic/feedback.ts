@@ -1,6 +1,6 @@
 import { api, messageOf } from '../../api.ts';
 import { busy, field, h, Message, options, uniqueId } from '../../dom.ts';
-import type { Prediction } from '../../../contract/index.ts';
+import type { AnsweredPrediction, Prediction } from '../../../contract/index.ts';
 
 export interface ClassChoice {
   value: string;
@@ -15,13 +15,18 @@ function verdictText(prediction: Prediction, labelOf: (name: string) => string):
 }
 
 /** Agree, or correct with the right class; POST /api/predictions/:id/feedback. */
-export function feedbackPanel(prediction: Prediction, choices: readonly ClassChoice[], labelOf: (name: string) => string, onSaved: (updated: Prediction) => void): HTMLElement {
-  let current = prediction;
+export function feedbackPanel(
+  prediction: Prediction & AnsweredPrediction,
+  choices: readonly ClassChoice[],
+  labelOf: (name: string) => string,
+  onSaved: (updated: Prediction) => void,
+): HTMLElement {
+  let current: Prediction = prediction;
   const state = h('p', { class: 'feedback-state' }, verdictText(current, labelOf));
   const message = new Message();
   const select = options(
     h('select', { name: 'label' }),
-    choices.filter((choice) => choice.value !== current.top.label),
+    choices.filter((choice) => choice.value !== prediction.top.label),
     current.feedback?.verdict === 'correct' ? (current.feedback.label ?? undefined) : undefined,
   );
   const save = h('button', { type: 'submit', class: 'button button-primary' }, 'Save correction');

@@ -3,6 +3,13 @@ import { dateTime, percent } from '../../format.ts';
 import type { Prediction } from '../../../contract/index.ts';
 import { classLabeller } from './result.ts';
 
+/** What a history entry says first: the field's label, the top class, or that the image could not be read. */
+function headline(prediction: Prediction, labelOf: (name: string) => string): string {
+  if (prediction.refusal !== null) return 'No prediction: not something the model can read';
+  if (prediction.field) return `Whole field: ${labelOf(prediction.field.label)}`;
+  return `${labelOf(prediction.top.label)} · ${percent(prediction.top.probability)}`;
+}
+
 /** The user's recent predictions, newest first; choosing one shows it again. */
 export class History {
   readonly element: HTMLElement;
@@ -55,7 +62,8 @@ export class History {
         h(
           'span',
           { class: 'history-text' },
-          h('span', { class: 'history-top' }, prediction.field ? `Whole field: ${labelOf(prediction.field.label)}` : `${labelOf(prediction.top.label)} · ${percent(prediction.top.probability)}`),
+          h('span', { class: 'history-top' }, headline(prediction, labelOf)),
+          prediction.refusal ? h('span', { class: 'tag tag-refused' }, 'not readable') : null,
           prediction.field?.forced ? h('span', { class: 'tag tag-warning' }, 'failed quality check') : null,
           prediction.uncertain ? h('span', { class: 'tag tag-warning' }, 'uncertain') : null,
           h('span', { class: 'history-meta' }, details),

@@ -1,13 +1,14 @@
 import { h } from '../../dom.ts';
 import { dateTime, percent } from '../../format.ts';
 import { displayNames, leafNames, parseTree } from '../../label-tree.ts';
-import type { Prediction } from '../../../contract/index.ts';
+import type { AnsweredPrediction, Prediction, RefusedPrediction } from '../../../contract/index.ts';
 import { feedbackPanel } from './feedback.ts';
 import { fieldFacts, fieldQuality, tileMapViewer } from './field.ts';
 import { heatmapViewer } from './heatmap.ts';
 import { probabilityBars } from './probabilities.ts';
 
 export const UNCERTAIN_TEXT = 'Uncertain — refer to microbiology';
+export const REFUSAL_TEXT = 'This is not something I can read';
 
 /** Display names from the prediction's label tree, falling back to the class name. */
 export function classLabeller(prediction: Prediction): (name: string) => string {
@@ -17,6 +18,7 @@ export function classLabeller(prediction: Prediction): (name: string) => string 
 
 /** One sentence for the live region. */
 export function predictionSummary(prediction: Prediction): string {
+  if (prediction.refusal !== null) return `${REFUSAL_TEXT}: ${prediction.refusal.reason}. No prediction was made.`;
   const labelOf = classLabeller(prediction);
   const top = prediction.field
     ? `Whole field: ${labelOf(prediction.field.label)}${prediction.field.forced ? ', predicted despite a failed photo quality check' : ''}.`
@@ -26,9 +28,42 @@ export function predictionSummary(prediction: Prediction): string {
 
 /**
  * Everything about one prediction: referral banner, top class, heatmap, probability bars, verdict;
- * for a whole field, its quality verdict first, then its label, morphotypes and tile map.
+ * for a whole field, its quality verdict first, then its label, morphotypes and tile map. A refusal
+ * shows why and the photo, no class and no probability.
  */
 export function predictionResult(prediction: Prediction, onUpdated: (updated: Prediction) => void): HTMLElement {
+  return prediction.refusal === null ? answeredResult(prediction, onUpdated) : refusedResult(prediction);
+}
+
+function metaLine(prediction: Prediction): string {
+  return [prediction.specimenType, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), `model ${prediction.modelVersion}`]
+    .filter((part): part is string => part !== null)
+    .join(' · ');
+}
+
+function refusedResult(prediction: Prediction & RefusedPrediction): HTMLElement {
+  const reason = prediction.refusal.reason;
+  return h(
+    'article',
+    { class: 'prediction prediction-refused', attrs: { 'data-prediction-id': prediction.id, 'data-refusal': prediction.refusal.code } },
+    h('h2', { tabIndex: -1 }, 'Result'),
+    h(
+      'div',
+      { class: 'banner banner-refused', attrs: { role: 'alert' } },
+      h('strong', {}, REFUSAL_TEXT),
+      h('span', { class: 'refusal-reason' }, `${reason.charAt(0).toUpperCase()}${reason.slice(1)}.`),
+    ),
+    h(
+      'p',
+      {},
+      'No prediction was made. Photograph a Gram-stained slide through the microscope (100× oil objective), with the specimen in focus, and try again; or send the specimen for a microbiologist’s reading.',
+    ),
+    h('p', { class: 'meta' }, metaLine(prediction)),
+    h('figure', { class: 'heatmap' }, h('div', { class: 'stack' }, h('img', { class: 'photo', src: prediction.image.url, alt: 'The photo that could not be read', decoding: 'async' }))),
+  );
+}
+
+function answeredResult(prediction: Prediction & AnsweredPrediction, onUpdated: (updated: Prediction) => void): HTMLElement {
   const labelOf = classLabeller(prediction);
   const tree = parseTree(prediction.tree);
   const classOrder = tree ? leafNames(tree) : prediction.classes.map((c) => c.label);
@@ -36,9 +71,6 @@ export function predictionResult(prediction: Prediction, onUpdated: (updated: Pr
   const choices = classOrder.map((name) => ({ value: name, label: labelOf(name) }));
 
   const field = prediction.field;
-  const meta = [`${prediction.specimenType}`, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), `model ${prediction.modelVersion}`]
-    .filter((part): part is string => part !== null)
-    .join(' · ');
 
   return h(
     'article',
@@ -57,7 +89,7 @@ export function predictionResult(prediction: Prediction, onUpdated: (updated: Pr
       ? h('p', { class: 'top-class' }, h('span', { class: 'top-label' }, 'Whole field'), h('strong', {}, labelOf(field.label)))
       : h('p', { class: 'top-class' }, h('span', { class: 'top-label' }, 'Most likely'), h('strong', {}, labelOf(prediction.top.label)), h('span', { class: 'top-value' }, percent(prediction.top.probability))),
     field ? fieldFacts(field, labelOf) : null,
-    h('p', { class: 'meta' }, meta),
+    h('p', { class: 'meta' }, metaLine(prediction)),
     h(
       'div',
       { class: 'prediction-body' },

@@ -1,0 +1,49 @@
+import type { RefusalCode } from '../contract/index.ts';
+import type { ImageMeasures } from './image-measures.ts';
+
+/** The image checks, in the order they are tried; the first that fails gives the refusal. */
+export const IMAGE_CHECKS = ['blank', 'noise', 'greyscale', 'dark', 'colours'] as const;
+export type ImageCheck = (typeof IMAGE_CHECKS)[number] & RefusalCode;
+
+/** Checks that hold for any image a classifier can read, whatever it was trained on. */
+export const UNIVERSAL_CHECKS: readonly ImageCheck[] = ['blank', 'noise'];
+
+/**
+ * Limits of the image checks. Measured (src/ood/README.md) on synthetic Gram tiles and fields and on
+ * real GramStainR photos, which pass with a margin, against blank, noise, greyscale and drawn images.
+ */
+export const IMAGE_CHECK_LIMITS = {
+  /** blank: luminance spread (99th − 1st percentile) below this; in-distribution ≥ 0.05. */
+  minLuminanceSpread: 0.03,
+  /** noise: neighbour correlation below this with fine-grain noise above minFineNoise; in-distribution ≥ 0.5, noise ≤ 0.04. */
+  maxNoiseCorrelation: 0.3,
+  minFineNoise: 0.01,
+  /** greyscale: 99th percentile of chroma below this; stained slides ≥ 0.08. */
+  minChroma: 0.04,
+  /** dark: 90th percentile of luminance below this; bright-field slides ≥ 0.5. */
+  minBrightLuminance: 0.3,
+  /** colours: more than this share of the image clearly green to sky blue; stained slides 0. */
+  maxOffStainShare: 0.2,
+} as const;
+
+/** Why each check refuses, completing "this is not something I can read: …". */
+export const IMAGE_CHECK_REASONS: Record<ImageCheck, string> = {
+  blank: 'the image is blank or almost uniform',
+  noise: 'the image looks like random noise, not a photo through a microscope',
+  greyscale: 'the image has no colour, so it is not a photo of a stained slide',
+  dark: 'the image is too dark for a bright-field microscope photo',
+  colours: 'much of the image is green to blue, colours no Gram stain has',
+};
+
+/** The first of `checks` the measures fail, or null when they pass them all. */
+export function failedImageCheck(measures: ImageMeasures, checks: readonly ImageCheck[] = IMAGE_CHECKS): ImageCheck | null {
+  const limits = IMAGE_CHECK_LIMITS;
+  const fails: Record<ImageCheck, () => boolean> = {
+    blank: () => measures.luminanceSpread < limits.minLuminanceSpread,
+    noise: () => measures.neighbourCorrelation < limits.maxNoiseCorrelation && measures.fineNoise > limits.minFineNoise,
+    greyscale: () => measures.chroma < limits.minChroma,
+    dark: () => measures.brightLuminance < limits.minBrightLuminance,
+    colours: () => measures.offStainShare > limits.maxOffStainShare,
+  };
+  return IMAGE_CHECKS.find((check) => checks.includes(check) && fails[check]()) ?? null;
+}

@@ -1,0 +1,25 @@
+/**
+ * What a model cannot read: cheap image checks (blank, noise, greyscale, dark, colours no stain
+ * makes) and two out-of-distribution scores, on the model's own embedding (squared Mahalanobis
+ * distance to the nearest class mean under a shared covariance) and on the image's colour signature,
+ * with their thresholds chosen on validation.
+ * Pure functions, no Node APIs.
+ */
+export { averagePool, type FeatureMap } from './embedding.ts';
+export { HUE_BINS, colourSignature } from './colour-signature.ts';
+export { symmetricEigen, type Eigen } from './eigen.ts';
+export { EmbeddingScorer, fitEmbeddingStatistics, type EmbeddingStatistics, type FitEmbeddingOptions } from './mahalanobis.ts';
+export { hueOf, measureImage, OFF_STAIN_HUES, type Disc, type ImageMeasures } from './image-measures.ts';
+export { IMAGE_CHECK_LIMITS, IMAGE_CHECK_REASONS, IMAGE_CHECKS, UNIVERSAL_CHECKS, failedImageCheck, type ImageCheck } from './image-checks.ts';
+export {
+  DEFAULT_REFUSAL_TARGET,
+  REFUSAL_PREFIX,
+  UNFAMILIAR_COLOURS_REFUSAL,
+  UNFAMILIAR_REFUSAL,
+  fieldTileRefusal,
+  imageCheckRefusal,
+  refusalMessage,
+  thresholdForRefusal,
+  type OodStatistics,
+  type ScoreStatistics,
+} from './refusal.ts';

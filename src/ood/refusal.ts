@@ -1,0 +1,69 @@
+import type { Refusal } from '../contract/index.ts';
+import { IMAGE_CHECK_REASONS, type ImageCheck } from './image-checks.ts';
+import type { EmbeddingStatistics } from './mahalanobis.ts';
+
+/** The words every refusal starts with, before its reason. */
+export const REFUSAL_PREFIX = 'this is not something I can read';
+
+/** Share of validation images the out-of-distribution threshold refuses (default of fitting it). */
+export const DEFAULT_REFUSAL_TARGET = 0.01;
+
+/** One out-of-distribution score's statistics and the threshold above which it refuses. */
+export interface ScoreStatistics {
+  statistics: EmbeddingStatistics;
+  /** A score above this (squared Mahalanobis distance to the nearest mean) is unfamiliar. */
+  threshold: number;
+}
+
+/**
+ * What a model bundle keeps (metadata.json `ood`) to refuse inputs unlike its training images,
+ * all chosen at training time. An image is unfamiliar when either score is above its threshold;
+ * each threshold refuses half the target share of validation images.
+ */
+export interface OodStatistics {
+  /** The model's own embedding: the global average pooling of its 'features' output, per class. */
+  features: ScoreStatistics;
+  /** The image's colours as decoded (colourSignature), before any stain normalisation; absent for grey models. */
+  colour?: ScoreStatistics;
+  /** The image checks that apply to this model's kind of images: those that refused at most `refusalTarget` of its validation images. */
+  imageChecks: ImageCheck[];
+  /** How the thresholds were chosen: validation images, the share to refuse, and the shares refused by the scores and by the image checks. */
+  validation: { images: number; refusalTarget: number; refusedByScores: number; refusedByImageChecks: number };
+  trainImages: number;
+}
+
+/** "this is not something I can read: <reason>". */
+export function refusalMessage(refusal: Pick<Refusal, 'reason'>): string {
+  return `${REFUSAL_PREFIX}: ${refusal.reason}`;
+}
+
+export function imageCheckRefusal(check: ImageCheck): Refusal {
+  return { code: check, reason: IMAGE_CHECK_REASONS[check] };
+}
+
+export const UNFAMILIAR_REFUSAL: Refusal = { code: 'unfamiliar', reason: 'it is unlike anything the model was trained on' };
+export const UNFAMILIAR_COLOURS_REFUSAL: Refusal = { code: 'unfamiliar', reason: 'its colours are unlike those of every image the model was trained on' };
+
+/**
+ * A whole field is refused when more than half of the tiles sent to the model are unfamiliar: a few
+ * odd tiles (debris, a smudge, a corner of something else) are left out of the field's answer
+ * instead. Half, not less: tiles cut from in-distribution fields stand out more often than the
+ * validation tiles the thresholds were chosen on (up to 12% of a synthetic field's tiles, against
+ * 1% of validation tiles; src/ood/README.md).
+ */
+export function fieldTileRefusal(read: number, unfamiliar: number): Refusal | null {
+  if (read === 0 || unfamiliar * 2 <= read) return null;
+  return { code: 'unfamiliar', reason: `most of the field (${unfamiliar} of the ${read} tiles read) is unlike anything the model was trained on`, tiles: { read, unfamiliar } };
+}
+
+/**
+ * The score above which the highest `share` of validation scores lies: the level that refuses that
+ * share of in-distribution images (ties at the level are kept).
+ */
+export function thresholdForRefusal(scores: ArrayLike<number>, share: number): number {
+  if (scores.length === 0) throw new Error('no validation scores to choose an out-of-distribution threshold on');
+  if (!(share >= 0 && share < 1)) throw new Error(`the share of validation images to refuse must be in [0, 1), got ${share}`);
+  const sorted = Float64Array.from(scores).sort();
+  const refused = Math.floor(share * sorted.length);
+  return sorted[sorted.length - 1 - refused];
+}

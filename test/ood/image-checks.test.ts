@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { IMAGE_CHECKS, UNIVERSAL_CHECKS, failedImageCheck, hueOf, measureImage } from '../../src/ood/index.ts';
+import { createRng } from '../../src/util/index.ts';
+
+const SIZE = 160;
+
+type Paint = (x: number, y: number) => [number, number, number];
+
+function image(paint: Paint, size = SIZE): Uint8Array {
+  const rgb = new Uint8Array(size * size * 3);
+  for (let y = 0; y < size; y++) {
+    for (let x = 0; x < size; x++) rgb.set(paint(x, y).map((v) => Math.max(0, Math.min(255, Math.round(v)))), (y * size + x) * 3);
+  }
+  return rgb;
+}
+
+/** Pale pink glass with soft violet cocci and a little sensor noise: what a stained bright-field slide looks like. */
+function stainedSlide(seed = 1): Paint {
+  const rng = createRng(seed);
+  const cocci = Array.from({ length: 40 }, () => [rng.uniform(0, SIZE), rng.uniform(0, SIZE)]);
+  return (x, y) => {
+    const near = Math.min(...cocci.map(([cx, cy]) => Math.hypot(x - cx, y - cy)));
+    const ink = Math.exp(-((near / 3) ** 2));
+    const glass = [232, 212, 230];
+    const violet = [90, 40, 130];
+    return glass.map((g, c) => g + (violet[c] - g) * ink + 2 * rng.normal()) as [number, number, number];
+  };
+}
+
+const judge = (rgb: Uint8Array, size = SIZE) => failedImageCheck(measureImage(rgb, size, size));
+
+describe('the image checks', () => {
+  it('pass a stained bright-field slide', () => {
+    const measures = measureImage(image(stainedSlide()), SIZE, SIZE);
+    expect(failedImageCheck(measures)).toBeNull();
+    expect(measures.neighbourCorrelation).toBeGreaterThan(0.8);
+    expect(measures.offStainShare).toBe(0);
+  });
+
+  it('refuse a blank or uniform image', () => {
+    expect(judge(image(() => [255, 255, 255]))).toBe('blank');
+    expect(judge(image(() => [200, 120, 190]))).toBe('blank');
+  });
+
+  it('refuse Gaussian and salt-and-pepper noise', () => {
+    const rng = createRng(2);
+    expect(judge(image(() => [128, 110, 140].map((v) => v + 50 * rng.normal()) as [number, number, number]))).toBe('noise');
+    const sprinkled = image(() => {
+      const u = rng.next();
+      return u < 0.1 ? [0, 0, 0] : u < 0.2 ? [255, 255, 255] : [180, 150, 170];
+    });
+    const measures = measureImage(sprinkled, SIZE, SIZE);
+    expect(Math.abs(measures.neighbourCorrelation)).toBeLessThan(0.1);
+    expect(failedImageCheck(measures)).toBe('noise');
+  });
+
+  it('refuse an image without colour, one too dark for bright-field and one of green to blue colours', () => {
+    const slide = stainedSlide(3);
+    expect(judge(image((x, y) => { const [r, g, b] = slide(x, y); const grey = 0.3 * r + 0.59 * g + 0.11 * b; return [grey, grey, grey]; }))).toBe('greyscale');
+    expect(judge(image((x, y) => slide(x, y).map((v) => v * 0.2) as [number, number, number]))).toBe('dark');
+    expect(judge(image((x, y) => (x < SIZE * 0.6 ? [60, 170, 80] : slide(x, y))))).toBe('colours');
+  });
+
+  it('apply only the checks asked for', () => {
+    const grey = image((x) => [x, x, x]);
+    expect(failedImageCheck(measureImage(grey, SIZE, SIZE))).toBe('greyscale');
+    expect(failedImageCheck(measureImage(grey, SIZE, SIZE), UNIVERSAL_CHECKS)).toBeNull();
+    expect(IMAGE_CHECKS[0]).toBe('blank');
+  });
+
+  it('look only inside the field of view when given one', () => {
+    const slide = stainedSlide(4);
+    const disc = { cx: 80, cy: 80, r: 25 };
+    const eyepiece = image((x, y) => (Math.hypot(x - disc.cx, y - disc.cy) <= disc.r + 2 ? slide(x, y) : [2, 2, 2]));
+    expect(judge(eyepiece)).toBe('dark');
+    const inside = measureImage(eyepiece, SIZE, SIZE, disc);
+    expect(inside.pixels).toBeLessThan(SIZE * SIZE * 0.1);
+    expect(failedImageCheck(inside)).toBeNull();
+  });
+
+  it('refuse pixel counts that do not match the size', () => {
+    expect(() => measureImage(new Uint8Array(10), 2, 2)).toThrow(/2x2 RGB pixels/);
+  });
+});
+
+describe('hueOf', () => {
+  it('gives the hue angle of primary and secondary colours', () => {
+    expect(hueOf(1, 0, 0)).toBe(0);
+    expect(hueOf(0, 1, 0)).toBe(120);
+    expect(hueOf(0, 0, 1)).toBe(240);
+    expect(hueOf(1, 0, 1)).toBe(300);
+    expect(hueOf(0.5, 0.5, 0.5)).toBe(0);
+  });
+});
