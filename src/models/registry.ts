@@ -53,9 +53,11 @@ export interface FineTuneDefinition {
   layerRateRatio: number;
   /** Default batch-norm mode: normalise with each batch's statistics, or with the pretrained ones, kept. */
   batchNorm: 'batch' | 'frozen';
-  /** Default training length and base learning rate of the recipe, when they differ from the trainer's. */
+  /** Defaults of the recipe where they differ from the trainer's: training length, base learning rate, batch, early stopping. */
   epochs?: number;
   learningRate?: number;
+  batchSize?: number;
+  patience?: number;
   /** Default input side in pixels. */
   inputSize: number;
 }

@@ -117,8 +117,8 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
 function recipeOf(model: ModelName): Partial<TrainConfig> {
   const fineTune = registeredModel(model).fineTune;
   if (!fineTune) return {};
-  const { freezeEpochs, layerRateRatio, batchNorm, epochs, learningRate } = fineTune;
-  return stripUndefined({ freezeEpochs, layerRateRatio, batchNorm, epochs, learningRate });
+  const { freezeEpochs, layerRateRatio, batchNorm, epochs, learningRate, batchSize, patience } = fineTune;
+  return stripUndefined({ freezeEpochs, layerRateRatio, batchNorm, epochs, learningRate, batchSize, patience });
 }
 
 function requireInteger(field: string, value: number, min: number): void {
