@@ -6,7 +6,7 @@ import type { LabelTreeNode } from '../contract/index.ts';
 import { parseLabelTree } from '../data/index.ts';
 import { BACKEND_CHOICES } from '../engine/index.ts';
 import { STAIN_METHODS, type StainMethod } from '../preprocess/index.ts';
-import { MODEL_NAMES, type ModelName } from '../models/index.ts';
+import { MODEL_NAMES, registeredModels, type ModelName } from '../models/index.ts';
 import type { TrainConfig } from '../train/index.ts';
 import { UsageError, numberOption, stringOption, type OptionSpec, type OptionValues } from './command.ts';
 
@@ -74,11 +74,24 @@ export function parseAugment(values: OptionValues, fallback: AugmentPresetName):
   }
 }
 
-export function parseTrainConfig(values: OptionValues): Partial<TrainConfig> {
-  const model = stringOption(values, 'model') as ModelName | undefined;
+/** The registered models with pretrained weights (fine-tuned rather than trained from scratch). */
+export const BACKBONE_NAMES: readonly ModelName[] = registeredModels()
+  .filter((entry) => entry.fineTune)
+  .map((entry) => entry.name);
+
+/** --model, or --backbone (a model with pretrained weights); undefined when neither is given. */
+export function parseModel(values: OptionValues): ModelName | undefined {
+  const model = stringOption(values, 'model');
+  const backbone = stringOption(values, 'backbone');
+  if (model !== undefined && backbone !== undefined) throw new UsageError('give --model or --backbone, not both');
+  if (backbone !== undefined && !BACKBONE_NAMES.includes(backbone)) throw new UsageError(`--backbone must be one of ${BACKBONE_NAMES.join(', ')}; got "${backbone}"`);
   if (model !== undefined && !MODEL_NAMES.includes(model)) throw new UsageError(`--model must be one of ${MODEL_NAMES.join(', ')}; got "${model}"`);
+  return model ?? backbone;
+}
+
+export function parseTrainConfig(values: OptionValues): Partial<TrainConfig> {
   return {
-    model,
+    model: parseModel(values),
     width: numberOption(values, 'width', { integer: true, min: 1 }),
     epochs: numberOption(values, 'epochs', { integer: true, min: 1 }),
     batchSize: numberOption(values, 'batch', { integer: true, min: 1 }),
@@ -88,6 +101,9 @@ export function parseTrainConfig(values: OptionValues): Partial<TrainConfig> {
     patience: numberOption(values, 'patience', { integer: true, min: 0 }),
     monitor: stringOption(values, 'monitor') as TrainConfig['monitor'] | undefined,
     sampling: stringOption(values, 'sampling') as TrainConfig['sampling'] | undefined,
+    freezeEpochs: numberOption(values, 'freeze-epochs', { integer: true, min: 0 }),
+    layerRateRatio: numberOption(values, 'lr-ratio', { min: 1 }),
+    batchNorm: stringOption(values, 'batch-norm') as TrainConfig['batchNorm'] | undefined,
     seed: parseSeed(values),
   };
 }

@@ -25,6 +25,47 @@ export interface ModelDefinition {
   build: (spec: ModelSpec) => tfl.LayersModel;
   /** One line on what the model is, for listings. */
   description?: string;
+  /** Smallest input height and width in pixels the model takes (default 1). */
+  minInputSize?: number;
+  /** The widths are fixed by pretrained weights: a spec may not set `width`. */
+  fixedWidth?: boolean;
+  /**
+   * The per-channel mean and sd, on [0, 1] pixels, that the model's pretrained weights expect (for
+   * an input of `channels` channels); computed on the training images when absent.
+   */
+  inputNormalisation?: (channels: number) => { mean: number[]; std: number[] };
+  /** Pretrained models: how to fine-tune them (parameter groups and the default recipe). */
+  fineTune?: FineTuneDefinition;
+}
+
+/**
+ * Fine-tuning a pretrained model fastai-style: the new head first with the pretrained layers frozen,
+ * then every group with learning rates that fall from the head to the earliest layers.
+ */
+export interface FineTuneDefinition {
+  /** Number of parameter groups: 0 holds the earliest layers, groups − 1 the new head. */
+  groups: number;
+  /** The parameter group of a layer, by layer name. */
+  groupOf: (layerName: string) => number;
+  /** Default epochs with only the head trained. */
+  freezeEpochs: number;
+  /** Default ratio of the head's learning rate to the earliest group's, once unfrozen (rates spaced geometrically between). */
+  layerRateRatio: number;
+  /** Default batch-norm mode: normalise with each batch's statistics, or with the pretrained ones, kept. */
+  batchNorm: 'batch' | 'frozen';
+  /** Defaults of the recipe where they differ from the trainer's: training length, base learning rate, batch, early stopping. */
+  epochs?: number;
+  learningRate?: number;
+  batchSize?: number;
+  patience?: number;
+  /** Default input side in pixels. */
+  inputSize: number;
+}
+
+/** Parameter groups of a built model: the group of each of its trainable weights, in `model.trainableWeights` order. */
+export interface ParameterGroups {
+  count: number;
+  ofWeight: number[];
 }
 
 export interface RegisteredModel extends ModelDefinition {
@@ -34,13 +75,19 @@ export interface RegisteredModel extends ModelDefinition {
 /** A name is a CLI choice and is stored in bundles: lower-case letters, digits and hyphens. */
 const NAME_PATTERN = /^[a-z][a-z0-9-]*$/;
 
-export function checkSpec(spec: ModelSpec): void {
+export function checkSpec(spec: ModelSpec, definition?: RegisteredModel): void {
   const [h, w, c] = spec.inputShape;
   if (![h, w, c].every((v) => Number.isInteger(v) && v > 0)) {
     throw new Error(`input shape must be three positive integers [height, width, channels], got [${spec.inputShape.join(', ')}]`);
   }
   if (!Number.isInteger(spec.numClasses) || spec.numClasses < 2) {
     throw new Error(`a classifier needs at least 2 classes, got ${spec.numClasses}`);
+  }
+  if (!definition) return;
+  const min = definition.minInputSize ?? 1;
+  if (h < min || w < min) throw new Error(`model "${definition.name}" takes inputs of at least ${min}×${min} pixels; got ${h}×${w}`);
+  if (definition.fixedWidth && spec.width !== undefined) {
+    throw new Error(`model "${definition.name}" has the fixed widths of its pretrained weights: leave out the width (got ${spec.width})`);
   }
 }
 
@@ -66,10 +113,15 @@ export class ModelRegistry {
     return this.order.map((name) => this.models.get(name)!);
   }
 
-  build(name: ModelName, spec: ModelSpec): tfl.LayersModel {
+  get(name: ModelName): RegisteredModel {
     const entry = this.models.get(name);
     if (!entry) throw new Error(`unknown model "${name}"; choose one of: ${this.order.join(', ')}`);
-    checkSpec(spec);
+    return entry;
+  }
+
+  build(name: ModelName, spec: ModelSpec): tfl.LayersModel {
+    const entry = this.get(name);
+    checkSpec(spec, entry);
     const model = entry.build(spec);
     const broken = modelRuleViolations(model, spec);
     if (broken.length > 0) {
@@ -93,6 +145,24 @@ export function buildModel(name: ModelName, spec: ModelSpec): tfl.LayersModel {
 
 export function registeredModels(): RegisteredModel[] {
   return registry.list();
+}
+
+/** The registered definition of a model. */
+export function registeredModel(name: ModelName): RegisteredModel {
+  return registry.get(name);
+}
+
+/** The parameter groups of a model built from a registered definition: one group unless it is fine-tuned in groups. */
+export function parameterGroupsOf(name: ModelName, model: tfl.LayersModel): ParameterGroups {
+  const fineTune = registry.get(name).fineTune;
+  if (!fineTune) return { count: 1, ofWeight: model.trainableWeights.map(() => 0) };
+  const groupOfVariable = new Map<tfl.LayerVariable, number>();
+  for (const layer of model.layers) {
+    const group = fineTune.groupOf(layer.name);
+    if (!(Number.isInteger(group) && group >= 0 && group < fineTune.groups)) throw new Error(`model "${name}" puts layer ${layer.name} in parameter group ${group}, not one of 0..${fineTune.groups - 1}`);
+    for (const weight of layer.trainableWeights) groupOfVariable.set(weight, group);
+  }
+  return { count: fineTune.groups, ofWeight: model.trainableWeights.map((weight) => groupOfVariable.get(weight)!) };
 }
 
 /** Every registered model name, in registration order. */

@@ -1,9 +1,10 @@
-import { MODEL_NAMES, type ModelName } from '../models/index.ts';
+import { MODEL_NAMES, registeredModel, type ModelName } from '../models/index.ts';
 
 export type OptimizerName = 'adam' | 'sgd';
 export type ScheduleName = 'constant' | 'cosine' | 'step';
 export type MonitorName = 'val_loss' | 'val_accuracy' | 'val_balanced_accuracy';
 export type SamplingName = 'none' | 'oversample' | 'undersample' | 'class-weights' | 'balanced-batches';
+export type BatchNormMode = 'batch' | 'frozen';
 
 export interface TrainConfig {
   model: ModelName;
@@ -24,6 +25,25 @@ export interface TrainConfig {
   sampling: SamplingName;
   /** Label smoothing of the cross-entropy target (0 = none). */
   labelSmoothing: number;
+  /**
+   * Pretrained models (fine-tuned in parameter groups): epochs at the start that train only the new
+   * head, the pretrained layers frozen; the learning-rate schedule starts again when they unfreeze
+   * (with epochs ≤ freezeEpochs only the head trains). The model's recipe sets the default; 0 for
+   * models trained from scratch.
+   */
+  freezeEpochs: number;
+  /**
+   * Pretrained models, once unfrozen: the head's learning rate over the earliest layers' (fastai's
+   * discriminative learning rates, spaced geometrically over the groups); 1 = one rate for all.
+   */
+  layerRateRatio: number;
+  /**
+   * How batch-norm layers train: 'batch' normalises with each batch's statistics and moves the stored
+   * ones towards them; 'frozen' normalises with the stored statistics and keeps them (their scale
+   * and shift still train), as Keras advises for fine-tuning. The model's recipe sets the default;
+   * 'batch' for models trained from scratch.
+   */
+  batchNorm: BatchNormMode;
   /** Save a resumable checkpoint every this many steps (and always at the end of an epoch). */
   checkpointEverySteps: number;
   seed: number;
@@ -42,6 +62,9 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   monitor: 'val_loss',
   sampling: 'class-weights',
   labelSmoothing: 0,
+  freezeEpochs: 0,
+  layerRateRatio: 1,
+  batchNorm: 'batch',
   checkpointEverySteps: 50,
   seed: 1,
 };
@@ -51,14 +74,20 @@ const CHOICES = {
   schedule: ['constant', 'cosine', 'step'],
   monitor: ['val_loss', 'val_accuracy', 'val_balanced_accuracy'],
   sampling: ['none', 'oversample', 'undersample', 'class-weights', 'balanced-batches'],
+  batchNorm: ['batch', 'frozen'],
 } as const;
 
-/** Fills defaults and checks every field, with a message that names the field and the allowed values. */
+/**
+ * Fills defaults (a pretrained model's fine-tuning recipe before the general ones) and checks every
+ * field, with a message that names the field and the allowed values.
+ */
 export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
-  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...stripUndefined(partial) };
-  if (!MODEL_NAMES.includes(config.model)) {
-    throw new Error(`unknown model "${config.model}"; choose one of: ${MODEL_NAMES.join(', ')}`);
+  const given = stripUndefined(partial);
+  const model = given.model ?? DEFAULT_TRAIN_CONFIG.model;
+  if (!MODEL_NAMES.includes(model)) {
+    throw new Error(`unknown model "${model}"; choose one of: ${MODEL_NAMES.join(', ')}`);
   }
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG, ...recipeOf(model), ...given };
   for (const [field, allowed] of Object.entries(CHOICES)) {
     const value = config[field as keyof typeof CHOICES];
     if (!(allowed as readonly string[]).includes(value)) {
@@ -75,7 +104,21 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   if (!(config.momentum >= 0 && config.momentum < 1)) throw new Error(`momentum must be in [0, 1); got ${config.momentum}`);
   if (!(config.warmupEpochs >= 0)) throw new Error(`warmupEpochs must be ≥ 0; got ${config.warmupEpochs}`);
   if (!(config.labelSmoothing >= 0 && config.labelSmoothing < 1)) throw new Error(`labelSmoothing must be in [0, 1); got ${config.labelSmoothing}`);
+  requireInteger('freezeEpochs', config.freezeEpochs, 0);
+  if (!(config.layerRateRatio >= 1)) throw new Error(`layerRateRatio must be ≥ 1; got ${config.layerRateRatio}`);
+  const fineTuned = registeredModel(model).fineTune !== undefined;
+  if (!fineTuned && (config.freezeEpochs > 0 || config.layerRateRatio !== 1)) {
+    throw new Error(`freezeEpochs and layerRateRatio fine-tune a pretrained model; "${model}" trains from scratch`);
+  }
   return config;
+}
+
+/** The fine-tuning recipe of a pretrained model: its defaults that differ from the general ones. */
+function recipeOf(model: ModelName): Partial<TrainConfig> {
+  const fineTune = registeredModel(model).fineTune;
+  if (!fineTune) return {};
+  const { freezeEpochs, layerRateRatio, batchNorm, epochs, learningRate, batchSize, patience } = fineTune;
+  return stripUndefined({ freezeEpochs, layerRateRatio, batchNorm, epochs, learningRate, batchSize, patience });
 }
 
 function requireInteger(field: string, value: number, min: number): void {

@@ -68,6 +68,8 @@ export class TrainLoop {
   readonly totalSteps: number;
   /** Learning rate of the next step (a schedule callback sets it before each step). */
   learningRate: number;
+  /** Factors of the next step's learning rate per parameter group (0 = frozen); every weight at `learningRate` when null. */
+  groupRates: number[] | null = null;
   /** Weights of the best epoch so far, kept by the BestWeights callback and saved in checkpoints. */
   bestWeights: SerializedWeights | null;
   private stopStatus: Exclude<TrainStatus, 'completed'> | null = null;
@@ -126,7 +128,7 @@ export class TrainLoop {
   private async takeStep(order: Int32Array): Promise<StepEnd> {
     const { config, state } = this;
     const indices = order.subarray(state.step * config.batchSize, (state.step + 1) * config.batchSize);
-    const result = await this.runner.step(indices, hashSeed(config.seed, state.epoch, state.step, 0xa7), this.learningRate);
+    const result = await this.runner.step(indices, hashSeed(config.seed, state.epoch, state.step, 0xa7), this.learningRate, this.groupRates ?? undefined);
     state.epochLossSum += result.loss * indices.length;
     state.epochCorrect += result.correct;
     state.epochSeen += indices.length;

@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { deserializeTensors, serializeTensors, type SerializedWeights } from '../models/index.ts';
+import type { SerializedWeights } from '../models/index.ts';
 import type { Pipeline } from '../augment/index.ts';
 import { createRng, type Rng } from '../util/index.ts';
-import type { TrainConfig } from './config.ts';
+import { GroupedOptimizer } from './optimizer.ts';
 import { normaliseInPlace, readImage, type ImageSet, type Normalisation } from './dataset.ts';
 import { agreesWithLabel, labelMasks, setCrossEntropy, type CoarseSets } from './set-loss.ts';
 
@@ -16,20 +16,14 @@ export interface StepResult {
 
 /** Takes optimizer steps; the in-process runner and the multi-core one share this contract. */
 export interface StepRunner {
-  /** One optimizer step on the samples `indices`; `seed` seeds the augmentation of this step. */
-  step(indices: Int32Array, seed: number, learningRate: number): Promise<StepResult>;
+  /**
+   * One optimizer step on the samples `indices`; `seed` seeds the augmentation of this step. With
+   * `groupRates`, parameter group g steps at learningRate · groupRates[g] (0 = frozen).
+   */
+  step(indices: Int32Array, seed: number, learningRate: number, groupRates?: readonly number[]): Promise<StepResult>;
   optimizerWeights(): Promise<SerializedWeights>;
   restoreOptimizer(weights: SerializedWeights): Promise<void>;
   dispose(): Promise<void>;
-}
-
-export function createOptimizer(config: Pick<TrainConfig, 'optimizer' | 'learningRate' | 'momentum'>): tf.Optimizer {
-  return config.optimizer === 'adam' ? tf.train.adam(config.learningRate) : tf.train.momentum(config.learningRate, config.momentum);
-}
-
-export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
-  // Both optimizers read this field at every step; TF.js exposes no setter on Adam.
-  (optimizer as unknown as { learningRate: number }).learningRate = learningRate;
 }
 
 /** Builds normalised (and optionally augmented) input batches from an image set. */
@@ -64,6 +58,8 @@ export interface LossInputs {
   labelSmoothing: number;
   /** Label numClasses + j means "one of the classes coarseLabels[j]" (a label-tree node); absent when every label is a class. */
   coarseLabels?: CoarseSets;
+  /** Batch norm normalises with its stored statistics and keeps them (TrainConfig.batchNorm 'frozen'); with the batch's own otherwise. */
+  frozenBatchNorm?: boolean;
 }
 
 /**
@@ -73,7 +69,7 @@ export interface LossInputs {
  */
 export function batchLoss(logitsModel: tfl.LayersModel, xs: tf.Tensor4D, labels: Int32Array, inputs: LossInputs, keep: { predicted?: tf.Tensor }): tf.Scalar {
   const weights = inputs.classWeights ? tf.tensor1d(Float32Array.from(labels, (l) => inputs.classWeights![l])) : undefined;
-  const logits = logitsModel.apply(xs, { training: true }) as tf.Tensor2D;
+  const logits = logitsModel.apply(xs, { training: !inputs.frozenBatchNorm }) as tf.Tensor2D;
   keep.predicted = tf.keep(tf.argMax(logits, -1));
   if (inputs.coarseLabels && inputs.coarseLabels.length > 0) {
     const masks = tf.tensor2d(labelMasks(labels, inputs.numClasses, inputs.coarseLabels), [labels.length, inputs.numClasses]);
@@ -95,27 +91,32 @@ export function countCorrect(predicted: tf.Tensor, labels: Int32Array, inputs: P
 /** Runs every step on this thread's backend. */
 export class LocalStepRunner implements StepRunner {
   private readonly batch: Float32Array;
+  private readonly optimizer: GroupedOptimizer;
 
+  /** A plain optimizer steps every weight at the step's rate; a grouped one follows the step's group rates. */
   constructor(
     private readonly logitsModel: tfl.LayersModel,
-    private readonly optimizer: tf.Optimizer,
+    optimizer: tf.Optimizer | GroupedOptimizer,
     private readonly train: ImageSet,
     private readonly builder: BatchBuilder,
     private readonly loss: LossInputs,
     batchSize: number,
   ) {
+    this.optimizer = optimizer instanceof GroupedOptimizer ? optimizer : GroupedOptimizer.forModel(logitsModel, () => optimizer);
     this.batch = new Float32Array(batchSize * train.shape[1] * train.shape[2] * train.shape[3]);
   }
 
-  async step(indices: Int32Array, seed: number, learningRate: number): Promise<StepResult> {
+  async step(indices: Int32Array, seed: number, learningRate: number, groupRates?: readonly number[]): Promise<StepResult> {
     const [, h, w, c] = this.train.shape;
     this.builder.fill(indices, createRng(seed), this.batch);
     const labels = Int32Array.from(indices, (i) => this.train.labels[i]);
-    setLearningRate(this.optimizer, learningRate);
     const keep: { predicted?: tf.Tensor } = {};
     const lossTensor = tf.tidy(() => {
       const xs = tf.tensor4d(this.batch.subarray(0, indices.length * h * w * c), [indices.length, h, w, c]);
-      return this.optimizer.minimize(() => batchLoss(this.logitsModel, xs, labels, this.loss, keep), true) as tf.Scalar;
+      // Only the groups that train are differentiated: a frozen trunk costs no backward pass.
+      const { value, grads } = tf.variableGrads(() => batchLoss(this.logitsModel, xs, labels, this.loss, keep), this.optimizer.trainable(groupRates));
+      this.optimizer.apply(grads, learningRate, groupRates);
+      return value;
     });
     const loss = (await lossTensor.data())[0];
     lossTensor.dispose();
@@ -125,41 +126,14 @@ export class LocalStepRunner implements StepRunner {
   }
 
   async optimizerWeights(): Promise<SerializedWeights> {
-    return saveOptimizerState(this.optimizer);
+    return this.optimizer.save();
   }
 
   async restoreOptimizer(weights: SerializedWeights): Promise<void> {
-    await restoreOptimizerState(this.optimizer, weights);
+    await this.optimizer.restore(weights);
   }
 
   async dispose(): Promise<void> {
     this.optimizer.dispose();
   }
-}
-
-/**
- * Adam keeps beta1^t and beta2^t as running products; its setWeights() recomputes them with pow(),
- * which rounds differently, so a resumed run would drift from an uninterrupted one in the 7th digit.
- * They are saved and restored exactly, beside the moments.
- */
-const ADAM_POWERS = ['accBeta1', 'accBeta2'] as const;
-
-export async function saveOptimizerState(optimizer: tf.Optimizer): Promise<SerializedWeights> {
-  const named = (await optimizer.getWeights()).map((t) => ({ name: t.name, tensor: t.tensor }));
-  const internals = optimizer as unknown as Record<string, tf.Variable | undefined>;
-  for (const power of ADAM_POWERS) {
-    const variable = internals[power];
-    if (variable) named.push({ name: `optimizer/${power}`, tensor: variable });
-  }
-  return serializeTensors(named);
-}
-
-export async function restoreOptimizerState(optimizer: tf.Optimizer, weights: SerializedWeights): Promise<void> {
-  const tensors = deserializeTensors(weights);
-  const powers = tensors.filter((t) => t.name.startsWith('optimizer/'));
-  const rest = tensors.filter((t) => !t.name.startsWith('optimizer/'));
-  await optimizer.setWeights(rest);
-  const internals = optimizer as unknown as Record<string, tf.Variable | undefined>;
-  for (const { name, tensor } of powers) internals[name.slice('optimizer/'.length)]?.assign(tensor as tf.Scalar);
-  powers.forEach((t) => t.tensor.dispose());
 }

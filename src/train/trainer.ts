@@ -2,16 +2,17 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../augment/index.ts';
 import { classWeights, epochIndices } from '../data/index.ts';
-import { buildModel, LOGITS_LAYER_NAME, loadModelWeights } from '../models/index.ts';
+import { buildModel, LOGITS_LAYER_NAME, loadModelWeights, parameterGroupsOf, registeredModel, type ParameterGroups } from '../models/index.ts';
 import { createRng, hashSeed } from '../util/index.ts';
-import { BestWeights, Cancellation, Checkpointing, EarlyStopping, LearningRateSchedule, Progress } from './callbacks/index.ts';
+import { BestWeights, Cancellation, Checkpointing, EarlyStopping, FineTuneSchedule, LearningRateSchedule, Progress } from './callbacks/index.ts';
 import { loadCheckpoint, type TrainState } from './checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { checkImageSet, computeNormalisation, normaliseInPlace, readImage, type ImageSet, type Normalisation } from './dataset.ts';
 import type { EpochRecord, TrainProgress } from './history.ts';
 import { TrainLoop, type TrainCallback, type TrainStatus, type ValidationMetrics } from './loop.ts';
 import { setNegativeLogLikelihood, type CoarseSets } from './set-loss.ts';
-import { BatchBuilder, createOptimizer, LocalStepRunner, type LossInputs, type StepRunner } from './step.ts';
+import { createOptimizer, GroupedOptimizer } from './optimizer.ts';
+import { BatchBuilder, LocalStepRunner, type LossInputs, type StepRunner } from './step.ts';
 
 export interface StepRunnerContext {
   config: TrainConfig;
@@ -21,6 +22,8 @@ export interface StepRunnerContext {
   normalisation: Normalisation;
   augment?: AugmentConfig | AugmentPresetName;
   loss: LossInputs;
+  /** The parameter group of each trainable weight; one group when absent. */
+  groups?: ParameterGroups;
 }
 
 export interface TrainOptions {
@@ -39,7 +42,7 @@ export interface TrainOptions {
   onProgress?: (event: TrainProgress) => void;
   /** Aborting stops after the current step, saves a checkpoint and returns status 'cancelled'. */
   signal?: AbortSignal;
-  /** Fixed normalisation (e.g. from a pretrained bundle); computed on the training set otherwise. */
+  /** Fixed normalisation; otherwise the one the model's pretrained weights expect, or else computed on the training set. */
   normalisation?: Normalisation;
   /** Makes the step runner (e.g. one that spreads each batch over several cores); in-process by default. */
   createStepRunner?: (context: StepRunnerContext) => Promise<StepRunner>;
@@ -77,8 +80,8 @@ export async function trainClassifier(
 
   const checkpoint = options.resume && options.runDir ? await loadCheckpoint(options.runDir) : null;
   if (checkpoint) config = checkResumable(checkpoint.config, config);
-  const state: TrainState = checkpoint?.state ?? initialState(options.normalisation ?? computeNormalisation(train));
   const [, h, w, c] = train.shape;
+  const state: TrainState = checkpoint?.state ?? initialState(options.normalisation ?? registeredModel(config.model).inputNormalisation?.(c) ?? computeNormalisation(train));
   const model = buildModel(config.model, { inputShape: [h, w, c], numClasses, width: config.width, seed: config.seed });
   const logitsModel = logitsModelOf(model);
   if (checkpoint) loadModelWeights(model, checkpoint.weights);
@@ -87,8 +90,10 @@ export async function trainClassifier(
     classWeights: config.sampling === 'class-weights' ? classWeights(train.labels, numClasses, coarse) : null,
     labelSmoothing: config.labelSmoothing,
     ...(coarse.length > 0 ? { coarseLabels: coarse } : {}),
+    ...(config.batchNorm === 'frozen' ? { frozenBatchNorm: true } : {}),
   };
-  const runnerContext: StepRunnerContext = { config, model, logitsModel, train, normalisation: state.normalisation, augment: options.augment, loss };
+  const groups = parameterGroupsOf(config.model, logitsModel);
+  const runnerContext: StepRunnerContext = { config, model, logitsModel, train, normalisation: state.normalisation, augment: options.augment, loss, groups };
   const runner = options.createStepRunner ? await options.createStepRunner(runnerContext) : localStepRunner(runnerContext);
   if (checkpoint) await runner.restoreOptimizer(checkpoint.optimizer);
 
@@ -105,7 +110,7 @@ export async function trainClassifier(
   });
   let status: TrainStatus;
   try {
-    status = await loop.run([...builtInCallbacks(options, checkpoint !== null), ...(options.callbacks ?? [])]);
+    status = await loop.run([...builtInCallbacks(options, groups, checkpoint !== null), ...(options.callbacks ?? [])]);
   } finally {
     await runner.dispose();
   }
@@ -117,10 +122,10 @@ export async function trainClassifier(
  * the best weights before the checkpoint that holds them, and the progress event before the
  * checkpoint's.
  */
-function builtInCallbacks(options: TrainOptions, resumed: boolean): TrainCallback[] {
+function builtInCallbacks(options: TrainOptions, groups: ParameterGroups, resumed: boolean): TrainCallback[] {
   return [
     ...(options.signal ? [new Cancellation(options.signal)] : []),
-    new LearningRateSchedule(),
+    groups.count > 1 ? new FineTuneSchedule(groups.count) : new LearningRateSchedule(),
     new BestWeights(),
     ...(options.onProgress ? [new Progress(options.onProgress, resumed)] : []),
     ...(options.runDir ? [new Checkpointing(options.runDir, options.onProgress)] : []),
@@ -128,9 +133,10 @@ function builtInCallbacks(options: TrainOptions, resumed: boolean): TrainCallbac
   ];
 }
 
-function localStepRunner({ config, logitsModel, train, normalisation, augment, loss }: StepRunnerContext): StepRunner {
+function localStepRunner({ config, logitsModel, train, normalisation, augment, loss, groups }: StepRunnerContext): StepRunner {
   const batches = new BatchBuilder(train, normalisation, augment ? augmentPipeline(augment) : undefined);
-  return new LocalStepRunner(logitsModel, createOptimizer(config), train, batches, loss, config.batchSize);
+  const optimizer = GroupedOptimizer.forModel(logitsModel, () => createOptimizer(config), groups);
+  return new LocalStepRunner(logitsModel, optimizer, train, batches, loss, config.batchSize);
 }
 
 function initialState(normalisation: Normalisation): TrainState {

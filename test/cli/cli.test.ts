@@ -248,6 +248,26 @@ describe('gramlens CLI', () => {
     expect((await cli('train', join(root, 'data'), '--out', join(root, 'cv'), '--train-only', join(root, 'data'))).err).toContain('--train-only goes with --folds');
   });
 
+  it('trains on the split a manifest column gives (fixed folds), refusing a column that is not a split', async () => {
+    const data = join(root, 'data');
+    // Patients p0-p3 train, p4 validates, p5 is the test part, in both classes.
+    const rows = ['dark', 'light'].flatMap((label) => Array.from({ length: 18 }, (_, i) => ({ path: `${label}/p${i % 6}_${i}.png`, label, patient: `${label}-p${i % 6}`, split: ['train', 'train', 'train', 'train', 'Val', 'test'][i % 6] })));
+    const manifest = (column: (row: (typeof rows)[number]) => string) => ['path,label,patient_id,fold', ...rows.map((row) => `${row.path},${row.label},${row.patient},${column(row)}`)].join('\n');
+    await writeFile(join(data, 'fixed-split.csv'), manifest((row) => row.split));
+    const run = join(root, 'split-run');
+    const trained = await cli('train', join(data, 'fixed-split.csv'), '--split-column', 'fold', '--out', run, '--size', '12', '--model', 'seed-cnn', '--width', '4', '--epochs', '1', '--batch', '8', '--augment', 'none', '--workers', '1', '--backend', 'cpu');
+    expect(trained.code, trained.err).toBe(0);
+    const record = JSON.parse(await readFile(join(run, 'run.json'), 'utf8'));
+    expect(record.splits).toEqual({ train: 24, val: 6, test: 6 });
+
+    await writeFile(join(data, 'bad-split.csv'), manifest((row) => (row.patient === 'dark-p5' ? 'holdout' : row.split)));
+    expect((await cli('train', join(data, 'bad-split.csv'), '--split-column', 'fold', '--out', join(root, 'x'))).err).toMatch(/has fold "holdout"; use train, val or test/);
+    await writeFile(join(data, 'leaky-split.csv'), manifest((row) => (row.path.endsWith('_11.png') ? 'train' : row.split)));
+    expect((await cli('train', join(data, 'leaky-split.csv'), '--split-column', 'fold', '--out', join(root, 'x'))).err).toContain('--split-column: Patient "dark-p5" is in both');
+    expect((await cli('train', join(data, 'fixed-split.csv'), '--split-column', 'part', '--out', join(root, 'x'))).err).toContain('the dataset has no column "part"');
+    expect((await cli('train', join(data, 'fixed-split.csv'), '--split-column', 'fold', '--folds', '3', '--out', join(root, 'x'))).err).toContain('--split-column and --folds do not combine');
+  });
+
   it('predict reports a non-image file clearly', async () => {
     await writeFile(join(root, 'note.png'), 'hello');
     const run = join(root, 'run');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError, parseCommandArgs, type Command } from '../../src/cli/command.ts';
-import { BACKEND_HELP, BACKEND_OPTION, OUT_OPTION, flagOptions, parseSeed, parseSize, parseTrainConfig, parseWorkers, valueOptions } from '../../src/cli/options.ts';
+import { BACKBONE_NAMES, BACKEND_HELP, BACKEND_OPTION, OUT_OPTION, flagOptions, parseSeed, parseSize, parseTrainConfig, parseWorkers, valueOptions } from '../../src/cli/options.ts';
 
 function commandWith(options: Command['options']): Command {
   return { name: 'test', help: 'Usage: gramlens test', options, run: async () => 0 };
@@ -27,5 +27,13 @@ describe('shared CLI options', () => {
     expect(parseWorkers({ workers: '3' })).toBe(3);
     expect(parseTrainConfig({ epochs: '5', lr: '0.01', seed: '2' })).toMatchObject({ epochs: 5, learningRate: 0.01, seed: 2, model: undefined });
     expect(() => parseTrainConfig({ model: 'alexnet' })).toThrow(/--model must be one of/);
+  });
+
+  it('reads a pretrained backbone as the model, with its fine-tuning settings', () => {
+    expect(BACKBONE_NAMES).toEqual(['mobilenetv2']);
+    expect(parseTrainConfig({ backbone: 'mobilenetv2', 'freeze-epochs': '3', 'lr-ratio': '100' })).toMatchObject({ model: 'mobilenetv2', freezeEpochs: 3, layerRateRatio: 100 });
+    expect(() => parseTrainConfig({ backbone: 'resnet-small' })).toThrow('--backbone must be one of mobilenetv2; got "resnet-small"');
+    expect(() => parseTrainConfig({ backbone: 'mobilenetv2', model: 'seed-cnn' })).toThrow('give --model or --backbone, not both');
+    expect(() => parseTrainConfig({ 'lr-ratio': '0.5' })).toThrow('--lr-ratio must be a number ≥ 1');
   });
 });

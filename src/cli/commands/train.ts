@@ -1,13 +1,15 @@
 import { existsSync, statSync } from 'node:fs';
 import { AUGMENT_PRESETS } from '../../augment/index.ts';
+import { assertPatientDisjoint, type Dataset, type Sample } from '../../data/index.ts';
 import { formatFoldSummary, formatReportTable } from '../../evaluate/index.ts';
 import { STAIN_METHODS } from '../../preprocess/index.ts';
-import { MODEL_NAMES } from '../../models/index.ts';
+import { MODEL_NAMES, registeredModel } from '../../models/index.ts';
 import { crossValidate, fitClassifier, writeFitReport } from '../../pipeline/index.ts';
 import { basename, join } from 'node:path';
 import { resolveTrainConfig } from '../../train/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionSpec } from '../command.ts';
 import {
+  BACKBONE_NAMES,
   BACKEND_HELP,
   BACKEND_OPTION,
   OUT_OPTION,
@@ -30,18 +32,26 @@ import { fitProgressPrinter, loadDatasetArg, startEngine } from '../shared.ts';
 
 export const TRAIN_OPTIONS: OptionSpec = {
   ...OUT_OPTION,
-  ...valueOptions('size', 'channels', 'fit', 'model', 'width', 'epochs', 'batch', 'lr', 'optimizer', 'schedule', 'patience', 'monitor', 'sampling', 'augment', 'stain-norm', 'seed'),
-  ...valueOptions('cache-dir', 'workers', 'folds', 'label-tree'),
+  ...valueOptions('size', 'channels', 'fit', 'model', 'backbone', 'width', 'epochs', 'batch', 'lr', 'optimizer', 'schedule', 'patience', 'monitor', 'sampling'),
+  ...valueOptions('freeze-epochs', 'lr-ratio', 'batch-norm', 'augment', 'stain-norm', 'seed', 'cache-dir', 'workers', 'folds', 'split-column', 'label-tree'),
   'train-only': { type: 'string', multiple: true },
   ...flagOptions('resume', 'strict', 'json'),
   ...SPECIMEN_PATTERN_OPTION,
   ...BACKEND_OPTION,
 };
 
-export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pixels (default 64)
+export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pixels (default 64; with --backbone, the backbone's: 128)
   --channels 1|3       grey or colour input (default 3)
   --fit cover|contain|fill   how images are brought to the input size (default cover)
   --model NAME        ${MODEL_NAMES.join(' | ')} (default resnet-small)
+  --backbone NAME     ${BACKBONE_NAMES.join(' | ')}: fine-tune a model pretrained on ImageNet (the same as
+                      --model NAME): the new head alone for --freeze-epochs, then every layer, the
+                      earlier ones at lower learning rates; its own defaults: --epochs, --lr, --size
+  --freeze-epochs N   (backbones) epochs that train only the new head (default 2)
+  --lr-ratio X        (backbones) the head's learning rate over the earliest layers' once they
+                      train, rates spaced geometrically between (default 10; 1 = one rate)
+  --batch-norm batch|frozen   normalise with each batch's statistics, or with the stored ones,
+                      kept (default: frozen for backbones, batch otherwise)
   --width N           base width of the model (filters of its first stage)
   --epochs N          (default 20)          --batch N   (default 32)
   --lr X              learning rate (default 0.002)
@@ -74,6 +84,9 @@ ${TRAIN_OPTION_HELP}
                       fold, each fold's report on its held-out patients (RUN_DIR/fold-N/report), the
                       mean ± sd of every metric (RUN_DIR/crossval.json) and a report of the pooled
                       held-out predictions (RUN_DIR/report.html)
+  --split-column NAME   use the manifest's column NAME as the split instead of a random one: each
+                      image's value is train, val or test (no patient in two parts); e.g. fixed
+                      cross-validation folds, one run per fold
   --train-only DATASET   with --folds: add these images (folder per class or manifest; repeatable)
                       to every fold's training part, never to its validation or held-out part, so
                       every figure stays on DATASET's own patients (e.g. reference strains)
@@ -94,12 +107,13 @@ ${SPECIMEN_PATTERN_HELP}
     if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file; give a folder for the run (it is created if missing)`);
     if (positionals.length > 1) throw new UsageError(`expected one dataset, got ${positionals.length}`);
     const channels = parseChannels(values);
+    const train = parseTrainConfig(values);
     const settings = {
-      size: parseSize(values, 64),
+      size: parseSize(values, (train.model === undefined ? undefined : registeredModel(train.model).fineTune?.inputSize) ?? 64),
       channels,
       fit: parseFit(values),
       stainNormalisation: parseStainNorm(values, channels),
-      train: parseTrainConfig(values),
+      train,
       augment: parseAugment(values, 'microscopy'),
       workers: parseWorkers(values),
       labelTree: await parseLabelTreeOption(values),
@@ -110,7 +124,10 @@ ${SPECIMEN_PATTERN_HELP}
     if (specimenPattern && settings.labelTree) throw new UsageError('--specimen-pattern and --label-tree do not combine: with a pattern, each folder must be a class');
     const trainOnlyPaths = (values['train-only'] as string[] | undefined) ?? [];
     if (trainOnlyPaths.length > 0 && folds === undefined) throw new UsageError('--train-only goes with --folds: it adds training images to every fold of a cross-validation');
+    const splitColumn = stringOption(values, 'split-column');
+    if (splitColumn !== undefined && folds !== undefined) throw new UsageError('--split-column and --folds do not combine: a split column fixes one split; run one training per fold');
     const dataset = await loadDatasetArg(positionals[0], settings.labelTree, specimenPattern);
+    const splits = splitColumn === undefined ? undefined : splitsFromColumn(dataset, splitColumn);
     const trainOnly = await Promise.all(trainOnlyPaths.map((path) => loadDatasetArg(path, settings.labelTree)));
     await startEngine(values, context);
     const line = new ProgressLine();
@@ -141,6 +158,7 @@ ${SPECIMEN_PATTERN_HELP}
     }
     const result = await fitClassifier(dataset, {
       ...settings,
+      splits,
       runDir: out,
       resume: Boolean(values.resume),
       strict: Boolean(values.strict),
@@ -158,7 +176,7 @@ ${SPECIMEN_PATTERN_HELP}
     if (result.report) {
       const { htmlPath } = await writeFitReport(join(out, 'report'), result, {
         title: `${basename(positionals[0])}: held-out test set`,
-        description: `${positionals[0]}: ${dataset.samples.length} images, ${dataset.classes.length} classes, split by patient`,
+        description: `${positionals[0]}: ${dataset.samples.length} images, ${dataset.classes.length} classes, split by ${splitColumn === undefined ? 'patient' : `its column ${splitColumn}`}`,
         classes: dataset.classes,
         labelTree: settings.labelTree,
         seed: result.training.config.seed,
@@ -169,3 +187,26 @@ ${SPECIMEN_PATTERN_HELP}
     return 0;
   },
 };
+
+const SPLIT_VALUES: Record<string, 'train' | 'val' | 'test'> = { train: 'train', val: 'val', validation: 'val', test: 'test' };
+
+/** The split a manifest column gives (train, val or validation, test; case-insensitive), checked for patients in two parts. */
+export function splitsFromColumn(dataset: Dataset, column: string): Record<'train' | 'val' | 'test', Sample[]> {
+  const splits: Record<'train' | 'val' | 'test', Sample[]> = { train: [], val: [], test: [] };
+  for (const sample of dataset.samples) {
+    const value = sample.extra?.[column];
+    if (value === undefined) throw new UsageError(`--split-column: the dataset has no column "${column}" (it needs a CSV manifest with that column)`);
+    const part = SPLIT_VALUES[value.trim().toLowerCase()];
+    if (!part) throw new UsageError(`--split-column: ${sample.path} has ${column} "${value}"; use train, val or test`);
+    splits[part].push(sample);
+  }
+  for (const part of ['train', 'val'] as const) {
+    if (splits[part].length === 0) throw new UsageError(`--split-column: no image has ${column} = ${part}`);
+  }
+  try {
+    assertPatientDisjoint(splits);
+  } catch (error) {
+    throw new UsageError(`--split-column: ${(error as Error).message}`);
+  }
+  return splits;
+}

@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { AugmentConfig, AugmentPresetName } from '../../augment/index.ts';
 import type { BackendChoice } from '../../engine/index.ts';
-import type { SerializedWeights } from '../../models/index.ts';
+import type { ParameterGroups, SerializedWeights } from '../../models/index.ts';
 import type { TrainConfig } from '../config.ts';
 import type { Normalisation } from '../dataset.ts';
 import type { LossInputs } from '../step.ts';
@@ -17,6 +17,7 @@ export interface WorkerSetup {
   /** Shapes of the exchanged tensors, to check the replica lines up with the main model. */
   layout: ExchangeLayout;
   trainableOrder: number[];
+  groups?: ParameterGroups;
   optimizer: Pick<TrainConfig, 'optimizer' | 'learningRate' | 'momentum'>;
   images: SharedArrayBuffer;
   imagesType: 'uint8' | 'float32';
@@ -41,8 +42,8 @@ export interface ExchangeLayout {
 }
 
 export type MainMessage =
-  | { kind: 'step'; id: number; indices: Int32Array; seed: number }
-  | { kind: 'apply'; learningRate: number }
+  | { kind: 'step'; id: number; indices: Int32Array; seed: number; groupRates?: readonly number[] }
+  | { kind: 'apply'; learningRate: number; groupRates?: readonly number[] }
   | { kind: 'load'; id: number; weights: SerializedWeights; optimizer: SerializedWeights }
   | { kind: 'checksum'; id: number };
 

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { loadModelWeights, type SerializedWeights } from '../../models/index.ts';
+import { loadModelWeights, type ParameterGroups, type SerializedWeights } from '../../models/index.ts';
 import { createRng } from '../../util/index.ts';
 import type { ImageSet } from '../dataset.ts';
-import { batchLoss, countCorrect, restoreOptimizerState, saveOptimizerState, setLearningRate, type BatchBuilder, type LossInputs } from '../step.ts';
+import { GroupedOptimizer } from '../optimizer.ts';
+import { batchLoss, countCorrect, type BatchBuilder, type LossInputs } from '../step.ts';
 import { layoutSize, type ExchangeLayout, type PartResult } from './protocol.ts';
 
 /**
@@ -19,19 +20,23 @@ export class Replica {
   private readonly trainable: tf.Variable[];
   private readonly nonTrainable: tfl.LayerVariable[];
   private readonly batch: Float32Array;
+  private readonly optimizer: GroupedOptimizer;
 
   constructor(
     private readonly model: tfl.LayersModel,
     private readonly logitsModel: tfl.LayersModel,
-    private readonly optimizer: tf.Optimizer,
+    createOptimizer: () => tf.Optimizer,
     private readonly train: ImageSet,
     private readonly builder: BatchBuilder,
     private readonly loss: LossInputs,
     batchSize: number,
     /** Indices into the model's trainable weights, in the order gradients are exchanged and applied. */
     readonly trainableOrder: number[],
+    /** The parameter group of each trainable weight (in `logitsModel.trainableWeights` order); one group when absent. */
+    groups?: ParameterGroups,
   ) {
     this.trainable = trainableOrder.map((i) => logitsModel.trainableWeights[i].read() as tf.Variable);
+    this.optimizer = new GroupedOptimizer(this.trainable, trainableOrder.map((i) => groups?.ofWeight[i] ?? 0), groups?.count ?? 1, createOptimizer);
     this.nonTrainable = logitsModel.nonTrainableWeights;
     this.layout = {
       trainable: this.trainable.map((v) => [...v.shape]),
@@ -43,10 +48,10 @@ export class Replica {
   }
 
   /**
-   * Loss and gradients of the samples `indices` (mean loss over them); writes the gradients and then
-   * the batch-norm statistics its forward pass moved into `out`.
+   * Loss and gradients of the samples `indices` (mean loss over them); writes the gradients (zeros
+   * for the groups `groupRates` freezes) and then the batch-norm statistics its forward pass moved into `out`.
    */
-  computePart(indices: Int32Array, seed: number, out: Float32Array): PartResult {
+  computePart(indices: Int32Array, seed: number, out: Float32Array, groupRates?: readonly number[]): PartResult {
     if (indices.length === 0) return { loss: 0, correct: 0 };
     const [, h, w, c] = this.train.shape;
     this.builder.fill(indices, createRng(seed), this.batch);
@@ -54,7 +59,7 @@ export class Replica {
     const keep: { predicted?: tf.Tensor } = {};
     const { value, grads } = tf.tidy(() => {
       const xs = tf.tensor4d(this.batch.subarray(0, indices.length * h * w * c), [indices.length, h, w, c]);
-      return tf.variableGrads(() => batchLoss(this.logitsModel, xs, labels, this.loss, keep), this.trainable);
+      return tf.variableGrads(() => batchLoss(this.logitsModel, xs, labels, this.loss, keep), this.optimizer.trainable(groupRates));
     });
     let offset = 0;
     for (const variable of this.trainable) {
@@ -74,17 +79,17 @@ export class Replica {
   }
 
   /** Applies an averaged update (gradients, then batch-norm statistics, laid out as `computePart` writes them). */
-  apply(update: Float32Array, learningRate: number): void {
-    setLearningRate(this.optimizer, learningRate);
+  apply(update: Float32Array, learningRate: number, groupRates?: readonly number[]): void {
+    const training = new Set(this.optimizer.trainable(groupRates));
     // slice() copies out of the shared buffer: a tensor may keep the array it was made from.
     let offset = 0;
-    const gradients = this.trainable.map((variable) => {
-      const tensor = tf.tensor(update.slice(offset, offset + variable.size), variable.shape);
+    const gradients: Record<string, tf.Tensor> = {};
+    for (const variable of this.trainable) {
+      if (training.has(variable)) gradients[variable.name] = tf.tensor(update.slice(offset, offset + variable.size), variable.shape);
       offset += variable.size;
-      return { name: variable.name, tensor };
-    });
-    this.optimizer.applyGradients(gradients);
-    tf.dispose(gradients.map((g) => g.tensor));
+    }
+    this.optimizer.apply(gradients, learningRate, groupRates);
+    tf.dispose(Object.values(gradients));
     for (const variable of this.nonTrainable) {
       const size = variable.shape.reduce<number>((a, b) => a * (b ?? 1), 1);
       tf.tidy(() => {
@@ -99,11 +104,11 @@ export class Replica {
   }
 
   optimizerState(): Promise<SerializedWeights> {
-    return saveOptimizerState(this.optimizer);
+    return this.optimizer.save();
   }
 
   restoreOptimizer(state: SerializedWeights): Promise<void> {
-    return restoreOptimizerState(this.optimizer, state);
+    return this.optimizer.restore(state);
   }
 
   /** FNV-1a (per 32-bit word) over the bits of every weight: equal checksums mean bit-identical replicas. */
@@ -119,16 +124,4 @@ export class Replica {
   dispose(): void {
     this.optimizer.dispose();
   }
-}
-
-/**
- * The model's trainable weights in the order they were created, which is the order in which
- * optimizer.minimize (the LocalStepRunner) keeps its per-variable state: keeping it makes optimizer
- * checkpoints interchangeable between the two runners. (A functional model lists its layers in
- * another order, e.g. a ResNet's shortcut convolution after the main path.)
- */
-export function creationOrder(logitsModel: tfl.LayersModel): number[] {
-  const rank = new Map(Object.keys(tf.engine().registeredVariables).map((name, i) => [name, i]));
-  const ranks = logitsModel.trainableWeights.map((w) => rank.get((w.read() as tf.Variable).name)!);
-  return ranks.map((_, i) => i).sort((a, b) => ranks[a] - ranks[b]);
 }

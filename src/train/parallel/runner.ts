@@ -4,10 +4,11 @@ import { augmentPipeline } from '../../augment/index.ts';
 import type { BackendChoice } from '../../engine/index.ts';
 import { serializeModelWeights, type SerializedWeights } from '../../models/index.ts';
 import { hashSeed } from '../../util/index.ts';
-import { BatchBuilder, createOptimizer, type StepResult, type StepRunner } from '../step.ts';
+import { createOptimizer, creationOrder } from '../optimizer.ts';
+import { BatchBuilder, type StepResult, type StepRunner } from '../step.ts';
 import type { StepRunnerContext } from '../trainer.ts';
 import type { MainMessage, ModelTopology, PartResult, WorkerMessage, WorkerSetup } from './protocol.ts';
-import { creationOrder, Replica } from './replica.ts';
+import { Replica } from './replica.ts';
 
 export interface ParallelOptions {
   /** Replicas in all, the main thread's included: 2 means the main thread plus one worker thread. */
@@ -49,17 +50,18 @@ export function createParallelStepRunner(options: ParallelOptions): (context: St
   const { workers } = options;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be an integer ≥ 1; got ${workers}`);
   return async (context) => {
-    const { config, model, logitsModel, train, normalisation, augment, loss } = context;
+    const { config, model, logitsModel, train, normalisation, augment, loss, groups } = context;
     if (!BACKEND_CHOICE_OF[tf.getBackend()]) throw new Error(`parallel training does not support the "${tf.getBackend()}" backend; use tfjs-node, wasm or cpu`);
     const replica = new Replica(
       model,
       logitsModel,
-      createOptimizer(config),
+      () => createOptimizer(config),
       train,
       new BatchBuilder(train, normalisation, augment ? augmentPipeline(augment) : undefined),
       loss,
       config.batchSize,
       creationOrder(logitsModel),
+      groups,
     );
     const update = new SharedArrayBuffer(replica.exchangeSize * 4);
     try {
@@ -81,6 +83,7 @@ async function startWorkers(count: number, replica: Replica, update: SharedArray
     weights: serializeModelWeights(model),
     layout: replica.layout,
     trainableOrder: replica.trainableOrder,
+    groups: context.groups,
     optimizer: { optimizer: config.optimizer, learningRate: config.learningRate, momentum: config.momentum },
     images: shareCopy(train.images),
     imagesType: train.images instanceof Uint8Array ? 'uint8' : 'float32',
@@ -115,17 +118,17 @@ class Runner implements ParallelStepRunner {
     this.ownExchange = new Float32Array(replica.exchangeSize);
   }
 
-  async step(indices: Int32Array, seed: number, learningRate: number): Promise<StepResult> {
+  async step(indices: Int32Array, seed: number, learningRate: number, groupRates?: readonly number[]): Promise<StepResult> {
     this.throwIfFailed();
     if (indices.length === 0) throw new Error('cannot take a step on an empty batch');
     const parts = splitContiguous(indices, this.links.length + 1);
     const started = performance.now();
     const replies = Promise.all(
-      this.links.map((link, i) => link.request<PartResult>((id) => ({ kind: 'step', id, indices: parts[i + 1], seed: hashSeed(seed, i + 1) }))),
+      this.links.map((link, i) => link.request<PartResult>((id) => ({ kind: 'step', id, indices: parts[i + 1], seed: hashSeed(seed, i + 1), groupRates }))),
     );
     // Handled below; this keeps a worker failure during the own part from counting as unhandled.
     replies.catch(() => undefined);
-    const own = this.replica.computePart(parts[0], hashSeed(seed, 0), this.ownExchange);
+    const own = this.replica.computePart(parts[0], hashSeed(seed, 0), this.ownExchange, groupRates);
     const ownDone = performance.now();
     const results = [own, ...(await replies)];
     const received = performance.now();
@@ -140,8 +143,8 @@ class Runner implements ParallelStepRunner {
     averageInto(this.update, this.replica.trainableSize, this.replica.exchangeSize, exchanges, parts.map((part) => part.length / indices.length));
     const combined = performance.now();
 
-    for (const link of this.links) link.send({ kind: 'apply', learningRate });
-    this.replica.apply(this.update, learningRate);
+    for (const link of this.links) link.send({ kind: 'apply', learningRate, groupRates });
+    this.replica.apply(this.update, learningRate, groupRates);
     const applied = performance.now();
     Object.assign(this.elapsed, {
       steps: this.elapsed.steps + 1,

@@ -3,7 +3,8 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { augmentPipeline } from '../../augment/index.ts';
 import { initEngine } from '../../engine/index.ts';
 import { loadModelWeights } from '../../models/index.ts';
-import { BatchBuilder, createOptimizer } from '../step.ts';
+import { createOptimizer } from '../optimizer.ts';
+import { BatchBuilder } from '../step.ts';
 import { logitsModelOf } from '../trainer.ts';
 import type { ImageSet } from '../dataset.ts';
 import type { MainMessage, WorkerMessage, WorkerSetup } from './protocol.ts';
@@ -24,12 +25,13 @@ const train: ImageSet = {
 const replica = new Replica(
   model,
   logitsModelOf(model),
-  createOptimizer(setup.optimizer),
+  () => createOptimizer(setup.optimizer),
   train,
   new BatchBuilder(train, setup.normalisation, setup.augment ? augmentPipeline(setup.augment) : undefined),
   setup.loss,
   setup.batchSize,
   setup.trainableOrder,
+  setup.groups,
 );
 if (JSON.stringify(replica.layout) !== JSON.stringify(setup.layout)) {
   throw new Error("the rebuilt replica does not have the main model's weight shapes");
@@ -41,10 +43,10 @@ async function handle(message: MainMessage): Promise<void> {
   switch (message.kind) {
     case 'step':
       // The reply follows the writes into `exchange`; the port's mutex-guarded queue orders them for the reader.
-      post({ kind: 'done', id: message.id, value: replica.computePart(message.indices, message.seed, exchange) });
+      post({ kind: 'done', id: message.id, value: replica.computePart(message.indices, message.seed, exchange, message.groupRates) });
       return;
     case 'apply':
-      replica.apply(update, message.learningRate);
+      replica.apply(update, message.learningRate, message.groupRates);
       return;
     case 'load':
       replica.loadWeights(message.weights);
