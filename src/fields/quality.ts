@@ -256,8 +256,10 @@ export function assessQuality(rgb: Uint8Array, width: number, height: number, op
   else if (measures.fovFraction < limits.minFovFraction) reasons.push('field of view too small');
   if (background < limits.minBackgroundLuminance) reasons.push('too dark');
   if (measures.clippedFraction > limits.maxClippedFraction) reasons.push('too bright');
-  if (fov && measures.sharpness < limits.minSharpness) reasons.push('out of focus');
-  if (magnification !== null && magnification < limits.minMagnification) reasons.push('magnification too low');
-  if (magnification !== null && magnification > limits.maxMagnification) reasons.push('magnification too high');
+  const outOfFocus = fov !== null && measures.sharpness < limits.minSharpness;
+  if (outOfFocus) reasons.push('out of focus');
+  // Blur spreads and merges objects, so their width says nothing of the magnification until the photo is sharp.
+  if (!outOfFocus && magnification !== null && magnification < limits.minMagnification) reasons.push('magnification too low');
+  if (!outOfFocus && magnification !== null && magnification > limits.maxMagnification) reasons.push('magnification too high');
   return { ok: reasons.length === 0, reasons, measures, fov };
 }

@@ -47,6 +47,31 @@ function eyepiecePhoto(options: { glass?: number; cellDiameter?: number; dark?: 
   return rgb;
 }
 
+/** A separable Gaussian blur of an interleaved RGB image (edges repeated). */
+function gaussianBlur(rgb: Uint8Array, width: number, height: number, sigma: number): Uint8Array {
+  const radius = Math.ceil(3 * sigma);
+  const weights = Array.from({ length: 2 * radius + 1 }, (_, i) => Math.exp(-((i - radius) ** 2) / (2 * sigma * sigma)));
+  const total = weights.reduce((a, b) => a + b);
+  const pass = (source: ArrayLike<number>, horizontal: boolean): Float32Array => {
+    const out = new Float32Array(source.length);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        for (let c = 0; c < 3; c++) {
+          let sum = 0;
+          for (let i = -radius; i <= radius; i++) {
+            const sx = horizontal ? Math.min(width - 1, Math.max(0, x + i)) : x;
+            const sy = horizontal ? y : Math.min(height - 1, Math.max(0, y + i));
+            sum += weights[i + radius] * source[(sy * width + sx) * 3 + c];
+          }
+          out[(y * width + x) * 3 + c] = sum / total;
+        }
+      }
+    }
+    return out;
+  };
+  return Uint8Array.from(pass(pass(rgb, true), false), (v) => Math.round(v));
+}
+
 describe('edgeSharpness', () => {
   it('is 0.375 for a perfect step (after its 3 x 3 smoothing) and falls as blur widens the edge', () => {
     const perfect = edgeSharpness(stepEdge(0), 32, 32, 30);
@@ -88,6 +113,15 @@ describe('assessQuality', () => {
     expect(assessQuality(photo, 640, 600, { pxPerUm: 30 }).reasons).toContain('magnification too low');
     expect(assessQuality(photo, 640, 600, { pxPerUm: 2 }).reasons).toContain('magnification too high');
     expect(() => assessQuality(photo, 640, 600, { pxPerUm: 0 })).toThrow(/pxPerUm/);
+  });
+
+  it('says only "out of focus" for a blurred photo whose smeared objects read as too large', () => {
+    // 9 px cells at 4 px/µm read at 2.8× (within limits); a Gaussian blur of 4 px spreads them to over 3×.
+    const sharp = eyepiecePhoto({ cellDiameter: 9 });
+    expect(assessQuality(sharp, 640, 600, { pxPerUm: 4 }).reasons).toEqual([]);
+    const blurred = assessQuality(gaussianBlur(sharp, 640, 600, 4), 640, 600, { pxPerUm: 4 });
+    expect(blurred.measures.magnification).toBeGreaterThan(3);
+    expect(blurred.reasons).toEqual(['out of focus']);
   });
 
   it.skipIf(!existsSync(GRAMSTAINR))('passes real GramStainR photos (one per collection)', async () => {
