@@ -6,8 +6,15 @@ import type { TileClassCount } from '../fields/index.ts';
 /** Longest side of the tile map and of the field heatmap layer. */
 const TILE_MAP_MAX_SIDE = 1600;
 const FIELD_HEATMAP_MAX_SIDE = 768;
-/** Colour-blind-friendly colours (Okabe–Ito, then Tol's muted) for the morphotypes, in class order; the background class is grey. */
-export const TILE_PALETTE = ['#E69F00', '#56B4E9', '#009E73', '#F0E442', '#0072B2', '#D55E00', '#CC79A7', '#882255', '#44AA99', '#117733', '#332288', '#AA4499'];
+/**
+ * Colour-blind-friendly colours (Okabe–Ito and Tol's wine, then more of Tol's muted) for the
+ * morphotypes, in class order; the background class is grey. The order is chosen for the Gram-stain
+ * classes in their usual order (GPC clusters, chains, diplococci, GPR, GNR, GNC, yeast,
+ * polymicrobial): of every order of these eight colours, it keeps the pairs a technician confuses
+ * (GNR and GPC chains, the three GPC, GPC diplococci and GNC, GPR and GNR, ...) furthest apart in
+ * normal vision and in simulated protanopia, deuteranopia and tritanopia (CIELAB distance ≥ 33).
+ */
+export const TILE_PALETTE = ['#F0E442', '#56B4E9', '#D55E00', '#882255', '#E69F00', '#009E73', '#CC79A7', '#0072B2', '#44AA99', '#117733', '#332288', '#AA4499'];
 export const BACKGROUND_TILE_COLOUR = '#9E9E9E';
 /** Opacity of organism-free tiles on the tile map, relative to morphotype tiles of the same probability. */
 export const BACKGROUND_TILE_ALPHA = 0.35;

@@ -45,6 +45,21 @@ function readOutput(json: string): PredictionOutput {
   return { ...stored, classes: stored.classes.map(classProbabilityOf), top: classProbabilityOf(stored.top) };
 }
 
+/**
+ * The answer's own probability for the audit: a class's or a single-morphotype field's; none for a
+ * field with several morphotypes, whose answer comes from its tile counts (the mixed class's
+ * averaged tile probability says nothing of it).
+ */
+function answerProbability(output: AnsweredOutput): number | null {
+  return output.field?.multiple ? null : output.top.probability;
+}
+
+/** A field's evidence in words, e.g. "gpc_clusters: 14 of 16 tiles confident; gnr: 6 of 7 tiles confident". */
+function fieldEvidence(field: StoredFieldSummary): string {
+  if (field.morphotypes.length === 0) return 'no morphotype present';
+  return field.morphotypes.map((m) => `${m.label}: ${m.confidentTiles === undefined ? `${m.tileCount} tiles` : `${m.confidentTiles} of ${m.tileCount} tiles confident`}`).join('; ');
+}
+
 /** The output as written: only the known fields, in a fixed order. */
 function outputJson(output: PredictionOutput): string {
   const tree = output.tree === undefined ? {} : { tree: output.tree };
@@ -245,7 +260,9 @@ export class Predictions {
   /**
    * The whole trail as CSV, oldest first, with spreadsheet formulas defused. feedback,
    * feedback_label and feedback_time are the predicting user's own latest verdict;
-   * feedback_history has every verdict by anyone, with who gave it and when.
+   * feedback_history has every verdict by anyone, with who gave it and when. A whole field's row
+   * has the field's answer as top_class, its own uncertain flag, no top_probability when it found
+   * several morphotypes, and field_evidence: the morphotypes with their (confident) tiles.
    */
   auditCsv(): string {
     const rows = this.withFeedback(this.db.prepare(`${SELECT} ORDER BY p.created_at, p.rowid`).all() as PredictionRow[]);
@@ -269,6 +286,7 @@ export class Predictions {
       'field',
       'refusal',
       'feedback_history',
+      'field_evidence',
     ];
     return toCsv(
       header,
@@ -280,7 +298,7 @@ export class Predictions {
         p.modelId,
         p.modelVersion,
         p.output.refusal ? null : p.output.top.label,
-        p.output.refusal ? null : p.output.top.probability,
+        p.output.refusal ? null : answerProbability(p.output),
         p.output.refusal ? null : p.output.uncertain,
         p.output.refusal ? null : JSON.stringify(p.output.classes),
         p.heatmapShown,
@@ -292,6 +310,7 @@ export class Predictions {
         p.output.refusal || p.output.field === undefined ? null : JSON.stringify(p.output.field),
         p.output.refusal ? `${p.output.refusal.code}: ${p.output.refusal.reason}` : null,
         p.feedbackHistory.length === 0 ? null : JSON.stringify(p.feedbackHistory.map(feedbackEntryOf)),
+        p.output.refusal || p.output.field === undefined ? null : fieldEvidence(p.output.field),
       ]),
       { guardFormulas: true },
     );

@@ -91,7 +91,7 @@ export const api = {
 
   users: () => get<User[]>('/api/users'),
   createUser: (username: string, password: string, role: Role) => post<User>('/api/users', { username, password, role }),
-  updateUser: (id: number, changes: { disabled?: boolean; role?: Role }) => request<User>('PATCH', `/api/users/${id}`, changes),
+  updateUser: (id: number, changes: { disabled?: boolean; role?: Role; password?: string }) => request<User>('PATCH', `/api/users/${id}`, changes),
 
   models: () => get<Model[]>('/api/models'),
   activateModel: (id: number) => post<Model>(`/api/models/${id}/activate`),

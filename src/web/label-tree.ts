@@ -49,7 +49,8 @@ const byProbability = (a: ProbabilityNode, b: ProbabilityNode) => b.probability 
 /**
  * The classes' probabilities placed on the label tree, most probable first at every level. Classes
  * the tree does not place are added as top-level rows; without a tree the result is a flat list.
- * A group with a single class of the same display name collapses into that class.
+ * A group with a single child collapses into that child ("Gram-negative cocci" over only
+ * "Gram-negative diplococci" reads as the diplococci alone): the group adds nothing.
  */
 export function probabilityTree(classes: readonly ClassProbability[], tree: unknown): ProbabilityNode[] {
   const probabilityOf = new Map(classes.map((c) => [c.label, c.probability]));
@@ -61,7 +62,7 @@ export function probabilityTree(classes: readonly ClassProbability[], tree: unkn
       return { name: node.name, displayName, probability: probabilityOf.get(node.name) ?? 0, children: [] };
     }
     const children = node.children!.map(build).sort(byProbability);
-    if (children.length === 1 && children[0].displayName === displayName && children[0].children.length === 0) return children[0];
+    if (children.length === 1) return children[0];
     return { name: node.name, displayName, probability: children.reduce((sum, child) => sum + child.probability, 0), children };
   };
   const roots = (parseTree(tree) ?? []).map(build);

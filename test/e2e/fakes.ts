@@ -36,9 +36,9 @@ export interface FakePredictor extends Predictor {
 /** A tile map over a 4:3 photo: a few squares in class colours, transparent elsewhere. */
 async function tileMapPng(width = 160, height = 120): Promise<Buffer> {
   const squares = [
-    { left: 40, top: 30, colour: { r: 230, g: 159, b: 0, alpha: 0.9 } },
-    { left: 60, top: 30, colour: { r: 230, g: 159, b: 0, alpha: 0.6 } },
-    { left: 80, top: 50, colour: { r: 0, g: 114, b: 178, alpha: 0.8 } },
+    { left: 40, top: 30, colour: { r: 240, g: 228, b: 66, alpha: 0.9 } },
+    { left: 60, top: 30, colour: { r: 240, g: 228, b: 66, alpha: 0.6 } },
+    { left: 80, top: 50, colour: { r: 230, g: 159, b: 0, alpha: 0.8 } },
   ];
   const composites = await Promise.all(
     squares.map(async ({ left, top, colour }) => ({ input: await sharp({ create: { width: 20, height: 20, channels: 4, background: colour } }).png().toBuffer(), left, top })),
@@ -116,8 +116,8 @@ export async function fakePredictor(): Promise<FakePredictor> {
             multiple: true,
             tiles: { total: 48, inferred: 40 },
             legend: [
-              { label: 'gpc_clusters', colour: '#E69F00', tiles: 16, confidentTiles: 14 },
-              { label: 'gnr', colour: '#0072B2', tiles: 7, confidentTiles: 6 },
+              { label: 'gpc_clusters', colour: '#F0E442', tiles: 16, confidentTiles: 14 },
+              { label: 'gnr', colour: '#E69F00', tiles: 7, confidentTiles: 6 },
               { label: 'no_bacteria', colour: '#9E9E9E', tiles: 17, confidentTiles: 17 },
             ],
             photoPxPerUm: options.pxPerUm ?? null,

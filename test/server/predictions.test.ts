@@ -88,6 +88,20 @@ describe('predictions', () => {
     expect((await server.as('clinician2', { method: 'POST', url, payload: { verdict: 'agree' } })).statusCode).toBe(404);
   });
 
+  it("refuses 'agree' on an 'uncertain: refer' result and takes the laboratory's result, the top class included", async () => {
+    const predict = predictor.predict;
+    predictor.predict = async (image, options) => ({ ...(await predict(image, options)), uncertain: true });
+    const { id, uncertain } = (await predictAs('clinician', 4)).json();
+    predictor.predict = predict;
+    expect(uncertain).toBe(true);
+    const url = `/api/predictions/${id}/feedback`;
+    const agree = await server.as('clinician', { method: 'POST', url, payload: { verdict: 'agree' } });
+    expect(agree.statusCode).toBe(409);
+    expect(agree.json().error).toMatch(/uncertain: refer/);
+    const lab = await server.as('clinician', { method: 'POST', url, payload: { verdict: 'correct', label: 'Gram-positive cocci' } });
+    expect(lab.json().feedback).toMatchObject({ verdict: 'correct', label: 'Gram-positive cocci' });
+  });
+
   it("records an admin's correction beside the clinician's verdict, never over it", async () => {
     const { id } = (await predictAs('clinician', 5)).json();
     const url = `/api/predictions/${id}/feedback`;

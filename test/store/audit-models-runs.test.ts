@@ -103,7 +103,7 @@ describe('predictions audit trail, models and runs', () => {
     const csv = store.predictions.auditCsv();
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
-      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field,refusal,feedback_history',
+      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field,refusal,feedback_history,field_evidence',
     );
     expect(csv).toContain(`"'=cmd|""/c calc""!A1","'+1, ""two""\nthree"`);
     expect(csv).toContain(`'@SUM(A1),'-5`);
@@ -121,7 +121,37 @@ describe('predictions audit trail, models and runs', () => {
     const row = store.predictions.auditCsv().split('\r\n')[1];
     expect(row).toContain(`,v1,,,,,false,blood,`);
     // refusal, then the (empty) feedback history
-    expect(row.endsWith(`,unfamiliar: ${refusal.reason},`)).toBe(true);
+    expect(row.endsWith(`,unfamiliar: ${refusal.reason},,`)).toBe(true);
+  });
+
+  it("records a whole field's answer with its own evidence, not the mixed class's tile-averaged probability", async () => {
+    const field = {
+      forced: false,
+      quality: { ok: true, reasons: [] },
+      label: 'polymicrobial',
+      morphotypes: [
+        { label: 'gpc_clusters', tileCount: 16, confidentTiles: 14 },
+        { label: 'gnr', tileCount: 7, confidentTiles: 6 },
+      ],
+      multiple: true,
+      tiles: { total: 48, inferred: 40 },
+      legend: [],
+      photoPxPerUm: null,
+      warnings: [],
+      tileMap: false,
+    };
+    const classes = [
+      { label: 'gpc_clusters', probability: 0.6 },
+      { label: 'gnr', probability: 0.37 },
+      { label: 'polymicrobial', probability: 0.03 },
+    ];
+    await record({ output: { classes, top: { label: 'polymicrobial', probability: 0.03 }, uncertain: false, field } });
+    await record({ output: { classes, top: { label: 'gpc_clusters', probability: 0.6 }, uncertain: false, field: { ...field, label: 'gpc_clusters', multiple: false, morphotypes: field.morphotypes.slice(0, 1) } } });
+    const [header, several, single] = parseCsv(store.predictions.auditCsv()).map((r) => r.fields);
+    const column = (row: string[], name: string) => row[header.indexOf(name)];
+    expect([column(several, 'top_class'), column(several, 'top_probability'), column(several, 'uncertain')]).toEqual(['polymicrobial', '', 'false']);
+    expect(column(several, 'field_evidence')).toBe('gpc_clusters: 14 of 16 tiles confident; gnr: 6 of 7 tiles confident');
+    expect([column(single, 'top_class'), column(single, 'top_probability'), column(single, 'field_evidence')]).toEqual(['gpc_clusters', '0.6', 'gpc_clusters: 14 of 16 tiles confident']);
   });
 
   it('keeps exactly one active model and swaps it atomically', () => {

@@ -244,7 +244,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
   app.post<ByPredictionId & { Body: { verdict: FeedbackVerdict; label?: string } }>(
     '/predictions/:id/feedback',
     route(CLINICAL, {
-      summary: 'A verdict: agree, or correct with the right label',
+      summary: 'A verdict: agree, or correct with the right label (an uncertain result can only be corrected)',
       description: "Added to the prediction's feedback history with its author and time; earlier verdicts stay on record. feedback is the predicting user's latest.",
       params: predictionParams,
       body: {
@@ -259,6 +259,9 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       const prediction = visiblePrediction(store, request, request.params.id);
       const { verdict, label } = request.body;
       if (verdict === 'correct' && label === undefined) throw new HttpError(400, "the verdict 'correct' needs the right label");
+      if (verdict === 'agree' && !prediction.output.refusal && prediction.output.uncertain) {
+        throw new HttpError(409, "an 'uncertain: refer' result names no class to agree with: record the laboratory's result as a correction");
+      }
       return predictionView(store.predictions.addFeedback(prediction.id, currentUser(request).id, verdict, label ?? null));
     },
   );

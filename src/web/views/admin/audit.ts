@@ -4,6 +4,7 @@ import { dateTime, percent } from '../../format.ts';
 import { dataTable } from '../../table.ts';
 import type { FeedbackView, Prediction } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
+import { classLabeller } from '../clinic/result.ts';
 
 const RECENT = 20;
 
@@ -17,10 +18,24 @@ function verdicts(p: Prediction): string {
   return [p.feedback ? verdictText(p.feedback) : '—', ...reviews].join('; ');
 }
 
+/**
+ * What the model answered: a class with its probability, or a whole field's answer with its own
+ * evidence (a field with several morphotypes has no probability of its own; the mixed class's
+ * tile-averaged probability would mislead).
+ */
+function answerText(p: Prediction): string {
+  if (p.refusal !== null) return `refused: ${p.refusal.reason}`;
+  const labelOf = classLabeller(p);
+  if (!p.field) return `${labelOf(p.top.label)} (${percent(p.top.probability)})`;
+  const label = `Whole field: ${labelOf(p.field.label)}`;
+  if (!p.field.multiple) return `${label} (${percent(p.top.probability)})`;
+  return `${label} (${p.field.morphotypes.map((m) => labelOf(m.label)).join(' + ')})`;
+}
+
 /** The prediction audit trail: download as CSV, with the most recent rows shown. */
 export function auditPage(): View {
   const message = new Message();
-  const table = dataTable(`The ${RECENT} most recent predictions`, ['Time', 'User', 'Specimen', 'Top class', 'Uncertain', 'Verdict']);
+  const table = dataTable(`The ${RECENT} most recent predictions`, ['Time', 'User', 'Specimen', 'Answer', 'Uncertain', 'Verdict']);
   const element = h(
     'section',
     { class: 'admin-page' },
@@ -37,7 +52,7 @@ export function auditPage(): View {
       h('td', {}, dateTime(p.createdAt)),
       h('td', {}, p.user.username),
       h('td', {}, p.specimenType),
-      h('td', {}, p.refusal === null ? `${p.top.label} (${percent(p.top.probability)})` : `refused: ${p.refusal.reason}`),
+      h('td', {}, answerText(p)),
       h('td', {}, p.uncertain ? 'yes' : 'no'),
       h('td', {}, verdicts(p)),
     );

@@ -1,5 +1,5 @@
 import { api, messageOf } from '../../api.ts';
-import { busy, field, h, Message, options } from '../../dom.ts';
+import { busy, field, h, Message, options, uniqueId } from '../../dom.ts';
 import { dateTime } from '../../format.ts';
 import { dataTable } from '../../table.ts';
 import type { Role, User } from '../../../contract/index.ts';
@@ -34,8 +34,34 @@ export function usersPage({ user: me }: ViewContext): View {
       h('td', {}, user.role),
       h('td', {}, dateTime(user.createdAt)),
       h('td', {}, user.disabled ? h('span', { class: 'tag tag-muted' }, 'disabled') : 'active'),
-      h('td', {}, toggle),
+      h('td', {}, h('div', { class: 'button-row' }, toggle, passwordReset(user))),
     );
+  };
+
+  /** "Reset password…" opens a one-field form; a new password ends the user's sessions. */
+  const passwordReset = (user: User): HTMLElement => {
+    const input = h('input', { type: 'password', name: 'new-password', required: true, minLength: 12, autocomplete: 'new-password' });
+    const save = h('button', { type: 'submit', class: 'button button-small button-primary' }, 'Set password');
+    const form = h('form', { class: 'password-reset', hidden: true, noValidate: true, id: uniqueId('reset') }, field(`New password for ${user.username}`, input), save);
+    const open = h('button', { type: 'button', class: 'button button-small', attrs: { 'aria-expanded': 'false', 'aria-controls': form.id } }, 'Reset password…');
+    open.addEventListener('click', () => {
+      form.hidden = !form.hidden;
+      open.setAttribute('aria-expanded', String(!form.hidden));
+      if (!form.hidden) input.focus();
+    });
+    form.addEventListener('submit', (event) => {
+      event.preventDefault();
+      if (input.value.length < 12) return message.show('The password needs at least 12 characters.', 'error');
+      void busy(save, () => api.updateUser(user.id, { password: input.value }))
+        .then((updated) => {
+          form.reset();
+          form.hidden = true;
+          open.setAttribute('aria-expanded', 'false');
+          message.show(`${updated.username} has a new password${updated.id === me.id ? '' : ' (their sessions ended)'}: tell it to them in person.`, 'success');
+        })
+        .catch((error) => message.show(messageOf(error), 'error'));
+    });
+    return h('div', { class: 'reset' }, open, form);
   };
   const render = () => table.setRows(users.map(row));
 

@@ -9,12 +9,16 @@ export interface ClassChoice {
 
 function verdictText(prediction: Prediction, labelOf: (name: string) => string): string {
   const feedback = prediction.feedback;
+  if (!feedback && prediction.uncertain) return 'The model named no class to agree with. When the laboratory reports the organism, record it here.';
   if (!feedback) return 'Does the result match what you see under the microscope?';
   if (feedback.verdict === 'agree') return 'You agreed with this result. You can still change your answer.';
   return `You corrected this to: ${labelOf(feedback.label ?? '')}. You can still change your answer.`;
 }
 
-/** Agree, or correct with the right class; POST /api/predictions/:id/feedback. */
+/**
+ * Agree, or correct with the right class; POST /api/predictions/:id/feedback. An "uncertain: refer"
+ * result offers no "Agree" (it names no class): only the laboratory's result, any class.
+ */
 export function feedbackPanel(
   prediction: Prediction & AnsweredPrediction,
   choices: readonly ClassChoice[],
@@ -26,13 +30,13 @@ export function feedbackPanel(
   const message = new Message();
   const select = options(
     h('select', { name: 'label' }),
-    choices.filter((choice) => choice.value !== prediction.top.label),
+    prediction.uncertain ? choices : choices.filter((choice) => choice.value !== prediction.top.label),
     current.feedback?.verdict === 'correct' ? (current.feedback.label ?? undefined) : undefined,
   );
-  const save = h('button', { type: 'submit', class: 'button button-primary' }, 'Save correction');
-  const correction = h('form', { class: 'correction', hidden: true, id: uniqueId('correction') }, field('The right class', select), save);
-  const agree = h('button', { type: 'button', class: 'button button-agree' }, 'Agree');
-  const correct = h('button', { type: 'button', class: 'button', attrs: { 'aria-expanded': 'false', 'aria-controls': correction.id } }, 'Correct it…');
+  const save = h('button', { type: 'submit', class: 'button button-primary' }, prediction.uncertain ? 'Save the result' : 'Save correction');
+  const correction = h('form', { class: 'correction', hidden: true, id: uniqueId('correction') }, field(prediction.uncertain ? 'The laboratory’s result' : 'The right class', select), save);
+  const agree = prediction.uncertain ? null : h('button', { type: 'button', class: 'button button-agree' }, 'Agree');
+  const correct = h('button', { type: 'button', class: 'button', attrs: { 'aria-expanded': 'false', 'aria-controls': correction.id } }, prediction.uncertain ? 'Enter the lab result…' : 'Correct it…');
 
   const send = async (button: HTMLButtonElement, verdict: 'agree' | 'correct', label?: string) => {
     message.show('Saving…');
@@ -48,7 +52,7 @@ export function feedbackPanel(
     }
   };
 
-  agree.addEventListener('click', () => void send(agree, 'agree'));
+  agree?.addEventListener('click', () => void send(agree, 'agree'));
   correct.addEventListener('click', () => {
     correction.hidden = !correction.hidden;
     correct.setAttribute('aria-expanded', String(!correction.hidden));
