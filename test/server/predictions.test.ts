@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AnsweredResult } from '../../src/contract/index.ts';
 import { parseCsv } from '../../src/data/index.ts';
 import { pngImage } from '../store/fixtures.ts';
 import { fakePredictor, multipart, startTestServer, type FakePredictor, type TestServer, type TestUser } from './helpers.ts';
@@ -90,7 +91,7 @@ describe('predictions', () => {
 
   it("refuses 'agree' on an 'uncertain: refer' result and takes the laboratory's result, the top class included", async () => {
     const predict = predictor.predict;
-    predictor.predict = async (image, options) => ({ ...(await predict(image, options)), uncertain: true });
+    predictor.predict = async (image: Buffer) => ({ ...((await predict(image)) as AnsweredResult), uncertain: true });
     const { id, uncertain } = (await predictAs('clinician', 4)).json();
     predictor.predict = predict;
     expect(uncertain).toBe(true);
