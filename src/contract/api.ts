@@ -53,7 +53,10 @@ interface PredictionRecordView {
   user: { id: number; username: string };
   image: ImageRef;
   modelId: number | null;
+  /** The bundle's own version, e.g. "resnet-small@2026-12-06T19:32:52.501Z" (what the audit trail keeps). */
   modelVersion: string;
+  /** The registered model's readable name and version, e.g. Sputum study, run-3; null when unknown. */
+  model: { name: string; version: string } | null;
   tree?: LabelTreeNode[];
   heatmapUrl: string | null;
   /** Present for a whole-field prediction that was answered. */
@@ -139,9 +142,12 @@ export interface Model {
   path?: string;
   name: string;
   version: string;
+  /** `test`: a TestSummary for bundles trained since it was recorded (older ones: the figures alone). */
   metrics: unknown;
   createdAt: string;
   active: boolean;
+  /** GET this for the evaluation report of the model's training run; null when there is none. */
+  reportUrl: string | null;
 }
 
 export interface UploadedImage {

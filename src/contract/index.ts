@@ -14,7 +14,7 @@ export type {
   RefusalCode,
   WholeFieldResult,
 } from './prediction.ts';
-export type { RunStatus, TrainingRun } from './training.ts';
+export type { OperatingPointOutcome, RunStatus, TargetVerdict, TestSummary, TrainingRun } from './training.ts';
 export type {
   Agreement,
   AnsweredPrediction,

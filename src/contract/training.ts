@@ -15,3 +15,40 @@ export interface TrainingRun<Time = string> {
   startedAt: Time | null;
   finishedAt: Time | null;
 }
+
+/** Whether an operating point reached its target sensitivity on the test set (no positives: unknown). */
+export type TargetVerdict = 'met' | 'missed' | 'unknown';
+
+/** A class's operating point chosen on validation, as it did on the test set. */
+export interface OperatingPointOutcome {
+  class: string;
+  threshold: number;
+  targetSensitivity: number;
+  /** On the test set; null without test images of the class. */
+  sensitivity: number | null;
+  /** 95% Wilson interval of the sensitivity. */
+  ci95: [number, number] | null;
+  /** Test images of the class. */
+  positives: number;
+  verdict: TargetVerdict;
+}
+
+/**
+ * A model bundle's test figures (`metrics.test` of its metadata and of GET /api/models): with their
+ * 95% intervals, or none when the test set is too small to give one (`tooFew` says why).
+ */
+export interface TestSummary {
+  images: number;
+  patients: number | null;
+  /** Why the figures are withheld (null when they are given), e.g. "only 2 test images (at least 30 are needed)". */
+  tooFew: string | null;
+  accuracy: number | null;
+  balancedAccuracy: number | null;
+  macroF1: number | null;
+  macroAuc: number | null;
+  expectedCalibrationError: number | null;
+  brierScore: number | null;
+  /** 95% intervals of the overall figures above. */
+  intervals: Partial<Record<'accuracy' | 'balancedAccuracy' | 'macroF1' | 'macroAuc', [number | null, number | null]>>;
+  operatingPoints: OperatingPointOutcome[];
+}

@@ -43,3 +43,4 @@ export { cohensKappa, fleissKappa } from './agreement.ts';
 export { evaluateClassifier, OVERALL_METRICS, type EvaluateOptions, type ClassifierReport, type ClassReport, type Estimate, type CiMethod, type OverallMetricName, type PerClassMetricName } from './report.ts';
 export { formatReportTable, formatEstimate, formatPercent, MISSING } from './format.ts';
 export { summariseFolds, formatFoldSummary, meanSd, formatMeanSd, type FoldSummary, type MeanSd } from './folds.ts';
+export { MIN_TEST_IMAGES, operatingPointOutcomes, summariseTestReport, targetVerdict } from './test-summary.ts';

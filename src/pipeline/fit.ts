@@ -5,7 +5,7 @@ import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../
 import { datasetInputPxPerUm, labelNames, splitByPatient, type CoarseLabel, type Dataset, type ResizePolicy, type Sample, type SplitFractions } from '../data/index.ts';
 import { engineInfo } from '../engine/index.ts';
 import { exportToOnnx } from '../engine/onnx/index.ts';
-import { applyTemperature, evaluateClassifier, OVERALL_METRICS, type ClassifierReport } from '../evaluate/index.ts';
+import { applyTemperature, evaluateClassifier, operatingPointOutcomes, summariseTestReport, type ClassifierReport } from '../evaluate/index.ts';
 import type { DatasetSplit, OperatingPointChoice } from '../report/index.ts';
 import type { LabelTreeNode } from '../contract/index.ts';
 import { FEATURE_LAYER_NAME, PROBABILITIES_LAYER_NAME, saveBundle, type BundleMetadata } from '../models/index.ts';
@@ -197,7 +197,7 @@ export async function fitImageSets(
       operatingPoints,
       training: trainingRecord(training, options, counts),
       dataHash: options.dataHash,
-      metrics: report ? { test: summariseReport(report) } : undefined,
+      metrics: report && testOutput ? { test: summariseTestReport(report, operatingPointOutcomes(testOutput.set.labels, testOutput.probabilities, classes, operatingPoints)) } : undefined,
       ood,
     },
     onnx: { bytes: exportToOnnx(training.model, { extraOutputs: [FEATURE_LAYER_NAME] }), outputs: [PROBABILITIES_LAYER_NAME, FEATURE_LAYER_NAME] },
@@ -284,12 +284,4 @@ function splitCard(name: string, part: LabelledSet, numClasses: number): Dataset
   const classCounts = new Array<number>(numClasses).fill(0);
   for (const label of part.set.labels) if (label < numClasses) classCounts[label]++;
   return { name, classCounts, patients: part.groups ? new Set(part.groups).size : null };
-}
-
-function summariseReport(report: ClassifierReport): Record<string, number | null> {
-  return {
-    ...Object.fromEntries(OVERALL_METRICS.map((name) => [name, report[name].value])),
-    expectedCalibrationError: report.expectedCalibrationError,
-    brierScore: report.brierScore,
-  };
 }

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { AugmentConfig, AugmentPresetName } from '../augment/index.ts';
 import { readManifest } from '../data/index.ts';
 import { fitClassifier } from './fit.ts';
+import { writeFitReport } from './report.ts';
 import type { TrainConfig } from '../train/index.ts';
 
 export interface ProjectTrainerOptions {
@@ -41,6 +42,15 @@ export function createProjectTrainer(options: ProjectTrainerOptions) {
         },
       });
       if (result.status === 'cancelled') throw new Error('training was cancelled');
+      if (result.report) {
+        onProgress({ stage: 'writing the evaluation report' });
+        await writeFitReport(join(runDir, 'report'), result, {
+          title: `Project ${projectId}: held-out test set`,
+          description: `the project's decided labels: ${dataset.samples.length} images, ${dataset.classes.length} classes, split by patient`,
+          classes: dataset.classes,
+          seed: result.training.config.seed,
+        });
+      }
       return { bundlePath: result.bundleDir };
     },
   };

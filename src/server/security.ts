@@ -26,10 +26,10 @@ export function securityHeaders(behindHttps: boolean): Record<string, string> {
   };
 }
 
-/** Security headers on every response; API responses (patient data) are never cached. */
+/** Security headers on every response (a route may set a stricter one of its own); API responses (patient data) are never cached. */
 export function addSecurityHeaders(app: FastifyInstance, headers: Record<string, string>): void {
   app.addHook('onSend', async (request, reply) => {
-    reply.headers(headers);
+    for (const [name, value] of Object.entries(headers)) if (!reply.hasHeader(name)) reply.header(name, value);
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
 }

@@ -34,8 +34,12 @@ export class TrainingQueue {
 
   launch(projectId: number, userId: number): RunRecord {
     if (!this.trainer) throw new HttpError(503, 'no trainer is configured on this server');
-    const { included } = this.store.decisions.manifest(projectId);
+    const { included, perLabel } = this.store.decisions.manifest(projectId);
     if (included === 0) throw new HttpError(409, 'the project has no decided labels to train on yet');
+    if (perLabel.size < 2) {
+      const [[label, count]] = perLabel;
+      throw new HttpError(409, `every decided image (${count}) is labelled ${label}: a classifier needs decided images of at least two classes`);
+    }
     const run = this.store.runs.create(projectId, userId);
     this.startNext();
     return this.store.runs.require(run.id);

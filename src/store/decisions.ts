@@ -19,6 +19,8 @@ export interface ImageDecision extends ProjectImage {
 export interface ManifestExport {
   csv: string;
   included: number;
+  /** Images included per decided label, in the order first met. */
+  perLabel: Map<string, number>;
   /** Images without a decision, left out of the manifest, by reason. */
   leftOut: Record<Exclude<DecisionStatus, 'adjudicated' | 'unanimous' | 'majority'>, number>;
 }
@@ -96,6 +98,7 @@ export class Decisions {
   manifest(projectId: number, csvOptions: CsvOptions = {}): ManifestExport {
     const leftOut: ManifestExport['leftOut'] = { 'awaiting-labels': 0, 'no-majority': 0, unclear: 0 };
     const rows: (string | number | null)[][] = [];
+    const perLabel = new Map<string, number>();
     for (const decision of this.forProject(projectId)) {
       if (decision.label === null) {
         leftOut[decision.status as keyof ManifestExport['leftOut']]++;
@@ -104,9 +107,10 @@ export class Decisions {
       const agreeing = decision.votes.filter((v) => v.label === decision.label).length;
       const agreement = decision.votes.length > 0 ? (agreeing / decision.votes.length).toFixed(3) : '';
       rows.push([manifestPathOf(decision.sha256), decision.label, decision.patientId, decision.specimen, decision.votes.length, agreement]);
+      perLabel.set(decision.label, (perLabel.get(decision.label) ?? 0) + 1);
     }
     const csv = toCsv(['path', 'label', 'patient_id', 'specimen', 'annotators', 'agreement'], rows, csvOptions);
-    return { csv, included: rows.length, leftOut };
+    return { csv, included: rows.length, perLabel, leftOut };
   }
 
   agreement(projectId: number): AgreementReport {

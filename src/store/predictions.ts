@@ -90,6 +90,8 @@ export interface PredictionRecord {
   imageSha256: string;
   modelId: number | null;
   modelVersion: string;
+  /** The registered model's name and version (readable, unlike modelVersion), while it is registered. */
+  model: { name: string; version: string } | null;
   output: PredictionOutput;
   heatmapShown: boolean;
   specimenType: string;
@@ -115,6 +117,8 @@ interface PredictionRow {
   image_sha256: string;
   model_id: number | null;
   model_version: string;
+  registered_name: string | null;
+  registered_version: string | null;
   output: string;
   heatmap_shown: 0 | 1;
   specimen_type: string;
@@ -125,9 +129,10 @@ const MAX_TEXT = 200;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 const SELECT = `
-  SELECT p.*, u.username
+  SELECT p.*, u.username, m.name AS registered_name, m.version AS registered_version
   FROM predictions p
-  JOIN users u ON u.id = p.user_id`;
+  JOIN users u ON u.id = p.user_id
+  LEFT JOIN models m ON m.id = p.model_id`;
 
 function feedbackEntryOf(entry: Feedback): { user: string; verdict: FeedbackVerdict; label: string | null; time: string } {
   return { user: entry.username, verdict: entry.verdict, label: entry.label, time: new Date(entry.createdAt).toISOString() };
@@ -142,6 +147,7 @@ function toPrediction(row: PredictionRow, feedbackHistory: Feedback[]): Predicti
     imageSha256: row.image_sha256,
     modelId: row.model_id,
     modelVersion: row.model_version,
+    model: row.registered_name === null || row.registered_version === null ? null : { name: row.registered_name, version: row.registered_version },
     output: readOutput(row.output),
     heatmapShown: row.heatmap_shown === 1,
     specimenType: row.specimen_type,

@@ -40,6 +40,7 @@ const POLICY: Record<string, Access> = {
   'POST /api/projects/:id/adjudications': ADMIN,
   'GET /api/projects/:id/manifest.csv': ADMIN,
   'GET /api/models': CLINICAL,
+  'GET /api/models/:id/report': CLINICAL,
   'POST /api/models': ADMIN,
   'POST /api/models/:id/activate': ADMIN,
   'GET /api/runs': ADMIN,

@@ -90,6 +90,19 @@ describe('training runs and models', () => {
     expect((await server.as('admin', { method: 'POST', url: '/api/runs', payload: { projectId: 999 } })).statusCode).toBe(404);
   });
 
+  it('refuses at launch a project whose decided images are all of one class', async () => {
+    const single = await server.as('admin', { method: 'POST', url: '/api/projects', payload: { name: 'one class', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1 } });
+    const id = single.json().id;
+    for (const shade of [30, 31]) {
+      const upload = await server.as('admin', { method: 'POST', url: `/api/projects/${id}/images`, ...multipart([{ name: 'image', filename: 'x.png', data: await pngImage(shade) }]) });
+      await server.as('annotator', { method: 'POST', url: `/api/projects/${id}/annotations`, payload: { image: upload.json().image.sha256, label: 'a' } });
+    }
+    const response = await server.as('admin', { method: 'POST', url: '/api/runs', payload: { projectId: id } });
+    expect(response.statusCode).toBe(409);
+    expect(response.json().error).toBe('every decided image (2) is labelled a: a classifier needs decided images of at least two classes');
+    expect((await server.as('admin', { method: 'GET', url: '/api/runs' })).json()).toEqual([]);
+  });
+
   it('streams live progress as server-sent events until the run completes, then registers the model', async () => {
     const launched = await server.as('admin', { method: 'POST', url: '/api/runs', payload: { projectId } });
     expect(launched.statusCode).toBe(202);
@@ -168,6 +181,26 @@ describe('training runs and models', () => {
     const models = (await server.as('clinician', { method: 'GET', url: '/api/models' })).json();
     expect(models.filter((m: { active: boolean }) => m.active).map((m: { id: number }) => m.id)).toEqual([good.id]);
     expect(activated.map((m) => m.id)).toEqual([good.id]);
+  });
+
+  it("links a model to its run's evaluation report and serves it with a policy of its own", async () => {
+    const run = join(server.dataDir, 'runs', 'study-1');
+    mkdirSync(join(run, 'model'), { recursive: true });
+    mkdirSync(join(run, 'report'), { recursive: true });
+    writeFileSync(join(run, 'report', 'report.html'), '<!doctype html><title>Study 1</title><style>h1{color:red}</style><h1>Study 1: held-out test set</h1>');
+    const withReport = (await server.as('admin', { method: 'POST', url: '/api/models', payload: { path: join(run, 'model'), name: 'study', version: '1' } })).json();
+    expect(withReport.reportUrl).toBe(`/api/models/${withReport.id}/report`);
+    const report = await server.as('clinician', { method: 'GET', url: withReport.reportUrl });
+    expect(report.statusCode).toBe(200);
+    expect(report.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(report.headers['content-security-policy']).toContain("style-src 'unsafe-inline'");
+    expect(report.headers['content-security-policy']).not.toContain('script-src');
+    expect(report.body).toContain('Study 1: held-out test set');
+
+    const models = (await server.as('admin', { method: 'GET', url: '/api/models' })).json();
+    const good = models.find((m: { name: string }) => m.name === 'good');
+    expect(good.reportUrl).toBeNull();
+    expect((await server.as('admin', { method: 'GET', url: `/api/models/${good.id}/report` })).statusCode).toBe(404);
   });
 
   it("shows the bundles' server folders to admins only", async () => {

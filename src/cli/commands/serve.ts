@@ -13,6 +13,16 @@ import { startEngine } from '../shared.ts';
 
 const BUILT_WEB_APP = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 
+/** Folders that name a step of a run, not the run: `gramlens demo` writes OUT/run/model, `train` RUN/model. */
+const GENERIC_FOLDERS = new Set(['model', 'run', 'bundle']);
+
+/** A name people can read for a bundle folder: the nearest folder above it that is not a generic step, e.g. gramlens-demo for gramlens-demo/run/model. */
+export function readableBundleName(path: string): string {
+  let dir = resolve(path);
+  while (GENERIC_FOLDERS.has(basename(dir)) && dirname(dir) !== dir) dir = dirname(dir);
+  return basename(dir) || basename(resolve(path));
+}
+
 /** Registers a bundle (once per path) and makes it the active model. */
 async function activateBundle(dataDir: string, bundleDir: string): Promise<void> {
   const metadata = await readBundleMetadata(bundleDir);
@@ -20,7 +30,7 @@ async function activateBundle(dataDir: string, bundleDir: string): Promise<void>
   try {
     const path = resolve(bundleDir);
     const known = store.models.list().find((model) => model.path === path);
-    const model = known ?? store.models.register({ path, name: basename(path), version: metadata.createdAt, metrics: metadata.metrics ?? null });
+    const model = known ?? store.models.register({ path, name: readableBundleName(path), version: metadata.createdAt, metrics: metadata.metrics ?? null });
     store.models.activate(model.id);
   } finally {
     store.close();

@@ -1,4 +1,6 @@
-import { stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { Role } from '../../contract/index.ts';
 import type { ModelRecord, Store } from '../../store/index.ts';
@@ -27,12 +29,25 @@ export const modelSchema = {
     metrics: anyJson,
     createdAt: timeSchema,
     active: { type: 'boolean' },
+    reportUrl: { type: ['string', 'null'], description: "the evaluation report of the model's training run (HTML), or null when none was written" },
   },
 } as const;
 
-export function modelView(model: ModelRecord) {
-  return { ...model, createdAt: iso(model.createdAt) };
+/**
+ * The HTML report of the run that wrote the bundle: `gramlens train --out RUN` and the server's
+ * trainer write RUN/model and RUN/report, `gramlens demo` writes OUT/run/model and OUT/report.
+ */
+function reportPathOf(model: ModelRecord): string | null {
+  const candidates = [join(dirname(model.path), 'report', 'report.html'), join(dirname(dirname(model.path)), 'report', 'report.html')];
+  return candidates.find((path) => existsSync(path)) ?? null;
 }
+
+export function modelView(model: ModelRecord) {
+  return { ...model, createdAt: iso(model.createdAt), reportUrl: reportPathOf(model) ? `/api/models/${model.id}/report` : null };
+}
+
+/** The report is self-contained: inline styles and data: images, no script. */
+const REPORT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 /** Server file paths are for admins: other roles see the model without its folder. */
 function modelViewFor(role: Role, model: ModelRecord) {
@@ -51,6 +66,20 @@ export async function modelRoutes(app: FastifyInstance, { store, predictor, mode
       response: { 200: { type: 'array', items: modelSchema } },
     }),
     async (request) => store.models.list().map((model) => modelViewFor(currentUser(request).role, model)),
+  );
+
+  app.get<ById>(
+    '/models/:id/report',
+    route(CLINICAL, {
+      summary: "The evaluation report of the model's training run (self-contained HTML)",
+      params: idParams,
+      produces: ['text/html'],
+    }),
+    async (request, reply) => {
+      const path = reportPathOf(store.models.require(request.params.id));
+      if (!path) throw new HttpError(404, 'this model has no evaluation report');
+      return reply.type('text/html; charset=utf-8').header('content-security-policy', REPORT_POLICY).send(await readFile(path));
+    },
   );
 
   app.post<{ Body: { path: string; name: string; version: string; metrics?: unknown } }>(
