@@ -146,6 +146,8 @@ export interface Model {
   metrics: unknown;
   createdAt: string;
   active: boolean;
+  /** The scale the model reads photos at (pixels per µm), when its bundle records one. */
+  inputPxPerUm: number | null;
   /** GET this for the evaluation report of the model's training run; null when there is none. */
   reportUrl: string | null;
 }

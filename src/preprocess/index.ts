@@ -23,3 +23,4 @@ export {
 export { STAIN_REFERENCE_IMAGES, normaliseSetStains, stainNormalisationOf, stainReferenceOf, type PackedPixels } from './stain-reference.ts';
 export { labToRgb, rgbToLab, type RgbPixels, type Vec3 } from './colour.ts';
 export { quantile } from './quantile.ts';
+export { UPLOAD_MAX_SIDE, UPLOAD_SCALE_MARGIN, uploadScale, type UploadScaleInput } from './upload-scale.ts';

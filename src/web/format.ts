@@ -41,3 +41,10 @@ export function scalarEntries(value: unknown): [string, string][] {
     .filter(([, v]) => typeof v === 'number' || typeof v === 'string' || typeof v === 'boolean')
     .map(([k, v]) => [k, jsonSummary(v)]);
 }
+
+/** "Sputum study · run 3" for a model trained here; a bundle registered by `gramlens serve` has its creation time as version. */
+export function modelTitle(model: { name: string; version: string }): string {
+  const run = /^run-(\d+)$/.exec(model.version);
+  if (run) return `${model.name} · run ${run[1]}`;
+  return `${model.name} · ${/^\d{4}-\d\d-\d\dT/.test(model.version) ? dateTime(model.version) : model.version}`;
+}

@@ -188,8 +188,10 @@ describe('training runs and models', () => {
     mkdirSync(join(run, 'model'), { recursive: true });
     mkdirSync(join(run, 'report'), { recursive: true });
     writeFileSync(join(run, 'report', 'report.html'), '<!doctype html><title>Study 1</title><style>h1{color:red}</style><h1>Study 1: held-out test set</h1>');
+    writeFileSync(join(run, 'model', 'metadata.json'), JSON.stringify({ input: { width: 64, height: 64, pxPerUm: 6 } }));
     const withReport = (await server.as('admin', { method: 'POST', url: '/api/models', payload: { path: join(run, 'model'), name: 'study', version: '1' } })).json();
     expect(withReport.reportUrl).toBe(`/api/models/${withReport.id}/report`);
+    expect(withReport.inputPxPerUm).toBe(6);
     const report = await server.as('clinician', { method: 'GET', url: withReport.reportUrl });
     expect(report.statusCode).toBe(200);
     expect(report.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -200,6 +202,7 @@ describe('training runs and models', () => {
     const models = (await server.as('admin', { method: 'GET', url: '/api/models' })).json();
     const good = models.find((m: { name: string }) => m.name === 'good');
     expect(good.reportUrl).toBeNull();
+    expect(good.inputPxPerUm).toBeNull();
     expect((await server.as('admin', { method: 'GET', url: `/api/models/${good.id}/report` })).statusCode).toBe(404);
   });
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -29,6 +29,7 @@ export const modelSchema = {
     metrics: anyJson,
     createdAt: timeSchema,
     active: { type: 'boolean' },
+    inputPxPerUm: { type: ['number', 'null'], description: "the scale the model reads photos at (pixels per µm), from its bundle; the web app shrinks photos to it before upload" },
     reportUrl: { type: ['string', 'null'], description: "the evaluation report of the model's training run (HTML), or null when none was written" },
   },
 } as const;
@@ -42,8 +43,25 @@ function reportPathOf(model: ModelRecord): string | null {
   return candidates.find((path) => existsSync(path)) ?? null;
 }
 
+const inputScales = new Map<string, number | null>();
+
+/** The bundle's input scale (metadata.json input.pxPerUm), read once per bundle; null when it records none or cannot be read. */
+function inputPxPerUmOf(model: ModelRecord): number | null {
+  if (!inputScales.has(model.path)) {
+    let scale: number | null = null;
+    try {
+      const value = (JSON.parse(readFileSync(join(model.path, 'metadata.json'), 'utf8')) as { input?: { pxPerUm?: unknown } }).input?.pxPerUm;
+      scale = typeof value === 'number' && value > 0 ? value : null;
+    } catch {
+      // No readable metadata: the scale stays unknown.
+    }
+    inputScales.set(model.path, scale);
+  }
+  return inputScales.get(model.path)!;
+}
+
 export function modelView(model: ModelRecord) {
-  return { ...model, createdAt: iso(model.createdAt), reportUrl: reportPathOf(model) ? `/api/models/${model.id}/report` : null };
+  return { ...model, createdAt: iso(model.createdAt), reportUrl: reportPathOf(model) ? `/api/models/${model.id}/report` : null, inputPxPerUm: inputPxPerUmOf(model) };
 }
 
 /** The report is self-contained: inline styles and data: images, no script. */

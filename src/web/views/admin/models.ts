@@ -1,24 +1,15 @@
 import { api, messageOf } from '../../api.ts';
 import { busy, h, Message } from '../../dom.ts';
-import { dateTime, scalarEntries } from '../../format.ts';
+import { dateTime, modelTitle } from '../../format.ts';
 import { dataTable } from '../../table.ts';
 import type { Model } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
+import { testFigures } from './test-figures.ts';
 
-function metricsList(metrics: unknown): HTMLElement {
-  const entries = scalarEntries(metrics);
-  if (entries.length === 0) return h('span', { class: 'hint' }, 'no metrics');
-  return h(
-    'dl',
-    { class: 'metrics' },
-    entries.map(([key, value]) => [h('dt', {}, key), h('dd', {}, value)]),
-  );
-}
-
-/** Registered model bundles with their metrics; one is active and serves predictions. */
+/** Registered model bundles with their test figures and reports; one is active and serves predictions. */
 export function modelsPage(): View {
   const message = new Message();
-  const table = dataTable('Model bundles known to the server. Activating one switches predictions to it at once.', ['Model', 'Version', 'Registered', 'Metrics', 'Status']);
+  const table = dataTable('Model bundles known to the server. Activating one switches predictions to it at once.', ['Model', 'Registered', 'Test figures', 'Status']);
   let models: Model[] = [];
 
   const row = (model: Model) => {
@@ -28,17 +19,21 @@ export function modelsPage(): View {
         .then((active) => {
           models = models.map((m) => ({ ...m, active: m.id === active.id }));
           render();
-          message.show(`${active.name} ${active.version} is now the active model.`, 'success');
+          message.show(`${modelTitle(active)} is now the active model.`, 'success');
         })
         .catch((error) => message.show(messageOf(error), 'error')),
     );
     return h(
       'tr',
       { class: model.active ? 'row-active' : '', attrs: { 'data-model-id': model.id } },
-      h('th', { scope: 'row' }, h('div', {}, model.name, h('span', { class: 'model-path' }, model.path))),
-      h('td', {}, model.version),
+      h(
+        'th',
+        { scope: 'row' },
+        h('div', {}, h('span', { class: 'model-title' }, modelTitle(model)), model.path ? h('span', { class: 'model-path' }, model.path) : null),
+        model.reportUrl ? h('a', { class: 'model-report', href: model.reportUrl, target: '_blank', rel: 'noopener' }, 'Evaluation report') : h('span', { class: 'hint' }, 'no report'),
+      ),
       h('td', {}, dateTime(model.createdAt)),
-      h('td', {}, metricsList(model.metrics)),
+      h('td', {}, testFigures(model.metrics)),
       h('td', {}, model.active ? h('span', { class: 'tag tag-success' }, 'Active') : activate),
     );
   };

@@ -1,10 +1,11 @@
 import { api, messageOf, runEventsUrl } from '../../api.ts';
 import { busy, h, Message, replace } from '../../dom.ts';
-import { dateTime } from '../../format.ts';
-import type { Project, TrainingRun } from '../../../contract/index.ts';
+import { dateTime, modelTitle } from '../../format.ts';
+import type { Model, Project, TrainingRun } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
 import { projectSelect } from './project-select.ts';
 import { progressFraction, progressLine, progressValues } from './run-progress.ts';
+import { testFigures } from './test-figures.ts';
 
 const RECONNECT_MS = 3000;
 
@@ -64,6 +65,7 @@ export function trainingPage(): View {
   let projects: Project[] = [];
   let chosen: Project | null = null;
   let runs: TrainingRun[] = [];
+  let models = new Map<number, Model>();
 
   const projectName = (id: number) => projects.find((p) => p.id === id)?.name ?? `project ${id}`;
 
@@ -75,23 +77,49 @@ export function trainingPage(): View {
         .then(update)
         .catch((error) => message.show(messageOf(error), 'error')),
     );
-    const values = progressValues(run.progress);
     const times = [`queued ${dateTime(run.createdAt)}`, run.startedAt ? `started ${dateTime(run.startedAt)}` : null, run.finishedAt ? `ended ${dateTime(run.finishedAt)}` : null];
     return h(
       'li',
       { class: `card run run-${run.status}`, attrs: { 'data-run-id': run.id, 'data-status': run.status } },
       h('div', { class: 'run-head' }, h('h3', {}, `Run ${run.id} · ${projectName(run.projectId)}`), h('span', { class: `tag status status-${run.status}` }, run.status)),
-      run.status === 'running' || fraction !== null
-        ? h('progress', { max: 1, value: fraction ?? undefined, attrs: { 'aria-label': `Progress of run ${run.id}` } })
-        : null,
-      run.status === 'running' || run.progress ? h('p', { class: 'run-line' }, progressLine(run.progress)) : null,
-      values.length > 0 ? h('dl', { class: 'metrics' }, values.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])) : null,
-      run.error && run.status === 'failed' ? h('p', { class: 'message message-error' }, run.error) : null,
-      run.modelId !== null ? h('p', {}, 'Registered as a model: ', h('a', { href: '#/admin/models' }, 'activate it under Models'), '.') : null,
+      isFinished(run) ? outcome(run) : progressOf(run, fraction),
       h('p', { class: 'meta' }, times.filter(Boolean).join(' · ')),
       isFinished(run) ? null : cancel,
     );
   };
+
+  /** A run in progress: its bar, where it is and its latest measured values. */
+  const progressOf = (run: TrainingRun, fraction: number | null): HTMLElement[] => {
+    const values = progressValues(run.progress);
+    return [
+      h('progress', { max: 1, value: fraction ?? undefined, attrs: { 'aria-label': `Progress of run ${run.id}` } }),
+      h('p', { class: 'run-line' }, progressLine(run.progress)),
+      ...(values.length > 0 ? [h('dl', { class: 'metrics' }, values.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]))] : []),
+    ];
+  };
+
+  /** A finished run: how it ended and, once completed, the registered model with its test figures (or why there are none). */
+  const outcome = (run: TrainingRun): HTMLElement[] => {
+    if (run.status === 'failed') return [h('p', { class: 'message message-error run-line' }, `Failed: ${run.error ?? 'no reason given'}`)];
+    if (run.status === 'cancelled') return [h('p', { class: 'run-line' }, 'Cancelled: no model was registered.')];
+    const model = run.modelId === null ? undefined : models.get(run.modelId);
+    const seconds = run.startedAt && run.finishedAt ? Math.max(0, Math.round((Date.parse(run.finishedAt) - Date.parse(run.startedAt)) / 1000)) : null;
+    return [
+      h('p', { class: 'run-line' }, `Completed${seconds === null ? '' : ` in ${seconds} s`}.`, model ? ` Registered as ${modelTitle(model)}.` : ''),
+      ...(model ? [testFigures(model.metrics)] : []),
+      ...(run.modelId !== null ? [h('p', {}, h('a', { href: '#/admin/models' }, 'Activate it under Models'), '.')] : []),
+    ];
+  };
+
+  /** The models the completed runs registered, for their names and figures. */
+  const refreshModels = () =>
+    api
+      .models()
+      .then((list) => {
+        models = new Map(list.map((model) => [model.id, model]));
+        render();
+      })
+      .catch((error) => message.show(messageOf(error), 'error'));
 
   const render = () =>
     replace(
@@ -104,6 +132,7 @@ export function trainingPage(): View {
     if (before && before.status !== run.status) live.textContent = `Run ${run.id} is ${run.status}.`;
     runs = before ? runs.map((r) => (r.id === run.id ? run : r)) : [run, ...runs];
     render();
+    if (run.modelId !== null && !models.has(run.modelId)) void refreshModels();
   }
 
   const watcher = new RunWatcher(update);
@@ -143,6 +172,7 @@ export function trainingPage(): View {
       runs = runList;
       replace(picker, projectSelect(projects, (project) => (chosen = project)));
       render();
+      if (runs.some((run) => run.modelId !== null)) void refreshModels();
       for (const run of runs) if (!isFinished(run)) watcher.watch(run.id);
     })
     .catch((error) => message.show(messageOf(error), 'error'));

@@ -1,5 +1,5 @@
 import { h } from '../../dom.ts';
-import { dateTime, percent } from '../../format.ts';
+import { dateTime, modelTitle, percent } from '../../format.ts';
 import { displayNames, leafNames, parseTree } from '../../label-tree.ts';
 import type { AnsweredPrediction, Prediction, RefusedPrediction } from '../../../contract/index.ts';
 import { feedbackPanel } from './feedback.ts';
@@ -36,7 +36,7 @@ export function predictionResult(prediction: Prediction, onUpdated: (updated: Pr
 }
 
 function metaLine(prediction: Prediction): string {
-  return [prediction.specimenType, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), `model ${prediction.modelVersion}`]
+  return [prediction.specimenType, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), `model ${prediction.model ? modelTitle(prediction.model) : prediction.modelVersion}`]
     .filter((part): part is string => part !== null)
     .join(' · ');
 }
