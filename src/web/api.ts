@@ -64,6 +64,40 @@ async function request<T>(method: string, path: string, body?: Body): Promise<T>
   throw error;
 }
 
+/** How far an upload has got: the share of its bytes sent, then null while the server works on it. */
+export type UploadProgress = (sentFraction: number | null) => void;
+
+/**
+ * A form POSTed with XMLHttpRequest, which (unlike fetch) reports upload progress; answers and
+ * errors are read as request() reads them.
+ */
+function upload<T>(path: string, form: FormData, onProgress: UploadProgress): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', path);
+    xhr.setRequestHeader('accept', 'application/json');
+    xhr.upload.addEventListener('progress', (event) => onProgress(event.lengthComputable ? event.loaded / event.total : 0));
+    xhr.upload.addEventListener('load', () => onProgress(null));
+    xhr.addEventListener('error', () => reject(new ApiError(0, 'The server cannot be reached. Check the connection and try again.')));
+    xhr.addEventListener('load', () => {
+      let data: unknown = null;
+      try {
+        data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
+      } catch {
+        // Not JSON: the status says what happened.
+      }
+      if (xhr.status >= 200 && xhr.status < 300) return resolve(data as T);
+      const serverMessage = (data as { error?: unknown } | null)?.error;
+      const retryAfter = Number(xhr.getResponseHeader('retry-after'));
+      const error = new ApiError(xhr.status, typeof serverMessage === 'string' ? serverMessage : `The server answered ${xhr.status} ${xhr.statusText}`, Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : null);
+      if (xhr.status === 401) sessionLost(error.message);
+      reject(error);
+    });
+    onProgress(0);
+    xhr.send(form);
+  });
+}
+
 const get = <T>(path: string) => request<T>('GET', path);
 const post = <T>(path: string, body?: Body) => request<T>('POST', path, body);
 
@@ -73,8 +107,8 @@ export const api = {
   me: () => get<Session>('/api/auth/me'),
 
   /** A FieldAnswer when the photo was read as a whole field and failed its quality check (nothing recorded). */
-  predict: (form: FormData) => post<Prediction | FieldAnswer>('/api/predict', form),
-  predictField: (form: FormData) => post<FieldAnswer>('/api/predict/field', form),
+  predict: (form: FormData, onProgress: UploadProgress = () => undefined) => upload<Prediction | FieldAnswer>('/api/predict', form, onProgress),
+  predictField: (form: FormData, onProgress: UploadProgress = () => undefined) => upload<FieldAnswer>('/api/predict/field', form, onProgress),
   predictions: (limit: number) => get<Prediction[]>(`/api/predictions?limit=${limit}`),
   feedback: (id: string, verdict: FeedbackVerdict, label?: string) =>
     post<Prediction>(`/api/predictions/${encodeURIComponent(id)}/feedback`, verdict === 'agree' ? { verdict } : { verdict, label }),

@@ -1,10 +1,12 @@
-import { api, messageOf } from '../../api.ts';
+import { api, messageOf, type UploadProgress } from '../../api.ts';
 import { busy, field, h, Message, options, replace, uniqueId } from '../../dom.ts';
 import type { FieldAnswer, Prediction } from '../../../contract/index.ts';
 import type { View, ViewContext } from '../../view.ts';
 import { qualityRejection } from './field.ts';
 import { History } from './history.ts';
 import { predictionResult, predictionSummary } from './result.ts';
+import { shrinkPhoto } from './shrink-photo.ts';
+import { Waiting } from './waiting.ts';
 
 export const SPECIMEN_TYPES = [
   'Blood culture',
@@ -67,6 +69,8 @@ export function clinicView({ user }: ViewContext): View {
   upload.addEventListener('change', () => choosePhoto(upload));
 
   const history = new History((prediction) => show(prediction, true), user.role === 'admin');
+  /** The active model's input scale, for shrinking photos before upload (null: unknown, shrink by size alone). */
+  let modelPxPerUm: number | null = null;
 
   function show(prediction: Prediction, scroll: boolean): void {
     replace(resultArea, predictionResult(prediction, (updated) => history.put(updated)));
@@ -93,16 +97,34 @@ export function clinicView({ user }: ViewContext): View {
     show(prediction, true);
   };
 
+  /**
+   * From "Analyse" to the answer: the previous result goes at once, and the result area shows the
+   * step and the time elapsed (in view on a phone) while the photo is shrunk, uploaded and read.
+   */
+  const analysePhoto = async (send: (onProgress: UploadProgress) => Promise<FieldAnswer | Prediction>, data: FormData, firstStep: string) => {
+    const waiting = new Waiting(firstStep);
+    replace(resultArea, waiting.element);
+    live.textContent = '';
+    message.clear();
+    waiting.element.scrollIntoView({ block: 'center', behavior: 'auto' });
+    try {
+      const answer = await send((sent) => waiting.uploading(sent));
+      if ('quality' in answer) answered(answer, data);
+      else predicted(answer);
+    } catch (error) {
+      replace(resultArea, h('p', { class: 'message message-error', attrs: { role: 'alert' } }, messageOf(error)));
+    } finally {
+      waiting.stop();
+    }
+  };
+
   /** Whole field: the quality verdict comes first; a failed check shows its reasons and no prediction until "Predict anyway". */
   const answered = (answer: FieldAnswer, data: FormData) => {
     if (answer.prediction) return predicted(answer.prediction);
     message.clear();
     const rejection = qualityRejection(answer, (button) => {
       data.set('force', 'true');
-      message.show('Analysing the photo anyway…');
-      void busy(button, () => api.predictField(data))
-        .then((forced) => answered(forced, data))
-        .catch((error) => message.show(messageOf(error), 'error'));
+      void busy(button, () => analysePhoto((onProgress) => api.predictField(data, onProgress), data, 'Uploading…'));
     });
     replace(resultArea, rejection);
     live.textContent = `Photo quality check failed: ${answer.quality.reasons.join(', ')}. No prediction was made.`;
@@ -123,25 +145,26 @@ export function clinicView({ user }: ViewContext): View {
             specimen.focus();
             return message.show('Choose the specimen type.', 'error');
           }
+          const scale = wholeField.checked && pxPerUm.value ? Number(pxPerUm.value) : null;
+          if (scale !== null && (!pxPerUm.checkValidity() || !(scale > 0))) {
+            pxPerUm.focus();
+            return message.show('The photo scale must be a positive number of pixels per µm, or left empty.', 'error');
+          }
+          const chosen = photo;
           const data = new FormData();
-          data.append('image', photo, photo.name);
           data.append('specimenType', specimen.value);
           if (caseId.value.trim()) data.append('caseId', caseId.value.trim());
-          if (wholeField.checked && pxPerUm.value) {
-            if (!pxPerUm.checkValidity() || Number(pxPerUm.value) <= 0) {
-              pxPerUm.focus();
-              return message.show('The photo scale must be a positive number of pixels per µm, or left empty.', 'error');
-            }
-            data.append('pxPerUm', pxPerUm.value);
-          }
-          message.show(wholeField.checked ? 'Checking the photo and reading the whole field…' : 'Analysing the photo…');
+          const whole = wholeField.checked;
           // Without the switch, a photo far larger than the model's input is still read as a whole field by the server.
-          const work = wholeField.checked
-            ? busy(analyse, () => api.predictField(data)).then((answer) => answered(answer, data))
-            : busy(analyse, () => api.predict(data)).then((answer) => ('quality' in answer ? answered(answer, data) : predicted(answer)));
-          void work.catch((error) => {
-            message.show(messageOf(error), 'error');
-          });
+          const send = async (onProgress: UploadProgress) => {
+            const sent = await shrinkPhoto(chosen, scale, modelPxPerUm);
+            data.set('image', sent.blob, sent.name);
+            // The photo's scale shrinks with it, so the server tiles at the same physical size.
+            if (scale !== null) data.set('pxPerUm', String(scale * sent.factor));
+            onProgress(0);
+            return whole ? api.predictField(data, onProgress) : api.predict(data, onProgress);
+          };
+          void busy(analyse, () => analysePhoto(send, data, 'Preparing the photo…'));
         },
       },
     },
@@ -166,6 +189,10 @@ export function clinicView({ user }: ViewContext): View {
   // Phone order: form, result, history; on wide screens the history sits under the form.
   const element = h('div', { class: 'clinic' }, form, h('section', { class: 'clinic-result', attrs: { 'aria-label': 'Result' } }, live, resultArea), history.element);
 
+  api
+    .models()
+    .then((models) => (modelPxPerUm = models.find((model) => model.active)?.inputPxPerUm ?? null))
+    .catch(() => undefined); // Without it, photos are shrunk by size alone.
   api
     .predictions(HISTORY_LENGTH)
     .then((predictions) => history.set(predictions))
