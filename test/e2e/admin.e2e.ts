@@ -55,7 +55,7 @@ describe('admin', () => {
     await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/admin/users');
     await page.locator('tbody tr').nth(2).waitFor();
     await page.getByLabel('Username').fill('dr.new');
-    await page.getByLabel('Password').fill('a new password');
+    await page.getByLabel('Password', { exact: true }).fill('a new password');
     await page.getByLabel('Role').selectOption('clinician');
     await page.getByRole('button', { name: 'Create user' }).click();
     await page.getByText('Created dr.new (clinician).').waitFor();

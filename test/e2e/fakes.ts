@@ -6,6 +6,7 @@ import type { FieldPredictorResult, PredictorResult, Refusal, WholeFieldResult }
 import type { Predictor, Trainer } from '../../src/server/index.ts';
 import type { ModelRecord } from '../../src/store/index.ts';
 import { generateField, generateTile, LABEL_TREE, type ClassId } from '../../src/synth/index.ts';
+import { createRng } from '../../src/util/index.ts';
 
 /** Fixed probabilities over the 9 synthetic Gram-stain classes, most probable first. */
 export const FAKE_CLASSES = [
@@ -31,6 +32,10 @@ export interface FakePredictor extends Predictor {
   refusal: Refusal | null;
   /** The next single images are read as whole fields (as a photo far larger than the model's input is) while true. */
   readAsField: boolean;
+  /** Each answer waits this long (a slow server). */
+  delayMs: number;
+  /** The photos received, as sent. */
+  received: Buffer[];
 }
 
 /** A tile map over a 4:3 photo: a few squares in class colours, transparent elsewhere. */
@@ -75,7 +80,11 @@ export async function fakePredictor(): Promise<FakePredictor> {
     fieldCalls: [],
     refusal: null,
     readAsField: false,
+    delayMs: 0,
+    received: [],
     async predict(image): Promise<PredictorResult | WholeFieldResult> {
+      predictor.received.push(image);
+      await new Promise((resolve) => setTimeout(resolve, predictor.delayMs));
       if (predictor.refusal) return { refusal: predictor.refusal, modelVersion: 'fake-gram-1', tree: [...LABEL_TREE] };
       if (predictor.readAsField) return { ...(await predictor.predictField!(image, { force: false })), wholeField: "the photo is far larger than the model's 64 px input: read as a whole microscope field" };
       return {
@@ -87,8 +96,10 @@ export async function fakePredictor(): Promise<FakePredictor> {
         tree: [...LABEL_TREE],
       };
     },
-    async predictField(_image, options): Promise<FieldPredictorResult> {
+    async predictField(image, options): Promise<FieldPredictorResult> {
       predictor.fieldCalls.push(options);
+      predictor.received.push(image);
+      await new Promise((resolve) => setTimeout(resolve, predictor.delayMs));
       const quality = predictor.fieldQualityOk
         ? { ok: true, reasons: [], measures: { sharpness: 0.31 } }
         : { ok: false, reasons: ['out of focus', 'too dark'], measures: { sharpness: 0.12 } };
@@ -135,16 +146,19 @@ export async function fakePredictor(): Promise<FakePredictor> {
 
 export interface FakeTrainer extends Trainer {
   started: number;
+  /** What the next bundles' metadata.json records as metrics. */
+  metrics: unknown;
 }
 
 /**
  * Reports progress like the real trainer ({ kind: 'step', epoch, epochs, step, stepsPerEpoch, loss,
  * accuracy }) every `stepMs`; the first run finishes after `firstRunSteps`, later runs take long
- * enough to be cancelled. Writes a bundle folder with metrics in metadata.json.
+ * enough to be cancelled. Writes a bundle folder with `metrics` in metadata.json and a report beside it.
  */
 export function fakeTrainer(bundleRoot: string, { stepMs = 150, firstRunSteps = 12, laterRunSteps = 2000 } = {}): FakeTrainer {
   const trainer: FakeTrainer = {
     started: 0,
+    metrics: { accuracy: 0.912, balancedAccuracy: 0.874, macroAuc: 0.968 },
     async start(projectId, _manifest, onProgress, signal) {
       const steps = trainer.started++ === 0 ? firstRunSteps : laterRunSteps;
       const stepsPerEpoch = 4;
@@ -163,9 +177,13 @@ export function fakeTrainer(bundleRoot: string, { stepMs = 150, firstRunSteps = 
           etaSeconds: ((steps - i - 1) * stepMs) / 1000,
         });
       }
-      const bundlePath = join(bundleRoot, `project-${projectId}-run-${trainer.started}`);
+      // As the real trainer: RUN/model and RUN/report/report.html.
+      const runDir = join(bundleRoot, `project-${projectId}-run-${trainer.started}`);
+      const bundlePath = join(runDir, 'model');
       mkdirSync(bundlePath, { recursive: true });
-      writeFileSync(join(bundlePath, 'metadata.json'), JSON.stringify({ metrics: { accuracy: 0.912, balancedAccuracy: 0.874, macroAuc: 0.968 } }));
+      mkdirSync(join(runDir, 'report'), { recursive: true });
+      writeFileSync(join(bundlePath, 'metadata.json'), JSON.stringify({ metrics: trainer.metrics }));
+      writeFileSync(join(runDir, 'report', 'report.html'), `<!doctype html><title>Run ${trainer.started}</title><h1>Project ${projectId}: held-out test set</h1>`);
       return { bundlePath };
     },
   };
@@ -185,5 +203,23 @@ export async function gramStainTile(label: ClassId, seed: number, size = 192): P
   const tile = generateTile({ label, seed, size });
   return sharp(Buffer.from(tile.rgb), { raw: { width: tile.width, height: tile.height, channels: 3 } })
     .png()
+    .toBuffer();
+}
+
+/**
+ * A 12-megapixel (4000 x 3000) phone photo of a Gram stain at 15 px/µm, as a phone's JPEG: a field
+ * rendered at half size, enlarged, with sensor noise (so it compresses as a real photo does, not as
+ * a smooth drawing).
+ */
+export async function twelveMegapixelPhoto(label: ClassId = 'gnr', seed = 5): Promise<Buffer> {
+  const field = generateField({ label, seed, width: 2000, height: 1500, pxPerUm: 7.5 });
+  const { data } = await sharp(Buffer.from(field.rgb), { raw: { width: field.width, height: field.height, channels: 3 } })
+    .resize(4000, 3000, { kernel: 'lanczos3' })
+    .raw()
+    .toBuffer({ resolveWithObject: true });
+  const rng = createRng(seed);
+  for (let i = 0; i < data.length; i++) data[i] = Math.max(0, Math.min(255, Math.round(data[i] + 4 * rng.normal())));
+  return sharp(data, { raw: { width: 4000, height: 3000, channels: 3 } })
+    .jpeg({ quality: 95 })
     .toBuffer();
 }

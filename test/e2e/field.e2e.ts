@@ -68,7 +68,7 @@ describe('clinician, whole microscope field', () => {
       const [name, count] = entry.split(' — ');
       if (listed.includes(name)) expect(listed).toContain(`${name} (${count}`);
     }
-    expect(await result.locator('.legend li[data-class=gnr] .swatch').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(0, 114, 178)');
+    expect(await result.locator('.legend li[data-class=gnr] .swatch').evaluate((el) => getComputedStyle(el).backgroundColor)).toBe('rgb(230, 159, 0)');
     await page.getByLabel('Show tile map').uncheck();
     expect(await tileMap.isVisible()).toBe(false);
     await page.getByLabel('Show tile map').check();
