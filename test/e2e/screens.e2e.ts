@@ -21,8 +21,8 @@ const SMALL_RUN: TestSummary = {
   brierScore: null,
   intervals: {},
   operatingPoints: [
-    { class: 'yeast', threshold: 0.2, targetSensitivity: 0.95, sensitivity: 0.792, ci95: [0.6, 0.91], positives: 24, verdict: 'missed' },
-    { class: 'gnr', threshold: 0.3, targetSensitivity: 0.9, sensitivity: 0.96, ci95: [0.8, 0.99], positives: 25, verdict: 'met' },
+    { class: 'yeast', threshold: 0.2, targetSensitivity: 0.95, sensitivity: 0.75, ci95: [0.301, 0.954], positives: 4, verdict: 'missed' },
+    { class: 'gnr', threshold: 0.3, targetSensitivity: 0.9, sensitivity: 1, ci95: [0.566, 1], positives: 5, verdict: 'met' },
   ],
 };
 
@@ -168,7 +168,8 @@ describe('the clinician’s and the admin’s screens (issue 17)', () => {
       // The lab may confirm the model's own top class.
       await result.getByLabel('The laboratory’s result').selectOption({ label: 'Gram-positive cocci in clusters' });
       await result.getByRole('button', { name: 'Save the result' }).click();
-      await result.getByText('Thank you: your correction to Gram-positive cocci in clusters is recorded.').waitFor();
+      await result.getByText('Thank you: the laboratory’s result, Gram-positive cocci in clusters, is recorded.').waitFor();
+      expect(await result.locator('.feedback-state').textContent()).toBe('You recorded the laboratory’s result: Gram-positive cocci in clusters. You can still change it.');
       await checkPhoneScreen(page, 'issue17-clinic-uncertain');
       expect(phone.problems).toEqual([]);
     });
@@ -232,7 +233,7 @@ describe('the clinician’s and the admin’s screens (issue 17)', () => {
       await page.goto('/#/admin/models');
       const row = page.locator('tr[data-model-id]').filter({ hasText: 'Small study · run 1' });
       await row.waitFor();
-      expect(await row.locator('[data-class=yeast]').textContent()).toBe('yeast: target 95%, sensitivity 79% (95% CI 60%–91%, 24 images) misses its target');
+      expect(await row.locator('[data-class=yeast]').textContent()).toBe('yeast: target 95%, sensitivity 75% (95% CI 30%–95%, 4 images) misses its target');
       expect(await row.locator('[data-class=gnr] .tag').count()).toBe(0);
       const active = page.locator('tr[data-model-id].row-active');
       expect(await active.locator('.model-title').textContent()).toMatch(/^gram-field · \w/);

@@ -27,6 +27,7 @@ import {
 import { DEFAULT_FIELD_DECISION } from '../../src/fields/index.ts';
 import { fitClassifier } from '../../src/pipeline/index.ts';
 import { processPhoto } from '../../src/fields/index.ts';
+import { uploadScale } from '../../src/preprocess/index.ts';
 import { generateField } from '../../src/synth/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
@@ -292,6 +293,28 @@ describe('predicting a whole field', () => {
     const aborted = new AbortController();
     aborted.abort();
     await expect(predictor.predict(goodPhoto, { signal: aborted.signal })).rejects.toThrow();
+  });
+});
+
+describe('a photo shrunk before upload', () => {
+  it('gets the same answer as the full photo when sent with its scale shrunk alike', async () => {
+    const modelPxPerUm = predictor.metadata.input.pxPerUm!;
+    for (const [label, seed] of [['gpc_clusters', 11], ['gnr', 12], ['no_bacteria', 13], ['polymicrobial', 14]] as const) {
+      const field = generateField({ label, seed, width: 960, height: 720, pxPerUm: PHOTO_PX_PER_UM });
+      const full = await jpeg(field.rgb, field.width, field.height);
+      // As the web app does it: uploadScale, a smooth resize, JPEG at 0.9.
+      const factor = uploadScale({ width: field.width, height: field.height, photoPxPerUm: PHOTO_PX_PER_UM, modelPxPerUm });
+      expect(factor).toBeLessThan(0.5);
+      const width = Math.round(field.width * factor);
+      const shrunk = await sharp(full).resize(width, Math.round(field.height * factor), { kernel: 'lanczos3' }).jpeg({ quality: 90 }).toBuffer();
+      expect(shrunk.length).toBeLessThan(full.length / 2);
+      const fromFull = await predictor.predict(full, { pxPerUm: PHOTO_PX_PER_UM, force: true });
+      const fromShrunk = await predictor.predict(shrunk, { pxPerUm: (PHOTO_PX_PER_UM * width) / field.width, force: true });
+      expect(fromFull.decision, label).not.toBeNull();
+      expect(fromShrunk.decision?.label, label).toBe(fromFull.decision!.label);
+      // Tiled at the same physical size: about as many tiles (the field of view's edge may move by a pixel).
+      expect(Math.abs(fromShrunk.tiles.length - fromFull.tiles.length), label).toBeLessThanOrEqual(0.05 * fromFull.tiles.length);
+    }
   });
 });
 

@@ -29,8 +29,13 @@ export function modelsPage(): View {
       h(
         'th',
         { scope: 'row' },
-        h('div', {}, h('span', { class: 'model-title' }, modelTitle(model)), model.path ? h('span', { class: 'model-path' }, model.path) : null),
-        model.reportUrl ? h('a', { class: 'model-report', href: model.reportUrl, target: '_blank', rel: 'noopener' }, 'Evaluation report') : h('span', { class: 'hint' }, 'no report'),
+        h(
+          'div',
+          {},
+          h('span', { class: 'model-title' }, modelTitle(model)),
+          model.reportUrl ? h('a', { class: 'model-report', href: model.reportUrl, target: '_blank', rel: 'noopener' }, 'Evaluation report') : h('span', { class: 'hint model-report-missing' }, 'No evaluation report'),
+          model.path ? h('span', { class: 'model-path' }, model.path) : null,
+        ),
       ),
       h('td', {}, dateTime(model.createdAt)),
       h('td', {}, testFigures(model.metrics)),

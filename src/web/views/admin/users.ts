@@ -34,12 +34,12 @@ export function usersPage({ user: me }: ViewContext): View {
       h('td', {}, user.role),
       h('td', {}, dateTime(user.createdAt)),
       h('td', {}, user.disabled ? h('span', { class: 'tag tag-muted' }, 'disabled') : 'active'),
-      h('td', {}, h('div', { class: 'button-row' }, toggle, passwordReset(user))),
+      h('td', {}, ...withPasswordReset(user, toggle)),
     );
   };
 
-  /** "Reset password…" opens a one-field form; a new password ends the user's sessions. */
-  const passwordReset = (user: User): HTMLElement => {
+  /** The row's buttons with "Reset password…", which opens a one-field form below them; a new password ends the user's sessions. */
+  const withPasswordReset = (user: User, toggle: HTMLButtonElement): HTMLElement[] => {
     const input = h('input', { type: 'password', name: 'new-password', required: true, minLength: 12, autocomplete: 'new-password' });
     const save = h('button', { type: 'submit', class: 'button button-small button-primary' }, 'Set password');
     const form = h('form', { class: 'password-reset', hidden: true, noValidate: true, id: uniqueId('reset') }, field(`New password for ${user.username}`, input), save);
@@ -61,7 +61,7 @@ export function usersPage({ user: me }: ViewContext): View {
         })
         .catch((error) => message.show(messageOf(error), 'error'));
     });
-    return h('div', { class: 'reset' }, open, form);
+    return [h('div', { class: 'button-row' }, toggle, open), form];
   };
   const render = () => table.setRows(users.map(row));
 

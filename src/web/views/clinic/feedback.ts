@@ -12,6 +12,7 @@ function verdictText(prediction: Prediction, labelOf: (name: string) => string):
   if (!feedback && prediction.uncertain) return 'The model named no class to agree with. When the laboratory reports the organism, record it here.';
   if (!feedback) return 'Does the result match what you see under the microscope?';
   if (feedback.verdict === 'agree') return 'You agreed with this result. You can still change your answer.';
+  if (prediction.uncertain) return `You recorded the laboratory’s result: ${labelOf(feedback.label ?? '')}. You can still change it.`;
   return `You corrected this to: ${labelOf(feedback.label ?? '')}. You can still change your answer.`;
 }
 
@@ -43,7 +44,8 @@ export function feedbackPanel(
     try {
       current = await busy(button, () => api.feedback(current.id, verdict, label));
       state.textContent = verdictText(current, labelOf);
-      message.show(verdict === 'agree' ? 'Thank you: your agreement is recorded.' : `Thank you: your correction to ${labelOf(label!)} is recorded.`, 'success');
+      const recorded = verdict === 'agree' ? 'your agreement' : current.uncertain ? `the laboratory’s result, ${labelOf(label!)},` : `your correction to ${labelOf(label!)}`;
+      message.show(`Thank you: ${recorded} is recorded.`, 'success');
       correction.hidden = true;
       correct.setAttribute('aria-expanded', 'false');
       onSaved(current);
