@@ -68,7 +68,7 @@ describe('admin', () => {
     await page.getByText('dr.new is now disabled (their sessions ended).').waitFor();
     expect(await userNamed('dr.new')).toMatchObject({ disabled: true });
     // An admin cannot lock themselves out from here.
-    expect(await page.getByRole('row', { name: /^admin/ }).getByRole('button').isDisabled()).toBe(true);
+    expect(await page.getByRole('row', { name: /^admin/ }).getByRole('button', { name: 'Disable' }).isDisabled()).toBe(true);
   });
 
   it('creates a project from a class tree and uploads images into it', async () => {

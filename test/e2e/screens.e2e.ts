@@ -141,11 +141,28 @@ describe('the clinician’s and the admin’s screens (issue 17)', () => {
       const received = await sharp(app.predictor.received.at(-1)!).metadata();
       expect([received.width, received.height]).toEqual([2400, 1800]);
       expect(app.predictor.fieldCalls.at(-1)!.pxPerUm).toBeCloseTo(9, 6);
+
+      // Without the photo's scale: the long side down to 2048 px.
+      await page.getByLabel(/^Whole microscope field/).uncheck();
+      page.on('request', (request) => {
+        if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/predict') uploads.push(request.postDataBuffer()?.length ?? 0);
+      });
+      const answered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/predict');
+      await analyse(photo, 'IMG_4033.jpg');
+      await answered;
+      await page.locator('article.prediction').waitFor();
+      expect(uploads).toHaveLength(2);
+      expect(uploads[1]).toBeLessThanOrEqual(UPLOAD_LIMIT_BYTES);
+      const unscaled = await sharp(app.predictor.received.at(-1)!).metadata();
+      expect([unscaled.width, unscaled.height]).toEqual([2048, 1536]);
+      await page.getByLabel(/^Whole microscope field/).check();
       expect(phone.problems).toEqual([]);
     });
 
     it('shows the field answer, a collapsed label tree and a readable model name', async () => {
+      await page.locator('.history-item').nth(1).click();
       const result = page.locator('article.prediction');
+      await result.locator('[data-fact=morphotypes]').waitFor();
       // Gram-negative cocci has one class: the diplococci stand alone, no group row above them.
       expect(await result.locator('li.prob-group[data-class=GNC]').count()).toBe(0);
       expect(await result.locator('li.prob-group[data-class=GPR]').count()).toBe(0);
@@ -180,7 +197,8 @@ describe('the clinician’s and the admin’s screens (issue 17)', () => {
       await desktop.page.locator('.history-item').first().click();
       await desktop.page.locator('article.prediction').waitFor();
       await screenshot(desktop.page, 'issue17-clinic-uncertain-desktop');
-      await desktop.page.locator('.history-item').nth(1).click();
+      // Newest first: the uncertain result, the 12-megapixel photo without its scale, then the whole field.
+      await desktop.page.locator('.history-item').nth(2).click();
       await desktop.page.locator('article.prediction [data-fact=morphotypes]').waitFor();
       await screenshot(desktop.page, 'issue17-clinic-field-result-desktop');
       expect(desktop.problems).toEqual([]);
