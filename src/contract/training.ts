@@ -16,8 +16,8 @@ export interface TrainingRun<Time = string> {
   finishedAt: Time | null;
 }
 
-/** Whether an operating point reached its target sensitivity on the test set (no positives: unknown). */
-export type TargetVerdict = 'met' | 'missed' | 'unknown';
+/** Whether an operating point reached its target sensitivity on the test set ('clearly missed': its whole 95% interval below; no positives: unknown). */
+export type TargetVerdict = 'met' | 'missed' | 'clearly missed' | 'unknown';
 
 /** A class's operating point chosen on validation, as it did on the test set. */
 export interface OperatingPointOutcome {

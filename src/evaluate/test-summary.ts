@@ -12,12 +12,14 @@ export const MIN_TEST_IMAGES = 30;
 
 /**
  * Whether an operating point reached its target sensitivity on the test set: missed when the
- * measured sensitivity is below the target (e.g. 79.2% for a 95% target), unknown when the test set
- * has no image of the class. The one rule for every place that shows operating points.
+ * measured sensitivity is below the target (e.g. 79.2% for a 95% target), clearly missed when the
+ * upper end of its 95% interval is below it too, unknown when the test set has no image of the
+ * class. The one rule for every place that shows operating points.
  */
-export function targetVerdict(targetSensitivity: number, sensitivity: number | null): TargetVerdict {
+export function targetVerdict(targetSensitivity: number, sensitivity: number | null, upper: number | null = null): TargetVerdict {
   if (sensitivity === null) return 'unknown';
-  return sensitivity < targetSensitivity ? 'missed' : 'met';
+  if (sensitivity >= targetSensitivity) return 'met';
+  return upper !== null && upper < targetSensitivity ? 'clearly missed' : 'missed';
 }
 
 /** Sensitivity on the test set of each class's operating point (called positive at probability ≥ threshold). */
@@ -48,7 +50,7 @@ export function operatingPointOutcomes(
       sensitivity,
       ci95: interval ? [interval.lower, interval.upper] : null,
       positives,
-      verdict: targetVerdict(choice.targetSensitivity, sensitivity),
+      verdict: targetVerdict(choice.targetSensitivity, sensitivity, interval?.upper ?? null),
     };
   });
 }

@@ -37,9 +37,11 @@ describe('test summary', () => {
       { class: 'a', threshold: 0.5, targetSensitivity: 0.9 },
     ]);
     const interval = wilsonInterval(3, 5);
-    expect(b).toEqual({ class: 'b', threshold: 0.5, targetSensitivity: 0.95, sensitivity: 0.6, ci95: [interval.lower, interval.upper], positives: 5, verdict: 'missed' });
+    expect(b).toEqual({ class: 'b', threshold: 0.5, targetSensitivity: 0.95, sensitivity: 0.6, ci95: [interval.lower, interval.upper], positives: 5, verdict: 'clearly missed' });
     expect(a).toMatchObject({ sensitivity: 1, positives: 1, verdict: 'met' });
     expect(targetVerdict(0.95, 0.792)).toBe('missed');
+    expect(targetVerdict(0.95, 0.792, 0.97)).toBe('missed');
+    expect(targetVerdict(0.95, 0.792, 0.9)).toBe('clearly missed');
     expect(targetVerdict(0.95, 0.95)).toBe('met');
     expect(targetVerdict(0.95, null)).toBe('unknown');
   });

@@ -30,7 +30,11 @@ function operatingPoint(point: OperatingPointOutcome, labelOf: (name: string) =>
     'li',
     { attrs: { 'data-class': point.class, 'data-verdict': verdict } },
     `${labelOf(point.class)}: target ${percent(point.targetSensitivity)}, ${measured} `,
-    verdict === 'missed' ? h('span', { class: 'tag tag-warning' }, 'misses its target') : verdict === 'unknown' ? h('span', { class: 'tag tag-muted' }, 'not measured') : null,
+    verdict === 'missed' || verdict === 'clearly missed'
+      ? h('span', { class: 'tag tag-warning' }, verdict === 'clearly missed' ? 'clearly misses its target' : 'misses its target')
+      : verdict === 'unknown'
+        ? h('span', { class: 'tag tag-muted' }, 'not measured')
+        : null,
   );
 }
 
