@@ -272,6 +272,8 @@ describe('the clinician’s and the admin’s screens (issue 17)', () => {
       const row = page.locator('tbody tr').filter({ hasText: 'Whole field' }).first();
       await row.waitFor();
       expect(await row.locator('td').nth(3).textContent()).toBe('Whole field: Polymicrobial (Gram-positive cocci in clusters + Gram-negative rods)');
+      const lab = page.locator('tbody tr').filter({ hasText: 'lab result' }).first();
+      expect(await lab.locator('td').nth(5).textContent()).toBe('lab result: Gram-positive cocci in clusters');
       const csv = await (await page.request.get('/api/audit.csv')).text();
       expect(csv).toContain('gpc_clusters: 14 of 16 tiles confident; gnr: 6 of 7 tiles confident');
       await screenshot(page, 'issue17-admin-audit-desktop');

@@ -60,8 +60,14 @@ describe('the server while a project trains', () => {
   async function launchRun(): Promise<{ id: number }> {
     const project = await server.as('admin', { method: 'POST', url: '/api/projects', payload: { name: 'p', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1 } });
     const projectId = project.json().id;
-    const image = await server.as('admin', { method: 'POST', url: `/api/projects/${projectId}/images`, ...multipart([{ name: 'image', filename: 'a.png', data: await pngImage(3) }]) });
-    await server.as('admin', { method: 'POST', url: `/api/projects/${projectId}/annotations`, payload: { image: image.json().image.sha256, label: 'a' } });
+    // Two classes: a one-class project is refused at launch.
+    for (const [shade, label] of [
+      [3, 'a'],
+      [4, 'b'],
+    ] as const) {
+      const image = await server.as('admin', { method: 'POST', url: `/api/projects/${projectId}/images`, ...multipart([{ name: 'image', filename: `${label}.png`, data: await pngImage(shade) }]) });
+      await server.as('admin', { method: 'POST', url: `/api/projects/${projectId}/annotations`, payload: { image: image.json().image.sha256, label } });
+    }
     return (await server.as('admin', { method: 'POST', url: '/api/runs', payload: { projectId } })).json();
   }
 

@@ -8,12 +8,11 @@ import { classLabeller } from '../clinic/result.ts';
 
 const RECENT = 20;
 
-function verdictText(feedback: FeedbackView): string {
-  return feedback.verdict === 'agree' ? 'agreed' : `corrected: ${feedback.label}`;
-}
-
-/** The predicting user's latest verdict, then every other user's (reviews), with who gave them. */
+/** The predicting user's latest verdict, then every other user's (reviews), with who gave them; classes by their display names. */
 function verdicts(p: Prediction): string {
+  const labelOf = classLabeller(p);
+  // An uncertain result named no class: its "correction" is the laboratory's result.
+  const verdictText = (feedback: FeedbackView) => (feedback.verdict === 'agree' ? 'agreed' : `${p.uncertain ? 'lab result' : 'corrected'}: ${labelOf(feedback.label ?? '')}`);
   const reviews = p.feedbackHistory.filter((entry) => entry.user.id !== p.user.id).map((entry) => `${entry.user.username}: ${verdictText(entry)}`);
   return [p.feedback ? verdictText(p.feedback) : '—', ...reviews].join('; ');
 }
