@@ -1,12 +1,10 @@
 import { api, ApiError, messageOf } from '../api.ts';
 import { field, h, Message, options, replace } from '../dom.ts';
 import { classKeys, keyAction, SKIP_KEY, UNCLEAR_KEY } from '../keys.ts';
-import { displayNames, isGroup, leafNames } from '../label-tree.ts';
+import { isGroup, labelNamer, leafNames } from '../label-tree.ts';
 import { swipeDirection } from '../swipe.ts';
 import type { ImageRef, Project } from '../../contract/index.ts';
 import type { View, ViewContext } from '../view.ts';
-
-const EXTRA_LABELS: Record<string, string> = { unclear: 'Unclear', skip: 'Skip' };
 
 /** A label's button: its text, and its key shown only where there is a keyboard (the stylesheet hides `kbd` on touch screens). */
 function keyButton(key: string | undefined, text: string, onPress: () => void, extraClass = ''): HTMLButtonElement {
@@ -43,11 +41,7 @@ function keyGroups(project: Project, keyOf: ReadonlyMap<string, string>, onLabel
   return groups;
 }
 
-/** A project's class or group name as clinicians see it: its display name, or the name itself. */
-function nameOf(project: Project): (name: string) => string {
-  const names = displayNames(project.classTree);
-  return (name) => EXTRA_LABELS[name] ?? names.get(name) ?? name;
-}
+const nameOf = (project: Project) => labelNamer(project.classTree);
 
 /**
  * The annotator's workspace: one image at a time, one key per class, U unclear, S skip, Z or
