@@ -13,11 +13,11 @@ import { DESKTOP, launchBrowser, PHONE, screenshot } from './harness.ts';
 function layoutProblems(page: Page): Promise<string[]> {
   return page.evaluate(() => {
     const problems: string[] = [];
-    for (const cell of document.querySelectorAll<HTMLElement>('table.headline td:last-child')) {
+    for (const cell of Array.from(document.querySelectorAll<HTMLElement>('table.headline td:last-child'))) {
       const box = cell.getBoundingClientRect();
       if (box.right > innerWidth || box.left < 0) problems.push(`"What it means" is cut: ${Math.round(box.left)}–${Math.round(box.right)} of ${innerWidth}`);
     }
-    for (const definition of document.querySelectorAll<HTMLElement>('.definitions dd')) {
+    for (const definition of Array.from(document.querySelectorAll<HTMLElement>('.definitions dd'))) {
       const width = definition.getBoundingClientRect().width;
       if (width < 200) problems.push(`a definition is squeezed to ${Math.round(width)} px`);
     }
