@@ -25,4 +25,4 @@ export {
   undersample,
   type SamplingStrategy,
 } from './sampling.ts';
-export { datasetInputPxPerUm, readDatasetScale } from './scale.ts';
+export { datasetInputPxPerUm, isSyntheticDataset, readDatasetScale } from './scale.ts';

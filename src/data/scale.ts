@@ -27,3 +27,17 @@ export async function datasetInputPxPerUm(root: string, [height, width]: readonl
   const declared = await readDatasetScale(root);
   return declared && height === width ? inputPxPerUm(declared.pxPerUm, declared.imageSize, height) : undefined;
 }
+
+/** Whether a dataset folder was written by gramlens's synthetic generators (its dataset.json names one). */
+export async function isSyntheticDataset(root: string): Promise<boolean> {
+  const text = await readFile(join(root, 'dataset.json'), 'utf8').catch(() => null);
+  if (text === null) return false;
+  try {
+    const generator = (JSON.parse(text) as { generator?: unknown }).generator;
+    return typeof generator === 'string' && SYNTHETIC_GENERATORS.includes(generator);
+  } catch {
+    return false;
+  }
+}
+
+const SYNTHETIC_GENERATORS = ['gramlens-synth', 'gramlens-field-tiles'];

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { assertPatientDisjoint, kFoldByPatient, labelNames, splitByPatient, type Dataset, type PatientFold, type ResizePolicy, type Sample, type SkippedImage } from '../data/index.ts';
 import { summariseFolds, type ClassifierReport, type FoldSummary } from '../evaluate/index.ts';
-import { buildReportData, writeReport, type DatasetSplit, type FoldRunInput, type ReportInput, type WrittenReport } from '../report/index.ts';
+import { buildReportData, treeDisplayNames, writeReport, type DatasetSplit, type FoldRunInput, type ReportInput, type WrittenReport } from '../report/index.ts';
 import type { LabelTreeNode } from '../contract/index.ts';
 import { subsetImageSet, type ImageSet } from '../train/index.ts';
 import { hashSeed } from '../util/index.ts';
@@ -20,6 +20,8 @@ export interface CrossValidateOptions extends Omit<FitOptions, 'splits' | 'fract
   title?: string;
   /** What the data is, for the dataset card; default the dataset folder with its counts. */
   description?: string;
+  /** The dataset is synthetic: every report says so at the top. */
+  synthetic?: boolean;
   /**
    * Images added to the training part of every fold and never validated or tested on (e.g.
    * reference strains or another collection): the folds, and so every reported figure, stay on
@@ -221,6 +223,7 @@ async function runFold(
     classes: dataset.classes,
     labelTree: options.labelTree,
     seed,
+    synthetic: options.synthetic,
   });
   fit.training.model.dispose();
   const run: FoldRun = {
@@ -239,6 +242,7 @@ async function runFold(
 
 interface PooledReportContext {
   title: string;
+  synthetic?: boolean;
   description: string;
   classes: string[];
   seed: number;
@@ -301,6 +305,8 @@ async function pooledReportInput(outOfFold: OutOfFoldPredictions, reports: Class
     foldRuns,
     levels: context.labelTree ? nonEmpty(levelReports(outOfFold.labels, outOfFold.probabilities, classes, context.labelTree, seed, groups)) : undefined,
     slices: nonEmpty(sliceReports(outOfFold.samples, outOfFold.labels, outOfFold.probabilities, classes, seed)),
+    displayNames: context.labelTree ? treeDisplayNames(context.labelTree) : undefined,
+    synthetic: context.synthetic,
   };
 }
 

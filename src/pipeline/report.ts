@@ -5,7 +5,7 @@ import { evaluateClassifier, type ClassifierReport } from '../evaluate/index.ts'
 import type { LabelTreeNode } from '../contract/index.ts';
 import { aggregateProbabilities, treeLevels, type TreeLevel } from '../models/index.ts';
 import { explain, renderOverlayPng } from '../explain/index.ts';
-import { buildReportData, mostConfidentErrors, writeReport, type ErrorExampleInput, type GalleryItemInput, type NamedReport, type ReportInput } from '../report/index.ts';
+import { buildReportData, mostConfidentErrors, treeDisplayNames, writeReport, type ErrorExampleInput, type GalleryItemInput, type NamedReport, type ReportInput } from '../report/index.ts';
 import { normaliseInPlace, type ImageSet, type Normalisation } from '../train/index.ts';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import type { CoarseTestImages, FitResult } from './fit.ts';
@@ -17,6 +17,8 @@ export interface FitReportOptions {
   classes: string[];
   labelTree?: readonly LabelTreeNode[];
   seed: number;
+  /** The test images are synthetic: the report says so at the top. */
+  synthetic?: boolean;
   /** Cross-validation fold reports, when the run was one of several folds. */
   folds?: ClassifierReport[];
   /** Most confident errors shown as thumbnails (default 12). */
@@ -189,6 +191,8 @@ export async function fitReportInput(result: FitResult, options: FitReportOption
     levels: nonEmpty([...(options.labelTree ? levelReports(set.labels, probabilities, classes, options.labelTree, seed, groups, result.test.coarse) : []), ...(options.extraLevels ?? [])]),
     slices: samples.length === set.labels.length ? sliceReports(samples, set.labels, probabilities, classes, seed) : undefined,
     folds: options.folds,
+    displayNames: options.labelTree ? treeDisplayNames(options.labelTree) : undefined,
+    synthetic: options.synthetic,
   };
 }
 

@@ -70,7 +70,17 @@ export function buildReportData(input: ReportInput): ReportData {
       ? { folds: input.folds, summary: summariseFolds(input.folds), outOfFold: input.foldRuns ? outOfFoldData(input.foldRuns, input.folds, labels.length) : null }
       : null,
     datasetCard: datasetCard(input.datasetCard, k),
+    displayNames: { ...input.displayNames },
+    synthetic: input.synthetic ?? false,
+    patientsPerClass: groups ? patientsPerClass(labels, groups, k) : null,
   };
+}
+
+/** Distinct patients among each class's images. */
+export function patientsPerClass(labels: Labels, groups: ArrayLike<string | number>, k: number): number[] {
+  const patients = Array.from({ length: k }, () => new Set<string | number>());
+  for (let i = 0; i < labels.length; i++) patients[labels[i]].add(groups[i]);
+  return patients.map((set) => set.size);
 }
 
 function classCurves(labels: Labels, probabilities: Float32Array, k: number, c: number, className: string): ClassCurves {

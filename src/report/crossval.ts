@@ -3,6 +3,7 @@ import { MISSING, type ClassifierReport, type Estimate, type MeanSd } from '../e
 import { formatCount, formatInterval, formatNumber, type NumberStyle } from './format.ts';
 import { breakableText, html, type SafeHtml } from './html.ts';
 import { HEADLINE_METRICS, type Section } from './sections.ts';
+import { nameOf } from './summary.ts';
 import { estimateCell, meanSdCell, PER_CLASS_COLUMNS } from './tables.ts';
 import type { ReportData } from './types.ts';
 
@@ -90,7 +91,7 @@ export function crossValidationSection(data: ReportData): Section | null {
 <table class="metrics">
 <thead><tr><th scope="col">Class</th>${PER_CLASS_COLUMNS.map((column) => html`<th scope="col" class="num">${column.title}</th>`)}</tr></thead>
 <tbody>${summary.perClass.map(
-      (row) => html`<tr><th scope="row">${breakableText(row.name)}</th>${PER_CLASS_COLUMNS.map((column) => meanSdCell(row[column.key], column.style))}</tr>
+      (row) => html`<tr><th scope="row">${breakableText(nameOf(data)(row.name))}</th>${PER_CLASS_COLUMNS.map((column) => meanSdCell(row[column.key], column.style))}</tr>
 `,
     )}</tbody>
 </table>
@@ -99,7 +100,7 @@ export function crossValidationSection(data: ReportData): Section | null {
 <thead><tr><th scope="col">Class</th><th scope="col">Metric</th>${foldHeadings(folds, pooled)}</tr></thead>
 ${summary.classNames.map(
   (name, c) => html`<tbody>${perClassRows(data, c).map(
-    (row, r) => html`<tr>${r === 0 && html`<th scope="rowgroup" rowspan="${PER_CLASS_COLUMNS.length}">${breakableText(name)}</th>`}<th scope="row">${row.title}</th>${metricCells(row, folds, pooled)}</tr>
+    (row, r) => html`<tr>${r === 0 && html`<th scope="rowgroup" rowspan="${PER_CLASS_COLUMNS.length}">${breakableText(nameOf(data)(name))}</th>`}<th scope="row">${row.title}</th>${metricCells(row, folds, pooled)}</tr>
 `,
   )}</tbody>
 `,

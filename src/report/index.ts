@@ -2,6 +2,7 @@ export { buildReportData } from './build.ts';
 export { renderReportHtml } from './render.ts';
 export { writeReport, type WrittenReport } from './write.ts';
 export { mostConfidentErrors } from './errors.ts';
+export { treeDisplayNames } from './summary.ts';
 export { MAX_CURVE_POINTS } from './curves.ts';
 export { type Point, type Scale } from './svg.ts';
 

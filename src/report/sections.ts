@@ -4,7 +4,8 @@ import { BEFORE_COLOUR, CURVE_COLOUR, precisionRecallChart, reliabilityChart, ro
 import { formatCount, formatInterval, formatNumber, formatTimestamp, type NumberStyle } from './format.ts';
 import { breakableText, html, type SafeHtml } from './html.ts';
 import { confusionTable, estimateCell, perClassTable } from './tables.ts';
-import type { CalibrationSummary, NamedReport, ReportData } from './types.ts';
+import { nameOf, targetShortfall } from './summary.ts';
+import type { CalibrationSummary, NamedReport, OperatingPointResult, ReportData } from './types.ts';
 
 export interface Section {
   id: string;
@@ -88,13 +89,14 @@ export function perClassSection(data: ReportData): Section {
   return {
     id: 'per-class',
     title: 'Results per class',
-    body: html`${perClassTable(data.evaluation)}
+    body: html`${perClassTable(data.evaluation, nameOf(data), data.patientsPerClass)}
 <p class="note">“—”: undefined (e.g. the PPV of a class the model never predicted). The predicted class is the one with the highest probability.</p>`,
   };
 }
 
 export function confusionSection(data: ReportData): Section {
-  const { classNames, confusionMatrix } = data.evaluation;
+  const { confusionMatrix } = data.evaluation;
+  const classNames = data.evaluation.classNames.map(nameOf(data));
   return {
     id: 'confusion',
     title: 'Confusion matrix',
@@ -112,13 +114,14 @@ function estimateText(estimate: Estimate, style: NumberStyle): string {
 
 export function rocSection(data: ReportData): Section {
   const report = data.evaluation;
+  const name = nameOf(data);
   return {
     id: 'roc',
     title: 'ROC curves',
     body: html`<p>Each panel scores one class against all others. The curve traces sensitivity against 1 − specificity as the threshold on the class's probability moves; the dashed diagonal is chance. <strong>Macro AUC ${estimateText(report.macroAuc, 'decimal')}</strong>.</p>
 <div class="panels">${data.curves.map((curve, c) => {
       const auc = report.perClass[c].auc;
-      return html`<figure class="panel">${rocChart(`ROC curve of ${curve.className}`, curve.roc)}<figcaption><span class="class-name">${breakableText(curve.className)}</span>${
+      return html`<figure class="panel">${rocChart(`ROC curve of ${name(curve.className)}`, curve.roc)}<figcaption><span class="class-name">${breakableText(name(curve.className))}</span>${
         curve.roc ? html`AUC ${estimateText(auc, 'decimal')}` : 'No curve: the test set lacks positives or negatives of this class'
       }</figcaption></figure>`;
     })}</div>`,
@@ -126,13 +129,14 @@ export function rocSection(data: ReportData): Section {
 }
 
 export function precisionRecallSection(data: ReportData): Section {
+  const name = nameOf(data);
   return {
     id: 'precision-recall',
     title: 'Precision-recall curves',
     body: html`<p>Precision (PPV) against recall (sensitivity) for each class against all others; more informative than ROC for rare classes. The dashed line is the class's prevalence, the precision of a random guess. AP (average precision) summarises the curve, from the prevalence (chance) to 1.</p>
 <div class="panels">${data.curves.map(
       (curve) =>
-        html`<figure class="panel">${precisionRecallChart(`Precision-recall curve of ${curve.className}`, curve.precisionRecall, curve.prevalence)}<figcaption><span class="class-name">${breakableText(curve.className)}</span>${
+        html`<figure class="panel">${precisionRecallChart(`Precision-recall curve of ${name(curve.className)}`, curve.precisionRecall, curve.prevalence)}<figcaption><span class="class-name">${breakableText(name(curve.className))}</span>${
           curve.precisionRecall
             ? `AP ${formatNumber(curve.averagePrecision, 'decimal')} · prevalence ${formatNumber(curve.prevalence, 'percent')}`
             : 'No curve: the test set has no images of this class'
@@ -167,20 +171,25 @@ ${before && html`<p class="note">Temperature scaling divides the model's logits 
   };
 }
 
+const SHORTFALL_TEXT = { met: 'met', missed: 'missed', 'clearly missed': 'missed: its whole interval lies below' } as const;
+
+function targetCell(point: OperatingPointResult): SafeHtml {
+  const shortfall = targetShortfall(point);
+  return html`<td class="${shortfall === 'met' ? 'check-pass' : 'check-fail'}" data-target="${shortfall}">${SHORTFALL_TEXT[shortfall]}</td>`;
+}
+
 export function operatingPointsSection(data: ReportData): Section | null {
   if (!data.operatingPoints) return null;
+  const name = nameOf(data);
   return {
     id: 'operating-points',
     title: 'Operating points',
     body: html`<p>For these classes a threshold on the class's probability was chosen on validation data to reach a target sensitivity. The table shows what that threshold achieves on this test set. A test sensitivity well below the target means the threshold does not carry over.</p>
 <table class="metrics">
-<thead><tr><th scope="col">Class</th><th scope="col" class="num">Target sensitivity</th><th scope="col" class="num">Threshold</th><th scope="col" class="num">Sensitivity</th><th scope="col" class="num">Specificity</th><th scope="col" class="num">PPV</th><th scope="col" class="num">NPV</th><th scope="col" class="num">TP / FN / FP / TN</th></tr></thead>
+<thead><tr><th scope="col">Class</th><th scope="col" class="num">Target sensitivity</th><th scope="col" class="num">Threshold</th><th scope="col" class="num">Sensitivity</th><th scope="col">Target met?</th><th scope="col" class="num">Specificity</th><th scope="col" class="num">PPV</th><th scope="col" class="num">NPV</th><th scope="col" class="num">TP / FN / FP / TN</th></tr></thead>
 <tbody>${data.operatingPoints.map(
       (point) =>
-        html`<tr><th scope="row">${breakableText(point.class)}</th><td class="num">${formatNumber(point.targetSensitivity, 'percent')}</td><td class="num">${point.threshold.toFixed(3)}</td>${estimateCell(
-          point.sensitivity,
-          'percent',
-        )}${estimateCell(point.specificity, 'percent')}${estimateCell(point.ppv, 'percent')}${estimateCell(point.npv, 'percent')}<td class="num">${[
+        html`<tr><th scope="row">${breakableText(name(point.class))}</th><td class="num">${formatNumber(point.targetSensitivity, 'percent')}</td><td class="num">${point.threshold.toFixed(3)}</td>${estimateCell(point.sensitivity, 'percent')}${targetCell(point)}${estimateCell(point.specificity, 'percent')}${estimateCell(point.ppv, 'percent')}${estimateCell(point.npv, 'percent')}<td class="num">${[
           point.counts.tp,
           point.counts.fn,
           point.counts.fp,
@@ -216,7 +225,7 @@ export function referralSection(data: ReportData): Section | null {
 
 export function errorsSection(data: ReportData): Section | null {
   if (!data.errors) return null;
-  const names = data.evaluation.classNames;
+  const names = data.evaluation.classNames.map(nameOf(data));
   return {
     id: 'errors',
     title: 'Most confident errors',
@@ -232,7 +241,7 @@ ${data.errors.length === 0 ? html`<p>The model made no errors on this test set.<
 
 export function gallerySection(data: ReportData): Section | null {
   if (!data.gallery || data.gallery.length === 0) return null;
-  const names = data.evaluation.classNames;
+  const names = data.evaluation.classNames.map(nameOf(data));
   const group = (correct: boolean, title: string) => {
     const items = data.gallery!.filter((item) => item.correct === correct);
     if (items.length === 0) return html``;
@@ -272,7 +281,7 @@ export function levelsSection(data: ReportData): Section | null {
     body: html`<p>The same predictions scored at coarser levels of the label tree (e.g. Gram-positive vs Gram-negative): mistakes between classes of one group do not count at that group's level.</p>
 ${overviewTable('Level', data.levels, (report) => `${formatCount(report.sampleCount)}, ${report.classNames.length} classes`)}
 ${data.levels.map(({ name, report }) => html`<h3>${name}</h3>
-${perClassTable(report)}`)}`,
+${perClassTable(report, nameOf(data))}`)}`,
   };
 }
 
@@ -287,7 +296,7 @@ export function slicesSection(data: ReportData): Section | null {
 ${overviewTable('Subgroup', data.slices, imagesAndPatients)}
 <h3>Sensitivity per class in each subgroup</h3>
 <table class="metrics">
-<thead><tr><th scope="col">Subgroup</th>${classNames.map((name) => html`<th scope="col" class="num">${breakableText(name)}</th>`)}</tr></thead>
+<thead><tr><th scope="col">Subgroup</th>${classNames.map((name) => html`<th scope="col" class="num">${breakableText(nameOf(data)(name))}</th>`)}</tr></thead>
 <tbody>${data.slices.map(
       ({ name, report }) =>
         html`<tr><th scope="row">${name}</th>${classNames.map((className) => {
@@ -311,12 +320,13 @@ export function datasetSection(data: ReportData): Section {
     body: html`<p>${card.description}</p>
 <table class="metrics compact dataset">
 <thead><tr><th scope="col">Class</th>${card.splits.map((split) => html`<th scope="col" class="num">${split.name}</th>`)}</tr></thead>
-<tbody>${classNames.map((name, c) => html`<tr><th scope="row">${breakableText(name)}</th>${card.splits.map((split) => html`<td class="num">${formatCount(split.classCounts[c])}</td>`)}</tr>
+<tbody>${classNames.map((name, c) => html`<tr><th scope="row">${breakableText(nameOf(data)(name))}</th>${card.splits.map((split) => html`<td class="num">${formatCount(split.classCounts[c])}</td>`)}</tr>
 `)}<tr class="total"><th scope="row">All images</th>${card.splits.map((split) => html`<td class="num">${formatCount(splitTotal(split.classCounts))}</td>`)}</tr>
 <tr class="total"><th scope="row">Patients</th>${card.splits.map((split) => html`<td class="num">${split.patients === null ? 'unknown' : formatCount(split.patients)}</td>`)}</tr></tbody>
 </table>
 <dl class="meta"><div><dt>Image size seen by the model</dt><dd>${width} × ${height} pixels, ${channels} channel${channels === 1 ? '' : 's'}</dd></div><div><dt>Seed</dt><dd>${card.seed}</dd></div></dl>
-<h3>Configuration that reproduces the run</h3>
-<pre class="config">${JSON.stringify(card.config, null, 2)}</pre>`,
+<details class="config"><summary>Configuration that reproduces the run (JSON)</summary>
+<pre class="config">${JSON.stringify(card.config, null, 2)}</pre>
+</details>`,
   };
 }

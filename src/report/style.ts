@@ -73,7 +73,35 @@ figure.error .no-image { display: flex; align-items: center; justify-content: ce
 figure.error figcaption span { display: block; overflow-wrap: anywhere; }
 figure.error .source { color: var(--muted); font-family: ui-monospace, Menlo, Consolas, monospace; font-size: 11.5px; margin: 4px 0 2px; }
 pre.config { background: #f5f7f9; padding: 10px 14px; border-radius: 6px; font-size: 12.5px; overflow-x: auto; white-space: pre-wrap; overflow-wrap: anywhere; }
+details.config { margin-top: 14px; }
+details.config summary { cursor: pointer; font-weight: 600; padding: 6px 0; }
+.table-scroll { max-width: 100%; overflow-x: auto; }
+.table-scroll > table { margin-top: 8px; }
+div.in-short { margin-top: 18px; padding: 12px 16px; border: 2px solid var(--accent); border-radius: 6px; background: #f5f8fb; }
+div.in-short h2 { border-bottom: 0; padding-bottom: 0; }
+div.in-short p { font-size: 16px; }
+.notice.synthetic { display: block; }
+dl.meta dd { overflow-wrap: anywhere; }
 footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule); color: var(--muted); font-size: 13px; }
+@media (max-width: 640px) {
+  main { padding: 14px 14px 32px; }
+  h1 { font-size: 22px; }
+  nav.contents ol { columns: 1; }
+  dl.meta { flex-direction: column; gap: 2px; }
+  .definitions { padding: 8px 12px; }
+  .definitions dl { grid-template-columns: 1fr; gap: 0; }
+  .definitions dd { margin-bottom: 8px; }
+  /* The headline table stacks: metric and value on one line, its interval and meaning below, full width. */
+  table.metrics.headline, table.metrics.headline tbody { display: block; }
+  table.metrics.headline thead { position: absolute; width: 1px; height: 1px; overflow: hidden; clip-path: inset(50%); }
+  table.metrics.headline tr { display: grid; grid-template-columns: 1fr auto; padding: 6px 0; }
+  table.metrics.headline th, table.metrics.headline td { padding: 2px 4px; }
+  table.metrics.headline td:nth-child(3) { grid-column: 1 / -1; text-align: left; color: var(--muted); font-size: 13px; }
+  table.metrics.headline td:nth-child(3)::before { content: "95% CI "; }
+  table.metrics.headline td:last-child { grid-column: 1 / -1; max-width: none; }
+  figure.panel { width: 100%; max-width: 320px; }
+  .errors { grid-template-columns: repeat(auto-fill, minmax(140px, 1fr)); }
+}
 @page { size: A4; margin: 14mm 12mm; }
 @media print {
   body { font-size: 10.5pt; }
@@ -87,6 +115,7 @@ footer { margin-top: 40px; padding-top: 10px; border-top: 1px solid var(--rule);
   figure.error { padding: 5px; font-size: 8pt; }
   main { max-width: none; padding: 0; }
   nav.contents { display: none; }
+  details.config:not([open]) { display: none; }
   section { margin-top: 20px; break-before: auto; }
   h2, h3 { break-after: avoid; }
   table, figure, .definitions, tr { break-inside: avoid; }

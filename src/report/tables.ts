@@ -23,12 +23,16 @@ export const PER_CLASS_COLUMNS: readonly { key: 'sensitivity' | 'specificity' | 
   { key: 'auc', title: 'AUC', style: 'decimal' },
 ];
 
-export function perClassTable(report: ClassifierReport): SafeHtml {
+/**
+ * The per-class metrics, classes shown by `nameOf`; with `patients` (distinct patients per class)
+ * the images column says how many patients stand behind each interval.
+ */
+export function perClassTable(report: ClassifierReport, nameOf: (code: string) => string = (code) => code, patients: readonly number[] | null = null): SafeHtml {
   return html`<table class="metrics">
-<thead><tr><th scope="col">Class</th><th scope="col" class="num">Images</th>${PER_CLASS_COLUMNS.map((column) => html`<th scope="col" class="num">${column.title}</th>`)}</tr></thead>
+<thead><tr><th scope="col">Class</th><th scope="col" class="num">${patients ? 'Images (patients)' : 'Images'}</th>${PER_CLASS_COLUMNS.map((column) => html`<th scope="col" class="num">${column.title}</th>`)}</tr></thead>
 <tbody>${report.perClass.map(
-    (row) =>
-      html`<tr><th scope="row">${breakableText(row.name)}</th><td class="num">${formatCount(row.support)}</td>${PER_CLASS_COLUMNS.map((column) => estimateCell(row[column.key], column.style))}</tr>
+    (row, c) =>
+      html`<tr><th scope="row">${breakableText(nameOf(row.name))}</th><td class="num">${formatCount(row.support)}${patients && html`<span class="ci">${formatCount(patients[c])} patient${patients[c] === 1 ? '' : 's'}</span>`}</td>${PER_CLASS_COLUMNS.map((column) => estimateCell(row[column.key], column.style))}</tr>
 `,
   )}</tbody>
 </table>`;

@@ -112,6 +112,10 @@ export interface ReportInput {
   /** Given when labels and probabilities are the pooled out-of-fold predictions of these fold runs (same order as folds). */
   foldRuns?: FoldRunInput[];
   slices?: NamedReport[];
+  /** What people see for a class or label-tree group (e.g. "Gram-positive cocci in clusters" for gpc_clusters); codes without one are shown as they are. */
+  displayNames?: Readonly<Record<string, string>>;
+  /** True when the evaluated images are synthetic: the report says so at the top. */
+  synthetic?: boolean;
 }
 
 export interface ClassCurves {
@@ -222,4 +226,9 @@ export interface ReportData {
   slices: NamedReport[] | null;
   crossValidation: CrossValidationData | null;
   datasetCard: DatasetCard;
+  /** Class and group code → display name (empty when none was given). */
+  displayNames: Record<string, string>;
+  synthetic: boolean;
+  /** Distinct patients among the evaluated images of each class (order of classNames); null without patient ids. */
+  patientsPerClass: number[] | null;
 }

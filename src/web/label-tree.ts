@@ -44,6 +44,14 @@ export function displayNames(tree: readonly LabelTreeNode[] | null): Map<string,
   return names;
 }
 
+const CHOICE_NAMES: Readonly<Record<string, string>> = { unclear: 'Unclear', skip: 'Skip' };
+
+/** A project's label as people see it: a class's or group's display name, "Unclear" and "Skip" for the annotators' extra choices, else the label itself. */
+export function labelNamer(tree: readonly LabelTreeNode[] | null): (label: string) => string {
+  const names = displayNames(tree);
+  return (label) => names.get(label) ?? CHOICE_NAMES[label] ?? label;
+}
+
 const byProbability = (a: ProbabilityNode, b: ProbabilityNode) => b.probability - a.probability;
 
 /**

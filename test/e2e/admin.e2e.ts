@@ -5,12 +5,23 @@ import { gramStainPhoto, gramStainTile } from './fakes.ts';
 import { DESKTOP, launchBrowser, logIn, openPage, PHONE, screenshot, startApp, undocumentedApiCalls, type App, type TestPage } from './harness.ts';
 
 const TREE = [
-  { name: 'Gram-positive', children: [{ name: 'GPC' }, { name: 'GPR' }] },
-  { name: 'Gram-negative', children: [{ name: 'GNR' }, { name: 'GNC' }] },
+  { name: 'Gram-positive', children: [{ name: 'GPC', displayName: 'Gram-positive cocci' }, { name: 'GPR', displayName: 'Gram-positive rods' }] },
+  { name: 'Gram-negative', children: [{ name: 'GNR', displayName: 'Gram-negative rods' }, { name: 'GNC', displayName: 'Gram-negative cocci' }] },
 ];
 const ANN = ['GPC', 'GPC', 'GPR', 'GNR', 'GNR', 'GNC', 'GPC', 'GPR'];
 const BEN = ['GPC', 'GPC', 'GPC', 'GNR', 'GNR', 'GNR', 'GPC', 'GPR'];
 const SYNTH_LABEL = { GPC: 'gpc_clusters', GPR: 'gpr', GNR: 'gnr', GNC: 'gnc' } as const;
+
+/** Controls in the main area smaller than 44 × 44 px: too small to tap. */
+function smallTapTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('main button, main select, main input:not([type=file]), main summary, main textarea'))
+      .filter((control) => control.getClientRects().length > 0)
+      .map((control) => ({ control, box: control.getBoundingClientRect() }))
+      .filter(({ box }) => box.width < 44 || box.height < 44)
+      .map(({ control, box }) => `${control.tagName.toLowerCase()} "${control.getAttribute('aria-label') ?? control.textContent?.trim()}" ${Math.round(box.width)}×${Math.round(box.height)}`),
+  );
+}
 
 describe('admin', () => {
   let app: App;
@@ -71,17 +82,42 @@ describe('admin', () => {
     expect(await page.getByRole('row', { name: /^admin/ }).getByRole('button', { name: 'Disable' }).isDisabled()).toBe(true);
   });
 
-  it('creates a project from a class tree and uploads images into it', async () => {
+  it('creates a project from a class tree built in the form (or typed as JSON) and uploads images into it', async () => {
     await tab('Projects');
+    // JSON is an option: typing it rebuilds the form.
+    await page.getByText('Edit as JSON').click();
     const tree = page.getByLabel('Class tree (JSON)');
     await tree.fill('[{"name": "a"');
     await page.getByText(/^Not valid JSON/).waitFor();
     await tree.fill(JSON.stringify([{ name: 'Gram-positive', children: [{ name: 'GPC' }] }, { name: 'GNR' }]));
     await page.getByText('2 classes: GPC, GNR').waitFor();
-    await page.getByLabel('Name').fill('Wound swabs');
+    const editor = page.locator('fieldset.tree-editor');
+    expect(await editor.getByLabel('Class name (stored label)').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))).toEqual(['GPC', 'GNR']);
+
+    // The form: add a class with a display name, move it up, add a group with a class, remove it again.
+    await editor.getByRole('button', { name: 'Add class', exact: true }).click();
+    await editor.getByLabel('Class name (stored label)').last().fill('GNC');
+    await editor.getByLabel('Class display name').last().fill('Gram-negative cocci');
+    await page.getByText('3 classes: GPC, GNR, GNC').waitFor();
+    await editor.getByRole('button', { name: 'Up GNC' }).click();
+    await page.getByText('3 classes: GPC, GNC, GNR').waitFor();
+    await editor.getByRole('button', { name: 'Add group' }).click();
+    await editor.getByLabel('Group name (stored label)').last().fill('Fungi');
+    await editor.getByRole('button', { name: 'Add class to group Fungi' }).click();
+    await editor.getByLabel('Class name (stored label)').last().fill('GPC');
+    await page.getByText('4 classes: GPC, GNC, GNR, GPC').waitFor();
+
+    // The API's validation is the one truth: a class named twice is refused with its reason.
+    await page.getByLabel('Name', { exact: true }).fill('Wound swabs');
     await page.getByLabel('Labels required per image').fill('1');
     await page.getByRole('button', { name: 'Create project' }).click();
-    await page.getByText('Created the project “Wound swabs” with 2 classes.').waitFor();
+    await page.getByText(/the class "GPC" appears twice in the tree/).waitFor();
+    await editor.getByRole('button', { name: 'Remove Fungi' }).click();
+    await page.getByText('3 classes: GPC, GNC, GNR').waitFor();
+    await screenshot(page, 'admin-projects-form-desktop');
+    await page.getByLabel('Labels required per image').fill('1');
+    await page.getByRole('button', { name: 'Create project' }).click();
+    await page.getByText('Created the project “Wound swabs” with 3 classes.').waitFor();
 
     await page.locator('select[name=project]').selectOption({ label: 'Wound swabs' });
     await page.getByLabel('Images', { exact: true }).setInputFiles([
@@ -92,7 +128,8 @@ describe('admin', () => {
     await page.getByText('Added 2 images.').waitFor();
     await screenshot(page, 'admin-projects-desktop');
     const wound = (await app.api<Project[]>('admin', 'GET', '/api/projects')).find((p) => p.name === 'Wound swabs');
-    expect(wound).toMatchObject({ classes: ['GPC', 'GNR'], labelsRequired: 1, imageCount: 2 });
+    expect(wound).toMatchObject({ classes: ['GPC', 'GNC', 'GNR'], labelsRequired: 1, imageCount: 2 });
+    expect(wound!.classTree).toEqual([{ name: 'Gram-positive', children: [{ name: 'GPC' }] }, { name: 'GNC', displayName: 'Gram-negative cocci' }, { name: 'GNR' }]);
   });
 
   it('shows kappa for two annotators and adjudicates a disagreement', async () => {
@@ -107,11 +144,14 @@ describe('admin', () => {
 
     const cards = page.locator('li.disagreement');
     expect(await cards.count()).toBe(2);
-    expect(await cards.first().locator('.votes').textContent()).toBe('ann GPRben GPC');
+    // Labels by the names clinicians see, never the codes.
+    expect(await cards.first().locator('.votes').textContent()).toBe('ann Gram-positive rodsben Gram-positive cocci');
+    expect(await page.locator('.agreement .hint').textContent()).toContain('Gram-positive cocci, Gram-positive rods');
+    expect(await cards.first().getByLabel('Final label').locator('option').allTextContents()).toEqual(['Gram-positive cocci', 'Gram-positive rods', 'Gram-negative rods', 'Gram-negative cocci', 'Unclear']);
     await screenshot(page, 'admin-agreement-desktop');
     await cards.first().getByLabel('Final label').selectOption('GPR');
     await cards.first().getByRole('button', { name: 'Set final label' }).click();
-    await page.getByText('Final label for sputum-2.png: GPR.').waitFor();
+    await page.getByText('Final label for sputum-2.png: Gram-positive rods.').waitFor();
     const decisions = await app.api<Decision[]>('admin', 'GET', `/api/projects/${study.id}/images`);
     expect(decisions[2]).toMatchObject({ adjudicatedLabel: 'GPR', status: 'adjudicated' });
   });
@@ -175,6 +215,7 @@ describe('admin', () => {
       await phone.page.goto(`/#/admin/${path}`);
       await phone.page.locator(selector).first().waitFor();
       await screenshot(phone.page, `admin-${path}-phone`);
+      if (path === 'projects' || path === 'agreement') expect(await smallTapTargets(phone.page)).toEqual([]);
     }
     expect(phone.problems).toEqual([]);
     await phone.context.close();

@@ -1,13 +1,53 @@
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Decision, LabelTreeNode, Project } from '../../src/contract/index.ts';
-import { CLASS_IDS, LABEL_TREE } from '../../src/synth/index.ts';
+import { CLASS_IDS, classInfo, LABEL_TREE } from '../../src/synth/index.ts';
 import { gramStainTile } from './fakes.ts';
-import { DESKTOP, launchBrowser, logIn, openPage, PHONE, screenshot, startApp, undocumentedApiCalls, type App } from './harness.ts';
+import { ARTIFACTS, DESKTOP, launchBrowser, logIn, openPage, PHONE, screenshot, startApp, undocumentedApiCalls, type App } from './harness.ts';
 
-/** The synthetic label tree as a project's class tree (projects take only name and children). */
-function classTree(nodes: readonly LabelTreeNode[]): { name: string; children?: unknown[] }[] {
-  return nodes.map((node) => (node.children ? { name: node.name, children: classTree(node.children) } : { name: node.name }));
+/** The synthetic label tree as a project's class tree: names, display names and children. */
+function classTree(nodes: readonly LabelTreeNode[]): LabelTreeNode[] {
+  return nodes.map(({ name, displayName, children }) => ({ name, displayName, ...(children ? { children: classTree(children) } : {}) }));
+}
+
+const shown = (id: string) => classInfo(id).displayName;
+
+/** Layout problems of the annotator's workspace on a phone: keys that break a word, small keys, image and keys not on one screen. */
+async function phoneLayoutProblems(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const problems: string[] = [];
+    const buttons = Array.from(document.querySelectorAll<HTMLElement>('.keys button'));
+    for (const button of buttons) {
+      const box = button.getBoundingClientRect();
+      if (box.width < 44 || box.height < 44) problems.push(`"${button.textContent}" is ${Math.round(box.width)}×${Math.round(box.height)} px`);
+      if (box.top < 0 || box.bottom > innerHeight) problems.push(`"${button.textContent}" is off screen (${Math.round(box.top)}–${Math.round(box.bottom)})`);
+      const label = button.querySelector('.key-label')!;
+      const text = label.firstChild as Text;
+      // A word drawn on two lines has two boxes (a line may still break after a hyphen: "lancet-/shaped").
+      for (const match of text.data.matchAll(/[^\s-]+/g)) {
+        const range = document.createRange();
+        range.setStart(text, match.index);
+        range.setEnd(text, match.index + match[0].length);
+        if (range.getClientRects().length > 1) problems.push(`"${match[0]}" is broken inside the word on "${text.data}"`);
+      }
+    }
+    const image = document.querySelector('figure.annotate-image')!.getBoundingClientRect();
+    if (image.top < 0 || image.bottom > innerHeight) problems.push(`the image is off screen (${Math.round(image.top)}–${Math.round(image.bottom)})`);
+    if (image.height < 200) problems.push(`the image is only ${Math.round(image.height)} px high`);
+    return problems;
+  });
+}
+
+/** A finger swipe across the element, left or right, through the browser's touch input. */
+async function swipe(page: Page, selector: string, direction: 'left' | 'right'): Promise<void> {
+  const box = (await page.locator(selector).boundingBox())!;
+  const y = box.y + box.height / 2;
+  const [from, to] = direction === 'left' ? [box.x + box.width * 0.8, box.x + box.width * 0.2] : [box.x + box.width * 0.2, box.x + box.width * 0.8];
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchStart', touchPoints: [{ x: from, y }] });
+  for (let step = 1; step <= 5; step++) await cdp.send('Input.dispatchTouchEvent', { type: 'touchMove', touchPoints: [{ x: from + ((to - from) * step) / 5, y }] });
+  await cdp.send('Input.dispatchTouchEvent', { type: 'touchEnd', touchPoints: [] });
+  await cdp.detach();
 }
 
 const IMAGES = 12;
@@ -60,7 +100,13 @@ describe('annotator workspace', () => {
 
     // Every class has its key on screen, plus unclear, skip and undo.
     const keys = await page.locator('.keys kbd').allTextContents();
-    expect(keys).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', 'U', 'S', 'Z']);
+    expect(keys.sort()).toEqual(['1', '2', '3', '4', '5', '6', '7', '8', '9', 'S', 'U', 'Z']);
+    // Keyboard hints where there is a keyboard; labels by the names clinicians see.
+    expect(await page.locator('.keys kbd').first().isVisible()).toBe(true);
+    expect(await page.locator('.keyboard-only').isVisible()).toBe(true);
+    expect(await page.locator('.touch-only').isVisible()).toBe(false);
+    expect(await page.getByRole('button', { name: 'Gram-positive cocci in clusters' }).getAttribute('aria-keyshortcuts')).toBe('1');
+    expect(await page.locator('.keys').textContent()).not.toMatch(/gpc_|no_bacteria/);
     const figure = page.locator('figure.annotate-image');
     const showing = async (sha: string) => {
       await expect.poll(() => figure.getAttribute('data-sha')).toBe(sha);
@@ -77,7 +123,7 @@ describe('annotator workspace', () => {
 
     await page.keyboard.press('Backspace');
     await showing(shas[9]);
-    await page.getByText(`Undid “${truth.get(shas[9])}”. Label this image again.`).first().waitFor();
+    await page.getByText(`Undid “${shown(truth.get(shas[9])!)}”. Label this image again.`).first().waitFor();
     expect((await votesOf('ann')).size).toBe(9);
     expect(await page.locator('.progress-text').textContent()).toBe('Done this session: 9 · Left in your queue: 3');
 
@@ -101,9 +147,17 @@ describe('annotator workspace', () => {
     await logIn(page, 'ben');
     const figure = page.locator('figure.annotate-image');
     await expect.poll(() => figure.getAttribute('data-sha')).toBe(shas[3]);
+    await expect.poll(() => figure.getAttribute('data-state')).toBe('ready');
     await screenshot(page, 'annotator-phone');
+    // The image and every key on one screen, large keys that never break a word, no keyboard hints.
+    expect(await phoneLayoutProblems(page)).toEqual([]);
+    // What the phone shows without scrolling (a full-page shot renders as if with a mouse, showing the key hints).
+    await page.screenshot({ path: `${ARTIFACTS}/annotator-phone-screen.png` });
+    expect(await page.locator('.keys kbd').first().isVisible()).toBe(false);
+    expect(await page.locator('.keyboard-only').isVisible()).toBe(false);
+    expect(await page.locator('.touch-only').isVisible()).toBe(true);
 
-    await page.getByRole('button', { name: 'gpr' }).tap();
+    await page.getByRole('button', { name: 'Gram-positive rods' }).tap();
     await expect.poll(() => figure.getAttribute('data-sha')).toBe(shas[4]);
     await page.getByRole('button', { name: 'Skip' }).tap();
     await expect.poll(() => figure.getAttribute('data-sha')).toBe(shas[5]);
@@ -111,6 +165,14 @@ describe('annotator workspace', () => {
     const votes = await votesOf('ben');
     expect(votes.get(shas[3])).toBe('gpr');
     expect(votes.has(shas[4])).toBe(false);
+
+    // Swipe left skips the image; swipe right undoes that.
+    await expect.poll(() => figure.getAttribute('data-state')).toBe('ready');
+    await swipe(page, 'figure.annotate-image', 'left');
+    await expect.poll(() => figure.getAttribute('data-sha')).toBe(shas[6]);
+    await expect.poll(() => figure.getAttribute('data-state')).toBe('ready');
+    await swipe(page, 'figure.annotate-image', 'right');
+    await expect.poll(() => figure.getAttribute('data-sha')).toBe(shas[5]);
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -118,6 +118,18 @@ const apiCalls = new Set<string>();
 export async function openPage(browser: Browser, device: BrowserContextOptions, app: App): Promise<TestPage> {
   const context = await browser.newContext({ ...device, baseURL: app.baseUrl });
   const page = await context.newPage();
+  if (device.hasTouch) {
+    // A phone's screen: a coarse pointer that cannot hover, as CSS media queries see it (headless Chromium's touch emulation leaves them at mouse values).
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Emulation.setEmulatedMedia', {
+      features: [
+        { name: 'pointer', value: 'coarse' },
+        { name: 'hover', value: 'none' },
+        { name: 'any-pointer', value: 'coarse' },
+        { name: 'any-hover', value: 'none' },
+      ],
+    });
+  }
   page.on('request', (request) => {
     const { pathname } = new URL(request.url());
     if (pathname.startsWith('/api/')) apiCalls.add(`${request.method()} ${pathname}`);

@@ -100,8 +100,9 @@ describe('the mobilenetv2 model', () => {
     expect(names(0)).toContain('Conv1/kernel');
     expect(names(0)).toContain('block_5_project_BN/gamma');
     expect(names(1)).toContain('block_6_expand/kernel');
-    expect(names(1)).toContain('Conv_1/kernel');
-    expect(names(2)).toEqual(['logits/kernel', 'logits/bias']);
+    expect(names(1)).toContain('block_13_project/kernel');
+    expect(names(1)).not.toContain('Conv_1/kernel');
+    expect(names(2)).toEqual(['head_conv/kernel', 'head_conv/bias', 'logits/kernel', 'logits/bias']);
     model.dispose();
   });
 

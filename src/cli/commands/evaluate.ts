@@ -1,7 +1,8 @@
 import { evaluateClassifier, formatReportTable } from '../../evaluate/index.ts';
 import { loadBundle } from '../../inference/index.ts';
+import { isSyntheticDataset } from '../../data/index.ts';
 import { basename, resolve } from 'node:path';
-import { buildReportData, writeReport } from '../../report/index.ts';
+import { buildReportData, treeDisplayNames, writeReport } from '../../report/index.ts';
 import { UsageError, stringOption, type Command } from '../command.ts';
 import { SPECIMEN_PATTERN_HELP, SPECIMEN_PATTERN_OPTION, flagOptions, parseSeed, specimenPatternOption, valueOptions } from '../options.ts';
 import { ProgressLine } from '../progress.ts';
@@ -65,6 +66,8 @@ ${SPECIMEN_PATTERN_HELP}`,
             temperature: metadata.temperature,
             referral: metadata.referBelow === undefined ? undefined : { confidenceLevel: metadata.referBelow },
             operatingPoints: metadata.operatingPoints,
+            displayNames: metadata.labelTree ? treeDisplayNames(metadata.labelTree) : undefined,
+            synthetic: await isSyntheticDataset(datasetPath),
             datasetCard: {
               description: `${datasetPath}: ${labels.length} images`,
               splits: [{ name: 'evaluated', classCounts, patients: new Set(groups).size }],

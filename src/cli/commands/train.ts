@@ -1,6 +1,6 @@
 import { existsSync, statSync } from 'node:fs';
 import { AUGMENT_PRESETS } from '../../augment/index.ts';
-import { assertPatientDisjoint, type Dataset, type Sample } from '../../data/index.ts';
+import { assertPatientDisjoint, isSyntheticDataset, type Dataset, type Sample } from '../../data/index.ts';
 import { formatFoldSummary, formatReportTable } from '../../evaluate/index.ts';
 import { STAIN_METHODS } from '../../preprocess/index.ts';
 import { MODEL_NAMES, registeredModel } from '../../models/index.ts';
@@ -135,6 +135,7 @@ ${SPECIMEN_PATTERN_HELP}
       const printFit = fitProgressPrinter(line);
       const result = await crossValidate(dataset, {
         ...settings,
+        synthetic: await isSyntheticDataset(positionals[0]),
         folds,
         trainOnly,
         runDir: out,
@@ -180,6 +181,7 @@ ${SPECIMEN_PATTERN_HELP}
         classes: dataset.classes,
         labelTree: settings.labelTree,
         seed: result.training.config.seed,
+        synthetic: await isSyntheticDataset(positionals[0]),
       });
       context.err(`report: ${htmlPath}`);
     }

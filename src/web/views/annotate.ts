@@ -1,27 +1,26 @@
 import { api, ApiError, messageOf } from '../api.ts';
 import { field, h, Message, options, replace } from '../dom.ts';
 import { classKeys, keyAction, SKIP_KEY, UNCLEAR_KEY } from '../keys.ts';
-import { isGroup, leafNames } from '../label-tree.ts';
+import { isGroup, labelNamer, leafNames } from '../label-tree.ts';
+import { swipeDirection } from '../swipe.ts';
 import type { ImageRef, Project } from '../../contract/index.ts';
 import type { View, ViewContext } from '../view.ts';
 
-const EXTRA_LABELS: Record<string, string> = { unclear: 'Unclear', skip: 'Skip' };
-
-function keyButton(key: string, text: string, onPress: () => void, extraClass = ''): HTMLButtonElement {
+/** A label's button: its text, and its key shown only where there is a keyboard (the stylesheet hides `kbd` on touch screens). */
+function keyButton(key: string | undefined, text: string, onPress: () => void, extraClass = ''): HTMLButtonElement {
+  const shown = key && (key.length === 1 ? key.toUpperCase() : key);
   return h(
     'button',
-    { type: 'button', class: `key-button ${extraClass}`, attrs: { 'aria-keyshortcuts': key.length === 1 ? key.toUpperCase() : key }, on: { click: onPress } },
-    h('kbd', {}, key.length === 1 ? key.toUpperCase() : key),
-    h('span', {}, text),
+    { type: 'button', class: `key-button ${extraClass}`, attrs: { 'aria-keyshortcuts': shown }, on: { click: onPress } },
+    shown && h('kbd', {}, shown),
+    h('span', { class: 'key-label' }, text),
   );
 }
 
-/** The class keys grouped as in the class tree: each top-level group with its classes. */
+/** The class keys grouped as in the class tree: each top-level group with its classes, by the names clinicians see. */
 function keyGroups(project: Project, keyOf: ReadonlyMap<string, string>, onLabel: (label: string) => void): HTMLElement[] {
-  const button = (name: string) => {
-    const key = keyOf.get(name);
-    return key ? keyButton(key, name, () => onLabel(name)) : h('button', { type: 'button', class: 'key-button', on: { click: () => onLabel(name) } }, h('span', {}, name));
-  };
+  const shownName = nameOf(project);
+  const button = (name: string) => keyButton(keyOf.get(name), shownName(name), () => onLabel(name));
   const groups: HTMLElement[] = [];
   let loose: string[] = [];
   const flushLoose = () => {
@@ -29,16 +28,20 @@ function keyGroups(project: Project, keyOf: ReadonlyMap<string, string>, onLabel
     loose = [];
   };
   for (const node of project.classTree) {
-    if (!isGroup(node)) {
-      loose.push(node.name);
+    // A group of one class needs no heading of its own: the class's button says it.
+    const leaves = isGroup(node) ? leafNames(node.children!) : [node.name];
+    if (leaves.length === 1) {
+      loose.push(leaves[0]);
       continue;
     }
     flushLoose();
-    groups.push(h('div', { class: 'key-group', attrs: { role: 'group', 'aria-label': node.name } }, h('p', { class: 'key-group-name' }, node.name), leafNames(node.children!).map(button)));
+    groups.push(h('div', { class: 'key-group', attrs: { role: 'group', 'aria-label': shownName(node.name) } }, h('p', { class: 'key-group-name' }, shownName(node.name)), leaves.map(button)));
   }
   flushLoose();
   return groups;
 }
+
+const nameOf = (project: Project) => labelNamer(project.classTree);
 
 /**
  * The annotator's workspace: one image at a time, one key per class, U unclear, S skip, Z or
@@ -67,7 +70,14 @@ export function annotateView({ user }: ViewContext): View {
     'div',
     { class: 'workspace', hidden: true },
     h('div', { class: 'workspace-image' }, h('div', { class: 'progress' }, progressText, progressBar), figure, done),
-    h('div', { class: 'workspace-keys' }, keys, h('p', { class: 'hint' }, 'Press a key to label; the next image follows by itself. Your labels are your own: you never see other annotators’ answers.')),
+    h(
+      'div',
+      { class: 'workspace-keys' },
+      keys,
+      h('p', { class: 'hint keyboard-only' }, 'Press a key to label (Z or Backspace undoes); the next image follows by itself.'),
+      h('p', { class: 'hint touch-only' }, 'Tap a label; the next image follows by itself. Swipe the image left to skip it, right to undo.'),
+      h('p', { class: 'hint' }, 'Your labels are your own: you never see other annotators’ answers.'),
+    ),
   );
 
   const renderProgress = () => {
@@ -130,7 +140,7 @@ export function annotateView({ user }: ViewContext): View {
       await api.annotate(project.id, chosen.sha256, value);
       answered += 1;
       message.clear();
-      live.textContent = `Saved ${EXTRA_LABELS[value] ?? value}. Next image.`;
+      live.textContent = `Saved ${nameOf(project)(value)}. Next image.`;
       await loadNext();
     });
 
@@ -141,7 +151,7 @@ export function annotateView({ user }: ViewContext): View {
       answered = Math.max(0, answered - 1);
       if (undone.restoredLabel === null) remaining += 1;
       current = undone.image;
-      const text = `Undid “${EXTRA_LABELS[undone.undoneLabel] ?? undone.undoneLabel}”. Label this image again.`;
+      const text = `Undid “${nameOf(project)(undone.undoneLabel)}”. Label this image again.`;
       message.show(text);
       live.textContent = text;
     });
@@ -160,7 +170,7 @@ export function annotateView({ user }: ViewContext): View {
           { class: 'key-group key-group-extra' },
           keyButton(UNCLEAR_KEY, 'Unclear', () => void label('unclear')),
           keyButton(SKIP_KEY, 'Skip', () => void label('skip')),
-          keyButton('z', 'Undo (or Backspace)', () => void undo(), 'key-undo'),
+          keyButton('z', 'Undo', () => void undo(), 'key-undo'),
         ),
       );
       workspace.hidden = false;
@@ -176,6 +186,20 @@ export function annotateView({ user }: ViewContext): View {
     void (action.kind === 'undo' ? undo() : label(action.label));
   };
   document.addEventListener('keydown', onKey);
+
+  // Swipes on the image: left skips it, right undoes the last label.
+  let swipeStart: { x: number; y: number } | null = null;
+  figure.addEventListener('pointerdown', (event) => {
+    swipeStart = event.pointerType === 'mouse' ? null : { x: event.clientX, y: event.clientY };
+  });
+  figure.addEventListener('pointercancel', () => (swipeStart = null));
+  figure.addEventListener('pointerup', (event) => {
+    if (!swipeStart || !project) return;
+    const direction = swipeDirection(swipeStart, { x: event.clientX, y: event.clientY });
+    swipeStart = null;
+    if (direction === 'left') void label('skip');
+    else if (direction === 'right') void undo();
+  });
 
   const element = h('div', { class: 'annotate' }, h('div', { class: 'annotate-head' }, h('h1', { tabIndex: -1 }, 'Annotate'), picker), message.element, live, workspace);
 

@@ -1,6 +1,7 @@
 import { api, messageOf } from '../../api.ts';
 import { busy, field, h, Message, options, replace } from '../../dom.ts';
 import { kappa, kappaBand } from '../../format.ts';
+import { labelNamer } from '../../label-tree.ts';
 import { dataTable } from '../../table.ts';
 import type { Agreement, Decision, DecisionStatus, Project } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
@@ -15,7 +16,9 @@ const STATUS_TEXT: Record<DecisionStatus, string> = {
   unclear: 'unclear: left out of training',
 };
 
-function agreementSummary(report: Agreement): HTMLElement {
+const labelName = (project: Project) => labelNamer(project.classTree);
+
+function agreementSummary(report: Agreement, nameOf: (label: string) => string): HTMLElement {
   const { fleiss } = report;
   const cohen = dataTable('Cohen’s kappa per pair of annotators', ['Annotator', 'Annotator', 'Shared images', 'Kappa', 'Agreement'], { 'data-table': 'cohen' });
   if (report.pairs.length === 0) cohen.setEmpty('No two annotators have labelled the same images yet.');
@@ -45,15 +48,16 @@ function agreementSummary(report: Agreement): HTMLElement {
       h('p', { class: 'stat-note' }, `${kappaBand(fleiss.kappa)} · ${fleiss.items} images with ${fleiss.ratersPerItem} labels each`),
     ),
     cohen.element,
-    h('p', { class: 'hint' }, `Categories: ${report.categories.join(', ')}. “Skip” answers are not counted.`),
+    h('p', { class: 'hint' }, `Categories: ${report.categories.map(nameOf).join(', ')}. “Skip” answers are not counted.`),
   );
 }
 
 function disagreementCard(project: Project, decision: Decision, onDecided: (updated: Decision) => void): HTMLElement {
   const message = new Message();
+  const nameOf = labelName(project);
   const select = options(
     h('select', { name: 'label' }),
-    [...project.classes, 'unclear'].map((name) => ({ value: name, label: name })),
+    [...project.classes, 'unclear'].map((name) => ({ value: name, label: nameOf(name) })),
     decision.adjudicatedLabel ?? decision.votes[0]?.label,
   );
   const save = h('button', { type: 'submit', class: 'button button-primary button-small' }, 'Set final label');
@@ -73,9 +77,9 @@ function disagreementCard(project: Project, decision: Decision, onDecided: (upda
       h(
         'ul',
         { class: 'votes' },
-        decision.votes.map((vote) => h('li', {}, h('span', { class: 'vote-user' }, vote.username), ' ', h('span', { class: 'vote-label' }, vote.label))),
+        decision.votes.map((vote) => h('li', {}, h('span', { class: 'vote-user' }, vote.username), ' ', h('span', { class: 'vote-label' }, nameOf(vote.label)))),
       ),
-      decision.adjudicatedLabel ? h('p', {}, 'Final label: ', h('strong', {}, decision.adjudicatedLabel)) : null,
+      decision.adjudicatedLabel ? h('p', {}, 'Final label: ', h('strong', {}, nameOf(decision.adjudicatedLabel))) : null,
       h(
         'form',
         {
@@ -112,7 +116,7 @@ export function agreementPage(): View {
     try {
       const [agreement, disagreements] = await Promise.all([api.agreement(project.id), api.disagreements(project.id)]);
       if (ticket !== loadCount) return;
-      replace(report, agreementSummary(agreement));
+      replace(report, agreementSummary(agreement, labelName(project)));
       const renderList = (items: Decision[]) => {
         listNote.textContent = items.length === 0 ? 'No disagreements: every image with several labels got the same one.' : `${items.length} image(s) with differing labels.`;
         replace(
@@ -121,7 +125,7 @@ export function agreementPage(): View {
             disagreementCard(project, decision, (updated) => {
               items[i] = updated;
               renderList(items);
-              message.show(`Final label for ${updated.originalName ?? 'the image'}: ${updated.adjudicatedLabel}.`, 'success');
+              message.show(`Final label for ${updated.originalName ?? 'the image'}: ${updated.adjudicatedLabel === null ? 'none' : labelName(project)(updated.adjudicatedLabel)}.`, 'success');
             }),
           ),
         );

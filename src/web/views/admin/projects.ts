@@ -1,33 +1,31 @@
 import { api, messageOf } from '../../api.ts';
 import { busy, field, h, Message, options, replace } from '../../dom.ts';
 import { dateTime } from '../../format.ts';
-import { leafNames, parseTree } from '../../label-tree.ts';
+import { labelNamer } from '../../label-tree.ts';
 import { dataTable } from '../../table.ts';
-import type { LabelTreeNode, Project } from '../../../contract/index.ts';
+import type { Project } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
+import { classTreeEditor } from './class-tree-editor.ts';
 
 const EXAMPLE_TREE = [
-  { name: 'Gram-positive', children: [{ name: 'GPC clusters' }, { name: 'GPC chains' }, { name: 'GPR' }] },
-  { name: 'Gram-negative', children: [{ name: 'GNR' }, { name: 'GNC' }] },
-  { name: 'Yeast' },
-  { name: 'No organisms' },
+  {
+    name: 'Gram-positive',
+    children: [
+      { name: 'gpc_clusters', displayName: 'Gram-positive cocci in clusters' },
+      { name: 'gpc_chains', displayName: 'Gram-positive cocci in chains' },
+      { name: 'gpr', displayName: 'Gram-positive rods' },
+    ],
+  },
+  {
+    name: 'Gram-negative',
+    children: [
+      { name: 'gnr', displayName: 'Gram-negative rods' },
+      { name: 'gnc', displayName: 'Gram-negative cocci' },
+    ],
+  },
+  { name: 'yeast', displayName: 'Yeast' },
+  { name: 'no_organisms', displayName: 'No organisms seen' },
 ];
-
-type TreeCheck = { tree: LabelTreeNode[]; classes: string[] } | { problem: string };
-
-function checkTreeText(text: string): TreeCheck {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch (error) {
-    return { problem: `Not valid JSON: ${(error as Error).message}` };
-  }
-  const tree = parseTree(value);
-  if (!tree) return { problem: 'Expected a non-empty array of {"name": …, "children": [...]} nodes.' };
-  const classes = leafNames(tree);
-  if (classes.length < 2) return { problem: 'The tree needs at least two classes (leaves).' };
-  return { tree, classes };
-}
 
 export function projectsPage(): View {
   const message = new Message();
@@ -37,16 +35,8 @@ export function projectsPage(): View {
   // New project
   const name = h('input', { type: 'text', name: 'name', required: true, maxLength: 200, autocomplete: 'off' });
   const labelsRequired = h('input', { type: 'number', name: 'labelsRequired', min: '1', max: '50', step: '1', value: '2', required: true, inputMode: 'numeric' });
-  const treeText = h('textarea', { name: 'classTree', rows: 12, spellcheck: false, value: JSON.stringify(EXAMPLE_TREE, null, 2) });
-  const treeStatus = h('p', { class: 'hint', attrs: { 'aria-live': 'polite' } });
+  const treeEditor = classTreeEditor(EXAMPLE_TREE);
   const create = h('button', { type: 'submit', class: 'button button-primary' }, 'Create project');
-  const showTreeStatus = () => {
-    const check = checkTreeText(treeText.value);
-    treeStatus.textContent = 'problem' in check ? check.problem : `${check.classes.length} classes: ${check.classes.join(', ')}`;
-    treeStatus.classList.toggle('hint-error', 'problem' in check);
-  };
-  treeText.addEventListener('input', showTreeStatus);
-  showTreeStatus();
 
   const createForm = h(
     'form',
@@ -57,10 +47,10 @@ export function projectsPage(): View {
       on: {
         submit: (event) => {
           event.preventDefault();
-          const check = checkTreeText(treeText.value);
+          const check = treeEditor.check();
           if (!name.value.trim()) return message.show('Give the project a name.', 'error');
           if ('problem' in check) {
-            treeText.focus();
+            treeEditor.focusTarget().focus();
             return message.show(`The class tree: ${check.problem}`, 'error');
           }
           const required = Number(labelsRequired.value);
@@ -79,8 +69,7 @@ export function projectsPage(): View {
     h('h2', { id: 'new-project-title' }, 'New project'),
     field('Name', name),
     field('Labels required per image', labelsRequired, 'How many annotators label each image (2 or more to measure agreement).'),
-    field('Class tree (JSON)', treeText, 'Groups have children; the leaves are the labels annotators choose from. “unclear” and “skip” are always offered.'),
-    treeStatus,
+    treeEditor.element,
     create,
   );
 
@@ -160,7 +149,7 @@ export function projectsPage(): View {
           'tr',
           {},
           h('th', { scope: 'row' }, p.name),
-          h('td', {}, p.classes.join(', ')),
+          h('td', {}, p.classes.map(labelNamer(p.classTree)).join(', ')),
           h('td', { class: 'number' }, p.labelsRequired),
           h('td', { class: 'number' }, p.imageCount),
           h('td', {}, dateTime(p.createdAt)),
