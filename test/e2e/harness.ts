@@ -17,6 +17,8 @@ export interface App {
   baseUrl: string;
   predictor: FakePredictor;
   trainer: FakeTrainer;
+  /** Every POST's body size as the server was told it (content-length), newest last. */
+  posted: { path: string; bytes: number }[];
   /** Moves the server's clock forward (sessions expire, rate limits lapse). */
   advanceClock(ms: number): void;
   /** A JSON API call as a user (logged in over HTTP on first use). */
@@ -40,6 +42,10 @@ export async function startApp(users: { username: string; role: Role }[], limits
   const predictor = await fakePredictor();
   const trainer = fakeTrainer(join(dataDir, 'bundles'));
   const server = createServer({ dataDir, staticDir: WEB_DIST, predictor, trainer, limits, clock: () => Date.now() + clockOffset });
+  const posted: App['posted'] = [];
+  server.addHook('onRequest', async (request) => {
+    if (request.method === 'POST') posted.push({ path: request.url.split('?')[0], bytes: Number(request.headers['content-length'] ?? 0) });
+  });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
 
@@ -78,6 +84,7 @@ export async function startApp(users: { username: string; role: Role }[], limits
 
   return {
     baseUrl,
+    posted,
     predictor,
     trainer,
     advanceClock: (ms) => void (clockOffset += ms),

@@ -113,10 +113,9 @@ describe('the clinician’s and the admin’s screens (issue 17)', () => {
       await page.getByLabel('Photo scale, pixels per µm (optional)').fill('15');
       app.predictor.fieldQualityOk = true;
       app.predictor.delayMs = 2500;
-      const uploads: number[] = [];
-      page.on('request', (request) => {
-        if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/predict/field') uploads.push(request.postDataBuffer()?.length ?? 0);
-      });
+      // Bytes of each photo upload's body as the browser sent it (its content-length).
+      const uploads = () => app.posted.filter((post) => /^\/api\/predict(\/field)?$/.test(post.path)).map((post) => post.bytes);
+      const before = uploads().length;
       const photo = await twelveMegapixelPhoto('gnr', 5);
       expect(photo.length).toBeGreaterThan(2.5e6);
       await analyse(photo, 'IMG_4032.jpg');
@@ -136,23 +135,22 @@ describe('the clinician’s and the admin’s screens (issue 17)', () => {
       expect(await inViewport(page, 'article.prediction')).toBe(true);
 
       // 12 MP at 15 px/µm for a model at 6 px/µm: shrunk to 9 px/µm (0.6x, 2400 x 1800), its scale sent alike.
-      expect(uploads).toHaveLength(1);
-      expect(uploads[0]).toBeLessThanOrEqual(UPLOAD_LIMIT_BYTES);
+      const [fieldUpload] = uploads().slice(before);
+      expect(fieldUpload).toBeGreaterThan(100_000);
+      expect(fieldUpload).toBeLessThanOrEqual(UPLOAD_LIMIT_BYTES);
       const received = await sharp(app.predictor.received.at(-1)!).metadata();
       expect([received.width, received.height]).toEqual([2400, 1800]);
       expect(app.predictor.fieldCalls.at(-1)!.pxPerUm).toBeCloseTo(9, 6);
 
       // Without the photo's scale: the long side down to 2048 px.
       await page.getByLabel(/^Whole microscope field/).uncheck();
-      page.on('request', (request) => {
-        if (request.method() === 'POST' && new URL(request.url()).pathname === '/api/predict') uploads.push(request.postDataBuffer()?.length ?? 0);
-      });
       const answered = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/predict');
       await analyse(photo, 'IMG_4033.jpg');
       await answered;
       await page.locator('article.prediction').waitFor();
-      expect(uploads).toHaveLength(2);
-      expect(uploads[1]).toBeLessThanOrEqual(UPLOAD_LIMIT_BYTES);
+      const [, unscaledUpload] = uploads().slice(before);
+      expect(unscaledUpload).toBeGreaterThan(100_000);
+      expect(unscaledUpload).toBeLessThanOrEqual(UPLOAD_LIMIT_BYTES);
       const unscaled = await sharp(app.predictor.received.at(-1)!).metadata();
       expect([unscaled.width, unscaled.height]).toEqual([2048, 1536]);
       await page.getByLabel(/^Whole microscope field/).check();
@@ -201,6 +199,16 @@ describe('the clinician’s and the admin’s screens (issue 17)', () => {
       await desktop.page.locator('.history-item').nth(2).click();
       await desktop.page.locator('article.prediction [data-fact=morphotypes]').waitFor();
       await screenshot(desktop.page, 'issue17-clinic-field-result-desktop');
+
+      app.predictor.delayMs = 2000;
+      await desktop.page.locator('input[type=file]:not([capture])').setInputFiles({ name: 'desk.jpg', mimeType: 'image/jpeg', buffer: await gramStainPhoto('gnr', 33) });
+      await desktop.page.getByLabel('Specimen type').selectOption('Urine');
+      await desktop.page.getByRole('button', { name: 'Analyse photo' }).click();
+      await desktop.page.locator('.waiting').waitFor();
+      expect(await desktop.page.locator('article.prediction').count()).toBe(0);
+      await screenshot(desktop.page, 'issue17-clinic-waiting-desktop');
+      await desktop.page.locator('article.prediction').waitFor();
+      app.predictor.delayMs = 0;
       expect(desktop.problems).toEqual([]);
       await desktop.context.close();
     });
