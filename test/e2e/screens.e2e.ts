@@ -185,6 +185,7 @@ describe('the clinician’s and the admin’s screens (issue 17)', () => {
       await result.getByRole('button', { name: 'Save the result' }).click();
       await result.getByText('Thank you: the laboratory’s result, Gram-positive cocci in clusters, is recorded.').waitFor();
       expect(await result.locator('.feedback-state').textContent()).toBe('You recorded the laboratory’s result: Gram-positive cocci in clusters. You can still change it.');
+      expect(await page.locator('.history-item').first().textContent()).toContain('lab result: Gram-positive cocci in clusters');
       await checkPhoneScreen(page, 'issue17-clinic-uncertain');
       expect(phone.problems).toEqual([]);
     });

@@ -47,7 +47,7 @@ export class History {
     const feedback = prediction.feedback
       ? prediction.feedback.verdict === 'agree'
         ? 'you agreed'
-        : `corrected to ${labelOf(prediction.feedback.label ?? '')}`
+        : `${prediction.uncertain ? 'lab result:' : 'corrected to'} ${labelOf(prediction.feedback.label ?? '')}`
       : 'no verdict yet';
     const details = [prediction.specimenType, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), this.showUser ? prediction.user.username : null]
       .filter((part): part is string => part !== null)
