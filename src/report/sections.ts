@@ -171,11 +171,11 @@ ${before && html`<p class="note">Temperature scaling divides the model's logits 
   };
 }
 
-const SHORTFALL_TEXT = { met: 'met', missed: 'missed', 'clearly missed': 'missed: its whole interval lies below' } as const;
+const SHORTFALL_TEXT = { met: 'met', missed: 'missed', 'clearly missed': 'missed: its whole interval lies below', unknown: 'no test image of the class' } as const;
 
 function targetCell(point: OperatingPointResult): SafeHtml {
   const shortfall = targetShortfall(point);
-  return html`<td class="${shortfall === 'met' ? 'check-pass' : 'check-fail'}" data-target="${shortfall}">${SHORTFALL_TEXT[shortfall]}</td>`;
+  return html`<td class="${shortfall === 'met' ? 'check-pass' : shortfall === 'unknown' ? '' : 'check-fail'}" data-target="${shortfall}">${SHORTFALL_TEXT[shortfall]}</td>`;
 }
 
 export function operatingPointsSection(data: ReportData): Section | null {

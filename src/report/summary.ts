@@ -1,6 +1,6 @@
 /** The report's opening in plain words, for a physician: what was tested, how often the model was right, where it was weakest. */
-import type { LabelTreeNode } from '../contract/index.ts';
-import type { ClassifierReport } from '../evaluate/index.ts';
+import type { LabelTreeNode, TargetVerdict } from '../contract/index.ts';
+import { targetVerdict, type ClassifierReport } from '../evaluate/index.ts';
 import { formatCount, formatInterval, formatNumber } from './format.ts';
 import { html, type SafeHtml } from './html.ts';
 import type { OperatingPointResult, ReportData } from './types.ts';
@@ -23,11 +23,9 @@ export function nameOf(data: Pick<ReportData, 'displayNames'>): (code: string) =
   return (code) => data.displayNames[code] ?? code;
 }
 
-/** An operating point whose test sensitivity falls short of the target it was chosen for: 'missed', or 'clearly missed' when its whole interval lies below. */
-export function targetShortfall(point: OperatingPointResult): 'met' | 'missed' | 'clearly missed' {
-  const { value, ci95 } = point.sensitivity;
-  if (value === null || value >= point.targetSensitivity) return 'met';
-  return ci95[1] !== null && ci95[1] < point.targetSensitivity ? 'clearly missed' : 'missed';
+/** Whether an operating point's test sensitivity reached the target it was chosen for (the rule of `targetVerdict`). */
+export function targetShortfall(point: OperatingPointResult): TargetVerdict {
+  return targetVerdict(point.targetSensitivity, point.sensitivity.value, point.sensitivity.ci95[1]);
 }
 
 interface WeakestClass {
@@ -77,7 +75,7 @@ export function summarySentences(data: ReportData): string[] {
       `It marked ${formatCount(data.referral.referredCount)} of ${formatCount(total)} images “uncertain: refer”; on the others it was right in ${formatNumber(data.referral.retainedAccuracy.value, 'percent')}.`,
     );
   }
-  const missed = (data.operatingPoints ?? []).filter((point) => targetShortfall(point) !== 'met');
+  const missed = (data.operatingPoints ?? []).filter((point) => targetShortfall(point).endsWith('missed'));
   if (missed.length > 0) {
     const list = missed.map((point) => `${name(point.class)} ${formatNumber(point.sensitivity.value, 'percent')} for a ${formatNumber(point.targetSensitivity, 'percent')} target`);
     sentences.push(`Operating points that missed their target sensitivity on this test set: ${list.join('; ')}.`);
