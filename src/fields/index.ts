@@ -1,5 +1,5 @@
 export { detectFieldOfView, type FieldOfView } from './fov.ts';
-export { assessQuality, type QualityMeasures, type QualityOptions, type QualityReason, type QualityReport, type QualityThresholds } from './quality.ts';
+export { assessQuality, estimateScale, type ScaleBasis, type ScaleEstimate, type QualityMeasures, type QualityOptions, type QualityReason, type QualityReport, type QualityThresholds } from './quality.ts';
 export { type ObjectScale } from './objects.ts';
 export { isBackgroundTile, stainedFraction, tileField, type BackgroundTileOptions, type Rgb, type Tile, type TiledField, type TileFieldOptions } from './tiles.ts';
 export { decodePhoto, processPhoto, type PhotoTile, type ProcessedPhoto, type ProcessPhotoOptions } from './photo.ts';

@@ -101,6 +101,23 @@ export function estimatePxPerUm(measures: QualityMeasures): number | null {
   return measures.objectScalePx === null ? null : measures.objectScalePx / EXPECTED_OBJECT_WIDTH_UM;
 }
 
+/** Where a photo's scale came from: its stained objects' widths, or nowhere. */
+export type ScaleBasis = 'objects' | 'none';
+
+export interface ScaleEstimate {
+  /** Pixels per micrometre, null when nothing could be estimated. */
+  pxPerUm: number | null;
+  basis: ScaleBasis;
+  /** Why the estimate is rough or was not used, in words for the user. */
+  warnings: string[];
+}
+
+/** The photo's scale read from its stained objects (estimatePxPerUm), with where it came from. */
+export function estimateScale(measures: QualityMeasures, _fov: FieldOfView | null, _width: number, _height: number): ScaleEstimate {
+  const pxPerUm = estimatePxPerUm(measures);
+  return { pxPerUm, basis: pxPerUm === null ? 'none' : 'objects', warnings: [] };
+}
+
 /** The integer block size of the analysis copy. */
 export function analysisFactor(width: number, height: number, pxPerUm?: number): number {
   if (pxPerUm !== undefined) return Math.max(1, Math.round(pxPerUm / ANALYSIS_PX_PER_UM));
