@@ -1,5 +1,5 @@
 // npx tsx bench/real-vs-synth.ts [--json] [--fields N] [--tiles N] [--seed N] [--difficulty NAME|JSON]
-//   [--real DIR[,DIR...]] [--limit N] [--no-estimate]
+//   [--real DIR[,DIR...]] [--limit N] [--no-estimate] [--real-cache FILE]
 // How real Gram-stain photos differ from the synthetic generator's fields and tiles, measured the
 // same way on both at the model's scale (6 px/µm): background colour (RGB, Lab), stained objects'
 // contrast, colour and edge steepness (blur), width and length of isolated objects, share of
@@ -8,10 +8,10 @@
 // src/fields/README.md "Real photos"); the photo-scale estimator (estimatePxPerUm) is run on them
 // too and compared with it. Ends with one JSON line; --json sends the table to stderr so stdout
 // holds only that line.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { assessQuality, estimateScale } from '../src/fields/index.ts';
-import { rgbToLab } from '../src/fields/colour.ts';
+import { rgbToLab } from '../src/preprocess/index.ts';
 import { decodePhoto } from '../src/fields/photo.ts';
 import { resampleRegion } from '../src/fields/resample.ts';
 import { labelComponents } from '../src/fields/mask.ts';
@@ -254,7 +254,14 @@ const realDirs = option('--real');
 const collections = realDirs
   ? realDirs.split(',').map((dir) => ({ name: basename(dir), dir, pxPerUm: Number(option('--real-px-per-um') ?? 20) }))
   : REAL_COLLECTIONS.map((c) => ({ ...c }));
-for (const collection of collections) {
+// The real photos' statistics take most of the time and do not depend on the generator: --real-cache FILE keeps them.
+const realCache = option('--real-cache');
+const cached: Measured[] | null = realCache && existsSync(realCache) ? JSON.parse(readFileSync(realCache, 'utf8')) : null;
+if (cached) {
+  measured.push(...cached);
+  log(`(real photos' statistics from ${realCache})`);
+}
+for (const collection of cached ? [] : collections) {
   let paths: string[];
   try {
     paths = spread(listPhotos(collection.dir), limit);
@@ -273,6 +280,8 @@ for (const collection of collections) {
     measured.push(entry);
   }
 }
+
+if (realCache && !cached) writeFileSync(realCache, JSON.stringify(measured));
 
 // Synthetic fields (the demo and field-tile generator at 9 px/µm) and the demo's directly rendered tiles.
 for (let i = 0; i < fieldCount; i++) {
