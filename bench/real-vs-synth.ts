@@ -102,10 +102,13 @@ export function imageStats(image: Float32Array, width: number, height: number, d
   for (let p = 0; p < n; p++) if (inside[p] && luminance[p] >= cut) for (let c = 0; c < 3; c++) channels[c].push(image[p * 3 + c]);
   const background = channels.map((values) => Math.max(1e-3, median(values))) as [number, number, number];
   const backgroundLuminance = 0.299 * background[0] + 0.587 * background[1] + 0.114 * background[2];
+  // The stain signal is taken against the local background (per model tile, interpolated), as a
+  // tile shows it: slow changes of the light across the field are not stain.
+  const local = localBackground(image, luminance, inside, width, height, MODEL_TILE);
   const signal = new Float32Array(n);
   for (let p = 0; p < n; p++) {
     let od = 0;
-    for (let c = 0; c < 3; c++) od += Math.log(background[c] / Math.max(1 / 255, image[p * 3 + c]));
+    for (let c = 0; c < 3; c++) od += Math.log(local[p * 3 + c] / Math.max(1 / 255, image[p * 3 + c]));
     signal[p] = inside[p] ? od : 0;
   }
   const mask = new Uint8Array(n);
@@ -207,6 +210,63 @@ export function imageStats(image: Float32Array, width: number, height: number, d
     backgroundTexture,
     eyepiece,
   };
+}
+
+/** Side of the model's tile at MODEL_PX_PER_UM. */
+const MODEL_TILE = 64;
+
+/**
+ * Per pixel, the background colour around it: for blocks of `block` px, the per-channel median of
+ * the brightest quarter of their pixels inside the field, interpolated bilinearly between block
+ * centres (blocks with few pixels inside take the nearest block's).
+ */
+function localBackground(image: Float32Array, luminance: Float32Array, inside: Uint8Array, width: number, height: number, block: number): Float32Array {
+  const bx = Math.max(1, Math.ceil(width / block));
+  const by = Math.max(1, Math.ceil(height / block));
+  const colours: Array<[number, number, number] | null> = [];
+  for (let j = 0; j < by; j++) {
+    for (let i = 0; i < bx; i++) {
+      const pixels: number[] = [];
+      for (let y = j * block; y < Math.min(height, (j + 1) * block); y++) for (let x = i * block; x < Math.min(width, (i + 1) * block); x++) if (inside[y * width + x]) pixels.push(y * width + x);
+      if (pixels.length < block * 4) {
+        colours.push(null);
+        continue;
+      }
+      const cut = quantileOf(pixels.map((p) => luminance[p]), 0.75);
+      const bright = pixels.filter((p) => luminance[p] >= cut);
+      colours.push([0, 1, 2].map((c) => Math.max(1e-3, median(bright.map((p) => image[p * 3 + c])))) as [number, number, number]);
+    }
+  }
+  // Fill blocks without enough pixels from the nearest filled block.
+  const filled = colours.map((colour, k) => {
+    if (colour) return colour;
+    let best: [number, number, number] = [1, 1, 1];
+    let bestDistance = Infinity;
+    colours.forEach((other, m) => {
+      const d = Math.hypot((m % bx) - (k % bx), Math.floor(m / bx) - Math.floor(k / bx));
+      if (other && d < bestDistance) [best, bestDistance] = [other, d];
+    });
+    return best;
+  });
+  const out = new Float32Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const fy = Math.min(by - 1, Math.max(0, (y + 0.5) / block - 0.5));
+    const j0 = Math.floor(fy);
+    const j1 = Math.min(by - 1, j0 + 1);
+    const ty = fy - j0;
+    for (let x = 0; x < width; x++) {
+      const fx = Math.min(bx - 1, Math.max(0, (x + 0.5) / block - 0.5));
+      const i0 = Math.floor(fx);
+      const i1 = Math.min(bx - 1, i0 + 1);
+      const tx = fx - i0;
+      for (let c = 0; c < 3; c++) {
+        const top = filled[j0 * bx + i0][c] * (1 - tx) + filled[j0 * bx + i1][c] * tx;
+        const bottom = filled[j1 * bx + i0][c] * (1 - tx) + filled[j1 * bx + i1][c] * tx;
+        out[(y * width + x) * 3 + c] = top * (1 - ty) + bottom * ty;
+      }
+    }
+  }
+  return out;
 }
 
 interface Measured {
