@@ -136,7 +136,8 @@ export const REALISTIC_DIFFICULTY: Readonly<Difficulty> = {
   jpegQuality: [55, 95],
   cultureRate: 0.5,
   tint: 1,
-  stainStrength: [0.2, 1.4],
+  // DIBaS photos' rods peak at a summed optical density of 0.4-0.56 (bench/real-vs-synth.ts): the floor reaches below them.
+  stainStrength: [0.12, 1.4],
   // Fixed culture smears: Gram-negative rods 0.4-0.6 µm wide at half maximum (src/fields/README.md).
   organismSize: [0.65, 1.05],
   flare: [0, 0.25],

@@ -3,14 +3,14 @@ import { datasetInputPxPerUm, readManifest, type Dataset, type Sample } from '..
 import { formatReportTable } from '../../evaluate/index.ts';
 import { evaluateBundleFields, fitBundleFieldDecision, loadBundle, type FieldEvaluation, type LabelledPhoto } from '../../inference/index.ts';
 import { fitClassifier, writeFitReport, type FitResult } from '../../pipeline/index.ts';
-import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS, type SyntheticDatasetStatus } from '../../synth/index.ts';
+import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS, type DifficultyOption, type SyntheticDatasetStatus } from '../../synth/index.ts';
 import { hashSeed } from '../../util/index.ts';
 import { fieldTileDatasetStatus, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../synth/photos/index.ts';
 import { UsageError, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_HELP, BACKEND_OPTION, OUT_OPTION, flagOptions, parseSeed, parseSize, parseStainNorm, parseTrainConfig, parseWorkers, valueOptions } from '../options.ts';
 import { ProgressLine } from '../progress.ts';
 import { fitProgressPrinter, startEngine } from '../shared.ts';
-import { parseFieldSize, parseSplits } from './synth.ts';
+import { DIFFICULTY_NAMES, jsonOrName, parseFieldSize, parseSplits } from './synth.ts';
 
 /** Fields per class in each split (training fields are small ones): about 7 minutes on 2 idle cores. */
 const DEFAULT_SPLITS = 'train=24,val=4,test=5';
@@ -19,6 +19,8 @@ const DEFAULT_EPOCHS = 24;
 const DEFAULT_TRAIN_FIELD_SIZE = '800x600';
 /** Validation and test tiles of one label kept per field: enough for early stopping and the tile figures; the fields themselves are read whole. */
 const PHOTO_TILES_PER_LABEL = 12;
+/** Phone photos as labs take them (tinted glass, faint stain, glare, no eyepiece circle): the default model must read real photos. */
+const DEFAULT_DIFFICULTY = 'realistic';
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -45,13 +47,15 @@ Options:
   --size N            network input size (default 64)
   --epochs N          (default ${DEFAULT_EPOCHS})
   --seed N            (default 1)
+  --difficulty clean|default|hard|realistic|JSON   how the synthetic photos vary (default
+                      ${DEFAULT_DIFFICULTY}: what varies between labs and phones, see gramlens synth)
   --stain-norm none|reinhard|macenko   stain normalisation (default none; see gramlens train)
   --workers N         threads rendering fields, and model replicas training in parallel
                       (default: one per CPU core)
   --json              end with one line of JSON: macro_f1, accuracy, multiple_sensitivity and
                       multiple_specificity per field, tile_macro_f1, tile_accuracy, train_seconds, ...
 ${BACKEND_HELP}`,
-  options: { ...OUT_OPTION, ...valueOptions('splits', 'field-size', 'train-field-size', 'size', 'epochs', 'seed', 'stain-norm', 'workers'), ...flagOptions('json'), ...BACKEND_OPTION },
+  options: { ...OUT_OPTION, ...valueOptions('splits', 'field-size', 'train-field-size', 'size', 'epochs', 'seed', 'difficulty', 'stain-norm', 'workers'), ...flagOptions('json'), ...BACKEND_OPTION },
   async run(values, _positionals, context) {
     const out = stringOption(values, 'out') ?? 'gramlens-demo';
     const seed = parseSeed(values) ?? 1;
@@ -139,6 +143,7 @@ function demoDatasetOptions(values: OptionValues, seed: number): { train: FieldT
   const names = Object.keys(splits).sort().join(',');
   if (names !== 'test,train,val') throw new UsageError(`--splits must give train, val and test (e.g. ${DEFAULT_SPLITS}); got ${names}`);
   for (const [name, n] of Object.entries(splits)) if (n < 1) throw new UsageError(`--splits: ${name} needs at least 1 field per class`);
+  const difficulty = jsonOrName<DifficultyOption>(values, 'difficulty', DIFFICULTY_NAMES) ?? DEFAULT_DIFFICULTY;
   // Polymicrobial fields are doubled in training and validation: their tiles carry every morphotype and the mixed tiles, and the decision's sensitivity is fitted on them.
   const perClass = (n: number) => ({ ...Object.fromEntries(CLASS_IDS.map((id) => [id, n])), polymicrobial: 2 * n });
   const size = (name: string, fallback?: string) => {
@@ -147,12 +152,13 @@ function demoDatasetOptions(values: OptionValues, seed: number): { train: FieldT
     return { fieldWidth, fieldHeight };
   };
   return {
-    train: { fieldsPerClass: { train: perClass(splits.train) }, ...size('train-field-size', DEFAULT_TRAIN_FIELD_SIZE), fieldsPerPatient: 1, seed },
+    train: { fieldsPerClass: { train: perClass(splits.train) }, ...size('train-field-size', DEFAULT_TRAIN_FIELD_SIZE), fieldsPerPatient: 1, difficulty, seed },
     photos: {
       fieldsPerClass: { val: perClass(splits.val), test: splits.test },
       ...size('field-size'),
       fieldsPerPatient: 1,
       maxTilesPerLabel: PHOTO_TILES_PER_LABEL,
+      difficulty,
       seed: hashSeed(seed, 1),
     },
   };
