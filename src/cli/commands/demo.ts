@@ -1,7 +1,9 @@
+import { existsSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { datasetInputPxPerUm, readManifest, type Dataset, type Sample } from '../../data/index.ts';
 import { formatReportTable } from '../../evaluate/index.ts';
-import { evaluateBundleFields, fitBundleFieldDecision, loadBundle, type FieldEvaluation, type LabelledPhoto } from '../../inference/index.ts';
+import { evaluateBundleFields, fitBundleFieldDecision, judgePhoto, loadBundle, summarisePhotos, type FieldEvaluation, type LabelledPhoto, type PhotoSetSummary } from '../../inference/index.ts';
 import { fitClassifier, writeFitReport, type FitResult } from '../../pipeline/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS, type DifficultyOption, type SyntheticDatasetStatus } from '../../synth/index.ts';
 import { hashSeed } from '../../util/index.ts';
@@ -21,6 +23,8 @@ const DEFAULT_TRAIN_FIELD_SIZE = '800x600';
 const PHOTO_TILES_PER_LABEL = 12;
 /** Phone photos as labs take them (tinted glass, faint stain, glare, no eyepiece circle): the default model must read real photos. */
 const DEFAULT_DIFFICULTY = 'realistic';
+/** Real phone photos of Gram-negative rods beside the checkout (GramStainR's reference strains), read after training when present. */
+const DEFAULT_REAL_PHOTOS = join(import.meta.dirname, '../../../../shared/datasets/gramstainr/reference');
 
 export const demoCommand: Command = {
   name: 'demo',
@@ -49,13 +53,18 @@ Options:
   --seed N            (default 1)
   --difficulty clean|default|hard|realistic|JSON   how the synthetic photos vary (default
                       ${DEFAULT_DIFFICULTY}: what varies between labs and phones, see gramlens synth)
+  --real-photos DIR|none   real photos of Gram-negative rods read through the field path after
+                      training, as a check of the synthetic-to-real gap: the share answered GNR
+                      goes in the report and the JSON line (default: GramStainR's reference/
+                      photos when ../shared/datasets/gramstainr is beside the checkout; skipped
+                      when absent)
   --stain-norm none|reinhard|macenko   stain normalisation (default none; see gramlens train)
   --workers N         threads rendering fields, and model replicas training in parallel
                       (default: one per CPU core)
   --json              end with one line of JSON: macro_f1, accuracy, multiple_sensitivity and
                       multiple_specificity per field, tile_macro_f1, tile_accuracy, train_seconds, ...
 ${BACKEND_HELP}`,
-  options: { ...OUT_OPTION, ...valueOptions('splits', 'field-size', 'train-field-size', 'size', 'epochs', 'seed', 'difficulty', 'stain-norm', 'workers'), ...flagOptions('json'), ...BACKEND_OPTION },
+  options: { ...OUT_OPTION, ...valueOptions('splits', 'field-size', 'train-field-size', 'size', 'epochs', 'seed', 'difficulty', 'real-photos', 'stain-norm', 'workers'), ...flagOptions('json'), ...BACKEND_OPTION },
   async run(values, _positionals, context) {
     const out = stringOption(values, 'out') ?? 'gramlens-demo';
     const seed = parseSeed(values) ?? 1;
@@ -105,9 +114,11 @@ ${BACKEND_HELP}`,
     const fieldPath = { pxPerUm: DEFAULT_PX_PER_UM, signal: context.signal };
     let fitted: Awaited<ReturnType<typeof fitBundleFieldDecision>>;
     let evaluation: FieldEvaluation;
+    let real: PhotoSetSummary | null;
     try {
       fitted = await fitBundleFieldDecision(result.bundleDir, photos('val'), { ...fieldPath, groups: [...MORPHOTYPE_GROUPS], onProgress: progress('validation fields') });
       evaluation = await evaluateBundleFields(result.bundleDir, photos('test'), { ...fieldPath, onProgress: progress('test fields') });
+      real = await readRealPhotos(result.bundleDir, stringOption(values, 'real-photos') ?? DEFAULT_REAL_PHOTOS, context.signal, progress('real photos'));
     } catch (error) {
       if (context.signal.aborted) return cancelled(context);
       throw error;
@@ -121,6 +132,7 @@ ${BACKEND_HELP}`,
     context.out(`Per tile (${result.test.set.labels.length} tiles of patients never seen in training)\n`);
     context.out(formatReportTable(result.report));
     context.out(`\n${formatFieldFigures(evaluation)}`);
+    if (real) context.out(formatRealPhotos(real));
     const { htmlPath } = await writeFitReport(join(out, 'report'), result, {
       title: 'Synthetic Gram stains: tiles of patients never seen in training',
       description: `gramlens synthetic Gram-stain fields (seed ${seed}) cut into tiles as photos are tiled at inference: 9 morphotype classes, stain faults, blur, phone colour casts`,
@@ -132,7 +144,7 @@ ${BACKEND_HELP}`,
     await printExamplePredictions(result.bundleDir, result.test.samples.slice(0, 5), context);
     const seconds = (performance.now() - started) / 1000;
     context.out(`\nModel bundle: ${result.bundleDir}\nReport: ${htmlPath}\nTotal time ${seconds.toFixed(0)} s`);
-    if (values.json) context.out(JSON.stringify(demoSummary(result, result.report, evaluation, fitted, tiles.classes, seconds)));
+    if (values.json) context.out(JSON.stringify(demoSummary(result, result.report, evaluation, fitted, real, tiles.classes, seconds)));
     return 0;
   },
 };
@@ -196,6 +208,34 @@ function formatFieldFigures(evaluation: FieldEvaluation): string {
   ].join('\n');
 }
 
+/**
+ * Every photo in DIR's species folders (all Gram-negative rods) through the field path, at the scale
+ * estimated from its stained objects as for a phone without calibration; null when DIR is absent.
+ */
+async function readRealPhotos(bundleDir: string, dir: string, signal: AbortSignal, onProgress: (done: number, total: number) => void): Promise<PhotoSetSummary | null> {
+  if (dir === 'none' || !existsSync(dir)) return null;
+  const folders = (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => join(dir, entry.name));
+  const photos = (await Promise.all(folders.map(async (folder) => (await readdir(folder)).filter((name) => /\.(jpe?g|png)$/i.test(name)).map((name) => join(folder, name))))).flat().sort();
+  if (photos.length === 0) return null;
+  const bundle = await loadBundle(bundleDir);
+  try {
+    const verdicts = [];
+    for (const photo of photos) {
+      verdicts.push(judgePhoto(await bundle.predictField(await readFile(photo), { signal }), 'gnr'));
+      onProgress(verdicts.length, photos.length);
+    }
+    return summarisePhotos(verdicts);
+  } finally {
+    await bundle.dispose();
+  }
+}
+
+function formatRealPhotos(real: PhotoSetSummary): string {
+  const pct = (v: number): string => `${(v * 100).toFixed(0)}%`;
+  const answers = Object.entries(real.answers).sort((a, b) => b[1] - a[1]).map(([answer, n]) => `${answer} ${n}`).join(', ');
+  return `Real photos of Gram-negative rods (${real.photos}, read whole as a phone sends them): GNR ${pct(real.right)}, several morphotypes ${pct(real.multiple)}, wrong and confident ${pct(real.wrongAndConfident)}, refused or uncertain ${pct(real.refusedOrUncertain)} (${answers})`;
+}
+
 function inSplit(dataset: Dataset, split: string): Sample[] {
   return dataset.samples.filter((sample) => sample.extra?.split === split);
 }
@@ -227,6 +267,7 @@ function demoSummary(
   report: NonNullable<FitResult['report']>,
   evaluation: FieldEvaluation,
   fitted: Awaited<ReturnType<typeof fitBundleFieldDecision>>,
+  real: PhotoSetSummary | null,
   classes: readonly string[],
   seconds: number,
 ) {
@@ -241,6 +282,7 @@ function demoSummary(
     fields_group_answer: evaluation.groupAnswers,
     field_decision: params,
     val_fields: fitted.fields,
+    real_photos: real && { photos: real.photos, gnr: real.right, polymicrobial: real.multiple, wrong_and_confident: real.wrongAndConfident, refused_or_uncertain: real.refusedOrUncertain, answers: real.answers },
     tile_macro_f1: report.macroF1.value,
     tile_accuracy: report.accuracy.value,
     tile_macro_auc: report.macroAuc.value,
