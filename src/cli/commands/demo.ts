@@ -31,9 +31,10 @@ export const demoCommand: Command = {
   help: `Usage: gramlens demo [options]
 
 Runs gramlens end to end on its built-in synthetic Gram-stain generator, the way whole microscope
-photos are read: renders eyepiece fields of new patients (9 classes, with stain faults, blur and
-phone colour casts; one field per patient) and cuts tiles from them exactly as a photo is tiled at
-inference (gramlens synth --field-tiles): small training fields in OUT/data-train, photo-sized
+photos are read: renders eyepiece fields of new patients (9 classes, with stain faults, blur,
+tinted glass, faint stains and glare as labs and phones vary, some cropped inside the field stop
+as real phone photos are; one field per patient) and cuts tiles from them exactly as a photo is
+tiled at inference (gramlens synth --field-tiles): small training fields in OUT/data-train, photo-sized
 validation and test fields in OUT/data. It trains the default model on the training tiles (the
 validation tiles for early stopping and calibration), fits the whole-field decision on the
 validation fields and stores it in the model bundle, then reads every test field through the field
