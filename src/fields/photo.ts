@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import { assessQuality, estimatePxPerUm, type QualityReport, type QualityThresholds } from './quality.ts';
+import { assessQuality, estimateScale, type QualityReport, type QualityThresholds, type ScaleEstimate } from './quality.ts';
 import { isBackgroundTile, tileField, type Rgb, type Tile } from './tiles.ts';
 
 export interface ProcessPhotoOptions {
@@ -11,8 +11,14 @@ export interface ProcessPhotoOptions {
   targetPxPerUm?: number;
   /** The photo's scale (px/µm, from the device's calibration): enables resampling to the model's scale and the magnification check. */
   sourcePxPerUm?: number;
-  /** Without sourcePxPerUm, read the photo's scale from its objects' widths (estimatePxPerUm) to resample the tiles. */
+  /** Without sourcePxPerUm, read the photo's scale from its objects' widths (estimateScale) to resample the tiles. */
   estimateSourceScale?: boolean;
+  /**
+   * With estimateSourceScale, when the objects give no plausible scale, guess it from the size of
+   * the field of view (estimateScale; a 100× objective's field is ~200 µm across) rather than cut
+   * the tiles at the photo's own pixels. Default false.
+   */
+  guessSourceScale?: boolean;
   /** Least share of a tile inside the field of view. Default 0.9. */
   minInside?: number;
   thresholds?: Partial<QualityThresholds>;
@@ -32,8 +38,10 @@ export interface ProcessedPhoto {
   tiles: PhotoTile[];
   /** Output pixels per photo pixel. */
   scale: number;
-  /** The photo scale the tiles were cut at: given, estimated from object widths, or none (the photo's own pixels). */
+  /** The photo scale the tiles were cut at: given, estimated (scaleEstimate says how), or none (the photo's own pixels). */
   sourcePxPerUm: { value: number; estimated: boolean } | null;
+  /** With estimateSourceScale and no sourcePxPerUm: the estimate, its basis and its warnings (also when it gave no scale). */
+  scaleEstimate: ScaleEstimate | null;
   fill: Rgb | null;
   timings: { decodeMs: number; qualityMs: number; tilingMs: number; totalMs: number };
 }
@@ -56,7 +64,11 @@ export async function processPhoto(bytes: Buffer, options: ProcessPhotoOptions):
   const decoded = performance.now();
   const quality = assessQuality(rgb, width, height, { pxPerUm: options.sourcePxPerUm, thresholds: options.thresholds });
   const checked = performance.now();
-  const estimated = options.sourcePxPerUm === undefined && options.estimateSourceScale ? estimatePxPerUm(quality.measures) : null;
+  const scaleEstimate =
+    options.sourcePxPerUm === undefined && options.estimateSourceScale
+      ? estimateScale(quality.measures, quality.fov, width, height, { guessFromFieldOfView: options.guessSourceScale ?? false })
+      : null;
+  const estimated = scaleEstimate?.pxPerUm ?? null;
   const sourcePxPerUm = options.sourcePxPerUm ?? estimated ?? undefined;
   const tiled = quality.fov
     ? tileField(rgb, width, height, {
@@ -77,6 +89,7 @@ export async function processPhoto(bytes: Buffer, options: ProcessPhotoOptions):
     tiles,
     scale: tiled?.scale ?? 1,
     sourcePxPerUm: sourcePxPerUm === undefined ? null : { value: sourcePxPerUm, estimated: estimated !== null },
+    scaleEstimate,
     fill: tiled?.fill ?? null,
     timings: { decodeMs: decoded - start, qualityMs: checked - decoded, tilingMs: end - checked, totalMs: end - start },
   };

@@ -16,11 +16,28 @@ const INNER_RADIUS = 0.9;
 const CLIP_LEVEL = 250;
 
 /**
- * Typical width (µm) of the strongly stained objects as measureObjectScale reads it on good synthetic
- * fields at the right scale: the median over 60 default-difficulty fields at 9 px/µm (bacteria are
- * 0.5..1.1 µm wide; the half-depth cut and the low quantile read a little under that).
+ * Typical width (µm) of the strongly stained objects as measureObjectScale reads it (width at half
+ * the stain's peak, 35th percentile over objects). Real Gram-negative rods read 0.43–0.63 µm at
+ * their hand-measured scale (GramStainR reference E. coli ~0.58, P. aeruginosa ~0.43; DIBaS
+ * E. coli, P. aeruginosa and B. fragilis 0.42–0.56); default-difficulty synthetic fields of
+ * bacteria read 0.41–0.78 at 9 px/µm (small Gram-negative rods to bacilli). 0.55 µm sits between:
+ * the estimate is within about ±30% on both (src/fields/README.md).
  */
-export const EXPECTED_OBJECT_WIDTH_UM = 0.63;
+export const EXPECTED_OBJECT_WIDTH_UM = 0.55;
+
+/**
+ * Scales a photo through a microscope can have: a phone or camera on a 100× oil objective puts the
+ * 180–265 µm field of a 10× eyepiece (field number 18–26.5) across ~1000–4000 px of an 8–12 MP
+ * photo (5–22 px/µm); the phone's zoom, cropping inside the field or a 1× camera adapter reach ~40.
+ * Outside this range an estimate is taken to be wrong.
+ */
+export const PLAUSIBLE_PX_PER_UM: readonly [number, number] = [5, 40];
+/** Field of view across (µm) of a 10× eyepiece of field number 20 over a 100× objective: the guess when no objects can be read. */
+export const TYPICAL_FIELD_UM = 200;
+/** Fields of view across (µm) the estimate may imply before it is said not to fit the photo: 100× oil objective, eyepiece field numbers ~10 to 30. */
+export const FIELD_UM_RANGE: readonly [number, number] = [100, 300];
+/** Fewer objects than this make the estimate rough. */
+export const ROUGH_OBJECT_COUNT = 20;
 
 /** Limits of the quality gate (see QUALITY_THRESHOLDS for the calibrated values and what they catch). */
 export interface QualityThresholds {
@@ -49,7 +66,7 @@ export const QUALITY_THRESHOLDS: Readonly<QualityThresholds> = {
   maxClippedFraction: 0.75,
   minFovFraction: 0.05,
   minMagnification: 0.35,
-  maxMagnification: 3,
+  maxMagnification: 5,
 };
 
 export type QualityReason =
@@ -95,10 +112,70 @@ export interface QualityOptions {
 /**
  * The photo's scale read from the typical width of its stained objects (EXPECTED_OBJECT_WIDTH_UM),
  * or null when too few objects were seen. Biased by what is in view (yeasts read 2–3× too fine a
- * scale): a fallback when the device's calibration is not known, never a check of magnification.
+ * scale): a fallback when the device's calibration is not known (see estimateScale for the checks).
  */
 export function estimatePxPerUm(measures: QualityMeasures): number | null {
   return measures.objectScalePx === null ? null : measures.objectScalePx / EXPECTED_OBJECT_WIDTH_UM;
+}
+
+/** Where a photo's scale came from: its stained objects' widths, the size of its field of view, or nowhere. */
+export type ScaleBasis = 'objects' | 'field of view' | 'none';
+
+export interface ScaleEstimate {
+  /** Pixels per micrometre, null when nothing could be estimated. */
+  pxPerUm: number | null;
+  basis: ScaleBasis;
+  /** The reading from the objects' widths, even when it was not used (implausible). */
+  fromObjects: number | null;
+  /** Why the estimate is rough, a guess, or was not used, in words for the user. */
+  warnings: string[];
+}
+
+export interface ScaleEstimateOptions {
+  /** When no plausible reading comes from the objects, guess from the size of the field of view (TYPICAL_FIELD_UM across). Default true. */
+  guessFromFieldOfView?: boolean;
+}
+
+const round1 = (v: number): number => Math.round(v * 10) / 10;
+
+/**
+ * The photo's scale when the device's calibration is not known: from the widths of its stained
+ * objects (estimatePxPerUm), checked against PLAUSIBLE_PX_PER_UM and against the field of view
+ * (the eyepiece circle's diameter, or the frame's diagonal when the photo is cropped inside the
+ * field, should span FIELD_UM_RANGE); else, optionally, a guess from the size of the field of view.
+ * Every estimate is a fallback: the warnings say how rough.
+ */
+export function estimateScale(measures: QualityMeasures, fov: FieldOfView | null, width: number, height: number, options: ScaleEstimateOptions = {}): ScaleEstimate {
+  const { guessFromFieldOfView = true } = options;
+  const [low, high] = PLAUSIBLE_PX_PER_UM;
+  const warnings: string[] = [];
+  const fromObjects = estimatePxPerUm(measures);
+  const wholeFrame = fov === null || measures.fovFraction >= 0.985;
+  // The field's extent in pixels: the eyepiece circle, or (cropped inside it) at least the frame's diagonal.
+  const fieldPx = fov === null ? null : wholeFrame ? Math.hypot(width, height) : 2 * fov.r;
+  if (fromObjects !== null) {
+    if (fromObjects >= low && fromObjects <= high) {
+      if (measures.objectCount < ROUGH_OBJECT_COUNT) warnings.push(`the scale rests on only ${measures.objectCount} stained objects: rough`);
+      if (fieldPx !== null) {
+        const fieldUm = fieldPx / fromObjects;
+        const [fieldLow, fieldHigh] = FIELD_UM_RANGE;
+        // Cropped inside the field, the frame may be smaller than the field, never larger.
+        if (fieldUm > fieldHigh || (!wholeFrame && fieldUm < fieldLow)) {
+          warnings.push(`at ${round1(fromObjects)} px/µm the ${wholeFrame ? 'photo' : 'field of view'} would span ${Math.round(fieldUm)} µm, unlike a 100× objective (${fieldLow}–${fieldHigh} µm): the stained objects may not be bacteria, or the magnification is not 100×`);
+        }
+      }
+      return { pxPerUm: fromObjects, basis: 'objects', fromObjects, warnings };
+    }
+    warnings.push(`the stained objects' widths give ${round1(fromObjects)} px/µm, outside the plausible ${low}–${high} px/µm of a 100× objective: not used`);
+  }
+  if (guessFromFieldOfView && fieldPx !== null) {
+    const guess = fieldPx / TYPICAL_FIELD_UM;
+    if (guess >= low && guess <= high) {
+      warnings.push(`the scale is a guess from the size of the field of view (${Math.round(fieldPx)} px taken as ${TYPICAL_FIELD_UM} µm across${wholeFrame ? ', the photo being cropped inside the field' : ''}): only right for a 100× objective and a 10× eyepiece`);
+      return { pxPerUm: guess, basis: 'field of view', fromObjects, warnings };
+    }
+  }
+  return { pxPerUm: null, basis: 'none', fromObjects, warnings };
 }
 
 /** The integer block size of the analysis copy. */

@@ -25,3 +25,4 @@ export {
   type FitBundleDecisionOptions,
   type LabelledPhoto,
 } from './field-evaluation.ts';
+export { judgePhoto, summarisePhotos, type PhotoSetSummary, type PhotoVerdict } from './real-photos.ts';

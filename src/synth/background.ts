@@ -19,7 +19,8 @@ export function paintBackground(canvas: Canvas, specimen: Specimen, originUm: Po
   const { width, height, od } = canvas;
   const seed = specimen.seed;
   const violet = retainedViolet(specimen);
-  const film = addStains(scaleStain(SAFRANIN, 0.07), scaleStain(CRYSTAL_VIOLET, 0.12 * violet));
+  const filmThickness = specimen.film ?? 1;
+  const film = addStains(scaleStain(SAFRANIN, 0.07 * filmThickness), scaleStain(CRYSTAL_VIOLET, 0.12 * violet * filmThickness));
   const strands = addStains(scaleStain(SAFRANIN, 0.3 * specimen.backgroundTexture), scaleStain(CRYSTAL_VIOLET, 0.25 * violet * specimen.backgroundTexture));
   const thickness = specimen.stain === 'thick' ? specimen.faultSeverity : 0;
   const thickStain = addStains(scaleStain(SAFRANIN, 0.5), scaleStain(CRYSTAL_VIOLET, 0.4));

@@ -43,6 +43,7 @@ export interface SynthImage {
   objects: ObjectAnnotation[];
   specimen: Specimen;
   field: FieldConditions;
+  /** The scale the image was rendered at: the requested pxPerUm times the field's scale jitter (field.scale). */
   pxPerUm: number;
 }
 
@@ -73,18 +74,22 @@ function resolve(what: string, options: RenderOptions): Resolved {
   if (options.specimen && options.specimen.label !== label) {
     throw new Error(`${what}: label "${label}" does not match the specimen's label "${options.specimen.label}"`);
   }
-  const px = options.pxPerUm ?? DEFAULT_PX_PER_UM;
-  checkPxPerUm(px);
+  const declared = options.pxPerUm ?? DEFAULT_PX_PER_UM;
+  checkPxPerUm(declared);
   const knobs = resolveDifficulty(options.difficulty);
   const rng = createRng(options.seed);
   const specimenRng = rng.fork();
   const fieldRng = rng.fork();
+  const field = options.field ?? sampleFieldConditionsWith(fieldRng, knobs);
+  // Scale jitter: rendered at the field's true scale, declared at the requested one.
+  const px = declared * (field.scale ?? 1);
+  checkPxPerUm(px);
   return {
     label,
     px,
     rng,
     specimen: options.specimen ?? sampleSpecimenWith(specimenRng, label, knobs),
-    field: options.field ?? sampleFieldConditionsWith(fieldRng, knobs),
+    field,
   };
 }
 
@@ -112,7 +117,11 @@ export function generateTile(options: TileOptions): SynthImage {
   return render(resolve('generateTile', options), size, size, null, 'tile');
 }
 
-/** Renders a full eyepiece photo: circular field stop (dark outside), a few to hundreds of organism groups. */
+/**
+ * Renders a full eyepiece photo: circular field stop (dark outside), a few to hundreds of organism
+ * groups. A field with fieldStopRatio (difficulty.fullFrameRate) is photographed cropped inside the
+ * field stop: the circle lies outside the frame, which is lit to its corners (vignetted).
+ */
 export function generateField(options: FieldOptions): SynthField {
   const width = options.width ?? DEFAULT_FIELD_WIDTH;
   const height = options.height ?? DEFAULT_FIELD_HEIGHT;
@@ -126,5 +135,10 @@ export function generateField(options: FieldOptions): SynthField {
     cy: height / 2 + rng.normal() * 0.025 * height,
     radius: short * rng.uniform(0.44, 0.54),
   };
+  const { fieldStopRatio } = resolved.field;
+  if (fieldStopRatio !== undefined) {
+    const corner = Math.max(...[0, width].flatMap((x) => [0, height].map((y) => Math.hypot(x - eyepiece.cx, y - eyepiece.cy))));
+    eyepiece.radius = Math.max((Math.hypot(width, height) / 2) * fieldStopRatio, corner * 1.05);
+  }
   return { ...render(resolved, width, height, eyepiece, 'field'), eyepiece };
 }

@@ -24,6 +24,7 @@ export {
   DEFAULT_PX_PER_UM,
   DIFFICULTY_PRESETS,
   HARD_DIFFICULTY,
+  REALISTIC_DIFFICULTY,
   allocateCounts,
   resolveDifficulty,
   resolvePrevalence,

@@ -4,7 +4,7 @@ import { jpegRoundTrip } from './jpeg.ts';
 import { fractalNoise, smoothField } from './noise.ts';
 import type { Canvas } from './raster.ts';
 import type { Point } from './shapes.ts';
-import type { FieldConditions, Specimen } from './specimen.ts';
+import { DEFAULT_VIGNETTING, type FieldConditions, type Specimen } from './specimen.ts';
 
 /** The circular field stop of the eyepiece as the phone sees it, in image pixels. */
 export interface Eyepiece {
@@ -88,10 +88,10 @@ function lightField(width: number, height: number, options: DevelopOptions, spec
 }
 
 /** Transmission of the eyepiece field stop: slight fall-off inside, a soft edge, nearly dark outside. */
-function eyepieceTransmission(x: number, y: number, eyepiece: Eyepiece): number {
+function eyepieceTransmission(x: number, y: number, eyepiece: Eyepiece, falloff: number): number {
   const r = Math.hypot(x + 0.5 - eyepiece.cx, y + 0.5 - eyepiece.cy) / eyepiece.radius;
   const edge = Math.min(1, Math.max(0, (1 - r) / 0.025));
-  return OUTSIDE_LEVEL + ((1 - 0.22 * r * r) - OUTSIDE_LEVEL) * edge * edge * (3 - 2 * edge);
+  return OUTSIDE_LEVEL + ((1 - falloff * r * r) - OUTSIDE_LEVEL) * edge * edge * (3 - 2 * edge);
 }
 
 /** Zero-mean, unit-sd triangular noise (sum of two uniforms): cheap, and enough for sensor noise. */
@@ -138,7 +138,9 @@ export function develop(canvas: Canvas, options: DevelopOptions): Uint8Array {
   const { px, specimen, field, eyepiece, rng } = options;
   const n = width * height;
   const image = new Float32Array(n * 3);
-  for (let i = 0; i < n * 3; i++) image[i] = Math.exp(-od[i]);
+  // A faint or strong stain scales every optical density of the slide.
+  const strength = specimen.stainStrength ?? 1;
+  for (let i = 0; i < n * 3; i++) image[i] = Math.exp(-od[i] * strength);
 
   const sigma = field.blurUm * px;
   if (eyepiece && sigma > 0) {
@@ -157,7 +159,10 @@ export function develop(canvas: Canvas, options: DevelopOptions): Uint8Array {
 
   const device = deviceById(specimen.device);
   const cast = specimen.castStrength;
-  const gain = [0, 1, 2].map((c) => specimen.lamp[c] * device.whiteBalance[c] ** cast);
+  const tint = specimen.tint ?? [1, 1, 1];
+  const gain = [0, 1, 2].map((c) => specimen.lamp[c] * tint[c] * device.whiteBalance[c] ** cast);
+  const flare = field.flare ?? 0;
+  const falloff = field.vignetting ?? DEFAULT_VIGNETTING;
   const saturation = 1 + (device.saturation - 1) * cast;
   const gamma = 1 + (device.gamma - 1) * cast;
   const specks = sampleSpecks(rng, width, height, px, field.unevenLight > 0 ? 1 : 0);
@@ -171,11 +176,12 @@ export function develop(canvas: Canvas, options: DevelopOptions): Uint8Array {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const p = y * width + x;
-      const light = eyepiece ? lightMap[p] * eyepieceTransmission(x, y, eyepiece) : lightMap[p];
+      const light = eyepiece ? lightMap[p] * eyepieceTransmission(x, y, eyepiece, falloff) : lightMap[p];
       const i = p * 3;
-      const r = image[i] * light * gain[0];
-      const g = image[i + 1] * light * gain[1];
-      const b = image[i + 2] * light * gain[2];
+      // Veiling glare: stray light of the glass's colour over the whole image.
+      const r = (image[i] * (1 - flare) + flare) * light * gain[0];
+      const g = (image[i + 1] * (1 - flare) + flare) * light * gain[1];
+      const b = (image[i + 2] * (1 - flare) + flare) * light * gain[2];
       const luma = 0.3 * r + 0.59 * g + 0.11 * b;
       image[i] = tone(r, luma);
       image[i + 1] = tone(g, luma);

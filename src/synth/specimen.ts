@@ -1,11 +1,12 @@
 import { createRng, type Rng } from '../util/index.ts';
+import { labToRgb } from '../preprocess/index.ts';
 import { classInfo, isMorphotype, type ClassId, type Morphotype } from './classes.ts';
 import { DEVICES } from './devices.ts';
 import { resolveDifficulty, type Difficulty, type DifficultyOption, type Range } from './options.ts';
 import { inRange, logUniform, weightedPick } from './sampling.ts';
 import type { Rgb } from './stain.ts';
 
-export type SpecimenType = 'blood_culture' | 'sputum' | 'urine' | 'csf' | 'wound' | 'swab';
+export type SpecimenType = 'blood_culture' | 'sputum' | 'urine' | 'csf' | 'wound' | 'swab' | 'culture';
 export type StainQuality = 'good' | 'over_decolorised' | 'under_decolorised' | 'thick';
 
 /** Strain-level look of one morphotype on a slide. */
@@ -56,6 +57,12 @@ export interface Specimen {
   capsule: number;
   /** Seed of the slide's background textures. */
   seed: number;
+  /** Tint of the microscope's light per channel (lamp, filter, white balance); absent: none. */
+  tint?: Rgb;
+  /** Multiplier on every optical density of the slide (faint or strong stain); absent: 1. */
+  stainStrength?: number;
+  /** Multiplier on the thin film of stained protein between the cells (thin on culture smears); absent: 1. */
+  film?: number;
 }
 
 /** Per-field photographic conditions. */
@@ -69,6 +76,14 @@ export interface FieldConditions {
   sensorNoise: number;
   jpegQuality: number | null;
   seed: number;
+  /** Veiling glare: share of the glass brightness added everywhere; absent: 0. */
+  flare?: number;
+  /** Brightness fall-off from the centre to the edge of the field stop; absent: 0.22. */
+  vignetting?: number;
+  /** Cropped inside the field stop: the field stop's radius over the photo's half-diagonal (> 1, no eyepiece circle in view); absent: the circle is in view. */
+  fieldStopRatio?: number;
+  /** The field's true scale over the declared one (scale jitter); absent: 1. */
+  scale?: number;
 }
 
 interface SpecimenProfile {
@@ -86,7 +101,53 @@ const SPECIMEN_PROFILES: Record<SpecimenType, SpecimenProfile> = {
   csf: { neutrophil: [0.3, 2.5], squamous: [0, 0], redCell: [0, 1.5], debris: [0.1, 0.4], texture: [0.1, 0.3] },
   wound: { neutrophil: [1, 5], squamous: [0, 0.03], redCell: [0, 2], debris: [0.8, 2], texture: [0.5, 1.1] },
   swab: { neutrophil: [0.5, 3], squamous: [0.05, 0.2], redCell: [0, 1], debris: [0.4, 1.2], texture: [0.4, 0.9] },
+  // A smear of colonies in saline: organisms only, a little precipitate, almost no protein film.
+  culture: { neutrophil: [0, 0], squamous: [0, 0], redCell: [0, 0], debris: [0.03, 0.3], texture: [0, 0.08] },
 };
+
+/** Film thickness of culture smears (a clinical specimen's is 1). */
+const CULTURE_FILM: Range = [0.02, 0.3];
+
+/**
+ * Hues (CIE Lab a*, b* at full tint strength) of the glass under different microscopes and
+ * cameras: lilac and lavender (blue filter, cool LED, phone white balance), blue, neutral grey,
+ * pink, and the pale yellow of a halogen lamp.
+ */
+const GLASS_TINTS: readonly (readonly [number, number])[] = [
+  [16, -28],
+  [10, -20],
+  [4, -14],
+  [-2, -10],
+  [0, 0],
+  [-4, 4],
+  [10, 2],
+  [14, -6],
+  [-5, 18],
+  [-8, 20],
+  [-8, 14],
+  [-6, 12],
+  [2, 24],
+];
+
+/** Per-channel gains that turn white glass into a tinted one (Lab a*, b* scaled by strength, at L* 90). */
+function tintGains(rng: Rng, strength: number): Rgb {
+  const [a, b] = rng.pick(GLASS_TINTS);
+  const k = strength * rng.uniform(0.3, 1.15);
+  const jitter = (): number => 4 * strength * rng.normal();
+  const rgb = labToSrgb(90, a * k + jitter(), b * k + jitter());
+  const white = labToSrgb(90, 0, 0);
+  // In linear light: the sensor sees lamp x filter before the tone curve.
+  return [0, 1, 2].map((c) => toLinear(rgb[c]) / toLinear(white[c])) as unknown as Rgb;
+}
+
+function toLinear(v: number): number {
+  return v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+}
+
+/** CIE Lab (D65) to sRGB 0..1, clamped. */
+function labToSrgb(l: number, a: number, b: number): number[] {
+  return labToRgb(l, a, b).map((v) => Math.min(1, Math.max(0, v)));
+}
 
 /** Where each class is plausibly seen. */
 const SPECIMEN_TYPES_BY_CLASS: Record<ClassId, readonly SpecimenType[]> = {
@@ -169,11 +230,13 @@ function sampleStain(rng: Rng, knobs: Difficulty): Pick<Specimen, 'stain' | 'fau
 export function sampleSpecimenWith(rng: Rng, label: ClassId, knobs: Difficulty): Specimen {
   classInfo(label);
   const organisms = sampleOrganisms(rng, label);
-  const specimenType = rng.pick(SPECIMEN_TYPES_BY_CLASS[label]);
+  // New knobs draw only when set, so the default difficulty keeps drawing exactly as before.
+  const culture = knobs.cultureRate > 0 && rng.chance(knobs.cultureRate);
+  const specimenType: SpecimenType = culture ? 'culture' : rng.pick(SPECIMEN_TYPES_BY_CLASS[label]);
   const profile = SPECIMEN_PROFILES[specimenType];
   const castStrength = knobs.colourCast * rng.uniform(0.5, 1.1);
   const warmth = rng.uniform(-1, 1) * castStrength;
-  return {
+  const specimen: Specimen = {
     label,
     organisms,
     specimenType,
@@ -194,20 +257,39 @@ export function sampleSpecimenWith(rng: Rng, label: ClassId, knobs: Difficulty):
     capsule: rng.uniform(0.3, 1),
     seed: rng.int(2 ** 31),
   };
+  if (knobs.tint > 0) specimen.tint = tintGains(rng, knobs.tint);
+  if (knobs.stainStrength[0] !== 1 || knobs.stainStrength[1] !== 1) specimen.stainStrength = logUniform(rng, knobs.stainStrength);
+  if (culture) specimen.film = inRange(rng, CULTURE_FILM);
+  if (varies(knobs.organismSize) || knobs.organismSize[0] !== 1) {
+    const size = logUniform(rng, knobs.organismSize);
+    for (const organism of specimen.organisms) organism.traits.sizeScale *= size;
+  }
+  return specimen;
 }
+
+const varies = ([lo, hi]: Range): boolean => lo !== hi;
 
 export function sampleFieldConditionsWith(rng: Rng, knobs: Difficulty): FieldConditions {
   const [qualityLo, qualityHi] = knobs.jpegQuality ?? [0, 0];
-  return {
+  const field: FieldConditions = {
     densityFactor: Math.exp(0.35 * rng.normal()),
     blurUm: inRange(rng, knobs.focusBlurUm),
-    exposure: rng.uniform(1 - 0.6 * knobs.unevenLight, 1 + 0.15 * knobs.unevenLight),
+    exposure: rng.uniform(1 - 0.6 * knobs.unevenLight - knobs.underExposure, 1 + 0.15 * knobs.unevenLight),
     unevenLight: knobs.unevenLight * rng.uniform(0.5, 1.2),
     sensorNoise: knobs.sensorNoise * rng.uniform(0.6, 1.4),
     jpegQuality: knobs.jpegQuality === null ? null : Math.round(rng.uniform(qualityLo, qualityHi)),
     seed: rng.int(2 ** 31),
   };
+  // New knobs draw only when set, after everything else, so the default difficulty draws exactly as before.
+  if (varies(knobs.flare) || knobs.flare[0] > 0) field.flare = inRange(rng, knobs.flare);
+  if (varies(knobs.vignetting) || knobs.vignetting[0] !== DEFAULT_VIGNETTING) field.vignetting = inRange(rng, knobs.vignetting);
+  if (knobs.fullFrameRate > 0 && rng.chance(knobs.fullFrameRate)) field.fieldStopRatio = rng.uniform(1.1, 1.8);
+  if (knobs.scaleJitter > 0) field.scale = Math.exp(rng.uniform(-Math.log(1 + knobs.scaleJitter), Math.log(1 + knobs.scaleJitter)));
+  return field;
 }
+
+/** The eyepiece's fall-off when the vignetting knob is left at its default. */
+export const DEFAULT_VIGNETTING = 0.22;
 
 export interface SpecimenOptions {
   label: ClassId;

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
@@ -71,18 +71,28 @@ describe('gramlens CLI', () => {
     const out = join(root, 'demo');
     await writeSyntheticDataset(join(out, 'data'), { tiles: 100, seed: 5, tilesPerField: 4, fieldsPerPatient: 2 });
     const tiny = ['--out', out, '--splits', 'train=1,val=1,test=1', '--field-size', '400x300', '--train-field-size', '320x240', '--epochs', '1', '--size', '16', '--workers', '1'];
-    const run = await cli('demo', ...tiny, '--json');
+    const run = await cli('demo', ...tiny, '--real-photos', 'none', '--json');
     expect(run.code, run.err).toBe(0);
     expect(JSON.parse(await readFile(join(out, 'data', 'dataset.json'), 'utf8'))).toMatchObject({ generator: 'gramlens-field-tiles', options: { fieldWidth: 400, fieldsPerClass: { test: 1 } } });
     expect(JSON.parse(await readFile(join(out, 'data-train', 'dataset.json'), 'utf8'))).toMatchObject({ seed: 1, options: { fieldWidth: 320, fieldsPerClass: { train: { gnr: 1, polymicrobial: 2 } } } });
     const figures = JSON.parse(run.out.split('\n').at(-1)!);
     expect(figures.fields).toBe(9);
     for (const key of ['macro_f1', 'multiple_specificity', 'tile_macro_f1']) expect(typeof figures[key], key).toBe('number');
+    expect(figures.real_photos).toBeNull();
     const metadata = JSON.parse(await readFile(join(figures.bundle, 'metadata.json'), 'utf8'));
     expect(metadata.fieldDecision).toEqual({ ...figures.field_decision, groups: [expect.objectContaining({ name: 'GPC' }), { name: 'Gram-negative', members: ['gnr', 'gnc'] }] });
     const made = await Promise.all(['data', 'data-train'].map(async (dir) => (await stat(join(out, dir, 'manifest.csv'))).mtimeMs));
-    const again = await cli('demo', ...tiny);
+    // Real photos of Gram-negative rods stand in as two of the demo's own test fields in a species folder.
+    const real = join(root, 'real-photos');
+    await mkdir(join(real, 'Escherichia_coli'), { recursive: true });
+    const fieldPhotos = (await readdir(join(out, 'data', 'fields'))).filter((name) => name.endsWith('.jpg')).slice(0, 2);
+    for (const name of fieldPhotos) await writeFile(join(real, 'Escherichia_coli', name), await readFile(join(out, 'data', 'fields', name)));
+    const again = await cli('demo', ...tiny, '--real-photos', real, '--json');
     expect(again.code, again.err).toBe(0);
+    const withReal = JSON.parse(again.out.split('\n').at(-1)!).real_photos;
+    expect(withReal.photos).toBe(2);
+    expect(Object.values(withReal.answers as Record<string, number>).reduce((a, b) => a + b, 0)).toBe(2);
+    expect(again.out).toContain('Real photos of Gram-negative rods (2,');
     expect(await Promise.all(['data', 'data-train'].map(async (dir) => (await stat(join(out, dir, 'manifest.csv'))).mtimeMs))).toEqual(made);
 
     const foreign = join(root, 'demo-foreign');

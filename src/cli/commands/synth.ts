@@ -5,7 +5,10 @@ import { UsageError, numberOption, stringOption, type CliContext, type Command, 
 import { flagOptions, parseSeed, valueOptions } from '../options.ts';
 import { ProgressLine } from '../progress.ts';
 
-function jsonOrName<T>(values: OptionValues, name: string, names: readonly string[]): T | undefined {
+/** The named difficulty presets (src/synth DIFFICULTY_PRESETS). */
+export const DIFFICULTY_NAMES = ['clean', 'default', 'hard', 'realistic'] as const;
+
+export function jsonOrName<T>(values: OptionValues, name: string, names: readonly string[]): T | undefined {
   const raw = stringOption(values, name);
   if (raw === undefined || names.includes(raw)) return raw as T | undefined;
   try {
@@ -32,7 +35,8 @@ Options:
   --fields N          full 1600×1200 fields with masks and boxes (default 0)
   --tile-size N       tile side in pixels (default 96)
   --prevalence clinical|balanced|JSON   class mix (default clinical: GNR and GPC common, GNC and yeast rare)
-  --difficulty clean|default|hard|JSON  stain faults, blur, colour casts, debris (default default)
+  --difficulty clean|default|hard|realistic|JSON  stain faults, blur, colour casts, debris;
+                      realistic: also phone photos' tinted glass, faint stain, glare, no eyepiece circle (default default)
   --masks             also write each tile's label mask
   --seed N            (default 1)
   --overwrite         replace OUT_DIR if it exists
@@ -68,7 +72,7 @@ Field tiles (training tiles cut from whole fields exactly as a photo is tiled at
       fields: numberOption(values, 'fields', { integer: true, min: 0 }) ?? 0,
       tileSize: numberOption(values, 'tile-size', { integer: true, min: 8 }),
       prevalence: jsonOrName(values, 'prevalence', ['clinical', 'balanced']),
-      difficulty: jsonOrName(values, 'difficulty', ['clean', 'default', 'hard']),
+      difficulty: jsonOrName(values, 'difficulty', DIFFICULTY_NAMES),
       tileMasks: Boolean(values.masks),
       seed: parseSeed(values) ?? 1,
       overwrite: Boolean(values.overwrite),
@@ -119,7 +123,7 @@ async function writeFieldTiles(out: string, values: OptionValues, context: CliCo
     tilePxPerUm: numberOption(values, 'tile-px-per-um', { min: 0 }),
     backgroundKeepRate: numberOption(values, 'background-keep', { min: 0 }),
     maxTilesPerLabel: numberOption(values, 'max-tiles', { integer: true, min: 1 }),
-    difficulty: jsonOrName(values, 'difficulty', ['clean', 'default', 'hard']),
+    difficulty: jsonOrName(values, 'difficulty', DIFFICULTY_NAMES),
     seed: parseSeed(values) ?? 1,
     workers: numberOption(values, 'workers', { integer: true, min: 1 }) ?? availableParallelism(),
     overwrite: Boolean(values.overwrite),

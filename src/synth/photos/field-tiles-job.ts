@@ -89,7 +89,8 @@ export async function writeFieldJob(dir: string, job: FieldJob, o: FieldJobOptio
   const jpeg = await photoJpeg(field);
   await writeFile(path.join(dir, 'fields', `${job.fieldId}.jpg`), jpeg);
   const photo = await processPhoto(jpeg, { tileSizePx: o.tileSizePx, targetPxPerUm: o.tilePxPerUm, sourcePxPerUm: o.fieldPxPerUm, overlap: o.overlap });
-  const minPixels = o.minOrganismAreaUm2 * o.fieldPxPerUm ** 2;
+  // The photo is tiled at its declared scale; organisms are measured at the scale it was rendered at (they differ with scale jitter).
+  const minPixels = o.minOrganismAreaUm2 * field.pxPerUm ** 2;
   const rng = createRng(job.seed ^ 0x5eed);
   const byLabel = new Map<ClassId, typeof photo.tiles>();
   let dropped = 0;

@@ -1,4 +1,4 @@
-import type { FieldPrediction } from '../../src/inference/index.ts';
+import type { FieldPrediction } from './field-predictor.ts';
 
 /** What one real photo's whole-field answer was, against the one morphotype it shows. */
 export interface PhotoVerdict {
