@@ -210,6 +210,17 @@ describe('the clinician’s and the admin’s screens (issue 17)', () => {
       await screenshot(desktop.page, 'issue17-clinic-waiting-desktop');
       await desktop.page.locator('article.prediction').waitFor();
       app.predictor.delayMs = 0;
+
+      // A large photo already compressed hard: shrunk and re-encoded it would grow, so it goes as it is.
+      const compressed = await sharp(await gramStainPhoto('gnr', 34)).resize(3000, 2250).jpeg({ quality: 5 }).toBuffer();
+      await desktop.page.locator('input[type=file]:not([capture])').setInputFiles({ name: 'small.jpg', mimeType: 'image/jpeg', buffer: compressed });
+      await desktop.page.getByLabel('Specimen type').selectOption('Urine');
+      await desktop.page.getByRole('button', { name: 'Analyse photo' }).click();
+      await desktop.page.locator('article.prediction').waitFor();
+      // The body sent: the photo as it was, plus the form's other parts (under 1 kB).
+      const sent = app.posted.filter((post) => post.path === '/api/predict').at(-1)!.bytes;
+      expect(sent - compressed.length).toBeGreaterThan(0);
+      expect(sent - compressed.length).toBeLessThan(1000);
       expect(desktop.problems).toEqual([]);
       await desktop.context.close();
     });

@@ -14,7 +14,8 @@ export interface PhotoToSend {
  * The photo shrunk in the page to what the model reads (uploadScale), as JPEG, so that a
  * 12-megapixel photo does not cross a slow link at full size. The factor is returned so the photo's
  * scale can be sent shrunk alike and the server still tiles at the right physical size. A photo the
- * browser cannot decode (e.g. TIFF) or that needs no shrinking is sent as it is.
+ * browser cannot decode (e.g. TIFF), that needs no shrinking, or whose shrunk JPEG would not be
+ * smaller is sent as it is.
  */
 export async function shrinkPhoto(file: File, photoPxPerUm: number | null, modelPxPerUm: number | null): Promise<PhotoToSend> {
   const asIs = { blob: file, name: file.name, factor: 1 };
@@ -38,7 +39,8 @@ export async function shrinkPhoto(file: File, photoPxPerUm: number | null, model
     context.imageSmoothingQuality = 'high';
     context.drawImage(bitmap, 0, 0, width, height);
     const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', JPEG_QUALITY));
-    if (!blob) return asIs;
+    // An already well-compressed photo can come out larger: then the original is both smaller and sharper.
+    if (!blob || blob.size >= file.size) return asIs;
     return { blob, name: file.name.replace(/\.[^.]*$/, '') + '.jpg', factor: width / bitmap.width };
   } finally {
     bitmap.close();
