@@ -176,7 +176,8 @@ function checkResumable(saved: TrainConfig, requested: TrainConfig): TrainConfig
   if (differing.length > 0) {
     throw new Error(`cannot resume: the checkpoint was made with a different ${differing.join(', ')}; start a new run or use the same settings`);
   }
-  return { ...saved, epochs: Math.max(saved.epochs, requested.epochs) };
+  // A checkpoint from before a config field existed resumes with that field's requested value.
+  return { ...requested, ...saved, epochs: Math.max(saved.epochs, requested.epochs) };
 }
 
 /** Logits of every image of a set (n × classes), in batches, normalised as in training. */
