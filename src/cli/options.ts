@@ -94,6 +94,8 @@ export function parseTrainConfig(values: OptionValues): Partial<TrainConfig> {
     model: parseModel(values),
     width: numberOption(values, 'width', { integer: true, min: 1 }),
     epochs: numberOption(values, 'epochs', { integer: true, min: 1 }),
+    steps: numberOption(values, 'steps', { integer: true, min: 1 }),
+    finalWeights: stringOption(values, 'final-weights') as TrainConfig['finalWeights'] | undefined,
     batchSize: numberOption(values, 'batch', { integer: true, min: 1 }),
     learningRate: numberOption(values, 'lr', { min: 0 }),
     optimizer: stringOption(values, 'optimizer') as TrainConfig['optimizer'] | undefined,

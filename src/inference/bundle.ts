@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Refusal } from '../contract/index.ts';
+import { viewOfBatch } from '../augment/index.ts';
 import { decodeImage, type RawImage } from '../data/index.ts';
 import { OnnxClassifier, type OnnxOutput } from '../engine/onnx/index.ts';
 import { gapDenseKernel, hasGapDenseHead, type FeatureMaps } from '../explain/index.ts';
@@ -116,7 +117,7 @@ class ModelBundle {
       const batch = images.slice(start, start + batchSize);
       const input = this.modelBatch(batch, start);
       const result = this.onnx ? await this.onnx.run(input, batch.length) : await this.tfjsRun(input, batch.length);
-      probabilities.set(result.probabilities, start * k);
+      probabilities.set(await this.averagedOverViews(input, batch.length, result.probabilities), start * k);
       const maps = result.outputs[FEATURE_LAYER_NAME];
       if (features && !maps) features = null;
       if (features && maps) features.push(...featureMapsOf(maps));
@@ -239,6 +240,20 @@ class ModelBundle {
   }
 
   /** The model's input batch: images checked against the input size and normalised as in training. */
+  /** Test-time augmentation (the bundle's input.tta): the mean probabilities over the views, the first being the image itself. */
+  private async averagedOverViews(input: Float32Array, n: number, ofImage: Float32Array): Promise<Float32Array> {
+    const views = this.metadata.input.tta ?? [];
+    if (views.length <= 1) return ofImage;
+    const { height, width, channels } = this.metadata.input;
+    const sum = Float32Array.from(ofImage);
+    for (const view of views.slice(1)) {
+      const viewed = viewOfBatch(input, [n, height, width, channels], view);
+      const { probabilities } = this.onnx ? await this.onnx.run(viewed, n) : await this.tfjsRun(viewed, n);
+      for (let i = 0; i < sum.length; i++) sum[i] += probabilities[i];
+    }
+    return sum.map((p) => p / views.length);
+  }
+
   private modelBatch(images: readonly RawImage[], firstIndex: number): Float32Array {
     const { height, width, channels } = this.metadata.input;
     const size = height * width * channels;

@@ -29,6 +29,12 @@ export interface InputPolicy {
   stain?:
     | { method: 'reinhard'; reference: { mean: number[]; sd: number[] }; images: number }
     | { method: 'macenko'; reference: { stains: number[][]; maxConcentrations: number[]; background: number[] }; images: number };
+  /**
+   * Test-time augmentation (`train --tta`): every prediction averages the model's probabilities
+   * over these views of the input (src/augment TtaView: flipped left to right, then turned), before
+   * the temperature; the image alone when absent. Feature maps and heatmaps come from the image itself.
+   */
+  tta?: { flip: boolean; quarterTurns: 0 | 1 | 2 | 3 }[];
 }
 
 /** The labelled images a calibration was chosen on. */

@@ -53,8 +53,9 @@ export interface FineTuneDefinition {
   layerRateRatio: number;
   /** Default batch-norm mode: normalise with each batch's statistics, or with the pretrained ones, kept. */
   batchNorm: 'batch' | 'frozen';
-  /** Defaults of the recipe where they differ from the trainer's: training length, base learning rate, batch, early stopping. */
+  /** Defaults of the recipe where they differ from the trainer's: training length (least epochs and least steps), base learning rate, batch, early stopping. */
   epochs?: number;
+  steps?: number;
   learningRate?: number;
   batchSize?: number;
   patience?: number;

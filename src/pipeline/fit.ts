@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../augment/index.ts';
+import { augmentPipeline, ttaViewsFor, type AugmentConfig, type AugmentPresetName, type TtaView } from '../augment/index.ts';
 import { datasetInputPxPerUm, labelNames, splitByPatient, type CoarseLabel, type Dataset, type ResizePolicy, type Sample, type SplitFractions } from '../data/index.ts';
 import { engineInfo } from '../engine/index.ts';
 import { exportToOnnx } from '../engine/onnx/index.ts';
@@ -9,12 +9,13 @@ import { applyTemperature, evaluateClassifier, operatingPointOutcomes, summarise
 import type { DatasetSplit, OperatingPointChoice } from '../report/index.ts';
 import type { LabelTreeNode } from '../contract/index.ts';
 import { FEATURE_LAYER_NAME, PROBABILITIES_LAYER_NAME, saveBundle, type BundleMetadata } from '../models/index.ts';
-import { logitsModelOf, predictLogits, subsetImageSet, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
+import { logitsModelOf, subsetImageSet, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
 import { createParallelStepRunner } from '../train/parallel/index.ts';
 import { normaliseSetStains, stainReferenceOf, type StainMethod } from '../preprocess/index.ts';
 import { chooseCalibration } from './calibration.ts';
 import { fitOutOfDistribution } from './ood.ts';
 import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
+import { ttaLogits } from './tta.ts';
 
 /** Everything of a fit that does not depend on where the images came from. */
 export interface FitSetsOptions {
@@ -43,6 +44,12 @@ export interface FitSetsOptions {
   seed?: number;
   /** Stain normalisation of every image (default none); its reference is estimated on training images and stored in the bundle. */
   stainNormalisation?: StainMethod | 'none';
+  /**
+   * Test-time augmentation: predictions average the views the training augmentation's flips and
+   * quarter turns generate (ttaViewsFor); calibration and the test figures use them, and the bundle
+   * records them so every inference path does the same. Off by default.
+   */
+  tta?: boolean;
   /** Physical scale of the model input (px/µm), recorded as input.pxPerUm for whole-field tiling; fitClassifier reads it from the dataset's dataset.json. */
   pxPerUm?: number;
 }
@@ -176,22 +183,23 @@ export async function fitImageSets(
   options.onProgress?.({ kind: 'stage', message: 'calibrating on validation' });
   const logitsModel = logitsModelOf(training.model);
   const calibration = splitByLabelKind(val, numClasses).classLabelled;
-  const valLogits = predictLogits(logitsModel, calibration.set, training.normalisation);
+  const [, h, w, c] = train.set.shape;
+  const views = options.tta ? ttaViewsFor(options.augment, h === w) : [];
+  const valLogits = ttaLogits(logitsModel, calibration.set, training.normalisation, views);
   const { temperature, referBelow, operatingPoints } = chooseCalibration(valLogits, calibration.set.labels, classes, options);
-  const { report, testOutput } = evaluateOnTest(test, { logitsModel, training, classes, coarseSets, temperature, seed, onProgress: options.onProgress });
+  const { report, testOutput } = evaluateOnTest(test, { logitsModel, training, classes, coarseSets, temperature, seed, views, onProgress: options.onProgress });
 
   options.onProgress?.({ kind: 'stage', message: 'fitting the out-of-distribution check on training and validation images' });
   const ood = fitOutOfDistribution({ model: training.model, normalisation: training.normalisation, numClasses, train: train.set, val: val.set, rawTrain: sets.train.set, rawVal: sets.val.set, seed });
 
   options.onProgress?.({ kind: 'stage', message: 'saving the model bundle' });
-  const [, h, w, c] = train.set.shape;
   const metadata = await saveBundle(bundleDir, {
     model: training.model,
     metadata: {
       architecture: { name: training.config.model, width: training.config.width, seed: training.config.seed },
       classes,
       labelTree: options.labelTree,
-      input: { height: h, width: w, channels: c as 1 | 3, fit: options.fit ?? 'cover', mean: training.normalisation.mean, std: training.normalisation.std, ...(options.pxPerUm ? { pxPerUm: options.pxPerUm } : {}), ...(stain ? { stain } : {}) },
+      input: { height: h, width: w, channels: c as 1 | 3, fit: options.fit ?? 'cover', mean: training.normalisation.mean, std: training.normalisation.std, ...(options.pxPerUm ? { pxPerUm: options.pxPerUm } : {}), ...(stain ? { stain } : {}), ...(views.length > 1 ? { tta: views } : {}) },
       temperature,
       referBelow,
       operatingPoints,
@@ -226,24 +234,26 @@ interface TestEvaluationContext {
   coarseSets: number[][];
   temperature: number;
   seed: number;
+  /** Test-time augmentation views; none or one = the images alone. */
+  views: TtaView[];
   onProgress?: (event: FitProgress) => void;
 }
 
 /** The report on the test images labelled with a class, and the calibrated test probabilities (those of coarse-labelled images apart); nulls without such images. */
 function evaluateOnTest(test: LabelledSet | null, context: TestEvaluationContext): { report: ClassifierReport | null; testOutput: FitResult['test'] } {
-  const { logitsModel, training, classes, coarseSets, temperature, seed } = context;
+  const { logitsModel, training, classes, coarseSets, temperature, seed, views } = context;
   const numClasses = classes.length;
   const testParts = test && splitByLabelKind(test, numClasses);
   if (!testParts || testParts.classLabelled.set.labels.length === 0) return { report: null, testOutput: null };
   const tested = testParts.classLabelled;
   context.onProgress?.({ kind: 'stage', message: 'evaluating on the test split' });
-  const testLogits = predictLogits(logitsModel, tested.set, training.normalisation);
+  const testLogits = ttaLogits(logitsModel, tested.set, training.normalisation, views);
   const probabilities = applyTemperature(testLogits, temperature, numClasses);
   const report = evaluateClassifier({ labels: tested.set.labels, probabilities, classNames: classes, groups: tested.groups, seed });
   const testOutput: NonNullable<FitResult['test']> = { set: tested.set, samples: [], groups: tested.groups, probabilities, uncalibratedProbabilities: applyTemperature(testLogits, 1, numClasses) };
   if (testParts.coarse) {
     const { set, groups } = testParts.coarse;
-    const coarseProbabilities = applyTemperature(predictLogits(logitsModel, set, training.normalisation), temperature, numClasses);
+    const coarseProbabilities = applyTemperature(ttaLogits(logitsModel, set, training.normalisation, views), temperature, numClasses);
     testOutput.coarse = { labels: set.labels.map((label) => label - numClasses), classSets: coarseSets, probabilities: coarseProbabilities, groups };
   }
   return { report, testOutput };

@@ -1,6 +1,7 @@
 export { fitClassifier, fitImageSets, type FitOptions, type FitSetsOptions, type FitProgress, type FitResult, type LabelledSet } from './fit.ts';
 export { chooseCalibration, logitsOfProbabilities, recalibrateOnSite, type CalibrationChoice, type CalibrationMeasure, type CalibrationTargets, type SiteRecalibration, type SiteRecalibrationInput } from './calibration.ts';
-export { packImages, type PreparedSet } from './prepare.ts';
+export { packImages, prepareImageSet, type PreparedSet } from './prepare.ts';
+export { ttaLogits } from './tta.ts';
 export { writeFitReport, levelReports, type FitReportOptions } from './report.ts';
 export { createProjectTrainer, type ProjectTrainerOptions } from './serving.ts';
 export { createProjectTrainerProcess, forkTrainer, type ProjectTrainer, type TrainingProcessOptions } from './training-process.ts';

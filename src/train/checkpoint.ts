@@ -31,6 +31,8 @@ export interface Checkpoint {
   weights: SerializedWeights;
   optimizer: SerializedWeights;
   best: SerializedWeights | null;
+  /** Running mean of the weights being averaged (config.finalWeights 'average'), once it has started. */
+  average: SerializedWeights | null;
 }
 
 const FORMAT = 'gramlens-checkpoint-1';
@@ -48,10 +50,12 @@ export async function saveCheckpoint(runDir: string, checkpoint: Checkpoint): Pr
       weights: checkpoint.weights.entries,
       optimizer: checkpoint.optimizer.entries,
       best: checkpoint.best?.entries ?? null,
+      average: checkpoint.average?.entries ?? null,
     };
     await writeFile(join(dir, 'weights.bin'), weightsToBytes(checkpoint.weights));
     await writeFile(join(dir, 'optimizer.bin'), weightsToBytes(checkpoint.optimizer));
     if (checkpoint.best) await writeFile(join(dir, 'best.bin'), weightsToBytes(checkpoint.best));
+    if (checkpoint.average) await writeFile(join(dir, 'average.bin'), weightsToBytes(checkpoint.average));
     // The manifest goes last: a folder without it is never taken for a checkpoint.
     await writeFile(join(dir, 'checkpoint.json'), JSON.stringify(manifest));
   });
@@ -68,6 +72,7 @@ export async function loadCheckpoint(runDir: string): Promise<Checkpoint | null>
     weights: WeightEntry[];
     optimizer: WeightEntry[];
     best: WeightEntry[] | null;
+    average?: WeightEntry[] | null;
   };
   if (manifest.format !== FORMAT) throw new Error(`checkpoint in ${dir} has format "${manifest.format}", this gramlens reads "${FORMAT}"`);
   const read = async (file: string, entries: WeightEntry[]) => weightsFromBytes(entries, new Uint8Array(await readFile(join(dir, file))));
@@ -77,5 +82,6 @@ export async function loadCheckpoint(runDir: string): Promise<Checkpoint | null>
     weights: await read('weights.bin', manifest.weights),
     optimizer: await read('optimizer.bin', manifest.optimizer),
     best: manifest.best ? await read('best.bin', manifest.best) : null,
+    average: manifest.average ? await read('average.bin', manifest.average) : null,
   };
 }

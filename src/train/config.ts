@@ -5,12 +5,26 @@ export type ScheduleName = 'constant' | 'cosine' | 'step';
 export type MonitorName = 'val_loss' | 'val_accuracy' | 'val_balanced_accuracy';
 export type SamplingName = 'none' | 'oversample' | 'undersample' | 'class-weights' | 'balanced-batches';
 export type BatchNormMode = 'batch' | 'frozen';
+export type FinalWeightsName = 'average' | 'last' | 'best';
 
 export interface TrainConfig {
   model: ModelName;
   /** Base width of the model (filters of its first stage); undefined = the model's default. */
   width?: number;
+  /**
+   * Epochs of the run. When not given, it follows from the dataset size: at least this many (the
+   * default's or the model recipe's), and more when that is fewer than `steps` optimizer steps.
+   */
   epochs: number;
+  /** Least optimizer steps of a run whose epochs are not given (small datasets train for more epochs). */
+  steps: number;
+  /**
+   * The weights the run ends with: 'average' = the mean of the weights at the end of each epoch of
+   * the schedule's last quarter (stochastic weight averaging over the low learning rates), 'last' =
+   * the last epoch's, 'best' = the best epoch's by the monitored validation metric (which a small
+   * validation split can pick by chance).
+   */
+  finalWeights: FinalWeightsName;
   batchSize: number;
   optimizer: OptimizerName;
   learningRate: number;
@@ -52,13 +66,15 @@ export interface TrainConfig {
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   model: 'resnet-small',
   epochs: 20,
+  steps: 240,
+  finalWeights: 'average',
   batchSize: 32,
   optimizer: 'adam',
   learningRate: 2e-3,
   momentum: 0.9,
   schedule: 'cosine',
   warmupEpochs: 1,
-  patience: 6,
+  patience: 0,
   monitor: 'val_loss',
   sampling: 'class-weights',
   labelSmoothing: 0,
@@ -75,13 +91,16 @@ const CHOICES = {
   monitor: ['val_loss', 'val_accuracy', 'val_balanced_accuracy'],
   sampling: ['none', 'oversample', 'undersample', 'class-weights', 'balanced-batches'],
   batchNorm: ['batch', 'frozen'],
+  finalWeights: ['average', 'last', 'best'],
 } as const;
 
 /**
  * Fills defaults (a pretrained model's fine-tuning recipe before the general ones) and checks every
- * field, with a message that names the field and the allowed values.
+ * field, with a message that names the field and the allowed values. Given the steps of one epoch
+ * (which depend on the training set), epochs that were not given follow from the dataset size
+ * (see epochsForDataset).
  */
-export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainConfig {
+export function resolveTrainConfig(partial: Partial<TrainConfig> = {}, stepsPerEpoch?: number): TrainConfig {
   const given = stripUndefined(partial);
   const model = given.model ?? DEFAULT_TRAIN_CONFIG.model;
   if (!MODEL_NAMES.includes(model)) {
@@ -95,6 +114,8 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
     }
   }
   requireInteger('epochs', config.epochs, 1);
+  requireInteger('steps', config.steps, 1);
+  if (given.epochs === undefined && stepsPerEpoch !== undefined) config.epochs = epochsForDataset(config.epochs, config.steps, stepsPerEpoch);
   requireInteger('batchSize', config.batchSize, 1);
   requireInteger('patience', config.patience, 0);
   requireInteger('checkpointEverySteps', config.checkpointEverySteps, 1);
@@ -113,12 +134,21 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}): TrainCon
   return config;
 }
 
+/**
+ * The training length of a recipe on a dataset: at least `leastEpochs`, and at least `leastSteps`
+ * optimizer steps, so that a few hundred images get as many updates as the schedule needs (a fixed
+ * epoch count gives a small dataset too few to converge).
+ */
+export function epochsForDataset(leastEpochs: number, leastSteps: number, stepsPerEpoch: number): number {
+  return Math.max(leastEpochs, Math.ceil(leastSteps / Math.max(1, stepsPerEpoch)));
+}
+
 /** The fine-tuning recipe of a pretrained model: its defaults that differ from the general ones. */
 function recipeOf(model: ModelName): Partial<TrainConfig> {
   const fineTune = registeredModel(model).fineTune;
   if (!fineTune) return {};
-  const { freezeEpochs, layerRateRatio, batchNorm, epochs, learningRate, batchSize, patience } = fineTune;
-  return stripUndefined({ freezeEpochs, layerRateRatio, batchNorm, epochs, learningRate, batchSize, patience });
+  const { freezeEpochs, layerRateRatio, batchNorm, epochs, steps, learningRate, batchSize, patience } = fineTune;
+  return stripUndefined({ freezeEpochs, layerRateRatio, batchNorm, epochs, steps, learningRate, batchSize, patience });
 }
 
 function requireInteger(field: string, value: number, min: number): void {

@@ -2,7 +2,8 @@ export { trainClassifier, predictLogits, logitsModelOf, type TrainOptions, type 
 export type { TrainCallback, TrainLoop, TrainStatus, StepEnd, EpochEnd } from './loop.ts';
 export { BatchBuilder, LocalStepRunner, batchLoss, countCorrect, type StepRunner, type StepResult, type LossInputs } from './step.ts';
 export { createOptimizer, saveOptimizerState, restoreOptimizerState, setLearningRate, GroupedOptimizer } from './optimizer.ts';
-export { resolveTrainConfig, DEFAULT_TRAIN_CONFIG, type TrainConfig } from './config.ts';
+export { resolveTrainConfig, epochsForDataset, DEFAULT_TRAIN_CONFIG, type TrainConfig, type FinalWeightsName } from './config.ts';
+export { firstAveragedEpoch } from './callbacks/index.ts';
 export { learningRateAt, discriminativeRates, fineTuneStepAt, type FineTuneStep } from './schedule.ts';
 export { setCrossEntropy, setNegativeLogLikelihood, labelMasks, type CoarseSets } from './set-loss.ts';
 export { computeNormalisation, subsetImageSet, readImage, normaliseInPlace, type ImageSet, type Normalisation } from './dataset.ts';

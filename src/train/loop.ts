@@ -56,6 +56,8 @@ export interface TrainLoopInputs {
   validate: () => ValidationMetrics;
   /** Best weights so far (from a checkpoint when resuming). */
   bestWeights: SerializedWeights | null;
+  /** Running mean of the weights being averaged (from a checkpoint when resuming). */
+  averagedWeights?: SerializedWeights | null;
 }
 
 /** The state every callback shares: what a checkpoint keeps (`state`) and what the current run adds. */
@@ -72,6 +74,8 @@ export class TrainLoop {
   groupRates: number[] | null = null;
   /** Weights of the best epoch so far, kept by the BestWeights callback and saved in checkpoints. */
   bestWeights: SerializedWeights | null;
+  /** Running mean of the end-of-epoch weights, kept by the WeightAveraging callback and saved in checkpoints. */
+  averagedWeights: SerializedWeights | null;
   private stopStatus: Exclude<TrainStatus, 'completed'> | null = null;
   private readonly startedAt = performance.now();
 
@@ -84,6 +88,7 @@ export class TrainLoop {
     this.totalSteps = inputs.stepsPerEpoch * inputs.config.epochs;
     this.learningRate = inputs.config.learningRate;
     this.bestWeights = inputs.bestWeights;
+    this.averagedWeights = inputs.averagedWeights ?? null;
   }
 
   get status(): TrainStatus {

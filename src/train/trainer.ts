@@ -4,7 +4,7 @@ import { augmentPipeline, type AugmentConfig, type AugmentPresetName } from '../
 import { classWeights, epochIndices } from '../data/index.ts';
 import { buildModel, LOGITS_LAYER_NAME, loadModelWeights, parameterGroupsOf, registeredModel, type ParameterGroups } from '../models/index.ts';
 import { createRng, hashSeed } from '../util/index.ts';
-import { BestWeights, Cancellation, Checkpointing, EarlyStopping, FineTuneSchedule, LearningRateSchedule, Progress } from './callbacks/index.ts';
+import { BestWeights, Cancellation, Checkpointing, EarlyStopping, FineTuneSchedule, LearningRateSchedule, Progress, WeightAveraging } from './callbacks/index.ts';
 import { loadCheckpoint, type TrainState } from './checkpoint.ts';
 import { resolveTrainConfig, type TrainConfig } from './config.ts';
 import { checkImageSet, computeNormalisation, normaliseInPlace, readImage, type ImageSet, type Normalisation } from './dataset.ts';
@@ -74,6 +74,9 @@ export async function trainClassifier(
   options: TrainOptions,
 ): Promise<TrainResult> {
   let config = resolveTrainConfig(partialConfig);
+  const orderFor = (epoch: number) => Int32Array.from(epochIndices(config.sampling, train.labels, createRng(hashSeed(config.seed, epoch, 0x5a)), { batchSize: config.batchSize }));
+  const stepsPerEpoch = Math.max(1, Math.floor(orderFor(0).length / config.batchSize));
+  config = resolveTrainConfig(partialConfig, stepsPerEpoch);
   const { numClasses } = options;
   const coarse = options.coarseLabels ?? [];
   checkTrainingInputs(train, validation, numClasses, coarse);
@@ -97,20 +100,20 @@ export async function trainClassifier(
   const runner = options.createStepRunner ? await options.createStepRunner(runnerContext) : localStepRunner(runnerContext);
   if (checkpoint) await runner.restoreOptimizer(checkpoint.optimizer);
 
-  const orderFor = (epoch: number) => Int32Array.from(epochIndices(config.sampling, train.labels, createRng(hashSeed(config.seed, epoch, 0x5a)), { batchSize: config.batchSize }));
   const loop = new TrainLoop({
     config,
     state,
     model,
     runner,
-    stepsPerEpoch: Math.max(1, Math.floor(orderFor(0).length / config.batchSize)),
+    stepsPerEpoch,
     orderFor,
     validate: () => evaluateLogits(logitsModel, validation, state.normalisation, numClasses, coarse),
     bestWeights: checkpoint?.best ?? null,
+    averagedWeights: checkpoint?.average ?? null,
   });
   let status: TrainStatus;
   try {
-    status = await loop.run([...builtInCallbacks(options, groups, checkpoint !== null), ...(options.callbacks ?? [])]);
+    status = await loop.run([...builtInCallbacks(config, options, groups, checkpoint !== null), ...(options.callbacks ?? [])]);
   } finally {
     await runner.dispose();
   }
@@ -119,14 +122,14 @@ export async function trainClassifier(
 
 /**
  * Their order matters: the abort check and the learning rate before a step; at the end of an epoch
- * the best weights before the checkpoint that holds them, and the progress event before the
- * checkpoint's.
+ * the best or averaged weights before the checkpoint that holds them, and the progress event before
+ * the checkpoint's.
  */
-function builtInCallbacks(options: TrainOptions, groups: ParameterGroups, resumed: boolean): TrainCallback[] {
+function builtInCallbacks(config: TrainConfig, options: TrainOptions, groups: ParameterGroups, resumed: boolean): TrainCallback[] {
   return [
     ...(options.signal ? [new Cancellation(options.signal)] : []),
     groups.count > 1 ? new FineTuneSchedule(groups.count) : new LearningRateSchedule(),
-    new BestWeights(),
+    ...(config.finalWeights === 'best' ? [new BestWeights()] : config.finalWeights === 'average' ? [new WeightAveraging()] : []),
     ...(options.onProgress ? [new Progress(options.onProgress, resumed)] : []),
     ...(options.runDir ? [new Checkpointing(options.runDir, options.onProgress)] : []),
     new EarlyStopping(),
@@ -173,7 +176,8 @@ function checkResumable(saved: TrainConfig, requested: TrainConfig): TrainConfig
   if (differing.length > 0) {
     throw new Error(`cannot resume: the checkpoint was made with a different ${differing.join(', ')}; start a new run or use the same settings`);
   }
-  return { ...saved, epochs: Math.max(saved.epochs, requested.epochs) };
+  // A checkpoint from before a config field existed resumes with that field's requested value.
+  return { ...requested, ...saved, epochs: Math.max(saved.epochs, requested.epochs) };
 }
 
 /** Logits of every image of a set (n × classes), in batches, normalised as in training. */

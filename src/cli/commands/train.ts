@@ -32,10 +32,10 @@ import { fitProgressPrinter, loadDatasetArg, startEngine } from '../shared.ts';
 
 export const TRAIN_OPTIONS: OptionSpec = {
   ...OUT_OPTION,
-  ...valueOptions('size', 'channels', 'fit', 'model', 'backbone', 'width', 'epochs', 'batch', 'lr', 'optimizer', 'schedule', 'patience', 'monitor', 'sampling'),
+  ...valueOptions('size', 'channels', 'fit', 'model', 'backbone', 'width', 'epochs', 'steps', 'final-weights', 'batch', 'lr', 'optimizer', 'schedule', 'patience', 'monitor', 'sampling'),
   ...valueOptions('freeze-epochs', 'lr-ratio', 'batch-norm', 'augment', 'stain-norm', 'seed', 'cache-dir', 'workers', 'folds', 'split-column', 'label-tree'),
   'train-only': { type: 'string', multiple: true },
-  ...flagOptions('resume', 'strict', 'json'),
+  ...flagOptions('resume', 'strict', 'json', 'tta'),
   ...SPECIMEN_PATTERN_OPTION,
   ...BACKEND_OPTION,
 };
@@ -47,22 +47,31 @@ export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pi
   --backbone NAME     ${BACKBONE_NAMES.join(' | ')}: fine-tune a model pretrained on ImageNet (the same as
                       --model NAME): the new head alone for --freeze-epochs, then every layer, the
                       earlier ones at lower learning rates; its own defaults: --epochs, --lr, --size
-  --freeze-epochs N   (backbones) epochs that train only the new head (default 2)
+  --freeze-epochs N   (backbones) epochs that train only the new head (default 1)
   --lr-ratio X        (backbones) the head's learning rate over the earliest layers' once they
                       train, rates spaced geometrically between (default 10; 1 = one rate)
   --batch-norm batch|frozen   normalise with each batch's statistics, or with the stored ones,
                       kept (default: frozen for backbones, batch otherwise)
   --width N           base width of the model (filters of its first stage)
-  --epochs N          (default 20)          --batch N   (default 32)
+  --epochs N          training length (default: from the dataset size, at least 20 epochs and at
+                      least --steps optimizer steps; backbones at least 15 epochs)
+  --steps N           least optimizer steps when --epochs is not given (default 240; backbones 150)
+  --final-weights average|last|best   the weights the run ends with: the mean of the last quarter
+                      of epochs' (default), the last epoch's, or the best epoch's on validation
+  --batch N           (default 32)
   --lr X              learning rate (default 0.002)
   --optimizer adam|sgd                     --schedule constant|cosine|step
-  --patience N        early stopping after N epochs without improvement (0 = off; default 6)
+  --patience N        early stopping after N epochs without improvement (0 = off, the default)
   --monitor val_loss|val_accuracy|val_balanced_accuracy
   --sampling none|oversample|undersample|class-weights|balanced-batches (default class-weights)
   --augment PRESET|JSON   ${Object.keys(AUGMENT_PRESETS).join(' | ')}, or a JSON augmentation config
   --stain-norm none|${STAIN_METHODS.join('|')}   stain normalisation of every image, in training and in
                       every later prediction (default none; needs RGB); the reference is estimated on
                       up to 256 seeded training images and stored in the model bundle
+  --tta               test-time augmentation: every prediction (calibration, test figures, and
+                      predict, evaluate, the API through the bundle) averages the probabilities
+                      over the flips and quarter turns the augmentation trains with (8 views with
+                      the microscopy preset on a square input), at that many times the cost
   --seed N            seed of every random choice (default 1)
   --workers N         model replicas training in parallel (default: one per CPU core); a run
                       repeats exactly for the same seed and number of workers
@@ -117,6 +126,7 @@ ${SPECIMEN_PATTERN_HELP}
       augment: parseAugment(values, 'microscopy'),
       workers: parseWorkers(values),
       labelTree: await parseLabelTreeOption(values),
+      tta: Boolean(values.tta),
     };
     resolveTrainConfig(settings.train);
     const folds = numberOption(values, 'folds', { integer: true, min: 2 });

@@ -34,6 +34,7 @@ export class Checkpointing implements TrainCallback {
       weights: serializeModelWeights(loop.model),
       optimizer: await loop.runner.optimizerWeights(),
       best: loop.bestWeights,
+      average: loop.averagedWeights,
     });
     this.onProgress?.({ kind: 'checkpoint', epoch: state.epoch, step: state.step });
   }

@@ -5,3 +5,4 @@ export { EarlyStopping } from './early-stopping.ts';
 export { FineTuneSchedule } from './fine-tune.ts';
 export { LearningRateSchedule } from './learning-rate.ts';
 export { Progress } from './progress.ts';
+export { WeightAveraging, firstAveragedEpoch } from './weight-averaging.ts';
