@@ -21,6 +21,12 @@ export interface FieldDecisionParams {
    * probability or above (default presenceThreshold: no stricter than any morphotype).
    */
   groupThreshold?: number;
+  /**
+   * A field without any finding but with at least this many tiles whose organism probability (1 -
+   * the background's) reaches presenceThreshold is "uncertain: refer", not "no organisms"
+   * (default minTiles).
+   */
+  referTiles?: number;
 }
 
 export interface FieldDecisionRule extends FieldDecisionParams {

@@ -2,11 +2,21 @@
 import type { FieldDecisionParams, FieldDecisionRule, LabelTreeNode, MorphotypeGroup } from '../contract/index.ts';
 import { aggregateTiles, type TileProbabilities } from './aggregate.ts';
 
-/** For bundles without a fitted rule: a morphotype needs 3 tiles at ≥ 0.7 and a tenth of the organism tiles; two of one group need 3 tiles at ≥ 0.9 each. */
-export const DEFAULT_FIELD_DECISION: Readonly<Required<FieldDecisionParams>> = { presenceThreshold: 0.7, minTiles: 3, minShare: 0.1, groupThreshold: 0.9 };
+/**
+ * For bundles without a fitted rule: a morphotype needs 3 tiles at ≥ 0.7 and a tenth of the organism
+ * tiles; two of one group need 3 tiles at ≥ 0.9 each; 3 organism tiles at ≥ 0.7 without a finding refer.
+ */
+export const DEFAULT_FIELD_DECISION: Readonly<Required<FieldDecisionParams>> = { presenceThreshold: 0.7, minTiles: 3, minShare: 0.1, groupThreshold: 0.9, referTiles: 3 };
 
-/** Per class, the probabilities of the counted tiles whose most likely class it is, highest first. */
-export type TileEvidence = readonly (readonly number[])[];
+/** What the counted tiles of a field show, each list highest first. */
+export interface TileEvidence {
+  /** Per class, the probabilities of the tiles whose most likely class it is. */
+  byClass: readonly (readonly number[])[];
+  /** Per group, its members' summed probabilities on the tiles whose most likely class is a member. */
+  byGroup: readonly (readonly number[])[];
+  /** Per tile, its organism probability (1 - the background's). */
+  organisms: readonly number[];
+}
 
 /** The tiles of one class: those whose most likely class it is, and how many of them reach the presence threshold. */
 export interface TileClassCount {
@@ -35,6 +45,8 @@ export interface FieldDecision {
   morphotypes: { label: string; tileCount: number; confidentTiles: number }[];
   /** Two or more findings, or enough tiles of the mixed class itself. */
   multiple: boolean;
+  /** No finding, yet referTiles or more tiles are confident they show organisms: "uncertain: refer", not "no organisms". */
+  refer: boolean;
   /** Every class that some counted tile shows as its most likely class, most tiles first: the one count behind the morphotypes and the tile-map legend. */
   tileCounts: TileClassCount[];
 }
@@ -70,12 +82,13 @@ function classIndexOf(classes: readonly string[], name: string, role: string): n
 }
 
 function checkParams(params: FieldDecisionParams): Required<FieldDecisionParams> {
-  const { presenceThreshold, minTiles, minShare = 0, groupThreshold = presenceThreshold } = params;
+  const { presenceThreshold, minTiles, minShare = 0, groupThreshold = presenceThreshold, referTiles = minTiles } = params;
   if (!(presenceThreshold > 0 && presenceThreshold <= 1)) throw new Error(`presenceThreshold must be in (0, 1] (got ${presenceThreshold})`);
   if (!(Number.isInteger(minTiles) && minTiles >= 1)) throw new Error(`minTiles must be a positive integer (got ${minTiles})`);
   if (!(minShare >= 0 && minShare <= 1)) throw new Error(`minShare must be in [0, 1] (got ${minShare})`);
   if (!(groupThreshold > 0 && groupThreshold <= 1)) throw new Error(`groupThreshold must be in (0, 1] (got ${groupThreshold})`);
-  return { presenceThreshold, minTiles, minShare, groupThreshold };
+  if (!(Number.isInteger(referTiles) && referTiles >= 1)) throw new Error(`referTiles must be a positive integer (got ${referTiles})`);
+  return { presenceThreshold, minTiles, minShare, groupThreshold, referTiles };
 }
 
 /** Checks a rule against the classes and turns names into indices. */
@@ -97,22 +110,27 @@ export function resolveRule(rule: FieldDecisionRule, classes: readonly string[],
   return { ...checkParams(rule), classes, background, mixed, groups, groupOf };
 }
 
-/** Per class, the top probabilities of the counted tiles whose most likely class it is, highest first. */
-export function tileEvidence(tileProbabilities: TileProbabilities, counted?: readonly boolean[]): number[][] {
+/** The evidence of the counted tiles, for a rule's background class and groups (class indices). */
+export function tileEvidence(tileProbabilities: TileProbabilities, rule: Pick<ResolvedRule, 'background' | 'groups' | 'groupOf'>, counted?: readonly boolean[]): TileEvidence {
   const k = tileProbabilities[0]?.length ?? 0;
   const byClass = Array.from({ length: k }, (): number[] => []);
+  const byGroup = rule.groups.map((): number[] => []);
+  const organisms: number[] = [];
   tileProbabilities.forEach((row, i) => {
     if (counted && !counted[i]) return;
     let best = 0;
     for (let c = 1; c < k; c++) if (row[c] > row[best]) best = c;
     byClass[best].push(row[best]);
+    const g = rule.groupOf[best];
+    if (g >= 0) byGroup[g].push(rule.groups[g].members.reduce((sum, c) => sum + row[c], 0));
+    organisms.push(1 - row[rule.background]);
   });
-  for (const list of byClass) list.sort((a, b) => b - a);
-  return byClass;
+  for (const list of [...byClass, ...byGroup, organisms]) list.sort((a, b) => b - a);
+  return { byClass, byGroup, organisms };
 }
 
 /** How many of a descending list reach level. */
-function countAtLeast(descending: readonly number[], level: number): number {
+export function countAtLeast(descending: readonly number[], level: number): number {
   let lo = 0;
   let hi = descending.length;
   while (lo < hi) {
@@ -136,20 +154,29 @@ interface IndexedFinding {
  * presenceThreshold. Morphotypes with enough evidence are found on their own, except two or more of
  * one group: each of those that also has minTiles tiles at groupThreshold is found on its own (the
  * others are read as its look-alikes); when none has, the group is found (its members not told
- * apart). Two or more findings, or enough evidence for the mixed class, make the field multiple.
+ * apart). A group none of whose members has enough evidence alone is found when its tiles (those of
+ * its members, each with the members' summed probability) have enough, with the members that have
+ * tiles. Two or more findings, or enough evidence for the mixed class, make the field multiple. A
+ * field without findings whose tiles show organisms (organism probability at presenceThreshold) on
+ * referTiles or more is referred rather than answered "no organisms".
  */
-export function decideFromEvidence(evidence: TileEvidence, rule: ResolvedRule): { label: string; findings: IndexedFinding[]; multiple: boolean } {
+export function decideFromEvidence(evidence: TileEvidence, rule: ResolvedRule): { label: string; findings: IndexedFinding[]; multiple: boolean; refer: boolean } {
   const { classes, background, mixed, groups, groupOf, presenceThreshold, minTiles, minShare } = rule;
-  const tiles = evidence.map((list) => list.length);
+  const tiles = evidence.byClass.map((list) => list.length);
   const organismTiles = tiles.reduce((sum, n, c) => (c === background ? sum : sum + n), 0);
-  const enough = (c: number, level: number): boolean => tiles[c] > 0 && tiles[c] >= minShare * organismTiles && countAtLeast(evidence[c], level) >= minTiles;
+  const supported = (list: readonly number[], level: number): boolean => list.length > 0 && list.length >= minShare * organismTiles && countAtLeast(list, level) >= minTiles;
+  const enough = (c: number, level: number): boolean => supported(evidence.byClass[c], level);
   const present = tiles.flatMap((_, c) => (c !== background && c !== mixed && enough(c, presenceThreshold) ? [c] : []));
   const single = (c: number): IndexedFinding => ({ label: classes[c], members: [c], tiles: tiles[c] });
   const findings = present.filter((c) => groupOf[c] < 0).map(single);
   const groupLevel = Math.max(rule.groupThreshold, presenceThreshold);
   groups.forEach((group, g) => {
     const inGroup = present.filter((c) => groupOf[c] === g);
-    if (inGroup.length === 0) return;
+    if (inGroup.length === 0) {
+      const seen = group.members.filter((c) => tiles[c] > 0);
+      if (supported(evidence.byGroup[g], presenceThreshold)) findings.push({ label: group.name, members: seen, tiles: evidence.byGroup[g].length });
+      return;
+    }
     const strong = inGroup.length >= 2 ? inGroup.filter((c) => enough(c, groupLevel)) : inGroup;
     if (strong.length > 0) findings.push(...strong.map(single));
     else findings.push({ label: group.name, members: inGroup, tiles: inGroup.reduce((sum, c) => sum + tiles[c], 0) });
@@ -157,7 +184,8 @@ export function decideFromEvidence(evidence: TileEvidence, rule: ResolvedRule): 
   findings.sort((a, b) => b.tiles - a.tiles || a.members[0] - b.members[0]);
   const multiple = findings.length >= 2 || (mixed >= 0 && enough(mixed, presenceThreshold));
   const label = multiple && mixed >= 0 ? classes[mixed] : (findings[0]?.label ?? classes[background]);
-  return { label, findings, multiple };
+  const refer = findings.length === 0 && !multiple && countAtLeast(evidence.organisms, presenceThreshold) >= rule.referTiles;
+  return { label, findings, multiple, refer };
 }
 
 /**
@@ -172,9 +200,9 @@ export function decideField(tileProbabilities: TileProbabilities, options: Field
   if (counted && counted.length !== tileProbabilities.length) throw new Error(`expected ${tileProbabilities.length} counted flags, got ${counted.length}`);
   const rule = resolveRule(options, classes, backgroundClass, mixedClass);
   const probabilities = aggregateTiles(tileProbabilities, { backgroundClass: rule.background, weights });
-  const evidence = tileEvidence(tileProbabilities, counted);
-  const { label, findings, multiple } = decideFromEvidence(evidence, rule);
-  const countOf = (c: number): TileClassCount => ({ label: classes[c], tiles: evidence[c].length, confidentTiles: countAtLeast(evidence[c], rule.presenceThreshold) });
+  const evidence = tileEvidence(tileProbabilities, rule, counted);
+  const { label, findings, multiple, refer } = decideFromEvidence(evidence, rule);
+  const countOf = (c: number): TileClassCount => ({ label: classes[c], tiles: evidence.byClass[c].length, confidentTiles: countAtLeast(evidence.byClass[c], rule.presenceThreshold) });
   const mostTilesFirst = (a: TileClassCount, b: TileClassCount): number => b.tiles - a.tiles || classes.indexOf(a.label) - classes.indexOf(b.label);
   const tileCounts = classes.map((_, c) => countOf(c)).filter((count) => count.tiles > 0).sort(mostTilesFirst);
   const morphotypes = findings
@@ -189,6 +217,7 @@ export function decideField(tileProbabilities: TileProbabilities, options: Field
     findings: findings.map((finding) => ({ label: finding.label, members: finding.members.map((c) => classes[c]) })),
     morphotypes,
     multiple,
+    refer,
     tileCounts,
   };
 }

@@ -2,7 +2,7 @@
 import type { FieldDecisionParams, MorphotypeGroup } from '../contract/index.ts';
 import { confusionMatrix, macroF1 } from '../evaluate/index.ts';
 import type { TileProbabilities } from './aggregate.ts';
-import { decideFromEvidence, resolveRule, tileEvidence, type FieldDecision, type ResolvedRule, type TileEvidence } from './decision.ts';
+import { countAtLeast, decideFromEvidence, resolveRule, tileEvidence, type FieldDecision, type ResolvedRule, type TileEvidence } from './decision.ts';
 
 /** A field with known class and its tile probabilities, for fitting the decision rule. */
 export interface LabelledField {
@@ -28,6 +28,8 @@ export interface FieldDecisionSearch {
   groupThresholds?: readonly number[];
   /** Least share of single-morphotype fields a candidate must leave not multiple (default 0.95). */
   minMultipleSpecificity?: number;
+  /** Most share of background-class fields the refer count may send to "uncertain: refer" (default 0.05). */
+  maxEmptyReferred?: number;
 }
 
 export interface FieldDecisionScore {
@@ -38,6 +40,8 @@ export interface FieldDecisionScore {
   multipleSensitivity: number;
   /** Share of single-morphotype fields (neither background nor mixed class) not called multiple (NaN without such fields). */
   multipleSpecificity: number;
+  /** Share of background-class fields referred (NaN without such fields); a referred field is still scored as its label. */
+  emptyReferred: number;
 }
 
 export interface FittedFieldDecision extends FieldDecisionScore {
@@ -57,12 +61,13 @@ interface PreparedField {
   truth: number;
 }
 
-function prepare(fields: readonly LabelledField[], classes: readonly string[]): PreparedField[] {
+function prepare(fields: readonly LabelledField[], rule: ResolvedRule): PreparedField[] {
+  const { classes } = rule;
   return fields.map((field) => {
     const truth = classes.indexOf(field.label);
     if (truth < 0) throw new Error(`field label "${field.label}" is not one of the classes (${classes.join(', ')})`);
     if (field.tileProbabilities.some((row) => row.length !== classes.length)) throw new Error(`expected ${classes.length} probabilities per tile (one per class)`);
-    return { evidence: tileEvidence(field.tileProbabilities, field.counted), truth };
+    return { evidence: tileEvidence(field.tileProbabilities, rule, field.counted), truth };
   });
 }
 
@@ -76,37 +81,41 @@ function share(count: number, total: number): number {
  * its first member. -1 for a label that is not a class.
  */
 export function scoredClass(decision: Pick<FieldDecision, 'label' | 'findings'>, truth: string, classes: readonly string[]): number {
+  if (classes.includes(decision.label)) return classes.indexOf(decision.label);
   const members = decision.findings.find((finding) => finding.label === decision.label)?.members ?? [];
-  if (members.length < 2) return classes.indexOf(decision.label);
+  if (members.length === 0) return -1;
   return classes.indexOf(members.includes(truth) ? truth : members[0]);
 }
 
 function score(prepared: readonly PreparedField[], rule: ResolvedRule): FieldDecisionScore {
   const { classes, background, mixed } = rule;
   const predicted = prepared.map(({ evidence, truth }) => {
-    const { label, findings, multiple } = decideFromEvidence(evidence, rule);
+    const { label, findings, multiple, refer } = decideFromEvidence(evidence, rule);
     const members = findings.find((f) => f.label === label)?.members ?? [];
     // As scoredClass, on class indices.
-    const answer = members.length < 2 ? classes.indexOf(label) : members.includes(truth) ? truth : members[0];
-    return { answer, multiple };
+    const answer = classes.includes(label) || members.length === 0 ? classes.indexOf(label) : members.includes(truth) ? truth : members[0];
+    return { answer, multiple, refer };
   });
   const truth = prepared.map((field) => field.truth);
   const cm = confusionMatrix(truth, predicted.map((p) => p.answer), classes.length);
   const mixedFields = prepared.flatMap((field, i) => (field.truth === mixed ? [predicted[i]] : []));
   const singleFields = prepared.flatMap((field, i) => (field.truth !== mixed && field.truth !== background ? [predicted[i]] : []));
-  const { presenceThreshold, minTiles, minShare, groupThreshold } = rule;
+  const emptyFields = prepared.flatMap((field, i) => (field.truth === background ? [predicted[i]] : []));
+  const { presenceThreshold, minTiles, minShare, groupThreshold, referTiles } = rule;
   return {
-    params: { presenceThreshold, minTiles, minShare, groupThreshold },
+    params: { presenceThreshold, minTiles, minShare, groupThreshold, referTiles },
     macroF1: macroF1(cm),
     multipleSensitivity: mixed < 0 ? Number.NaN : share(mixedFields.filter((p) => p.multiple).length, mixedFields.length),
     multipleSpecificity: share(singleFields.filter((p) => !p.multiple).length, singleFields.length),
+    emptyReferred: share(emptyFields.filter((p) => p.refer).length, emptyFields.length),
   };
 }
 
 /** Field macro-F1 and "several morphotypes" sensitivity and specificity of one decision rule on labelled fields. */
 export function scoreFieldDecision(fields: readonly LabelledField[], params: FieldDecisionParams, search: FieldDecisionSearch): FieldDecisionScore {
   const { classes, backgroundClass, mixedClass, groups } = search;
-  return score(prepare(fields, classes), resolveRule({ ...params, groups: groups?.map((g) => ({ ...g, members: [...g.members] })) }, classes, backgroundClass, mixedClass));
+  const rule = resolveRule({ ...params, groups: groups?.map((g) => ({ ...g, members: [...g.members] })) }, classes, backgroundClass, mixedClass);
+  return score(prepare(fields, rule), rule);
 }
 
 /** The candidate rules in search order: presence thresholds and least tiles ascending, least shares and group thresholds strictest first. */
@@ -118,23 +127,44 @@ function candidateParams(search: FieldDecisionSearch): Required<FieldDecisionPar
   return thresholds.flatMap((presenceThreshold) => {
     const levels = hasGroups ? [...(search.groupThresholds ?? DEFAULT_GROUP_THRESHOLDS), presenceThreshold].filter((level) => level >= presenceThreshold) : [presenceThreshold];
     const groupThresholds = [...new Set(levels)];
-    return minTiles.flatMap((tiles) => minShares.flatMap((minShare) => groupThresholds.map((groupThreshold) => ({ presenceThreshold, minTiles: tiles, minShare, groupThreshold }))));
+    return minTiles.flatMap((tiles) => minShares.flatMap((minShare) => groupThresholds.map((groupThreshold) => ({ presenceThreshold, minTiles: tiles, minShare, groupThreshold, referTiles: tiles }))));
   });
+}
+
+/**
+ * The least refer count (at least the rule's minTiles) that sends at most maxEmptyReferred of the
+ * background-class fields to "uncertain: refer": one above the organism tile count of the field
+ * just past that share, counting only fields the rule finds nothing on.
+ */
+function fitReferTiles(prepared: readonly PreparedField[], rule: ResolvedRule, maxEmptyReferred: number): number {
+  const counts = prepared
+    .filter((field) => field.truth === rule.background)
+    .map(({ evidence }) => {
+      const { findings, multiple } = decideFromEvidence(evidence, rule);
+      return findings.length === 0 && !multiple ? countAtLeast(evidence.organisms, rule.presenceThreshold) : 0;
+    })
+    .sort((a, b) => b - a);
+  const allowed = Math.floor(maxEmptyReferred * counts.length + 1e-9);
+  return Math.max(rule.minTiles, allowed < counts.length ? counts[allowed] + 1 : 1);
 }
 
 /**
  * The decision rule (presence threshold, least tiles, least share, group threshold) with the best
  * field macro-F1 among those that leave at least minMultipleSpecificity of the single-morphotype
  * fields not multiple; ties go to the higher "multiple" sensitivity, then the higher specificity,
- * then the earlier candidate. When none is specific enough, the most specific candidate. Fit it on
- * validation fields only.
+ * then the earlier candidate. When none is specific enough, the most specific candidate. Then its
+ * refer count (fitReferTiles; the candidates are scored with referTiles = minTiles, which changes
+ * no label). Fit it on validation fields only.
  */
 export function fitFieldDecision(fields: readonly LabelledField[], search: FieldDecisionSearch): FittedFieldDecision {
   if (fields.length === 0) throw new Error('no labelled fields to fit the decision on');
   const { classes, backgroundClass, mixedClass } = search;
-  const prepared = prepare(fields, classes);
   const groups = search.groups?.map((g) => ({ ...g, members: [...g.members] }));
-  const candidates = candidateParams(search).map((params) => score(prepared, resolveRule({ ...params, groups }, classes, backgroundClass, mixedClass)));
+  const ruleOf = (params: FieldDecisionParams): ResolvedRule => resolveRule({ ...params, groups }, classes, backgroundClass, mixedClass);
+  const allParams = candidateParams(search);
+  if (allParams.length === 0) throw new Error('no candidate decision rules to fit');
+  const prepared = prepare(fields, ruleOf(allParams[0]));
+  const candidates = allParams.map((params) => score(prepared, ruleOf(params)));
   const minSpecificity = search.minMultipleSpecificity ?? 0.95;
   const orZero = (v: number): number => (Number.isNaN(v) ? 0 : v);
   const feasible = (c: FieldDecisionScore): boolean => Number.isNaN(c.multipleSpecificity) || c.multipleSpecificity >= minSpecificity;
@@ -146,6 +176,8 @@ export function fitFieldDecision(fields: readonly LabelledField[], search: Field
     const differs = ka.findIndex((v, i) => v !== kb[i]);
     return differs >= 0 && ka[differs] > kb[differs];
   };
-  const best = (pool.length > 0 ? pool : candidates).reduce((chosen, c) => (better(c, chosen) ? c : chosen));
+  const chosen = (pool.length > 0 ? pool : candidates).reduce((kept, c) => (better(c, kept) ? c : kept));
+  const referTiles = fitReferTiles(prepared, ruleOf(chosen.params), search.maxEmptyReferred ?? 0.05);
+  const best = score(prepared, ruleOf({ ...chosen.params, referTiles }));
   return { ...best, feasible: pool.length > 0, candidates };
 }

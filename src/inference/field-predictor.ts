@@ -100,7 +100,8 @@ export interface FieldPrediction {
   /**
    * The single-image referral rule on the field-level probability of the answer (a group's summed),
    * for a field of one morphotype or none: "no organisms" is uncertain when the tiles that look
-   * like organisms, too few to count, are probably organisms.
+   * like organisms, too few to count, are probably organisms; and whenever the decision refers
+   * (organisms seen without evidence for any class or group).
    */
   uncertain: boolean;
   labelTree?: LabelTreeNode[];
@@ -234,7 +235,7 @@ export class FieldPredictor {
       top: { label: decision.label, probability: decision.probability },
       classes: ranked.classes,
       treeTop: treeTops(decision.probabilities, classes, labelTree),
-      uncertain: !decision.multiple && decision.probability < (referBelow ?? 0),
+      uncertain: decision.refer || (!decision.multiple && decision.probability < (referBelow ?? 0)),
       tiles: fieldTiles,
       tileMap,
       legend: tileLegend(decision.tileCounts, colours),

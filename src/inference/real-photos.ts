@@ -18,7 +18,7 @@ export interface PhotoVerdict {
 export function judgePhoto(prediction: Pick<FieldPrediction, 'decision' | 'uncertain'>, truth: string): PhotoVerdict {
   const { decision } = prediction;
   if (!decision) return { answer: 'refused', right: false, multiple: false, refusedOrUncertain: true, wrongAndConfident: false };
-  const group = decision.findings.find((finding) => finding.label === decision.label && finding.members.length > 1);
+  const group = decision.findings.find((finding) => finding.label === decision.label);
   const right = decision.label === truth || (group?.members.includes(truth) ?? false);
   const uncertain = prediction.uncertain;
   return { answer: decision.label, right, multiple: decision.multiple, refusedOrUncertain: uncertain, wrongAndConfident: !uncertain && !right };

@@ -10,6 +10,7 @@ function decision(label: string, findings: [string, string[]][], multiple = fals
     findings: findings.map(([label, members]) => ({ label, members })),
     morphotypes: findings.flatMap(([, members]) => members.map((m) => ({ label: m, tileCount: 5, confidentTiles: 5 }))),
     multiple,
+    refer: false,
     tileCounts: [],
   };
 }

@@ -187,7 +187,7 @@ describe('fitFieldDecision', () => {
 
   it('picks the best macro-F1 among rules specific enough, the earliest on ties', () => {
     const fitted = fitFieldDecision(fields, { ...search, presenceThresholds: [0.8, 0.95], minTiles: [1, 2, 3, 4] });
-    expect(fitted.params).toEqual({ presenceThreshold: 0.8, minTiles: 2, minShare: 0, groupThreshold: 0.8 });
+    expect(fitted.params).toEqual({ presenceThreshold: 0.8, minTiles: 2, minShare: 0, groupThreshold: 0.8, referTiles: 2 });
     expect(fitted).toMatchObject({ macroF1: 1, feasible: true });
     expect(fitted.candidates).toHaveLength(8);
     // At 0.95 no tile is confident: every field is called empty.
