@@ -1,4 +1,3 @@
-import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { FEATURE_LAYER_NAME } from '../models/index.ts';
 import {
@@ -16,12 +15,11 @@ import {
   type OodStatistics,
   type ScoreStatistics,
 } from '../ood/index.ts';
-import { normaliseInPlace, readImage, subsetImageSet, type ImageSet, type Normalisation } from '../train/index.ts';
+import { predictLogits, readImage, subsetImageSet, type ImageSet, type Normalisation } from '../train/index.ts';
 import { createRng } from '../util/index.ts';
 
 /** Training images whose embeddings the class means and covariance are fitted on, at most (a seeded sample beyond). */
 const MAX_FIT_IMAGES = 5000;
-const BATCH = 64;
 
 export interface OodFitInput {
   model: tfl.LayersModel;
@@ -47,8 +45,9 @@ export interface OodFitInput {
 export function fitOutOfDistribution(input: OodFitInput): OodStatistics {
   const refusalTarget = input.refusalTarget ?? DEFAULT_REFUSAL_TARGET;
   const train = sampleSet(input.train, MAX_FIT_IMAGES, input.seed);
-  const trainEmbeddings = embeddingsOf(input.model, train, input.normalisation);
-  const features = fitScore(trainEmbeddings, train.labels, input.numClasses, embeddingsOf(input.model, input.val, input.normalisation), refusalTarget / 2);
+  const pooled = pooledFeatureModel(input.model);
+  const trainEmbeddings = embeddingsOf(pooled, train, input.normalisation);
+  const features = fitScore(trainEmbeddings, train.labels, input.numClasses, embeddingsOf(pooled, input.val, input.normalisation), refusalTarget / 2);
   const colour = input.rawVal.shape[3] === 3 ? fitColourScore(input.rawTrain, input.rawVal, refusalTarget / 2, input.seed) : undefined;
 
   const measures = measureSet(input.rawVal);
@@ -98,29 +97,17 @@ function signaturesOf(set: ImageSet): Rows {
   return { values, dim };
 }
 
-/** Global-average-pooled 'features' of every image (n × channels). */
-function embeddingsOf(model: tfl.LayersModel, set: ImageSet, normalisation: Normalisation): Rows {
-  const pooled = tfl.model({ inputs: model.inputs, outputs: model.getLayer(FEATURE_LAYER_NAME).output as tfl.SymbolicTensor });
-  const [n, h, w, c] = set.shape;
-  const size = h * w * c;
-  let values: Float32Array | null = null;
-  let dim = 0;
-  for (let start = 0; start < n; start += BATCH) {
-    const count = Math.min(BATCH, n - start);
-    const batch = new Float32Array(count * size);
-    for (let i = 0; i < count; i++) {
-      const slot = batch.subarray(i * size, (i + 1) * size);
-      readImage(set, start + i, slot);
-      normaliseInPlace(slot, c, normalisation);
-    }
-    const embedding = tf.tidy(() => tf.mean(pooled.predict(tf.tensor4d(batch, [count, h, w, c])) as tf.Tensor4D, [1, 2]));
-    const data = embedding.dataSync() as Float32Array;
-    embedding.dispose();
-    dim = data.length / count;
-    values ??= new Float32Array(n * dim);
-    values.set(data, start * dim);
-  }
-  return { values: values ?? new Float32Array(0), dim };
+/** The model up to its 'features' layer, global-average-pooled (sharing the model's weights). */
+function pooledFeatureModel(model: tfl.LayersModel): tfl.LayersModel {
+  const features = model.getLayer(FEATURE_LAYER_NAME).output as tfl.SymbolicTensor;
+  return tfl.model({ inputs: model.inputs, outputs: tfl.layers.globalAveragePooling2d({}).apply(features) as tfl.SymbolicTensor });
+}
+
+/** Global-average-pooled 'features' of every image (n × channels), from pooledFeatureModel. */
+function embeddingsOf(pooled: tfl.LayersModel, set: ImageSet, normalisation: Normalisation): Rows {
+  const values = predictLogits(pooled, set, normalisation);
+  const n = set.shape[0];
+  return { values, dim: n === 0 ? 0 : values.length / n };
 }
 
 /** The image measures of each image of a set (grey images as grey RGB). */

@@ -180,7 +180,7 @@ function checkResumable(saved: TrainConfig, requested: TrainConfig): TrainConfig
   return { ...requested, ...saved, epochs: Math.max(saved.epochs, requested.epochs) };
 }
 
-/** Logits of every image of a set (n × classes), in batches, normalised as in training. */
+/** A model's 2-D output for every image of a set (n × outputs: logits, pooled features), in batches, normalised as in training. */
 export function predictLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisation: Normalisation): Float32Array {
   const [n, h, w, c] = set.shape;
   const size = h * w * c;
@@ -200,7 +200,7 @@ export function predictLogits(logitsModel: tfl.LayersModel, set: ImageSet, norma
     out ??= new Float32Array(n * k);
     out.set(values, start * k);
   }
-  return out as Float32Array;
+  return out ?? new Float32Array(0);
 }
 
 /** Loss over every image (the set loss for coarse labels); accuracies over the images labelled with a class. */
