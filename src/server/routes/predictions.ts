@@ -67,7 +67,7 @@ function checkFieldResult<T extends FieldPredictorResult>(result: T): T {
     typeof result?.quality?.ok === 'boolean' &&
     Array.isArray(result.quality.reasons) &&
     Array.isArray(result.warnings) &&
-    (prediction === null || (checkPredictorResult(prediction) && (prediction.refusal !== undefined || typeof prediction.field?.label === 'string')));
+    (prediction === null || (checkPredictorResult(prediction) && (prediction.refusal ? true : typeof prediction.field?.label === 'string')));
   if (!valid) throw new HttpError(500, 'The model returned a malformed result');
   return result;
 }
@@ -104,23 +104,26 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
     return width * height;
   };
 
-  /** Records a model's answer or refusal in the audit trail. */
-  const record = (request: FastifyRequest, image: { sha256: string }, fields: Record<string, string>, result: Parameters<typeof recordedOutput>[0]) =>
+  /** The model's answer and the id of the model that gave it, read together inside the gate (an activation waits for both). */
+  const answeredBy = <T>(work: () => Promise<T>) => modelGate.use(async () => ({ answer: await work(), modelId: store.models.active()?.id ?? null }));
+
+  /** Records a model's answer or refusal in the audit trail, with the model that answered. */
+  const record = (request: FastifyRequest, image: { sha256: string }, fields: Record<string, string>, result: Parameters<typeof recordedOutput>[0], modelId: number | null) =>
     store.predictions.record({
       userId: currentUser(request).id,
       imageSha256: image.sha256,
-      modelId: store.models.active()?.id ?? null,
+      modelId,
       ...recordedOutput(result),
       specimenType: fields.specimenType,
       caseId: fields.caseId ?? null,
     });
 
   /** A field result answered: 200 without a record when the quality check failed unforced, else the recorded prediction (or refusal) with 201. */
-  const answerField = async (request: FastifyRequest, reply: FastifyReply, image: { sha256: string }, fields: Record<string, string>, result: FieldPredictorResult) => {
+  const answerField = async (request: FastifyRequest, reply: FastifyReply, image: { sha256: string }, fields: Record<string, string>, result: FieldPredictorResult, modelId: number | null) => {
     const { quality, warnings, prediction: predicted } = result;
     const answer = { quality: { ok: quality.ok, reasons: quality.reasons, measures: quality.measures }, warnings };
     if (!predicted) return reply.code(200).send({ ...answer, prediction: null });
-    return reply.code(201).send({ ...answer, prediction: predictionView(await record(request, image, fields, predicted)) });
+    return reply.code(201).send({ ...answer, prediction: predictionView(await record(request, image, fields, predicted, modelId)) });
   };
 
   app.post(
@@ -132,7 +135,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
         'An image the model cannot read (blank, noise, not a stained bright-field slide, unlike its training images) is answered and recorded as a ' +
         'refusal: refusal says why, classes is empty and top null. A photo far larger than the model\'s input (shorter side over 4 input sides) is ' +
         'read as a whole microscope field when the model can (the prediction has field; a failed quality check answers 200 with the FieldAnswer shape ' +
-        'and prediction null, nothing recorded: send it to /api/predict/field with force to predict anyway), and refused when it cannot.',
+        'and prediction null, nothing recorded: send it to /api/predict/field with force to predict anyway), and refused (field-unsupported) when a microscopy model cannot; other models read it as one image.',
       formData: predictForm,
       response: { 200: fieldAnswerSchema, 201: predictionSchema },
     }),
@@ -140,22 +143,22 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       if (!predictor) throw new HttpError(503, 'No model is loaded on this server');
       const form = await readForm(request, predictForm);
       // Storing and predicting decode the photo: within the server's decode budget.
-      const { image, result } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
+      const { image, result, modelId } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
         const image = await store.images.ingest(form.file.data, imageLimits);
         const bytes = await store.images.read(image.sha256);
         try {
-          const answered = await modelGate.use(() => predictor.predict(bytes));
-          const result: PredictorResult | WholeFieldResult = isWholeField(answered) ? checkFieldResult(answered) : checkPredictorResult(answered);
-          return { image, result };
+          const { answer, modelId } = await answeredBy(() => predictor.predict(bytes));
+          const result: PredictorResult | WholeFieldResult = isWholeField(answer) ? checkFieldResult(answer) : checkPredictorResult(answer);
+          return { image, result, modelId };
         } catch (error) {
           if (error instanceof HttpError) throw error;
           request.log.error({ err: error }, 'predictor failed');
           throw new HttpError(500, 'The model could not process this image');
         }
       });
-      if (!isWholeField(result)) return reply.code(201).send(predictionView(await record(request, image, form.fields, result)));
-      if (!result.prediction) return answerField(request, reply, image, form.fields, result);
-      return reply.code(201).send(predictionView(await record(request, image, form.fields, result.prediction)));
+      if (!isWholeField(result)) return reply.code(201).send(predictionView(await record(request, image, form.fields, result, modelId)));
+      if (!result.prediction) return answerField(request, reply, image, form.fields, result, modelId);
+      return reply.code(201).send(predictionView(await record(request, image, form.fields, result.prediction, modelId)));
     },
   );
 
@@ -177,11 +180,12 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       if (!predictor.predictField) throw new HttpError(501, 'This server cannot read whole microscope fields');
       const form = await readForm(request, predictFieldForm);
       const pxPerUm = parsePxPerUm(form.fields.pxPerUm);
-      const { image, result } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
+      const { image, result, modelId } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
         const image = await store.images.ingest(form.file.data, imageLimits);
         const bytes = await store.images.read(image.sha256);
         try {
-          return { image, result: checkFieldResult(await modelGate.use(() => predictor.predictField!(bytes, { pxPerUm, force: form.fields.force === 'true' }))) };
+          const { answer, modelId } = await answeredBy(() => predictor.predictField!(bytes, { pxPerUm, force: form.fields.force === 'true' }));
+          return { image, result: checkFieldResult(answer), modelId };
         } catch (error) {
           if (error instanceof HttpError) throw error;
           if ((error as Error)?.name === 'FieldUnsupportedError') throw new HttpError(422, `The active model cannot read whole microscope fields: ${(error as Error).message}`);
@@ -189,7 +193,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
           throw new HttpError(500, 'The model could not process this photo as a whole field');
         }
       });
-      return answerField(request, reply, image, form.fields, result);
+      return answerField(request, reply, image, form.fields, result, modelId);
     },
   );
 
