@@ -46,11 +46,13 @@ function sameView(a: TtaView, b: TtaView): boolean {
 
 /**
  * A view of every image of a packed N × H × W × C batch (any element type); odd turns swap height
- * and width, so they need square images. Turns follow numpy.rot90 (counter-clockwise).
+ * and width, so they need square images. Turns follow numpy.rot90 (counter-clockwise). The identity
+ * view is the batch itself, not a copy.
  */
 export function viewOfBatch<T extends Float32Array | Uint8Array>(batch: T, shape: readonly [number, number, number, number], view: TtaView): T {
   const [n, h, w, c] = shape;
   if (view.quarterTurns % 2 === 1 && h !== w) throw new Error(`a quarter turn needs square images; these are ${h}×${w}`);
+  if (!view.flip && view.quarterTurns === 0) return batch;
   const out = new (batch.constructor as { new (length: number): T })(batch.length);
   const size = h * w * c;
   for (let image = 0; image < n; image++) {

@@ -1,3 +1,4 @@
+import type { TtaView } from '../augment/index.ts';
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -31,10 +32,10 @@ export interface InputPolicy {
     | { method: 'macenko'; reference: { stains: number[][]; maxConcentrations: number[]; background: number[] }; images: number };
   /**
    * Test-time augmentation (`train --tta`): every prediction averages the model's probabilities
-   * over these views of the input (src/augment TtaView: flipped left to right, then turned), before
+   * over these views of the input (flipped left to right, then turned), before
    * the temperature; the image alone when absent. Feature maps and heatmaps come from the image itself.
    */
-  tta?: { flip: boolean; quarterTurns: 0 | 1 | 2 | 3 }[];
+  tta?: TtaView[];
 }
 
 /** The labelled images a calibration was chosen on. */

@@ -1,6 +1,8 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { viewOfBatch, type TtaView } from '../augment/index.ts';
+import { applyTemperature } from '../evaluate/index.ts';
 import { predictLogits, type ImageSet, type Normalisation } from '../train/index.ts';
+import { logitsOfProbabilities } from './calibration.ts';
 
 /**
  * Test-time augmentation of a packed set: logits whose softmax is the mean of the model's
@@ -13,20 +15,9 @@ export function ttaLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisa
   let mean: Float64Array | null = null;
   for (const view of views) {
     const logits = predictLogits(logitsModel, { ...set, images: viewOfBatch(set.images, set.shape, view) }, normalisation);
-    const k = logits.length / n;
-    mean ??= new Float64Array(n * k);
-    addSoftmax(mean, logits, k, 1 / views.length);
+    const probabilities = applyTemperature(logits, 1, logits.length / n);
+    mean ??= new Float64Array(probabilities.length);
+    for (let i = 0; i < probabilities.length; i++) mean[i] += probabilities[i] / views.length;
   }
-  return Float32Array.from(mean!, (p) => Math.log(Math.max(p, 1e-30)));
-}
-
-/** Adds weight × softmax of each row of logits to sum. */
-export function addSoftmax(sum: Float64Array, logits: Float32Array, k: number, weight: number): void {
-  for (let row = 0; row < logits.length / k; row++) {
-    let max = -Infinity;
-    for (let c = 0; c < k; c++) max = Math.max(max, logits[row * k + c]);
-    let total = 0;
-    for (let c = 0; c < k; c++) total += Math.exp(logits[row * k + c] - max);
-    for (let c = 0; c < k; c++) sum[row * k + c] += (weight * Math.exp(logits[row * k + c] - max)) / total;
-  }
+  return logitsOfProbabilities(Float32Array.from(mean!));
 }
