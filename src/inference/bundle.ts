@@ -239,7 +239,6 @@ class ModelBundle {
     (await this.tfModelLoad?.catch(() => null))?.dispose();
   }
 
-  /** The model's input batch: images checked against the input size and normalised as in training. */
   /** Test-time augmentation (the bundle's input.tta): the mean probabilities over the views, the first being the image itself. */
   private async averagedOverViews(input: Float32Array, n: number, ofImage: Float32Array): Promise<Float32Array> {
     const views = this.metadata.input.tta ?? [];
@@ -254,6 +253,7 @@ class ModelBundle {
     return sum.map((p) => p / views.length);
   }
 
+  /** The model's input batch: images checked against the input size and normalised as in training. */
   private modelBatch(images: readonly RawImage[], firstIndex: number): Float32Array {
     const { height, width, channels } = this.metadata.input;
     const size = height * width * channels;

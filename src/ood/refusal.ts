@@ -57,8 +57,8 @@ export const UNFAMILIAR_COLOURS_REFUSAL: Refusal = { code: 'unfamiliar', reason:
  * A whole field is refused when more than half of the tiles sent to the model are unfamiliar: a few
  * odd tiles (debris, a smudge, a corner of something else) are left out of the field's answer
  * instead. Half, not less: tiles cut from in-distribution fields stand out more often than the
- * validation tiles the thresholds were chosen on (up to 12% of a synthetic field's tiles, against
- * 1% of validation tiles; src/ood/README.md).
+ * validation tiles the thresholds were chosen on (up to 24% of a synthetic field's tiles, against
+ * 1.7% of test tiles overall; src/ood/README.md).
  */
 export function fieldTileRefusal(read: number, unfamiliar: number): Refusal | null {
   if (read === 0 || unfamiliar * 2 <= read) return null;

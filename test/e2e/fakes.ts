@@ -83,10 +83,10 @@ export async function fakePredictor(): Promise<FakePredictor> {
     delayMs: 0,
     received: [],
     async predict(image): Promise<PredictorResult | WholeFieldResult> {
+      if (predictor.readAsField && !predictor.refusal) return { ...(await predictor.predictField!(image, { force: false })), wholeField: "the photo is far larger than the model's 64 px input: read as a whole microscope field" };
       predictor.received.push(image);
       await new Promise((resolve) => setTimeout(resolve, predictor.delayMs));
       if (predictor.refusal) return { refusal: predictor.refusal, modelVersion: 'fake-gram-1', tree: [...LABEL_TREE] };
-      if (predictor.readAsField) return { ...(await predictor.predictField!(image, { force: false })), wholeField: "the photo is far larger than the model's 64 px input: read as a whole microscope field" };
       return {
         classes: FAKE_CLASSES,
         top: FAKE_CLASSES[0],

@@ -6,6 +6,7 @@ import { formatReportTable } from '../../evaluate/index.ts';
 import { evaluateBundleFields, fitBundleFieldDecision, judgePhoto, loadBundle, summarisePhotos, type FieldEvaluation, type LabelledPhoto, type PhotoSetSummary } from '../../inference/index.ts';
 import { fitClassifier, writeFitReport, type FitResult } from '../../pipeline/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS, type DifficultyOption, type SyntheticDatasetStatus } from '../../synth/index.ts';
+import { refusalMessage } from '../../ood/index.ts';
 import { hashSeed } from '../../util/index.ts';
 import { fieldTileDatasetStatus, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../synth/photos/index.ts';
 import { UsageError, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
@@ -209,7 +210,7 @@ function formatFieldFigures(evaluation: FieldEvaluation): string {
     `Per whole field (${outcomes.length} test fields of patients never seen in training, each read through the field path: tiles, model, fitted decision)`,
     `${'class'.padEnd(16)} ${'n'.padStart(4)} ${'sens'.padStart(7)} ${'spec'.padStart(7)} ${'F1'.padStart(7)}`,
     ...rows,
-    `field macro-F1 ${evaluation.macroF1.toFixed(3)}, accuracy ${evaluation.accuracy.toFixed(3)}${missing > 0 ? ` (${missing} without an answer: no field of view)` : ''}`,
+    `field macro-F1 ${evaluation.macroF1.toFixed(3)}, accuracy ${evaluation.accuracy.toFixed(3)}${missing > 0 ? ` (${missing} without an answer: no field of view, or refused)` : ''}`,
     `several morphotypes: sensitivity ${pct(evaluation.multipleSensitivity).trim()} on polymicrobial fields, specificity ${pct(evaluation.multipleSpecificity).trim()} on single-morphotype fields`,
     `${evaluation.groupAnswers} fields answered with a Gram group (its morphotypes not told apart; right when the field's class is in it)`,
   ].join('\n');
@@ -263,6 +264,7 @@ async function printExamplePredictions(bundleDir: string, examples: readonly { p
   await classifier.dispose();
   context.out('\nPredictions on unseen test tiles (ONNX runtime):');
   predictions.forEach((p, i) => {
+    if (p.refusal) return context.out(`  ${examples[i].label.padEnd(15)} -> ${refusalMessage(p.refusal)}`);
     const top = p.classes.slice(0, 3).map((c) => `${c.label} ${(c.probability * 100).toFixed(1)}%`).join(', ');
     context.out(`  ${examples[i].label.padEnd(15)} -> ${top}${p.uncertain ? '  [uncertain: refer]' : ''}`);
   });

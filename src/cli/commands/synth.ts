@@ -1,12 +1,12 @@
 import { availableParallelism } from 'node:os';
-import { writeSyntheticDataset, type SyntheticDatasetOptions } from '../../synth/index.ts';
+import { DIFFICULTY_PRESETS, writeSyntheticDataset, type SyntheticDatasetOptions } from '../../synth/index.ts';
 import { FIELD_TILE_DEFAULTS, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../synth/photos/index.ts';
 import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
 import { flagOptions, parseSeed, valueOptions } from '../options.ts';
 import { ProgressLine } from '../progress.ts';
 
 /** The named difficulty presets (src/synth DIFFICULTY_PRESETS). */
-export const DIFFICULTY_NAMES = ['clean', 'default', 'hard', 'realistic'] as const;
+export const DIFFICULTY_NAMES = Object.keys(DIFFICULTY_PRESETS) as (keyof typeof DIFFICULTY_PRESETS)[];
 
 export function jsonOrName<T>(values: OptionValues, name: string, names: readonly string[]): T | undefined {
   const raw = stringOption(values, name);

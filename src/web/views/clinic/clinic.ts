@@ -161,7 +161,6 @@ export function clinicView({ user }: ViewContext): View {
             data.set('image', sent.blob, sent.name);
             // The photo's scale shrinks with it, so the server tiles at the same physical size.
             if (scale !== null) data.set('pxPerUm', String(scale * sent.factor));
-            onProgress(0);
             return whole ? api.predictField(data, onProgress) : api.predict(data, onProgress);
           };
           void busy(analyse, () => analysePhoto(send, data, 'Preparing the photo…'));
