@@ -87,21 +87,23 @@ export class GroupedOptimizer {
   }
 
   async restore(weights: SerializedWeights): Promise<void> {
-    const byGroup = new Map<number, SerializedWeights>();
+    // Each entry's slice collected per group, then joined once per group.
+    const byGroup = new Map<number, SerializedWeights[]>();
     let offset = 0;
     for (const entry of weights.entries) {
       const size = entry.shape.reduce((a, b) => a * b, 1);
       const match = /^group(\d+)\//.exec(entry.name);
       const g = match ? Number(match[1]) : 0;
       if (g >= this.groupCount) throw new Error(`the optimizer state has parameter group ${g}; this model has ${this.groupCount}`);
-      const part = byGroup.get(g) ?? { entries: [], data: new Float32Array(0) };
-      byGroup.set(g, concatWeights([part, { entries: [{ ...entry, name: match ? entry.name.slice(match[0].length) : entry.name }], data: weights.data.subarray(offset, offset + size) }]));
+      const parts = byGroup.get(g) ?? [];
+      parts.push({ entries: [{ ...entry, name: match ? entry.name.slice(match[0].length) : entry.name }], data: weights.data.subarray(offset, offset + size) });
+      byGroup.set(g, parts);
       offset += size;
     }
-    for (const [g, state] of byGroup) {
+    for (const [g, parts] of byGroup) {
       this.optimizers[g]?.dispose();
       this.optimizers[g] = this.create();
-      await restoreOptimizerState(this.optimizers[g]!, state);
+      await restoreOptimizerState(this.optimizers[g]!, concatWeights(parts));
     }
   }
 
