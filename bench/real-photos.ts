@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadBundle } from '../src/inference/index.ts';
-import { judgePhoto, summarisePhotos, type PhotoSetSummary, type PhotoVerdict } from './lib/index.ts';
+import { judgePhoto, summarisePhotos, type PhotoSetSummary, type PhotoVerdict } from '../src/inference/index.ts';
 import { benchArgs, median } from './stats.ts';
 
 const argv = process.argv.slice(2);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { judgePhoto, summarisePhotos } from '../../bench/lib/index.ts';
+import { judgePhoto, summarisePhotos } from '../../src/inference/index.ts';
 import type { FieldDecision } from '../../src/fields/index.ts';
 
 function decision(label: string, findings: [string, string[]][], multiple = false): FieldDecision {
