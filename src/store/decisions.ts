@@ -1,10 +1,10 @@
-import type { Database } from 'better-sqlite3';
 import type { DecisionStatus } from '../contract/index.ts';
 import { agreementReport, type AgreementReport } from './agreement.ts';
 import type { Annotations, Vote } from './annotations.ts';
 import type { Clock } from './clock.ts';
 import { toCsv, type CsvOptions } from './csv.ts';
 import { invalid } from './errors.ts';
+import type { Sql } from './sql.ts';
 import { toProjectImage, type ProjectImage, type ProjectImageRow, type Projects } from './projects.ts';
 
 export interface ImageDecision extends ProjectImage {
@@ -48,18 +48,16 @@ function isDisagreement(decision: ImageDecision): boolean {
 /** Final labels of a project's images: adjudication first, else a unanimous or strict-majority vote. */
 export class Decisions {
   constructor(
-    private readonly db: Database,
+    private readonly db: Sql,
     private readonly clock: Clock,
     private readonly projects: Projects,
     private readonly annotations: Annotations,
   ) {}
 
-  forProject(projectId: number): ImageDecision[] {
-    const project = this.projects.require(projectId);
-    const votesByImage = this.realVotesByImage(projectId);
-    const rows = this.db.prepare('SELECT * FROM project_images WHERE project_id = ? ORDER BY id').all(projectId) as (ProjectImageRow & {
-      adjudicated_label: string | null;
-    })[];
+  async forProject(projectId: number): Promise<ImageDecision[]> {
+    const project = await this.projects.require(projectId);
+    const votesByImage = await this.realVotesByImage(projectId);
+    const rows = await this.db.all<ProjectImageRow & { adjudicated_label: string | null }>('SELECT * FROM project_images WHERE project_id = ? ORDER BY id', [projectId]);
     return rows.map((row) => {
       const votes = (votesByImage.get(row.image_sha256) ?? []).map(({ annotatorId, username, label }) => ({ annotatorId, username, label }));
       const decision = decide(
@@ -72,21 +70,25 @@ export class Decisions {
   }
 
   /** Images whose annotators gave different labels, adjudicated or not. */
-  disagreements(projectId: number): ImageDecision[] {
-    return this.forProject(projectId).filter(isDisagreement);
+  async disagreements(projectId: number): Promise<ImageDecision[]> {
+    return (await this.forProject(projectId)).filter(isDisagreement);
   }
 
   /** The admin's final label for an image: a class, or 'unclear' to keep it out of training. */
-  adjudicate(projectId: number, sha256: string, label: string, adminId: number): ImageDecision {
-    const project = this.projects.require(projectId);
-    this.projects.requireImage(projectId, sha256);
+  async adjudicate(projectId: number, sha256: string, label: string, adminId: number): Promise<ImageDecision> {
+    const project = await this.projects.require(projectId);
+    await this.projects.requireImage(projectId, sha256);
     if (!project.classes.includes(label) && label !== 'unclear') {
       throw invalid(`"${label}" is not a class of this project (classes: ${project.classes.join(', ')}, or 'unclear')`);
     }
-    this.db
-      .prepare('UPDATE project_images SET adjudicated_label = ?, adjudicated_by = ?, adjudicated_at = ? WHERE project_id = ? AND image_sha256 = ?')
-      .run(label, adminId, this.clock(), projectId, sha256);
-    return this.forProject(projectId).find((d) => d.sha256 === sha256)!;
+    await this.db.run('UPDATE project_images SET adjudicated_label = ?, adjudicated_by = ?, adjudicated_at = ? WHERE project_id = ? AND image_sha256 = ?', [
+      label,
+      adminId,
+      this.clock(),
+      projectId,
+      sha256,
+    ]);
+    return (await this.forProject(projectId)).find((d) => d.sha256 === sha256)!;
   }
 
   /**
@@ -95,11 +97,11 @@ export class Decisions {
    * the final label). Images without a decision are left out and counted. For a download, pass
    * { guardFormulas: true }; the trainer reads the manifest as it is.
    */
-  manifest(projectId: number, csvOptions: CsvOptions = {}): ManifestExport {
+  async manifest(projectId: number, csvOptions: CsvOptions = {}): Promise<ManifestExport> {
     const leftOut: ManifestExport['leftOut'] = { 'awaiting-labels': 0, 'no-majority': 0, unclear: 0 };
     const rows: (string | number | null)[][] = [];
     const perLabel = new Map<string, number>();
-    for (const decision of this.forProject(projectId)) {
+    for (const decision of await this.forProject(projectId)) {
       if (decision.label === null) {
         leftOut[decision.status as keyof ManifestExport['leftOut']]++;
         continue;
@@ -113,14 +115,14 @@ export class Decisions {
     return { csv, included: rows.length, perLabel, leftOut };
   }
 
-  agreement(projectId: number): AgreementReport {
-    const project = this.projects.require(projectId);
-    return agreementReport([...this.realVotesByImage(projectId).values()], [...project.classes, 'unclear'], project.labelsRequired);
+  async agreement(projectId: number): Promise<AgreementReport> {
+    const project = await this.projects.require(projectId);
+    return agreementReport([...(await this.realVotesByImage(projectId)).values()], [...project.classes, 'unclear'], project.labelsRequired);
   }
 
-  private realVotesByImage(projectId: number): Map<string, Vote[]> {
+  private async realVotesByImage(projectId: number): Promise<Map<string, Vote[]>> {
     const byImage = new Map<string, Vote[]>();
-    for (const vote of this.annotations.votes(projectId)) {
+    for (const vote of await this.annotations.votes(projectId)) {
       if (vote.label === 'skip') continue;
       const votes = byImage.get(vote.sha256) ?? [];
       votes.push(vote);

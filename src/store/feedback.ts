@@ -1,7 +1,7 @@
-import type { Database } from 'better-sqlite3';
 import type { FeedbackVerdict } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
 import { invalid } from './errors.ts';
+import type { Sql } from './sql.ts';
 import { checkText } from './text.ts';
 
 export const FEEDBACK_VERDICTS = ['agree', 'correct'] as const satisfies readonly FeedbackVerdict[];
@@ -25,41 +25,52 @@ interface FeedbackRow {
 }
 
 const MAX_LABEL = 200;
+/** Well under both databases' limits on parameters per statement. */
+const IDS_PER_QUERY = 500;
 
 /**
- * Verdicts on predictions, append-only like the audit trail itself (SQLite triggers abort any
+ * Verdicts on predictions, append-only like the audit trail itself (database triggers refuse any
  * UPDATE or DELETE): a changed mind or a reviewer's correction is a new row with its author and
  * time, so every verdict ever given stays on record.
  */
 export class FeedbackLog {
   constructor(
-    private readonly db: Database,
+    private readonly db: Sql,
     private readonly clock: Clock,
   ) {}
 
-  add(predictionId: string, userId: number, verdict: FeedbackVerdict, label?: string | null): void {
+  async add(predictionId: string, userId: number, verdict: FeedbackVerdict, label?: string | null): Promise<void> {
     if (!(FEEDBACK_VERDICTS as readonly string[]).includes(verdict)) throw invalid(`verdict must be one of ${FEEDBACK_VERDICTS.join(', ')}`);
     const correctedLabel = verdict === 'correct' ? checkText('label', label ?? '', MAX_LABEL) : null;
     if (verdict === 'agree' && label) throw invalid("a label is only given with the verdict 'correct'");
-    this.db
-      .prepare('INSERT INTO prediction_feedback (prediction_id, user_id, verdict, label, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(predictionId, userId, verdict, correctedLabel, this.clock());
+    await this.db.run('INSERT INTO prediction_feedback (prediction_id, user_id, verdict, label, created_at) VALUES (?, ?, ?, ?, ?)', [
+      predictionId,
+      userId,
+      verdict,
+      correctedLabel,
+      this.clock(),
+    ]);
   }
 
   /** Every verdict on each of these predictions, oldest first. */
-  historyOf(predictionIds: readonly string[]): Map<string, Feedback[]> {
+  async historyOf(predictionIds: readonly string[]): Promise<Map<string, Feedback[]>> {
     const byPrediction = new Map<string, Feedback[]>(predictionIds.map((id) => [id, []]));
-    if (predictionIds.length === 0) return byPrediction;
-    const rows = this.db
-      .prepare(
+    for (let start = 0; start < predictionIds.length; start += IDS_PER_QUERY) {
+      const ids = predictionIds.slice(start, start + IDS_PER_QUERY);
+      const rows = await this.db.all<FeedbackRow>(
         `SELECT f.prediction_id, f.verdict, f.label, f.user_id, u.username, f.created_at
          FROM prediction_feedback f JOIN users u ON u.id = f.user_id
-         WHERE f.prediction_id IN (SELECT value FROM json_each(?)) ORDER BY f.id`,
-      )
-      .all(JSON.stringify(predictionIds)) as FeedbackRow[];
-    for (const row of rows) {
-      byPrediction.get(row.prediction_id)?.push({ verdict: row.verdict, label: row.label, userId: row.user_id, username: row.username, createdAt: row.created_at });
+         WHERE f.prediction_id IN (${ids.map(() => '?').join(', ')}) ORDER BY f.id`,
+        ids,
+      );
+      addRows(byPrediction, rows);
     }
     return byPrediction;
+  }
+}
+
+function addRows(byPrediction: Map<string, Feedback[]>, rows: readonly FeedbackRow[]): void {
+  for (const row of rows) {
+    byPrediction.get(row.prediction_id)?.push({ verdict: row.verdict, label: row.label, userId: row.user_id, username: row.username, createdAt: row.created_at });
   }
 }

@@ -2,10 +2,10 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { Database } from 'better-sqlite3';
 import sharp from 'sharp';
 import type { Clock } from './clock.ts';
 import { invalid, notFound, StoreError } from './errors.ts';
+import type { Sql } from './sql.ts';
 
 export type UploadFormat = 'jpeg' | 'png' | 'tiff' | 'webp';
 /** JPEG stays JPEG (re-encoded at high quality); everything else is stored as lossless PNG. */
@@ -91,7 +91,7 @@ export class Images {
   private readonly tempDir: string;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: Sql,
     dataDir: string,
     private readonly clock: Clock,
   ) {
@@ -132,20 +132,25 @@ export class Images {
     const encoded = await this.reencode(data, stored, limits.maxPixels);
     const sha256 = createHash('sha256').update(encoded.data).digest('hex');
     await this.writeOnce(sha256, encoded.data);
-    this.db
-      .prepare('INSERT INTO images (sha256, format, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING')
-      .run(sha256, stored, encoded.width, encoded.height, encoded.data.length, this.clock());
+    await this.db.run('INSERT INTO images (sha256, format, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING', [
+      sha256,
+      stored,
+      encoded.width,
+      encoded.height,
+      encoded.data.length,
+      this.clock(),
+    ]);
     return this.require(sha256);
   }
 
-  get(sha256: string): StoredImage | null {
+  async get(sha256: string): Promise<StoredImage | null> {
     if (!isSha256(sha256)) return null;
-    const row = this.db.prepare('SELECT * FROM images WHERE sha256 = ?').get(sha256) as ImageRow | undefined;
+    const row = await this.db.get<ImageRow>('SELECT * FROM images WHERE sha256 = ?', [sha256]);
     return row ? toStoredImage(row) : null;
   }
 
-  require(sha256: string): StoredImage {
-    const image = this.get(sha256);
+  async require(sha256: string): Promise<StoredImage> {
+    const image = await this.get(sha256);
     if (!image) throw notFound(`no image ${sha256}`);
     return image;
   }
@@ -157,7 +162,7 @@ export class Images {
   }
 
   async read(sha256: string): Promise<Buffer> {
-    this.require(sha256);
+    await this.require(sha256);
     return readFile(this.pathOf(sha256));
   }
 

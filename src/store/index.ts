@@ -1,4 +1,6 @@
-export { openStore, openDatabase, DATABASE_FILE, type Store, type StoreOptions } from './store.ts';
+export { openStore, DATABASE_FILE, type Store, type StoreOptions } from './store.ts';
+export { openDatabase, isPostgresUrl, redactedUrl } from './database.ts';
+export type { Dialect, Sql } from './sql.ts';
 export { migrate, schemaVersion, MIGRATIONS, type Migration } from './migrations.ts';
 export { StoreError, type StoreErrorKind } from './errors.ts';
 export { systemClock, type Clock } from './clock.ts';

@@ -1,5 +1,5 @@
-import type { Database } from 'better-sqlite3';
 import type { Clock } from './clock.ts';
+import type { Sql } from './sql.ts';
 
 export interface LoginRateLimit {
   /** Failed logins allowed per (username, IP) within the window. */
@@ -22,38 +22,36 @@ export const DEFAULT_MAX_FAILURES_OVERALL = 300;
  */
 export class LoginAttempts {
   constructor(
-    private readonly db: Database,
+    private readonly db: Sql,
     private readonly clock: Clock,
     private readonly limit: LoginRateLimit,
   ) {}
 
-  check(username: string, ip: string): LoginPermission {
+  async check(username: string, ip: string): Promise<LoginPermission> {
     const since = this.clock() - this.limit.windowMs;
     const scopes: [string, unknown[], number][] = [
       ['username = ? AND ip = ?', [username, ip], this.limit.maxFailures],
       ['ip = ?', [ip], this.limit.maxFailuresPerIp ?? DEFAULT_MAX_FAILURES_PER_IP],
-      ['1', [], this.limit.maxFailuresOverall ?? DEFAULT_MAX_FAILURES_OVERALL],
+      ['TRUE', [], this.limit.maxFailuresOverall ?? DEFAULT_MAX_FAILURES_OVERALL],
     ];
     let retryAfterMs = 0;
-    for (const [where, params, max] of scopes) retryAfterMs = Math.max(retryAfterMs, this.waitFor(where, params, max, since));
+    for (const [where, params, max] of scopes) retryAfterMs = Math.max(retryAfterMs, await this.waitFor(where, params, max, since));
     return retryAfterMs > 0 ? { allowed: false, retryAfterMs } : { allowed: true };
   }
 
-  recordFailure(username: string, ip: string): void {
+  async recordFailure(username: string, ip: string): Promise<void> {
     const now = this.clock();
-    this.db.prepare('DELETE FROM login_attempts WHERE at <= ?').run(now - this.limit.windowMs);
-    this.db.prepare('INSERT INTO login_attempts (username, ip, at) VALUES (?, ?, ?)').run(username, ip, now);
+    await this.db.run('DELETE FROM login_attempts WHERE at <= ?', [now - this.limit.windowMs]);
+    await this.db.run('INSERT INTO login_attempts (username, ip, at) VALUES (?, ?, ?)', [username, ip, now]);
   }
 
-  clear(username: string, ip: string): void {
-    this.db.prepare('DELETE FROM login_attempts WHERE username = ? AND ip = ?').run(username, ip);
+  async clear(username: string, ip: string): Promise<void> {
+    await this.db.run('DELETE FROM login_attempts WHERE username = ? AND ip = ?', [username, ip]);
   }
 
   /** 0 when fewer than `max` failures matched since `since`; else how long until the oldest of the last `max` leaves the window. */
-  private waitFor(where: string, params: unknown[], max: number, since: number): number {
-    const oldest = this.db.prepare(`SELECT at FROM login_attempts WHERE ${where} AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?`).get(...params, since, max - 1) as
-      | { at: number }
-      | undefined;
+  private async waitFor(where: string, params: unknown[], max: number, since: number): Promise<number> {
+    const oldest = await this.db.get<{ at: number }>(`SELECT at FROM login_attempts WHERE ${where} AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?`, [...params, since, max - 1]);
     return oldest ? Math.max(1, oldest.at + this.limit.windowMs - this.clock()) : 0;
   }
 }

@@ -1,6 +1,6 @@
-import type { Database } from 'better-sqlite3';
 import type { Clock } from './clock.ts';
 import { notFound, StoreError } from './errors.ts';
+import type { Sql } from './sql.ts';
 import { checkText } from './text.ts';
 
 export interface ModelRecord {
@@ -45,50 +45,50 @@ function toModel(row: ModelRow): ModelRecord {
 /** Model bundles the server knows; at most one is active (a partial unique index guarantees it). */
 export class Models {
   constructor(
-    private readonly db: Database,
+    private readonly db: Sql,
     private readonly clock: Clock,
   ) {}
 
-  register(model: NewModel): ModelRecord {
+  async register(model: NewModel): Promise<ModelRecord> {
     const path = checkText('path', model.path, 4096);
     const name = checkText('name', model.name, 200);
     const version = checkText('version', model.version, 200);
     const metrics = model.metrics === undefined || model.metrics === null ? null : JSON.stringify(model.metrics);
-    const result = this.db
-      .prepare('INSERT INTO models (path, name, version, metrics, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO NOTHING')
-      .run(path, name, version, metrics, this.clock());
-    if (result.changes === 0) throw new StoreError('conflict', `a model with the path ${path} is already registered`);
-    return this.require(Number(result.lastInsertRowid));
+    const row = await this.db.get<{ id: number }>(
+      'INSERT INTO models (path, name, version, metrics, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (path) DO NOTHING RETURNING id',
+      [path, name, version, metrics, this.clock()],
+    );
+    if (!row) throw new StoreError('conflict', `a model with the path ${path} is already registered`);
+    return this.require(row.id);
   }
 
-  get(id: number): ModelRecord | null {
-    const row = this.db.prepare('SELECT * FROM models WHERE id = ?').get(id) as ModelRow | undefined;
+  async get(id: number): Promise<ModelRecord | null> {
+    const row = await this.db.get<ModelRow>('SELECT * FROM models WHERE id = ?', [id]);
     return row ? toModel(row) : null;
   }
 
-  require(id: number): ModelRecord {
-    const model = this.get(id);
+  async require(id: number): Promise<ModelRecord> {
+    const model = await this.get(id);
     if (!model) throw notFound(`no model with id ${id}`);
     return model;
   }
 
-  list(): ModelRecord[] {
-    return (this.db.prepare('SELECT * FROM models ORDER BY id').all() as ModelRow[]).map(toModel);
+  async list(): Promise<ModelRecord[]> {
+    return (await this.db.all<ModelRow>('SELECT * FROM models ORDER BY id')).map(toModel);
   }
 
-  active(): ModelRecord | null {
-    const row = this.db.prepare('SELECT * FROM models WHERE active = 1').get() as ModelRow | undefined;
+  async active(): Promise<ModelRecord | null> {
+    const row = await this.db.get<ModelRow>('SELECT * FROM models WHERE active = 1');
     return row ? toModel(row) : null;
   }
 
   /** Makes this model the only active one, in one transaction: readers see the old or the new, never none or two. */
-  activate(id: number): ModelRecord {
-    const swap = this.db.transaction(() => {
-      this.require(id);
-      this.db.prepare('UPDATE models SET active = 0 WHERE active = 1 AND id != ?').run(id);
-      this.db.prepare('UPDATE models SET active = 1 WHERE id = ?').run(id);
+  activate(id: number): Promise<ModelRecord> {
+    return this.db.transaction(async () => {
+      await this.require(id);
+      await this.db.run('UPDATE models SET active = 0 WHERE active = 1 AND id != ?', [id]);
+      await this.db.run('UPDATE models SET active = 1 WHERE id = ?', [id]);
       return this.require(id);
     });
-    return swap.immediate();
   }
 }

@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Database } from 'better-sqlite3';
 import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode, Refusal } from '../contract/index.ts';
 import { writeFileAtomically } from '../io/index.ts';
 import type { Clock } from './clock.ts';
 import { toCsv } from './csv.ts';
 import { invalid, notFound } from './errors.ts';
 import { FeedbackLog, type Feedback } from './feedback.ts';
+import type { Sql } from './sql.ts';
 import { checkText, optionalText } from './text.ts';
 
 /** A whole-field prediction's summary as recorded, with whether its tile map was stored. */
@@ -158,7 +158,7 @@ function toPrediction(row: PredictionRow, feedbackHistory: Feedback[]): Predicti
 }
 
 /**
- * The predictions audit trail. Rows are append-only (SQLite triggers abort any UPDATE or DELETE),
+ * The predictions audit trail. Rows are append-only (database triggers refuse any UPDATE or DELETE),
  * and so are the verdicts on them (FeedbackLog). A refusal (an image the model cannot read) is a
  * row too: its output holds the refusal and no class.
  */
@@ -167,7 +167,7 @@ export class Predictions {
   private readonly feedbackLog: FeedbackLog;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: Sql,
     dataDir: string,
     private readonly clock: Clock,
   ) {
@@ -184,7 +184,7 @@ export class Predictions {
     if (prediction.heatmapPng) await writeFileAtomically(this.heatmapPathOf(id), prediction.heatmapPng);
     if (prediction.tileMapPng) await writeFileAtomically(this.tileMapPathOf(id), prediction.tileMapPng);
     try {
-      this.insert(id, prediction, { specimenType, caseId, output: outputJson(prediction.output) });
+      await this.insert(id, prediction, { specimenType, caseId, output: outputJson(prediction.output) });
     } catch (error) {
       if (prediction.heatmapPng) await rm(this.heatmapPathOf(id), { force: true });
       if (prediction.tileMapPng) await rm(this.tileMapPathOf(id), { force: true });
@@ -193,13 +193,11 @@ export class Predictions {
     return this.require(id);
   }
 
-  private insert(id: string, prediction: NewPrediction, checked: { specimenType: string; caseId: string | null; output: string }): void {
-    this.db
-      .prepare(
-        `INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type, case_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
+  private async insert(id: string, prediction: NewPrediction, checked: { specimenType: string; caseId: string | null; output: string }): Promise<void> {
+    await this.db.run(
+      `INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type, case_id)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [
         id,
         this.clock(),
         prediction.userId,
@@ -210,40 +208,41 @@ export class Predictions {
         prediction.heatmapPng ? 1 : 0,
         checked.specimenType,
         checked.caseId,
-      );
+      ],
+    );
   }
 
-  get(id: string): PredictionRecord | null {
+  async get(id: string): Promise<PredictionRecord | null> {
     if (!UUID.test(id)) return null;
-    const row = this.db.prepare(`${SELECT} WHERE p.id = ?`).get(id) as PredictionRow | undefined;
-    return row ? this.withFeedback([row])[0] : null;
+    const row = await this.db.get<PredictionRow>(`${SELECT} WHERE p.id = ?`, [id]);
+    return row ? (await this.withFeedback([row]))[0] : null;
   }
 
-  require(id: string): PredictionRecord {
-    const prediction = this.get(id);
+  async require(id: string): Promise<PredictionRecord> {
+    const prediction = await this.get(id);
     if (!prediction) throw notFound(`no prediction ${id}`);
     return prediction;
   }
 
   /** Newest first. */
-  list(query: PredictionQuery = {}): PredictionRecord[] {
+  async list(query: PredictionQuery = {}): Promise<PredictionRecord[]> {
     const limit = query.limit ?? 100;
     const offset = query.offset ?? 0;
     const rows =
       query.userId === undefined
-        ? this.db.prepare(`${SELECT} ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?`).all(limit, offset)
-        : this.db.prepare(`${SELECT} WHERE p.user_id = ? ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?`).all(query.userId, limit, offset);
-    return this.withFeedback(rows as PredictionRow[]);
+        ? await this.db.all<PredictionRow>(`${SELECT} ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?`, [limit, offset])
+        : await this.db.all<PredictionRow>(`${SELECT} WHERE p.user_id = ? ORDER BY p.created_at DESC, p.rowid DESC LIMIT ? OFFSET ?`, [query.userId, limit, offset]);
+    return this.withFeedback(rows);
   }
 
-  private withFeedback(rows: readonly PredictionRow[]): PredictionRecord[] {
-    const history = this.feedbackLog.historyOf(rows.map((row) => row.id));
+  private async withFeedback(rows: readonly PredictionRow[]): Promise<PredictionRecord[]> {
+    const history = await this.feedbackLog.historyOf(rows.map((row) => row.id));
     return rows.map((row) => toPrediction(row, history.get(row.id) ?? []));
   }
 
   /** Whether the user has a prediction on this image (clinicians may see those images). */
-  isImageOfUser(sha256: string, userId: number): boolean {
-    return this.db.prepare('SELECT 1 FROM predictions WHERE image_sha256 = ? AND user_id = ? LIMIT 1').get(sha256, userId) !== undefined;
+  async isImageOfUser(sha256: string, userId: number): Promise<boolean> {
+    return (await this.db.get('SELECT 1 FROM predictions WHERE image_sha256 = ? AND user_id = ? LIMIT 1', [sha256, userId])) !== undefined;
   }
 
   heatmapPathOf(id: string): string {
@@ -257,9 +256,9 @@ export class Predictions {
   }
 
   /** Adds a verdict on a prediction by this user; earlier ones stay on record. */
-  addFeedback(predictionId: string, userId: number, verdict: FeedbackVerdict, label?: string | null): PredictionRecord {
-    this.require(predictionId);
-    this.feedbackLog.add(predictionId, userId, verdict, label);
+  async addFeedback(predictionId: string, userId: number, verdict: FeedbackVerdict, label?: string | null): Promise<PredictionRecord> {
+    await this.require(predictionId);
+    await this.feedbackLog.add(predictionId, userId, verdict, label);
     return this.require(predictionId);
   }
 
@@ -270,8 +269,8 @@ export class Predictions {
    * has the field's answer as top_class, its own uncertain flag, no top_probability when it found
    * several morphotypes, and field_evidence: the morphotypes with their (confident) tiles.
    */
-  auditCsv(): string {
-    const rows = this.withFeedback(this.db.prepare(`${SELECT} ORDER BY p.created_at, p.rowid`).all() as PredictionRow[]);
+  async auditCsv(): Promise<string> {
+    const rows = await this.withFeedback(await this.db.all<PredictionRow>(`${SELECT} ORDER BY p.created_at, p.rowid`));
     const header = [
       'prediction_id',
       'time',

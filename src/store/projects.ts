@@ -1,9 +1,9 @@
-import type { Database } from 'better-sqlite3';
 import type { LabelTreeNode, Project as ContractProject } from '../contract/index.ts';
 import { checkClassTree, EXTRA_CHOICES, leafClasses } from './class-tree.ts';
 import type { Clock } from './clock.ts';
 import { invalid, notFound } from './errors.ts';
 import { isSha256 } from './images.ts';
+import type { Sql } from './sql.ts';
 import { checkText, optionalText } from './text.ts';
 
 export const MAX_LABELS_REQUIRED = 50;
@@ -78,66 +78,69 @@ const PROJECT_SELECT = `
 
 export class Projects {
   constructor(
-    private readonly db: Database,
+    private readonly db: Sql,
     private readonly clock: Clock,
   ) {}
 
-  create(project: NewProject): Project {
+  async create(project: NewProject): Promise<Project> {
     const name = checkText('name', project.name, MAX_NAME_LENGTH);
     const classTree = checkClassTree(project.classTree);
     const { labelsRequired } = project;
     if (!Number.isInteger(labelsRequired) || labelsRequired < 1 || labelsRequired > MAX_LABELS_REQUIRED) {
       throw invalid(`labelsRequired must be an integer from 1 to ${MAX_LABELS_REQUIRED}`);
     }
-    const result = this.db
-      .prepare('INSERT INTO projects (name, class_tree, labels_required, created_by, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(name, JSON.stringify(classTree), labelsRequired, project.createdBy, this.clock());
-    return this.require(Number(result.lastInsertRowid));
+    const row = await this.db.get<{ id: number }>('INSERT INTO projects (name, class_tree, labels_required, created_by, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id', [
+      name,
+      JSON.stringify(classTree),
+      labelsRequired,
+      project.createdBy,
+      this.clock(),
+    ]);
+    return this.require(row!.id);
   }
 
-  get(id: number): Project | null {
-    const row = this.db.prepare(`${PROJECT_SELECT} WHERE p.id = ?`).get(id) as ProjectRow | undefined;
+  async get(id: number): Promise<Project | null> {
+    const row = await this.db.get<ProjectRow>(`${PROJECT_SELECT} WHERE p.id = ?`, [id]);
     return row ? toProject(row) : null;
   }
 
-  require(id: number): Project {
-    const project = this.get(id);
+  async require(id: number): Promise<Project> {
+    const project = await this.get(id);
     if (!project) throw notFound(`no project with id ${id}`);
     return project;
   }
 
-  list(): Project[] {
-    return (this.db.prepare(`${PROJECT_SELECT} ORDER BY p.id`).all() as ProjectRow[]).map(toProject);
+  async list(): Promise<Project[]> {
+    return (await this.db.all<ProjectRow>(`${PROJECT_SELECT} ORDER BY p.id`)).map(toProject);
   }
 
   /** Adds a stored image to the project; adding it again changes nothing and reports added: false. */
-  addImage(projectId: number, image: NewProjectImage): { image: ProjectImage; added: boolean } {
-    this.require(projectId);
+  async addImage(projectId: number, image: NewProjectImage): Promise<{ image: ProjectImage; added: boolean }> {
+    await this.require(projectId);
     if (!isSha256(image.sha256)) throw invalid('an image id is 64 lowercase hex digits (sha256)');
     const patientId = optionalText('patientId', image.patientId, MAX_FIELD_LENGTH) ?? image.sha256;
     const specimen = optionalText('specimen', image.specimen, MAX_FIELD_LENGTH);
     const originalName = optionalText('originalName', image.originalName, MAX_FIELD_LENGTH);
-    const result = this.db
-      .prepare(
-        `INSERT INTO project_images (project_id, image_sha256, patient_id, specimen, original_name, added_at)
-         VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, image_sha256) DO NOTHING`,
-      )
-      .run(projectId, image.sha256, patientId, specimen, originalName, this.clock());
-    return { image: this.requireImage(projectId, image.sha256), added: result.changes === 1 };
+    const changes = await this.db.run(
+      `INSERT INTO project_images (project_id, image_sha256, patient_id, specimen, original_name, added_at)
+       VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (project_id, image_sha256) DO NOTHING`,
+      [projectId, image.sha256, patientId, specimen, originalName, this.clock()],
+    );
+    return { image: await this.requireImage(projectId, image.sha256), added: changes === 1 };
   }
 
-  getImage(projectId: number, sha256: string): ProjectImage | null {
-    const row = this.db.prepare('SELECT * FROM project_images WHERE project_id = ? AND image_sha256 = ?').get(projectId, sha256) as ProjectImageRow | undefined;
+  async getImage(projectId: number, sha256: string): Promise<ProjectImage | null> {
+    const row = await this.db.get<ProjectImageRow>('SELECT * FROM project_images WHERE project_id = ? AND image_sha256 = ?', [projectId, sha256]);
     return row ? toProjectImage(row) : null;
   }
 
-  requireImage(projectId: number, sha256: string): ProjectImage {
-    const image = this.getImage(projectId, sha256);
+  async requireImage(projectId: number, sha256: string): Promise<ProjectImage> {
+    const image = await this.getImage(projectId, sha256);
     if (!image) throw notFound(`image ${sha256} is not part of project ${projectId}`);
     return image;
   }
 
-  isInAnyProject(sha256: string): boolean {
-    return this.db.prepare('SELECT 1 FROM project_images WHERE image_sha256 = ? LIMIT 1').get(sha256) !== undefined;
+  async isInAnyProject(sha256: string): Promise<boolean> {
+    return (await this.db.get('SELECT 1 FROM project_images WHERE image_sha256 = ? LIMIT 1', [sha256])) !== undefined;
   }
 }

@@ -1,7 +1,7 @@
-import type { Database } from 'better-sqlite3';
 import type { RunStatus, TrainingRun } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
 import { notFound } from './errors.ts';
+import type { Sql } from './sql.ts';
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled'] as const satisfies readonly RunStatus[];
 
@@ -49,76 +49,66 @@ function toRun(row: RunRow): RunRecord {
  */
 export class Runs {
   constructor(
-    private readonly db: Database,
+    private readonly db: Sql,
     private readonly clock: Clock,
   ) {}
 
-  create(projectId: number, createdBy: number): RunRecord {
-    const result = this.db
-      .prepare("INSERT INTO training_runs (project_id, status, created_by, created_at) VALUES (?, 'queued', ?, ?)")
-      .run(projectId, createdBy, this.clock());
-    return this.require(Number(result.lastInsertRowid));
+  async create(projectId: number, createdBy: number): Promise<RunRecord> {
+    const row = await this.db.get<{ id: number }>("INSERT INTO training_runs (project_id, status, created_by, created_at) VALUES (?, 'queued', ?, ?) RETURNING id", [
+      projectId,
+      createdBy,
+      this.clock(),
+    ]);
+    return this.require(row!.id);
   }
 
-  get(id: number): RunRecord | null {
-    const row = this.db.prepare('SELECT * FROM training_runs WHERE id = ?').get(id) as RunRow | undefined;
+  async get(id: number): Promise<RunRecord | null> {
+    const row = await this.db.get<RunRow>('SELECT * FROM training_runs WHERE id = ?', [id]);
     return row ? toRun(row) : null;
   }
 
-  require(id: number): RunRecord {
-    const run = this.get(id);
+  async require(id: number): Promise<RunRecord> {
+    const run = await this.get(id);
     if (!run) throw notFound(`no training run with id ${id}`);
     return run;
   }
 
   /** Newest first. */
-  list(): RunRecord[] {
-    return (this.db.prepare('SELECT * FROM training_runs ORDER BY id DESC').all() as RunRow[]).map(toRun);
+  async list(): Promise<RunRecord[]> {
+    return (await this.db.all<RunRow>('SELECT * FROM training_runs ORDER BY id DESC')).map(toRun);
   }
 
   /** The oldest queued run, next in line to train. */
-  nextQueued(): RunRecord | null {
-    const row = this.db.prepare("SELECT * FROM training_runs WHERE status = 'queued' ORDER BY id LIMIT 1").get() as RunRow | undefined;
+  async nextQueued(): Promise<RunRecord | null> {
+    const row = await this.db.get<RunRow>("SELECT * FROM training_runs WHERE status = 'queued' ORDER BY id LIMIT 1");
     return row ? toRun(row) : null;
   }
 
   /** queued → running; false when the run was no longer queued (e.g. cancelled meanwhile). */
-  markRunning(id: number): boolean {
-    return this.db.prepare("UPDATE training_runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'").run(this.clock(), id).changes === 1;
+  async markRunning(id: number): Promise<boolean> {
+    return (await this.db.run("UPDATE training_runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'", [this.clock(), id])) === 1;
   }
 
-  setProgress(id: number, progress: unknown): boolean {
-    return this.db.prepare("UPDATE training_runs SET progress = ? WHERE id = ? AND status = 'running'").run(JSON.stringify(progress), id).changes === 1;
+  async setProgress(id: number, progress: unknown): Promise<boolean> {
+    return (await this.db.run("UPDATE training_runs SET progress = ? WHERE id = ? AND status = 'running'", [JSON.stringify(progress), id])) === 1;
   }
 
-  complete(id: number, bundlePath: string, modelId: number | null): boolean {
-    return (
-      this.db
-        .prepare("UPDATE training_runs SET status = 'completed', bundle_path = ?, model_id = ?, finished_at = ? WHERE id = ? AND status = 'running'")
-        .run(bundlePath, modelId, this.clock(), id).changes === 1
-    );
+  async complete(id: number, bundlePath: string, modelId: number | null): Promise<boolean> {
+    const sql = "UPDATE training_runs SET status = 'completed', bundle_path = ?, model_id = ?, finished_at = ? WHERE id = ? AND status = 'running'";
+    return (await this.db.run(sql, [bundlePath, modelId, this.clock(), id])) === 1;
   }
 
-  fail(id: number, error: string): boolean {
-    return (
-      this.db
-        .prepare("UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')")
-        .run(error, this.clock(), id).changes === 1
-    );
+  async fail(id: number, error: string): Promise<boolean> {
+    const sql = "UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')";
+    return (await this.db.run(sql, [error, this.clock(), id])) === 1;
   }
 
-  cancel(id: number): boolean {
-    return (
-      this.db
-        .prepare("UPDATE training_runs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')")
-        .run(this.clock(), id).changes === 1
-    );
+  async cancel(id: number): Promise<boolean> {
+    return (await this.db.run("UPDATE training_runs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')", [this.clock(), id])) === 1;
   }
 
   /** Runs a previous process left running can never finish: mark them failed. Returns how many. */
-  failInterrupted(reason: string): number {
-    return this.db
-      .prepare("UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE status = 'running'")
-      .run(reason, this.clock()).changes;
+  failInterrupted(reason: string): Promise<number> {
+    return this.db.run("UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE status = 'running'", [reason, this.clock()]);
   }
 }

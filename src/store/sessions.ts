@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Database } from 'better-sqlite3';
 import type { Role, SessionUser } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
+import type { Sql } from './sql.ts';
 
 export type SessionLookup =
   | { status: 'valid'; user: SessionUser; expiresAt: number }
@@ -24,45 +24,44 @@ function hashToken(token: string): string {
 
 export class Sessions {
   constructor(
-    private readonly db: Database,
+    private readonly db: Sql,
     private readonly clock: Clock,
   ) {}
 
   /** A new random 32-byte session token (base64url) for the user; only its hash is stored. */
-  create(userId: number, ttlMs: number): { token: string; expiresAt: number } {
+  async create(userId: number, ttlMs: number): Promise<{ token: string; expiresAt: number }> {
     const token = randomBytes(32).toString('base64url');
     const now = this.clock();
     const expiresAt = now + ttlMs;
-    this.db.prepare('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)').run(hashToken(token), userId, now, expiresAt);
+    await this.db.run('INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [hashToken(token), userId, now, expiresAt]);
     return { token, expiresAt };
   }
 
-  lookup(token: string): SessionLookup {
+  async lookup(token: string): Promise<SessionLookup> {
     const tokenHash = hashToken(token);
-    const row = this.db
-      .prepare(
-        `SELECT s.expires_at, s.user_id, u.username, u.role, u.disabled
-         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
-      )
-      .get(tokenHash) as SessionRow | undefined;
+    const row = await this.db.get<SessionRow>(
+      `SELECT s.expires_at, s.user_id, u.username, u.role, u.disabled
+       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`,
+      [tokenHash],
+    );
     if (!row) return { status: 'unknown' };
     if (row.expires_at <= this.clock()) {
-      this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(tokenHash);
+      await this.db.run('DELETE FROM sessions WHERE token_hash = ?', [tokenHash]);
       return { status: 'expired' };
     }
     if (row.disabled === 1) return { status: 'disabled' };
     return { status: 'valid', user: { id: row.user_id, username: row.username, role: row.role }, expiresAt: row.expires_at };
   }
 
-  revoke(token: string): void {
-    this.db.prepare('DELETE FROM sessions WHERE token_hash = ?').run(hashToken(token));
+  async revoke(token: string): Promise<void> {
+    await this.db.run('DELETE FROM sessions WHERE token_hash = ?', [hashToken(token)]);
   }
 
-  revokeAllOf(userId: number): void {
-    this.db.prepare('DELETE FROM sessions WHERE user_id = ?').run(userId);
+  async revokeAllOf(userId: number): Promise<void> {
+    await this.db.run('DELETE FROM sessions WHERE user_id = ?', [userId]);
   }
 
-  purgeExpired(): number {
-    return this.db.prepare('DELETE FROM sessions WHERE expires_at <= ?').run(this.clock()).changes;
+  purgeExpired(): Promise<number> {
+    return this.db.run('DELETE FROM sessions WHERE expires_at <= ?', [this.clock()]);
   }
 }

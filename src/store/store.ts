@@ -1,25 +1,27 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { Annotations } from './annotations.ts';
 import { systemClock, type Clock } from './clock.ts';
+import { openDatabase } from './database.ts';
 import { Decisions } from './decisions.ts';
 import { Images } from './images.ts';
 import { LoginAttempts, type LoginRateLimit } from './login-attempts.ts';
-import { migrate } from './migrations.ts';
 import { Models } from './models.ts';
 import { Predictions } from './predictions.ts';
 import { Projects } from './projects.ts';
 import { Runs } from './runs.ts';
 import { Sessions } from './sessions.ts';
+import type { Sql } from './sql.ts';
 import { PasswordHashPool, type PasswordHasher } from './password-hasher.ts';
 import { MIN_BCRYPT_COST, Users } from './users.ts';
 
 export const DATABASE_FILE = 'gramlens.sqlite';
 
 export interface StoreOptions {
-  /** Holds the database, images/, heatmaps/ and tmp/. Created if missing. */
+  /** Holds images/, heatmaps/ and tmp/ (and the SQLite database unless `database` says otherwise). Created if missing. */
   dataDir: string;
+  /** A postgres:// URL, or the path of a SQLite file; default: DATABASE_FILE in dataDir. */
+  database?: string;
   clock?: Clock;
   /** bcrypt cost for new password hashes; at least 10 (the default). */
   bcryptCost?: number;
@@ -32,7 +34,7 @@ export const DEFAULT_LOGIN_RATE_LIMIT: LoginRateLimit = { maxFailures: 5, window
 
 export interface Store {
   readonly dataDir: string;
-  readonly db: Database.Database;
+  readonly db: Sql;
   readonly users: Users;
   readonly sessions: Sessions;
   readonly loginAttempts: LoginAttempts;
@@ -43,25 +45,15 @@ export interface Store {
   readonly models: Models;
   readonly predictions: Predictions;
   readonly runs: Runs;
-  close(): void;
+  close(): Promise<void>;
 }
 
-/** Opens (creating and migrating as needed) the SQLite database in WAL mode with foreign keys on. */
-export function openDatabase(file: string): Database.Database {
-  const db = new Database(file);
-  db.pragma('journal_mode = WAL');
-  db.pragma('foreign_keys = ON');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('synchronous = NORMAL');
-  migrate(db);
-  return db;
-}
-
-export function openStore(options: StoreOptions): Store {
+/** Opens the store: the database (created and migrated as needed) and the files in dataDir. */
+export async function openStore(options: StoreOptions): Promise<Store> {
   const { dataDir } = options;
   const clock = options.clock ?? systemClock;
   mkdirSync(dataDir, { recursive: true });
-  const db = openDatabase(join(dataDir, DATABASE_FILE));
+  const db = await openDatabase(options.database ?? join(dataDir, DATABASE_FILE));
   const projects = new Projects(db, clock);
   const annotations = new Annotations(db, clock, projects);
   const hasher = options.passwordHasher ?? new PasswordHashPool();
@@ -78,9 +70,9 @@ export function openStore(options: StoreOptions): Store {
     models: new Models(db, clock),
     predictions: new Predictions(db, dataDir, clock),
     runs: new Runs(db, clock),
-    close: () => {
+    close: async () => {
       hasher.close();
-      db.close();
+      await db.close();
     },
   };
 }

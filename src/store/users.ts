@@ -1,9 +1,9 @@
-import type { Database } from 'better-sqlite3';
 import { invalid, notFound, StoreError } from './errors.ts';
 import type { Role } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
 import type { PasswordHasher } from './password-hasher.ts';
 import { checkPassword } from './password-policy.ts';
+import type { Sql } from './sql.ts';
 import { normaliseUsername, usernameFold, usernameSkeleton } from './usernames.ts';
 
 export const ROLES = ['clinician', 'annotator', 'admin'] as const satisfies readonly Role[];
@@ -52,7 +52,7 @@ export class Users {
   private decoyHash: Promise<string> | null = null;
 
   constructor(
-    private readonly db: Database,
+    private readonly db: Sql,
     private readonly clock: Clock,
     private readonly bcryptCost: number,
     private readonly hasher: PasswordHasher,
@@ -69,70 +69,69 @@ export class Users {
     const username = normaliseUsername(user.username);
     const role = checkRole(user.role);
     const hash = await this.hasher.hash(checkPassword(user.password), this.bcryptCost);
-    const insert = this.db.transaction((): number => {
-      this.refuseLookalike(username);
-      const result = this.db.prepare('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)').run(username, hash, role, this.clock());
-      return Number(result.lastInsertRowid);
+    return this.db.transaction(async () => {
+      await this.refuseLookalike(username);
+      const row = await this.db.get<{ id: number }>('INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?) RETURNING id', [username, hash, role, this.clock()]);
+      return this.require(row!.id);
     });
-    return this.require(insert.immediate());
   }
 
-  private refuseLookalike(username: string): void {
+  private async refuseLookalike(username: string): Promise<void> {
     const fold = usernameFold(username);
     const skeleton = usernameSkeleton(username);
-    for (const { username: existing } of this.db.prepare('SELECT username FROM users').all() as { username: string }[]) {
+    for (const { username: existing } of await this.db.all<{ username: string }>('SELECT username FROM users')) {
       if (usernameFold(existing) === fold) throw new StoreError('conflict', `the username "${username}" is taken (usernames do not depend on case)`);
       if (usernameSkeleton(existing) === skeleton) throw new StoreError('conflict', `the username "${username}" looks like the existing "${existing}"; choose another`);
     }
   }
 
   /** The user a login name means: normalised like a new name, then matched exactly, else without regard to case. */
-  private rowByUsername(raw: string): UserRow | undefined {
+  private async rowByUsername(raw: string): Promise<UserRow | undefined> {
     let name: string;
     try {
       name = normaliseUsername(raw);
     } catch {
       return undefined;
     }
-    const exact = this.db.prepare('SELECT * FROM users WHERE username = ?').get(name) as UserRow | undefined;
+    const exact = await this.db.get<UserRow>('SELECT * FROM users WHERE username = ?', [name]);
     if (exact) return exact;
     const fold = usernameFold(name);
-    return (this.db.prepare('SELECT * FROM users ORDER BY id').all() as UserRow[]).find((row) => usernameFold(row.username) === fold);
+    return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY id')).find((row) => usernameFold(row.username) === fold);
   }
 
   /** Creates the first admin when the database has no users at all; otherwise does nothing. */
   async ensureInitialAdmin(username: string, password: string): Promise<User | null> {
-    if (this.count() > 0) return null;
+    if ((await this.count()) > 0) return null;
     return this.create({ username, password, role: 'admin' });
   }
 
-  get(id: number): User | null {
-    const row = this.db.prepare('SELECT * FROM users WHERE id = ?').get(id) as UserRow | undefined;
+  async get(id: number): Promise<User | null> {
+    const row = await this.db.get<UserRow>('SELECT * FROM users WHERE id = ?', [id]);
     return row ? toUser(row) : null;
   }
 
-  require(id: number): User {
-    const user = this.get(id);
+  async require(id: number): Promise<User> {
+    const user = await this.get(id);
     if (!user) throw notFound(`no user with id ${id}`);
     return user;
   }
 
-  findByUsername(username: string): User | null {
-    const row = this.rowByUsername(username);
+  async findByUsername(username: string): Promise<User | null> {
+    const row = await this.rowByUsername(username);
     return row ? toUser(row) : null;
   }
 
-  list(): User[] {
-    return (this.db.prepare('SELECT * FROM users ORDER BY id').all() as UserRow[]).map(toUser);
+  async list(): Promise<User[]> {
+    return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY id')).map(toUser);
   }
 
-  count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM users').get() as { n: number }).n;
+  async count(): Promise<number> {
+    return (await this.db.get<{ n: number }>('SELECT count(*) AS n FROM users'))!.n;
   }
 
   /** The user when the password matches (disabled users included: the caller decides), else null. */
   async verifyPassword(username: string, password: string): Promise<User | null> {
-    const row = this.rowByUsername(username);
+    const row = await this.rowByUsername(username);
     this.decoyHash ??= this.hasher.hash('decoy password', this.bcryptCost).catch((error: unknown) => {
       this.decoyHash = null;
       throw error;
@@ -142,28 +141,27 @@ export class Users {
   }
 
   async setPassword(id: number, password: string): Promise<void> {
-    this.require(id);
+    await this.require(id);
     const hash = await this.hasher.hash(checkPassword(password), this.bcryptCost);
-    this.db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(hash, id);
+    await this.db.run('UPDATE users SET password_hash = ? WHERE id = ?', [hash, id]);
   }
 
   /** Changes role or disabled state; refuses to leave the system without an enabled admin. */
-  update(id: number, changes: UserChanges): User {
-    const apply = this.db.transaction(() => {
-      const user = this.require(id);
+  update(id: number, changes: UserChanges): Promise<User> {
+    return this.db.transaction(async () => {
+      const user = await this.require(id);
       const role = changes.role === undefined ? user.role : checkRole(changes.role);
       const disabled = changes.disabled ?? user.disabled;
       const losesAdmin = user.role === 'admin' && !user.disabled && (role !== 'admin' || disabled);
-      if (losesAdmin && this.enabledAdminCount() === 1) {
+      if (losesAdmin && (await this.enabledAdminCount()) === 1) {
         throw new StoreError('conflict', 'this is the only enabled admin; create or enable another admin first');
       }
-      this.db.prepare('UPDATE users SET role = ?, disabled = ? WHERE id = ?').run(role, disabled ? 1 : 0, id);
+      await this.db.run('UPDATE users SET role = ?, disabled = ? WHERE id = ?', [role, disabled ? 1 : 0, id]);
       return this.require(id);
     });
-    return apply.immediate();
   }
 
-  private enabledAdminCount(): number {
-    return (this.db.prepare("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0").get() as { n: number }).n;
+  private async enabledAdminCount(): Promise<number> {
+    return (await this.db.get<{ n: number }>("SELECT count(*) AS n FROM users WHERE role = 'admin' AND disabled = 0"))!.n;
   }
 }

@@ -1,0 +1,91 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import type { Sql } from './sql.ts';
+
+const INT8_OID = 20;
+const NUMERIC_OID = 1700;
+
+/** Integers as numbers, as SQLite gives them: ids, counts and millisecond times all fit in 2^53. */
+const TYPES = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8_OID || oid === NUMERIC_OID) return (text: string) => Number(text);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+/** Every gramlens write transaction takes this lock, so they run one at a time as SQLite's do. */
+const WRITE_LOCK_KEY = 0x6772616d; // "gram"
+
+/** `?` placeholders as PostgreSQL's `$1, $2, ...`, outside quoted strings and identifiers. */
+export function numberPlaceholders(sql: string): string {
+  let n = 0;
+  let quote: string | null = null;
+  let out = '';
+  for (const c of sql) {
+    if (quote) {
+      if (c === quote) quote = null;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+    } else if (c === '?') {
+      out += `$${++n}`;
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+/** PostgreSQL through a pg Pool; the transaction in progress (if any) is found by async context. */
+export class PostgresSql implements Sql {
+  readonly dialect = 'postgres';
+  private readonly pool: pg.Pool;
+  private readonly client = new AsyncLocalStorage<pg.PoolClient>();
+
+  constructor(connectionString: string, poolSize = 10) {
+    this.pool = new pg.Pool({ connectionString, max: poolSize, types: TYPES });
+    // an idle client's error (e.g. the server restarting) must not crash the process; the next query reports it
+    this.pool.on('error', () => {});
+  }
+
+  async all<Row>(sql: string, params: readonly unknown[] = []): Promise<Row[]> {
+    return (await this.query(sql, params)).rows as Row[];
+  }
+
+  async get<Row>(sql: string, params: readonly unknown[] = []): Promise<Row | undefined> {
+    return (await this.query(sql, params)).rows[0] as Row | undefined;
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    return (await this.query(sql, params)).rowCount ?? 0;
+  }
+
+  async exec(script: string): Promise<void> {
+    await (this.client.getStore() ?? this.pool).query(script);
+  }
+
+  async transaction<T>(work: () => Promise<T>): Promise<T> {
+    if (this.client.getStore()) return work();
+    const client = await this.pool.connect();
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      await client.query('SELECT pg_advisory_xact_lock($1)', [WRITE_LOCK_KEY]);
+      const result = await this.client.run(client, work);
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => (broken = rollbackError));
+      throw error;
+    } finally {
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private query(sql: string, params: readonly unknown[]): Promise<pg.QueryResult> {
+    return (this.client.getStore() ?? this.pool).query(numberPlaceholders(sql), params as unknown[]);
+  }
+}
