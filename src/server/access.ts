@@ -43,7 +43,7 @@ export function enforceAccess(app: FastifyInstance, store: Store): void {
     if (access === undefined || access === 'public') return;
     const token = request.cookies[SESSION_COOKIE];
     if (!token) throw new HttpError(401, 'Not logged in');
-    const session = store.sessions.lookup(token);
+    const session = await store.sessions.lookup(token);
     if (session.status !== 'valid') {
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       if (session.status === 'expired') throw new HttpError(401, 'Your session has expired; please log in again');

@@ -75,8 +75,10 @@ export const DEFAULT_LIMITS: ServerLimits = {
 };
 
 export interface ServerOptions {
-  /** Database, images, heatmaps and training manifests live here. */
+  /** Images, heatmaps, training manifests and (unless `database` says otherwise) the SQLite database live here. */
   dataDir: string;
+  /** A postgres:// URL, or the path of a SQLite file; default: the SQLite database in dataDir. */
+  database?: string;
   /** The built web app (e.g. src/web/dist), served with a fallback to index.html for non-API paths. */
   staticDir?: string;
   predictor?: Predictor;

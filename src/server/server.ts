@@ -18,10 +18,11 @@ import { TrainingQueue } from './training.ts';
 export const API_VERSION = '1.0.0';
 
 /**
- * The gramlens HTTP API (and, with staticDir, the web app). Opens the store in dataDir, closes it
- * with the server. Nothing listens until startServer (or app.listen); tests can use app.inject.
+ * The gramlens HTTP API (and, with staticDir, the web app). Opens the store (files in dataDir, the
+ * database there or at options.database), closes it with the server. Nothing listens until
+ * startServer (or app.listen); tests can use app.inject.
  */
-export function createServer(options: ServerOptions): FastifyInstance {
+export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const allowedOrigins = (options.allowedOrigins ?? []).map(normaliseOrigin);
   const behindHttps = options.behindHttps ?? false;
@@ -29,8 +30,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const imageLimits = { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxImagePixels };
   const decodeBudget = new DecodeBudget(limits.maxDecodingPixels, limits.maxWaitingDecodes);
   const modelGate = new ModelGate();
-  const store = openStore({
+  const passwordHasher = new PasswordHashPool({ threads: limits.passwordThreads, maxQueued: limits.maxQueuedPasswordChecks });
+  const store = await openStore({
     dataDir: options.dataDir,
+    database: options.database,
     clock: options.clock,
     bcryptCost: options.bcryptCost,
     loginRateLimit: {
@@ -39,7 +42,10 @@ export function createServer(options: ServerOptions): FastifyInstance {
       maxFailuresOverall: limits.loginMaxFailuresOverall,
       windowMs: limits.loginWindowMs,
     },
-    passwordHasher: new PasswordHashPool({ threads: limits.passwordThreads, maxQueued: limits.maxQueuedPasswordChecks }),
+    passwordHasher,
+  }).catch((error: unknown) => {
+    passwordHasher.close();
+    throw error;
   });
 
   const app = Fastify({
@@ -50,7 +56,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const training = new TrainingQueue(store, options.trainer, app.log);
   app.addHook('onClose', async () => {
     await training.close();
-    store.close();
+    await store.close();
   });
 
   app.setErrorHandler(createErrorHandler({ uploadTooLarge: `the image is larger than the ${limits.maxUploadBytes / (1024 * 1024)} MB upload limit` }));
@@ -67,9 +73,9 @@ export function createServer(options: ServerOptions): FastifyInstance {
   // After the cookie plugin, so its cookie parsing runs before the session check.
   app.register(fastifyCookie).after(() => enforceAccess(app, store));
   app.register(async () => {
-    store.sessions.purgeExpired();
+    await store.sessions.purgeExpired();
     if (options.initialAdmin) await store.users.ensureInitialAdmin(options.initialAdmin.username, options.initialAdmin.password);
-    training.resume();
+    await training.resume();
   });
 
   app.register(
@@ -104,7 +110,7 @@ export interface ListenOptions {
 export async function startServer(options: ServerOptions & ListenOptions): Promise<FastifyInstance> {
   const password = process.env.GRAMLENS_ADMIN_PASSWORD;
   const initialAdmin = options.initialAdmin ?? (password ? { username: process.env.GRAMLENS_ADMIN_USERNAME ?? 'admin', password } : undefined);
-  const app = createServer({ logger: true, ...options, initialAdmin });
+  const app = await createServer({ logger: true, ...options, initialAdmin });
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   return app;
 }

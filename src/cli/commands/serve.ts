@@ -6,7 +6,7 @@ import { BundlePredictor } from '../../inference/index.ts';
 import { readBundleMetadata } from '../../models/index.ts';
 import { createProjectTrainerProcess } from '../../pipeline/index.ts';
 import { normaliseOrigin, startServer } from '../../server/index.ts';
-import { openStore } from '../../store/index.ts';
+import { isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_HELP, BACKEND_OPTION, flagOptions, parseSize, valueOptions } from '../options.ts';
 import { startEngine } from '../shared.ts';
@@ -23,27 +23,42 @@ export function readableBundleName(path: string): string {
   return basename(dir) || basename(resolve(path));
 }
 
+interface StoreLocation {
+  dataDir: string;
+  database?: string;
+}
+
 /** Registers a bundle (once per path) and makes it the active model. */
-async function activateBundle(dataDir: string, bundleDir: string): Promise<void> {
+async function activateBundle(location: StoreLocation, bundleDir: string): Promise<void> {
   const metadata = await readBundleMetadata(bundleDir);
-  const store = openStore({ dataDir });
+  const store = await openStore(location);
   try {
     const path = resolve(bundleDir);
-    const known = store.models.list().find((model) => model.path === path);
-    const model = known ?? store.models.register({ path, name: readableBundleName(path), version: metadata.createdAt, metrics: metadata.metrics ?? null });
-    store.models.activate(model.id);
+    const known = (await store.models.list()).find((model) => model.path === path);
+    const model = known ?? (await store.models.register({ path, name: readableBundleName(path), version: metadata.createdAt, metrics: metadata.metrics ?? null }));
+    await store.models.activate(model.id);
   } finally {
-    store.close();
+    await store.close();
   }
 }
 
-function activeBundle(dataDir: string): string | null {
-  const store = openStore({ dataDir });
+async function activeBundle(location: StoreLocation): Promise<string | null> {
+  const store = await openStore(location);
   try {
-    return store.models.active()?.path ?? null;
+    return (await store.models.active())?.path ?? null;
   } finally {
-    store.close();
+    await store.close();
   }
+}
+
+/** --database, else GRAMLENS_DATABASE_URL, else none (the SQLite database in the data folder). */
+function databaseOf(values: OptionValues): string | undefined {
+  const given = stringOption(values, 'database') ?? process.env.GRAMLENS_DATABASE_URL;
+  if (given === undefined || given.trim() === '') return undefined;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(given) && !isPostgresUrl(given)) {
+    throw new UsageError(`--database: ${redactedUrl(given)} is neither a postgres:// URL nor a SQLite file path`);
+  }
+  return given;
 }
 
 function allowedOriginsOf(values: OptionValues): string[] {
@@ -63,12 +78,16 @@ export const serveCommand: Command = {
 
 Starts the HTTP API (documented at /api/openapi.json) and the web app: the clinician's phone view
 (photo -> prediction, heatmap, "uncertain: refer"), the annotation workspace and the admin pages.
-Every prediction is kept in an append-only audit trail in the data folder.
+Every prediction is kept in an append-only audit trail in the database.
 The first admin is created from GRAMLENS_ADMIN_PASSWORD (user GRAMLENS_ADMIN_USERNAME, default
 "admin") when the database has no user yet.
 
 Options:
-  --data-dir DIR      database, images, audit trail and training runs (default gramlens-data)
+  --data-dir DIR      images, heatmaps, training runs and the SQLite database (default gramlens-data)
+  --database URL      postgres://user:password@host:port/database to keep the database (users,
+                      sessions, login limits, projects, labels, models, audit trail) in PostgreSQL,
+                      or the path of a SQLite file (default: $GRAMLENS_DATABASE_URL, else
+                      gramlens.sqlite in the data folder); migrated at start
   --model BUNDLE      register this model bundle and make it the active model
   --host HOST         (default 127.0.0.1)     --port N   (default 8080, or $PORT)
   --static DIR        the built web app (default: the one built in src/web/dist)
@@ -79,13 +98,14 @@ Options:
                       State-changing requests from any other site are refused (403)
 ${BACKEND_HELP}`,
   options: {
-    ...valueOptions('data-dir', 'model', 'host', 'port', 'static', 'train-size'),
+    ...valueOptions('data-dir', 'database', 'model', 'host', 'port', 'static', 'train-size'),
     'allowed-origin': { type: 'string', multiple: true },
     ...flagOptions('https'),
     ...BACKEND_OPTION,
   },
   async run(values, _positionals, context) {
     const dataDir = stringOption(values, 'data-dir') ?? 'gramlens-data';
+    const database = databaseOf(values);
     const port = numberOption(values, 'port', { integer: true, min: 0 }) ?? Number(process.env.PORT ?? 8080);
     const staticDir = stringOption(values, 'static') ?? (existsSync(BUILT_WEB_APP) ? BUILT_WEB_APP : undefined);
     const trainSize = parseSize({ size: stringOption(values, 'train-size') }, 64);
@@ -93,11 +113,12 @@ ${BACKEND_HELP}`,
     const allowedOrigins = allowedOriginsOf(values);
     if (model && !existsSync(model)) throw new UsageError(`model bundle not found: ${model}`);
     const engine = await startEngine(values, context);
-    if (model) await activateBundle(dataDir, model);
-    const bundle = activeBundle(dataDir);
+    if (model) await activateBundle({ dataDir, database }, model);
+    const bundle = await activeBundle({ dataDir, database });
     const predictor = await BundlePredictor.load(bundle, (notice) => context.err(`note: ${notice}`));
     const app = await startServer({
       dataDir,
+      database,
       staticDir,
       predictor,
       trainer: createProjectTrainerProcess({ runsDir: join(dataDir, 'runs'), size: trainSize, backend: engine.backend as BackendChoice }),
@@ -108,7 +129,8 @@ ${BACKEND_HELP}`,
     });
     const address = app.server.address();
     const where = typeof address === 'object' && address ? `http://${address.address}:${address.port}` : String(address);
-    context.err(`gramlens is serving on ${where} (data in ${resolve(dataDir)}; model: ${bundle ?? 'none active yet'})`);
+    const databaseText = database === undefined ? '' : `, database ${isPostgresUrl(database) ? redactedUrl(database) : resolve(database)}`;
+    context.err(`gramlens is serving on ${where} (data in ${resolve(dataDir)}${databaseText}; model: ${bundle ?? 'none active yet'})`);
     if (!staticDir) context.err('the web app is not built (npm run build:web); only the API is served');
     await new Promise<void>((done) => context.signal.addEventListener('abort', () => done(), { once: true }));
     await app.close();

@@ -53,7 +53,7 @@ export async function agreementRoutes(app: FastifyInstance, { store }: Agreement
   app.get<ById>(
     '/projects/:id/disagreements',
     route(ADMIN, { summary: 'Images whose annotators gave different labels', params: idParams, response: { 200: { type: 'array', items: decisionSchema } } }),
-    async (request) => store.decisions.disagreements(request.params.id).map(decisionView),
+    async (request) => (await store.decisions.disagreements(request.params.id)).map(decisionView),
   );
 
   app.post<ById & ImageAndLabel>(
@@ -64,6 +64,6 @@ export async function agreementRoutes(app: FastifyInstance, { store }: Agreement
       body: imageAndLabelBody,
       response: { 200: decisionSchema },
     }),
-    async (request) => decisionView(store.decisions.adjudicate(request.params.id, request.body.image, request.body.label, currentUser(request).id)),
+    async (request) => decisionView(await store.decisions.adjudicate(request.params.id, request.body.image, request.body.label, currentUser(request).id)),
   );
 }

@@ -31,8 +31,8 @@ export async function annotationRoutes(app: FastifyInstance, { store }: Annotati
       },
     }),
     async (request) => {
-      const project = store.projects.require(request.params.id);
-      const next = store.annotations.next(project.id, currentUser(request).id);
+      const project = await store.projects.require(request.params.id);
+      const next = await store.annotations.next(project.id, currentUser(request).id);
       return { image: next.sha256 === null ? null : imageRef(next.sha256), remaining: next.remaining, choices: project.choices };
     },
   );
@@ -52,7 +52,7 @@ export async function annotationRoutes(app: FastifyInstance, { store }: Annotati
       },
     }),
     async (request) => {
-      const result = store.annotations.label(request.params.id, request.body.image, currentUser(request).id, request.body.label);
+      const result = await store.annotations.label(request.params.id, request.body.image, currentUser(request).id, request.body.label);
       return { image: imageRef(result.sha256), label: result.label, previousLabel: result.previousLabel };
     },
   );
@@ -72,7 +72,7 @@ export async function annotationRoutes(app: FastifyInstance, { store }: Annotati
       },
     }),
     async (request) => {
-      const undone = store.annotations.undoLast(request.params.id, currentUser(request).id);
+      const undone = await store.annotations.undoLast(request.params.id, currentUser(request).id);
       if (!undone) throw new HttpError(409, 'nothing to undo');
       return { image: imageRef(undone.sha256), undoneLabel: undone.undoneLabel, restoredLabel: undone.restoredLabel };
     },

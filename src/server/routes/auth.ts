@@ -49,19 +49,19 @@ export async function authRoutes(app: FastifyInstance, { store, sessionTtlMs, se
     }),
     async (request, reply) => {
       const { username, password } = request.body;
-      const permission = store.loginAttempts.check(username, request.ip);
+      const permission = await store.loginAttempts.check(username, request.ip);
       if (!permission.allowed) {
         const seconds = Math.ceil(permission.retryAfterMs / 1000);
         reply.header('retry-after', String(seconds));
         throw new HttpError(429, `Too many failed logins; try again in ${seconds} s`);
       }
       // Counted before the (slow) password check so parallel guesses cannot slip past the limit.
-      store.loginAttempts.recordFailure(username, request.ip);
+      await store.loginAttempts.recordFailure(username, request.ip);
       const user = await store.users.verifyPassword(username, password);
       // A disabled account answers like a wrong password, right password or not: no oracle.
       if (!user || user.disabled) throw new HttpError(401, 'Wrong username or password');
-      store.loginAttempts.clear(username, request.ip);
-      const session = store.sessions.create(user.id, sessionTtlMs);
+      await store.loginAttempts.clear(username, request.ip);
+      const session = await store.sessions.create(user.id, sessionTtlMs);
       reply.setCookie(SESSION_COOKIE, session.token, {
         path: '/',
         httpOnly: true,
@@ -77,7 +77,7 @@ export async function authRoutes(app: FastifyInstance, { store, sessionTtlMs, se
     '/auth/logout',
     route(ANY_ROLE, { summary: 'End the current session', response: { 204: { type: 'null' } } }),
     async (request, reply) => {
-      if (request.session) store.sessions.revoke(request.session.token);
+      if (request.session) await store.sessions.revoke(request.session.token);
       reply.clearCookie(SESSION_COOKIE, { path: '/' });
       return reply.code(204).send();
     },

@@ -12,7 +12,7 @@ export interface ImageRoutesOptions {
 }
 
 /** Admins see every image, annotators those in annotation projects, clinicians those of their own predictions. */
-function maySee(store: Store, user: SessionUser, sha256: string): boolean {
+async function maySee(store: Store, user: SessionUser, sha256: string): Promise<boolean> {
   if (user.role === 'admin') return true;
   if (user.role === 'annotator') return store.projects.isInAnyProject(sha256);
   return store.predictions.isImageOfUser(sha256, user.id);
@@ -31,8 +31,8 @@ export async function imageRoutes(app: FastifyInstance, { store }: ImageRoutesOp
     }),
     async (request, reply) => {
       const { sha } = request.params;
-      const image = store.images.get(sha);
-      if (!image || !maySee(store, currentUser(request), sha)) throw new HttpError(404, 'no such image');
+      const image = await store.images.get(sha);
+      if (!image || !(await maySee(store, currentUser(request), sha))) throw new HttpError(404, 'no such image');
       return reply.type(`image/${image.format}`).send(await readFile(store.images.pathOf(sha)));
     },
   );

@@ -83,7 +83,7 @@ export async function modelRoutes(app: FastifyInstance, { store, predictor, mode
       description: "Admins also see each bundle's folder on the server (path).",
       response: { 200: { type: 'array', items: modelSchema } },
     }),
-    async (request) => store.models.list().map((model) => modelViewFor(currentUser(request).role, model)),
+    async (request) => (await store.models.list()).map((model) => modelViewFor(currentUser(request).role, model)),
   );
 
   app.get<ById>(
@@ -94,7 +94,7 @@ export async function modelRoutes(app: FastifyInstance, { store, predictor, mode
       produces: ['text/html'],
     }),
     async (request, reply) => {
-      const path = reportPathOf(store.models.require(request.params.id));
+      const path = reportPathOf(await store.models.require(request.params.id));
       if (!path) throw new HttpError(404, 'this model has no evaluation report');
       return reply.type('text/html; charset=utf-8').header('content-security-policy', REPORT_POLICY).send(await readFile(path));
     },
@@ -120,7 +120,7 @@ export async function modelRoutes(app: FastifyInstance, { store, predictor, mode
     async (request, reply) => {
       const info = await stat(request.body.path).catch(() => null);
       if (!info?.isDirectory()) throw new HttpError(400, `no bundle folder at ${request.body.path}`);
-      return reply.code(201).send(modelView(store.models.register(request.body)));
+      return reply.code(201).send(modelView(await store.models.register(request.body)));
     },
   );
 
@@ -132,7 +132,7 @@ export async function modelRoutes(app: FastifyInstance, { store, predictor, mode
       response: { 200: modelSchema },
     }),
     async (request) => {
-      const model = store.models.require(request.params.id);
+      const model = await store.models.require(request.params.id);
       return modelGate.swap(async () => {
         if (predictor?.activate) {
           try {
@@ -142,7 +142,7 @@ export async function modelRoutes(app: FastifyInstance, { store, predictor, mode
             throw new HttpError(422, `the model could not be loaded: ${(error as Error).message}`);
           }
         }
-        return modelView(store.models.activate(model.id));
+        return modelView(await store.models.activate(model.id));
       });
     },
   );

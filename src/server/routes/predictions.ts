@@ -44,9 +44,9 @@ const predictFieldForm: FormDataSchema = {
 
 const MAX_PX_PER_UM = 1000;
 
-function visiblePrediction(store: Store, request: FastifyRequest, id: string): PredictionRecord {
+async function visiblePrediction(store: Store, request: FastifyRequest, id: string): Promise<PredictionRecord> {
   const user = currentUser(request);
-  const prediction = store.predictions.get(id);
+  const prediction = await store.predictions.get(id);
   if (!prediction || (user.role !== 'admin' && prediction.userId !== user.id)) throw new HttpError(404, `no prediction ${id}`);
   return prediction;
 }
@@ -105,7 +105,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
   };
 
   /** The model's answer and the id of the model that gave it, read together inside the gate (an activation waits for both). */
-  const answeredBy = <T>(work: () => Promise<T>) => modelGate.use(async () => ({ answer: await work(), modelId: store.models.active()?.id ?? null }));
+  const answeredBy = <T>(work: () => Promise<T>) => modelGate.use(async () => ({ answer: await work(), modelId: (await store.models.active())?.id ?? null }));
 
   /** Records a model's answer or refusal in the audit trail, with the model that answered. */
   const record = (request: FastifyRequest, image: { sha256: string }, fields: Record<string, string>, result: Parameters<typeof recordedOutput>[0], modelId: number | null) =>
@@ -211,21 +211,21 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
     async (request) => {
       const user = currentUser(request);
       const { limit, offset } = request.query;
-      return store.predictions.list({ userId: user.role === 'admin' ? undefined : user.id, limit, offset }).map(predictionView);
+      return (await store.predictions.list({ userId: user.role === 'admin' ? undefined : user.id, limit, offset })).map(predictionView);
     },
   );
 
   app.get<ByPredictionId>(
     '/predictions/:id',
     route(CLINICAL, { summary: 'One prediction', params: predictionParams, response: { 200: predictionSchema } }),
-    async (request) => predictionView(visiblePrediction(store, request, request.params.id)),
+    async (request) => predictionView(await visiblePrediction(store, request, request.params.id)),
   );
 
   app.get<ByPredictionId>(
     '/predictions/:id/heatmap.png',
     route(CLINICAL, { summary: 'The heatmap shown with a prediction', params: predictionParams, produces: ['image/png'] }),
     async (request, reply) => {
-      const prediction = visiblePrediction(store, request, request.params.id);
+      const prediction = await visiblePrediction(store, request, request.params.id);
       if (!prediction.heatmapShown) throw new HttpError(404, 'this prediction has no heatmap');
       return reply.type('image/png').send(await readFile(store.predictions.heatmapPathOf(prediction.id)));
     },
@@ -239,7 +239,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       produces: ['image/png'],
     }),
     async (request, reply) => {
-      const prediction = visiblePrediction(store, request, request.params.id);
+      const prediction = await visiblePrediction(store, request, request.params.id);
       if (prediction.output.refusal || !prediction.output.field?.tileMap) throw new HttpError(404, 'this prediction has no tile map');
       return reply.type('image/png').send(await readFile(store.predictions.tileMapPathOf(prediction.id)));
     },
@@ -260,13 +260,13 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       response: { 200: predictionSchema },
     }),
     async (request) => {
-      const prediction = visiblePrediction(store, request, request.params.id);
+      const prediction = await visiblePrediction(store, request, request.params.id);
       const { verdict, label } = request.body;
       if (verdict === 'correct' && label === undefined) throw new HttpError(400, "the verdict 'correct' needs the right label");
       if (verdict === 'agree' && !prediction.output.refusal && prediction.output.uncertain) {
         throw new HttpError(409, "an 'uncertain: refer' result names no class to agree with: record the laboratory's result as a correction");
       }
-      return predictionView(store.predictions.addFeedback(prediction.id, currentUser(request).id, verdict, label ?? null));
+      return predictionView(await store.predictions.addFeedback(prediction.id, currentUser(request).id, verdict, label ?? null));
     },
   );
 
@@ -274,6 +274,6 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
     '/audit.csv',
     route(ADMIN, { summary: 'The whole prediction audit trail as CSV (formulas defused for spreadsheets)', produces: ['text/csv'] }),
     async (_request, reply) =>
-      reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="gramlens-audit.csv"').send(store.predictions.auditCsv()),
+      reply.type('text/csv; charset=utf-8').header('content-disposition', 'attachment; filename="gramlens-audit.csv"').send(await store.predictions.auditCsv()),
   );
 }

@@ -49,11 +49,11 @@ export async function projectImageRoutes(app: FastifyInstance, { store, imageLim
     }),
     async (request, reply) => {
       const projectId = request.params.id;
-      store.projects.require(projectId);
+      await store.projects.require(projectId);
       const form = await readForm(request, imageUploadForm);
       const { width, height } = await store.images.inspect(form.file.data, imageLimits);
       const image = await decodeBudget.run(width * height, () => store.images.ingest(form.file.data, imageLimits));
-      const { image: projectImage, added } = store.projects.addImage(projectId, {
+      const { image: projectImage, added } = await store.projects.addImage(projectId, {
         sha256: image.sha256,
         patientId: form.fields.patientId,
         specimen: form.fields.specimen,
@@ -67,7 +67,7 @@ export async function projectImageRoutes(app: FastifyInstance, { store, imageLim
   app.get<ById>(
     '/projects/:id/images',
     route(ADMIN, { summary: "The project's images with every label and the decision", params: idParams, response: { 200: { type: 'array', items: decisionSchema } } }),
-    async (request) => store.decisions.forProject(request.params.id).map(decisionView),
+    async (request) => (await store.decisions.forProject(request.params.id)).map(decisionView),
   );
 
   app.get<ById>(
@@ -81,7 +81,7 @@ export async function projectImageRoutes(app: FastifyInstance, { store, imageLim
       produces: ['text/csv'],
     }),
     async (request, reply) => {
-      const manifest = store.decisions.manifest(request.params.id, { guardFormulas: true });
+      const manifest = await store.decisions.manifest(request.params.id, { guardFormulas: true });
       const leftOut = Object.values(manifest.leftOut).reduce((sum, n) => sum + n, 0);
       return reply
         .type('text/csv; charset=utf-8')

@@ -40,7 +40,7 @@ export async function projectRoutes(app: FastifyInstance, { store }: ProjectRout
   app.get(
     '/projects',
     route(ANNOTATION, { summary: 'List annotation projects', response: { 200: { type: 'array', items: projectSchema } } }),
-    async () => store.projects.list().map(projectView),
+    async () => (await store.projects.list()).map(projectView),
   );
 
   app.post<{ Body: { name: string; classTree: unknown; labelsRequired: number } }>(
@@ -61,7 +61,7 @@ export async function projectRoutes(app: FastifyInstance, { store }: ProjectRout
       response: { 201: projectSchema },
     }),
     async (request, reply) => {
-      const project = store.projects.create({ ...request.body, createdBy: currentUser(request).id });
+      const project = await store.projects.create({ ...request.body, createdBy: currentUser(request).id });
       return reply.code(201).send(projectView(project));
     },
   );
@@ -69,6 +69,6 @@ export async function projectRoutes(app: FastifyInstance, { store }: ProjectRout
   app.get<ById>(
     '/projects/:id',
     route(ANNOTATION, { summary: 'One project with its class tree and choices', params: idParams, response: { 200: projectSchema } }),
-    async (request) => projectView(store.projects.require(request.params.id)),
+    async (request) => projectView(await store.projects.require(request.params.id)),
   );
 }

@@ -50,7 +50,7 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
   app.get(
     '/runs',
     route(ADMIN, { summary: 'Training runs, newest first', response: { 200: { type: 'array', items: runSchema } } }),
-    async () => store.runs.list().map(runView),
+    async () => (await store.runs.list()).map(runView),
   );
 
   app.post<{ Body: { projectId: number } }>(
@@ -60,13 +60,13 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
       body: { type: 'object', required: ['projectId'], additionalProperties: false, properties: { projectId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } } },
       response: { 202: runSchema },
     }),
-    async (request, reply) => reply.code(202).send(runView(training.launch(request.body.projectId, currentUser(request).id))),
+    async (request, reply) => reply.code(202).send(runView(await training.launch(request.body.projectId, currentUser(request).id))),
   );
 
   app.get<ById>(
     '/runs/:id',
     route(ADMIN, { summary: 'One training run', params: idParams, response: { 200: runSchema } }),
-    async (request) => runView(store.runs.require(request.params.id)),
+    async (request) => runView(await store.runs.require(request.params.id)),
   );
 
   app.get<ById>(
@@ -79,7 +79,7 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
       produces: ['text/event-stream'],
     }),
     async (request, reply) => {
-      const initial = store.runs.require(request.params.id);
+      const initial = await store.runs.require(request.params.id);
       reply.hijack();
       const stream = reply.raw;
       stream.writeHead(200, {
@@ -111,13 +111,13 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
       };
       const unsubscribe = training.subscribe(initial.id, send);
       stream.on('close', stop);
-      send(store.runs.require(initial.id));
+      send(await store.runs.require(initial.id));
     },
   );
 
   app.post<ById>(
     '/runs/:id/cancel',
     route(ADMIN, { summary: 'Cancel a queued or running training run', params: idParams, response: { 200: runSchema } }),
-    async (request) => runView(training.cancel(request.params.id)),
+    async (request) => runView(await training.cancel(request.params.id)),
   );
 }

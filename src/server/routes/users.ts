@@ -34,7 +34,7 @@ export async function userRoutes(app: FastifyInstance, { store }: UserRoutesOpti
   app.get(
     '/users',
     route(ADMIN, { summary: 'List users', response: { 200: { type: 'array', items: userSchema } } }),
-    async () => store.users.list().map(userView),
+    async () => (await store.users.list()).map(userView),
   );
 
   app.post<{ Body: NewUserBody }>(
@@ -73,9 +73,9 @@ export async function userRoutes(app: FastifyInstance, { store }: UserRoutesOpti
     async (request) => {
       const { id } = request.params;
       const { password, ...changes } = request.body;
-      const user = store.users.update(id, changes);
+      const user = await store.users.update(id, changes);
       if (password !== undefined) await store.users.setPassword(id, password);
-      if (password !== undefined || user.disabled) store.sessions.revokeAllOf(id);
+      if (password !== undefined || user.disabled) await store.sessions.revokeAllOf(id);
       return userView(user);
     },
   );
