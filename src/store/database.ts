@@ -32,8 +32,7 @@ function checkPostgresUrl(url: string): void {
 }
 
 async function openPostgres(url: string): Promise<Sql> {
-  checkPostgresUrl(url);
-  const sql = new PostgresSql(url);
+  const sql = connectDatabase(url);
   try {
     await migrate(sql);
     return sql;
@@ -45,8 +44,7 @@ async function openPostgres(url: string): Promise<Sql> {
 }
 
 async function openSqlite(file: string): Promise<Sql> {
-  mkdirSync(dirname(file), { recursive: true });
-  const sql = new SqliteSql(file);
+  const sql = connectDatabase(file);
   try {
     await migrate(sql);
     return sql;
@@ -54,6 +52,16 @@ async function openSqlite(file: string): Promise<Sql> {
     await sql.close();
     throw error;
   }
+}
+
+/** The database (SQLite file, created if missing, or PostgreSQL URL) as it is, not migrated. */
+export function connectDatabase(location: string): Sql {
+  if (isPostgresUrl(location)) {
+    checkPostgresUrl(location);
+    return new PostgresSql(location);
+  }
+  mkdirSync(dirname(location), { recursive: true });
+  return new SqliteSql(location);
 }
 
 /** Opens the database (SQLite file or PostgreSQL URL) and brings its schema up to date. */

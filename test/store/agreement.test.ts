@@ -1,26 +1,29 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agreementReport, openStore, type Rating, type Store } from '../../src/store/index.ts';
+import { describeBackends } from './backends.ts';
 import { tempDir } from './fixtures.ts';
 import { addImages, addUsers } from './seed.ts';
 
-describe('agreement', () => {
+describeBackends('agreement', (backend) => {
+  let database: string | undefined;
   let dir: ReturnType<typeof tempDir>;
   let store: Store;
   let now = 0;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = tempDir();
-    store = openStore({ dataDir: dir.path, clock: () => ++now });
+    database = await backend.freshDatabase();
+    store = await openStore({ dataDir: dir.path, database, clock: () => ++now });
   });
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     dir.remove();
   });
 
   it("gives Cohen's kappa per annotator pair: sklearn's cohen_kappa_score example = 0.6875", async () => {
     // y1 = [negative, positive, negative, neutral, positive], y2 = [negative, positive, negative, neutral, negative]
-    const [a, b] = addUsers(store, ['a', 'b']);
-    const project = store.projects.create({
+    const [a, b] = await addUsers(store, ['a', 'b']);
+    const project = await store.projects.create({
       name: 'sklearn',
       classTree: [{ name: 'negative' }, { name: 'positive' }, { name: 'neutral' }],
       labelsRequired: 2,
@@ -29,11 +32,11 @@ describe('agreement', () => {
     const images = await addImages(store, project.id, 5);
     const y1 = ['negative', 'positive', 'negative', 'neutral', 'positive'];
     const y2 = ['negative', 'positive', 'negative', 'neutral', 'negative'];
-    images.forEach((sha, i) => {
-      store.annotations.label(project.id, sha, a, y1[i]);
-      store.annotations.label(project.id, sha, b, y2[i]);
-    });
-    const report = store.decisions.agreement(project.id);
+    for (const [i, sha] of images.entries()) {
+      await store.annotations.label(project.id, sha, a, y1[i]);
+      await store.annotations.label(project.id, sha, b, y2[i]);
+    }
+    const report = await store.decisions.agreement(project.id);
     expect(report.categories).toEqual(['negative', 'positive', 'neutral', 'unclear']);
     expect(report.pairs).toHaveLength(1);
     expect(report.pairs[0].items).toBe(5);
@@ -54,17 +57,17 @@ describe('agreement', () => {
       [0, 2, 2, 3, 7],
     ];
     const categories = ['c1', 'c2', 'c3', 'c4', 'c5'];
-    const raters = addUsers(
+    const raters = await addUsers(
       store,
       Array.from({ length: 14 }, (_, i) => `rater${i}`),
     );
-    const project = store.projects.create({ name: 'fleiss', classTree: categories.map((name) => ({ name })), labelsRequired: 14, createdBy: null });
+    const project = await store.projects.create({ name: 'fleiss', classTree: categories.map((name) => ({ name })), labelsRequired: 14, createdBy: null });
     const images = await addImages(store, project.id, table.length);
-    table.forEach((counts, item) => {
+    for (const [item, counts] of table.entries()) {
       const labels = counts.flatMap((count, category) => Array<string>(count).fill(categories[category]));
-      labels.forEach((label, r) => store.annotations.label(project.id, images[item], raters[r], label));
-    });
-    const { fleiss, pairs } = store.decisions.agreement(project.id);
+      for (const [r, label] of labels.entries()) await store.annotations.label(project.id, images[item], raters[r], label);
+    }
+    const { fleiss, pairs } = await store.decisions.agreement(project.id);
     expect(fleiss.items).toBe(10);
     expect(fleiss.ratersPerItem).toBe(14);
     expect(fleiss.kappa!).toBeCloseTo(0.21, 3);
@@ -74,7 +77,7 @@ describe('agreement', () => {
   describe('agreementReport', () => {
     const rating = (annotatorId: number, label: string, createdAt = annotatorId): Rating => ({ annotatorId, username: `u${annotatorId}`, label, createdAt });
 
-    it("matches a hand-computed 2×2 Cohen's kappa (20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no → 0.4)", () => {
+    it("matches a hand-computed 2×2 Cohen's kappa (20 yes/yes, 5 yes/no, 10 no/yes, 15 no/no → 0.4)", async () => {
       const cells: [string, string, number][] = [
         ['yes', 'yes', 20],
         ['yes', 'no', 5],
@@ -88,7 +91,7 @@ describe('agreement', () => {
       expect(report.fleiss.items).toBe(50);
     });
 
-    it('uses the earliest ratings when an image has more than Fleiss needs, and null when undefined', () => {
+    it('uses the earliest ratings when an image has more than Fleiss needs, and null when undefined', async () => {
       const report = agreementReport([[rating(1, 'a', 5), rating(2, 'a', 1), rating(3, 'b', 9)], [rating(1, 'b'), rating(2, 'b')]], ['a', 'b'], 2);
       expect(report.fleiss).toEqual({ kappa: 1, items: 2, ratersPerItem: 2 });
       expect(agreementReport([[rating(1, 'a')]], ['a', 'b'], 1).fleiss).toEqual({ kappa: null, items: 0, ratersPerItem: 2 });

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/index.ts';
 import { openStore, type PredictionOutput, type Store } from '../../src/store/index.ts';
+import { describeBackends } from './backends.ts';
 import { pngImage, tempDir } from './fixtures.ts';
 import { addUsers } from './seed.ts';
 
@@ -14,7 +15,8 @@ const OUTPUT: PredictionOutput = {
   uncertain: false,
 };
 
-describe('predictions audit trail, models and runs', () => {
+describeBackends('predictions audit trail, models and runs', (backend) => {
+  let database: string | undefined;
   let dir: ReturnType<typeof tempDir>;
   let store: Store;
   let userId: number;
@@ -22,12 +24,13 @@ describe('predictions audit trail, models and runs', () => {
 
   beforeEach(async () => {
     dir = tempDir();
-    store = openStore({ dataDir: dir.path, clock: () => Date.UTC(2025, 5, 1) });
-    [userId] = addUsers(store, ['doc'], 'clinician');
+    database = await backend.freshDatabase();
+    store = await openStore({ dataDir: dir.path, database, clock: () => Date.UTC(2025, 5, 1) });
+    [userId] = await addUsers(store, ['doc'], 'clinician');
     sha = (await store.images.ingest(await pngImage(9))).sha256;
   });
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     dir.remove();
   });
 
@@ -36,31 +39,31 @@ describe('predictions audit trail, models and runs', () => {
 
   it('refuses UPDATE and DELETE of audit rows at the database level', async () => {
     const prediction = await record({ caseId: 'case-1' });
-    expect(() => store.db.prepare("UPDATE predictions SET model_version = 'forged' WHERE id = ?").run(prediction.id)).toThrow(/append-only/);
-    expect(() => store.db.prepare('DELETE FROM predictions WHERE id = ?').run(prediction.id)).toThrow(/append-only/);
-    expect(() => store.db.prepare('DELETE FROM predictions').run()).toThrow(/append-only/);
-    expect(store.predictions.require(prediction.id)).toMatchObject({ modelVersion: 'v1', caseId: 'case-1' });
+    await expect(store.db.run("UPDATE predictions SET model_version = 'forged' WHERE id = ?", [prediction.id])).rejects.toThrow(/append-only/);
+    await expect(store.db.run('DELETE FROM predictions WHERE id = ?', [prediction.id])).rejects.toThrow(/append-only/);
+    await expect(store.db.run('DELETE FROM predictions')).rejects.toThrow(/append-only/);
+    expect(await store.predictions.require(prediction.id)).toMatchObject({ modelVersion: 'v1', caseId: 'case-1' });
   });
 
   it('keeps every verdict with its author: a reviewer adds one, never replaces the clinician’s', async () => {
-    const [adminId] = addUsers(store, ['reviewer'], 'admin');
+    const [adminId] = await addUsers(store, ['reviewer'], 'admin');
     const prediction = await record();
     let now = Date.UTC(2025, 5, 1, 9);
-    const clocked = openStore({ dataDir: dir.path, clock: () => now });
+    const clocked = await openStore({ dataDir: dir.path, database, clock: () => now });
     try {
-      clocked.predictions.addFeedback(prediction.id, userId, 'agree');
+      await clocked.predictions.addFeedback(prediction.id, userId, 'agree');
       now += 60_000;
-      const reviewed = clocked.predictions.addFeedback(prediction.id, adminId, 'correct', 'yeast');
+      const reviewed = await clocked.predictions.addFeedback(prediction.id, adminId, 'correct', 'yeast');
       expect(reviewed.feedback).toMatchObject({ verdict: 'agree', label: null, userId, username: 'doc' });
       expect(reviewed.feedbackHistory).toEqual([
         { verdict: 'agree', label: null, userId, username: 'doc', createdAt: Date.UTC(2025, 5, 1, 9) },
         { verdict: 'correct', label: 'yeast', userId: adminId, username: 'reviewer', createdAt: Date.UTC(2025, 5, 1, 9, 1) },
       ]);
-      expect(() => clocked.predictions.addFeedback(prediction.id, userId, 'correct')).toThrow(/label/);
-      expect(() => store.db.prepare("UPDATE prediction_feedback SET verdict = 'agree', label = NULL").run()).toThrow(/append-only/);
-      expect(() => store.db.prepare('DELETE FROM prediction_feedback').run()).toThrow(/append-only/);
+      await expect(clocked.predictions.addFeedback(prediction.id, userId, 'correct')).rejects.toThrow(/label/);
+      await expect(store.db.run("UPDATE prediction_feedback SET verdict = 'agree', label = NULL")).rejects.toThrow(/append-only/);
+      await expect(store.db.run('DELETE FROM prediction_feedback')).rejects.toThrow(/append-only/);
 
-      const [header, row] = parseCsv(clocked.predictions.auditCsv()).map((r) => r.fields);
+      const [header, row] = parseCsv(await clocked.predictions.auditCsv()).map((r) => r.fields);
       const column = (name: string) => row[header.indexOf(name)];
       expect([column('user'), column('feedback'), column('feedback_label'), column('feedback_time')]).toEqual(['doc', 'agree', '', '2025-06-01T09:00:00.000Z']);
       expect(JSON.parse(column('feedback_history'))).toEqual([
@@ -68,22 +71,23 @@ describe('predictions audit trail, models and runs', () => {
         { user: 'reviewer', verdict: 'correct', label: 'yeast', time: '2025-06-01T09:01:00.000Z' },
       ]);
     } finally {
-      clocked.close();
+      await clocked.close();
     }
   });
 
   it('reads audit rows written when a class probability was spelt {name, probability}', async () => {
     const id = '00000000-0000-4000-8000-000000000001';
     const old = { classes: [{ name: 'rods', probability: 0.6 }, { name: 'cocci', probability: 0.4 }], top: { name: 'rods', probability: 0.6 }, uncertain: true };
-    store.db
-      .prepare('INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type) VALUES (?, 0, ?, ?, NULL, ?, ?, 0, ?)')
-      .run(id, userId, sha, 'v0', JSON.stringify(old), 'urine');
-    expect(store.predictions.require(id).output).toEqual({
+    await store.db.run(
+      'INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type) VALUES (?, 0, ?, ?, NULL, ?, ?, 0, ?)',
+      [id, userId, sha, 'v0', JSON.stringify(old), 'urine'],
+    );
+    expect((await store.predictions.require(id)).output).toEqual({
       classes: [{ label: 'rods', probability: 0.6 }, { label: 'cocci', probability: 0.4 }],
       top: { label: 'rods', probability: 0.6 },
       uncertain: true,
     });
-    const row = store.predictions.auditCsv().split('\r\n')[1];
+    const row = (await store.predictions.auditCsv()).split('\r\n')[1];
     expect(row).toContain(',v0,rods,0.6,true,"[{""label"":""rods"",""probability"":0.6},{""label"":""cocci"",""probability"":0.4}]",');
   });
 
@@ -100,7 +104,7 @@ describe('predictions audit trail, models and runs', () => {
   it('exports the audit trail as CSV with quoting and defused formulas', async () => {
     await record({ specimenType: '=cmd|"/c calc"!A1', caseId: '+1, "two"\nthree' });
     await record({ specimenType: '@SUM(A1)', caseId: '-5' });
-    const csv = store.predictions.auditCsv();
+    const csv = await store.predictions.auditCsv();
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
       'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field,refusal,feedback_history,field_evidence',
@@ -116,9 +120,9 @@ describe('predictions audit trail, models and runs', () => {
     const refused = await record({ output: { refusal, tree: [{ name: 'cocci' }, { name: 'rods' }] } });
     expect(refused.output).toEqual({ refusal, tree: [{ name: 'cocci' }, { name: 'rods' }] });
     expect(refused.heatmapShown).toBe(false);
-    expect(store.predictions.require(refused.id).output).toEqual(refused.output);
-    expect(() => store.db.prepare("UPDATE predictions SET output = '{}' WHERE id = ?").run(refused.id)).toThrow(/append-only/);
-    const row = store.predictions.auditCsv().split('\r\n')[1];
+    expect((await store.predictions.require(refused.id)).output).toEqual(refused.output);
+    await expect(store.db.run("UPDATE predictions SET output = '{}' WHERE id = ?", [refused.id])).rejects.toThrow(/append-only/);
+    const row = (await store.predictions.auditCsv()).split('\r\n')[1];
     expect(row).toContain(`,v1,,,,,false,blood,`);
     // refusal, then the (empty) feedback history
     expect(row.endsWith(`,unfamiliar: ${refusal.reason},,`)).toBe(true);
@@ -147,41 +151,41 @@ describe('predictions audit trail, models and runs', () => {
     ];
     await record({ output: { classes, top: { label: 'polymicrobial', probability: 0.03 }, uncertain: false, field } });
     await record({ output: { classes, top: { label: 'gpc_clusters', probability: 0.6 }, uncertain: false, field: { ...field, label: 'gpc_clusters', multiple: false, morphotypes: field.morphotypes.slice(0, 1) } } });
-    const [header, several, single] = parseCsv(store.predictions.auditCsv()).map((r) => r.fields);
+    const [header, several, single] = parseCsv(await store.predictions.auditCsv()).map((r) => r.fields);
     const column = (row: string[], name: string) => row[header.indexOf(name)];
     expect([column(several, 'top_class'), column(several, 'top_probability'), column(several, 'uncertain')]).toEqual(['polymicrobial', '', 'false']);
     expect(column(several, 'field_evidence')).toBe('gpc_clusters: 14 of 16 tiles confident; gnr: 6 of 7 tiles confident');
     expect([column(single, 'top_class'), column(single, 'top_probability'), column(single, 'field_evidence')]).toEqual(['gpc_clusters', '0.6', 'gpc_clusters: 14 of 16 tiles confident']);
   });
 
-  it('keeps exactly one active model and swaps it atomically', () => {
-    const a = store.models.register({ path: '/models/a', name: 'gram', version: '1', metrics: { accuracy: 0.9 } });
-    const b = store.models.register({ path: '/models/b', name: 'gram', version: '2' });
-    expect(store.models.active()).toBeNull();
-    expect(() => store.models.register({ path: '/models/a', name: 'again', version: '3' })).toThrow(/already registered/);
-    store.models.activate(a.id);
-    expect(store.models.activate(b.id).active).toBe(true);
-    expect(store.models.list().map((m) => m.active)).toEqual([false, true]);
-    expect(store.models.get(a.id)?.metrics).toEqual({ accuracy: 0.9 });
-    expect(() => store.db.prepare('UPDATE models SET active = 1').run()).toThrow(/UNIQUE/);
-    expect(() => store.models.activate(999)).toThrow(/no model/);
-    expect(store.models.active()?.id).toBe(b.id);
+  it('keeps exactly one active model and swaps it atomically', async () => {
+    const a = await store.models.register({ path: '/models/a', name: 'gram', version: '1', metrics: { accuracy: 0.9 } });
+    const b = await store.models.register({ path: '/models/b', name: 'gram', version: '2' });
+    expect(await store.models.active()).toBeNull();
+    await expect(store.models.register({ path: '/models/a', name: 'again', version: '3' })).rejects.toThrow(/already registered/);
+    await store.models.activate(a.id);
+    expect((await store.models.activate(b.id)).active).toBe(true);
+    expect((await store.models.list()).map((m) => m.active)).toEqual([false, true]);
+    expect((await store.models.get(a.id))?.metrics).toEqual({ accuracy: 0.9 });
+    await expect(store.db.run('UPDATE models SET active = 1')).rejects.toThrow(/UNIQUE/);
+    await expect(store.models.activate(999)).rejects.toThrow(/no model/);
+    expect((await store.models.active())?.id).toBe(b.id);
   });
 
-  it('moves training runs only along allowed transitions', () => {
-    const project = store.projects.create({ name: 'p', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1, createdBy: userId });
-    const run = store.runs.create(project.id, userId);
+  it('moves training runs only along allowed transitions', async () => {
+    const project = await store.projects.create({ name: 'p', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1, createdBy: userId });
+    const run = await store.runs.create(project.id, userId);
     expect(run.status).toBe('queued');
-    expect(store.runs.setProgress(run.id, { epoch: 1 })).toBe(false);
-    expect(store.runs.markRunning(run.id)).toBe(true);
-    expect(store.runs.setProgress(run.id, { epoch: 1 })).toBe(true);
-    expect(store.runs.cancel(run.id)).toBe(true);
-    expect(store.runs.complete(run.id, '/bundle', null)).toBe(false);
-    expect(store.runs.require(run.id)).toMatchObject({ status: 'cancelled', progress: { epoch: 1 }, bundlePath: null });
+    expect(await store.runs.setProgress(run.id, { epoch: 1 })).toBe(false);
+    expect(await store.runs.markRunning(run.id)).toBe(true);
+    expect(await store.runs.setProgress(run.id, { epoch: 1 })).toBe(true);
+    expect(await store.runs.cancel(run.id)).toBe(true);
+    expect(await store.runs.complete(run.id, '/bundle', null)).toBe(false);
+    expect(await store.runs.require(run.id)).toMatchObject({ status: 'cancelled', progress: { epoch: 1 }, bundlePath: null });
 
-    const second = store.runs.create(project.id, userId);
-    store.runs.markRunning(second.id);
-    expect(store.runs.failInterrupted('restart')).toBe(1);
-    expect(store.runs.require(second.id)).toMatchObject({ status: 'failed', error: 'restart' });
+    const second = await store.runs.create(project.id, userId);
+    await store.runs.markRunning(second.id);
+    expect(await store.runs.failInterrupted('restart')).toBe(1);
+    expect(await store.runs.require(second.id)).toMatchObject({ status: 'failed', error: 'restart' });
   });
 });

@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { openStore } from '../../src/store/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
-const store = openStore({ dataDir: process.argv[2] });
+const store = await openStore({ dataDir: process.argv[2] });
 const rng = createRng(2024);
 const size = 700;
 for (let i = 0; ; i++) {

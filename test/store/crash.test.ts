@@ -26,8 +26,8 @@ describe('a process killed while storing images', () => {
     child.kill('SIGKILL');
     await new Promise((resolve) => child.once('exit', resolve));
 
-    const store = openStore({ dataDir: dir.path });
-    const rows = store.db.prepare('SELECT sha256, bytes FROM images').all() as { sha256: string; bytes: number }[];
+    const store = await openStore({ dataDir: dir.path });
+    const rows = await store.db.all('SELECT sha256, bytes FROM images') as { sha256: string; bytes: number }[];
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
       const bytes = readFileSync(store.images.pathOf(row.sha256));
@@ -40,7 +40,7 @@ describe('a process killed while storing images', () => {
         expect(sha256(readFileSync(join(imagesDir, prefix, rest)))).toBe(prefix + rest);
       }
     }
-    store.close();
+    await store.close();
     dir.remove();
   });
 });

@@ -1,20 +1,23 @@
 import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openStore, sniffImageFormat, type Store } from '../../src/store/index.ts';
+import { describeBackends } from './backends.ts';
 import { decompressionBombPng, HTML_AS_JPEG, jpegImage, jpegWithGpsExif, pngImage, SVG_AS_JPEG, tempDir } from './fixtures.ts';
 
-describe('image store', () => {
+describeBackends('image store', (backend) => {
+  let database: string | undefined;
   let dir: ReturnType<typeof tempDir>;
   let store: Store;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = tempDir();
-    store = openStore({ dataDir: dir.path });
+    database = await backend.freshDatabase();
+    store = await openStore({ dataDir: dir.path, database });
   });
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     dir.remove();
   });
 
@@ -36,7 +39,7 @@ describe('image store', () => {
     expect(store.images.pathOf(image.sha256)).toBe(path);
     expect(readFileSync(path)).toEqual(await store.images.read(image.sha256));
     expect((await store.images.ingest(png)).sha256).toBe(image.sha256);
-    expect(store.db.prepare('SELECT count(*) AS n FROM images').get()).toEqual({ n: 1 });
+    expect(await store.db.get('SELECT count(*) AS n FROM images')).toEqual({ n: 1 });
     expect(readdirSync(join(dir.path, 'tmp'))).toEqual([]);
   });
 
@@ -74,7 +77,7 @@ describe('image store', () => {
     const jpeg = await jpegImage(256, 256);
     await expect(store.images.ingest(jpeg.subarray(0, Math.floor(jpeg.length * 0.6)))).rejects.toMatchObject({ kind: 'undecodable' });
     await expect(store.images.ingest(await pngImage(1), { maxBytes: 10, maxPixels: 1e6 })).rejects.toMatchObject({ kind: 'too-large' });
-    expect(store.db.prepare('SELECT count(*) AS n FROM images').get()).toEqual({ n: 0 });
+    expect(await store.db.get('SELECT count(*) AS n FROM images')).toEqual({ n: 0 });
     expect(readdirSync(join(dir.path, 'images'))).toEqual([]);
   });
 
@@ -84,21 +87,21 @@ describe('image store', () => {
     await expect(store.images.ingest(bomb)).rejects.toMatchObject({ kind: 'too-large', message: expect.stringMatching(/20000×20000/) });
   });
 
-  it('removes temp files left by an upload interrupted long ago, and only those', () => {
-    store.close();
+  it('removes temp files left by an upload interrupted long ago, and only those', async () => {
+    await store.close();
     const stale = join(dir.path, 'tmp', 'stale.part');
     const fresh = join(dir.path, 'tmp', 'fresh.part');
     writeFileSync(stale, 'half an image');
     writeFileSync(fresh, 'an upload in progress');
     const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
     utimesSync(stale, twoHoursAgo, twoHoursAgo);
-    store = openStore({ dataDir: dir.path });
+    store = await openStore({ dataDir: dir.path, database });
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(fresh)).toBe(true);
   });
 
-  it('never builds a path from anything but a sha256', () => {
+  it('never builds a path from anything but a sha256', async () => {
     expect(() => store.images.pathOf('../../etc/passwd')).toThrow(/sha256/);
-    expect(store.images.get('../../etc/passwd')).toBeNull();
+    expect(await store.images.get('../../etc/passwd')).toBeNull();
   });
 });

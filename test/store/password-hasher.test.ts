@@ -43,7 +43,7 @@ describe('users', () => {
       close: () => undefined,
     };
     const dir = tempDir();
-    const store = openStore({ dataDir: dir.path, passwordHasher: counting });
+    const store = await openStore({ dataDir: dir.path, passwordHasher: counting });
     try {
       await store.users.create({ username: 'ana', password: 'correct horse battery', role: 'clinician' });
       await store.users.verifyPassword('nobody', 'guess-guess-guess'); // the first miss also makes the decoy hash
@@ -52,7 +52,7 @@ describe('users', () => {
       expect(await store.users.verifyPassword('nobody', 'guess-guess-guess')).toBeNull();
       expect(calls).toEqual(['compare', 'compare']);
     } finally {
-      store.close();
+      await store.close();
       dir.remove();
     }
   });

@@ -30,7 +30,7 @@ describe('the password policy', () => {
     expect(checkPassword(password)).toBe(password);
   });
 
-  it('refuses more than 72 bytes (bcrypt would ignore the rest)', () => {
+  it('refuses more than 72 bytes (bcrypt would ignore the rest)', async () => {
     expect(() => checkPassword('é'.repeat(37) + 'x')).toThrow('at most 72 bytes');
   });
 });

@@ -2,16 +2,20 @@ import type { Store } from '../../src/store/index.ts';
 import { pngImage } from './fixtures.ts';
 
 /** Users inserted directly (with a dummy hash): these tests are about labels, not passwords. */
-export function addUsers(store: Store, names: string[], role = 'annotator'): number[] {
-  const insert = store.db.prepare("INSERT INTO users (username, password_hash, role, created_at) VALUES (?, 'x', ?, 0)");
-  return names.map((name) => Number(insert.run(name, role).lastInsertRowid));
+export async function addUsers(store: Store, names: string[], role = 'annotator'): Promise<number[]> {
+  const ids: number[] = [];
+  for (const name of names) {
+    const row = await store.db.get<{ id: number }>("INSERT INTO users (username, password_hash, role, created_at) VALUES (?, 'x', ?, 0) RETURNING id", [name, role]);
+    ids.push(row!.id);
+  }
+  return ids;
 }
 
 export async function addImages(store: Store, projectId: number, count: number, firstShade = 0): Promise<string[]> {
   const shas: string[] = [];
   for (let i = 0; i < count; i++) {
     const image = await store.images.ingest(await pngImage(firstShade + i + 1));
-    store.projects.addImage(projectId, { sha256: image.sha256, patientId: `patient-${i % 3}`, specimen: `specimen-${i}` });
+    await store.projects.addImage(projectId, { sha256: image.sha256, patientId: `patient-${i % 3}`, specimen: `specimen-${i}` });
     shas.push(image.sha256);
   }
   return shas;

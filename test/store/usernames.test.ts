@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { normaliseUsername, usernameSkeleton } from '../../src/store/index.ts';
 
 describe('usernames', () => {
-  it('are NFKC-normalised and trimmed', () => {
+  it('are NFKC-normalised and trimmed', async () => {
     expect(normaliseUsername('  dr.ada ')).toBe('dr.ada');
     expect(normaliseUsername('ａｄｍｉｎ')).toBe('admin');
     expect(normaliseUsername('Ｄr\u00a0Ada')).toBe('Dr Ada');
@@ -20,7 +20,7 @@ describe('usernames', () => {
     expect(() => normaliseUsername(name)).toThrow('username contains an invisible or control character');
   });
 
-  it('refuse empty and over-long names', () => {
+  it('refuse empty and over-long names', async () => {
     expect(() => normaliseUsername(' \u3000 ')).toThrow('must not be empty');
     expect(() => normaliseUsername('a'.repeat(65))).toThrow('longer than 64');
   });

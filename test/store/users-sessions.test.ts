@@ -1,25 +1,28 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/index.ts';
+import { describeBackends } from './backends.ts';
 import { tempDir } from './fixtures.ts';
 
-describe('users, sessions and login attempts', () => {
+describeBackends('users, sessions and login attempts', (backend) => {
+  let database: string | undefined;
   let dir: ReturnType<typeof tempDir>;
   let now: number;
   let store: Store;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = tempDir();
+    database = await backend.freshDatabase();
     now = Date.UTC(2025, 0, 1);
-    store = openStore({ dataDir: dir.path, clock: () => now, loginRateLimit: { maxFailures: 3, windowMs: 60_000 } });
+    store = await openStore({ dataDir: dir.path, database, clock: () => now, loginRateLimit: { maxFailures: 3, windowMs: 60_000 } });
   });
-  afterEach(() => {
-    store.close();
+  afterEach(async () => {
+    await store.close();
     dir.remove();
   });
 
   it('hash passwords with bcrypt (cost >= 10) and verify them', async () => {
     const user = await store.users.create({ username: 'ana', password: 'correct horse', role: 'annotator' });
-    const { password_hash: hash } = store.db.prepare('SELECT password_hash FROM users WHERE id = ?').get(user.id) as { password_hash: string };
+    const { password_hash: hash } = await store.db.get('SELECT password_hash FROM users WHERE id = ?', [user.id]) as { password_hash: string };
     expect(hash).toMatch(/^\$2[aby]\$(1\d|[2-9]\d)\$/);
     expect(hash).not.toContain('correct horse');
     expect(await store.users.verifyPassword('ana', 'correct horse')).toMatchObject({ id: user.id, role: 'annotator' });
@@ -40,53 +43,53 @@ describe('users, sessions and login attempts', () => {
     const admin = await store.users.ensureInitialAdmin('admin', 'first-password');
     expect(admin?.role).toBe('admin');
     expect(await store.users.ensureInitialAdmin('admin2', 'other-password')).toBeNull();
-    expect(() => store.users.update(admin!.id, { disabled: true })).toThrow(/only enabled admin/);
-    expect(() => store.users.update(admin!.id, { role: 'clinician' })).toThrow(/only enabled admin/);
+    await expect(store.users.update(admin!.id, { disabled: true })).rejects.toThrow(/only enabled admin/);
+    await expect(store.users.update(admin!.id, { role: 'clinician' })).rejects.toThrow(/only enabled admin/);
     const second = await store.users.create({ username: 'admin2', password: 'other-password', role: 'admin' });
-    expect(store.users.update(admin!.id, { disabled: true }).disabled).toBe(true);
-    expect(() => store.users.update(second.id, { disabled: true })).toThrow(/only enabled admin/);
+    expect((await store.users.update(admin!.id, { disabled: true })).disabled).toBe(true);
+    await expect(store.users.update(second.id, { disabled: true })).rejects.toThrow(/only enabled admin/);
   });
 
   it('store only a hash of the 32-byte session token and expire sessions', async () => {
     const user = await store.users.create({ username: 'cli', password: 'violet crystal three', role: 'clinician' });
-    const { token, expiresAt } = store.sessions.create(user.id, 1000);
+    const { token, expiresAt } = await store.sessions.create(user.id, 1000);
     expect(Buffer.from(token, 'base64url')).toHaveLength(32);
     expect(expiresAt).toBe(now + 1000);
-    const stored = store.db.prepare('SELECT token_hash FROM sessions').all() as { token_hash: string }[];
+    const stored = await store.db.all('SELECT token_hash FROM sessions') as { token_hash: string }[];
     expect(stored).toHaveLength(1);
     expect(stored[0].token_hash).not.toBe(token);
 
-    expect(store.sessions.lookup(token)).toMatchObject({ status: 'valid', user: { id: user.id, role: 'clinician' } });
-    expect(store.sessions.lookup('not-a-token')).toEqual({ status: 'unknown' });
+    expect(await store.sessions.lookup(token)).toMatchObject({ status: 'valid', user: { id: user.id, role: 'clinician' } });
+    expect(await store.sessions.lookup('not-a-token')).toEqual({ status: 'unknown' });
     now += 1000;
-    expect(store.sessions.lookup(token)).toEqual({ status: 'expired' });
-    expect(store.sessions.lookup(token)).toEqual({ status: 'unknown' });
+    expect(await store.sessions.lookup(token)).toEqual({ status: 'expired' });
+    expect(await store.sessions.lookup(token)).toEqual({ status: 'unknown' });
   });
 
   it('report sessions of disabled users and revoke all sessions of a user', async () => {
     await store.users.ensureInitialAdmin('admin', 'first-password');
     const user = await store.users.create({ username: 'cli', password: 'violet crystal three', role: 'clinician' });
-    const a = store.sessions.create(user.id, 60_000);
-    const b = store.sessions.create(user.id, 60_000);
-    store.users.update(user.id, { disabled: true });
-    expect(store.sessions.lookup(a.token)).toEqual({ status: 'disabled' });
-    store.sessions.revokeAllOf(user.id);
-    expect(store.sessions.lookup(b.token)).toEqual({ status: 'unknown' });
+    const a = await store.sessions.create(user.id, 60_000);
+    const b = await store.sessions.create(user.id, 60_000);
+    await store.users.update(user.id, { disabled: true });
+    expect(await store.sessions.lookup(a.token)).toEqual({ status: 'disabled' });
+    await store.sessions.revokeAllOf(user.id);
+    expect(await store.sessions.lookup(b.token)).toEqual({ status: 'unknown' });
   });
 
-  it('limit failed logins per username and IP within a sliding window', () => {
+  it('limit failed logins per username and IP within a sliding window', async () => {
     for (let i = 0; i < 3; i++) {
-      expect(store.loginAttempts.check('ana', '10.0.0.1')).toEqual({ allowed: true });
-      store.loginAttempts.recordFailure('ana', '10.0.0.1');
+      expect(await store.loginAttempts.check('ana', '10.0.0.1')).toEqual({ allowed: true });
+      await store.loginAttempts.recordFailure('ana', '10.0.0.1');
       now += 1000;
     }
-    expect(store.loginAttempts.check('ana', '10.0.0.1')).toEqual({ allowed: false, retryAfterMs: 57_000 });
-    expect(store.loginAttempts.check('ana', '10.0.0.2')).toEqual({ allowed: true });
-    expect(store.loginAttempts.check('bob', '10.0.0.1')).toEqual({ allowed: true });
+    expect(await store.loginAttempts.check('ana', '10.0.0.1')).toEqual({ allowed: false, retryAfterMs: 57_000 });
+    expect(await store.loginAttempts.check('ana', '10.0.0.2')).toEqual({ allowed: true });
+    expect(await store.loginAttempts.check('bob', '10.0.0.1')).toEqual({ allowed: true });
     now += 57_000;
-    expect(store.loginAttempts.check('ana', '10.0.0.1')).toEqual({ allowed: true });
-    store.loginAttempts.recordFailure('ana', '10.0.0.1');
-    store.loginAttempts.clear('ana', '10.0.0.1');
-    expect(store.db.prepare("SELECT count(*) AS n FROM login_attempts WHERE username = 'ana'").get()).toEqual({ n: 0 });
+    expect(await store.loginAttempts.check('ana', '10.0.0.1')).toEqual({ allowed: true });
+    await store.loginAttempts.recordFailure('ana', '10.0.0.1');
+    await store.loginAttempts.clear('ana', '10.0.0.1');
+    expect(await store.db.get("SELECT count(*) AS n FROM login_attempts WHERE username = 'ana'")).toEqual({ n: 0 });
   });
 });
