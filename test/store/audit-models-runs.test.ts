@@ -42,6 +42,10 @@ describeBackends('predictions audit trail, models and runs', (backend) => {
     await expect(store.db.run("UPDATE predictions SET model_version = 'forged' WHERE id = ?", [prediction.id])).rejects.toThrow(/append-only/);
     await expect(store.db.run('DELETE FROM predictions WHERE id = ?', [prediction.id])).rejects.toThrow(/append-only/);
     await expect(store.db.run('DELETE FROM predictions')).rejects.toThrow(/append-only/);
+    if (store.db.dialect === 'postgres') {
+      await expect(store.db.run('TRUNCATE predictions CASCADE')).rejects.toThrow(/append-only/);
+      await expect(store.db.run('TRUNCATE prediction_feedback')).rejects.toThrow(/append-only/);
+    }
     expect(await store.predictions.require(prediction.id)).toMatchObject({ modelVersion: 'v1', caseId: 'case-1' });
   });
 
@@ -167,7 +171,7 @@ describeBackends('predictions audit trail, models and runs', (backend) => {
     expect((await store.models.activate(b.id)).active).toBe(true);
     expect((await store.models.list()).map((m) => m.active)).toEqual([false, true]);
     expect((await store.models.get(a.id))?.metrics).toEqual({ accuracy: 0.9 });
-    await expect(store.db.run('UPDATE models SET active = 1')).rejects.toThrow(/UNIQUE/);
+    await expect(store.db.run('UPDATE models SET active = 1')).rejects.toThrow(/unique/i);
     await expect(store.models.activate(999)).rejects.toThrow(/no model/);
     expect((await store.models.active())?.id).toBe(b.id);
   });
