@@ -34,14 +34,14 @@ export interface App {
  */
 export async function startApp(users: { username: string; role: Role }[], limits: Partial<ServerLimits> = {}): Promise<App> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gramlens-e2e-'));
-  const store = openStore({ dataDir });
+  const store = await openStore({ dataDir });
   for (const user of [{ username: 'admin', role: 'admin' as const }, ...users]) await store.users.create({ ...user, password: PASSWORD });
-  store.close();
+  await store.close();
 
   let clockOffset = 0;
   const predictor = await fakePredictor();
   const trainer = fakeTrainer(join(dataDir, 'bundles'));
-  const server = createServer({ dataDir, staticDir: WEB_DIST, predictor, trainer, limits, clock: () => Date.now() + clockOffset });
+  const server = await createServer({ dataDir, staticDir: WEB_DIST, predictor, trainer, limits, clock: () => Date.now() + clockOffset });
   const posted: App['posted'] = [];
   server.addHook('onRequest', async (request) => {
     if (request.method === 'POST') posted.push({ path: request.url.split('?')[0], bytes: Number(request.headers['content-length'] ?? 0) });

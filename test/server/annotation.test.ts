@@ -1,15 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/index.ts';
 import { pngImage } from '../store/fixtures.ts';
-import { multipart, startTestServer, type TestServer, type TestUser } from './helpers.ts';
+import { describeBackends, multipart, startTestServer, type TestServer, type TestUser } from './helpers.ts';
 
-describe('annotation workspace', () => {
+describeBackends('annotation workspace', (backend) => {
   let server: TestServer;
   let projectId: number;
   const images: string[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer();
+    server = await startTestServer({ backend });
     const project = await server.as('admin', {
       method: 'POST',
       url: '/api/projects',

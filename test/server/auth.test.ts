@@ -2,14 +2,14 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, startServer } from '../../src/server/index.ts';
 import { tempDir } from '../store/fixtures.ts';
-import { ADMIN_PASSWORD, login, sessionCookieOf, startTestServer, USER_PASSWORD, type TestServer } from './helpers.ts';
+import { describeBackends, ADMIN_PASSWORD, login, sessionCookieOf, startTestServer, USER_PASSWORD, type TestServer } from './helpers.ts';
 
-describe('authentication', () => {
+describeBackends('authentication', (backend) => {
   let now = Date.UTC(2025, 2, 1);
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ clock: () => now, limits: { sessionTtlMs: 60 * 60 * 1000 } });
+    server = await startTestServer({ backend, clock: () => now, limits: { sessionTtlMs: 60 * 60 * 1000 } });
   });
   afterAll(() => server.close());
 
@@ -140,7 +140,7 @@ describe('authentication', () => {
 describe('server start', () => {
   it('marks cookies Secure and sends HSTS behind https', async () => {
     const dir = tempDir();
-    const app = createServer({ dataDir: dir.path, behindHttps: true, initialAdmin: { username: 'admin', password: ADMIN_PASSWORD } });
+    const app = await createServer({ dataDir: dir.path, behindHttps: true, initialAdmin: { username: 'admin', password: ADMIN_PASSWORD } });
     const response = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: ADMIN_PASSWORD } });
     expect(String(response.headers['set-cookie'])).toContain('Secure');
     expect(response.headers['strict-transport-security']).toBe('max-age=31536000');

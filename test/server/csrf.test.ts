@@ -3,19 +3,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/server/index.ts';
 import { pngImage, tempDir } from '../store/fixtures.ts';
-import { ADMIN_PASSWORD, fakePredictor, login, multipart, startTestServer, type TestServer } from './helpers.ts';
+import { describeBackends, ADMIN_PASSWORD, fakePredictor, login, multipart, startTestServer, type TestServer } from './helpers.ts';
 
 // app.inject reaches the server as Host "localhost:80": its own origin is http://localhost.
 const OWN_ORIGIN = 'http://localhost';
 
-describe('state-changing requests from other sites (CSRF)', () => {
+describeBackends('state-changing requests from other sites (CSRF)', (backend) => {
   let server: TestServer;
   let projectId: number;
   let modelId: number;
   let image: Buffer;
 
   beforeAll(async () => {
-    server = await startTestServer({ predictor: fakePredictor() });
+    server = await startTestServer({ backend, predictor: fakePredictor() });
     image = await pngImage(77);
     projectId = (
       await server.as('admin', { method: 'POST', url: '/api/projects', payload: { name: 'csrf', classTree: [{ name: 'cocci' }, { name: 'rods' }], labelsRequired: 1 } })
@@ -90,7 +90,7 @@ describe('state-changing requests from other sites (CSRF)', () => {
 describe('allowed origins (a reverse proxy)', () => {
   it('accepts state-changing requests from a configured origin, and still refuses others', async () => {
     const dir = tempDir();
-    const app = createServer({ dataDir: dir.path, initialAdmin: { username: 'admin', password: ADMIN_PASSWORD }, allowedOrigins: ['https://Gramlens.example.org:443'] });
+    const app = await createServer({ dataDir: dir.path, initialAdmin: { username: 'admin', password: ADMIN_PASSWORD }, allowedOrigins: ['https://Gramlens.example.org:443'] });
     try {
       await app.ready();
       const cookie = await login(app, 'admin', ADMIN_PASSWORD);
@@ -110,11 +110,11 @@ describe('allowed origins (a reverse proxy)', () => {
     }
   });
 
-  it('refuses a malformed allowed origin at start, before opening the data folder', () => {
+  it('refuses a malformed allowed origin at start, before opening the data folder', async () => {
     const dir = tempDir();
     const dataDir = join(dir.path, 'data');
     try {
-      expect(() => createServer({ dataDir, allowedOrigins: ['gramlens.example.org/path'] })).toThrow(/http\(s\):\/\/host/);
+      await expect(createServer({ dataDir, allowedOrigins: ['gramlens.example.org/path'] })).rejects.toThrow(/http\(s\):\/\/host/);
       expect(existsSync(dataDir)).toBe(false);
     } finally {
       dir.remove();

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/index.ts';
 import type { FieldPredictorResult } from '../../src/contract/index.ts';
 import type { Predictor } from '../../src/server/index.ts';
 import { pngImage } from '../store/fixtures.ts';
-import { fakePredictor, multipart, startTestServer, type TestServer } from './helpers.ts';
+import { describeBackends, fakePredictor, multipart, startTestServer, type TestServer } from './helpers.ts';
 
 const QUALITY_FAILED = { ok: false, reasons: ['out of focus', 'too dark'], measures: { sharpness: 0.1 } };
 
@@ -54,7 +54,7 @@ function fakeFieldPredictor(tileMap: Buffer, heatmap: Buffer) {
   return predictor;
 }
 
-describe('POST /api/predict/field', () => {
+describeBackends('POST /api/predict/field', (backend) => {
   let server: TestServer;
   let predictor: ReturnType<typeof fakeFieldPredictor>;
   let tileMap: Buffer;
@@ -62,7 +62,7 @@ describe('POST /api/predict/field', () => {
   beforeAll(async () => {
     tileMap = await pngImage(90, 16, 12);
     predictor = fakeFieldPredictor(tileMap, await pngImage(30, 16, 12));
-    server = await startTestServer({ predictor });
+    server = await startTestServer({ backend, predictor });
   });
   afterAll(() => server.close());
 
@@ -132,7 +132,7 @@ describe('POST /api/predict/field', () => {
   });
 
   it('says so when the server or its model cannot read whole fields', async () => {
-    const plain = await startTestServer({ predictor: fakePredictor() });
+    const plain = await startTestServer({ backend, predictor: fakePredictor() });
     const form = multipart([
       { name: 'image', filename: 'field.png', data: await pngImage(5) },
       { name: 'specimenType', value: 'sputum' },
@@ -142,7 +142,7 @@ describe('POST /api/predict/field', () => {
     await plain.close();
 
     const unsupported = Object.assign(new Error('the model has no class "no_bacteria" for organism-free tiles'), { name: 'FieldUnsupportedError' });
-    const refusing = await startTestServer({ predictor: { ...fakePredictor(), predictField: () => Promise.reject(unsupported) } });
+    const refusing = await startTestServer({ backend, predictor: { ...fakePredictor(), predictField: () => Promise.reject(unsupported) } });
     const refused = await refusing.as('clinician', { method: 'POST', url: '/api/predict/field', ...form });
     expect(refused.statusCode).toBe(422);
     expect(refused.json().error).toBe('The active model cannot read whole microscope fields: the model has no class "no_bacteria" for organism-free tiles');

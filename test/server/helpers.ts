@@ -1,6 +1,9 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { createServer, type Predictor, type ServerOptions } from '../../src/server/index.ts';
+import { SQLITE, type TestBackend } from '../store/backends.ts';
 import { tempDir } from '../store/fixtures.ts';
+
+export { describeBackends, type TestBackend } from '../store/backends.ts';
 
 export const ADMIN_PASSWORD = 'admin-password-1';
 export const USER_PASSWORD = 'user-password-1';
@@ -35,10 +38,17 @@ export async function login(app: FastifyInstance, username: string, password: st
   return sessionCookieOf(await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password } }));
 }
 
-/** A server on a fresh data folder with an admin, two clinicians and two annotators logged in. */
-export async function startTestServer(options: Partial<ServerOptions> = {}, beforeReady?: (app: FastifyInstance) => void): Promise<TestServer> {
+export interface TestServerOptions extends Partial<ServerOptions> {
+  /** The database behind the server (default SQLite in the data folder); a fresh one either way. */
+  backend?: TestBackend;
+}
+
+/** A server on a fresh data folder and database with an admin, two clinicians and two annotators logged in. */
+export async function startTestServer(options: TestServerOptions = {}, beforeReady?: (app: FastifyInstance) => void): Promise<TestServer> {
   const dir = tempDir();
-  const app = createServer({ dataDir: dir.path, initialAdmin: { username: 'admin', password: ADMIN_PASSWORD }, ...options });
+  const { backend = SQLITE, ...serverOptions } = options;
+  const database = await backend.freshDatabase();
+  const app = await createServer({ dataDir: dir.path, database, initialAdmin: { username: 'admin', password: ADMIN_PASSWORD }, ...serverOptions });
   beforeReady?.(app);
   await app.ready();
   const cookie = { admin: await login(app, 'admin', ADMIN_PASSWORD) } as Record<TestUser, string>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createServer } from '../../src/server/index.ts';
 import { tempDir } from '../store/fixtures.ts';
-import { ADMIN_PASSWORD, login, startTestServer, USER_PASSWORD, type TestServer } from './helpers.ts';
+import { describeBackends, ADMIN_PASSWORD, login, startTestServer, USER_PASSWORD, type TestServer } from './helpers.ts';
 
 // bcrypt must never run on the main thread (it would stall every other request): here it cannot.
 vi.mock('bcryptjs', () => {
@@ -14,11 +14,11 @@ vi.mock('bcryptjs', () => {
 const attempt = (server: TestServer, username: string, password: string, remoteAddress: string) =>
   server.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password }, remoteAddress });
 
-describe('login floods', () => {
+describeBackends('login floods', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ limits: { loginMaxFailuresPerIp: 8, loginMaxFailuresOverall: 20 } });
+    server = await startTestServer({ backend, limits: { loginMaxFailuresPerIp: 8, loginMaxFailuresOverall: 20 } });
   });
   afterAll(() => server.close());
 
@@ -64,7 +64,7 @@ describe('login floods', () => {
 describe('a full password queue', () => {
   it('answers 503 with Retry-After at once instead of queueing without end', async () => {
     const dir = tempDir();
-    const app = createServer({
+    const app = await createServer({
       dataDir: dir.path,
       initialAdmin: { username: 'admin', password: ADMIN_PASSWORD },
       limits: { passwordThreads: 1, maxQueuedPasswordChecks: 2, loginMaxFailuresPerIp: 1000 },

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fakePredictor, startTestServer, type TestServer } from './helpers.ts';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { describeBackends, fakePredictor, startTestServer, type TestServer } from './helpers.ts';
 
 const PART = 'Content-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n';
 
@@ -11,13 +11,13 @@ const MALFORMED: [string, string, string | Buffer][] = [
   ['garbage', 'multipart/form-data; boundary=abc', Buffer.from([0, 1, 2, 3, 255, 254, 13, 10, 45, 45, 97])],
 ];
 
-describe('malformed requests', () => {
+describeBackends('malformed requests', (backend) => {
   let server: TestServer;
   let projectId: number;
 
   beforeAll(async () => {
     const predictor = { ...fakePredictor(), predictField: async () => Promise.reject(new Error('not reached')) };
-    server = await startTestServer({ predictor });
+    server = await startTestServer({ backend, predictor });
     projectId = (await server.as('admin', { method: 'POST', url: '/api/projects', payload: { name: 'p', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1 } })).json().id;
   });
   afterAll(() => server.close());

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ModelGate } from '../../src/server/model-gate.ts';
 import { pngImage } from '../store/fixtures.ts';
-import { fakePredictor, multipart, startTestServer } from './helpers.ts';
+import { describeBackends, fakePredictor, multipart, startTestServer } from './helpers.ts';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,7 +30,7 @@ describe('the model gate', () => {
   });
 });
 
-describe('activating a model while predictions run', () => {
+describeBackends('activating a model while predictions run', (backend) => {
   it('never disposes the model under a running prediction', async () => {
     let current = { disposed: false };
     let entered = 0;
@@ -48,7 +48,7 @@ describe('activating a model while predictions run', () => {
       current = { disposed: false };
       previous.disposed = true;
     };
-    const server = await startTestServer({ predictor });
+    const server = await startTestServer({ backend, predictor });
     try {
       const bundle = join(server.dataDir, 'bundle');
       mkdirSync(bundle);

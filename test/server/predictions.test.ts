@@ -1,12 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { AnsweredResult } from '../../src/contract/index.ts';
 import { parseCsv } from '../../src/data/index.ts';
 import { pngImage } from '../store/fixtures.ts';
-import { fakePredictor, multipart, startTestServer, type FakePredictor, type TestServer, type TestUser } from './helpers.ts';
+import { describeBackends, fakePredictor, multipart, startTestServer, type FakePredictor, type TestServer, type TestUser } from './helpers.ts';
 
-describe('predictions', () => {
+describeBackends('predictions', (backend) => {
   let server: TestServer;
   let predictor: FakePredictor;
   let heatmap: Buffer;
@@ -15,7 +15,7 @@ describe('predictions', () => {
   beforeAll(async () => {
     heatmap = await pngImage(200, 8, 8);
     predictor = fakePredictor(heatmap);
-    server = await startTestServer({ predictor });
+    server = await startTestServer({ backend, predictor });
     const bundle = join(server.dataDir, 'bundles', 'gram-1');
     mkdirSync(bundle, { recursive: true });
     const model = await server.as('admin', { method: 'POST', url: '/api/models', payload: { path: bundle, name: 'gram', version: '1.0', metrics: { accuracy: 0.91 } } });

@@ -1,9 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FieldPredictorResult, PredictorResult, Refusal, WholeFieldResult } from '../../src/contract/index.ts';
 import { parseCsv } from '../../src/data/index.ts';
 import type { Predictor } from '../../src/server/index.ts';
 import { pngImage } from '../store/fixtures.ts';
-import { multipart, startTestServer, type TestServer } from './helpers.ts';
+import { describeBackends, multipart, startTestServer, type TestServer } from './helpers.ts';
 
 const BLANK: Refusal = { code: 'blank', reason: 'the image is blank or almost uniform' };
 const FIELD_REFUSAL: Refusal = { code: 'unfamiliar', reason: 'most of the field (30 of the 31 tiles read) is unlike anything the model was trained on', tiles: { read: 31, unfamiliar: 30 } };
@@ -45,11 +45,11 @@ function fakeGuardedPredictor(): Predictor {
   };
 }
 
-describe('refusals in the API', () => {
+describeBackends('refusals in the API', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ predictor: fakeGuardedPredictor() });
+    server = await startTestServer({ backend, predictor: fakeGuardedPredictor() });
   });
   afterAll(() => server.close());
 
@@ -100,7 +100,7 @@ describe('refusals in the API', () => {
   });
 
   it('refuses a malformed refusal from the model as a server error', async () => {
-    const broken = await startTestServer({ predictor: { predict: async () => ({ refusal: { code: 'blank' }, modelVersion: 'x' }) as unknown as PredictorResult } });
+    const broken = await startTestServer({ backend, predictor: { predict: async () => ({ refusal: { code: 'blank' }, modelVersion: 'x' }) as unknown as PredictorResult } });
     try {
       const form = multipart([{ name: 'image', filename: 'a.png', data: await pngImage(6) }, { name: 'specimenType', value: 'urine' }]);
       const response = await broken.as('clinician', { method: 'POST', url: '/api/predict', ...form });

@@ -1,9 +1,9 @@
 import type { FastifyInstance, HTTPMethods } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createServer, type Access } from '../../src/server/index.ts';
 import type { Role } from '../../src/contract/index.ts';
 import { tempDir } from '../store/fixtures.ts';
-import { startTestServer, type TestServer, type TestUser } from './helpers.ts';
+import { describeBackends, startTestServer, type TestServer, type TestUser } from './helpers.ts';
 
 const ANY: Role[] = ['clinician', 'annotator', 'admin'];
 const ADMIN: Role[] = ['admin'];
@@ -57,12 +57,12 @@ function concreteUrl(url: string): string {
   return url.replace(':sha', 'a'.repeat(64)).replace(':id', '1');
 }
 
-describe('access control on every route', () => {
+describeBackends('access control on every route', (backend) => {
   let server: TestServer;
   const routes: { method: HTTPMethods; url: string; access: Access | undefined }[] = [];
 
   beforeAll(async () => {
-    server = await startTestServer({}, (app) =>
+    server = await startTestServer({ backend }, (app) =>
       app.addHook('onRoute', (route) => {
         for (const method of [route.method].flat()) {
           if (method !== 'HEAD' && route.url.startsWith('/api/')) routes.push({ method, url: route.url, access: route.config?.access });
@@ -106,7 +106,7 @@ describe('access control on every route', () => {
 
   it('refuses to start when an /api route declares no roles', async () => {
     const dir = tempDir();
-    const app: FastifyInstance = createServer({ dataDir: dir.path });
+    const app: FastifyInstance = await createServer({ dataDir: dir.path });
     app.register(async (api) => api.get('/api/forgotten', async () => 'oops'));
     await expect(app.ready()).rejects.toThrow(/declares no access roles/);
     await app.close().catch(() => undefined);

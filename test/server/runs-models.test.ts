@@ -2,11 +2,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { ModelRecord } from '../../src/store/index.ts';
 import type { Trainer } from '../../src/server/index.ts';
 import { pngImage } from '../store/fixtures.ts';
-import { multipart, startTestServer, type TestServer } from './helpers.ts';
+import { describeBackends, multipart, startTestServer, type TestServer } from './helpers.ts';
 
 interface ServerSentEvent {
   event: string;
@@ -48,7 +48,7 @@ function fakeTrainer(bundleRoot: () => string) {
   return { trainer, manifests, release: () => release() };
 }
 
-describe('training runs and models', () => {
+describeBackends('training runs and models', (backend) => {
   let server: TestServer;
   let fake: ReturnType<typeof fakeTrainer>;
   let projectId: number;
@@ -58,6 +58,7 @@ describe('training runs and models', () => {
   beforeAll(async () => {
     fake = fakeTrainer(() => join(server.dataDir, 'trained'));
     server = await startTestServer({
+      backend,
       trainer: fake.trainer,
       predictor: {
         predict: async () => {

@@ -1,9 +1,9 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { decompressionBombPng, HTML_AS_JPEG, jpegImage, jpegWithGpsExif, pngImage, SVG_AS_JPEG } from '../store/fixtures.ts';
-import { fakePredictor, multipart, startTestServer, type FakePredictor, type FormPart, type TestServer } from './helpers.ts';
+import { describeBackends, fakePredictor, multipart, startTestServer, type FakePredictor, type FormPart, type TestServer } from './helpers.ts';
 
 function filesUnder(root: string): string[] {
   return readdirSync(root, { recursive: true, encoding: 'utf8' })
@@ -11,14 +11,14 @@ function filesUnder(root: string): string[] {
     .map((path) => relative(root, join(root, path)));
 }
 
-describe('image uploads', () => {
+describeBackends('image uploads', (backend) => {
   let server: TestServer;
   let predictor: FakePredictor;
   let projectId: number;
 
   beforeAll(async () => {
     predictor = fakePredictor();
-    server = await startTestServer({ predictor });
+    server = await startTestServer({ backend, predictor });
     const project = await server.as('admin', {
       method: 'POST',
       url: '/api/projects',

@@ -1,18 +1,18 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { parseCsv } from '../../src/data/index.ts';
 import { NASTY_STRINGS, pngImage } from '../store/fixtures.ts';
-import { fakePredictor, login, multipart, startTestServer, type TestServer } from './helpers.ts';
+import { describeBackends, fakePredictor, login, multipart, startTestServer, type TestServer } from './helpers.ts';
 
 /** What a spreadsheet-safe CSV export shows for a text: formulas get a leading apostrophe. */
 const spreadsheetSafe = (text: string) => (/^[=+\-@]/.test(text) ? `'${text}` : text);
 
-describe('SQL-, HTML- and CSV-ish text in every field is stored and returned verbatim', () => {
+describeBackends('SQL-, HTML- and CSV-ish text in every field is stored and returned verbatim', (backend) => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startTestServer({ predictor: fakePredictor() });
+    server = await startTestServer({ backend, predictor: fakePredictor() });
   });
   afterAll(() => server.close());
 
