@@ -43,7 +43,7 @@ async function photo(seed: number, width: number, height: number): Promise<Buffe
 async function child(config: string): Promise<void> {
   if (config.includes('no-cache')) sharp.cache(false);
   const dir = mkdtempSync(join(tmpdir(), 'gl-upload-rss-'));
-  const app = await createServer({ dataDir: dir, initialAdmin: { username: 'admin', password: PASSWORD } });
+  const app = createServer({ dataDir: dir, initialAdmin: { username: 'admin', password: PASSWORD } });
   try {
     await app.ready();
     const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: PASSWORD } });

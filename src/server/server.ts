@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { openStore, PasswordHashPool } from '../store/index.ts';
+import { openStore, PasswordHashPool, type Store } from '../store/index.ts';
 import { enforceAccess } from './access.ts';
 import { DecodeBudget } from './decode-budget.ts';
 import { createErrorHandler } from './errors.ts';
@@ -19,10 +19,11 @@ export const API_VERSION = '1.0.0';
 
 /**
  * The gramlens HTTP API (and, with staticDir, the web app). Opens the store (files in dataDir, the
- * database there or at options.database), closes it with the server. Nothing listens until
+ * database there or at options.database) while the plugins load, so app.ready() fails with the
+ * store's error (e.g. an unreachable PostgreSQL); closes it with the server. Nothing listens until
  * startServer (or app.listen); tests can use app.inject.
  */
-export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
+export function createServer(options: ServerOptions): FastifyInstance {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const allowedOrigins = (options.allowedOrigins ?? []).map(normaliseOrigin);
   const behindHttps = options.behindHttps ?? false;
@@ -31,7 +32,7 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
   const decodeBudget = new DecodeBudget(limits.maxDecodingPixels, limits.maxWaitingDecodes);
   const modelGate = new ModelGate();
   const passwordHasher = new PasswordHashPool({ threads: limits.passwordThreads, maxQueued: limits.maxQueuedPasswordChecks });
-  const store = await openStore({
+  const opening = openStore({
     dataDir: options.dataDir,
     database: options.database,
     clock: options.clock,
@@ -43,18 +44,24 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
       windowMs: limits.loginWindowMs,
     },
     passwordHasher,
-  }).catch((error: unknown) => {
-    passwordHasher.close();
-    throw error;
   });
+  // reported by app.ready(), through the first plugin below
+  opening.catch(() => passwordHasher.close());
 
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: limits.maxJsonBytes,
     trustProxy: options.trustProxy ?? false,
   });
-  const training = new TrainingQueue(store, options.trainer, app.log);
+  // Set by the first plugin; every use below runs while later plugins load or requests are answered.
+  let store!: Store;
+  let training!: TrainingQueue;
+  app.register(async () => {
+    store = await opening;
+    training = new TrainingQueue(store, options.trainer, app.log);
+  });
   app.addHook('onClose', async () => {
+    if (!store) return;
     await training.close();
     await store.close();
   });
@@ -110,7 +117,7 @@ export interface ListenOptions {
 export async function startServer(options: ServerOptions & ListenOptions): Promise<FastifyInstance> {
   const password = process.env.GRAMLENS_ADMIN_PASSWORD;
   const initialAdmin = options.initialAdmin ?? (password ? { username: process.env.GRAMLENS_ADMIN_USERNAME ?? 'admin', password } : undefined);
-  const app = await createServer({ logger: true, ...options, initialAdmin });
+  const app = createServer({ logger: true, ...options, initialAdmin });
   await app.listen({ host: options.host ?? '127.0.0.1', port: options.port ?? 8080 });
   return app;
 }

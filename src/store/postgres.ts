@@ -15,6 +15,8 @@ const TYPES = {
 
 /** Every gramlens write transaction takes this lock, so they run one at a time as SQLite's do. */
 const WRITE_LOCK_KEY = 0x6772616d; // "gram"
+/** Under the server's plugin timeout (10 s), so an unreachable server is reported as such. */
+const CONNECT_TIMEOUT_MS = 5000;
 
 /** `?` placeholders as PostgreSQL's `$1, $2, ...`, outside quoted strings and identifiers. */
 export function numberPlaceholders(sql: string): string {
@@ -42,7 +44,7 @@ export class PostgresSql implements Sql {
   private readonly client = new AsyncLocalStorage<pg.PoolClient>();
 
   constructor(connectionString: string, poolSize = 10) {
-    this.pool = new pg.Pool({ connectionString, max: poolSize, types: TYPES });
+    this.pool = new pg.Pool({ connectionString, max: poolSize, types: TYPES, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     // an idle client's error (e.g. the server restarting) must not crash the process; the next query reports it
     this.pool.on('error', () => {});
   }

@@ -41,7 +41,7 @@ export async function startApp(users: { username: string; role: Role }[], limits
   let clockOffset = 0;
   const predictor = await fakePredictor();
   const trainer = fakeTrainer(join(dataDir, 'bundles'));
-  const server = await createServer({ dataDir, staticDir: WEB_DIST, predictor, trainer, limits, clock: () => Date.now() + clockOffset });
+  const server = createServer({ dataDir, staticDir: WEB_DIST, predictor, trainer, limits, clock: () => Date.now() + clockOffset });
   const posted: App['posted'] = [];
   server.addHook('onRequest', async (request) => {
     if (request.method === 'POST') posted.push({ path: request.url.split('?')[0], bytes: Number(request.headers['content-length'] ?? 0) });

@@ -140,7 +140,7 @@ describeBackends('authentication', (backend) => {
 describe('server start', () => {
   it('marks cookies Secure and sends HSTS behind https', async () => {
     const dir = tempDir();
-    const app = await createServer({ dataDir: dir.path, behindHttps: true, initialAdmin: { username: 'admin', password: ADMIN_PASSWORD } });
+    const app = createServer({ dataDir: dir.path, behindHttps: true, initialAdmin: { username: 'admin', password: ADMIN_PASSWORD } });
     const response = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'admin', password: ADMIN_PASSWORD } });
     expect(String(response.headers['set-cookie'])).toContain('Secure');
     expect(response.headers['strict-transport-security']).toBe('max-age=31536000');

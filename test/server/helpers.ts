@@ -48,7 +48,7 @@ export async function startTestServer(options: TestServerOptions = {}, beforeRea
   const dir = tempDir();
   const { backend = SQLITE, ...serverOptions } = options;
   const database = await backend.freshDatabase();
-  const app = await createServer({ dataDir: dir.path, database, initialAdmin: { username: 'admin', password: ADMIN_PASSWORD }, ...serverOptions });
+  const app = createServer({ dataDir: dir.path, database, initialAdmin: { username: 'admin', password: ADMIN_PASSWORD }, ...serverOptions });
   beforeReady?.(app);
   await app.ready();
   const cookie = { admin: await login(app, 'admin', ADMIN_PASSWORD) } as Record<TestUser, string>;

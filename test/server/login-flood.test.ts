@@ -64,7 +64,7 @@ describeBackends('login floods', (backend) => {
 describe('a full password queue', () => {
   it('answers 503 with Retry-After at once instead of queueing without end', async () => {
     const dir = tempDir();
-    const app = await createServer({
+    const app = createServer({
       dataDir: dir.path,
       initialAdmin: { username: 'admin', password: ADMIN_PASSWORD },
       limits: { passwordThreads: 1, maxQueuedPasswordChecks: 2, loginMaxFailuresPerIp: 1000 },

@@ -106,7 +106,7 @@ describeBackends('access control on every route', (backend) => {
 
   it('refuses to start when an /api route declares no roles', async () => {
     const dir = tempDir();
-    const app: FastifyInstance = await createServer({ dataDir: dir.path });
+    const app: FastifyInstance = createServer({ dataDir: dir.path });
     app.register(async (api) => api.get('/api/forgotten', async () => 'oops'));
     await expect(app.ready()).rejects.toThrow(/declares no access roles/);
     await app.close().catch(() => undefined);
