@@ -39,6 +39,19 @@ export class LoginAttempts {
     return retryAfterMs > 0 ? { allowed: false, retryAfterMs } : { allowed: true };
   }
 
+  /**
+   * A login attempt's turn: refused while a limit is reached, else counted as a failure at once
+   * (cleared on success), check and count in one transaction, so parallel guesses, on one server or
+   * several, cannot slip past the limit while their passwords are being checked.
+   */
+  admit(username: string, ip: string): Promise<LoginPermission> {
+    return this.db.transaction(async () => {
+      const permission = await this.check(username, ip);
+      if (permission.allowed) await this.recordFailure(username, ip);
+      return permission;
+    });
+  }
+
   async recordFailure(username: string, ip: string): Promise<void> {
     const now = this.clock();
     await this.db.run('DELETE FROM login_attempts WHERE at <= ?', [now - this.limit.windowMs]);

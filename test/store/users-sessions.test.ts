@@ -92,4 +92,10 @@ describeBackends('users, sessions and login attempts', (backend) => {
     await store.loginAttempts.clear('ana', '10.0.0.1');
     expect(await store.db.get("SELECT count(*) AS n FROM login_attempts WHERE username = 'ana'")).toEqual({ n: 0 });
   });
+
+  it('admit parallel attempts up to the limit only, counting each admitted one as a failure', async () => {
+    const permissions = await Promise.all(Array.from({ length: 8 }, () => store.loginAttempts.admit('ana', '10.0.0.9')));
+    expect(permissions.filter((p) => p.allowed)).toHaveLength(3);
+    expect(await store.db.get("SELECT count(*) AS n FROM login_attempts WHERE username = 'ana'")).toEqual({ n: 3 });
+  });
 });

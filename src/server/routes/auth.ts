@@ -49,14 +49,13 @@ export async function authRoutes(app: FastifyInstance, { store, sessionTtlMs, se
     }),
     async (request, reply) => {
       const { username, password } = request.body;
-      const permission = await store.loginAttempts.check(username, request.ip);
+      // Counted as a failure before the (slow) password check, so parallel guesses cannot slip past the limit.
+      const permission = await store.loginAttempts.admit(username, request.ip);
       if (!permission.allowed) {
         const seconds = Math.ceil(permission.retryAfterMs / 1000);
         reply.header('retry-after', String(seconds));
         throw new HttpError(429, `Too many failed logins; try again in ${seconds} s`);
       }
-      // Counted before the (slow) password check so parallel guesses cannot slip past the limit.
-      await store.loginAttempts.recordFailure(username, request.ip);
       const user = await store.users.verifyPassword(username, password);
       // A disabled account answers like a wrong password, right password or not: no oracle.
       if (!user || user.disabled) throw new HttpError(401, 'Wrong username or password');
