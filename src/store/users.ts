@@ -99,10 +99,18 @@ export class Users {
     return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY id')).find((row) => usernameFold(row.username) === fold);
   }
 
-  /** Creates the first admin when the database has no users at all; otherwise does nothing. */
+  /**
+   * Creates the first admin when the database has no users at all; otherwise does nothing (also
+   * when another server sharing the database created it meanwhile).
+   */
   async ensureInitialAdmin(username: string, password: string): Promise<User | null> {
     if ((await this.count()) > 0) return null;
-    return this.create({ username, password, role: 'admin' });
+    try {
+      return await this.create({ username, password, role: 'admin' });
+    } catch (error) {
+      if (error instanceof StoreError && error.kind === 'conflict') return null;
+      throw error;
+    }
   }
 
   async get(id: number): Promise<User | null> {

@@ -39,6 +39,12 @@ describeBackends('users, sessions and login attempts', (backend) => {
     await expect(store.users.create({ username: 'bo', password: 'violet crystal one', role: 'root' as 'admin' })).rejects.toMatchObject({ kind: 'invalid' });
   });
 
+  it('create the initial admin once when two servers start on one empty database at once', async () => {
+    const created = await Promise.all([store.users.ensureInitialAdmin('admin', 'first-password'), store.users.ensureInitialAdmin('admin', 'first-password')]);
+    expect(created.filter((user) => user !== null)).toHaveLength(1);
+    expect((await store.users.list()).map((user) => user.username)).toEqual(['admin']);
+  });
+
   it('create the initial admin only in an empty database, and never disable the last admin', async () => {
     const admin = await store.users.ensureInitialAdmin('admin', 'first-password');
     expect(admin?.role).toBe('admin');
