@@ -53,10 +53,11 @@ async function activeBundle(location: StoreLocation): Promise<string | null> {
 
 /** --database, else GRAMLENS_DATABASE_URL, else none (the SQLite database in the data folder). */
 function databaseOf(values: OptionValues): string | undefined {
-  const given = stringOption(values, 'database') ?? process.env.GRAMLENS_DATABASE_URL;
+  const option = stringOption(values, 'database');
+  const given = option ?? process.env.GRAMLENS_DATABASE_URL;
   if (given === undefined || given.trim() === '') return undefined;
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(given) && !isPostgresUrl(given)) {
-    throw new UsageError(`--database: ${redactedUrl(given)} is neither a postgres:// URL nor a SQLite file path`);
+    throw new UsageError(`${option === undefined ? 'GRAMLENS_DATABASE_URL' : '--database'}: ${redactedUrl(given)} is neither a postgres:// URL nor a SQLite file path`);
   }
   return given;
 }
@@ -112,9 +113,9 @@ ${BACKEND_HELP}`,
     const model = stringOption(values, 'model');
     const allowedOrigins = allowedOriginsOf(values);
     if (model && !existsSync(model)) throw new UsageError(`model bundle not found: ${model}`);
-    const engine = await startEngine(values, context);
     if (model) await activateBundle({ dataDir, database }, model);
     const bundle = await activeBundle({ dataDir, database });
+    const engine = await startEngine(values, context);
     const predictor = await BundlePredictor.load(bundle, (notice) => context.err(`note: ${notice}`));
     const app = await startServer({
       dataDir,
