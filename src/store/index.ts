@@ -1,6 +1,7 @@
 export { openStore, DATABASE_FILE, type Store, type StoreOptions } from './store.ts';
 export { connectDatabase, openDatabase, isPostgresUrl, redactedUrl } from './database.ts';
 export { SqliteSql } from './sqlite.ts';
+export { numberPlaceholders } from './postgres.ts';
 export type { Dialect, Sql } from './sql.ts';
 export { migrate, schemaVersion, MIGRATIONS, type Migration } from './migrations.ts';
 export { StoreError, type StoreErrorKind } from './errors.ts';
