@@ -2,7 +2,7 @@ export { openStore, DATABASE_FILE, type Store, type StoreOptions } from './store
 export { connectDatabase, openDatabase, isPostgresUrl, redactedUrl } from './database.ts';
 export { SqliteSql } from './sqlite.ts';
 export { numberPlaceholders } from './postgres.ts';
-export type { Dialect, Sql } from './sql.ts';
+export type { Sql } from './sql.ts';
 export { migrate, schemaVersion, MIGRATIONS, type Migration } from './migrations.ts';
 export { StoreError, type StoreErrorKind } from './errors.ts';
 export { systemClock, type Clock } from './clock.ts';

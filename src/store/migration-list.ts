@@ -1,10 +1,10 @@
 import type { Migration } from './migrations.ts';
 
 /**
- * The schema's history, each version written for SQLite and for PostgreSQL (the same tables,
- * columns and guarantees; PostgreSQL's integers are BIGINT, its append-only tables refuse UPDATE,
- * DELETE and TRUNCATE through triggers as SQLite's refuse UPDATE and DELETE).
- * Append only: a released migration is never edited, a change is a new version.
+ * The schema's history, each version written for SQLite and for PostgreSQL: the same tables,
+ * columns and guarantees. In PostgreSQL integers are BIGINT and 0/1 flags SMALLINT, and the
+ * append-only tables refuse UPDATE, DELETE and TRUNCATE through triggers, as SQLite's refuse
+ * UPDATE and DELETE. Append only: a released migration is never edited, a change is a new version.
  */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -158,7 +158,7 @@ export const MIGRATIONS: readonly Migration[] = [
         password_hash TEXT NOT NULL,
         role TEXT NOT NULL CHECK (role IN ('clinician', 'annotator', 'admin')),
         created_at BIGINT NOT NULL,
-        disabled BIGINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
+        disabled SMALLINT NOT NULL DEFAULT 0 CHECK (disabled IN (0, 1))
       );
 
       CREATE TABLE sessions (
@@ -242,7 +242,7 @@ export const MIGRATIONS: readonly Migration[] = [
         version TEXT NOT NULL,
         metrics TEXT,
         created_at BIGINT NOT NULL,
-        active BIGINT NOT NULL DEFAULT 0 CHECK (active IN (0, 1))
+        active SMALLINT NOT NULL DEFAULT 0 CHECK (active IN (0, 1))
       );
       CREATE UNIQUE INDEX models_one_active ON models(active) WHERE active = 1;
 
@@ -261,7 +261,7 @@ export const MIGRATIONS: readonly Migration[] = [
         model_id BIGINT REFERENCES models(id),
         model_version TEXT NOT NULL,
         output TEXT NOT NULL,
-        heatmap_shown BIGINT NOT NULL CHECK (heatmap_shown IN (0, 1)),
+        heatmap_shown SMALLINT NOT NULL CHECK (heatmap_shown IN (0, 1)),
         specimen_type TEXT NOT NULL,
         case_id TEXT
       );

@@ -11,7 +11,8 @@ export class SqliteSql implements Sql {
   readonly dialect = 'sqlite';
   private readonly db: Database.Database;
   private readonly inTransaction = new AsyncLocalStorage<true>();
-  private open: Promise<unknown> = Promise.resolve();
+  /** Resolves when the last transaction begun or waiting to begin has ended. */
+  private transactionsEnded: Promise<unknown> = Promise.resolve();
   private transactionOpen = false;
 
   constructor(file: string) {
@@ -49,9 +50,9 @@ export class SqliteSql implements Sql {
 
   async transaction<T>(work: () => Promise<T>): Promise<T> {
     if (this.inTransaction.getStore()) return work();
-    const previous = this.open;
+    const previous = this.transactionsEnded;
     let release!: () => void;
-    this.open = new Promise<void>((resolve) => (release = resolve));
+    this.transactionsEnded = new Promise<void>((resolve) => (release = resolve));
     await previous;
     this.transactionOpen = true;
     try {
@@ -71,12 +72,12 @@ export class SqliteSql implements Sql {
   }
 
   async close(): Promise<void> {
-    await this.open;
+    await this.transactionsEnded;
     this.db.close();
   }
 
   private async outsideOthersTransaction(): Promise<void> {
     if (this.inTransaction.getStore()) return;
-    while (this.transactionOpen) await this.open;
+    while (this.transactionOpen) await this.transactionsEnded;
   }
 }

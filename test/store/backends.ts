@@ -55,6 +55,15 @@ export function describeBackends(title: string, body: (backend: TestBackend) => 
   if (POSTGRES_URL) {
     describe(`${title} [PostgreSQL]`, () => body(postgresBackend(POSTGRES_URL)));
   } else {
+    warnPostgresSkipped();
     describe.skip(`${title} [PostgreSQL: skipped, GRAMLENS_TEST_POSTGRES_URL is not set]`, () => body(SQLITE));
   }
+}
+
+let warned = false;
+
+function warnPostgresSkipped(): void {
+  if (warned) return;
+  warned = true;
+  console.warn('PostgreSQL runs of this file skipped: GRAMLENS_TEST_POSTGRES_URL is not set (.ci/run sets it)');
 }
