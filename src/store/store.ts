@@ -13,7 +13,7 @@ import { Runs } from './runs.ts';
 import { Sessions } from './sessions.ts';
 import type { Sql } from './sql.ts';
 import { PasswordHashPool, type PasswordHasher } from './password-hasher.ts';
-import { MIN_BCRYPT_COST, Users } from './users.ts';
+import { checkBcryptCost, MIN_BCRYPT_COST, Users } from './users.ts';
 
 export const DATABASE_FILE = 'gramlens.sqlite';
 
@@ -53,6 +53,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const { dataDir } = options;
   const clock = options.clock ?? systemClock;
   mkdirSync(dataDir, { recursive: true });
+  const bcryptCost = options.bcryptCost ?? MIN_BCRYPT_COST;
+  checkBcryptCost(bcryptCost);
   const db = await openDatabase(options.database ?? join(dataDir, DATABASE_FILE));
   const projects = new Projects(db, clock);
   const annotations = new Annotations(db, clock, projects);
@@ -60,7 +62,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   return {
     dataDir,
     db,
-    users: new Users(db, clock, options.bcryptCost ?? MIN_BCRYPT_COST, hasher),
+    users: new Users(db, clock, bcryptCost, hasher),
     sessions: new Sessions(db, clock),
     loginAttempts: new LoginAttempts(db, clock, options.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT),
     images: new Images(db, dataDir, clock),

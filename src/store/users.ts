@@ -42,6 +42,10 @@ function toUser(row: UserRow): User {
   return { id: row.id, username: row.username, role: row.role, createdAt: row.created_at, disabled: row.disabled === 1 };
 }
 
+export function checkBcryptCost(cost: number): void {
+  if (!Number.isInteger(cost) || cost < MIN_BCRYPT_COST) throw new Error(`bcrypt cost must be an integer >= ${MIN_BCRYPT_COST}`);
+}
+
 function checkRole(role: string): Role {
   if (!(ROLES as readonly string[]).includes(role)) throw invalid(`role must be one of ${ROLES.join(', ')}`);
   return role as Role;
@@ -57,7 +61,7 @@ export class Users {
     private readonly bcryptCost: number,
     private readonly hasher: PasswordHasher,
   ) {
-    if (!Number.isInteger(bcryptCost) || bcryptCost < MIN_BCRYPT_COST) throw new Error(`bcrypt cost must be an integer >= ${MIN_BCRYPT_COST}`);
+    checkBcryptCost(bcryptCost);
   }
 
   /**
