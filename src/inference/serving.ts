@@ -1,12 +1,16 @@
 import type { FieldPredictorResult, PredictorResult, WholeFieldResult } from '../contract/index.ts';
 import type { BundleMetadata } from '../models/index.ts';
-import type { Predictor } from '../server/index.ts';
+import { join } from 'node:path';
+import type { DeviceModelFiles, Predictor } from '../server/index.ts';
 import { loadBundle, type ModelBundle } from './bundle.ts';
 import { toServedField } from './field-served.ts';
 import { renderHeatmapOverPhoto } from './heatmap-photo.ts';
 
-/** Longest side of a served heatmap layer. */
-const SERVED_HEATMAP_MAX_SIDE = 768;
+/** Longest side of a served heatmap layer (the web app's on-device heatmap uses the same). */
+export const SERVED_HEATMAP_MAX_SIDE = 768;
+
+/** What the web app reads of metadata.json to run the model on the device (not the training record, figures or weight layout). */
+const DEVICE_METADATA_KEYS = ['format', 'version', 'createdAt', 'architecture', 'classes', 'labelTree', 'input', 'temperature', 'referBelow', 'ood', 'onnx', 'fieldDecision', 'calibration'] as const;
 
 /**
  * The model behind the HTTP API's predict routes: one loaded bundle (one ONNX session for single
@@ -48,6 +52,13 @@ export class BundlePredictor implements Predictor {
 
   async predictField(photo: Buffer, options: { pxPerUm?: number; force: boolean }): Promise<FieldPredictorResult> {
     return toServedField(await this.active().predictField(photo, { ...options, explain: true }));
+  }
+
+  async deviceFiles(): Promise<DeviceModelFiles | null> {
+    const bundle = this.current;
+    if (!bundle?.metadata.onnx) return null;
+    const metadata = Object.fromEntries(DEVICE_METADATA_KEYS.filter((key) => bundle.metadata[key] !== undefined).map((key) => [key, bundle.metadata[key]]));
+    return { modelVersion: bundle.modelVersion, onnxPath: join(bundle.dir, bundle.metadata.onnx.file), metadata, denseKernel: await bundle.denseKernel() };
   }
 
   async activate(model: { path: string }): Promise<void> {
