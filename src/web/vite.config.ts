@@ -12,6 +12,14 @@ export default defineConfig({
   base: '/',
   publicDir: 'public',
   // The server's CSP allows only same-origin scripts and styles: no inline code, no CDN.
-  build: { outDir: 'dist', emptyOutDir: true, target: 'es2022', modulePreload: { polyfill: false }, assetsInlineLimit: 0 },
+  // onnxruntime-web (the on-device mode's runtime) is a chunk of its own, its .wasm copied from the npm package into dist.
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2022',
+    modulePreload: { polyfill: false },
+    assetsInlineLimit: 0,
+    rollupOptions: { output: { manualChunks: (id: string) => (id.includes('/node_modules/onnxruntime-') ? 'onnxruntime' : undefined) } },
+  },
   server: { host: '127.0.0.1', proxy: { '/api': 'http://127.0.0.1:8080' } },
 });
