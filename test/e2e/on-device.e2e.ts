@@ -8,7 +8,7 @@ import type { DeviceModel, FieldAnswer, Prediction } from '../../src/contract/in
 import { BundlePredictor } from '../../src/inference/index.ts';
 import { generateField } from '../../src/synth/index.ts';
 import { launchBrowser, logIn, openPage, PHONE, screenshot, startApp, undocumentedApiCalls, type App } from './harness.ts';
-import { toyTile, trainToyBundle } from './model-fixture.ts';
+import { toyTile, trainToyBundle } from '../inference/toy-bundle.ts';
 
 /** The exact probabilities of the result's classes, as the page shows them (data-probability). */
 async function shownProbabilities(page: Page): Promise<Map<string, number>> {
