@@ -152,8 +152,8 @@ export type FieldReading = FieldResult<RgbaLayer>;
 /**
  * A whole microscope photo (decoded pixels) through a loaded tile model: the image checks and the quality gate first
  * (no inference when either fails; `force` overrides the gate, never the checks), tiles of the field
- * of view at the model's physical scale, tiles with stained objects through the bundle's ONNX
- * session in batches, the photo refused when most of them are unfamiliar (else those are left out),
+ * of view at the model's physical scale, tiles with stained objects through the model (ONNX)
+ * in batches, the photo refused when most of them are unfamiliar (else those are left out),
  * the field's decision (decideField), a tile map overlay and, on request, a Grad-CAM layer of the
  * field's label. No Node APIs: the server (FieldPredictor) and the web app run this same code.
  */
@@ -166,10 +166,10 @@ export class FieldReader {
 
   /** Throws FieldUnsupportedError when the model cannot read whole fields. */
   constructor(
-    private readonly bundle: ReadingModel,
+    private readonly model: ReadingModel,
     options: FieldReaderOptions = {},
   ) {
-    const { input, classes } = bundle.metadata;
+    const { input, classes } = model.metadata;
     if (input.channels !== 3 || input.height !== input.width) {
       throw new FieldUnsupportedError(`whole-field prediction needs a model with a square colour input; this one takes ${input.height}×${input.width}×${input.channels}`);
     }
@@ -181,13 +181,13 @@ export class FieldReader {
     if (this.mixedClass !== undefined && !classes.includes(this.mixedClass)) throw new FieldUnsupportedError(`the model has no class "${this.mixedClass}" (classes: ${classes.join(', ')})`);
     this.batchSize = options.batchSize ?? 64;
     if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${this.batchSize}`);
-    const rule: FieldDecisionRule = bundle.metadata.fieldDecision ?? DEFAULT_FIELD_DECISION;
-    const groups = rule.groups ?? groupsFromTree(bundle.metadata.labelTree, classes, [this.backgroundClass, this.mixedClass]);
+    const rule: FieldDecisionRule = model.metadata.fieldDecision ?? DEFAULT_FIELD_DECISION;
+    const groups = rule.groups ?? groupsFromTree(model.metadata.labelTree, classes, [this.backgroundClass, this.mixedClass]);
     this.decisionOptions = { ...rule, groups, classes, backgroundClass: this.backgroundClass, mixedClass: this.mixedClass };
   }
 
   get metadata(): BundleMetadata {
-    return this.bundle.metadata;
+    return this.model.metadata;
   }
 
   /** `decodeMs`: the time the caller took to decode the photo, counted in the timings. */
@@ -203,7 +203,7 @@ export class FieldReader {
     const none = { decision: null, refusal: null, forced: false, top: null, classes: [], treeTop: [], uncertain: false, tileMap: null, legend: [], heatmap: null };
     const unread = tiles.map((tile) => this.backgroundTile(tile));
     const checkStarted = performance.now();
-    const checked = this.bundle.guard.checkPixels(photo.rgb, photo.width, photo.height, quality.fov ?? undefined);
+    const checked = this.model.guard.checkPixels(photo.rgb, photo.width, photo.height, quality.fov ?? undefined);
     reading.timings.checkMs = performance.now() - checkStarted;
     reading.timings.totalMs += reading.timings.checkMs;
     if (checked) return { ...reading, ...none, refusal: checked, tiles: unread };
@@ -216,9 +216,9 @@ export class FieldReader {
 
     const inferredIndices = tiles.flatMap((tile, i) => (tile.background ? [] : [i]));
     const images = inferredIndices.map((i) => ({ data: tiles[i].rgb, height: tiles[i].size, width: tiles[i].size, channels: 3 }));
-    const { probabilities, features } = await this.bundle.infer(images, { features: explain || this.bundle.guard.scoresEmbeddings, batchSize: this.batchSize, signal });
+    const { probabilities, features } = await this.model.infer(images, { features: explain || this.model.guard.scoresEmbeddings, batchSize: this.batchSize, signal });
     const inferred = performance.now();
-    const { unfamiliar, refusal, warning } = this.bundle.guard.judgeTiles(guarded(images, features));
+    const { unfamiliar, refusal, warning } = this.model.guard.judgeTiles(guarded(images, features));
     if (refusal) return { ...reading, ...none, refusal, forced: !quality.ok, tiles: unread };
     if (warning) reading.warnings.push(warning);
 
@@ -304,7 +304,7 @@ export class FieldReader {
       labelTree,
       scale,
       warnings,
-      modelVersion: this.bundle.modelVersion,
+      modelVersion: this.model.modelVersion,
       timings,
     };
     return { processed, reading };
@@ -355,7 +355,7 @@ export class FieldReader {
     height: number,
     warnings: string[],
   ): Promise<RgbaLayer | null> {
-    const kernel = await this.bundle.denseKernel();
+    const kernel = await this.model.denseKernel();
     if (!kernel || !features) {
       warnings.push(`no heatmap: the model needs a '${FEATURE_LAYER_NAME}' output and a global-average-pooling + dense head for the closed-form Grad-CAM`);
       return null;
