@@ -81,7 +81,8 @@ async function timedAnalysis(page: Page, name: string, photo: Buffer, wholeField
   })`);
   const error = await page.locator('.result-area .message-error').count();
   if (error > 0) throw new Error(`the page could not read ${name}: ${await page.locator('.result-area').textContent()}`);
-  if (wholeField && (await page.locator('.result-area section.quality-failed').count()) > 0) throw new Error('the 12 MP field failed the quality check: the benchmark would not time the whole path');
+  const unread = await page.locator('.result-area section.quality-failed, .result-area article.prediction-refused').count();
+  if (unread > 0) throw new Error(`${name} was not read (quality check failed or refused): the benchmark would not time the whole path`);
   return ms;
 }
 
