@@ -160,6 +160,7 @@ export function clinicView({ user }: ViewContext): View {
             const device = await modelLocation.deviceModel();
             if (device) {
               const { readOnDevice } = await import('../../on-device/index.ts');
+              onProgress(null);
               const started = performance.now();
               const answer = await readOnDevice(device, { ...request, force });
               if (!('quality' in answer)) modelLocation.tileTook(performance.now() - started);
