@@ -26,11 +26,11 @@ export async function decodeInPage(blob: Blob): Promise<RgbPhoto> {
   }
 }
 
-/** A transparent layer as a PNG object URL, to lay over the photo like the server's PNG layers. */
-export async function layerUrl(layer: RgbaLayer): Promise<string> {
+/** A transparent layer as PNG, to lay over the photo like the server's PNG layers. */
+export async function layerPng(layer: RgbaLayer): Promise<Blob> {
   const canvas = new OffscreenCanvas(layer.width, layer.height);
   const context = canvas.getContext('2d');
   if (!context) throw new Error('This browser cannot draw the heatmap.');
   context.putImageData(new ImageData(new Uint8ClampedArray(layer.rgba), layer.width, layer.height), 0, 0);
-  return URL.createObjectURL(await canvas.convertToBlob({ type: 'image/png' }));
+  return canvas.convertToBlob({ type: 'image/png' });
 }

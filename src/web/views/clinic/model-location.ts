@@ -1,5 +1,5 @@
 import { field, h, options } from '../../dom.ts';
-import type { LoadedDeviceModel } from '../../on-device/index.ts';
+import type { DeviceWorker } from '../../on-device/index.ts';
 
 export type ModelLocation = 'device' | 'server';
 
@@ -11,7 +11,7 @@ export const DEVICE_MODEL_MAX_BYTES = 40 * 1024 * 1024;
 export const SLOW_FIRST_TILE_MS = 3000;
 
 function deviceCanRun(): boolean {
-  return typeof WebAssembly === 'object' && typeof OffscreenCanvas === 'function' && typeof createImageBitmap === 'function';
+  return typeof WebAssembly === 'object' && typeof Worker === 'function' && typeof OffscreenCanvas === 'function' && typeof createImageBitmap === 'function';
 }
 
 /**
@@ -26,7 +26,7 @@ export class ModelLocationSetting {
     { value: 'server', label: 'On the server' },
   ]);
   private readonly status = h('p', { class: 'hint model-status', attrs: { role: 'status' } });
-  private loading: Promise<LoadedDeviceModel | null> | null = null;
+  private loading: Promise<DeviceWorker | null> | null = null;
   private firstTileTimed = false;
 
   constructor() {
@@ -45,7 +45,7 @@ export class ModelLocationSetting {
   }
 
   /** The model on the device when that is where it runs (loaded on first need), else null: read on the server. */
-  async deviceModel(): Promise<LoadedDeviceModel | null> {
+  async deviceModel(): Promise<DeviceWorker | null> {
     if (this.location !== 'device') return null;
     this.loading ??= this.load();
     return this.loading;
@@ -56,7 +56,7 @@ export class ModelLocationSetting {
     if (this.firstTileTimed) return;
     this.firstTileTimed = true;
     if (ms > SLOW_FIRST_TILE_MS && localStorage.getItem(LOCATION_KEY) === null) {
-      void this.loading?.then((loaded) => loaded?.model.dispose());
+      void this.loading?.then((device) => device?.terminate());
       this.fallBack(`this device took ${(ms / 1000).toFixed(1)} s for one photo`);
     }
   }
@@ -69,19 +69,18 @@ export class ModelLocationSetting {
     void this.deviceModel();
   }
 
-  private async load(): Promise<LoadedDeviceModel | null> {
+  private async load(): Promise<DeviceWorker | null> {
     if (!deviceCanRun()) return this.fallBack('this browser cannot run the model');
     this.status.textContent = 'Loading the model onto this device…';
     try {
-      const { loadDeviceModel } = await import('../../on-device/index.ts');
-      const loaded = await loadDeviceModel();
-      if (loaded.info.onnxBytes > DEVICE_MODEL_MAX_BYTES && localStorage.getItem(LOCATION_KEY) === null) {
-        await loaded.model.dispose();
-        return this.fallBack(`the model (${Math.round(loaded.info.onnxBytes / 1e6)} MB) is too large for this device`);
+      const { DeviceWorker } = await import('../../on-device/index.ts');
+      const device = await DeviceWorker.start();
+      if (device.info.onnxBytes > DEVICE_MODEL_MAX_BYTES && localStorage.getItem(LOCATION_KEY) === null) {
+        device.terminate();
+        return this.fallBack(`the model (${Math.round(device.info.onnxBytes / 1e6)} MB) is too large for this device`);
       }
-      this.status.textContent = `The model runs on this device: version ${loaded.info.modelVersion} (loaded in ${Math.round(loaded.loadMs)} ms).`;
-      this.status.dataset.modelVersion = loaded.info.modelVersion;
-      return loaded;
+      this.status.textContent = `The model runs on this device: version ${device.info.modelVersion} (loaded in ${Math.round(device.loadMs)} ms).`;
+      return device;
     } catch (error) {
       return this.fallBack(`the model could not be loaded onto this device (${(error as Error).message})`);
     }
