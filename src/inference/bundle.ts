@@ -17,7 +17,6 @@ import { inferImages, type Inference, type InferOptions } from './infer.ts';
 import { refusedImage, toPrediction, type ImagePrediction } from './prediction.ts';
 
 export type Runtime = 'onnx' | 'tfjs';
-export type { Inference, InferOptions };
 
 /** A photo sent as one image, as read: a tile's prediction (or refusal), or a whole field's. */
 export type PhotoReading = { kind: 'image'; prediction: ImagePrediction } | { kind: 'field'; reason: string; field: FieldPrediction };

@@ -11,6 +11,9 @@ export function visibleRegion(photoWidth: number, photoHeight: number, inputWidt
   return { left: Math.floor((photoWidth - width) / 2), top: Math.floor((photoHeight - height) / 2), width, height };
 }
 
+/** Longest side of a tile photo's heatmap layer, as the server serves it and the page draws it. */
+export const HEATMAP_LAYER_MAX_SIDE = 768;
+
 /**
  * A colour layer (turbo) the size of the photo (at most `maxSide` on a side), coloured over the
  * region the model saw and transparent elsewhere, so that a client can lay it over the photo with

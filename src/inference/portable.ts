@@ -7,7 +7,7 @@ export { PortableModel } from './portable-model.ts';
 export { readTile, photoToInput, type TileReading } from './tile-reading.ts';
 export { FieldReader, FieldUnsupportedError, type FieldReading, type FieldPredictOptions, type RgbPhoto } from './field-reading.ts';
 export { DEFAULT_BACKGROUND_CLASS } from './field-classes.ts';
-export { heatmapLayer } from './heatmap-layer.ts';
+export { HEATMAP_LAYER_MAX_SIDE, heatmapLayer } from './heatmap-layer.ts';
 export { routePhoto, type PhotoRoute } from './guard.ts';
 export type { RgbaLayer } from './field-layers.ts';
 export { fieldSummaryOf } from './field-served.ts';

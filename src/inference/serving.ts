@@ -1,13 +1,12 @@
+import { join } from 'node:path';
 import type { FieldPredictorResult, PredictorResult, WholeFieldResult } from '../contract/index.ts';
 import type { BundleMetadata } from '../models/index.ts';
-import { join } from 'node:path';
 import type { DeviceModelFiles, Predictor } from '../server/index.ts';
 import { loadBundle, type ModelBundle } from './bundle.ts';
 import { toServedField } from './field-served.ts';
+import { HEATMAP_LAYER_MAX_SIDE } from './heatmap-layer.ts';
 import { renderHeatmapOverPhoto } from './heatmap-photo.ts';
 
-/** Longest side of a served heatmap layer (the web app's on-device heatmap uses the same). */
-export const SERVED_HEATMAP_MAX_SIDE = 768;
 
 /** What the web app reads of metadata.json to run the model on the device (not the training record, figures or weight layout). */
 const DEVICE_METADATA_KEYS = ['format', 'version', 'createdAt', 'architecture', 'classes', 'labelTree', 'input', 'temperature', 'referBelow', 'ood', 'onnx', 'fieldDecision', 'calibration'] as const;
@@ -46,7 +45,7 @@ export class BundlePredictor implements Predictor {
       classes: prediction.classes,
       top: prediction.top,
       uncertain: prediction.uncertain,
-      heatmapPng: await renderHeatmapOverPhoto(image, heatmap, bundle.metadata.input, { style: 'layer', maxSide: SERVED_HEATMAP_MAX_SIDE }),
+      heatmapPng: await renderHeatmapOverPhoto(image, heatmap, bundle.metadata.input, { style: 'layer', maxSide: HEATMAP_LAYER_MAX_SIDE }),
     };
   }
 

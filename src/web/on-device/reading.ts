@@ -1,10 +1,7 @@
 import type { ClassProbability, FieldSummary, Refusal } from '../../contract/index.ts';
-import { FieldReader, FieldUnsupportedError, fieldSummaryOf, heatmapLayer, photoToInput, readTile, routePhoto } from '../../inference/portable.ts';
+import { FieldReader, FieldUnsupportedError, HEATMAP_LAYER_MAX_SIDE, fieldSummaryOf, heatmapLayer, photoToInput, readTile, routePhoto } from '../../inference/portable.ts';
 import type { LoadedDeviceModel } from './model.ts';
 import { decodeInPage, layerPng } from './pixels.ts';
-
-/** Longest side of the tile heatmap layer, as the server serves it. */
-const HEATMAP_MAX_SIDE = 768;
 
 /** What the page asks of the model on the device. */
 export interface ReadRequest {
@@ -56,7 +53,7 @@ export async function readPhoto({ model }: LoadedDeviceModel, request: ReadReque
   if (route.kind === 'image') {
     const { prediction, heatmap } = await readTile(model, photo, photoToInput(photo, metadata.input));
     if (prediction.refusal !== null) return { kind: 'refused', refusal: prediction.refusal };
-    const layer = heatmap ? await layerPng(heatmapLayer(photo.width, photo.height, heatmap, metadata.input, HEATMAP_MAX_SIDE)) : null;
+    const layer = heatmap ? await layerPng(heatmapLayer(photo.width, photo.height, heatmap, metadata.input, HEATMAP_LAYER_MAX_SIDE)) : null;
     return { kind: 'tile', classes: prediction.classes, top: prediction.top, uncertain: prediction.uncertain, heatmap: layer };
   }
   if (!reader) throw new Error(`This model cannot read whole fields: ${fieldSupport}`);
