@@ -7,7 +7,7 @@ import { join } from 'node:path';
 const here = import.meta.dirname;
 const tsx = join(here, '../node_modules/.bin/tsx');
 const passThrough = process.argv.slice(2);
-const benchmarks = ['engine', 'medmnist', 'explain', 'serve', 'fields', 'stain', 'refusals', 'real-photos'].filter((name) => existsSync(join(here, `${name}.ts`)));
+const benchmarks = ['engine', 'medmnist', 'explain', 'serve', 'browser', 'fields', 'stain', 'refusals', 'real-photos'].filter((name) => existsSync(join(here, `${name}.ts`)));
 const results: Record<string, unknown> = {};
 for (const name of benchmarks) {
   process.stderr.write(`\n=== bench:${name}\n`);

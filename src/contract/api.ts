@@ -159,3 +159,13 @@ export interface UploadedImage {
   originalName: string | null;
   added: boolean;
 }
+
+/** GET /api/models/active/device: what the web app needs to run the server's model on the device. */
+export interface DeviceModel {
+  /** The bundle's own version, as the audit trail records it (e.g. "resnet-small@2026-12-06T19:32:52.501Z"). */
+  modelVersion: string;
+  /** Size of the ONNX model, for the page's "small enough" check. */
+  onnxBytes: number;
+  /** Same-origin URLs of the model (ONNX), of the metadata the page needs (JSON) and of the head's dense kernel (float32, little-endian; null without one). */
+  files: { model: string; metadata: string; denseKernel: string | null };
+}

@@ -19,6 +19,7 @@ export type {
   Agreement,
   AnsweredPrediction,
   Decision,
+  DeviceModel,
   DecisionStatus,
   FeedbackVerdict,
   FeedbackView,

@@ -1,7 +1,8 @@
 export { explain, explainBatch, type ClassRef, type ExplainOptions, type ExplainBatchOptions, type Explanation } from './explain.ts';
 export { activationsAndGradients, resolveTargetLayer, type ActivationsAndGradients } from './graph.ts';
 export { gradCamWeights, gradCamPlusPlusWeights, hiResCamMap, weightedActivationMap } from './methods.ts';
-export { camFromFeatures, gapDenseKernel, hasGapDenseHead } from './fast.ts';
+export { camFromFeatures } from './cam.ts';
+export { gapDenseKernel, hasGapDenseHead } from './fast.ts';
 export { upsampleBilinear, normaliseHeatmap, heatmapToJson, heatmapToFloat32Bytes, type HeatmapJson } from './heatmap.ts';
 export { applyColourMap, COLOUR_MAPS, COLOUR_MAP_NAMES, type ColourMapName } from './colour-map.ts';
 export { overlayHeatmap, renderOverlayPng, type RgbImage, type OverlayOptions, type OverlayPngOptions } from './render.ts';

@@ -3,16 +3,18 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Refusal } from '../contract/index.ts';
-import { viewOfBatch } from '../augment/index.ts';
 import { decodeImage, type RawImage } from '../data/index.ts';
-import { OnnxClassifier, type OnnxOutput } from '../engine/onnx/index.ts';
-import { gapDenseKernel, hasGapDenseHead, type FeatureMaps } from '../explain/index.ts';
+import { OnnxClassifier, type OnnxPrediction } from '../engine/onnx/index.ts';
+import { gapDenseKernel, hasGapDenseHead } from '../explain/index.ts';
 import { FEATURE_LAYER_NAME, loadBundleModel, modelVersionOf, readBundleMetadata, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
-import { modelInput, stainNormalisationOf } from '../preprocess/index.ts';
+import { stainNormalisationOf } from '../preprocess/index.ts';
 import { explainImage, predictWithHeatmap, type ExplainImageOptions, type ImageExplanation, type PhotoWithHeatmap } from './explain.ts';
-import { FieldPredictor, FieldUnsupportedError, type FieldPredictOptions, type FieldPrediction, type FieldPredictorOptions } from './field-predictor.ts';
-import { InputGuard, guarded, photoSize, routePhoto, type PhotoRoute } from './input-check.ts';
-import { calibrate, refusedImage, toPrediction, type ImagePrediction } from './prediction.ts';
+import { FieldPredictor, type FieldPrediction, type FieldPredictorOptions } from './field-predictor.ts';
+import { FieldUnsupportedError, type FieldPredictOptions } from './field-reading.ts';
+import { guarded, routePhoto, type PhotoRoute } from './guard.ts';
+import { InputGuard, photoSize } from './input-check.ts';
+import { inferImages, type Inference, type InferOptions } from './infer.ts';
+import { refusedImage, toPrediction, type ImagePrediction } from './prediction.ts';
 
 export type Runtime = 'onnx' | 'tfjs';
 
@@ -26,23 +28,6 @@ export interface LoadBundleOptions {
   threads?: number;
   /** Images per batch of `predict` and `probabilities` (default 32). */
   batchSize?: number;
-}
-
-export interface InferOptions {
-  /** Also each image's 'features' output (null when the ONNX model has none). */
-  features?: boolean;
-  /** With the bundle's temperature (default); false gives the model's own softmax, what a recalibration starts from. */
-  calibrated?: boolean;
-  /** Images per model run; default the bundle's. */
-  batchSize?: number;
-  signal?: AbortSignal;
-}
-
-export interface Inference {
-  /** n × classes, row-major. */
-  probabilities: Float32Array;
-  /** Each image's 'features' output, when asked for and the model has it. */
-  features: FeatureMaps[] | null;
 }
 
 /**
@@ -106,23 +91,10 @@ class ModelBundle {
     return Promise.all(inputs.map((input, i) => decodeImage(input, policy, typeof input === 'string' ? input : `#${i}`)));
   }
 
-  /** Class probabilities of decoded images already at the input size, in batches, with their feature maps when asked for. */
+  /** Class probabilities of decoded images already at the input size, in batches, with their feature maps when asked for (inferImages). */
   async infer(images: readonly RawImage[], options: InferOptions = {}): Promise<Inference> {
-    const { calibrated = true, batchSize = this.batchSize, signal } = options;
-    const k = this.classes.length;
-    const probabilities = new Float32Array(images.length * k);
-    let features: FeatureMaps[] | null = options.features ? [] : null;
-    for (let start = 0; start < images.length; start += batchSize) {
-      signal?.throwIfAborted();
-      const batch = images.slice(start, start + batchSize);
-      const input = this.modelBatch(batch, start);
-      const result = this.onnx ? await this.onnx.run(input, batch.length) : await this.tfjsRun(input, batch.length);
-      probabilities.set(await this.averagedOverViews(input, batch.length, result.probabilities), start * k);
-      const maps = result.outputs[FEATURE_LAYER_NAME];
-      if (features && !maps) features = null;
-      if (features && maps) features.push(...featureMapsOf(maps));
-    }
-    return { probabilities: calibrated ? calibrate(probabilities, k, this.metadata.temperature) : probabilities, features };
+    const runner = { run: (batch: Float32Array, n: number) => (this.onnx ? this.onnx.run(batch, n) : this.tfjsRun(batch, n)) };
+    return inferImages(runner, this.metadata, images, { ...options, batchSize: options.batchSize ?? this.batchSize });
   }
 
   /** Calibrated class probabilities (n × classes) of decoded images already at the input size. */
@@ -239,31 +211,8 @@ class ModelBundle {
     (await this.tfModelLoad?.catch(() => null))?.dispose();
   }
 
-  /** Test-time augmentation (the bundle's input.tta): the mean probabilities over the views, the first being the image itself. */
-  private async averagedOverViews(input: Float32Array, n: number, ofImage: Float32Array): Promise<Float32Array> {
-    const views = this.metadata.input.tta ?? [];
-    if (views.length <= 1) return ofImage;
-    const { height, width, channels } = this.metadata.input;
-    const sum = Float32Array.from(ofImage);
-    for (const view of views.slice(1)) {
-      const viewed = viewOfBatch(input, [n, height, width, channels], view);
-      const { probabilities } = this.onnx ? await this.onnx.run(viewed, n) : await this.tfjsRun(viewed, n);
-      for (let i = 0; i < sum.length; i++) sum[i] += probabilities[i];
-    }
-    return sum.map((p) => p / views.length);
-  }
-
-  /** The model's input batch: images checked against the input size and normalised as in training. */
-  private modelBatch(images: readonly RawImage[], firstIndex: number): Float32Array {
-    const { height, width, channels } = this.metadata.input;
-    const size = height * width * channels;
-    const batch = new Float32Array(images.length * size);
-    images.forEach((image, i) => batch.set(modelInput(image, this.metadata.input, firstIndex + i), i * size));
-    return batch;
-  }
-
   /** The TF.js model's probabilities and feature maps, in the ONNX session's shape. */
-  private async tfjsRun(input: Float32Array, n: number): Promise<{ probabilities: Float32Array; outputs: Record<string, OnnxOutput> }> {
+  private async tfjsRun(input: Float32Array, n: number): Promise<OnnxPrediction> {
     const model = await this.tfModel();
     this.tfjsWithFeatures ??= tfl.model({ inputs: model.inputs, outputs: [model.outputs[0], model.getLayer(FEATURE_LAYER_NAME).output as tfl.SymbolicTensor] });
     const withFeatures = this.tfjsWithFeatures;
@@ -276,10 +225,3 @@ class ModelBundle {
 }
 
 export type { ModelBundle };
-
-/** One feature map per image of an ONNX output [n, height, width, channels]. */
-function featureMapsOf(maps: OnnxOutput): FeatureMaps[] {
-  const [n, height, width, channels] = maps.shape;
-  const size = height * width * channels;
-  return Array.from({ length: n }, (_, i) => ({ data: maps.data.subarray(i * size, (i + 1) * size), height, width, channels }));
-}

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { decodeImage } from '../data/index.ts';
-import { camFromFeatures, explain, heatmapToJson, type CamMethod, type ColourMapName, type Explanation, type Heatmap, type HeatmapJson } from '../explain/index.ts';
+import { explain, heatmapToJson, type CamMethod, type ColourMapName, type Explanation, type Heatmap, type HeatmapJson } from '../explain/index.ts';
+import { decodePhoto } from '../fields/index.ts';
 import { resizePolicyOf } from '../models/index.ts';
 import { modelInput } from '../preprocess/index.ts';
 import type { ModelBundle } from './bundle.ts';
 import { renderHeatmapOverPhoto } from './heatmap-photo.ts';
+import { readTile } from './tile-reading.ts';
 import { calibrate, refusedImage, toPrediction, type AnsweredImage, type RefusedImage } from './prediction.ts';
 
 export interface ExplainImageOptions {
@@ -59,22 +61,16 @@ export async function explainImage(bundle: ModelBundle, photo: string | Buffer, 
 }
 
 /**
- * The prediction for one uploaded photo and the Grad-CAM of its top class: in closed form from the
- * ONNX model's feature output when the head is global average pooling + dense, by gradients on the
- * TF.js model otherwise. A refused photo gets no heatmap.
+ * The prediction for one uploaded photo and the Grad-CAM of its top class (readTile, the code the web
+ * app runs on the device): in closed form from the ONNX model's feature output when the head is
+ * global average pooling + dense, by gradients on the TF.js model otherwise. A refused photo gets no heatmap.
  */
 export async function predictWithHeatmap(bundle: ModelBundle, photo: Buffer): Promise<PhotoWithHeatmap> {
-  const { input, classes, referBelow } = bundle.metadata;
-  const checked = await bundle.guard.checkPhoto(photo);
-  if (checked) return { prediction: refusedImage('upload', checked), heatmap: null };
-  const decoded = await decodeImage(photo, resizePolicyOf(input), 'upload');
-  const { probabilities, features } = await bundle.infer([decoded], { features: true });
-  const unfamiliar = bundle.guard.refusalOf({ image: decoded, features: features?.[0] ?? null });
-  if (unfamiliar) return { prediction: refusedImage('upload', unfamiliar), heatmap: null };
-  const prediction = toPrediction('upload', probabilities, 0, classes, referBelow ?? 0);
-  const target = classes.indexOf(prediction.top.label);
-  const kernel = await bundle.denseKernel();
-  const heatmap =
-    features && kernel ? camFromFeatures(features[0], kernel, target) : explain(await bundle.tfModel(), modelInput(decoded, input), { method: 'gradcam', targetClass: target });
-  return { prediction, heatmap };
+  const { input, classes } = bundle.metadata;
+  const upright = await decodePhoto(photo);
+  const image = await decodeImage(photo, resizePolicyOf(input), 'upload');
+  const reading = await readTile(bundle, upright, image);
+  if (reading.prediction.refusal !== null || reading.heatmap) return reading as PhotoWithHeatmap;
+  const heatmap = explain(await bundle.tfModel(), modelInput(image, input), { method: 'gradcam', targetClass: classes.indexOf(reading.prediction.top.label) });
+  return { prediction: reading.prediction, heatmap };
 }

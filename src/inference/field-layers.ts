@@ -1,7 +1,6 @@
-import sharp from 'sharp';
 import type { LegendEntry } from '../contract/index.ts';
-import { applyColourMap, upsampleBilinear, type Heatmap } from '../explain/index.ts';
-import type { TileClassCount } from '../fields/index.ts';
+import { applyColourMap, upsampleBilinear, type Heatmap } from '../explain/portable.ts';
+import type { TileClassCount } from '../fields/portable.ts';
 
 /** Longest side of the tile map and of the field heatmap layer. */
 const TILE_MAP_MAX_SIDE = 1600;
@@ -34,9 +33,9 @@ export interface MappedTile extends TileSquare {
   background: boolean;
 }
 
-/** A transparent PNG layer over a photo. */
-export interface FieldLayer {
-  png: Buffer;
+/** A transparent layer over a photo, as RGBA pixels (the page draws them, the server encodes them as PNG). */
+export interface RgbaLayer {
+  rgba: Uint8Array;
   width: number;
   height: number;
   /** Layer pixels per photo pixel. */
@@ -94,15 +93,11 @@ function layerSize(width: number, height: number, maxSide: number): { width: num
   return { width: Math.max(1, Math.round(width * scale)), height: Math.max(1, Math.round(height * scale)), scale };
 }
 
-async function encodeRgba(rgba: Uint8Array, width: number, height: number): Promise<Buffer> {
-  return sharp(rgba, { raw: { width, height, channels: 4 } }).png({ compressionLevel: 4 }).toBuffer();
-}
-
 /**
  * The tile map: each inferred tile's square in its class colour with alpha = probability (organism-free
  * tiles grey at BACKGROUND_TILE_ALPHA of that); tiles not sent to the model and the rest transparent.
  */
-export async function renderTileMap(tiles: readonly MappedTile[], photoWidth: number, photoHeight: number, colours: ReadonlyMap<string, string>, maxSide = TILE_MAP_MAX_SIDE): Promise<FieldLayer> {
+export function tileMapLayer(tiles: readonly MappedTile[], photoWidth: number, photoHeight: number, colours: ReadonlyMap<string, string>, maxSide = TILE_MAP_MAX_SIDE): RgbaLayer {
   const { width, height, scale } = layerSize(photoWidth, photoHeight, maxSide);
   const owners = tileOwners(tiles, width, height, scale);
   const paint = tiles.map((tile) => {
@@ -121,7 +116,7 @@ export async function renderTileMap(tiles: readonly MappedTile[], photoWidth: nu
     rgba[p * 4 + 2] = colour[2];
     rgba[p * 4 + 3] = colour[3];
   }
-  return { png: await encodeRgba(rgba, width, height), width, height, scale };
+  return { rgba, width, height, scale };
 }
 
 /**
@@ -129,7 +124,7 @@ export async function renderTileMap(tiles: readonly MappedTile[], photoWidth: nu
  * map upsampled over its square, all divided by the largest value of the field (so tiles compare),
  * turbo colours, transparent outside the inferred tiles.
  */
-export async function renderFieldHeatmap(tiles: readonly MappedTile[], cams: readonly (Heatmap | null)[], photoWidth: number, photoHeight: number, maxSide = FIELD_HEATMAP_MAX_SIDE): Promise<FieldLayer> {
+export function fieldHeatmapLayer(tiles: readonly MappedTile[], cams: readonly (Heatmap | null)[], photoWidth: number, photoHeight: number, maxSide = FIELD_HEATMAP_MAX_SIDE): RgbaLayer {
   const { width, height, scale } = layerSize(photoWidth, photoHeight, maxSide);
   const owners = tileOwners(tiles, width, height, scale);
   let max = 0;
@@ -158,7 +153,7 @@ export async function renderFieldHeatmap(tiles: readonly MappedTile[], cams: rea
     rgba.set(rgb.subarray(p * 3, p * 3 + 3), p * 4);
     rgba[p * 4 + 3] = 255;
   }
-  return { png: await encodeRgba(rgba, width, height), width, height, scale };
+  return { rgba, width, height, scale };
 }
 
 /** Legend of the classes on the map from the field decision's tile counts (most tiles first), so that the map and the morphotypes share one count. */

@@ -1,358 +1,70 @@
-import type { ClassProbability, FieldDecisionRule, LabelTreeNode, LegendEntry, Refusal } from '../contract/index.ts';
-import { camFromFeatures, type FeatureMaps, type Heatmap } from '../explain/index.ts';
-import {
-  combineFields,
-  DEFAULT_FIELD_DECISION,
-  decideField,
-  groupsFromTree,
-  processPhoto,
-  type FieldDecision,
-  type FieldDecisionOptions,
-  type FieldOfView,
-  type PhotoTile,
-  type ProcessedPhoto,
-  type QualityMeasures,
-  type QualityReason,
-  type SpecimenDecision,
-} from '../fields/index.ts';
-import { aggregateProbabilities, FEATURE_LAYER_NAME, treeLevels, type BundleMetadata } from '../models/index.ts';
+import sharp from 'sharp';
+import type { SpecimenDecision } from '../fields/index.ts';
+import { decodePhoto } from '../fields/index.ts';
+import type { BundleMetadata } from '../models/index.ts';
 import type { ModelBundle } from './bundle.ts';
-import { classColours, renderFieldHeatmap, renderTileMap, tileLegend, type FieldLayer } from './field-layers.ts';
-import { guarded } from './input-check.ts';
-import { toPrediction } from './prediction.ts';
+import type { RgbaLayer } from './field-layers.ts';
+import { FieldReader, FieldUnsupportedError, type FieldPredictOptions, type FieldReaderOptions, type FieldResult } from './field-reading.ts';
 
-/** The class of an organism-free tile and the field label for two or more morphotypes, as the synthetic Gram classes name them. */
-export const DEFAULT_BACKGROUND_CLASS = 'no_bacteria';
-export const DEFAULT_MIXED_CLASS = 'polymicrobial';
+export type FieldPredictorOptions = FieldReaderOptions;
 
-/** The bundle cannot read whole fields (no ONNX model, no background class, or not a square colour input). */
-export class FieldUnsupportedError extends Error {
-  override readonly name = 'FieldUnsupportedError';
-}
-
-export interface FieldPredictorOptions {
-  /** Tiles per ONNX run (default 64). */
-  batchSize?: number;
-  /** Default DEFAULT_BACKGROUND_CLASS; must be one of the bundle's classes. */
-  backgroundClass?: string;
-  /** Default DEFAULT_MIXED_CLASS when the bundle has it. */
-  mixedClass?: string;
-}
-
-export interface FieldPredictOptions {
-  /** The photo's scale (pixels per micrometre): tiles at the model's scale and the magnification check. */
-  pxPerUm?: number;
-  /** Predict even when the quality gate fails. */
-  force?: boolean;
-  /** Also the Grad-CAM of the field's label within every inferred tile (the first call reads the dense kernel through TF.js, whose backend must be registered). */
-  explain?: boolean;
-  signal?: AbortSignal;
-}
-
-export interface FieldTile {
-  /** Top-left corner and side in photo pixels. */
-  x: number;
-  y: number;
-  size: number;
-  /** Top class and its calibrated probability; a background tile is the background class with probability 1, without inference. */
-  label: string;
-  probability: number;
-  /** Calibrated probability of every class, in the model's class order (one-hot for a background tile). */
-  probabilities: number[];
-  /** No stained objects on it (pixel test): not sent to the model. */
-  background: boolean;
-  /** Sent to the model but unlike its training images: left out of the field's answer and the tile map. */
-  unfamiliar: boolean;
-  insideFraction: number;
-}
-
-export interface FieldTimings {
-  decodeMs: number;
-  qualityMs: number;
-  /** The image checks (blank, noise, colours, ...) inside the field of view. */
-  checkMs: number;
-  tilingMs: number;
-  inferenceMs: number;
-  decisionMs: number;
-  tileMapMs: number;
-  explainMs: number;
-  totalMs: number;
-}
-
-export interface FieldPrediction {
-  /** Photo size after EXIF orientation. */
+/** A transparent PNG layer over a photo. */
+export interface FieldLayer {
+  png: Buffer;
   width: number;
   height: number;
-  /** The quality gate's verdict, and the field of view it found (photo pixels). */
-  quality: { ok: boolean; reasons: QualityReason[]; measures: QualityMeasures; fov: FieldOfView | null };
-  /** Null when the photo was refused, the quality gate failed without `force` (no inference ran) or no tile was found. */
-  decision: FieldDecision | null;
-  /** The photo fails the image checks, or most of its tiles are unlike the training images: no class, whatever `force` says. */
-  refusal: Refusal | null;
-  /** Predicted although the quality gate failed. */
-  forced: boolean;
-  /** The field's label with its field-level probability. */
-  top: ClassProbability | null;
-  /** Field-level probabilities, most probable first. */
-  classes: ClassProbability[];
-  /** The most probable group at each level of the label tree above the classes, coarsest first. */
-  treeTop: ClassProbability[];
-  /**
-   * The single-image referral rule on the field-level probability of the answer (a group's summed),
-   * for a field of one morphotype or none: "no organisms" is uncertain when the tiles that look
-   * like organisms, too few to count, are probably organisms; and whenever the decision refers
-   * (organisms seen without evidence for any class or group).
-   */
-  uncertain: boolean;
-  labelTree?: LabelTreeNode[];
-  tiles: FieldTile[];
-  /** Transparent PNG the photo's aspect: each inferred tile in its class colour, alpha = its probability. */
-  tileMap: FieldLayer | null;
-  legend: LegendEntry[];
-  /** Grad-CAM of the field's label inside the inferred tiles (turbo colours), with `explain`. */
-  heatmap: FieldLayer | null;
-  /** Photo pixels per micrometre (given, or estimated from object widths), the model's scale, and photo pixels per tile side. */
-  scale: { photoPxPerUm: number | null; photoPxPerUmEstimated: boolean; modelPxPerUm: number | null; tilePx: number | null };
-  warnings: string[];
-  modelVersion: string;
-  timings: FieldTimings;
+  /** Layer pixels per photo pixel. */
+  scale: number;
 }
 
-/** What a prediction says of the photo whether or not the model read it. */
-type PhotoReading = Pick<FieldPrediction, 'width' | 'height' | 'quality' | 'labelTree' | 'scale' | 'warnings' | 'modelVersion' | 'timings'>;
-
-/** The most probable group at each tree level above the classes, coarsest first. */
-export function treeTops(probabilities: readonly number[], classes: readonly string[], tree: readonly LabelTreeNode[] | undefined): ClassProbability[] {
-  if (!tree) return [];
-  return treeLevels(tree, classes).map((level) => {
-    const grouped = aggregateProbabilities(Float32Array.from(probabilities), level);
-    const best = grouped.indexOf(Math.max(...grouped));
-    return { label: level.names[best], probability: grouped[best] };
-  });
-}
+/** A whole field's answer as the server gives it: its layers as PNG. */
+export type FieldPrediction = FieldResult<FieldLayer>;
 
 /**
- * A whole microscope photo through a loaded tile model: the image checks and the quality gate first
- * (no inference when either fails; `force` overrides the gate, never the checks), tiles of the field
- * of view at the model's physical scale, tiles with stained objects through the bundle's ONNX
- * session in batches, the photo refused when most of them are unfamiliar (else those are left out),
- * the field's decision (decideField), a tile map overlay and, on request, a Grad-CAM layer of the
- * field's label.
+ * A whole microscope photo through a loaded bundle's ONNX session: decoded by sharp, read by the
+ * FieldReader (the same code the web app runs on the device), its layers encoded as PNG.
  */
 export class FieldPredictor {
-  readonly backgroundClass: string;
-  readonly mixedClass: string | undefined;
-  private readonly batchSize: number;
-  /** The bundle's fitted decision rule (else the defaults), with its groups (else the label tree's). */
-  private readonly decisionOptions: FieldDecisionOptions;
+  private readonly reader: FieldReader;
 
   /** Throws FieldUnsupportedError when the bundle cannot read whole fields. */
-  constructor(
-    private readonly bundle: ModelBundle,
-    options: FieldPredictorOptions = {},
-  ) {
-    const { input, classes } = bundle.metadata;
+  constructor(bundle: ModelBundle, options: FieldPredictorOptions = {}) {
     if (!bundle.metadata.onnx) throw new FieldUnsupportedError(`bundle ${bundle.dir} has no ONNX model; run 'gramlens export' first`);
     if (bundle.runtime !== 'onnx') throw new FieldUnsupportedError(`whole-field prediction runs on the ONNX model; bundle ${bundle.dir} was loaded on ${bundle.runtime}`);
-    if (input.channels !== 3 || input.height !== input.width) {
-      throw new FieldUnsupportedError(`whole-field prediction needs a model with a square colour input; this one takes ${input.height}×${input.width}×${input.channels}`);
-    }
-    this.backgroundClass = options.backgroundClass ?? DEFAULT_BACKGROUND_CLASS;
-    if (!classes.includes(this.backgroundClass)) {
-      throw new FieldUnsupportedError(`the model has no class "${this.backgroundClass}" for organism-free tiles (classes: ${classes.join(', ')}); name it with backgroundClass`);
-    }
-    this.mixedClass = options.mixedClass ?? (classes.includes(DEFAULT_MIXED_CLASS) ? DEFAULT_MIXED_CLASS : undefined);
-    if (this.mixedClass !== undefined && !classes.includes(this.mixedClass)) throw new FieldUnsupportedError(`the model has no class "${this.mixedClass}" (classes: ${classes.join(', ')})`);
-    this.batchSize = options.batchSize ?? 64;
-    if (!(Number.isInteger(this.batchSize) && this.batchSize >= 1)) throw new Error(`batchSize must be a positive integer, got ${this.batchSize}`);
-    const rule: FieldDecisionRule = bundle.metadata.fieldDecision ?? DEFAULT_FIELD_DECISION;
-    const groups = rule.groups ?? groupsFromTree(bundle.metadata.labelTree, classes, [this.backgroundClass, this.mixedClass]);
-    this.decisionOptions = { ...rule, groups, classes, backgroundClass: this.backgroundClass, mixedClass: this.mixedClass };
+    this.reader = new FieldReader(bundle, options);
   }
 
   get metadata(): BundleMetadata {
-    return this.bundle.metadata;
+    return this.reader.metadata;
+  }
+
+  get backgroundClass(): string {
+    return this.reader.backgroundClass;
+  }
+
+  get mixedClass(): string | undefined {
+    return this.reader.mixedClass;
   }
 
   async predict(photo: Buffer, options: FieldPredictOptions = {}): Promise<FieldPrediction> {
-    const { signal, force = false, explain = false } = options;
-    if (options.pxPerUm !== undefined && !(Number.isFinite(options.pxPerUm) && options.pxPerUm > 0)) {
-      throw new Error(`the photo's pxPerUm must be a positive number, got ${options.pxPerUm}`);
-    }
-    signal?.throwIfAborted();
-    const { processed, reading } = await this.readPhoto(photo, options.pxPerUm);
-    const { quality, tiles } = processed;
-    const { classes, labelTree, referBelow } = this.metadata;
-    const none = { decision: null, refusal: null, forced: false, top: null, classes: [], treeTop: [], uncertain: false, tileMap: null, legend: [], heatmap: null };
-    const unread = tiles.map((tile) => this.backgroundTile(tile));
-    const checkStarted = performance.now();
-    const checked = await this.bundle.guard.checkPhoto(photo, quality.fov ?? undefined);
-    reading.timings.checkMs = performance.now() - checkStarted;
-    reading.timings.totalMs += reading.timings.checkMs;
-    if (checked) return { ...reading, ...none, refusal: checked, tiles: unread };
-    if (!quality.ok && !force) return { ...reading, ...none, tiles: unread };
-    if (tiles.length === 0) {
-      reading.warnings.push('no tile fits in the field of view: nothing to predict');
-      return { ...reading, ...none, forced: !quality.ok, tiles: [] };
-    }
+    options.signal?.throwIfAborted();
     const started = performance.now();
-
-    const inferredIndices = tiles.flatMap((tile, i) => (tile.background ? [] : [i]));
-    const images = inferredIndices.map((i) => ({ data: tiles[i].rgb, height: tiles[i].size, width: tiles[i].size, channels: 3 }));
-    const { probabilities, features } = await this.bundle.infer(images, { features: explain || this.bundle.guard.scoresEmbeddings, batchSize: this.batchSize, signal });
-    const inferred = performance.now();
-    const { unfamiliar, refusal, warning } = this.bundle.guard.judgeTiles(guarded(images, features));
-    if (refusal) return { ...reading, ...none, refusal, forced: !quality.ok, tiles: unread };
-    if (warning) reading.warnings.push(warning);
-
-    const { decision, fieldTiles } = this.decide(tiles, inferredIndices, probabilities, unfamiliar);
-    const ranked = toPrediction('field', Float32Array.from(decision.probabilities), 0, classes, referBelow ?? 0);
-    const decided = performance.now();
-
-    const colours = classColours(classes, this.backgroundClass);
-    const mappedTiles = fieldTiles.filter((tile) => !tile.unfamiliar);
-    const tileMap = await renderTileMap(mappedTiles, processed.width, processed.height, colours);
-    const mapped = performance.now();
-
-    // A group's answer is explained by its most widespread member.
-    const explained = classes.includes(decision.label) ? decision.label : decision.morphotypes[0].label;
-    let heatmap: FieldLayer | null = null;
-    if (explain) heatmap = await this.explainTiles(fieldTiles, inferredIndices, features, classes.indexOf(explained), processed.width, processed.height, reading.warnings);
-    const end = performance.now();
-
-    Object.assign(reading.timings, {
-      inferenceMs: inferred - started,
-      decisionMs: decided - inferred,
-      tileMapMs: mapped - decided,
-      explainMs: end - mapped,
-      totalMs: reading.timings.totalMs + (end - started),
-    });
-    return {
-      ...reading,
-      decision,
-      refusal: null,
-      forced: !quality.ok,
-      top: { label: decision.label, probability: decision.probability },
-      classes: ranked.classes,
-      treeTop: treeTops(decision.probabilities, classes, labelTree),
-      uncertain: decision.refer || (!decision.multiple && decision.probability < (referBelow ?? 0)),
-      tiles: fieldTiles,
-      tileMap,
-      legend: tileLegend(decision.tileCounts, colours),
-      heatmap,
-    };
+    const decoded = await decodePhoto(photo);
+    const reading = await this.reader.read(decoded, options, performance.now() - started);
+    const encodeStarted = performance.now();
+    const tileMap = reading.tileMap && (await encodeLayer(reading.tileMap));
+    const heatmap = reading.heatmap && (await encodeLayer(reading.heatmap));
+    const encodeMs = performance.now() - encodeStarted;
+    const timings = { ...reading.timings, tileMapMs: reading.timings.tileMapMs + encodeMs, totalMs: reading.timings.totalMs + encodeMs };
+    return { ...reading, tileMap, heatmap, timings };
   }
 
   /** Several fields of one specimen combined (combineFields); null when none of them was predicted. */
   combineSpecimen(fields: readonly Pick<FieldPrediction, 'decision'>[], minFields = 1): SpecimenDecision | null {
-    const decisions = fields.flatMap((field) => (field.decision ? [field.decision] : []));
-    return decisions.length === 0 ? null : combineFields(decisions, { backgroundClass: this.backgroundClass, mixedClass: this.mixedClass, minFields });
-  }
-
-  /** The photo checked and tiled at the model's scale, with what the prediction says of it whatever follows. */
-  private async readPhoto(photo: Buffer, pxPerUm: number | undefined): Promise<{ processed: ProcessedPhoto; reading: PhotoReading }> {
-    const { input, labelTree } = this.metadata;
-    const warnings: string[] = [];
-    if (input.pxPerUm === undefined) warnings.push("the model does not record its physical scale (input.pxPerUm): tiles are cut at the photo's own scale");
-    const processed = await processPhoto(photo, { tileSizePx: input.width, targetPxPerUm: input.pxPerUm, sourcePxPerUm: pxPerUm, estimateSourceScale: true });
-    const { quality, tiles } = processed;
-    if (input.pxPerUm !== undefined && pxPerUm === undefined) {
-      warnings.push(
-        processed.sourcePxPerUm
-          ? `the photo's scale is unknown (no pxPerUm): estimated at ${round(processed.sourcePxPerUm.value)} px/µm from the widths of its stained objects; give the device's calibration for a reliable scale and a magnification check`
-          : `the photo's scale is unknown (no pxPerUm) and too few stained objects to estimate it: tiles are cut at its own pixels, right only if it is at the model's ${round(input.pxPerUm)} px/µm; no magnification check`,
-      );
-    }
-    const scale = {
-      photoPxPerUm: processed.sourcePxPerUm?.value ?? null,
-      photoPxPerUmEstimated: processed.sourcePxPerUm?.estimated ?? false,
-      modelPxPerUm: input.pxPerUm ?? null,
-      tilePx: tiles[0]?.sourceSize ?? null,
-    };
-    const timings: FieldTimings = {
-      decodeMs: processed.timings.decodeMs,
-      qualityMs: processed.timings.qualityMs,
-      checkMs: 0,
-      tilingMs: processed.timings.tilingMs,
-      inferenceMs: 0,
-      decisionMs: 0,
-      tileMapMs: 0,
-      explainMs: 0,
-      totalMs: processed.timings.totalMs,
-    };
-    const reading = {
-      width: processed.width,
-      height: processed.height,
-      quality: { ok: quality.ok, reasons: quality.reasons, measures: quality.measures, fov: quality.fov },
-      labelTree,
-      scale,
-      warnings,
-      modelVersion: this.bundle.modelVersion,
-      timings,
-    };
-    return { processed, reading };
-  }
-
-  /** The field's decision from the tiles' probabilities (the background class, certain, for tiles not inferred), unfamiliar tiles left out. */
-  private decide(
-    tiles: readonly PhotoTile[],
-    inferredIndices: readonly number[],
-    probabilities: Float32Array,
-    unfamiliar: readonly boolean[],
-  ): { decision: FieldDecision; fieldTiles: FieldTile[] } {
-    const { classes } = this.metadata;
-    const k = classes.length;
-    const backgroundIndex = classes.indexOf(this.backgroundClass);
-    const backgroundRow = classes.map((_, c) => (c === backgroundIndex ? 1 : 0));
-    const rows: number[][] = tiles.map(() => backgroundRow);
-    const unfamiliarTile = tiles.map(() => false);
-    inferredIndices.forEach((tileIndex, row) => {
-      rows[tileIndex] = Array.from(probabilities.subarray(row * k, (row + 1) * k));
-      unfamiliarTile[tileIndex] = unfamiliar[row];
-    });
-    // Tiles unlike the training images are left out of the field's answer (a field of mostly such tiles is refused).
-    const kept = tiles.flatMap((_, i) => (unfamiliarTile[i] ? [] : [i]));
-    const decision = decideField(kept.map((i) => rows[i]), {
-      ...this.decisionOptions,
-      weights: kept.map((i) => tiles[i].insideFraction),
-      counted: kept.map((i) => !tiles[i].background),
-    });
-    const fieldTiles = tiles.map((tile, i): FieldTile => {
-      const best = rows[i].indexOf(Math.max(...rows[i]));
-      return { ...placement(tile), label: classes[best], probability: rows[i][best], probabilities: rows[i], background: tile.background, unfamiliar: unfamiliarTile[i] };
-    });
-    return { decision, fieldTiles };
-  }
-
-  private backgroundTile(tile: PhotoTile): FieldTile {
-    const probabilities = this.metadata.classes.map((name) => (name === this.backgroundClass ? 1 : 0));
-    return { ...placement(tile), label: this.backgroundClass, probability: 1, probabilities, background: tile.background, unfamiliar: false };
-  }
-
-  private async explainTiles(
-    tiles: readonly FieldTile[],
-    inferredIndices: readonly number[],
-    features: FeatureMaps[] | null,
-    target: number,
-    width: number,
-    height: number,
-    warnings: string[],
-  ): Promise<FieldLayer | null> {
-    const kernel = await this.bundle.denseKernel();
-    if (!kernel || !features) {
-      warnings.push(`no heatmap: the model needs a '${FEATURE_LAYER_NAME}' output and a global-average-pooling + dense head for the closed-form Grad-CAM`);
-      return null;
-    }
-    const cams: (Heatmap | null)[] = tiles.map(() => null);
-    inferredIndices.forEach((tileIndex, row) => (cams[tileIndex] = camFromFeatures(features[row], kernel, target)));
-    return renderFieldHeatmap(tiles, cams, width, height);
+    return this.reader.combineSpecimen(fields, minFields);
   }
 }
 
-function placement(tile: PhotoTile): Pick<FieldTile, 'x' | 'y' | 'size' | 'insideFraction'> {
-  return { x: tile.x, y: tile.y, size: tile.sourceSize, insideFraction: tile.insideFraction };
-}
-
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
+async function encodeLayer({ rgba, width, height, scale }: RgbaLayer): Promise<FieldLayer> {
+  return { png: await sharp(rgba, { raw: { width, height, channels: 4 } }).png({ compressionLevel: 4 }).toBuffer(), width, height, scale };
 }

@@ -1,15 +1,7 @@
 import sharp from 'sharp';
-import { applyColourMap, normaliseHeatmap, renderOverlayPng, upsampleBilinear, type ColourMapName, type Heatmap } from '../explain/index.ts';
+import { renderOverlayPng, type ColourMapName, type Heatmap } from '../explain/index.ts';
 import type { InputPolicy } from '../models/index.ts';
-
-/** The rectangle of a photo that a resize policy feeds to the network (all of it, except with 'cover'). */
-export function visibleRegion(photoWidth: number, photoHeight: number, inputWidth: number, inputHeight: number, fit: 'cover' | 'contain' | 'fill') {
-  if (fit !== 'cover') return { left: 0, top: 0, width: photoWidth, height: photoHeight };
-  const scale = Math.max(inputWidth / photoWidth, inputHeight / photoHeight);
-  const width = Math.min(photoWidth, Math.round(inputWidth / scale));
-  const height = Math.min(photoHeight, Math.round(inputHeight / scale));
-  return { left: Math.floor((photoWidth - width) / 2), top: Math.floor((photoHeight - height) / 2), width, height };
-}
+import { heatmapLayer, visibleRegion } from './heatmap-layer.ts';
 
 export type HeatmapOverPhotoOptions =
   /** The heatmap blended over the region of the photo the model saw, cropped to that region. */
@@ -39,18 +31,6 @@ async function blendOverRegion(photo: Buffer, heatmap: Heatmap, input: InputPoli
 async function layerOverPhoto(photo: Buffer, heatmap: Heatmap, input: InputPolicy, maxSide: number): Promise<Buffer> {
   const { width = 0, height = 0, orientation } = await sharp(photo).metadata();
   const [photoWidth, photoHeight] = orientation && orientation >= 5 ? [height, width] : [width, height];
-  const scale = Math.min(1, maxSide / Math.max(photoWidth, photoHeight));
-  const outWidth = Math.max(1, Math.round(photoWidth * scale));
-  const outHeight = Math.max(1, Math.round(photoHeight * scale));
-  const region = visibleRegion(photoWidth, photoHeight, input.width, input.height, input.fit);
-  const left = Math.round(region.left * scale);
-  const top = Math.round(region.top * scale);
-  const regionWidth = Math.max(1, Math.min(outWidth - left, Math.round(region.width * scale)));
-  const regionHeight = Math.max(1, Math.min(outHeight - top, Math.round(region.height * scale)));
-  const colours = applyColourMap(normaliseHeatmap(upsampleBilinear(heatmap, regionHeight, regionWidth)).map, 'turbo');
-  const layer = await sharp(Buffer.from(colours), { raw: { width: regionWidth, height: regionHeight, channels: 3 } }).ensureAlpha(1).png().toBuffer();
-  return sharp({ create: { width: outWidth, height: outHeight, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
-    .composite([{ input: layer, left, top }])
-    .png()
-    .toBuffer();
+  const layer = heatmapLayer(photoWidth, photoHeight, heatmap, input, maxSide);
+  return sharp(layer.rgba, { raw: { width: layer.width, height: layer.height, channels: 4 } }).png().toBuffer();
 }

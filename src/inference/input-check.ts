@@ -1,129 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
 import type { Refusal } from '../contract/index.ts';
+import { ImageDecodeError } from '../data/index.ts';
 import { decodePhoto } from '../fields/index.ts';
-import type { BundleMetadata } from '../models/index.ts';
-import { ImageDecodeError, type RawImage } from '../data/index.ts';
-import {
-  EmbeddingScorer,
-  IMAGE_CHECKS,
-  UNFAMILIAR_COLOURS_REFUSAL,
-  UNFAMILIAR_REFUSAL,
-  UNIVERSAL_CHECKS,
-  averagePool,
-  colourSignature,
-  failedImageCheck,
-  fieldTileRefusal,
-  imageCheckRefusal,
-  measureImage,
-  type Disc,
-  type FeatureMap,
-  type ImageCheck,
-} from '../ood/index.ts';
-import { DEFAULT_BACKGROUND_CLASS } from './field-predictor.ts';
+import type { Disc } from '../ood/index.ts';
+import { ImageGuard } from './guard.ts';
 
-/** A photo whose shorter side is more than this many times the model's input side is a whole field, not a tile. */
-export const WHOLE_FIELD_FACTOR = 4;
-
-/** How a photo sent as one image is read: as a tile, as a whole field, or refused. */
-export type PhotoRoute = { kind: 'image' } | { kind: 'field'; reason: string } | { kind: 'refuse'; refusal: Refusal };
-
-/** One image as the guard judges it: its pixels as decoded (0..1, before stain normalisation) and the model's feature map, when there is one. */
-export interface GuardedImage {
-  image: RawImage;
-  features: FeatureMap | null;
-}
-
-/**
- * What guards a bundle's answers: the image checks that apply to its kind of images and, for a bundle
- * trained with them, the out-of-distribution scores of its embeddings and of the images' colours.
- */
-export class InputGuard {
-  readonly imageChecks: readonly ImageCheck[];
-  private readonly featureScorer: EmbeddingScorer | null;
-  private readonly colourScorer: EmbeddingScorer | null;
-
-  constructor(private readonly metadata: BundleMetadata) {
-    const { ood } = metadata;
-    if (ood && !(ood.features?.statistics && Number.isFinite(ood.features.threshold) && Array.isArray(ood.imageChecks))) {
-      throw new Error('the model bundle\'s out-of-distribution statistics (metadata.json "ood") are malformed: retrain it, or remove "ood" to use the image checks only');
-    }
-    this.imageChecks = ood?.imageChecks ?? (isMicroscopyModel(metadata) ? IMAGE_CHECKS : UNIVERSAL_CHECKS);
-    this.featureScorer = ood ? new EmbeddingScorer(ood.features.statistics) : null;
-    this.colourScorer = ood?.colour ? new EmbeddingScorer(ood.colour.statistics) : null;
-  }
-
-  /** Whether the out-of-distribution scores are available (the bundle has their statistics). */
-  get scoresEmbeddings(): boolean {
-    return this.featureScorer !== null;
-  }
-
-  /** Said once by whoever loads the bundle: what guards it and what does not. */
-  get notices(): string[] {
-    if (this.featureScorer) return [];
-    return [
-      `this model bundle has no out-of-distribution statistics (it was trained before gramlens fitted them): only the image checks (${this.imageChecks.join(', ')}) refuse inputs unlike its training images; retrain it to add the model's own check`,
-    ];
-  }
-
+/** The bundle's ImageGuard with the photo decoded by sharp (EXIF orientation applied). */
+export class InputGuard extends ImageGuard {
   /** The image checks on a photo (a file or encoded bytes), inside `disc` when given; null when it passes. */
   async checkPhoto(photo: string | Buffer, disc?: Disc): Promise<Refusal | null> {
     const bytes = typeof photo === 'string' ? await readFile(photo) : photo;
     const { rgb, width, height } = await decodePhoto(bytes);
-    const failed = failedImageCheck(measureImage(rgb, width, height, disc), this.imageChecks);
-    return failed ? imageCheckRefusal(failed) : null;
+    return this.checkPixels(rgb, width, height, disc);
   }
-
-  /** Both scores of an image (null where the bundle or the model lacks what they need). */
-  scores({ image, features }: GuardedImage): { features: number | null; colour: number | null } {
-    return {
-      features: this.featureScorer && features ? this.featureScorer.score(averagePool(features)) : null,
-      colour: this.colourScorer && image.channels === 3 ? this.colourScorer.score(colourSignature(image.data)) : null,
-    };
-  }
-
-  /** Why an image is unfamiliar (its embedding, else its colours, beyond their thresholds), or null. */
-  refusalOf(guarded: GuardedImage): Refusal | null {
-    const { ood } = this.metadata;
-    if (!ood) return null;
-    const scores = this.scores(guarded);
-    if (scores.features !== null && scores.features > ood.features.threshold) return UNFAMILIAR_REFUSAL;
-    if (scores.colour !== null && ood.colour && scores.colour > ood.colour.threshold) return UNFAMILIAR_COLOURS_REFUSAL;
-    return null;
-  }
-
-  /**
-   * The tiles of a field sent to the model: which are unfamiliar, the field's refusal when most are
-   * (fieldTileRefusal), else a warning that names the few left out of its answer.
-   */
-  judgeTiles(tiles: readonly GuardedImage[]): { unfamiliar: boolean[]; refusal: Refusal | null; warning: string | null } {
-    const unfamiliar = tiles.map((tile) => this.refusalOf(tile) !== null);
-    const found = unfamiliar.filter(Boolean).length;
-    const refusal = fieldTileRefusal(tiles.length, found);
-    const warning = !refusal && found > 0 ? `${found} of the ${tiles.length} tiles read are unlike the model's training images: left out of the field's answer` : null;
-    return { unfamiliar, refusal, warning };
-  }
-}
-
-/** Each image with its feature map (null when the model gave none). */
-export function guarded(images: readonly RawImage[], features: readonly FeatureMap[] | null): GuardedImage[] {
-  return images.map((image, i) => ({ image, features: features?.[i] ?? null }));
-}
-
-/**
- * Whole-field by default: a photo far larger than the model's input (shorter side > WHOLE_FIELD_FACTOR
- * × input side, where the resize would throw most of it away) goes through the field path when
- * the bundle reads fields (`fieldSupport` null); a microscope tile model that cannot refuses it; a
- * whole-image model (no physical scale, no background class, e.g. chest X-rays) reads it as usual.
- */
-export function routePhoto(size: { width: number; height: number }, metadata: BundleMetadata, fieldSupport: string | null): PhotoRoute {
-  const side = Math.min(metadata.input.height, metadata.input.width);
-  const { width, height } = size;
-  if (Math.min(width, height) <= WHOLE_FIELD_FACTOR * side) return { kind: 'image' };
-  const what = `the photo (${width}×${height}) is far larger than the model's ${side} px input`;
-  if (fieldSupport === null) return { kind: 'field', reason: `${what}: read as a whole microscope field` };
-  if (!isMicroscopyModel(metadata)) return { kind: 'image' };
-  return { kind: 'refuse', refusal: { code: 'field-unsupported', reason: `${what}, and this model cannot read whole fields (${fieldSupport})` } };
 }
 
 /** A photo's size from its header (rotation does not change its shorter side). */
@@ -135,9 +25,4 @@ export async function photoSize(photo: string | Buffer, name = typeof photo === 
     });
   if (!width || !height) throw new ImageDecodeError(name, 'no image size in its header');
   return { width, height };
-}
-
-/** A tile model of microscope photos: it knows its physical scale or has the organism-free class. */
-function isMicroscopyModel(metadata: BundleMetadata): boolean {
-  return metadata.input.pxPerUm !== undefined || metadata.classes.includes(DEFAULT_BACKGROUND_CLASS);
 }

@@ -1,12 +1,15 @@
+import { join } from 'node:path';
 import type { FieldPredictorResult, PredictorResult, WholeFieldResult } from '../contract/index.ts';
 import type { BundleMetadata } from '../models/index.ts';
-import type { Predictor } from '../server/index.ts';
+import type { DeviceModelFiles, Predictor } from '../server/index.ts';
 import { loadBundle, type ModelBundle } from './bundle.ts';
 import { toServedField } from './field-served.ts';
+import { HEATMAP_LAYER_MAX_SIDE } from './heatmap-layer.ts';
 import { renderHeatmapOverPhoto } from './heatmap-photo.ts';
 
-/** Longest side of a served heatmap layer. */
-const SERVED_HEATMAP_MAX_SIDE = 768;
+
+/** What the web app reads of metadata.json to run the model on the device (not the training record, figures or weight layout). */
+const DEVICE_METADATA_KEYS = ['format', 'version', 'createdAt', 'architecture', 'classes', 'labelTree', 'input', 'temperature', 'referBelow', 'ood', 'onnx', 'fieldDecision', 'calibration'] as const;
 
 /**
  * The model behind the HTTP API's predict routes: one loaded bundle (one ONNX session for single
@@ -42,12 +45,19 @@ export class BundlePredictor implements Predictor {
       classes: prediction.classes,
       top: prediction.top,
       uncertain: prediction.uncertain,
-      heatmapPng: await renderHeatmapOverPhoto(image, heatmap, bundle.metadata.input, { style: 'layer', maxSide: SERVED_HEATMAP_MAX_SIDE }),
+      heatmapPng: await renderHeatmapOverPhoto(image, heatmap, bundle.metadata.input, { style: 'layer', maxSide: HEATMAP_LAYER_MAX_SIDE }),
     };
   }
 
   async predictField(photo: Buffer, options: { pxPerUm?: number; force: boolean }): Promise<FieldPredictorResult> {
     return toServedField(await this.active().predictField(photo, { ...options, explain: true }));
+  }
+
+  async deviceFiles(): Promise<DeviceModelFiles | null> {
+    const bundle = this.current;
+    if (!bundle?.metadata.onnx) return null;
+    const metadata = Object.fromEntries(DEVICE_METADATA_KEYS.filter((key) => bundle.metadata[key] !== undefined).map((key) => [key, bundle.metadata[key]]));
+    return { modelVersion: bundle.modelVersion, onnxPath: join(bundle.dir, bundle.metadata.onnx.file), metadata, denseKernel: await bundle.denseKernel() };
   }
 
   async activate(model: { path: string }): Promise<void> {

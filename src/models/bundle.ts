@@ -185,16 +185,6 @@ export async function restoreBundleCalibration(dir: string): Promise<BundleMetad
   return restored;
 }
 
-/**
- * The version the audit trail records with each prediction: architecture and creation time, and
- * when `gramlens calibrate` recalibrated the bundle, that time too (the same weights then give
- * other probabilities and referrals).
- */
-export function modelVersionOf(metadata: BundleMetadata): string {
-  const base = `${metadata.architecture.name}@${metadata.createdAt}`;
-  return metadata.calibration?.source === 'site' ? `${base}+calibrated@${metadata.calibration.at ?? 'unknown'}` : base;
-}
-
 /** Rebuilds the TF.js model of a bundle and loads its weights. */
 export async function loadBundleModel(dir: string): Promise<{ model: tfl.LayersModel; metadata: BundleMetadata }> {
   const metadata = await readBundleMetadata(dir);

@@ -1,6 +1,7 @@
 export { createServer, startServer, API_VERSION, type ListenOptions } from './server.ts';
 export {
   DEFAULT_LIMITS,
+  type DeviceModelFiles,
   type Predictor,
   type ServerLimits,
   type ServerOptions,

@@ -17,6 +17,19 @@ export interface Predictor {
   predictField?(image: Buffer, options: { pxPerUm?: number; force: boolean }): Promise<FieldPredictorResult>;
   /** Called before an admin's activation is committed; if it throws, the previous model stays active. */
   activate?(model: ModelRecord): Promise<void>;
+  /** The running model's files for on-device inference (GET /api/models/active/...); null when none is running or it has no ONNX model. */
+  deviceFiles?(): Promise<DeviceModelFiles | null>;
+}
+
+/** What the server hands the web app to run its model on the device. */
+export interface DeviceModelFiles {
+  modelVersion: string;
+  /** The bundle's ONNX file on disk. */
+  onnxPath: string;
+  /** The part of metadata.json the page reads (classes, tree, input, calibration, out-of-distribution statistics, field decision). */
+  metadata: Record<string, unknown>;
+  /** The head's dense kernel (closed-form Grad-CAM), null without one. */
+  denseKernel: Float32Array | null;
 }
 
 /** What a trainer reports while it runs (JSON-serialisable), e.g. { epoch: 3, loss: 0.41 }. */

@@ -2,7 +2,8 @@ import type { FastifyInstance } from 'fastify';
 
 const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
-  "script-src 'self'",
+  // wasm-unsafe-eval: the on-device model runs on onnxruntime's WebAssembly (compiling it needs this, nothing else does)
+  "script-src 'self' 'wasm-unsafe-eval'",
   "style-src 'self'",
   // blob: lets the web app preview a photo before uploading it
   "img-src 'self' blob:",
@@ -26,10 +27,10 @@ export function securityHeaders(behindHttps: boolean): Record<string, string> {
   };
 }
 
-/** Security headers on every response (a route may set a stricter one of its own); API responses (patient data) are never cached. */
+/** Security headers on every response (a route may set a stricter one of its own); API responses (patient data) are never cached unless the route says how. */
 export function addSecurityHeaders(app: FastifyInstance, headers: Record<string, string>): void {
   app.addHook('onSend', async (request, reply) => {
     for (const [name, value] of Object.entries(headers)) if (!reply.hasHeader(name)) reply.header(name, value);
-    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+    if (request.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 }

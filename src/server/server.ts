@@ -8,7 +8,7 @@ import { createErrorHandler } from './errors.ts';
 import { ModelGate } from './model-gate.ts';
 import { collectApiRoutes, openApiRoutes } from './openapi.ts';
 import { DEFAULT_LIMITS, type ServerOptions } from './options.ts';
-import { agreementRoutes, annotationRoutes, authRoutes, imageRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
+import { agreementRoutes, annotationRoutes, authRoutes, deviceModelRoutes, imageRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
 import { refuseNonFiniteNumbers } from './finite-numbers.ts';
 import { guardStateChanges, normaliseOrigin } from './request-origin.ts';
 import { addSecurityHeaders, securityHeaders } from './security.ts';
@@ -96,6 +96,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
       api.register(annotationRoutes, { store });
       api.register(agreementRoutes, { store });
       api.register(modelRoutes, { store, predictor: options.predictor, modelGate });
+      api.register(deviceModelRoutes, { predictor: options.predictor });
       api.register(runRoutes, { store, training, securityHeaders: headers });
       api.register(openApiRoutes, { routes: apiRoutes, version: API_VERSION });
     },

@@ -1,6 +1,7 @@
 import type {
   Agreement,
   Decision,
+  DeviceModel,
   FeedbackVerdict,
   FieldAnswer,
   LabelTreeNode,
@@ -128,6 +129,7 @@ export const api = {
   updateUser: (id: number, changes: { disabled?: boolean; role?: Role; password?: string }) => request<User>('PATCH', `/api/users/${id}`, changes),
 
   models: () => get<Model[]>('/api/models'),
+  deviceModel: () => get<DeviceModel>('/api/models/active/device'),
   activateModel: (id: number) => post<Model>(`/api/models/${id}/activate`),
 
   runs: () => get<TrainingRun[]>('/api/runs'),

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import type { Role } from '../../src/contract/index.ts';
-import { createServer, type ServerLimits } from '../../src/server/index.ts';
+import { createServer, type Predictor, type ServerLimits } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { fakePredictor, fakeTrainer, type FakePredictor, type FakeTrainer } from './fakes.ts';
 
@@ -30,9 +30,9 @@ export interface App {
 
 /**
  * The real server on 127.0.0.1 (random port) over a temporary data folder, serving the built web
- * app, with a fake predictor and trainer. The admin and the given users are created through the store.
+ * app, with a fake predictor (or the given real `model`) and a fake trainer. The admin and the given users are created through the store.
  */
-export async function startApp(users: { username: string; role: Role }[], limits: Partial<ServerLimits> = {}): Promise<App> {
+export async function startApp(users: { username: string; role: Role }[], limits: Partial<ServerLimits> = {}, model?: Predictor): Promise<App> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gramlens-e2e-'));
   const store = await openStore({ dataDir });
   for (const user of [{ username: 'admin', role: 'admin' as const }, ...users]) await store.users.create({ ...user, password: PASSWORD });
@@ -41,7 +41,7 @@ export async function startApp(users: { username: string; role: Role }[], limits
   let clockOffset = 0;
   const predictor = await fakePredictor();
   const trainer = fakeTrainer(join(dataDir, 'bundles'));
-  const server = createServer({ dataDir, staticDir: WEB_DIST, predictor, trainer, limits, clock: () => Date.now() + clockOffset });
+  const server = createServer({ dataDir, staticDir: WEB_DIST, predictor: model ?? predictor, trainer, limits, clock: () => Date.now() + clockOffset });
   const posted: App['posted'] = [];
   server.addHook('onRequest', async (request) => {
     if (request.method === 'POST') posted.push({ path: request.url.split('?')[0], bytes: Number(request.headers['content-length'] ?? 0) });

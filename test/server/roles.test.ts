@@ -41,6 +41,8 @@ const POLICY: Record<string, Access> = {
   'GET /api/projects/:id/manifest.csv': ADMIN,
   'GET /api/models': CLINICAL,
   'GET /api/models/:id/report': CLINICAL,
+  'GET /api/models/active/device': CLINICAL,
+  'GET /api/models/active/files/:name': CLINICAL,
   'POST /api/models': ADMIN,
   'POST /api/models/:id/activate': ADMIN,
   'GET /api/runs': ADMIN,

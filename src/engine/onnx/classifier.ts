@@ -1,26 +1,14 @@
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { checkBatch, perImageShape, type ModelRunner, type OnnxOutput, type OnnxPrediction } from './runner.ts';
 
 export interface OnnxClassifierOptions {
   /** Intra-op threads of the session; default: all cores. */
   threads?: number;
 }
 
-export interface OnnxOutput {
-  data: Float32Array;
-  /** TF.js layout, batch first, e.g. [n, classes] or [n, h, w, c]. */
-  shape: number[];
-}
-
-export interface OnnxPrediction {
-  /** The first graph output (the TF.js model's output), [n, classes] row-major. */
-  probabilities: Float32Array;
-  /** Every graph output by name, the first one included. */
-  outputs: Record<string, OnnxOutput>;
-}
-
 /** An exported classifier (see `exportToOnnx`) running on onnxruntime-node's CPU provider. */
-export class OnnxClassifier {
+export class OnnxClassifier implements ModelRunner {
   private constructor(
     private readonly session: ort.InferenceSession,
     /** Per-image input shape [height, width, channels]. */
@@ -42,22 +30,17 @@ export class OnnxClassifier {
     const session = typeof source === 'string'
       ? await ort.InferenceSession.create(source, sessionOptions)
       : await ort.InferenceSession.create(source, sessionOptions);
-    const [input, ...otherInputs] = session.inputMetadata;
-    const shape = input?.isTensor ? input.shape.slice(1) : [];
-    if (otherInputs.length > 0 || shape.length === 0 || shape.some((d) => typeof d !== 'number')) {
+    const shape = perImageShape(session.inputMetadata);
+    if (!shape) {
       await session.release();
       throw new Error('OnnxClassifier needs a model with one float32 input of fixed per-image shape, as written by exportToOnnx');
     }
-    return new OnnxClassifier(session, shape as number[], session.outputNames);
+    return new OnnxClassifier(session, shape, session.outputNames);
   }
 
   /** Runs `n` images laid out NHWC float32 in `batch` (exactly n * height * width * channels values). */
   async run(batch: Float32Array, n: number): Promise<OnnxPrediction> {
-    const perImage = this.inputShape.reduce((a, b) => a * b, 1);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`batch size must be a positive integer, got ${n}`);
-    if (batch.length !== n * perImage) {
-      throw new Error(`expected ${n} x [${this.inputShape.join(', ')}] = ${n * perImage} values, got ${batch.length}`);
-    }
+    checkBatch(this.inputShape, batch, n);
     const feeds = { [this.session.inputNames[0]]: new ort.Tensor('float32', batch, [n, ...this.inputShape]) };
     const results = await this.session.run(feeds);
     const outputs: Record<string, OnnxOutput> = {};

@@ -4,6 +4,7 @@ import type { FieldAnswer, Prediction } from '../../../contract/index.ts';
 import type { View, ViewContext } from '../../view.ts';
 import { qualityRejection } from './field.ts';
 import { History } from './history.ts';
+import { ModelLocationSetting } from './model-location.ts';
 import { predictionResult, predictionSummary } from './result.ts';
 import { shrinkPhoto } from './shrink-photo.ts';
 import { Waiting } from './waiting.ts';
@@ -48,6 +49,7 @@ export function clinicView({ user }: ViewContext): View {
   wholeField.addEventListener('change', showFieldOptions);
   pxPerUm.addEventListener('change', () => localStorage.setItem(PX_PER_UM_KEY, pxPerUm.value));
   showFieldOptions();
+  const modelLocation = new ModelLocationSetting();
   const analyse = h('button', { type: 'submit', class: 'button button-primary button-wide' }, 'Analyse photo');
   const message = new Message();
   const live = h('p', { class: 'visually-hidden live-result', attrs: { role: 'status', 'aria-live': 'polite' } });
@@ -101,15 +103,15 @@ export function clinicView({ user }: ViewContext): View {
    * From "Analyse" to the answer: the previous result goes at once, and the result area shows the
    * step and the time elapsed (in view on a phone) while the photo is shrunk, uploaded and read.
    */
-  const analysePhoto = async (send: (onProgress: UploadProgress) => Promise<FieldAnswer | Prediction>, data: FormData, firstStep: string) => {
+  const analysePhoto = async (send: (onProgress: UploadProgress, force: boolean) => Promise<FieldAnswer | Prediction>, firstStep: string, force = false) => {
     const waiting = new Waiting(firstStep);
     replace(resultArea, waiting.element);
     live.textContent = '';
     message.clear();
     waiting.element.scrollIntoView({ block: 'center', behavior: 'auto' });
     try {
-      const answer = await send((sent) => waiting.uploading(sent));
-      if ('quality' in answer) answered(answer, data);
+      const answer = await send((sent) => waiting.uploading(sent), force);
+      if ('quality' in answer) answered(answer, send);
       else predicted(answer);
     } catch (error) {
       replace(resultArea, h('p', { class: 'message message-error', attrs: { role: 'alert' } }, messageOf(error)));
@@ -119,13 +121,10 @@ export function clinicView({ user }: ViewContext): View {
   };
 
   /** Whole field: the quality verdict comes first; a failed check shows its reasons and no prediction until "Predict anyway". */
-  const answered = (answer: FieldAnswer, data: FormData) => {
+  const answered = (answer: FieldAnswer, send: (onProgress: UploadProgress, force: boolean) => Promise<FieldAnswer | Prediction>) => {
     if (answer.prediction) return predicted(answer.prediction);
     message.clear();
-    const rejection = qualityRejection(answer, (button) => {
-      data.set('force', 'true');
-      void busy(button, () => analysePhoto((onProgress) => api.predictField(data, onProgress), data, 'Uploading…'));
-    });
+    const rejection = qualityRejection(answer, (button) => void busy(button, () => analysePhoto(send, 'Analysing…', true)));
     replace(resultArea, rejection);
     live.textContent = `Photo quality check failed: ${answer.quality.reasons.join(', ')}. No prediction was made.`;
     rejection.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
@@ -155,15 +154,26 @@ export function clinicView({ user }: ViewContext): View {
           data.append('specimenType', specimen.value);
           if (caseId.value.trim()) data.append('caseId', caseId.value.trim());
           const whole = wholeField.checked;
-          // Without the switch, a photo far larger than the model's input is still read as a whole field by the server.
-          const send = async (onProgress: UploadProgress) => {
+          const request = { photo: chosen, specimenType: specimen.value, caseId: caseId.value.trim() || null, wholeField: whole, pxPerUm: scale, user };
+          // Without the switch, a photo far larger than the model's input is still read as a whole field (here or by the server).
+          const send = async (onProgress: UploadProgress, force: boolean) => {
+            const device = await modelLocation.deviceModel();
+            if (device) {
+              const { readOnDevice } = await import('../../on-device/index.ts');
+              onProgress(null);
+              const started = performance.now();
+              const answer = await readOnDevice(device, { ...request, force });
+              if (!('quality' in answer)) modelLocation.tileTook(performance.now() - started);
+              return answer;
+            }
+            if (force) data.set('force', 'true');
             const sent = await shrinkPhoto(chosen, scale, modelPxPerUm);
             data.set('image', sent.blob, sent.name);
             // The photo's scale shrinks with it, so the server tiles at the same physical size.
             if (scale !== null) data.set('pxPerUm', String(scale * sent.factor));
-            return whole ? api.predictField(data, onProgress) : api.predict(data, onProgress);
+            return whole || force ? api.predictField(data, onProgress) : api.predict(data, onProgress);
           };
-          void busy(analyse, () => analysePhoto(send, data, 'Preparing the photo…'));
+          void busy(analyse, () => analysePhoto(send, 'Preparing the photo…'));
         },
       },
     },
@@ -179,6 +189,7 @@ export function clinicView({ user }: ViewContext): View {
     preview,
     h('div', { class: 'switch' }, wholeField, h('label', { htmlFor: wholeField.id }, 'Whole microscope field (checks the photo first, reads every part of the field)')),
     pxPerUmField,
+    modelLocation.element,
     field('Specimen type', specimen),
     field('Case ID (optional)', caseId, 'A reference of your own; avoid names and other identifying details.'),
     analyse,

@@ -9,7 +9,7 @@ function row(node: ProbabilityNode, topName: string): HTMLLIElement {
   const kind = node.children.length > 0 ? 'group' : 'class';
   return h(
     'li',
-    { class: `prob prob-${kind}${node.name === topName ? ' prob-top' : ''}${node.probability < 0.01 ? ' prob-faint' : ''}`, attrs: { 'data-class': node.name } },
+    { class: `prob prob-${kind}${node.name === topName ? ' prob-top' : ''}${node.probability < 0.01 ? ' prob-faint' : ''}`, attrs: { 'data-class': node.name, 'data-probability': String(node.probability) } },
     h(
       'div',
       { class: 'prob-row' },

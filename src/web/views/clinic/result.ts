@@ -2,6 +2,7 @@ import { h } from '../../dom.ts';
 import { dateTime, modelTitle, percent } from '../../format.ts';
 import { displayNames, leafNames, parseTree } from '../../label-tree.ts';
 import type { AnsweredPrediction, Prediction, RefusedPrediction } from '../../../contract/index.ts';
+import { isDevicePrediction } from '../../on-device/ids.ts';
 import { feedbackPanel } from './feedback.ts';
 import { fieldFacts, fieldQuality, tileMapViewer } from './field.ts';
 import { heatmapViewer } from './heatmap.ts';
@@ -36,7 +37,8 @@ export function predictionResult(prediction: Prediction, onUpdated: (updated: Pr
 }
 
 function metaLine(prediction: Prediction): string {
-  return [prediction.specimenType, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), `model ${prediction.model ? modelTitle(prediction.model) : prediction.modelVersion}`]
+  const where = isDevicePrediction(prediction.id) ? 'read on this device' : null;
+  return [prediction.specimenType, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), `model ${prediction.model ? modelTitle(prediction.model) : prediction.modelVersion}`, where]
     .filter((part): part is string => part !== null)
     .join(' · ');
 }
@@ -96,6 +98,7 @@ function answeredResult(prediction: Prediction & AnsweredPrediction, onUpdated: 
       field ? h('div', { class: 'field-figures' }, tileMapViewer(prediction.image.url, field, labelOf), heatmapViewer(prediction.image.url, prediction.heatmapUrl)) : heatmapViewer(prediction.image.url, prediction.heatmapUrl),
       probabilityBars(prediction.classes, prediction.tree, prediction.top.label),
     ),
-    feedbackPanel(prediction, choices, labelOf, onUpdated),
+    // The server has no record of a prediction made on the device to attach a verdict to.
+    isDevicePrediction(prediction.id) ? null : feedbackPanel(prediction, choices, labelOf, onUpdated),
   );
 }

@@ -1,0 +1,144 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { DeviceModel, FieldAnswer, Prediction } from '../../src/contract/index.ts';
+import { BundlePredictor } from '../../src/inference/index.ts';
+import { generateField } from '../../src/synth/index.ts';
+import { launchBrowser, logIn, openPage, PHONE, screenshot, startApp, undocumentedApiCalls, type App } from './harness.ts';
+import { toyTile, trainToyBundle } from '../inference/toy-bundle.ts';
+
+/** The exact probabilities of the result's classes, as the page shows them (data-probability). */
+async function shownProbabilities(page: Page): Promise<Map<string, number>> {
+  const rows = await page.locator('article.prediction li.prob-class').evaluateAll((items) => items.map((item) => [item.getAttribute('data-class'), item.getAttribute('data-probability')]));
+  return new Map(rows.map(([name, value]) => [String(name), Number(value)]));
+}
+
+async function analyse(page: Page, name: string, photo: Buffer): Promise<void> {
+  await page.locator('input[type=file]:not([capture])').setInputFiles({ name, mimeType: 'image/png', buffer: photo });
+  await page.getByLabel('Specimen type').selectOption('Blood culture');
+  await page.getByRole('button', { name: 'Analyse photo' }).click();
+  await page.locator('article.prediction, section.quality-check, .result-area .message-error').first().waitFor();
+}
+
+function expectSameProbabilities(shown: Map<string, number>, served: { label: string; probability: number }[], tolerance: number): void {
+  expect(shown.size).toBe(served.length);
+  for (const { label, probability } of served) expect(Math.abs(shown.get(label)! - probability)).toBeLessThanOrEqual(tolerance);
+}
+
+describe('clinician, the model on the device', () => {
+  let root: string;
+  let app: App;
+  let predictor: BundlePredictor;
+  let browser: Browser;
+  let tilePhoto: Buffer;
+  let fieldPhoto: Buffer;
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'gramlens-e2e-device-'));
+    predictor = await BundlePredictor.load(await trainToyBundle(root));
+    [app, browser] = await Promise.all([startApp([{ username: 'dr.ada', role: 'clinician' }], {}, predictor), launchBrowser()]);
+    tilePhoto = await sharp(toyTile('cocci', 7, 16), { raw: { width: 16, height: 16, channels: 3 } }).png().toBuffer();
+    const field = generateField({ label: 'gpc_clusters', seed: 4, width: 480, height: 360, pxPerUm: 9 });
+    fieldPhoto = await sharp(Buffer.from(field.rgb), { raw: { width: field.width, height: field.height, channels: 3 } }).png().toBuffer();
+  }, 180_000);
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await predictor?.dispose();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('loads the server’s model, shows its version, and reads a tile photo as the server does, heatmap included', async () => {
+    const device = await app.api<DeviceModel>('dr.ada', 'GET', '/api/models/active/device');
+    const { page, problems } = await openPage(browser, PHONE, app);
+    await logIn(page, 'dr.ada');
+    expect(await page.getByLabel('Run the model').inputValue()).toBe('device');
+    const status = page.locator('.model-status');
+    await expect.poll(() => status.textContent(), { timeout: 30_000 }).toContain(`The model runs on this device: version ${device.modelVersion}`);
+
+    const uploadsBefore = app.posted.length;
+    await analyse(page, 'tile.png', tilePhoto);
+    expect(app.posted.length).toBe(uploadsBefore);
+    const served = await app.api<Prediction>('dr.ada', 'POST', '/api/predict', form(tilePhoto, 'tile.png'));
+    if (served.refusal !== null) throw new Error(`the server refused the tile: ${served.refusal.reason}`);
+    const result = page.locator('article.prediction');
+    expectSameProbabilities(await shownProbabilities(page), served.classes, 1e-4);
+    expect(await result.locator('.top-class strong').textContent()).toBe(served.top.label);
+    expect(await result.locator('.meta').textContent()).toContain(`model ${served.modelVersion} · read on this device`);
+    const heatmap = result.getByAltText('Grad-CAM heatmap over the photo');
+    await expect.poll(() => heatmap.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(16);
+    expect(await result.locator('.feedback').count()).toBe(0);
+    await screenshot(page, 'clinician-on-device-tile-phone');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+
+  it('reads a whole-field photo on the device: the server’s quality verdict, then its field answer and a tile map', async () => {
+    const { page, problems } = await openPage(browser, PHONE, app);
+    await logIn(page, 'dr.ada');
+    await expect.poll(() => page.locator('.model-status').textContent(), { timeout: 30_000 }).toContain('The model runs on this device');
+    // Read as a whole field for its size, scale unknown: the same verdict as the server's.
+    const uploadsBefore = app.posted.length;
+    await analyse(page, 'field.png', fieldPhoto);
+    expect(app.posted.length).toBe(uploadsBefore);
+    const unscaled = await app.api<FieldAnswer>('dr.ada', 'POST', '/api/predict', form(fieldPhoto, 'field.png'));
+    const shownReasons = () => page.locator('.result-area .quality-reasons li').evaluateAll((items) => items.map((item) => item.getAttribute('data-reason')));
+    expect(unscaled.quality.ok).toBe(false);
+    expect(await shownReasons()).toEqual(unscaled.quality.reasons);
+    expect(await page.locator('article.prediction').count()).toBe(0);
+
+    // With the switch and the photo's scale; predicted anyway if the check fails here too, as the server is asked to.
+    await page.getByLabel(/^Whole microscope field/).check();
+    await page.getByLabel('Photo scale, pixels per µm (optional)').fill('9');
+    await analyse(page, 'field.png', fieldPhoto);
+    const failed = (await page.locator('section.quality-failed').count()) > 0;
+    if (failed) await page.getByRole('button', { name: 'Predict anyway' }).click();
+    const result = page.locator('article.prediction');
+    await result.waitFor();
+    expect(app.posted.length).toBe(uploadsBefore + 1); // the test's own request to the server, above
+    const scaled = form(fieldPhoto, 'field.png');
+    scaled.append('pxPerUm', '9');
+    if (failed) scaled.append('force', 'true');
+    const served = (await app.api<FieldAnswer>('dr.ada', 'POST', '/api/predict/field', scaled)).prediction;
+    if (!served?.field || served.refusal !== null) throw new Error('the server gave no field answer');
+    expect(await result.locator('.top-class strong').textContent()).toBe(served.field.label);
+    expectSameProbabilities(await shownProbabilities(page), served.classes, 1e-3);
+    expect(await result.locator('[data-fact=tiles]').textContent()).toBe(tilesFact(served));
+    const tileMap = result.getByAltText('Tile map over the photo');
+    await expect.poll(() => tileMap.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(480);
+    await screenshot(page, 'clinician-on-device-field-phone');
+    expect(problems).toEqual([]);
+    expect(await undocumentedApiCalls(app)).toEqual([]);
+    await page.context().close();
+  });
+
+  it('falls back to the server when the model cannot be loaded onto the device', async () => {
+    const { page, problems } = await openPage(browser, PHONE, app);
+    await page.route('**/api/models/active/files/model.onnx', (route) => route.fulfill({ status: 500, body: 'broken' }));
+    await logIn(page, 'dr.ada');
+    await expect.poll(() => page.locator('.model-status').textContent(), { timeout: 30_000 }).toMatch(/^Photos are read on the server: the model could not be loaded onto this device/);
+    expect(await page.getByLabel('Run the model').inputValue()).toBe('server');
+    const uploadsBefore = app.posted.filter((post) => post.path === '/api/predict').length;
+    await analyse(page, 'tile.png', tilePhoto);
+    expect(app.posted.filter((post) => post.path === '/api/predict').length).toBe(uploadsBefore + 1);
+    expect(await page.locator('article.prediction .meta').textContent()).not.toContain('read on this device');
+    expect(problems).toEqual([]);
+    await page.context().close();
+  });
+});
+
+function form(photo: Buffer, name: string): FormData {
+  const data = new FormData();
+  data.append('specimenType', 'Blood culture');
+  data.append('image', new Blob([new Uint8Array(photo)], { type: 'image/png' }), name);
+  return data;
+}
+
+/** The tiles fact as the result screen words it for the server's field summary. */
+function tilesFact(prediction: Prediction): string {
+  const { total, inferred } = prediction.field!.tiles;
+  return `${inferred} of ${total}${total > inferred ? ` (${total - inferred} empty, not read)` : ''}`;
+}
