@@ -224,7 +224,7 @@ const scaledFieldOutcomes = await readFieldsWithScale(fields);
 
 const rows: Record<
   string,
-  { n: number; refused: number | null; readAsField: number | null; reasons: Record<string, number>; unfamiliarTiles: ReturnType<typeof unfamiliarShares>; auroc: Record<'mahalanobis' | 'colour' | 'energy', number | null> }
+  { n: number; refused: number | null; readAsField: number | null; refusedAsField: number | null; refusedAsTile: number | null; reasons: Record<string, number>; unfamiliarTiles: ReturnType<typeof unfamiliarShares>; auroc: Record<'mahalanobis' | 'colour' | 'energy', number | null> }
 > = {};
 for (const [name, make] of Object.entries(sources)) {
   const t0 = performance.now();
@@ -235,6 +235,8 @@ for (const [name, make] of Object.entries(sources)) {
     n: images.length,
     refused: share(outcomes, (o) => o.refused),
     readAsField: share(outcomes, (o) => o.asField),
+    refusedAsField: share(outcomes.filter((o) => o.asField), (o) => o.refused),
+    refusedAsTile: share(outcomes.filter((o) => !o.asField), (o) => o.refused),
     reasons: reasons(outcomes),
     unfamiliarTiles: unfamiliarShares(outcomes),
     auroc: { mahalanobis: auroc(tileScores.mahalanobis, scores.mahalanobis), colour: auroc(tileScores.colour, scores.colour), energy: auroc(tileScores.energy, scores.energy) },
@@ -245,11 +247,11 @@ for (const [name, make] of Object.entries(sources)) {
 const pct = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
 const auc = (value: number | null) => (value === null ? '—' : value.toFixed(3));
 out('\nMust refuse (bar: >= 95% each)');
-out(`${'source'.padEnd(18)} ${'n'.padStart(4)} ${'refused'.padStart(8)} ${'as field'.padStart(9)}  AUROC features / colour / energy  reasons`);
+out(`${'source'.padEnd(18)} ${'n'.padStart(4)} ${'refused'.padStart(8)} ${'as field'.padStart(9)} ${'of fields'.padStart(9)} ${'of tiles'.padStart(8)}  AUROC features / colour / energy  reasons`);
 for (const [name, row] of Object.entries(rows)) {
   const why = Object.entries(row.reasons).map(([code, count]) => `${code} ${count}`).join(', ');
   const tilesOut = row.unfamiliarTiles ? `; unfamiliar tiles per field median ${pct(row.unfamiliarTiles.median)}, max ${pct(row.unfamiliarTiles.max)}` : '';
-  out(`${name.padEnd(18)} ${String(row.n).padStart(4)} ${pct(row.refused).padStart(8)} ${pct(row.readAsField).padStart(9)}  ${auc(row.auroc.mahalanobis).padStart(8)} / ${auc(row.auroc.colour)} / ${auc(row.auroc.energy).padEnd(8)}  ${why}${tilesOut}`);
+  out(`${name.padEnd(18)} ${String(row.n).padStart(4)} ${pct(row.refused).padStart(8)} ${pct(row.readAsField).padStart(9)} ${pct(row.refusedAsField).padStart(9)} ${pct(row.refusedAsTile).padStart(8)}  ${auc(row.auroc.mahalanobis).padStart(8)} / ${auc(row.auroc.colour)} / ${auc(row.auroc.energy).padEnd(8)}  ${why}${tilesOut}`);
 }
 const inDistribution = {
   tiles: { n: tiles.length, refused: share(tileOutcomes, (o) => o.refused), reasons: reasons(tileOutcomes) },
