@@ -20,6 +20,7 @@ export {
   evaluateBundleFields,
   fieldMetrics,
   fitBundleFieldDecision,
+  fitBundleFieldSignature,
   type FieldEvaluation,
   type FieldOutcome,
   type FitBundleDecisionOptions,
