@@ -565,7 +565,7 @@ describe('refusals', () => {
   it('refuse a whole field unlike the validation fields, fitted on them, in the API answer and the audit trail', async () => {
     const dir = await withOodThreshold(trainedDir, 1e300, 'model-field-signature');
     const photos = [];
-    for (const [i, label] of ['gpc_clusters', 'gnr', 'no_bacteria'].entries()) {
+    for (const [i, label] of (['gpc_clusters', 'gnr', 'no_bacteria'] as const).entries()) {
       const field = generateField({ label, seed: 20 + i, width: 480, height: 360, pxPerUm: PHOTO_PX_PER_UM });
       const path = join(root, `signature-${label}.jpg`);
       await writeFile(path, await jpeg(field.rgb, field.width, field.height));
