@@ -67,7 +67,7 @@ export class InputGuard {
   get notices(): string[] {
     if (this.featureScorer) {
       if (this.metadata.ood?.field || !isMicroscopyModel(this.metadata)) return [];
-      return ['this model bundle has no field signature (it was fitted before gramlens fitted one on validation fields): whole fields unlike its training fields are refused only through their tiles'];
+      return ['this model bundle has no field signature (gramlens demo fits one on its validation fields): a whole field is refused only when most of its tiles are unlike the training images'];
     }
     return [
       `this model bundle has no out-of-distribution statistics (it was trained before gramlens fitted them): only the image checks (${this.imageChecks.join(', ')}) refuse inputs unlike its training images; retrain it to add the model's own check`,
