@@ -11,11 +11,12 @@
 // model input: the squared Mahalanobis distances the bundle uses and the energy of the logits.
 // Without --model, trains one (cached in the temp folder), 8 epochs at 64 px, seed 2, on
 //   --data field-tiles (default): tiles cut from synthetic fields as the photo path cuts them
-//     (train 8, validation 3, test 5 fields per class); the test tiles and fields are its test split;
+//     (train 8, validation 3, test 5 fields per class), its field signature fitted on the validation
+//     fields (in a copy of the cached model); the test tiles and fields are its test split;
 //   --data tiles: 1500 generator tiles (`gramlens synth --tiles 1500 --seed 2`); the test tiles are
 //     600 generator tiles and the test fields 5 per class, of other seeds.
 // Ends with one JSON line.
-import { existsSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,7 +25,7 @@ import sharp from 'sharp';
 import { readManifest, type Dataset } from '../src/data/index.ts';
 import { initEngine } from '../src/engine/index.ts';
 import { rocAuc } from '../src/evaluate/index.ts';
-import { loadBundle, type FieldPrediction } from '../src/inference/index.ts';
+import { fitBundleFieldSignature, loadBundle, type FieldPrediction } from '../src/inference/index.ts';
 import { modelInput } from '../src/preprocess/index.ts';
 import { fitClassifier, type FitOptions } from '../src/pipeline/index.ts';
 import { writeFieldTileDataset } from '../src/synth/photos/index.ts';
@@ -57,7 +58,7 @@ const started = performance.now();
 const engine = await initEngine();
 const work = join(tmpdir(), 'gramlens-bench-refusals');
 const fieldTileData = join(work, `field-tiles-${quick ? 'quick' : 'full'}`);
-const bundleDir = option('--model') ?? (data === 'tiles' ? await tileModel() : await fieldTileModel());
+const bundleDir = option('--model') ?? (data === 'tiles' ? await tileModel() : await withFieldSignature(await fieldTileModel()));
 const bundle = await loadBundle(bundleDir);
 out(`Refusal benchmark: model ${bundleDir} (${bundle.guard.scoresEmbeddings ? `OOD thresholds: features ${round(bundle.metadata.ood!.features.threshold, 1)}, colour ${round(bundle.metadata.ood!.colour?.threshold ?? null, 1)}` : 'no OOD statistics: image checks only'}), backend ${engine.backend}`);
 
@@ -80,6 +81,23 @@ async function fieldTileModel(): Promise<string> {
   const tiles = await readManifest(join(fieldTileData, 'manifest.csv'), { classes: CLASS_IDS });
   const inSplit = (split: string) => tiles.samples.filter((sample) => sample.extra?.split === split);
   return train(tiles, runDir, { train: inSplit('train'), val: inSplit('val'), test: inSplit('test') });
+}
+
+/**
+ * The field-tile model with its field signature fitted on the validation fields (read without their
+ * scale, as the demo fits it), in a copy: a model trained and cached before the signature stays as it was.
+ */
+async function withFieldSignature(modelDir: string): Promise<string> {
+  const fitted = `${modelDir}-field-signature`;
+  if (existsSync(join(fitted, 'metadata.json'))) return fitted;
+  const partial = `${fitted}.partial`;
+  rmSync(partial, { recursive: true, force: true });
+  cpSync(modelDir, partial, { recursive: true });
+  const fields = (await readManifest(join(fieldTileData, 'fields.csv'), { classes: CLASS_IDS })).samples.filter((sample) => sample.extra?.split === 'val');
+  log(`fitting the field signature on ${fields.length} validation fields`);
+  await fitBundleFieldSignature(partial, fields.map((sample) => ({ path: sample.path, label: sample.label })));
+  renameSync(partial, fitted);
+  return fitted;
 }
 
 async function train(dataset: Dataset, runDir: string, splits?: FitOptions['splits']): Promise<string> {
@@ -224,7 +242,7 @@ const scaledFieldOutcomes = await readFieldsWithScale(fields);
 
 const rows: Record<
   string,
-  { n: number; refused: number | null; readAsField: number | null; reasons: Record<string, number>; unfamiliarTiles: ReturnType<typeof unfamiliarShares>; auroc: Record<'mahalanobis' | 'colour' | 'energy', number | null> }
+  { n: number; refused: number | null; readAsField: number | null; refusedAsField: number | null; refusedAsTile: number | null; reasons: Record<string, number>; unfamiliarTiles: ReturnType<typeof unfamiliarShares>; auroc: Record<'mahalanobis' | 'colour' | 'energy', number | null> }
 > = {};
 for (const [name, make] of Object.entries(sources)) {
   const t0 = performance.now();
@@ -235,6 +253,8 @@ for (const [name, make] of Object.entries(sources)) {
     n: images.length,
     refused: share(outcomes, (o) => o.refused),
     readAsField: share(outcomes, (o) => o.asField),
+    refusedAsField: share(outcomes.filter((o) => o.asField), (o) => o.refused),
+    refusedAsTile: share(outcomes.filter((o) => !o.asField), (o) => o.refused),
     reasons: reasons(outcomes),
     unfamiliarTiles: unfamiliarShares(outcomes),
     auroc: { mahalanobis: auroc(tileScores.mahalanobis, scores.mahalanobis), colour: auroc(tileScores.colour, scores.colour), energy: auroc(tileScores.energy, scores.energy) },
@@ -245,11 +265,11 @@ for (const [name, make] of Object.entries(sources)) {
 const pct = (value: number | null) => (value === null ? '—' : `${(value * 100).toFixed(1)}%`);
 const auc = (value: number | null) => (value === null ? '—' : value.toFixed(3));
 out('\nMust refuse (bar: >= 95% each)');
-out(`${'source'.padEnd(18)} ${'n'.padStart(4)} ${'refused'.padStart(8)} ${'as field'.padStart(9)}  AUROC features / colour / energy  reasons`);
+out(`${'source'.padEnd(18)} ${'n'.padStart(4)} ${'refused'.padStart(8)} ${'as field'.padStart(9)} ${'of fields'.padStart(9)} ${'of tiles'.padStart(8)}  AUROC features / colour / energy  reasons`);
 for (const [name, row] of Object.entries(rows)) {
   const why = Object.entries(row.reasons).map(([code, count]) => `${code} ${count}`).join(', ');
   const tilesOut = row.unfamiliarTiles ? `; unfamiliar tiles per field median ${pct(row.unfamiliarTiles.median)}, max ${pct(row.unfamiliarTiles.max)}` : '';
-  out(`${name.padEnd(18)} ${String(row.n).padStart(4)} ${pct(row.refused).padStart(8)} ${pct(row.readAsField).padStart(9)}  ${auc(row.auroc.mahalanobis).padStart(8)} / ${auc(row.auroc.colour)} / ${auc(row.auroc.energy).padEnd(8)}  ${why}${tilesOut}`);
+  out(`${name.padEnd(18)} ${String(row.n).padStart(4)} ${pct(row.refused).padStart(8)} ${pct(row.readAsField).padStart(9)} ${pct(row.refusedAsField).padStart(9)} ${pct(row.refusedAsTile).padStart(8)}  ${auc(row.auroc.mahalanobis).padStart(8)} / ${auc(row.auroc.colour)} / ${auc(row.auroc.energy).padEnd(8)}  ${why}${tilesOut}`);
 }
 const inDistribution = {
   tiles: { n: tiles.length, refused: share(tileOutcomes, (o) => o.refused), reasons: reasons(tileOutcomes) },

@@ -1,6 +1,6 @@
 export { detectFieldOfView, type FieldOfView } from './fov.ts';
 export { PLAUSIBLE_PX_PER_UM, TYPICAL_FIELD_UM, assessQuality, estimateScale, type ScaleEstimateOptions, type ScaleBasis, type ScaleEstimate, type QualityMeasures, type QualityOptions, type QualityReason, type QualityReport, type QualityThresholds } from './quality.ts';
-export { measureObjectScale, type ObjectScale } from './objects.ts';
+export { ENOUGH_OBJECTS, measureObjectScale, type ObjectScale } from './objects.ts';
 export { isBackgroundTile, stainedFraction, tileField, type BackgroundTileOptions, type Rgb, type Tile, type TiledField, type TileFieldOptions } from './tiles.ts';
 export { decodePhoto, processPhoto } from './photo.ts';
 export { processPixels, type PhotoTile, type ProcessedPhoto, type ProcessPhotoOptions } from './process.ts';

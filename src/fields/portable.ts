@@ -5,6 +5,7 @@
  */
 export { processPixels, type PhotoTile, type ProcessedPhoto, type ProcessPhotoOptions } from './process.ts';
 export { resampleRegion, type Region } from './resample.ts';
+export { ENOUGH_OBJECTS } from './objects.ts';
 export type { FieldOfView } from './fov.ts';
 export type { QualityMeasures, QualityReason } from './quality.ts';
 export {

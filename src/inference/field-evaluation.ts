@@ -5,6 +5,7 @@ import type { FieldDecisionRule, MorphotypeGroup } from '../contract/index.ts';
 import { confusionMatrix, meanDefined, perClassMetrics, type ClassMetrics } from '../evaluate/index.ts';
 import { fitFieldDecision, scoredClass, type FittedFieldDecision, type LabelledField } from '../fields/index.ts';
 import { readBundleMetadata } from '../models/index.ts';
+import { fitFieldSignature, type FieldSignature, type FieldSignatureStatistics } from '../ood/index.ts';
 import { writeFileAtomically } from '../io/index.ts';
 import { loadBundle, type ModelBundle } from './bundle.ts';
 import type { FieldPrediction } from './field-predictor.ts';
@@ -63,6 +64,26 @@ export async function fitBundleFieldDecision(bundleDir: string, photos: readonly
   const rule: FieldDecisionRule = { ...fitted.params, ...(options.groups ? { groups: options.groups } : {}) };
   await writeFileAtomically(join(bundleDir, 'metadata.json'), JSON.stringify({ ...(await readBundleMetadata(bundleDir)), fieldDecision: rule }, null, 2));
   return { ...fitted, rule, fields: usable.length, withoutTiles: fields.length - usable.length };
+}
+
+/**
+ * Fits the field signature (fitFieldSignature) of a bundle on its validation fields, read through its
+ * own field path, and stores it in metadata.json as `ood.field`, beside the other out-of-distribution
+ * statistics; the field path then refuses fields unlike them. Photos without tiles read are left out.
+ */
+export async function fitBundleFieldSignature(bundleDir: string, photos: readonly LabelledPhoto[], options: FieldRunOptions = {}): Promise<FieldSignatureStatistics> {
+  const metadata = await readBundleMetadata(bundleDir);
+  if (!metadata.ood) throw new Error(`bundle ${bundleDir} has no out-of-distribution statistics (metadata.json "ood"): retrain it before fitting its field signature`);
+  const bundle = await loadBundle(bundleDir);
+  let signatures: (FieldSignature | null)[];
+  try {
+    signatures = await eachField(bundle, photos, options, (prediction) => prediction.signature);
+  } finally {
+    await bundle.dispose();
+  }
+  const field = fitFieldSignature(signatures.filter((signature): signature is FieldSignature => signature !== null));
+  await writeFileAtomically(join(bundleDir, 'metadata.json'), JSON.stringify({ ...metadata, ood: { ...metadata.ood, field } }, null, 2));
+  return field;
 }
 
 /** One labelled photo's whole-field answer. */

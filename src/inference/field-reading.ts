@@ -3,6 +3,7 @@ import { camFromFeatures, type FeatureMaps, type Heatmap } from '../explain/port
 import {
   combineFields,
   DEFAULT_FIELD_DECISION,
+  ENOUGH_OBJECTS,
   decideField,
   groupsFromTree,
   processPixels,
@@ -16,6 +17,7 @@ import {
   type SpecimenDecision,
 } from '../fields/portable.ts';
 import { aggregateProbabilities, FEATURE_LAYER_NAME, treeLevels, type BundleMetadata } from '../models/portable.ts';
+import type { FieldSignature } from '../ood/index.ts';
 import { DEFAULT_BACKGROUND_CLASS, DEFAULT_MIXED_CLASS } from './field-classes.ts';
 import { classColours, fieldHeatmapLayer, tileMapLayer, tileLegend, type RgbaLayer } from './field-layers.ts';
 import { guarded, type ImageGuard } from './guard.ts';
@@ -102,8 +104,10 @@ export interface FieldResult<Layer> {
   quality: { ok: boolean; reasons: QualityReason[]; measures: QualityMeasures; fov: FieldOfView | null };
   /** Null when the photo was refused, the quality gate failed without `force` (no inference ran) or no tile was found. */
   decision: FieldDecision | null;
-  /** The photo fails the image checks, or most of its tiles are unlike the training images: no class, whatever `force` says. */
+  /** The photo fails the image checks, most of its tiles are unlike the training images, or the field as a whole is unlike the validation fields: no class, whatever `force` says. */
   refusal: Refusal | null;
+  /** What the field looks like as a whole (its stained objects, the share of it read as organism-free), when tiles were read; what the field check compares. */
+  signature: FieldSignature | null;
   /** Predicted although the quality gate failed. */
   forced: boolean;
   /** The field's label with its field-level probability. */
@@ -200,7 +204,7 @@ export class FieldReader {
     const { processed, reading } = this.readPhoto(photo, options.pxPerUm, decodeMs);
     const { quality, tiles } = processed;
     const { classes, labelTree, referBelow } = this.metadata;
-    const none = { decision: null, refusal: null, forced: false, top: null, classes: [], treeTop: [], uncertain: false, tileMap: null, legend: [], heatmap: null };
+    const none = { decision: null, refusal: null, signature: null, forced: false, top: null, classes: [], treeTop: [], uncertain: false, tileMap: null, legend: [], heatmap: null };
     const unread = tiles.map((tile) => this.backgroundTile(tile));
     const checkStarted = performance.now();
     const checked = this.model.guard.checkPixels(photo.rgb, photo.width, photo.height, quality.fov ?? undefined);
@@ -219,7 +223,9 @@ export class FieldReader {
     const { probabilities, features } = await this.model.infer(images, { features: explain || this.model.guard.scoresEmbeddings, batchSize: this.batchSize, signal });
     const inferred = performance.now();
     const { unfamiliar, refusal, warning } = this.model.guard.judgeTiles(guarded(images, features));
-    if (refusal) return { ...reading, ...none, refusal, forced: !quality.ok, tiles: unread };
+    const signature = this.signatureOf(quality.measures.objectCount, probabilities, images.length);
+    const refused = refusal ?? (signature && this.model.guard.judgeField(signature));
+    if (refused) return { ...reading, ...none, refusal: refused, signature, forced: !quality.ok, tiles: unread };
     if (warning) reading.warnings.push(warning);
 
     const { decision, fieldTiles } = this.decide(tiles, inferredIndices, probabilities, unfamiliar);
@@ -248,6 +254,7 @@ export class FieldReader {
       ...reading,
       decision,
       refusal: null,
+      signature,
       forced: !quality.ok,
       top: { label: decision.label, probability: decision.probability },
       classes: ranked.classes,
@@ -308,6 +315,19 @@ export class FieldReader {
       timings,
     };
     return { processed, reading };
+  }
+
+  /**
+   * The field's signature: its stained objects (counted up to where the object measure stops) and the
+   * mean organism-free probability of the tiles read; null when no tile was read (nothing to judge).
+   */
+  private signatureOf(stainedObjects: number, probabilities: Float32Array, read: number): FieldSignature | null {
+    if (read === 0) return null;
+    const k = this.metadata.classes.length;
+    const background = this.metadata.classes.indexOf(this.backgroundClass);
+    let sum = 0;
+    for (let row = 0; row < read; row++) sum += probabilities[row * k + background];
+    return { stainedObjects: Math.min(stainedObjects, ENOUGH_OBJECTS), organismFreeShare: sum / read };
   }
 
   /** The field's decision from the tiles' probabilities (the background class, certain, for tiles not inferred), unfamiliar tiles left out. */

@@ -10,11 +10,13 @@ import {
   averagePool,
   colourSignature,
   failedImageCheck,
+  fieldSignatureRefusal,
   fieldTileRefusal,
   imageCheckRefusal,
   measureImage,
   type Disc,
   type FeatureMap,
+  type FieldSignature,
   type ImageCheck,
 } from '../ood/index.ts';
 import { DEFAULT_BACKGROUND_CLASS } from './field-classes.ts';
@@ -46,6 +48,9 @@ export class ImageGuard {
     if (ood && !(ood.features?.statistics && Number.isFinite(ood.features.threshold) && Array.isArray(ood.imageChecks))) {
       throw new Error('the model bundle\'s out-of-distribution statistics (metadata.json "ood") are malformed: retrain it, or remove "ood" to use the image checks only');
     }
+    if (ood?.field && !(Array.isArray(ood.field.mean) && Array.isArray(ood.field.covariance) && Number.isFinite(ood.field.threshold))) {
+      throw new Error('the model bundle\'s field signature (metadata.json "ood.field") is malformed: refit it on validation fields, or remove "ood.field"');
+    }
     this.imageChecks = ood?.imageChecks ?? (isMicroscopyModel(metadata) ? IMAGE_CHECKS : UNIVERSAL_CHECKS);
     this.featureScorer = ood ? new EmbeddingScorer(ood.features.statistics) : null;
     this.colourScorer = ood?.colour ? new EmbeddingScorer(ood.colour.statistics) : null;
@@ -58,7 +63,10 @@ export class ImageGuard {
 
   /** Said once by whoever loads the bundle: what guards it and what does not. */
   get notices(): string[] {
-    if (this.featureScorer) return [];
+    if (this.featureScorer) {
+      if (this.metadata.ood?.field || !isMicroscopyModel(this.metadata)) return [];
+      return ['this model bundle has no field signature (gramlens demo fits one on its validation fields): a whole field is refused only when most of its tiles are unlike the training images'];
+    }
     return [
       `this model bundle has no out-of-distribution statistics (it was trained before gramlens fitted them): only the image checks (${this.imageChecks.join(', ')}) refuse inputs unlike its training images; retrain it to add the model's own check`,
     ];
@@ -98,6 +106,12 @@ export class ImageGuard {
     const refusal = fieldTileRefusal(tiles.length, found);
     const warning = !refusal && found > 0 ? `${found} of the ${tiles.length} tiles read are unlike the model's training images: left out of the field's answer` : null;
     return { unfamiliar, refusal, warning };
+  }
+
+  /** A whole field's refusal when its signature is unlike the validation fields' (for a bundle with their statistics), else null. */
+  judgeField(signature: FieldSignature): Refusal | null {
+    const statistics = this.metadata.ood?.field;
+    return statistics ? fieldSignatureRefusal(statistics, signature) : null;
   }
 }
 

@@ -14,6 +14,7 @@ export {
   evaluateBundleFields,
   fieldMetrics,
   fitBundleFieldDecision,
+  fitBundleFieldSignature,
   type FieldEvaluation,
   type FieldOutcome,
   type FitBundleDecisionOptions,

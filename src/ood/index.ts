@@ -2,11 +2,20 @@
  * What a model cannot read: cheap image checks (blank, noise, greyscale, dark, colours no stain
  * makes) and two out-of-distribution scores, on the model's own embedding (squared Mahalanobis
  * distance to the nearest class mean under a shared covariance) and on the image's colour signature,
- * with their thresholds chosen on validation.
+ * with their thresholds chosen on validation; for whole fields, a signature of the field as a whole.
  * Pure functions, no Node APIs.
  */
 export { averagePool, type FeatureMap } from './embedding.ts';
 export { HUE_BINS, colourSignature } from './colour-signature.ts';
+export {
+  FIELD_SIGNATURE_MARGIN,
+  UNLIKE_FIELDS_REFUSAL,
+  fieldSignatureDistance,
+  fieldSignatureRefusal,
+  fitFieldSignature,
+  type FieldSignature,
+  type FieldSignatureStatistics,
+} from './field-signature.ts';
 export { symmetricEigen, type Eigen } from './eigen.ts';
 export { EmbeddingScorer, fitEmbeddingStatistics, type EmbeddingStatistics, type FitEmbeddingOptions } from './mahalanobis.ts';
 export { hueOf, measureImage, OFF_STAIN_HUES, type Disc, type ImageMeasures } from './image-measures.ts';

@@ -1,5 +1,6 @@
 import type { Refusal } from '../contract/index.ts';
 import { IMAGE_CHECK_REASONS, type ImageCheck } from './image-checks.ts';
+import type { FieldSignatureStatistics } from './field-signature.ts';
 import type { EmbeddingStatistics } from './mahalanobis.ts';
 
 /** The words every refusal starts with, before its reason. */
@@ -34,6 +35,11 @@ export interface OodStatistics {
   features: ScoreStatistics;
   /** The image's colours as decoded (colourSignature), before any stain normalisation; absent for grey models. */
   colour?: ScoreStatistics;
+  /**
+   * Whole fields: the signature of the validation fields (fieldSignatureRefusal), fitted after
+   * training on them; absent for bundles that do not read fields or were fitted before it.
+   */
+  field?: FieldSignatureStatistics;
   /** The image checks that apply to this model's kind of images: those that refused at most IMAGE_CHECK_TOLERANCE of its validation images. */
   imageChecks: ImageCheck[];
   /** How the thresholds were chosen: validation images, the share to refuse, and the shares refused by the scores and by the image checks. */

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../src/cli/index.ts';
 import { readFolderDataset } from '../../src/data/index.ts';
-import { datasetInputPxPerUm, readDatasetScale } from '../../src/data/index.ts';
+import { datasetInputPxPerUm, parseCsv, readDatasetScale } from '../../src/data/index.ts';
 import { OnnxClassifier } from '../../src/engine/onnx/index.ts';
 import {
   BACKGROUND_TILE_ALPHA,
@@ -17,6 +17,7 @@ import {
   classColours,
   evaluateBundleFields,
   fitBundleFieldDecision,
+  fitBundleFieldSignature,
   loadBundle,
   tileOwners,
   BundlePredictor,
@@ -25,6 +26,8 @@ import {
   type ModelBundle,
 } from '../../src/inference/index.ts';
 import { DEFAULT_FIELD_DECISION } from '../../src/fields/index.ts';
+import { FIELD_SIGNATURE_MARGIN, UNLIKE_FIELDS_REFUSAL } from '../../src/ood/index.ts';
+import { multipart, startTestServer } from '../server/helpers.ts';
 import { fitClassifier } from '../../src/pipeline/index.ts';
 import { processPhoto } from '../../src/fields/index.ts';
 import { uploadScale } from '../../src/preprocess/index.ts';
@@ -559,6 +562,53 @@ describe('refusals', () => {
     }
   });
 
+  it('refuse a whole field unlike the validation fields, fitted on them, in the API answer and the audit trail', async () => {
+    const dir = await withOodThreshold(trainedDir, 1e300, 'model-field-signature');
+    const photos = [];
+    for (const [i, label] of (['gpc_clusters', 'gnr', 'no_bacteria'] as const).entries()) {
+      const field = generateField({ label, seed: 20 + i, width: 480, height: 360, pxPerUm: PHOTO_PX_PER_UM });
+      const path = join(root, `signature-${label}.jpg`);
+      await writeFile(path, await jpeg(field.rgb, field.width, field.height));
+      photos.push({ path, label });
+    }
+    const fitted = await fitBundleFieldSignature(dir, photos, { pxPerUm: PHOTO_PX_PER_UM });
+    // Three fields in two dimensions, with their own covariance: each is (n − 1)² / n = 4/3 from their mean.
+    expect(fitted.validation).toEqual({ fields: 3, largest: expect.closeTo(4 / 3, 4) });
+    expect(fitted.threshold).toBeCloseTo(FIELD_SIGNATURE_MARGIN * (4 / 3), 4);
+    const stored = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'));
+    expect(stored.ood.field).toEqual(fitted);
+    expect(stored.ood.features.threshold).toBe(1e300);
+
+    const fitting = await loadBundle(dir);
+    try {
+      expect(fitting.guard.notices).toEqual([]);
+      const answered = await fitting.predictField(await readFile(photos[1].path), { pxPerUm: PHOTO_PX_PER_UM });
+      expect(answered.refusal).toBeNull();
+      expect(answered.signature).toEqual({ stainedObjects: expect.any(Number), organismFreeShare: expect.any(Number) });
+    } finally {
+      await fitting.dispose();
+    }
+
+    // A threshold below every distance: whatever the tiles say, the field as a whole is refused.
+    stored.ood.field.threshold = -1;
+    await writeFile(join(dir, 'metadata.json'), JSON.stringify(stored));
+    const server = await startTestServer({ predictor: await BundlePredictor.load(dir) });
+    try {
+      const form = multipart([{ name: 'image', filename: 'field.jpg', data: await readFile(photos[1].path) }, { name: 'specimenType', value: 'sputum' }, { name: 'force', value: 'true' }]);
+      const response = await server.as('clinician', { method: 'POST', url: '/api/predict/field', ...form });
+      expect(response.statusCode).toBe(201);
+      const { prediction } = response.json();
+      expect(prediction).toMatchObject({ refusal: UNLIKE_FIELDS_REFUSAL, classes: [], top: null });
+      const audit = parseCsv((await server.as('admin', { method: 'GET', url: '/api/audit.csv' })).body).map((row) => row.fields);
+      const row = audit.find((fields) => fields[0] === prediction.id)!;
+      expect(row[audit[0].indexOf('refusal')]).toBe(`unfamiliar: ${UNLIKE_FIELDS_REFUSAL.reason}`);
+      expect(row[audit[0].indexOf('top_class')]).toBe('');
+    } finally {
+      await server.close();
+      await rm(dir, { recursive: true });
+    }
+  });
+
   it('of a bundle trained before them: image checks only, said once by whoever loads it', async () => {
     const dir = await withOodThreshold(trainedDir, 1, 'model-old');
     const metadata = JSON.parse(await readFile(join(dir, 'metadata.json'), 'utf8'));
@@ -567,7 +617,7 @@ describe('refusals', () => {
     const old = await loadBundle(dir);
     try {
       expect(old.guard.notices).toEqual([expect.stringMatching(/^this model bundle has no out-of-distribution statistics .*only the image checks \(blank, noise, greyscale, dark, colours\)/)]);
-      expect(bundle.guard.notices).toEqual([]);
+      expect(bundle.guard.notices).toEqual([expect.stringMatching(/^this model bundle has no field signature .*: a whole field is refused only when most of its tiles are unlike the training images$/)]);
       expect((await old.predict([crop]))[0].refusal).toBeNull();
       expect((await old.predict([await sharp(blankPhoto).resize(48, 48).png().toBuffer()]))[0].refusal?.code).toBe('blank');
     } finally {

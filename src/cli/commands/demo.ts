@@ -3,10 +3,10 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { datasetInputPxPerUm, readManifest, type Dataset, type Sample } from '../../data/index.ts';
 import { formatReportTable } from '../../evaluate/index.ts';
-import { evaluateBundleFields, fitBundleFieldDecision, judgePhoto, loadBundle, summarisePhotos, type FieldEvaluation, type LabelledPhoto, type PhotoSetSummary } from '../../inference/index.ts';
+import { evaluateBundleFields, fitBundleFieldDecision, fitBundleFieldSignature, judgePhoto, loadBundle, summarisePhotos, type FieldEvaluation, type LabelledPhoto, type PhotoSetSummary } from '../../inference/index.ts';
 import { fitClassifier, writeFitReport, type FitResult } from '../../pipeline/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS, type DifficultyOption, type SyntheticDatasetStatus } from '../../synth/index.ts';
-import { refusalMessage } from '../../ood/index.ts';
+import { FIELD_SIGNATURE_MARGIN, refusalMessage, type FieldSignatureStatistics } from '../../ood/index.ts';
 import { hashSeed } from '../../util/index.ts';
 import { fieldTileDatasetStatus, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../synth/photos/index.ts';
 import { UsageError, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
@@ -41,8 +41,9 @@ phone colour casts; with --difficulty realistic also tinted glass, faint stains 
 cropped inside the field stop as real phone photos are; one field per patient) and cuts tiles from them exactly as a photo is
 tiled at inference (gramlens synth --field-tiles): small training fields in OUT/data-train, photo-sized
 validation and test fields in OUT/data. It trains the default model on the training tiles (the
-validation tiles for early stopping and calibration), fits the whole-field decision on the
-validation fields and stores it in the model bundle, then reads every test field through the field
+validation tiles for early stopping and calibration), fits the whole-field decision and the field
+signature (what refuses a whole photo unlike the microscope fields it was trained on) on the
+validation fields and stores them in the model bundle, then reads every test field through the field
 path (as predict --field and the web app do). Figures are given per test field (field macro-F1,
 "several morphotypes" sensitivity on polymicrobial fields and specificity on single-morphotype
 fields) and per test tile. A second run reuses a dataset when it was made with the same seed,
@@ -120,10 +121,13 @@ ${BACKEND_HELP}`,
     const progress = (what: string) => (done: number, total: number) => line.update(done / total, `${what} ${done}/${total}`);
     const fieldPath = { pxPerUm: DEFAULT_PX_PER_UM, signal: context.signal };
     let fitted: Awaited<ReturnType<typeof fitBundleFieldDecision>>;
+    let signature: FieldSignatureStatistics;
     let evaluation: FieldEvaluation;
     let real: PhotoSetSummary | null;
     try {
       fitted = await fitBundleFieldDecision(result.bundleDir, photos('val'), { ...fieldPath, groups: [...MORPHOTYPE_GROUPS], onProgress: progress('validation fields') });
+      // Without their scale, as a phone photo is read: the scale estimate is part of what the signature sees.
+      signature = await fitBundleFieldSignature(result.bundleDir, photos('val'), { signal: context.signal, onProgress: progress('field signature') });
       evaluation = await evaluateBundleFields(result.bundleDir, photos('test'), { ...fieldPath, onProgress: progress('test fields') });
       real = await readRealPhotos(result.bundleDir, stringOption(values, 'real-photos') ?? DEFAULT_REAL_PHOTOS, context.signal, progress('real photos'));
     } catch (error) {
@@ -134,6 +138,10 @@ ${BACKEND_HELP}`,
     line.log(
       `whole-field decision (fitted on ${fitted.fields} validation fields): a morphotype needs ≥ ${params.minTiles} tiles at ≥ ${params.presenceThreshold} and ≥ ${Math.round(params.minShare * 100)}% ` +
         `of the organism tiles; two of one group need ≥ ${params.minTiles} tiles at ≥ ${params.groupThreshold} each`,
+    );
+    line.log(
+      `field signature (fitted on ${signature.validation.fields} validation fields): a whole photo is refused beyond a distance of ${signature.threshold.toFixed(1)} ` +
+        `(${FIELD_SIGNATURE_MARGIN} × the largest validation field's)`,
     );
 
     context.out(`Per tile (${result.test.set.labels.length} tiles of patients never seen in training)\n`);
@@ -152,7 +160,7 @@ ${BACKEND_HELP}`,
     await printExamplePredictions(result.bundleDir, result.test.samples.slice(0, 5), context);
     const seconds = (performance.now() - started) / 1000;
     context.out(`\nModel bundle: ${result.bundleDir}\nReport: ${htmlPath}\nTotal time ${seconds.toFixed(0)} s`);
-    if (values.json) context.out(JSON.stringify(demoSummary(result, result.report, evaluation, fitted, real, tiles.classes, seconds)));
+    if (values.json) context.out(JSON.stringify(demoSummary(result, result.report, evaluation, fitted, signature, real, tiles.classes, seconds)));
     return 0;
   },
 };
@@ -276,6 +284,7 @@ function demoSummary(
   report: NonNullable<FitResult['report']>,
   evaluation: FieldEvaluation,
   fitted: Awaited<ReturnType<typeof fitBundleFieldDecision>>,
+  signature: FieldSignatureStatistics,
   real: PhotoSetSummary | null,
   classes: readonly string[],
   seconds: number,
@@ -291,6 +300,7 @@ function demoSummary(
     fields_group_answer: evaluation.groupAnswers,
     field_decision: params,
     val_fields: fitted.fields,
+    field_signature_threshold: signature.threshold,
     real_photos: real && { photos: real.photos, gnr: real.right, polymicrobial: real.multiple, wrong_and_confident: real.wrongAndConfident, refused_or_uncertain: real.refusedOrUncertain, answers: real.answers },
     tile_macro_f1: report.macroF1.value,
     tile_accuracy: report.accuracy.value,

@@ -199,8 +199,10 @@ With --field, each image is a whole microscope photo: the image checks, then its
 morphotypes present with their tile counts, whether there are several, and the time of each step.
 A photo that fails the quality check gets no prediction and is clearly labelled so; that is a
 verdict on the photo, not an error, so the exit code stays 0. A field is refused when most of the
-tiles read are unlike the training images (a few such tiles are left out of its answer); --force
-never overrides a refusal.
+tiles read are unlike the training images (a few such tiles are left out of its answer), or when
+the field as a whole is unlike the microscope fields the model was trained on (its field signature:
+stained objects and the share read as organism-free, fitted on validation fields); --force never
+overrides a refusal.
 
 Options:
   --top K             classes shown per image (default 3)
