@@ -3,12 +3,12 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode, Refusal } from '../contract/index.ts';
+import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode, OnDeviceMark, Refusal } from '../contract/index.ts';
 import { writeFileAtomically } from '../io/index.ts';
 import type { Clock } from './clock.ts';
 import { toCsv } from './csv.ts';
-import { invalid, notFound } from './errors.ts';
-import { FeedbackLog, type Feedback } from './feedback.ts';
+import { invalid, notFound, StoreError } from './errors.ts';
+import { FeedbackLog, type DeviceVerdict, type Feedback } from './feedback.ts';
 import { checkText, optionalText } from './text.ts';
 
 /** A whole-field prediction's summary as recorded, with whether its tile map was stored. */
@@ -80,6 +80,14 @@ export interface NewPrediction {
   tileMapPng?: Uint8Array | null;
   specimenType: string;
   caseId?: string | null;
+  /** Made on the device (offline, synced later): its time, device and idempotency key. */
+  onDevice?: OnDeviceMark<number>;
+}
+
+/** A synced record: created now, or already there from an earlier sync of the same idempotency key. */
+export interface Synced {
+  prediction: PredictionRecord;
+  created: boolean;
 }
 
 export interface PredictionRecord {
@@ -96,6 +104,8 @@ export interface PredictionRecord {
   heatmapShown: boolean;
   specimenType: string;
   caseId: string | null;
+  /** Made on the device and synced: createdAt is when the server received it, onDevice.madeAt the device's time. */
+  onDevice: OnDeviceMark<number> | null;
   /** The latest verdict of the user who made the prediction, or null. */
   feedback: Feedback | null;
   /** Every verdict on the prediction by anyone (e.g. a reviewing admin), oldest first. */
@@ -123,6 +133,10 @@ interface PredictionRow {
   heatmap_shown: 0 | 1;
   specimen_type: string;
   case_id: string | null;
+  on_device: 0 | 1;
+  made_at: number | null;
+  device: string | null;
+  idempotency_key: string | null;
 }
 
 const MAX_TEXT = 200;
@@ -152,6 +166,7 @@ function toPrediction(row: PredictionRow, feedbackHistory: Feedback[]): Predicti
     heatmapShown: row.heatmap_shown === 1,
     specimenType: row.specimen_type,
     caseId: row.case_id,
+    onDevice: row.on_device === 1 ? { madeAt: row.made_at!, device: row.device!, idempotencyKey: row.idempotency_key! } : null,
     feedback: feedbackHistory.filter((entry) => entry.userId === row.user_id).at(-1) ?? null,
     feedbackHistory,
   };
@@ -196,8 +211,8 @@ export class Predictions {
   private insert(id: string, prediction: NewPrediction, checked: { specimenType: string; caseId: string | null; output: string }): void {
     this.db
       .prepare(
-        `INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type, case_id)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type, case_id, on_device, made_at, device, idempotency_key)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         id,
@@ -210,7 +225,40 @@ export class Predictions {
         prediction.heatmapPng ? 1 : 0,
         checked.specimenType,
         checked.caseId,
+        prediction.onDevice ? 1 : 0,
+        prediction.onDevice?.madeAt ?? null,
+        prediction.onDevice?.device ?? null,
+        prediction.onDevice?.idempotencyKey ?? null,
       );
+  }
+
+  /**
+   * A prediction made on a device, recorded once: a repeated sync of the same idempotency key adds
+   * nothing and returns the row already there. A key another user's prediction holds is a conflict.
+   */
+  async recordMadeOnDevice(prediction: NewPrediction & { onDevice: OnDeviceMark<number> }): Promise<Synced> {
+    const { idempotencyKey, device, madeAt } = prediction.onDevice;
+    if (!UUID.test(idempotencyKey)) throw invalid('an idempotency key is a lower-case UUID');
+    checkText('device', device, MAX_TEXT);
+    if (!Number.isSafeInteger(madeAt) || madeAt < 0) throw invalid('madeAt must be a time in milliseconds since 1970');
+    const existing = this.byIdempotencyKey(idempotencyKey, prediction.userId);
+    if (existing) return { prediction: existing, created: false };
+    try {
+      return { prediction: await this.record(prediction), created: true };
+    } catch (error) {
+      // Two syncs of one key at once: the other one's row stands.
+      const raced = this.byIdempotencyKey(idempotencyKey, prediction.userId);
+      if (raced) return { prediction: raced, created: false };
+      throw error;
+    }
+  }
+
+  /** The prediction synced with this key, if it is this user's; a conflict if another user's. */
+  byIdempotencyKey(key: string, userId: number): PredictionRecord | null {
+    const row = this.db.prepare(`${SELECT} WHERE p.idempotency_key = ?`).get(key) as PredictionRow | undefined;
+    if (!row) return null;
+    if (row.user_id !== userId) throw new StoreError('conflict', "this idempotency key belongs to another user's prediction");
+    return this.withFeedback([row])[0];
   }
 
   get(id: string): PredictionRecord | null {
@@ -264,11 +312,33 @@ export class Predictions {
   }
 
   /**
+   * A verdict given offline on a device, added once: a repeated sync of its idempotency key adds
+   * nothing and returns the prediction as it is (a key another user used is a conflict).
+   */
+  addFeedbackFromDevice(predictionId: string, userId: number, verdict: FeedbackVerdict, label: string | null, device: DeviceVerdict): Synced {
+    if (!UUID.test(device.idempotencyKey)) throw invalid('an idempotency key is a lower-case UUID');
+    if (!Number.isSafeInteger(device.madeAt) || device.madeAt < 0) throw invalid('madeAt must be a time in milliseconds since 1970');
+    const add = this.db.transaction((): boolean => {
+      const existing = this.feedbackLog.byIdempotencyKey(device.idempotencyKey);
+      if (existing && existing.userId !== userId) throw new StoreError('conflict', "this idempotency key belongs to another user's verdict");
+      if (existing) return false;
+      this.require(predictionId);
+      this.feedbackLog.add(predictionId, userId, verdict, label, device);
+      return true;
+    });
+    const created = add.immediate();
+    const synced = this.feedbackLog.byIdempotencyKey(device.idempotencyKey)!;
+    return { prediction: this.require(synced.predictionId), created };
+  }
+
+  /**
    * The whole trail as CSV, oldest first, with spreadsheet formulas defused. feedback,
    * feedback_label and feedback_time are the predicting user's own latest verdict;
    * feedback_history has every verdict by anyone, with who gave it and when. A whole field's row
    * has the field's answer as top_class, its own uncertain flag, no top_probability when it found
-   * several morphotypes, and field_evidence: the morphotypes with their (confident) tiles.
+   * several morphotypes, and field_evidence: the morphotypes with their (confident) tiles. A
+   * prediction made on a device has on_device true, made_at (the device's time; `time` is when it
+   * arrived), the device's mark and its idempotency key.
    */
   auditCsv(): string {
     const rows = this.withFeedback(this.db.prepare(`${SELECT} ORDER BY p.created_at, p.rowid`).all() as PredictionRow[]);
@@ -293,6 +363,10 @@ export class Predictions {
       'refusal',
       'feedback_history',
       'field_evidence',
+      'on_device',
+      'made_at',
+      'device',
+      'idempotency_key',
     ];
     return toCsv(
       header,
@@ -317,6 +391,10 @@ export class Predictions {
         p.output.refusal ? `${p.output.refusal.code}: ${p.output.refusal.reason}` : null,
         p.feedbackHistory.length === 0 ? null : JSON.stringify(p.feedbackHistory.map(feedbackEntryOf)),
         p.output.refusal || p.output.field === undefined ? null : fieldEvidence(p.output.field),
+        p.onDevice !== null,
+        p.onDevice ? new Date(p.onDevice.madeAt).toISOString() : null,
+        p.onDevice?.device ?? null,
+        p.onDevice?.idempotencyKey ?? null,
       ]),
       { guardFormulas: true },
     );
