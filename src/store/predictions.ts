@@ -241,24 +241,29 @@ export class Predictions {
     if (!UUID.test(idempotencyKey)) throw invalid('an idempotency key is a lower-case UUID');
     checkText('device', device, MAX_TEXT);
     if (!Number.isSafeInteger(madeAt) || madeAt < 0) throw invalid('madeAt must be a time in milliseconds since 1970');
-    const existing = this.byIdempotencyKey(idempotencyKey, prediction.userId);
+    const existing = this.syncedBy(idempotencyKey, prediction.userId);
     if (existing) return { prediction: existing, created: false };
     try {
       return { prediction: await this.record(prediction), created: true };
     } catch (error) {
       // Two syncs of one key at once: the other one's row stands.
-      const raced = this.byIdempotencyKey(idempotencyKey, prediction.userId);
+      const raced = this.syncedBy(idempotencyKey, prediction.userId);
       if (raced) return { prediction: raced, created: false };
       throw error;
     }
   }
 
-  /** The prediction synced with this key, if it is this user's; a conflict if another user's. */
-  byIdempotencyKey(key: string, userId: number): PredictionRecord | null {
+  /** The prediction synced from a device with this idempotency key, if any. */
+  byIdempotencyKey(key: string): PredictionRecord | null {
     const row = this.db.prepare(`${SELECT} WHERE p.idempotency_key = ?`).get(key) as PredictionRow | undefined;
-    if (!row) return null;
-    if (row.user_id !== userId) throw new StoreError('conflict', "this idempotency key belongs to another user's prediction");
-    return this.withFeedback([row])[0];
+    return row ? this.withFeedback([row])[0] : null;
+  }
+
+  /** The row already synced with this key: this user's, or a conflict (another user's key is never theirs to reuse). */
+  private syncedBy(key: string, userId: number): PredictionRecord | null {
+    const existing = this.byIdempotencyKey(key);
+    if (existing && existing.userId !== userId) throw new StoreError('conflict', "this idempotency key belongs to another user's prediction");
+    return existing;
   }
 
   get(id: string): PredictionRecord | null {

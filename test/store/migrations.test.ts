@@ -47,6 +47,27 @@ describe('migrations', () => {
     db.close();
   });
 
+  it('mark the predictions of a database from before device sync as made on the server, and keep keys unique', () => {
+    const db = new Database(join(newDir(), DATABASE_FILE));
+    migrate(db, MIGRATIONS.filter((m) => m.version < 4));
+    db.exec(`
+      INSERT INTO users (id, username, password_hash, role, created_at) VALUES (1, 'doc', 'x', 'clinician', 0);
+      INSERT INTO images (sha256, format, width, height, bytes, created_at) VALUES ('${'a'.repeat(64)}', 'png', 1, 1, 1, 0);
+      INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type)
+        VALUES ('p1', 0, 1, '${'a'.repeat(64)}', NULL, 'v1', '{}', 0, 'blood');
+    `);
+    expect(migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version >= 4).map((m) => m.version));
+    expect(db.prepare('SELECT id, on_device, made_at, device, idempotency_key FROM predictions').all()).toEqual([
+      { id: 'p1', on_device: 0, made_at: null, device: null, idempotency_key: null },
+    ]);
+    const insert = db.prepare(`INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type, on_device, made_at, device, idempotency_key)
+      VALUES (?, 0, 1, '${'a'.repeat(64)}', NULL, 'v1', '{}', 0, 'blood', 1, 0, 'phone', ?)`);
+    insert.run('p2', 'key-1');
+    expect(() => insert.run('p3', 'key-1')).toThrow(/UNIQUE/);
+    expect(() => db.prepare("UPDATE predictions SET on_device = 0 WHERE id = 'p2'").run()).toThrow(/append-only/);
+    db.close();
+  });
+
   it('turn on WAL and foreign keys', () => {
     const db = openDatabase(join(newDir(), DATABASE_FILE));
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');

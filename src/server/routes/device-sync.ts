@@ -141,7 +141,8 @@ export async function deviceSyncRoutes(app: FastifyInstance, { store, imageLimit
       const body = request.body;
       const user = currentUser(request);
       const made = deviceTime(body.madeAt, clock());
-      const existing = store.predictions.byIdempotencyKey(body.idempotencyKey, user.id);
+      const existing = store.predictions.byIdempotencyKey(body.idempotencyKey);
+      if (existing && existing.userId !== user.id) throw new HttpError(409, "this idempotency key belongs to another user's prediction");
       if (existing) return reply.code(200).send(predictionView(existing));
       const result = checkDeviceResult(body.result);
       const model = await versionOf(body.modelId);
@@ -168,7 +169,7 @@ export async function deviceSyncRoutes(app: FastifyInstance, { store, imageLimit
 
   const predictionOf = (request: FastifyRequest, ref: DeviceVerdictSync['prediction']): PredictionRecord => {
     const user = currentUser(request);
-    const prediction = 'id' in ref ? store.predictions.get(ref.id) : store.predictions.byIdempotencyKey(ref.idempotencyKey, user.id);
+    const prediction = 'id' in ref ? store.predictions.get(ref.id) : store.predictions.byIdempotencyKey(ref.idempotencyKey);
     if (!prediction || (user.role !== 'admin' && prediction.userId !== user.id)) throw new HttpError(404, 'no such prediction (a device prediction is synced before its verdicts)');
     return prediction;
   };
