@@ -1,6 +1,9 @@
 import type {
+  ActiveModelVersion,
   Agreement,
   Decision,
+  DevicePredictionSync,
+  DeviceVerdictSync,
   FeedbackVerdict,
   FieldAnswer,
   LabelTreeNode,
@@ -112,6 +115,11 @@ export const api = {
   predictions: (limit: number) => get<Prediction[]>(`/api/predictions?limit=${limit}`),
   feedback: (id: string, verdict: FeedbackVerdict, label?: string) =>
     post<Prediction>(`/api/predictions/${encodeURIComponent(id)}/feedback`, verdict === 'agree' ? { verdict } : { verdict, label }),
+
+  /** Items made offline; a repeated sync answers with what the server already has. */
+  syncPrediction: (payload: DevicePredictionSync) => post<Prediction>('/api/predictions/sync', payload),
+  syncVerdict: (payload: DeviceVerdictSync) => post<Prediction>('/api/predictions/feedback/sync', payload),
+  activeModelVersion: () => get<ActiveModelVersion>('/api/models/active/version'),
 
   projects: () => get<Project[]>('/api/projects'),
   createProject: (name: string, classTree: LabelTreeNode[], labelsRequired: number) => post<Project>('/api/projects', { name, classTree, labelsRequired }),
