@@ -3,70 +3,16 @@ import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Database } from 'better-sqlite3';
-import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode, OnDeviceMark, Refusal } from '../contract/index.ts';
+import type { FeedbackVerdict, OnDeviceMark } from '../contract/index.ts';
 import { writeFileAtomically } from '../io/index.ts';
 import type { Clock } from './clock.ts';
 import { toCsv } from './csv.ts';
 import { invalid, notFound, StoreError } from './errors.ts';
 import { FeedbackLog, type DeviceVerdict, type Feedback } from './feedback.ts';
+import { answerProbability, fieldEvidence, outputJson, readOutput, type PredictionOutput } from './prediction-output.ts';
 import { checkText, optionalText } from './text.ts';
 
-/** A whole-field prediction's summary as recorded, with whether its tile map was stored. */
-export interface StoredFieldSummary extends FieldSummary {
-  tileMap: boolean;
-}
-
-/** What the model said, as stored in the audit trail and returned to the client: its classes, or its refusal. */
-export type PredictionOutput = AnsweredOutput | RefusedOutput;
-
-export interface AnsweredOutput extends ClassPrediction {
-  tree?: LabelTreeNode[];
-  /** Absent for a single image. */
-  field?: StoredFieldSummary;
-  refusal?: undefined;
-}
-
-/** The model could not read the image: the reason, no class. */
-export interface RefusedOutput {
-  refusal: Refusal;
-  tree?: LabelTreeNode[];
-}
-
-/** Audit rows written before the class probability's label was spelt `label` have `name`. */
-type StoredClassProbability = ClassProbability | { name: string; probability: number };
-
-function classProbabilityOf(stored: StoredClassProbability): ClassProbability {
-  return 'label' in stored ? stored : { label: stored.name, probability: stored.probability };
-}
-
-function readOutput(json: string): PredictionOutput {
-  const stored = JSON.parse(json) as RefusedOutput | (Omit<AnsweredOutput, 'classes' | 'top'> & { classes: StoredClassProbability[]; top: StoredClassProbability });
-  if (stored.refusal) return stored as RefusedOutput;
-  return { ...stored, classes: stored.classes.map(classProbabilityOf), top: classProbabilityOf(stored.top) };
-}
-
-/**
- * The answer's own probability for the audit: a class's or a single-morphotype field's; none for a
- * field with several morphotypes, whose answer comes from its tile counts (the mixed class's
- * averaged tile probability says nothing of it).
- */
-function answerProbability(output: AnsweredOutput): number | null {
-  return output.field?.multiple ? null : output.top.probability;
-}
-
-/** A field's evidence in words, e.g. "gpc_clusters: 14 of 16 tiles confident; gnr: 6 of 7 tiles confident". */
-function fieldEvidence(field: StoredFieldSummary): string {
-  if (field.morphotypes.length === 0) return 'no morphotype present';
-  return field.morphotypes.map((m) => `${m.label}: ${m.confidentTiles === undefined ? `${m.tileCount} tiles` : `${m.confidentTiles} of ${m.tileCount} tiles confident`}`).join('; ');
-}
-
-/** The output as written: only the known fields, in a fixed order. */
-function outputJson(output: PredictionOutput): string {
-  const tree = output.tree === undefined ? {} : { tree: output.tree };
-  if (output.refusal) return JSON.stringify({ refusal: output.refusal, ...tree });
-  const { classes, top, uncertain, field } = output;
-  return JSON.stringify({ classes, top, uncertain, ...tree, ...(field === undefined ? {} : { field }) });
-}
+export type { AnsweredOutput, PredictionOutput, RefusedOutput, StoredFieldSummary } from './prediction-output.ts';
 
 export interface NewPrediction {
   userId: number;

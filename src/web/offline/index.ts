@@ -9,7 +9,7 @@ import { base64Of, deviceMark, newUuid } from './ids.ts';
 import { Outbox, type OutboxItem, type PredictionItem, type SyncReport, type VerdictItem } from './outbox.ts';
 import { sendItem } from './send.ts';
 
-export { cacheModelFiles, heldModelVersion, registerServiceWorker } from './service-worker-client.ts';
+export { cacheModelFiles, canKeepModels, heldModelVersion, keepModel, provideModelFiles, registerServiceWorker, type ModelFilesOf } from './service-worker-client.ts';
 export { forgetSession, rememberedSession, rememberSession } from './session.ts';
 export type { OutboxItem, SyncReport } from './outbox.ts';
 

@@ -93,9 +93,10 @@ export class Outbox {
   }
 
   /**
-   * Sends this user's items that are due, oldest first. A failure that may pass stops the run (later
-   * items keep their order behind it) and schedules its retry; `force` ignores the schedule (the
-   * network just came back, the user logged in).
+   * Sends this user's items, oldest first, until one is not due yet or fails in a way that may pass
+   * (then it schedules that one's retry, and later items keep their place behind it); items the
+   * server refused for good are skipped. `force` ignores the schedule (the network just came back,
+   * the user logged in).
    */
   sync(userId: number, send: Send, { force = false } = {}): Promise<SyncReport> {
     const current = this.running.get(userId);
@@ -111,8 +112,11 @@ export class Outbox {
     let stopped = false;
     for (const item of items) {
       if (item.rejected !== null) report.rejected++;
-      else if (stopped || (!force && item.nextAttemptAt > this.now())) report.waiting++;
-      else {
+      else if (stopped || (!force && item.nextAttemptAt > this.now())) {
+        // Strict order: nothing overtakes an item waiting for its retry.
+        stopped = true;
+        report.waiting++;
+      } else {
         const result = await send(item);
         if (result.outcome === 'sent') {
           await this.storage.remove(item.key);

@@ -40,3 +40,24 @@ export async function cacheModelFiles(model: ActiveModelVersion, urls: string[],
   if (!reply.ok) throw new Error(`The model could not be kept on this device: ${reply.error}`);
   localStorage.setItem(HELD_MODEL_KEY, JSON.stringify(model));
 }
+
+/** The files of a model and of the runtime that runs it, as the on-device model loader names them. */
+export type ModelFilesOf = (model: ActiveModelVersion) => { urls: string[]; runtimeUrls: string[] };
+
+let modelFilesOf: ModelFilesOf | null = null;
+
+/** Set by the on-device model loader: without it the page cannot fetch a model for offline use. */
+export function provideModelFiles(provider: ModelFilesOf): void {
+  modelFilesOf = provider;
+}
+
+export function canKeepModels(): boolean {
+  return modelFilesOf !== null && 'serviceWorker' in navigator;
+}
+
+/** Fetches the server's current model into this device's cache (replacing the older one). */
+export async function keepModel(model: ActiveModelVersion): Promise<void> {
+  if (!modelFilesOf) throw new Error('This app cannot run models on the device yet');
+  const { urls, runtimeUrls } = modelFilesOf(model);
+  await cacheModelFiles(model, urls, runtimeUrls);
+}
