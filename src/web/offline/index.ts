@@ -3,6 +3,7 @@
  * when it is back, each once), the remembered session that lets the app open offline, and the
  * service worker with its model cache.
  */
+import { onReachability } from '../api.ts';
 import type { DeviceResult, DeviceVerdictSync, SessionUser } from '../../contract/index.ts';
 import { IndexedDbOutboxStorage } from './idb-storage.ts';
 import { base64Of, deviceMark, newUuid } from './ids.ts';
@@ -26,6 +27,22 @@ export function onOutboxChange(listener: () => void): () => void {
 }
 
 const changed = () => changes.dispatchEvent(new Event('change'));
+
+/** Whether the server answered the last request (until one is made: whether there is a network). */
+let serverReachable = navigator.onLine;
+
+onReachability((reachable) => {
+  if (reachable === serverReachable) return;
+  serverReachable = reachable;
+  changed();
+  // Back in touch: what waits goes now, not at its next retry.
+  if (reachable) void syncOutbox({ force: true });
+});
+
+/** Online as far as the page can tell: a network, and the server answered the last request. */
+export function isOnline(): boolean {
+  return navigator.onLine && serverReachable;
+}
 
 function userOrThrow(): SessionUser {
   if (!activeUser) throw new Error('Log in to keep results on this device');
@@ -85,12 +102,17 @@ async function scheduleRetry(userId: number): Promise<void> {
 }
 
 const backOnline = () => void syncOutbox({ force: true });
+const wentOffline = () => {
+  serverReachable = false;
+  changed();
+};
 
 /** At login (or an offline start with a remembered session): this user's items are sent now and whenever the network comes back. */
 export function startOutbox(user: SessionUser): void {
   stopOutbox();
   activeUser = user;
   window.addEventListener('online', backOnline);
+  window.addEventListener('offline', wentOffline);
   changed();
   void syncOutbox({ force: true });
 }
@@ -99,6 +121,7 @@ export function startOutbox(user: SessionUser): void {
 export function stopOutbox(): void {
   activeUser = null;
   window.removeEventListener('online', backOnline);
+  window.removeEventListener('offline', wentOffline);
   window.clearTimeout(retryTimer);
   changed();
 }

@@ -1,8 +1,11 @@
 import { api, messageOf } from '../../api.ts';
 import { busy, h } from '../../dom.ts';
 import type { ActiveModelVersion } from '../../../contract/index.ts';
-import { canKeepModels, heldModelVersion, keepModel, onOutboxChange, queuedItems } from '../../offline/index.ts';
+import { canKeepModels, heldModelVersion, isOnline, keepModel, onOutboxChange, queuedItems } from '../../offline/index.ts';
 import { modelState, modelSummary, outboxSummary } from '../../offline/status-text.ts';
+
+/** How often the screen asks the server again while it cannot reach it. */
+const PROBE_MS = 15_000;
 
 /**
  * The clinician's offline bits: the connection, what waits to be sent (this user's only), and the
@@ -18,8 +21,8 @@ export function offlineStatus(): { element: HTMLElement; dispose(): void } {
   const showQueue = async () => {
     const items = await queuedItems().catch(() => []);
     const rejected = items.filter((item) => item.rejected !== null).length;
-    connection.textContent = outboxSummary(navigator.onLine, items.length - rejected, rejected);
-    element.classList.toggle('is-offline', !navigator.onLine);
+    connection.textContent = outboxSummary(isOnline(), items.length - rejected, rejected);
+    element.classList.toggle('is-offline', !isOnline());
   };
   const showModel = () => {
     const held = heldModelVersion();
@@ -27,9 +30,10 @@ export function offlineStatus(): { element: HTMLElement; dispose(): void } {
     const state = modelState(held, server);
     fetchModel.hidden = !(server && canKeepModels() && (state === 'none' || state === 'outdated'));
   };
+  /** Also the probe that notices the server again when no event says so (a network without the server). */
   const checkServer = async () => {
     if (!navigator.onLine) return showModel();
-    server = await api.activeModelVersion().catch(() => null);
+    server = await api.activeModelVersion().catch(() => server);
     showModel();
   };
   fetchModel.addEventListener('click', () => {
@@ -53,12 +57,16 @@ export function offlineStatus(): { element: HTMLElement; dispose(): void } {
   window.addEventListener('online', connectionChanged);
   window.addEventListener('offline', connectionChanged);
   const stopListening = onOutboxChange(() => void showQueue());
+  const probe = window.setInterval(() => {
+    if (!isOnline()) void checkServer();
+  }, PROBE_MS);
   connectionChanged();
   return {
     element,
     dispose: () => {
       window.removeEventListener('online', connectionChanged);
       window.removeEventListener('offline', connectionChanged);
+      window.clearInterval(probe);
       stopListening();
     },
   };
