@@ -97,12 +97,32 @@ describe('offline and installable (issue 19)', () => {
     await page.getByRole('heading', { name: 'Classify a Gram stain' }).waitFor();
     await page.getByText('Offline: what you do is kept on this device', { exact: false }).waitFor();
     expect(await page.locator('input[type=file][capture=environment]').getAttribute('accept')).toBe('image/*');
+    // No network is not an error to alarm anyone with: the status says it.
+    expect(await page.getByRole('alert').count()).toBe(0);
     // One-handed at 390 × 844: every control at least 44 px, nothing scrolls sideways.
     expect(await smallTapTargets(page)).toEqual([]);
     await screenshot(page, 'clinic-offline-phone');
     // The shell came from the service worker's cache: its styles applied, its script ran.
     expect(await page.evaluate(() => getComputedStyle(document.querySelector('.offline-status')!).borderRadius)).not.toBe('0px');
     await context.setOffline(false);
+  });
+
+  it('keeps a model’s files in a cache named by its version, and says whether it is the server’s current one', async () => {
+    const { page } = phone;
+    await page.reload();
+    await page.getByText('Online.').waitFor();
+    const active = await app.api<{ id: number; name: string; version: string; modelVersion: string }>('dr.ada', 'GET', '/api/models/active/version');
+    expect(active).toEqual({ id: modelId, name: 'Ward model', version: 'run-1', modelVersion: FAKE_MODEL_VERSION });
+    // The model loader's files are the other half of issue 19: any same-origin file stands in for them here.
+    const keep = (model: typeof active) => page.evaluate((model) => window.gramlensOffline.cacheModelFiles(model, ['/icons/icon-192.png']), model);
+    await keep({ ...active, modelVersion: 'fake-gram-0' });
+    await page.reload();
+    await page.getByText("This device holds Ward model run-1; the server's current model is Ward model run-1.").waitFor();
+    await keep(active);
+    const modelCaches = () => page.evaluate(async () => (await caches.keys()).filter((name) => name.startsWith('gramlens-model-')));
+    expect(await modelCaches()).toEqual([`gramlens-model-${modelId}-${FAKE_MODEL_VERSION}`]);
+    await page.reload();
+    await page.getByText("This device holds the server's current model, Ward model run-1.").waitFor();
   });
 
   it('keeps a verdict given offline and sends it once when the network is back', async () => {

@@ -1,4 +1,4 @@
-import { api, messageOf, type UploadProgress } from '../../api.ts';
+import { api, ApiError, messageOf, type UploadProgress } from '../../api.ts';
 import { busy, field, h, Message, options, replace, uniqueId } from '../../dom.ts';
 import type { FieldAnswer, Prediction } from '../../../contract/index.ts';
 import type { View, ViewContext } from '../../view.ts';
@@ -198,7 +198,8 @@ export function clinicView({ user }: ViewContext): View {
     .predictions(HISTORY_LENGTH)
     .then((predictions) => history.set(predictions))
     .catch((error) => {
-      if (navigator.onLine) message.show(`Your history could not be loaded: ${messageOf(error)}`, 'error');
+      // Without a network the offline status says so; the history comes back with the network.
+      if (!(error instanceof ApiError && error.status === 0)) message.show(`Your history could not be loaded: ${messageOf(error)}`, 'error');
     });
 
   return {
