@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { DevicePredictionSync, DeviceVerdictSync } from '../../src/contract/index.ts';
+import { ApiError } from '../../src/web/api.ts';
 import { deviceMark, newUuid } from '../../src/web/offline/ids.ts';
+import { outcomeOf } from '../../src/web/offline/send.ts';
 import { Outbox, retryDelayMs, type OutboxItem, type OutboxStorage, type PredictionItem, type SendOutcome, type VerdictItem } from '../../src/web/offline/outbox.ts';
 import { modelState, modelSummary, outboxSummary } from '../../src/web/offline/status-text.ts';
 
@@ -124,6 +126,18 @@ describe('Outbox', () => {
     expect(await outbox.nextAttemptOf(1)).toBeNull();
   });
 
+  it('gives up a verdict on a prediction the server refused, so it holds nothing up', async () => {
+    const storage = new MemoryStorage();
+    const outbox = new Outbox(storage);
+    await outbox.add<PredictionItem>(prediction('refused', 1));
+    await outbox.add<VerdictItem>(verdict('on-refused', 1, 'refused'));
+    await outbox.add<PredictionItem>(prediction('later', 1));
+    const server = fakeServer((item) => (item.key === 'refused' ? { outcome: 'rejected', reason: 'unknown model version' } : { outcome: 'sent' }));
+    expect(await outbox.sync(1, server.send)).toEqual({ sent: 1, waiting: 0, rejected: 2, signedOut: false });
+    expect(server.received).toEqual(['refused', 'later']);
+    expect(storage.items.get('on-refused')!.rejected).toMatch(/prediction it is on was refused/);
+  });
+
   it('runs one sync at a time per user, so an online event and a login together send each item once', async () => {
     const storage = new MemoryStorage();
     const outbox = new Outbox(storage);
@@ -179,5 +193,22 @@ describe('offline ids and status', () => {
       'outdated',
     ]);
     expect(modelSummary(v1, v2)).toBe("This device holds Sputum run-1; the server's current model is Sputum run-2.");
+  });
+});
+
+describe('outcomeOf', () => {
+  it('retries what may pass, stops at a lost session, and gives up on a refusal of the request itself', () => {
+    const prediction = { kind: 'prediction' as const };
+    const verdict = { kind: 'verdict' as const };
+    expect(outcomeOf(new ApiError(0, 'The server cannot be reached'), prediction)).toEqual({ outcome: 'retry', reason: 'The server cannot be reached' });
+    expect(outcomeOf(new ApiError(503, 'busy'), prediction).outcome).toBe('retry');
+    expect(outcomeOf(new ApiError(429, 'slow down'), prediction).outcome).toBe('retry');
+    expect(outcomeOf(new ApiError(401, 'Not logged in'), prediction)).toEqual({ outcome: 'signed-out' });
+    expect(outcomeOf(new ApiError(422, 'there is no model 9 on this server'), prediction)).toEqual({ outcome: 'rejected', reason: 'there is no model 9 on this server' });
+    expect(outcomeOf(new ApiError(409, "another user's prediction"), prediction).outcome).toBe('rejected');
+    // A verdict whose prediction has not arrived yet waits for it; a prediction the server cannot find is not a thing.
+    expect(outcomeOf(new ApiError(404, 'no such prediction'), verdict).outcome).toBe('retry');
+    expect(outcomeOf(new ApiError(404, 'not found'), prediction).outcome).toBe('rejected');
+    expect(outcomeOf(new TypeError('Failed to fetch'), prediction)).toEqual({ outcome: 'retry', reason: 'Failed to fetch' });
   });
 });

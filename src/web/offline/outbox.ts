@@ -109,10 +109,15 @@ export class Outbox {
   private async run(userId: number, send: Send, force: boolean): Promise<SyncReport> {
     const items = await this.storage.itemsOf(userId);
     const report: SyncReport = { sent: 0, waiting: 0, rejected: 0, signedOut: false };
+    const refusedPredictions = new Set(items.filter((item) => item.kind === 'prediction' && item.rejected !== null).map((item) => item.key));
     let stopped = false;
     for (const item of items) {
       if (item.rejected !== null) report.rejected++;
-      else if (stopped || (!force && item.nextAttemptAt > this.now())) {
+      else if (item.kind === 'verdict' && 'idempotencyKey' in item.payload.prediction && refusedPredictions.has(item.payload.prediction.idempotencyKey)) {
+        // Its prediction will never reach the server: waiting for it would hold up everything behind.
+        await this.storage.put({ ...item, rejected: 'the prediction it is on was refused by the server' });
+        report.rejected++;
+      } else if (stopped || (!force && item.nextAttemptAt > this.now())) {
         // Strict order: nothing overtakes an item waiting for its retry.
         stopped = true;
         report.waiting++;
@@ -123,6 +128,7 @@ export class Outbox {
           report.sent++;
         } else if (result.outcome === 'rejected') {
           await this.storage.put({ ...item, rejected: result.reason });
+          if (item.kind === 'prediction') refusedPredictions.add(item.key);
           report.rejected++;
         } else {
           if (result.outcome === 'retry') {
