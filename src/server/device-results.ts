@@ -3,14 +3,18 @@ import { HttpError } from './errors.ts';
 
 /** How far the probabilities a device sends may sum away from 1 (float32 softmax over many classes). */
 export const PROBABILITY_SUM_TOLERANCE = 1e-3;
+/** The most a device's result may take in the audit row (the photo aside): a label tree and a field summary fit many times over. */
+export const MAX_RESULT_BYTES = 256 * 1024;
 /** How far ahead of the server's clock a device's clock may run. */
 export const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
 
 /**
- * Checks what a device says its model answered, beyond the JSON schema: every probability finite
+ * Checks what a device says its model answered, beyond the JSON schema: not larger than an audit
+ * row should be, every probability finite
  * and in [0, 1], summing to 1, and the top class the most probable one of the classes sent.
  */
 export function checkDeviceResult(result: DeviceResult): DeviceResult {
+  if (JSON.stringify(result).length > MAX_RESULT_BYTES) throw new HttpError(413, `the result is larger than ${MAX_RESULT_BYTES / 1024} kB`);
   if (result.refusal) return result;
   const { classes, top } = result;
   if (classes.length === 0) throw new HttpError(400, 'an answered result needs its classes');

@@ -129,6 +129,7 @@ describe('POST /api/predictions/sync: predictions made on the device', () => {
       [devicePrediction({ madeAt: new Date(NOW + 3_600_000).toISOString() }), 400, /future/],
       [devicePrediction({ idempotencyKey: 'key-1' }), 400, /idempotencyKey/],
       [devicePrediction({ image: 'not base64!' }), 400, /base64/],
+      [{ ...devicePrediction(), result: { ...devicePrediction().result, tree: [{ name: 'x'.repeat(300_000) }] } }, 413, /larger than/],
       [{ ...devicePrediction(), result: { modelVersion: BUNDLE_VERSION } }, 400, /result/],
     ];
     for (const [payload, status, message] of refusals) {
