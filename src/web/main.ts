@@ -90,7 +90,7 @@ window.addEventListener('hashchange', render);
 declare global {
   interface Window {
     /** The page's offline API for scripts in the page (the browser tests queue device predictions through it). */
-    gramlensOffline: Pick<typeof offline, 'queueDevicePrediction' | 'queueVerdict' | 'queuedItems' | 'syncOutbox' | 'heldModelVersion' | 'cacheModelFiles'>;
+    gramlensOffline: Pick<typeof offline, 'queueDevicePrediction' | 'queueVerdict' | 'queuedItems' | 'syncOutbox' | 'heldModelVersion' | 'cacheModelFiles' | 'provideModelFiles'>;
   }
 }
 window.gramlensOffline = {
@@ -100,6 +100,7 @@ window.gramlensOffline = {
   syncOutbox: offline.syncOutbox,
   heldModelVersion: offline.heldModelVersion,
   cacheModelFiles: offline.cacheModelFiles,
+  provideModelFiles: offline.provideModelFiles,
 };
 
 async function boot(): Promise<void> {

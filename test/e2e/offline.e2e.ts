@@ -118,9 +118,14 @@ describe('offline and installable (issue 19)', () => {
     await keep({ ...active, modelVersion: 'fake-gram-0' });
     await page.reload();
     await page.getByText("This device holds Ward model run-1; the server's current model is Ward model run-1.").waitFor();
-    await keep(active);
+    // With the loader's files known, the screen replaces the outdated model by itself.
+    await page.evaluate(() => window.gramlensOffline.provideModelFiles(() => ({ urls: ['/icons/icon-192.png'], runtimeUrls: ['/icons/icon-512.png'] })));
+    await page.evaluate(() => (location.hash = '#/nowhere'));
+    await page.getByText("This device holds the server's current model, Ward model run-1.").waitFor();
+    expect(await page.evaluate(() => window.gramlensOffline.heldModelVersion())).toEqual(active);
     const modelCaches = () => page.evaluate(async () => (await caches.keys()).filter((name) => name.startsWith('gramlens-model-')));
     expect(await modelCaches()).toEqual([`gramlens-model-${modelId}-${FAKE_MODEL_VERSION}`]);
+    expect(await page.evaluate(async () => (await caches.open('gramlens-runtime')).keys().then((keys) => keys.map((request) => new URL(request.url).pathname)))).toEqual(['/icons/icon-512.png']);
     await page.reload();
     await page.getByText("This device holds the server's current model, Ward model run-1.").waitFor();
   });

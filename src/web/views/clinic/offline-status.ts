@@ -9,7 +9,8 @@ const PROBE_MS = 15_000;
 
 /**
  * The clinician's offline bits: the connection, what waits to be sent (this user's only), and the
- * model this device holds against the server's current one, with a button to fetch the newer one.
+ * model this device holds against the server's current one: a newer one is fetched when online, the
+ * first one when the user asks.
  */
 export function offlineStatus(): { element: HTMLElement; dispose(): void } {
   const connection = h('p', { class: 'offline-queue', attrs: { role: 'status', 'aria-live': 'polite' } });
@@ -35,8 +36,10 @@ export function offlineStatus(): { element: HTMLElement; dispose(): void } {
     if (!navigator.onLine) return showModel();
     server = await api.activeModelVersion().catch(() => server);
     showModel();
+    // A device set up for offline use keeps up with the server by itself; the first model is the user's choice (a download).
+    if (canKeepModels() && modelState(heldModelVersion(), server) === 'outdated' && !fetchModel.disabled) fetchCurrent();
   };
-  fetchModel.addEventListener('click', () => {
+  const fetchCurrent = () => {
     if (!server) return;
     const wanted = server;
     void busy(fetchModel, async () => {
@@ -48,7 +51,8 @@ export function offlineStatus(): { element: HTMLElement; dispose(): void } {
         model.textContent = messageOf(error);
       }
     });
-  });
+  };
+  fetchModel.addEventListener('click', fetchCurrent);
 
   const connectionChanged = () => {
     void showQueue();
