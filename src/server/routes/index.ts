@@ -8,3 +8,4 @@ export { annotationRoutes } from './annotation.ts';
 export { agreementRoutes } from './agreement.ts';
 export { modelRoutes } from './models.ts';
 export { runRoutes } from './runs.ts';
+export { deviceSyncRoutes } from './device-sync.ts';
