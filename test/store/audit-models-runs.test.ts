@@ -237,6 +237,13 @@ describeBackends('predictions and verdicts made on a device', (backend) => {
     await expect(fromDevice(userId, 'not-a-uuid')).rejects.toThrow(/UUID/);
   });
 
+  it('records one row when two syncs of one key arrive at once, and answers both with it', async () => {
+    const both = await Promise.all([fromDevice(), fromDevice()]);
+    expect(both.map((synced) => synced.created).sort()).toEqual([false, true]);
+    expect(both[0].prediction).toEqual(both[1].prediction);
+    expect(await store.predictions.list()).toHaveLength(1);
+  });
+
   it('adds an offline verdict once per key, and never under another user', async () => {
     const { prediction } = await fromDevice();
     const device = { idempotencyKey: VERDICT_KEY, madeAt: Date.UTC(2025, 5, 1, 9) };
