@@ -90,7 +90,34 @@ function jsonRoutes(t: FuzzTargets): JsonRoute[] {
     { method: 'POST', path: '/api/runs', user: 'admin', valid: { projectId: t.projectId } },
     { method: 'POST', path: `/api/runs/${t.runId}/cancel`, user: 'admin', valid: {} },
     { method: 'POST', path: `/api/predictions/${t.predictionId}/feedback`, user: 'clinician', valid: { verdict: 'correct', label: 'fuzz' } },
+    { method: 'POST', path: '/api/predictions/sync', user: 'clinician', valid: devicePrediction(t) },
+    {
+      method: 'POST',
+      path: '/api/predictions/feedback/sync',
+      user: 'clinician',
+      valid: { idempotencyKey: '0b6f4d1e-8a3c-4f7e-9d2a-5c1b3e7f9a10', madeAt: '2026-01-01T00:00:00.000Z', prediction: { id: t.predictionId }, verdict: 'correct', label: 'fuzz' },
+    },
   ];
+}
+
+/** A 1 × 1 PNG, base64. */
+const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAIAAACQd1PeAAAADElEQVR4nGP4z8AAAAMBAQDJ/pLvAAAAAElFTkSuQmCC';
+
+/** A prediction made on a device, as the page syncs it. */
+function devicePrediction(t: FuzzTargets): Record<string, unknown> {
+  const classes = [
+    { label: 'a', probability: 0.6 },
+    { label: 'b', probability: 0.4 },
+  ];
+  return {
+    idempotencyKey: '5d0c7a2e-1f3b-4c6d-8e9f-0a1b2c3d4e5f',
+    madeAt: '2026-01-01T00:00:00.000Z',
+    device: 'device-fuzz',
+    modelId: t.modelId,
+    specimenType: 'fuzz',
+    image: TINY_PNG,
+    result: { modelVersion: 'fuzz@1', classes, top: classes[0], uncertain: false },
+  };
 }
 
 const HOSTILE_IDS = ['0', '-1', '1e400', '99999999999999999999', 'abc', '%00', '1;DROP', '1.5', '%2e%2e%2f', ' 1'];

@@ -1,5 +1,6 @@
 /** Shapes of the JSON the gramlens HTTP API answers with (see GET /api/openapi.json); times are ISO strings. */
 import type { LabelTreeNode } from './label-tree.ts';
+import type { OnDeviceMark } from './device-sync.ts';
 import type { ClassPrediction, ClassProbability, FieldSummary, Refusal } from './prediction.ts';
 
 export type Role = 'clinician' | 'annotator' | 'admin';
@@ -63,6 +64,8 @@ interface PredictionRecordView {
   field?: FieldSummaryView;
   specimenType: string;
   caseId: string | null;
+  /** Made on the device (offline) and synced: createdAt is when the server received it, onDevice.madeAt the device's time; null when the server predicted. */
+  onDevice: OnDeviceMark | null;
   /** The latest verdict of the user who made the prediction. */
   feedback: FeedbackView | null;
   /** Every verdict on the prediction by anyone (a reviewer's included), oldest first. */
@@ -74,6 +77,8 @@ export interface FeedbackView {
   label: string | null;
   user: { id: number; username: string };
   createdAt: string;
+  /** Only for a verdict given offline on a device: the device's time (createdAt is when it arrived). */
+  madeAt?: string;
 }
 
 /**

@@ -111,6 +111,12 @@ export interface ServerOptions {
   logger?: FastifyServerOptions['logger'];
   /** bcrypt cost for new password hashes (at least 10). */
   bcryptCost?: number;
+  /**
+   * The version the audit trail records for the bundle in this folder (its own, from its metadata):
+   * checks the model version a device claims for a prediction it made offline. Without it,
+   * device predictions are refused (501).
+   */
+  bundleVersionOf?: (bundlePath: string) => Promise<string>;
   /** For tests: milliseconds since the epoch. */
   clock?: () => number;
 }

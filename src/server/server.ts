@@ -8,7 +8,7 @@ import { createErrorHandler } from './errors.ts';
 import { ModelGate } from './model-gate.ts';
 import { collectApiRoutes, openApiRoutes } from './openapi.ts';
 import { DEFAULT_LIMITS, type ServerOptions } from './options.ts';
-import { agreementRoutes, annotationRoutes, authRoutes, deviceModelRoutes, imageRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
+import { agreementRoutes, annotationRoutes, authRoutes, deviceModelRoutes, deviceSyncRoutes, imageRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
 import { refuseNonFiniteNumbers } from './finite-numbers.ts';
 import { guardStateChanges, normaliseOrigin } from './request-origin.ts';
 import { addSecurityHeaders, securityHeaders } from './security.ts';
@@ -90,6 +90,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
       api.register(authRoutes, { store, sessionTtlMs: limits.sessionTtlMs, secureCookies: behindHttps });
       api.register(userRoutes, { store });
       api.register(predictionRoutes, { store, predictor: options.predictor, imageLimits, decodeBudget, modelGate });
+      api.register(deviceSyncRoutes, { store, imageLimits, decodeBudget, bundleVersionOf: options.bundleVersionOf, clock: options.clock ?? Date.now });
       api.register(imageRoutes, { store });
       api.register(projectRoutes, { store });
       api.register(projectImageRoutes, { store, imageLimits, decodeBudget });

@@ -3,7 +3,13 @@ import { basename, resolve } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/** Serves the built web app; index.html is revalidated on every load so a new build shows up at once. */
+/** Revalidated on every load, so a new build shows up at once: the page, the service worker (its updates) and the manifest. */
+const REVALIDATED = new Set(['index.html', 'sw.js', 'manifest.webmanifest']);
+
+/**
+ * Serves the built web app. The service worker is served from the root, so its scope is the whole
+ * app; the CSP's default-src 'self' covers it (worker-src) and the manifest (manifest-src).
+ */
 export async function serveStaticSite(app: FastifyInstance, staticDir: string): Promise<void> {
   const root = resolve(staticDir);
   if (!existsSync(root)) throw new Error(`the static folder ${root} does not exist (build the web app first)`);
@@ -11,9 +17,13 @@ export async function serveStaticSite(app: FastifyInstance, staticDir: string): 
     root,
     wildcard: true,
     index: 'index.html',
-    setHeaders: (response, path) => {
-      if (basename(path) === 'index.html') response.setHeader('cache-control', 'no-cache');
-    },
+  });
+  // In a hook, not the plugin's setHeaders: the file server's own cache-control would overwrite that.
+  app.addHook('onSend', async (request, reply) => {
+    const path = request.url.split('?')[0];
+    const name = path.endsWith('/') ? 'index.html' : basename(path);
+    if (REVALIDATED.has(name)) reply.header('cache-control', 'no-cache');
+    if (name === 'manifest.webmanifest') reply.type('application/manifest+json; charset=utf-8');
   });
 }
 

@@ -25,13 +25,14 @@ export type { LabelResult, QueuePosition, UndoResult, Vote } from './annotations
 export { type ImageDecision, type ManifestExport } from './decisions.ts';
 export { agreementReport, type AgreementReport, type PairAgreement, type Rating } from './agreement.ts';
 export type { ModelRecord, NewModel } from './models.ts';
-export { FEEDBACK_VERDICTS, type Feedback } from './feedback.ts';
+export { FEEDBACK_VERDICTS, type DeviceVerdict, type Feedback } from './feedback.ts';
 export {
   type NewPrediction,
   type PredictionOutput,
   type PredictionQuery,
   type PredictionRecord,
   type StoredFieldSummary,
+  type Synced,
 } from './predictions.ts';
 export { RUN_STATUSES, isFinished, type RunRecord } from './runs.ts';
 export { toCsv, type CsvOptions } from './csv.ts';

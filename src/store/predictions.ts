@@ -2,71 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { ClassPrediction, ClassProbability, FeedbackVerdict, FieldSummary, LabelTreeNode, Refusal } from '../contract/index.ts';
+import type { FeedbackVerdict, OnDeviceMark } from '../contract/index.ts';
 import { writeFileAtomically } from '../io/index.ts';
 import type { Clock } from './clock.ts';
 import { toCsv } from './csv.ts';
-import { invalid, notFound } from './errors.ts';
-import { FeedbackLog, type Feedback } from './feedback.ts';
+import { invalid, notFound, StoreError } from './errors.ts';
+import { FeedbackLog, type DeviceVerdict, type Feedback } from './feedback.ts';
+import { answerProbability, fieldEvidence, outputJson, readOutput, type PredictionOutput } from './prediction-output.ts';
 import type { Sql } from './sql.ts';
 import { checkText, optionalText } from './text.ts';
 
-/** A whole-field prediction's summary as recorded, with whether its tile map was stored. */
-export interface StoredFieldSummary extends FieldSummary {
-  tileMap: boolean;
-}
-
-/** What the model said, as stored in the audit trail and returned to the client: its classes, or its refusal. */
-export type PredictionOutput = AnsweredOutput | RefusedOutput;
-
-export interface AnsweredOutput extends ClassPrediction {
-  tree?: LabelTreeNode[];
-  /** Absent for a single image. */
-  field?: StoredFieldSummary;
-  refusal?: undefined;
-}
-
-/** The model could not read the image: the reason, no class. */
-export interface RefusedOutput {
-  refusal: Refusal;
-  tree?: LabelTreeNode[];
-}
-
-/** Audit rows written before the class probability's label was spelt `label` have `name`. */
-type StoredClassProbability = ClassProbability | { name: string; probability: number };
-
-function classProbabilityOf(stored: StoredClassProbability): ClassProbability {
-  return 'label' in stored ? stored : { label: stored.name, probability: stored.probability };
-}
-
-function readOutput(json: string): PredictionOutput {
-  const stored = JSON.parse(json) as RefusedOutput | (Omit<AnsweredOutput, 'classes' | 'top'> & { classes: StoredClassProbability[]; top: StoredClassProbability });
-  if (stored.refusal) return stored as RefusedOutput;
-  return { ...stored, classes: stored.classes.map(classProbabilityOf), top: classProbabilityOf(stored.top) };
-}
-
-/**
- * The answer's own probability for the audit: a class's or a single-morphotype field's; none for a
- * field with several morphotypes, whose answer comes from its tile counts (the mixed class's
- * averaged tile probability says nothing of it).
- */
-function answerProbability(output: AnsweredOutput): number | null {
-  return output.field?.multiple ? null : output.top.probability;
-}
-
-/** A field's evidence in words, e.g. "gpc_clusters: 14 of 16 tiles confident; gnr: 6 of 7 tiles confident". */
-function fieldEvidence(field: StoredFieldSummary): string {
-  if (field.morphotypes.length === 0) return 'no morphotype present';
-  return field.morphotypes.map((m) => `${m.label}: ${m.confidentTiles === undefined ? `${m.tileCount} tiles` : `${m.confidentTiles} of ${m.tileCount} tiles confident`}`).join('; ');
-}
-
-/** The output as written: only the known fields, in a fixed order. */
-function outputJson(output: PredictionOutput): string {
-  const tree = output.tree === undefined ? {} : { tree: output.tree };
-  if (output.refusal) return JSON.stringify({ refusal: output.refusal, ...tree });
-  const { classes, top, uncertain, field } = output;
-  return JSON.stringify({ classes, top, uncertain, ...tree, ...(field === undefined ? {} : { field }) });
-}
+export type { AnsweredOutput, PredictionOutput, RefusedOutput, StoredFieldSummary } from './prediction-output.ts';
 
 export interface NewPrediction {
   userId: number;
@@ -80,6 +26,14 @@ export interface NewPrediction {
   tileMapPng?: Uint8Array | null;
   specimenType: string;
   caseId?: string | null;
+  /** Made on the device (offline, synced later): its time, device and idempotency key. */
+  onDevice?: OnDeviceMark<number>;
+}
+
+/** A synced record: created now, or already there from an earlier sync of the same idempotency key. */
+export interface Synced {
+  prediction: PredictionRecord;
+  created: boolean;
 }
 
 export interface PredictionRecord {
@@ -96,6 +50,8 @@ export interface PredictionRecord {
   heatmapShown: boolean;
   specimenType: string;
   caseId: string | null;
+  /** Made on the device and synced: createdAt is when the server received it, onDevice.madeAt the device's time. */
+  onDevice: OnDeviceMark<number> | null;
   /** The latest verdict of the user who made the prediction, or null. */
   feedback: Feedback | null;
   /** Every verdict on the prediction by anyone (e.g. a reviewing admin), oldest first. */
@@ -123,6 +79,10 @@ interface PredictionRow {
   heatmap_shown: 0 | 1;
   specimen_type: string;
   case_id: string | null;
+  on_device: 0 | 1;
+  made_at: number | null;
+  device: string | null;
+  idempotency_key: string | null;
 }
 
 const MAX_TEXT = 200;
@@ -152,6 +112,7 @@ function toPrediction(row: PredictionRow, feedbackHistory: Feedback[]): Predicti
     heatmapShown: row.heatmap_shown === 1,
     specimenType: row.specimen_type,
     caseId: row.case_id,
+    onDevice: row.on_device === 1 ? { madeAt: row.made_at!, device: row.device!, idempotencyKey: row.idempotency_key! } : null,
     feedback: feedbackHistory.filter((entry) => entry.userId === row.user_id).at(-1) ?? null,
     feedbackHistory,
   };
@@ -195,8 +156,8 @@ export class Predictions {
 
   private async insert(id: string, prediction: NewPrediction, checked: { specimenType: string; caseId: string | null; output: string }): Promise<void> {
     await this.db.run(
-      `INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type, case_id)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type, case_id, on_device, made_at, device, idempotency_key)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         id,
         this.clock(),
@@ -208,8 +169,46 @@ export class Predictions {
         prediction.heatmapPng ? 1 : 0,
         checked.specimenType,
         checked.caseId,
+        prediction.onDevice ? 1 : 0,
+        prediction.onDevice?.madeAt ?? null,
+        prediction.onDevice?.device ?? null,
+        prediction.onDevice?.idempotencyKey ?? null,
       ],
     );
+  }
+
+  /**
+   * A prediction made on a device, recorded once: a repeated sync of the same idempotency key adds
+   * nothing and returns the row already there. A key another user's prediction holds is a conflict.
+   */
+  async recordMadeOnDevice(prediction: NewPrediction & { onDevice: OnDeviceMark<number> }): Promise<Synced> {
+    const { idempotencyKey, device, madeAt } = prediction.onDevice;
+    if (!UUID.test(idempotencyKey)) throw invalid('an idempotency key is a lower-case UUID');
+    checkText('device', device, MAX_TEXT);
+    if (!Number.isSafeInteger(madeAt) || madeAt < 0) throw invalid('madeAt must be a time in milliseconds since 1970');
+    const existing = await this.syncedBy(idempotencyKey, prediction.userId);
+    if (existing) return { prediction: existing, created: false };
+    try {
+      return { prediction: await this.record(prediction), created: true };
+    } catch (error) {
+      // Two syncs of one key at once: the other one's row stands.
+      const raced = await this.syncedBy(idempotencyKey, prediction.userId);
+      if (raced) return { prediction: raced, created: false };
+      throw error;
+    }
+  }
+
+  /** The prediction synced from a device with this idempotency key, if any. */
+  async byIdempotencyKey(key: string): Promise<PredictionRecord | null> {
+    const row = await this.db.get<PredictionRow>(`${SELECT} WHERE p.idempotency_key = ?`, [key]);
+    return row ? (await this.withFeedback([row]))[0] : null;
+  }
+
+  /** The row already synced with this key: this user's, or a conflict (another user's key is never theirs to reuse). */
+  private async syncedBy(key: string, userId: number): Promise<PredictionRecord | null> {
+    const existing = await this.byIdempotencyKey(key);
+    if (existing && existing.userId !== userId) throw new StoreError('conflict', "this idempotency key belongs to another user's prediction");
+    return existing;
   }
 
   async get(id: string): Promise<PredictionRecord | null> {
@@ -263,11 +262,32 @@ export class Predictions {
   }
 
   /**
+   * A verdict given offline on a device, added once: a repeated sync of its idempotency key adds
+   * nothing and returns the prediction as it is (a key another user used is a conflict).
+   */
+  async addFeedbackFromDevice(predictionId: string, userId: number, verdict: FeedbackVerdict, label: string | null, device: DeviceVerdict): Promise<Synced> {
+    if (!UUID.test(device.idempotencyKey)) throw invalid('an idempotency key is a lower-case UUID');
+    if (!Number.isSafeInteger(device.madeAt) || device.madeAt < 0) throw invalid('madeAt must be a time in milliseconds since 1970');
+    const created = await this.db.transaction(async (): Promise<boolean> => {
+      const existing = await this.feedbackLog.byIdempotencyKey(device.idempotencyKey);
+      if (existing && existing.userId !== userId) throw new StoreError('conflict', "this idempotency key belongs to another user's verdict");
+      if (existing) return false;
+      await this.require(predictionId);
+      await this.feedbackLog.add(predictionId, userId, verdict, label, device);
+      return true;
+    });
+    const synced = (await this.feedbackLog.byIdempotencyKey(device.idempotencyKey))!;
+    return { prediction: await this.require(synced.predictionId), created };
+  }
+
+  /**
    * The whole trail as CSV, oldest first, with spreadsheet formulas defused. feedback,
    * feedback_label and feedback_time are the predicting user's own latest verdict;
    * feedback_history has every verdict by anyone, with who gave it and when. A whole field's row
    * has the field's answer as top_class, its own uncertain flag, no top_probability when it found
-   * several morphotypes, and field_evidence: the morphotypes with their (confident) tiles.
+   * several morphotypes, and field_evidence: the morphotypes with their (confident) tiles. A
+   * prediction made on a device has on_device true, made_at (the device's time; `time` is when it
+   * arrived), the device's mark and its idempotency key.
    */
   async auditCsv(): Promise<string> {
     const rows = await this.withFeedback(await this.db.all<PredictionRow>(`${SELECT} ORDER BY p.created_at, p.rowid`));
@@ -292,6 +312,10 @@ export class Predictions {
       'refusal',
       'feedback_history',
       'field_evidence',
+      'on_device',
+      'made_at',
+      'device',
+      'idempotency_key',
     ];
     return toCsv(
       header,
@@ -316,6 +340,10 @@ export class Predictions {
         p.output.refusal ? `${p.output.refusal.code}: ${p.output.refusal.reason}` : null,
         p.feedbackHistory.length === 0 ? null : JSON.stringify(p.feedbackHistory.map(feedbackEntryOf)),
         p.output.refusal || p.output.field === undefined ? null : fieldEvidence(p.output.field),
+        p.onDevice !== null,
+        p.onDevice ? new Date(p.onDevice.madeAt).toISOString() : null,
+        p.onDevice?.device ?? null,
+        p.onDevice?.idempotencyKey ?? null,
       ]),
       { guardFormulas: true },
     );

@@ -1,7 +1,10 @@
 import type {
+  ActiveModelVersion,
   Agreement,
   Decision,
   DeviceModel,
+  DevicePredictionSync,
+  DeviceVerdictSync,
   FeedbackVerdict,
   FieldAnswer,
   LabelTreeNode,
@@ -37,6 +40,16 @@ export function onSessionLost(handler: (message: string) => void): void {
   sessionLost = handler;
 }
 
+let reachability: (reachable: boolean) => void = () => undefined;
+
+/**
+ * Told after every request whether the server answered at all: the page's own measure of being
+ * online (navigator.onLine says only whether there is a network, and not always that).
+ */
+export function onReachability(handler: (reachable: boolean) => void): void {
+  reachability = handler;
+}
+
 type Body = object | FormData | undefined;
 
 async function request<T>(method: string, path: string, body?: Body): Promise<T> {
@@ -52,8 +65,10 @@ async function request<T>(method: string, path: string, body?: Body): Promise<T>
   try {
     response = await fetch(path, init);
   } catch {
+    reachability(false);
     throw new ApiError(0, 'The server cannot be reached. Check the connection and try again.');
   }
+  reachability(true);
   if (response.status === 204) return undefined as T;
   const data: unknown = await response.json().catch(() => null);
   if (response.ok) return data as T;
@@ -79,8 +94,12 @@ function upload<T>(path: string, form: FormData, onProgress: UploadProgress): Pr
     xhr.setRequestHeader('accept', 'application/json');
     xhr.upload.addEventListener('progress', (event) => onProgress(event.lengthComputable ? event.loaded / event.total : 0));
     xhr.upload.addEventListener('load', () => onProgress(null));
-    xhr.addEventListener('error', () => reject(new ApiError(0, 'The server cannot be reached. Check the connection and try again.')));
+    xhr.addEventListener('error', () => {
+      reachability(false);
+      reject(new ApiError(0, 'The server cannot be reached. Check the connection and try again.'));
+    });
     xhr.addEventListener('load', () => {
+      reachability(true);
       let data: unknown = null;
       try {
         data = xhr.responseText ? JSON.parse(xhr.responseText) : null;
@@ -113,6 +132,11 @@ export const api = {
   predictions: (limit: number) => get<Prediction[]>(`/api/predictions?limit=${limit}`),
   feedback: (id: string, verdict: FeedbackVerdict, label?: string) =>
     post<Prediction>(`/api/predictions/${encodeURIComponent(id)}/feedback`, verdict === 'agree' ? { verdict } : { verdict, label }),
+
+  /** Items made offline; a repeated sync answers with what the server already has. */
+  syncPrediction: (payload: DevicePredictionSync) => post<Prediction>('/api/predictions/sync', payload),
+  syncVerdict: (payload: DeviceVerdictSync) => post<Prediction>('/api/predictions/feedback/sync', payload),
+  activeModelVersion: () => get<ActiveModelVersion>('/api/models/active/version'),
 
   projects: () => get<Project[]>('/api/projects'),
   createProject: (name: string, classTree: LabelTreeNode[], labelsRequired: number) => post<Project>('/api/projects', { name, classTree, labelsRequired }),

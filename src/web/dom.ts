@@ -77,7 +77,7 @@ export function options(select: HTMLSelectElement, items: readonly { value: stri
 export class Message {
   readonly element = h('p', { class: 'message', attrs: { role: 'status', 'aria-live': 'polite' } });
 
-  show(text: string, kind: 'info' | 'success' | 'error' = 'info'): void {
+  show(text: string, kind: 'info' | 'success' | 'warning' | 'error' = 'info'): void {
     this.element.setAttribute('role', kind === 'error' ? 'alert' : 'status');
     this.element.className = `message message-${kind}`;
     this.element.textContent = text;

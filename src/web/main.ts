@@ -5,9 +5,12 @@ import { createShell, type Shell } from './shell.ts';
 import type { Session } from '../contract/index.ts';
 import type { View } from './view.ts';
 import { loginView, type LoginNotice } from './views/login.ts';
+import * as offline from './offline/index.ts';
+import { forgetSession, registerServiceWorker, rememberedSession, rememberSession, startOutbox, stopOutbox } from './offline/index.ts';
 
 const root = document.getElementById('app')!;
 const EXPIRED: LoginNotice = { text: 'Your session has expired. Please log in again.', problem: true };
+const NO_NETWORK: LoginNotice = { text: 'No network: log in when the connection is back. Anything kept on this device stays until then.', problem: true };
 // setTimeout holds at most 2^31-1 ms.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -23,6 +26,9 @@ function mount(next: View, container: Element): void {
 }
 
 function showLogin(notice: LoginNotice | null): void {
+  // The outbox stops sending but keeps every item: they go when this user logs in again.
+  stopOutbox();
+  forgetSession();
   session = null;
   shell = null;
   window.clearTimeout(expiryTimer);
@@ -38,6 +44,8 @@ function showLogin(notice: LoginNotice | null): void {
 
 function startSession(started: Session): void {
   session = started;
+  rememberSession(started);
+  if (started.user.role !== 'annotator') startOutbox(started.user);
   shell = createShell(started.user, mainNavigation(started.user.role), logout);
   replace(root, shell.element);
   window.clearTimeout(expiryTimer);
@@ -79,12 +87,35 @@ onSessionLost((serverMessage) => {
 
 window.addEventListener('hashchange', render);
 
+declare global {
+  interface Window {
+    /** The page's offline API for scripts in the page (the browser tests queue device predictions through it). */
+    gramlensOffline: Pick<typeof offline, 'queueDevicePrediction' | 'queueVerdict' | 'queuedItems' | 'syncOutbox' | 'heldModelVersion' | 'cacheModelFiles' | 'provideModelFiles'>;
+  }
+}
+window.gramlensOffline = {
+  queueDevicePrediction: offline.queueDevicePrediction,
+  queueVerdict: offline.queueVerdict,
+  queuedItems: offline.queuedItems,
+  syncOutbox: offline.syncOutbox,
+  heldModelVersion: offline.heldModelVersion,
+  cacheModelFiles: offline.cacheModelFiles,
+  provideModelFiles: offline.provideModelFiles,
+};
+
 async function boot(): Promise<void> {
+  void registerServiceWorker();
   try {
     startSession(await api.me());
     render();
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) showLogin(/expired/i.test(error.message) ? EXPIRED : null);
+    const offline = error instanceof ApiError && error.status === 0 ? rememberedSession() : null;
+    if (offline) {
+      // No network: the last session's screens, from the cached app; the server checks the cookie when it is back.
+      startSession(offline);
+      render();
+    } else if (error instanceof ApiError && error.status === 0) showLogin(NO_NETWORK);
+    else if (error instanceof ApiError && error.status === 401) showLogin(/expired/i.test(error.message) ? EXPIRED : null);
     else replace(root, h('main', { class: 'fatal' }, h('h1', {}, 'gramlens cannot start'), h('p', { attrs: { role: 'alert' } }, messageOf(error))));
   }
 }

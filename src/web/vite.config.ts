@@ -1,9 +1,45 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { defineConfig } from 'vite';
+import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 /** onnxruntime-web in a chunk of its own, so that the app's own JavaScript can be measured apart. */
 const output = { manualChunks: (id: string) => (id.includes('/node_modules/onnxruntime-') ? 'onnxruntime' : undefined) };
+
+const publicDir = join(root, 'public');
+const SERVICE_WORKER = 'sw.js';
+
+function filesUnder(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? filesUnder(join(dir, entry.name)) : [join(dir, entry.name)]));
+}
+
+/**
+ * Gives the service worker the app shell it caches: every file of the build (hashed JS and CSS,
+ * the public icons and manifest) and a version that changes with any of them, so a new build
+ * replaces the old shell.
+ */
+function serviceWorkerShell(): Plugin {
+  return {
+    name: 'gramlens-service-worker-shell',
+    apply: 'build',
+    generateBundle(_options, bundle) {
+      const worker = bundle[SERVICE_WORKER];
+      if (!worker || worker.type !== 'chunk') throw new Error(`the build has no ${SERVICE_WORKER} entry`);
+      const publicFiles = filesUnder(publicDir).map((path) => ({ url: `/${relative(publicDir, path).split('\\').join('/')}`, bytes: readFileSync(path) }));
+      const builtFiles = Object.keys(bundle).filter((name) => name !== SERVICE_WORKER && name !== 'index.html' && !name.endsWith('.map')).map((name) => `/${name}`);
+      const hash = createHash('sha256');
+      for (const name of builtFiles.sort()) hash.update(name);
+      for (const file of publicFiles) hash.update(file.url).update(file.bytes);
+      const shell = { version: hash.digest('hex').slice(0, 16), files: [...builtFiles, ...publicFiles.map((file) => file.url)] };
+      // The minifier may quote the placeholder with ', " or `.
+      const placeholder = /(["'`])__GRAMLENS_SHELL__\1/;
+      if (!placeholder.test(worker.code)) throw new Error(`${SERVICE_WORKER} lost its shell placeholder`);
+      worker.code = worker.code.replace(placeholder, JSON.stringify(JSON.stringify(shell)));
+    },
+  };
+}
 
 /**
  * Build: `vite build --config src/web/vite.config.ts` → src/web/dist, served by createServer({ staticDir }).
@@ -13,6 +49,7 @@ export default defineConfig({
   root,
   base: '/',
   publicDir: 'public',
+  plugins: [serviceWorkerShell()],
   // The server's CSP allows only same-origin scripts and styles: no inline code, no CDN.
   // The on-device mode runs in a module worker; onnxruntime-web's .wasm is copied from the npm package into dist.
   worker: { format: 'es', rollupOptions: { output } },
@@ -22,7 +59,11 @@ export default defineConfig({
     target: 'es2022',
     modulePreload: { polyfill: false },
     assetsInlineLimit: 0,
-    rollupOptions: { output },
+    rollupOptions: {
+      // The service worker is an entry of its own at a stable URL (its scope is the folder it is served from: /).
+      input: { main: join(root, 'index.html'), sw: join(root, 'sw.ts') },
+      output: { ...output, entryFileNames: (chunk) => (chunk.name === 'sw' ? SERVICE_WORKER : 'assets/[name]-[hash].js') },
+    },
   },
   server: { host: '127.0.0.1', proxy: { '/api': 'http://127.0.0.1:8080' } },
 });

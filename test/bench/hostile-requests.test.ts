@@ -45,6 +45,8 @@ describe('hostile requests for the fuzz benchmark', () => {
       'POST /api/runs',
       'POST /api/runs/1/cancel',
       `POST /api/predictions/${TARGETS.predictionId}/feedback`,
+      'POST /api/predictions/sync',
+      'POST /api/predictions/feedback/sync',
     ]) {
       expect(routes, route).toContain(route);
     }

@@ -9,6 +9,9 @@ import { generateField, generateTile, LABEL_TREE, type ClassId } from '../../src
 import { createRng } from '../../src/util/index.ts';
 
 /** Fixed probabilities over the 9 synthetic Gram-stain classes, most probable first. */
+/** The version the fake predictor answers with (and every bundle has, to the test server). */
+export const FAKE_MODEL_VERSION = 'fake-gram-1';
+
 export const FAKE_CLASSES = [
   { label: 'gpc_clusters', probability: 0.62 },
   { label: 'gpc_chains', probability: 0.14 },
@@ -86,13 +89,13 @@ export async function fakePredictor(): Promise<FakePredictor> {
       if (predictor.readAsField && !predictor.refusal) return { ...(await predictor.predictField!(image, { force: false })), wholeField: "the photo is far larger than the model's 64 px input: read as a whole microscope field" };
       predictor.received.push(image);
       await new Promise((resolve) => setTimeout(resolve, predictor.delayMs));
-      if (predictor.refusal) return { refusal: predictor.refusal, modelVersion: 'fake-gram-1', tree: [...LABEL_TREE] };
+      if (predictor.refusal) return { refusal: predictor.refusal, modelVersion: FAKE_MODEL_VERSION, tree: [...LABEL_TREE] };
       return {
         classes: FAKE_CLASSES,
         top: FAKE_CLASSES[0],
         uncertain: predictor.uncertain,
         heatmapPng: heatmap,
-        modelVersion: 'fake-gram-1',
+        modelVersion: FAKE_MODEL_VERSION,
         tree: [...LABEL_TREE],
       };
     },
@@ -114,7 +117,7 @@ export async function fakePredictor(): Promise<FakePredictor> {
           uncertain: false,
           heatmapPng: heatmap,
           tileMapPng: tileMap,
-          modelVersion: 'fake-gram-1',
+          modelVersion: FAKE_MODEL_VERSION,
           tree: [...LABEL_TREE],
           field: {
             forced: !quality.ok,

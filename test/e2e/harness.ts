@@ -7,7 +7,7 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import type { Role } from '../../src/contract/index.ts';
 import { createServer, type Predictor, type ServerLimits } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/index.ts';
-import { fakePredictor, fakeTrainer, type FakePredictor, type FakeTrainer } from './fakes.ts';
+import { FAKE_MODEL_VERSION, fakePredictor, fakeTrainer, type FakePredictor, type FakeTrainer } from './fakes.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('../../src/web/dist', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e', import.meta.url));
@@ -41,7 +41,9 @@ export async function startApp(users: { username: string; role: Role }[], limits
   let clockOffset = 0;
   const predictor = await fakePredictor();
   const trainer = fakeTrainer(join(dataDir, 'bundles'));
-  const server = createServer({ dataDir, staticDir: WEB_DIST, predictor: model ?? predictor, trainer, limits, clock: () => Date.now() + clockOffset });
+  // Every registered bundle has the fake predictor's version, which devices claim for the predictions they sync.
+  const bundleVersionOf = async () => FAKE_MODEL_VERSION;
+  const server = createServer({ dataDir, staticDir: WEB_DIST, predictor: model ?? predictor, trainer, limits, bundleVersionOf, clock: () => Date.now() + clockOffset });
   const posted: App['posted'] = [];
   server.addHook('onRequest', async (request) => {
     if (request.method === 'POST') posted.push({ path: request.url.split('?')[0], bytes: Number(request.headers['content-length'] ?? 0) });
@@ -102,11 +104,18 @@ export async function startApp(users: { username: string; role: Role }[], limits
   };
 }
 
+const CHROMIUM = {
+  executablePath: '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+};
+
 export function launchBrowser(): Promise<Browser> {
-  return chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-  });
+  return chromium.launch(CHROMIUM);
+}
+
+/** A browser profile kept in a folder: closing it and opening it again keeps its storage, cookies and service workers, as a phone does. */
+export function launchProfile(userDataDir: string, options: BrowserContextOptions = {}): Promise<BrowserContext> {
+  return chromium.launchPersistentContext(userDataDir, { ...CHROMIUM, ...options });
 }
 
 export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };
@@ -183,4 +192,15 @@ export async function undocumentedApiCalls(app: App): Promise<string[]> {
     const [method, path] = call.split(' ');
     return !routes.some((route) => route.method === method && route.pattern.test(path));
   });
+}
+
+/** Every visible control a finger taps: buttons, form fields, button-styled links; not links inside a sentence. */
+export async function smallTapTargets(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    Array.from(document.querySelectorAll<HTMLElement>('button, select, input:not([type=checkbox]):not([type=radio]):not([type=range]), textarea, a.button, a.model-report, label.button'))
+      .filter((element) => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== 'hidden' && !element.closest('.visually-hidden'))
+      .map((element) => ({ element, box: element.getBoundingClientRect() }))
+      .filter(({ box }) => box.height < 44 || box.width < 44)
+      .map(({ element, box }) => `${element.tagName.toLowerCase()} "${(element.textContent || element.getAttribute('name') || '').trim()}" ${Math.round(box.width)}x${Math.round(box.height)}`),
+  );
 }

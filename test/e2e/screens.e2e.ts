@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Model, Project, TestSummary } from '../../src/contract/index.ts';
 import { gramStainPhoto, gramStainTile, twelveMegapixelPhoto } from './fakes.ts';
-import { DESKTOP, launchBrowser, logIn, openPage, PASSWORD, PHONE, screenshot, startApp, undocumentedApiCalls, type App, type TestPage } from './harness.ts';
+import { DESKTOP, launchBrowser, logIn, openPage, PASSWORD, PHONE, screenshot, smallTapTargets, startApp, undocumentedApiCalls, type App, type TestPage } from './harness.ts';
 
 /** What a run on 10 decided images records: no figures, and an operating point that missed its target. */
 const SMALL_RUN: TestSummary = {
@@ -27,17 +27,6 @@ const SMALL_RUN: TestSummary = {
 };
 
 const UPLOAD_LIMIT_BYTES = 1.5e6;
-
-/** Every visible control a finger taps: buttons, form fields, button-styled links; not links inside a sentence. */
-async function smallTapTargets(page: Page): Promise<string[]> {
-  return page.evaluate(() =>
-    Array.from(document.querySelectorAll<HTMLElement>('button, select, input:not([type=checkbox]):not([type=radio]):not([type=range]), textarea, a.button, a.model-report, label.button'))
-      .filter((element) => element.getClientRects().length > 0 && getComputedStyle(element).visibility !== 'hidden' && !element.closest('.visually-hidden'))
-      .map((element) => ({ element, box: element.getBoundingClientRect() }))
-      .filter(({ box }) => box.height < 44 || box.width < 44)
-      .map(({ element, box }) => `${element.tagName.toLowerCase()} "${(element.textContent || element.getAttribute('name') || '').trim()}" ${Math.round(box.width)}x${Math.round(box.height)}`),
-  );
-}
 
 /** At 390 px: nothing scrolls sideways and every tap target is at least 44 px; a full-page screenshot. */
 async function checkPhoneScreen(page: Page, name: string): Promise<void> {

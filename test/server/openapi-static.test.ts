@@ -15,6 +15,8 @@ describe('OpenAPI document, static web app and security headers', () => {
     writeFileSync(join(site.path, 'index.html'), '<!doctype html><title>gramlens</title><div id="app"></div>');
     mkdirSync(join(site.path, 'assets'));
     writeFileSync(join(site.path, 'assets', 'app.js'), 'console.log("hi")');
+    writeFileSync(join(site.path, 'sw.js'), 'self.addEventListener("fetch", () => {})');
+    writeFileSync(join(site.path, 'manifest.webmanifest'), '{"name":"gramlens"}');
     server = await startTestServer({ staticDir: site.path }, (app) =>
       app.addHook('onRoute', (route) => {
         for (const method of [route.method].flat()) if (method !== 'HEAD' && route.url.startsWith('/api/')) routes.push({ method, url: route.url });
@@ -104,6 +106,20 @@ describe('OpenAPI document, static web app and security headers', () => {
     expect(unknownApi.status).toBe(404);
     expect(await unknownApi.json()).toEqual({ error: 'not found: GET /api/nope' });
     expect((await fetch(`${base}/projects`, { method: 'DELETE' })).status).toBe(404);
+  });
+
+  it('serves the service worker from the root and the manifest as a manifest, both revalidated on every load', async () => {
+    const worker = await server.app.inject({ method: 'GET', url: '/sw.js' });
+    expect(worker.statusCode).toBe(200);
+    expect(worker.headers['content-type']).toMatch(/javascript/);
+    expect(worker.headers['cache-control']).toBe('no-cache');
+    expect(worker.headers['content-security-policy']).toMatch(/^default-src 'self'; script-src 'self'/);
+    const manifest = await server.app.inject({ method: 'GET', url: '/manifest.webmanifest' });
+    expect(manifest.headers['content-type']).toMatch(/^application\/manifest\+json/);
+    expect(manifest.headers['cache-control']).toBe('no-cache');
+    expect(manifest.json()).toEqual({ name: 'gramlens' });
+    expect((await server.app.inject({ method: 'GET', url: '/' })).headers['cache-control']).toBe('no-cache');
+    expect((await server.app.inject({ method: 'GET', url: '/assets/app.js' })).headers['cache-control']).not.toBe('no-cache');
   });
 
   it('sends security headers on pages and API responses, and never caches API responses', async () => {

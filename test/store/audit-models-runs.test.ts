@@ -111,7 +111,7 @@ describeBackends('predictions audit trail, models and runs', (backend) => {
     const csv = await store.predictions.auditCsv();
     const lines = csv.split('\r\n');
     expect(lines[0]).toBe(
-      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field,refusal,feedback_history,field_evidence',
+      'prediction_id,time,user,image_sha256,model_id,model_version,top_class,top_probability,uncertain,classes,heatmap_shown,specimen_type,case_id,feedback,feedback_label,feedback_time,field,refusal,feedback_history,field_evidence,on_device,made_at,device,idempotency_key',
     );
     expect(csv).toContain(`"'=cmd|""/c calc""!A1","'+1, ""two""\nthree"`);
     expect(csv).toContain(`'@SUM(A1),'-5`);
@@ -129,7 +129,7 @@ describeBackends('predictions audit trail, models and runs', (backend) => {
     const row = (await store.predictions.auditCsv()).split('\r\n')[1];
     expect(row).toContain(`,v1,,,,,false,blood,`);
     // refusal, then the (empty) feedback history
-    expect(row.endsWith(`,unfamiliar: ${refusal.reason},,`)).toBe(true);
+    expect(row.endsWith(`,unfamiliar: ${refusal.reason},,,false,,,`)).toBe(true);
   });
 
   it("records a whole field's answer with its own evidence, not the mixed class's tile-averaged probability", async () => {
@@ -191,5 +191,66 @@ describeBackends('predictions audit trail, models and runs', (backend) => {
     await store.runs.markRunning(second.id);
     expect(await store.runs.failInterrupted('restart')).toBe(1);
     expect(await store.runs.require(second.id)).toMatchObject({ status: 'failed', error: 'restart' });
+  });
+});
+
+describeBackends('predictions and verdicts made on a device', (backend) => {
+  let dir: ReturnType<typeof tempDir>;
+  let store: Store;
+  let userId: number;
+  let otherId: number;
+  let sha: string;
+  const KEY = '6f1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+  const VERDICT_KEY = '7a1c2a3b-4d5e-4f60-8a7b-9c0d1e2f3a4b';
+
+  beforeEach(async () => {
+    dir = tempDir();
+    store = await openStore({ dataDir: dir.path, database: await backend.freshDatabase(), clock: () => Date.UTC(2025, 5, 1, 12) });
+    [userId, otherId] = await addUsers(store, ['doc', 'other'], 'clinician');
+    sha = (await store.images.ingest(await pngImage(9))).sha256;
+  });
+  afterEach(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  const fromDevice = (user = userId, key = KEY) =>
+    store.predictions.recordMadeOnDevice({
+      userId: user,
+      imageSha256: sha,
+      modelId: null,
+      modelVersion: 'v1',
+      output: OUTPUT,
+      heatmapPng: null,
+      specimenType: 'blood',
+      onDevice: { madeAt: Date.UTC(2025, 5, 1, 8), device: 'phone-1', idempotencyKey: key },
+    });
+
+  it('records a prediction once per idempotency key, with the device time beside the time it arrived', async () => {
+    const first = await fromDevice();
+    const again = await fromDevice();
+    expect(first.created).toBe(true);
+    expect(again).toEqual({ prediction: first.prediction, created: false });
+    expect(first.prediction).toMatchObject({ createdAt: Date.UTC(2025, 5, 1, 12), onDevice: { madeAt: Date.UTC(2025, 5, 1, 8), device: 'phone-1', idempotencyKey: KEY } });
+    expect(await store.predictions.list()).toHaveLength(1);
+    await expect(fromDevice(otherId)).rejects.toThrow(/another user/);
+    await expect(fromDevice(userId, 'not-a-uuid')).rejects.toThrow(/UUID/);
+  });
+
+  it('records one row when two syncs of one key arrive at once, and answers both with it', async () => {
+    const both = await Promise.all([fromDevice(), fromDevice()]);
+    expect(both.map((synced) => synced.created).sort()).toEqual([false, true]);
+    expect(both[0].prediction).toEqual(both[1].prediction);
+    expect(await store.predictions.list()).toHaveLength(1);
+  });
+
+  it('adds an offline verdict once per key, and never under another user', async () => {
+    const { prediction } = await fromDevice();
+    const device = { idempotencyKey: VERDICT_KEY, madeAt: Date.UTC(2025, 5, 1, 9) };
+    expect((await store.predictions.addFeedbackFromDevice(prediction.id, userId, 'correct', 'rods', device)).created).toBe(true);
+    const again = await store.predictions.addFeedbackFromDevice(prediction.id, userId, 'correct', 'rods', device);
+    expect(again.created).toBe(false);
+    expect(again.prediction.feedbackHistory).toEqual([{ verdict: 'correct', label: 'rods', userId, username: 'doc', createdAt: Date.UTC(2025, 5, 1, 12), madeAt: Date.UTC(2025, 5, 1, 9) }]);
+    await expect(store.predictions.addFeedbackFromDevice(prediction.id, otherId, 'agree', null, device)).rejects.toThrow(/another user/);
   });
 });

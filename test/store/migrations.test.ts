@@ -58,6 +58,36 @@ describeBackends('migrations', (backend) => {
     await expect(db.run('DELETE FROM prediction_feedback')).rejects.toThrow(/append-only/);
   });
 
+  it('mark the predictions of a database from before device sync as made on the server, and keep keys unique and rows append-only', async () => {
+    const db = connect(await newLocation());
+    await migrate(db, MIGRATIONS.filter((m) => m.version < 4));
+    await db.exec(`
+      INSERT INTO users (id, username, password_hash, role, created_at) VALUES (1, 'doc', 'x', 'clinician', 0);
+      INSERT INTO images (sha256, format, width, height, bytes, created_at) VALUES ('${'a'.repeat(64)}', 'png', 1, 1, 1, 0);
+      INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type)
+        VALUES ('p1', 0, 1, '${'a'.repeat(64)}', NULL, 'v1', '{}', 0, 'blood');
+    `);
+    expect(await migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version >= 4).map((m) => m.version));
+    expect(await db.all('SELECT id, on_device, made_at, device, idempotency_key FROM predictions')).toEqual([
+      { id: 'p1', on_device: 0, made_at: null, device: null, idempotency_key: null },
+    ]);
+    const insert = (id: string, key: string) =>
+      db.run(
+        `INSERT INTO predictions (id, created_at, user_id, image_sha256, model_id, model_version, output, heatmap_shown, specimen_type, on_device, made_at, device, idempotency_key)
+         VALUES (?, 0, 1, '${'a'.repeat(64)}', NULL, 'v1', '{}', 0, 'blood', 1, 0, 'phone', ?)`,
+        [id, key],
+      );
+    await insert('p2', 'key-1');
+    await expect(insert('p3', 'key-1')).rejects.toThrow(/UNIQUE|duplicate key/i);
+    await expect(db.run("UPDATE predictions SET on_device = 0 WHERE id = 'p2'")).rejects.toThrow(/append-only/);
+    await expect(db.run("DELETE FROM predictions WHERE id = 'p2'")).rejects.toThrow(/append-only/);
+    const addVerdict = (key: string) =>
+      db.run("INSERT INTO prediction_feedback (prediction_id, user_id, verdict, label, created_at, made_at, idempotency_key) VALUES ('p2', 1, 'agree', NULL, 0, 0, ?)", [key]);
+    await addVerdict('key-2');
+    await expect(addVerdict('key-2')).rejects.toThrow(/UNIQUE|duplicate key/i);
+    await expect(db.run("UPDATE prediction_feedback SET idempotency_key = 'key-3'")).rejects.toThrow(/append-only/);
+  });
+
   it('turn on foreign keys (and WAL on SQLite)', async () => {
     const db = await openDatabase(await newLocation());
     open.push(db);

@@ -3,7 +3,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BackendChoice } from '../../engine/index.ts';
 import { BundlePredictor } from '../../inference/index.ts';
-import { readBundleMetadata } from '../../models/index.ts';
+import { modelVersionOf, readBundleMetadata } from '../../models/index.ts';
 import { createProjectTrainerProcess } from '../../pipeline/index.ts';
 import { normaliseOrigin, startServer } from '../../server/index.ts';
 import { isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
@@ -127,6 +127,7 @@ ${BACKEND_HELP}`,
       port,
       behindHttps: Boolean(values.https),
       allowedOrigins,
+      bundleVersionOf: async (path) => modelVersionOf(await readBundleMetadata(path)),
     });
     const address = app.server.address();
     const where = typeof address === 'object' && address ? `http://${address.address}:${address.port}` : String(address);

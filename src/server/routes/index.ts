@@ -9,3 +9,4 @@ export { agreementRoutes } from './agreement.ts';
 export { modelRoutes } from './models.ts';
 export { runRoutes } from './runs.ts';
 export { deviceModelRoutes } from './device-model.ts';
+export { deviceSyncRoutes } from './device-sync.ts';

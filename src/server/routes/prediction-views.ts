@@ -65,12 +65,20 @@ export const feedbackSchema = {
     label: { type: ['string', 'null'] },
     user: { type: 'object', required: ['id', 'username'], properties: { id: { type: 'integer' }, username: { type: 'string' } } },
     createdAt: timeSchema,
+    madeAt: { ...timeSchema, description: "only for a verdict given offline on a device: the device's time" },
   },
+} as const;
+
+export const onDeviceSchema = {
+  type: ['object', 'null'],
+  description: "made on the device (offline) and synced: the device's time, the device's mark and the idempotency key; null when the server predicted",
+  required: ['madeAt', 'device', 'idempotencyKey'],
+  properties: { madeAt: timeSchema, device: { type: 'string' }, idempotencyKey: { type: 'string' } },
 } as const;
 
 export const predictionSchema = {
   type: 'object',
-  required: ['id', 'createdAt', 'user', 'image', 'modelId', 'modelVersion', 'refusal', 'classes', 'top', 'uncertain', 'heatmapUrl', 'specimenType', 'caseId', 'feedback', 'feedbackHistory'],
+  required: ['id', 'createdAt', 'user', 'image', 'modelId', 'modelVersion', 'refusal', 'classes', 'top', 'uncertain', 'heatmapUrl', 'specimenType', 'caseId', 'onDevice', 'feedback', 'feedbackHistory'],
   properties: {
     id: { type: 'string' },
     createdAt: timeSchema,
@@ -93,6 +101,7 @@ export const predictionSchema = {
     field: fieldSchema,
     specimenType: { type: 'string' },
     caseId: { type: ['string', 'null'] },
+    onDevice: onDeviceSchema,
     feedback: { ...feedbackSchema, type: ['object', 'null'], description: 'the latest verdict of the user who made the prediction' },
     feedbackHistory: { type: 'array', items: feedbackSchema, description: 'every verdict by anyone, oldest first' },
   },
@@ -112,6 +121,7 @@ export function predictionView(p: PredictionRecord): Prediction {
     heatmapUrl: p.heatmapShown ? `/api/predictions/${p.id}/heatmap.png` : null,
     specimenType: p.specimenType,
     caseId: p.caseId,
+    onDevice: p.onDevice && { ...p.onDevice, madeAt: iso(p.onDevice.madeAt) },
     feedback: p.feedback && feedbackView(p.feedback),
     feedbackHistory: p.feedbackHistory.map(feedbackView),
   };
@@ -127,7 +137,8 @@ export function predictionView(p: PredictionRecord): Prediction {
 }
 
 export function feedbackView(entry: Feedback): FeedbackView {
-  return { verdict: entry.verdict, label: entry.label, user: { id: entry.userId, username: entry.username }, createdAt: iso(entry.createdAt) };
+  const view: FeedbackView = { verdict: entry.verdict, label: entry.label, user: { id: entry.userId, username: entry.username }, createdAt: iso(entry.createdAt) };
+  return entry.madeAt === undefined ? view : { ...view, madeAt: iso(entry.madeAt) };
 }
 
 export function fieldView(id: string, field: StoredFieldSummary): FieldSummaryView {

@@ -31,6 +31,7 @@ export async function readOnDevice(device: DeviceWorker, request: DeviceRequest)
     caseId: request.caseId,
     feedback: null,
     feedbackHistory: [],
+    onDevice: null,
   };
   const url = (png: Blob | null) => (png ? URL.createObjectURL(png) : null);
   const refused = (refusal: Refusal): Prediction => ({ ...record, refusal, classes: [], top: null, uncertain: false, heatmapUrl: null });

@@ -31,15 +31,20 @@ function answerText(p: Prediction): string {
   return `${label} (${p.field.morphotypes.map((m) => labelOf(m.label)).join(' + ')})`;
 }
 
+/** Where the answer was made: on the server, or on a device (offline) with the device's time beside the arrival time. */
+function madeWhere(p: Prediction): string {
+  return p.onDevice ? `on device ${p.onDevice.device}, made ${dateTime(p.onDevice.madeAt)}` : 'server';
+}
+
 /** The prediction audit trail: download as CSV, with the most recent rows shown. */
 export function auditPage(): View {
   const message = new Message();
-  const table = dataTable(`The ${RECENT} most recent predictions`, ['Time', 'User', 'Specimen', 'Answer', 'Uncertain', 'Verdict']);
+  const table = dataTable(`The ${RECENT} most recent predictions`, ['Time', 'User', 'Specimen', 'Answer', 'Uncertain', 'Verdict', 'Made']);
   const element = h(
     'section',
     { class: 'admin-page' },
     h('h1', { tabIndex: -1 }, 'Audit log'),
-    h('p', {}, 'Every prediction is recorded with its user, image, model, output and every verdict on it (the clinician’s and any reviewer’s, each with its author). The rows cannot be changed or deleted.'),
+    h('p', {}, 'Every prediction is recorded with its user, image, model, output and every verdict on it (the clinician’s and any reviewer’s, each with its author). A prediction made on a phone without a network is recorded when it is synced: Time is when it arrived, Made says on which device and when it was made. The rows cannot be changed or deleted.'),
     h('p', {}, h('a', { class: 'button button-primary', href: AUDIT_CSV_URL, download: 'gramlens-audit.csv' }, 'Download audit log (CSV)')),
     message.element,
     table.element,
@@ -54,6 +59,7 @@ export function auditPage(): View {
       h('td', {}, answerText(p)),
       h('td', {}, p.uncertain ? 'yes' : 'no'),
       h('td', {}, verdicts(p)),
+      h('td', {}, madeWhere(p)),
     );
   api
     .predictions(RECENT)

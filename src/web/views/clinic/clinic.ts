@@ -1,10 +1,11 @@
-import { api, messageOf, type UploadProgress } from '../../api.ts';
+import { api, ApiError, messageOf, type UploadProgress } from '../../api.ts';
 import { busy, field, h, Message, options, replace, uniqueId } from '../../dom.ts';
 import type { FieldAnswer, Prediction } from '../../../contract/index.ts';
 import type { View, ViewContext } from '../../view.ts';
 import { qualityRejection } from './field.ts';
 import { History } from './history.ts';
 import { ModelLocationSetting } from './model-location.ts';
+import { offlineStatus } from './offline-status.ts';
 import { predictionResult, predictionSummary } from './result.ts';
 import { shrinkPhoto } from './shrink-photo.ts';
 import { Waiting } from './waiting.ts';
@@ -196,8 +197,9 @@ export function clinicView({ user }: ViewContext): View {
     message.element,
   );
 
-  // Phone order: form, result, history; on wide screens the history sits under the form.
-  const element = h('div', { class: 'clinic' }, form, h('section', { class: 'clinic-result', attrs: { 'aria-label': 'Result' } }, live, resultArea), history.element);
+  const offline = offlineStatus();
+  // Phone order: form, result, history, offline status; on wide screens the history sits under the form.
+  const element = h('div', { class: 'clinic' }, form, h('section', { class: 'clinic-result', attrs: { 'aria-label': 'Result' } }, live, resultArea), history.element, offline.element);
 
   api
     .models()
@@ -206,11 +208,15 @@ export function clinicView({ user }: ViewContext): View {
   api
     .predictions(HISTORY_LENGTH)
     .then((predictions) => history.set(predictions))
-    .catch((error) => message.show(`Your history could not be loaded: ${messageOf(error)}`, 'error'));
+    .catch((error) => {
+      // Without a network the offline status says so; the history comes back with the network.
+      if (!(error instanceof ApiError && error.status === 0)) message.show(`Your history could not be loaded: ${messageOf(error)}`, 'error');
+    });
 
   return {
     element,
     dispose: () => {
+      offline.dispose();
       if (previewUrl) URL.revokeObjectURL(previewUrl);
     },
   };

@@ -1,6 +1,7 @@
-import { api, messageOf } from '../../api.ts';
+import { api, ApiError, messageOf } from '../../api.ts';
 import { busy, field, h, Message, options, uniqueId } from '../../dom.ts';
 import type { AnsweredPrediction, Prediction } from '../../../contract/index.ts';
+import { queueVerdict } from '../../offline/index.ts';
 
 export interface ClassChoice {
   value: string;
@@ -50,7 +51,20 @@ export function feedbackPanel(
       correct.setAttribute('aria-expanded', 'false');
       onSaved(current);
     } catch (error) {
-      message.show(messageOf(error), 'error');
+      if (!(error instanceof ApiError && error.status === 0)) return message.show(messageOf(error), 'error');
+      await keepOffline(verdict, label);
+    }
+  };
+
+  /** No network: the verdict waits on this device and is sent, once, when the network is back. */
+  const keepOffline = async (verdict: 'agree' | 'correct', label?: string) => {
+    try {
+      await queueVerdict({ prediction: { id: current.id }, verdict, ...(label === undefined ? {} : { label }) });
+      message.show('No network: your verdict is kept on this device and will be sent when the network is back.', 'warning');
+      correction.hidden = true;
+      correct.setAttribute('aria-expanded', 'false');
+    } catch (error) {
+      message.show(`No network, and your verdict could not be kept on this device: ${messageOf(error)}`, 'error');
     }
   };
 
