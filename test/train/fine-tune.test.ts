@@ -125,6 +125,15 @@ describe('training a pretrained model in parameter groups', () => {
     unfrozen.model.dispose();
   });
 
+  it('never trains the first frozenGroups, before or after the unfreeze, and trains the others', async () => {
+    const initial = weightsByName(buildModel('tiny-pretrained', { inputShape: [8, 8, 1], numClasses: 4, seed: 4 }));
+    const result = await trainClassifier(train(), validation(), { ...config, epochs: 3, freezeEpochs: 1, frozenGroups: 1, batchNorm: 'frozen' }, { numClasses: 4 });
+    const after = weightsByName(result.model);
+    for (const name of ['early/kernel', 'early_bn/gamma', 'early_bn/beta']) expect(changed(initial, after, name), name).toBe(false);
+    for (const name of ['features/kernel', 'logits/kernel']) expect(changed(initial, after, name), name).toBe(true);
+    result.model.dispose();
+  });
+
   it("with batchNorm 'frozen', normalises with the stored statistics and keeps them while their scale and shift train", async () => {
     const initial = weightsByName(buildModel('tiny-pretrained', { inputShape: [8, 8, 1], numClasses: 4, seed: 4 }));
     const result = await trainClassifier(train(), validation(), { ...config, freezeEpochs: 1, batchNorm: 'frozen' }, { numClasses: 4 });

@@ -49,9 +49,9 @@ export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pi
                       earlier ones at lower learning rates; its own defaults: --epochs, --lr, --size
   --freeze-epochs N   (backbones) epochs that train only the new head (default 1)
   --lr-ratio X        (backbones) the head's learning rate over the earliest layers' once they
-                      train, rates spaced geometrically between (default 10; 1 = one rate)
+                      train, rates spaced geometrically between (default 100; 1 = one rate)
   --frozen-groups N   (backbones) the N earliest parameter groups never train (mobilenetv2: 1 =
-                      stem and blocks 0-5, 2 = the whole pretrained trunk; default 0)
+                      stem and blocks 0-5, the default; 2 = the whole pretrained trunk; 0 = none)
   --batch-norm batch|frozen   normalise with each batch's statistics, or with the stored ones,
                       kept (default: frozen for backbones, batch otherwise)
   --width N           base width of the model (filters of its first stage)
