@@ -45,8 +45,9 @@ export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pi
   --fit cover|contain|fill   how images are brought to the input size (default cover)
   --model NAME        ${MODEL_NAMES.join(' | ')} (default resnet-small)
   --backbone NAME     ${BACKBONE_NAMES.join(' | ')}: fine-tune a model pretrained on ImageNet (the same as
-                      --model NAME): the new head alone for --freeze-epochs, then every layer, the
-                      earlier ones at lower learning rates; its own defaults: --epochs, --lr, --size
+                      --model NAME): the new head alone for --freeze-epochs, then every layer but
+                      --frozen-groups, the earlier ones at lower learning rates; its own defaults:
+                      --epochs, --lr, --lr-ratio, --frozen-groups, --size
   --freeze-epochs N   (backbones) epochs that train only the new head (default 1)
   --lr-ratio X        (backbones) the head's learning rate over the earliest layers' once they
                       train, rates spaced geometrically between (default 100; 1 = one rate)
