@@ -105,6 +105,7 @@ export function parseTrainConfig(values: OptionValues): Partial<TrainConfig> {
     sampling: stringOption(values, 'sampling') as TrainConfig['sampling'] | undefined,
     freezeEpochs: numberOption(values, 'freeze-epochs', { integer: true, min: 0 }),
     layerRateRatio: numberOption(values, 'lr-ratio', { min: 1 }),
+    frozenGroups: numberOption(values, 'frozen-groups', { integer: true, min: 0 }),
     batchNorm: stringOption(values, 'batch-norm') as TrainConfig['batchNorm'] | undefined,
     seed: parseSeed(values),
   };

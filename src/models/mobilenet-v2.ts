@@ -167,5 +167,5 @@ registerModel('mobilenetv2', {
   minInputSize: 32,
   fixedWidth: true,
   inputNormalisation: (channels) => ({ mean: new Array<number>(channels).fill(0.5), std: new Array<number>(channels).fill(0.5) }),
-  fineTune: { groups: 3, groupOf: mobileNetV2Group, freezeEpochs: 1, layerRateRatio: 10, batchNorm: 'frozen', epochs: 15, steps: 150, learningRate: 3e-3, batchSize: 16, patience: 0, inputSize: 128 },
+  fineTune: { groups: 3, groupOf: mobileNetV2Group, freezeEpochs: 1, layerRateRatio: 100, frozenGroups: 1, batchNorm: 'frozen', epochs: 15, steps: 150, learningRate: 3e-3, batchSize: 16, patience: 0, inputSize: 128 },
 });

@@ -51,6 +51,8 @@ export interface FineTuneDefinition {
   freezeEpochs: number;
   /** Default ratio of the head's learning rate to the earliest group's, once unfrozen (rates spaced geometrically between). */
   layerRateRatio: number;
+  /** Default earliest groups that never train (none when absent). */
+  frozenGroups?: number;
   /** Default batch-norm mode: normalise with each batch's statistics, or with the pretrained ones, kept. */
   batchNorm: 'batch' | 'frozen';
   /** Defaults of the recipe where they differ from the trainer's: training length (least epochs and least steps), base learning rate, batch, early stopping. */

@@ -52,6 +52,11 @@ export interface TrainConfig {
    */
   layerRateRatio: number;
   /**
+   * Pretrained models: the earliest parameter groups that never train (0 = every group trains once
+   * unfrozen). Frozen groups are not differentiated, so each one saves its share of the backward pass.
+   */
+  frozenGroups: number;
+  /**
    * How batch-norm layers train: 'batch' normalises with each batch's statistics and moves the stored
    * ones towards them; 'frozen' normalises with the stored statistics and keeps them (their scale
    * and shift still train), as Keras advises for fine-tuning. The model's recipe sets the default;
@@ -80,6 +85,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   labelSmoothing: 0,
   freezeEpochs: 0,
   layerRateRatio: 1,
+  frozenGroups: 0,
   batchNorm: 'batch',
   checkpointEverySteps: 50,
   seed: 1,
@@ -127,9 +133,13 @@ export function resolveTrainConfig(partial: Partial<TrainConfig> = {}, stepsPerE
   if (!(config.labelSmoothing >= 0 && config.labelSmoothing < 1)) throw new Error(`labelSmoothing must be in [0, 1); got ${config.labelSmoothing}`);
   requireInteger('freezeEpochs', config.freezeEpochs, 0);
   if (!(config.layerRateRatio >= 1)) throw new Error(`layerRateRatio must be ≥ 1; got ${config.layerRateRatio}`);
-  const fineTuned = registeredModel(model).fineTune !== undefined;
-  if (!fineTuned && (config.freezeEpochs > 0 || config.layerRateRatio !== 1)) {
-    throw new Error(`freezeEpochs and layerRateRatio fine-tune a pretrained model; "${model}" trains from scratch`);
+  requireInteger('frozenGroups', config.frozenGroups, 0);
+  const fineTune = registeredModel(model).fineTune;
+  if (!fineTune && (config.freezeEpochs > 0 || config.layerRateRatio !== 1 || config.frozenGroups > 0)) {
+    throw new Error(`freezeEpochs, layerRateRatio and frozenGroups fine-tune a pretrained model; "${model}" trains from scratch`);
+  }
+  if (fineTune && config.frozenGroups >= fineTune.groups) {
+    throw new Error(`frozenGroups must be below ${fineTune.groups}, the parameter groups of "${model}" (the last is its new head); got ${config.frozenGroups}`);
   }
   return config;
 }
@@ -147,8 +157,8 @@ export function epochsForDataset(leastEpochs: number, leastSteps: number, stepsP
 function recipeOf(model: ModelName): Partial<TrainConfig> {
   const fineTune = registeredModel(model).fineTune;
   if (!fineTune) return {};
-  const { freezeEpochs, layerRateRatio, batchNorm, epochs, steps, learningRate, batchSize, patience } = fineTune;
-  return stripUndefined({ freezeEpochs, layerRateRatio, batchNorm, epochs, steps, learningRate, batchSize, patience });
+  const { freezeEpochs, layerRateRatio, frozenGroups, batchNorm, epochs, steps, learningRate, batchSize, patience } = fineTune;
+  return stripUndefined({ freezeEpochs, layerRateRatio, frozenGroups, batchNorm, epochs, steps, learningRate, batchSize, patience });
 }
 
 function requireInteger(field: string, value: number, min: number): void {

@@ -43,11 +43,11 @@ export interface FineTuneStep {
 
 /**
  * Fine-tuning in two phases: for `freezeEpochs` only the last group (the new head) trains; then
- * every group does, at its discriminative rate. The schedule (warm-up, then constant, cosine or
+ * every group does, at its discriminative rate, but the first `frozenGroups`, which never train. The schedule (warm-up, then constant, cosine or
  * step) runs over each phase, so it starts again when the pretrained groups unfreeze.
  */
 export function fineTuneStepAt(
-  config: Pick<TrainConfig, 'learningRate' | 'schedule' | 'warmupEpochs' | 'freezeEpochs' | 'layerRateRatio'>,
+  config: Pick<TrainConfig, 'learningRate' | 'schedule' | 'warmupEpochs' | 'freezeEpochs' | 'layerRateRatio'> & Partial<Pick<TrainConfig, 'frozenGroups'>>,
   groups: number,
   step: number,
   stepsPerEpoch: number,
@@ -57,5 +57,7 @@ export function fineTuneStepAt(
   if (step < frozenSteps) {
     return { learningRate: learningRateAt(config, step, stepsPerEpoch, frozenSteps), groupRates: Array.from({ length: groups }, (_, g) => (g === groups - 1 ? 1 : 0)) };
   }
-  return { learningRate: learningRateAt(config, step - frozenSteps, stepsPerEpoch, totalSteps - frozenSteps), groupRates: discriminativeRates(groups, config.layerRateRatio) };
+  const frozenGroups = config.frozenGroups ?? 0;
+  const groupRates = discriminativeRates(groups, config.layerRateRatio).map((rate, g) => (g < frozenGroups ? 0 : rate));
+  return { learningRate: learningRateAt(config, step - frozenSteps, stepsPerEpoch, totalSteps - frozenSteps), groupRates };
 }

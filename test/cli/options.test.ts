@@ -31,9 +31,10 @@ describe('shared CLI options', () => {
 
   it('reads a pretrained backbone as the model, with its fine-tuning settings', () => {
     expect(BACKBONE_NAMES).toEqual(['mobilenetv2']);
-    expect(parseTrainConfig({ backbone: 'mobilenetv2', 'freeze-epochs': '3', 'lr-ratio': '100' })).toMatchObject({ model: 'mobilenetv2', freezeEpochs: 3, layerRateRatio: 100 });
+    expect(parseTrainConfig({ backbone: 'mobilenetv2', 'freeze-epochs': '3', 'lr-ratio': '100', 'frozen-groups': '2' })).toMatchObject({ model: 'mobilenetv2', freezeEpochs: 3, layerRateRatio: 100, frozenGroups: 2 });
     expect(() => parseTrainConfig({ backbone: 'resnet-small' })).toThrow('--backbone must be one of mobilenetv2; got "resnet-small"');
     expect(() => parseTrainConfig({ backbone: 'mobilenetv2', model: 'seed-cnn' })).toThrow('give --model or --backbone, not both');
     expect(() => parseTrainConfig({ 'lr-ratio': '0.5' })).toThrow('--lr-ratio must be a number ≥ 1');
+    expect(() => parseTrainConfig({ 'frozen-groups': '1.5' })).toThrow('--frozen-groups must be');
   });
 });

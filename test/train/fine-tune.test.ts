@@ -85,12 +85,23 @@ describe('fine-tuning schedule', () => {
     expect(at(39).learningRate).toBeLessThan(0.0002);
   });
 
+  it('keeps the first frozenGroups at rate 0 after the unfreeze, the others at their discriminative rates', () => {
+    const config = { learningRate: 0.01, schedule: 'cosine' as const, warmupEpochs: 1, freezeEpochs: 2, layerRateRatio: 100, frozenGroups: 1 };
+    const at = (step: number) => fineTuneStepAt(config, 3, step, 4, 40);
+    expect(at(0).groupRates).toEqual([0, 0, 1]);
+    expect(at(8).groupRates.map((r) => Number(r.toPrecision(12)))).toEqual([0, 0.1, 1]);
+    expect(at(39).groupRates.map((r) => Number(r.toPrecision(12)))).toEqual([0, 0.1, 1]);
+  });
+
   it('takes the recipe of a pretrained model as defaults and refuses fine-tuning settings for a model trained from scratch', () => {
     expect(resolveTrainConfig({ model: 'tiny-pretrained' })).toMatchObject({ freezeEpochs: 1, layerRateRatio: 100 });
     expect(resolveTrainConfig({ model: 'tiny-pretrained', freezeEpochs: 0 }).freezeEpochs).toBe(0);
     expect(resolveTrainConfig({ model: 'seed-cnn' })).toMatchObject({ freezeEpochs: 0, layerRateRatio: 1 });
-    expect(() => resolveTrainConfig({ model: 'seed-cnn', freezeEpochs: 2 })).toThrow('freezeEpochs and layerRateRatio fine-tune a pretrained model; "seed-cnn" trains from scratch');
+    expect(() => resolveTrainConfig({ model: 'seed-cnn', freezeEpochs: 2 })).toThrow('freezeEpochs, layerRateRatio and frozenGroups fine-tune a pretrained model; "seed-cnn" trains from scratch');
     expect(() => resolveTrainConfig({ model: 'tiny-pretrained', layerRateRatio: 0.5 })).toThrow('layerRateRatio must be ≥ 1');
+    expect(() => resolveTrainConfig({ model: 'seed-cnn', frozenGroups: 1 })).toThrow('frozenGroups fine-tune a pretrained model');
+    expect(() => resolveTrainConfig({ model: 'tiny-pretrained', frozenGroups: 3 })).toThrow('frozenGroups must be below 3, the parameter groups of "tiny-pretrained"');
+    expect(resolveTrainConfig({ model: 'tiny-pretrained', frozenGroups: 2 }).frozenGroups).toBe(2);
   });
 });
 
@@ -112,6 +123,15 @@ describe('training a pretrained model in parameter groups', () => {
     for (const name of ['early/kernel', 'early_bn/gamma', 'features/kernel', 'logits/kernel']) expect(changed(initial, afterUnfrozen, name), name).toBe(true);
     frozen.model.dispose();
     unfrozen.model.dispose();
+  });
+
+  it('never trains the first frozenGroups, before or after the unfreeze, and trains the others', async () => {
+    const initial = weightsByName(buildModel('tiny-pretrained', { inputShape: [8, 8, 1], numClasses: 4, seed: 4 }));
+    const result = await trainClassifier(train(), validation(), { ...config, epochs: 3, freezeEpochs: 1, frozenGroups: 1, batchNorm: 'frozen' }, { numClasses: 4 });
+    const after = weightsByName(result.model);
+    for (const name of ['early/kernel', 'early_bn/gamma', 'early_bn/beta']) expect(changed(initial, after, name), name).toBe(false);
+    for (const name of ['features/kernel', 'logits/kernel']) expect(changed(initial, after, name), name).toBe(true);
+    result.model.dispose();
   });
 
   it("with batchNorm 'frozen', normalises with the stored statistics and keeps them while their scale and shift train", async () => {

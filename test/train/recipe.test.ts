@@ -28,6 +28,8 @@ describe('training length from the dataset size', () => {
     const backbone = resolveTrainConfig({ model: 'mobilenetv2' }, 5);
     expect([backbone.epochs, backbone.steps]).toEqual([30, 150]);
     expect(resolveTrainConfig({ model: 'mobilenetv2' }, 14).epochs).toBe(15);
+    expect(resolveTrainConfig({ model: 'mobilenetv2' })).toMatchObject({ layerRateRatio: 100, frozenGroups: 1, freezeEpochs: 1, learningRate: 3e-3 });
+    expect(resolveTrainConfig({ model: 'resnet-small' }).frozenGroups).toBe(0);
     expect(() => resolveTrainConfig({ steps: 0 })).toThrow(/steps must be an integer ≥ 1/);
     expect(() => resolveTrainConfig({ finalWeights: 'median' as never })).toThrow(/finalWeights must be one of average, last, best/);
   });

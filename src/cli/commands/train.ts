@@ -33,7 +33,7 @@ import { fitProgressPrinter, loadDatasetArg, startEngine } from '../shared.ts';
 export const TRAIN_OPTIONS: OptionSpec = {
   ...OUT_OPTION,
   ...valueOptions('size', 'channels', 'fit', 'model', 'backbone', 'width', 'epochs', 'steps', 'final-weights', 'batch', 'lr', 'optimizer', 'schedule', 'patience', 'monitor', 'sampling'),
-  ...valueOptions('freeze-epochs', 'lr-ratio', 'batch-norm', 'augment', 'stain-norm', 'seed', 'cache-dir', 'workers', 'folds', 'split-column', 'label-tree'),
+  ...valueOptions('freeze-epochs', 'lr-ratio', 'frozen-groups', 'batch-norm', 'augment', 'stain-norm', 'seed', 'cache-dir', 'workers', 'folds', 'split-column', 'label-tree'),
   'train-only': { type: 'string', multiple: true },
   ...flagOptions('resume', 'strict', 'json', 'tta'),
   ...SPECIMEN_PATTERN_OPTION,
@@ -45,11 +45,14 @@ export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pi
   --fit cover|contain|fill   how images are brought to the input size (default cover)
   --model NAME        ${MODEL_NAMES.join(' | ')} (default resnet-small)
   --backbone NAME     ${BACKBONE_NAMES.join(' | ')}: fine-tune a model pretrained on ImageNet (the same as
-                      --model NAME): the new head alone for --freeze-epochs, then every layer, the
-                      earlier ones at lower learning rates; its own defaults: --epochs, --lr, --size
+                      --model NAME): the new head alone for --freeze-epochs, then every layer but
+                      --frozen-groups, the earlier ones at lower learning rates; its own defaults:
+                      --epochs, --lr, --lr-ratio, --frozen-groups, --size
   --freeze-epochs N   (backbones) epochs that train only the new head (default 1)
   --lr-ratio X        (backbones) the head's learning rate over the earliest layers' once they
-                      train, rates spaced geometrically between (default 10; 1 = one rate)
+                      train, rates spaced geometrically between (default 100; 1 = one rate)
+  --frozen-groups N   (backbones) the N earliest parameter groups never train (mobilenetv2: 1 =
+                      stem and blocks 0-5, the default; 2 = the whole pretrained trunk; 0 = none)
   --batch-norm batch|frozen   normalise with each batch's statistics, or with the stored ones,
                       kept (default: frozen for backbones, batch otherwise)
   --width N           base width of the model (filters of its first stage)
