@@ -160,11 +160,13 @@ export function clinicView({ user }: ViewContext): View {
           const send = async (onProgress: UploadProgress, force: boolean) => {
             const device = await modelLocation.deviceModel();
             if (device) {
-              const { readOnDevice } = await import('../../on-device/index.ts');
+              const { keepForAuditTrail, readOnDevice } = await import('../../on-device/index.ts');
               onProgress(null);
               const started = performance.now();
               const answer = await readOnDevice(device, { ...request, force });
               if (!('quality' in answer)) modelLocation.tileTook(performance.now() - started);
+              const kept = { ...request, photo: (await shrinkPhoto(chosen, scale, modelPxPerUm)).blob };
+              await keepForAuditTrail(answer, kept).catch((error: unknown) => message.show(messageOf(error), 'error'));
               return answer;
             }
             if (force) data.set('force', 'true');

@@ -37,7 +37,7 @@ export function predictionResult(prediction: Prediction, onUpdated: (updated: Pr
 }
 
 function metaLine(prediction: Prediction): string {
-  const where = isDevicePrediction(prediction.id) ? 'read on this device' : null;
+  const where = isDevicePrediction(prediction.id) ? 'read on this device, will be sent to the audit trail' : null;
   return [prediction.specimenType, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), `model ${prediction.model ? modelTitle(prediction.model) : prediction.modelVersion}`, where]
     .filter((part): part is string => part !== null)
     .join(' · ');
