@@ -137,6 +137,11 @@ describe('clinician, the model on the device', () => {
       // The app's own flow: the clinician keeps the server's model on the phone.
       await page.getByRole('button', { name: 'Get the current model' }).click();
       await page.getByText("This device holds the server's current model, Toy model run-1.").waitFor({ timeout: 60_000 });
+      // The runtime's files are kept where the build serves them (/ort/).
+      const runtimeFiles = (await (await fetch(`${app.baseUrl}/ort/files.json`)).json()) as string[];
+      expect(runtimeFiles.some((path) => path.startsWith('/ort/') && path.endsWith('.wasm'))).toBe(true);
+      const cachedRuntime = await page.evaluate(async () => (await (await caches.open('gramlens-runtime')).keys()).map((request) => new URL(request.url).pathname));
+      expect(cachedRuntime.sort()).toEqual([...runtimeFiles].sort());
       const before = (await devicePredictions()).length;
 
       // From here the page, the runtime and the model come from the service worker's caches.
@@ -157,6 +162,7 @@ describe('clinician, the model on the device', () => {
       await page.getByLabel(/^Whole microscope field/).check();
       await page.getByLabel('Photo scale, pixels per µm (optional)').fill('9');
       await page.locator('input[type=file]:not([capture])').setInputFiles({ name: 'field.png', mimeType: 'image/png', buffer: fieldPhoto });
+      await page.getByLabel('Specimen type').selectOption('Blood culture');
       await page.getByRole('button', { name: 'Analyse photo' }).click();
       // Only a whole field's answer has a quality verdict: it replaces the tile's result.
       await page.locator('.result-area .quality-check').first().waitFor();
@@ -209,7 +215,8 @@ describe('clinician, the model on the device', () => {
   });
 
   it('falls back to the server when the model cannot be loaded onto the device', async () => {
-    const { page, problems } = await openPage(browser, PHONE, app);
+    // Without the service worker, whose requests the page's routes do not see.
+    const { page, problems } = await openPage(browser, { ...PHONE, serviceWorkers: 'block' }, app);
     await page.route('**/api/models/active/files/model.onnx', (route) => route.fulfill({ status: 500, body: 'broken' }));
     await logIn(page, 'dr.ada');
     await expect.poll(() => page.locator('.model-status').textContent(), { timeout: 30_000 }).toMatch(/^Photos are read on the server: the model could not be loaded onto this device/);

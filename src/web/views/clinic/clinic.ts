@@ -5,6 +5,7 @@ import type { View, ViewContext } from '../../view.ts';
 import { qualityRejection } from './field.ts';
 import { History } from './history.ts';
 import { ModelLocationSetting } from './model-location.ts';
+import { keepForAuditTrail, readOnDevice } from '../../on-device/index.ts';
 import { offlineStatus } from './offline-status.ts';
 import { predictionResult, predictionSummary } from './result.ts';
 import { shrinkPhoto } from './shrink-photo.ts';
@@ -160,7 +161,6 @@ export function clinicView({ user }: ViewContext): View {
           const send = async (onProgress: UploadProgress, force: boolean) => {
             const device = await modelLocation.deviceModel();
             if (device) {
-              const { keepForAuditTrail, readOnDevice } = await import('../../on-device/index.ts');
               onProgress(null);
               const started = performance.now();
               const answer = await readOnDevice(device, { ...request, force });
