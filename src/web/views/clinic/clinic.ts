@@ -165,8 +165,10 @@ export function clinicView({ user }: ViewContext): View {
               const started = performance.now();
               const answer = await readOnDevice(device, { ...request, force });
               if (!('quality' in answer)) modelLocation.tileTook(performance.now() - started);
-              const kept = { ...request, photo: (await shrinkPhoto(chosen, scale, modelPxPerUm)).blob };
-              await keepForAuditTrail(answer, kept).catch((error: unknown) => message.show(messageOf(error), 'error'));
+              // Kept for the audit trail after the result is on screen: the photo is shrunk as for the server meanwhile.
+              void shrinkPhoto(chosen, scale, modelPxPerUm)
+                .then((sent) => keepForAuditTrail(answer, { ...request, photo: sent.blob }))
+                .catch((error: unknown) => message.show(messageOf(error), 'error'));
               return answer;
             }
             if (force) data.set('force', 'true');
