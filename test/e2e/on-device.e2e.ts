@@ -75,7 +75,8 @@ describe('clinician, the model on the device', () => {
     const result = page.locator('article.prediction');
     expectSameProbabilities(await shownProbabilities(page), served.classes, 1e-4);
     expect(await result.locator('.top-class strong').textContent()).toBe(served.top.label);
-    expect(await result.locator('.meta').textContent()).toContain(`model ${served.modelVersion} · read on this device, will be sent to the audit trail`);
+    // Online, the reading is sent to the audit trail at once, and the result says so.
+    await expect.poll(() => result.locator('.meta').textContent(), { timeout: 20_000 }).toContain(`model ${served.modelVersion} · read on this device, in the audit trail`);
     const heatmap = result.getByAltText('Grad-CAM heatmap over the photo');
     await expect.poll(() => heatmap.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(16);
     expect(await result.locator('.feedback').count()).toBe(0);

@@ -6,6 +6,7 @@ import { qualityRejection } from './field.ts';
 import { History } from './history.ts';
 import { ModelLocationSetting } from './model-location.ts';
 import { keepForAuditTrail, readOnDevice } from '../../on-device/index.ts';
+import { noteWhenSent } from './device-note.ts';
 import { offlineStatus } from './offline-status.ts';
 import { predictionResult, predictionSummary } from './result.ts';
 import { shrinkPhoto } from './shrink-photo.ts';
@@ -168,6 +169,10 @@ export function clinicView({ user }: ViewContext): View {
               // Kept for the audit trail after the result is on screen: the photo is shrunk as for the server meanwhile.
               void shrinkPhoto(chosen, scale, modelPxPerUm)
                 .then((sent) => keepForAuditTrail(answer, { ...request, photo: sent.blob }))
+                .then((key) => {
+                  const kept = 'quality' in answer ? answer.prediction : answer;
+                  if (key && kept) noteWhenSent(key, kept.id);
+                })
                 .catch((error: unknown) => message.show(messageOf(error), 'error'));
               return answer;
             }
