@@ -114,7 +114,7 @@ describe('offline and installable (issue 19)', () => {
     await keep({ ...active, modelVersion: 'fake-gram-0' });
     await page.reload();
     // The screen replaces an outdated model by itself, with the files the page's own loader names: the fake model has none to run on a device.
-    await page.getByText('the server has no model that can run on the device', { exact: false }).waitFor();
+    await page.locator('.offline-model', { hasText: 'the server has no model that can run on the device' }).waitFor();
     expect((await page.evaluate(() => window.gramlensOffline.heldModelVersion()))?.modelVersion).toBe('fake-gram-0');
     // With files it can fetch (any same-origin file stands in for a model's), it does.
     await page.evaluate(() => window.gramlensOffline.provideModelFiles(async () => ({ urls: ['/icons/icon-192.png'], runtimeUrls: ['/icons/icon-512.png'] })));
