@@ -180,6 +180,7 @@ describe('clinician, the model on the device', () => {
       expect(await field.locator('.top-class strong').textContent()).toBe(servedField.field.label);
       expectSameProbabilities(await shownProbabilities(page), servedField.classes, 1e-3);
       await expect.poll(() => field.getByAltText('Tile map over the photo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(480);
+      await expect.poll(() => field.getByAltText('Grad-CAM heatmap over the photo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
       await page.getByText('2 items kept on this device.', { exact: false }).waitFor();
       await screenshot(page, 'clinician-offline-field-phone');
       const keys = await queuedKeys(page);
