@@ -5,9 +5,11 @@
 // onnxruntime-web's WASM, then, each timed in the page from "Analyse" to the result on screen:
 // one tile photo at the model's input size (checks, model, calibration, Grad-CAM layer) and a
 // 12-megapixel whole-field photo with its scale (decoding, quality check, tiles at the model's
-// scale, model, field decision, tile map and heatmap layers). Also the model's load time from the
-// HTTP cache (a page reload; the first, cold load apart) and the gzipped size of the app's own
-// JavaScript beside the runtime's (its JS chunk and .wasm). Medians over --rounds (default 5).
+// scale, model, field decision, tile map and heatmap layers), with the network off. Also the
+// model's load time from the service worker's cache (model_load_ms: the model kept for offline use
+// by the app's own "Get the current model", then a page reload with the network off), from the
+// HTTP cache (an online reload) and cold, and the gzipped size of the app's own JavaScript beside
+// the runtime's (its JS chunk and .wasm under /ort/). Medians over --rounds (default 5).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -20,6 +22,7 @@ import sharp from 'sharp';
 import { build } from 'vite';
 import { initEngine } from '../src/engine/index.ts';
 import { BundlePredictor } from '../src/inference/index.ts';
+import { modelVersionOf, readBundleMetadata } from '../src/models/index.ts';
 import { createServer } from '../src/server/index.ts';
 import { generateField, generateTile } from '../src/synth/index.ts';
 import { benchArgs, median, round } from './stats.ts';
@@ -37,25 +40,17 @@ const log = (text: string) => process.stderr.write(`${text}\n`);
 
 if (!model) throw new Error('no model bundle: give --model DIR (a bundle with model.onnx), or run gramlens demo first');
 
-/** Gzipped kB of the built JavaScript: the app's own chunks, and onnxruntime's chunk and .wasm apart. */
+/** Gzipped kB of the built JavaScript: the app's own chunks (assets/ and the service worker), and onnxruntime's chunk and .wasm (ort/) apart. */
 function bundleSizes() {
-  const assets = join(WEB_DIST, 'assets');
   const kb = (bytes: number) => round(bytes / 1024, 1);
-  let app = 0;
-  let runtimeJs = 0;
-  let wasm = 0;
-  let wasmGzip = 0;
-  for (const name of readdirSync(assets)) {
-    const bytes = readFileSync(join(assets, name));
-    if (name.endsWith('.wasm')) {
-      wasm += bytes.length;
-      wasmGzip += gzipSync(bytes, { level: 9 }).length;
-    } else if (name.endsWith('.js')) {
-      const gzipped = gzipSync(bytes, { level: 9 }).length;
-      if (name.startsWith('onnxruntime-')) runtimeJs += gzipped;
-      else app += gzipped;
-    }
-  }
+  const gzipped = (path: string) => gzipSync(readFileSync(path), { level: 9 }).length;
+  const filesIn = (folder: string) => readdirSync(join(WEB_DIST, folder)).map((name) => join(WEB_DIST, folder, name));
+  const app = [...filesIn('assets'), join(WEB_DIST, 'sw.js')].filter((path) => path.endsWith('.js')).reduce((total, path) => total + gzipped(path), 0);
+  const runtime = filesIn('ort');
+  const runtimeJs = runtime.filter((path) => path.endsWith('.js')).reduce((total, path) => total + gzipped(path), 0);
+  const wasmFiles = runtime.filter((path) => path.endsWith('.wasm'));
+  const wasm = wasmFiles.reduce((total, path) => total + readFileSync(path).length, 0);
+  const wasmGzip = wasmFiles.reduce((total, path) => total + gzipped(path), 0);
   return { app_js_kb_gzip: kb(app), runtime_js_kb_gzip: kb(runtimeJs), runtime_wasm_kb: kb(wasm), runtime_wasm_kb_gzip: kb(wasmGzip) };
 }
 
@@ -96,6 +91,22 @@ async function modelLoadMs(page: Page): Promise<number> {
   return Number(match[1]);
 }
 
+/** Registers the bundle the server runs and activates it, as an admin would: the page keeps the active model for offline use. */
+async function registerModel(page: Page): Promise<void> {
+  const registered = await page.request.post('/api/models', { data: { path: model, name: 'Bench model', version: 'bench' } });
+  if (!registered.ok()) throw new Error(`the model could not be registered: ${await registered.text()}`);
+  const { id } = (await registered.json()) as { id: number };
+  const activated = await page.request.post(`/api/models/${id}/activate`);
+  if (!activated.ok()) throw new Error(`the model could not be activated: ${await activated.text()}`);
+}
+
+/** The app's own flow: once the service worker controls the page, "Get the current model" keeps the model and the runtime for offline use. */
+async function keepModelForOffline(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 60_000 });
+  await page.getByRole('button', { name: 'Get the current model' }).click();
+  await page.getByText("This device holds the server's current model", { exact: false }).waitFor({ timeout: 120_000 });
+}
+
 async function main(): Promise<void> {
   log(`building the web app; model ${model}`);
   await build({ configFile: fileURLToPath(new URL('../src/web/vite.config.ts', import.meta.url)), logLevel: 'warn' });
@@ -115,7 +126,8 @@ async function main(): Promise<void> {
   // The server reads the dense kernel of the model's head (the heatmaps) through TF.js.
   await initEngine();
   const predictor = await BundlePredictor.load(model!);
-  const server = createServer({ dataDir, staticDir: WEB_DIST, predictor, initialAdmin: { username: 'admin', password: PASSWORD } });
+  const bundleVersionOf = async (path: string) => modelVersionOf(await readBundleMetadata(path));
+  const server = createServer({ dataDir, staticDir: WEB_DIST, predictor, bundleVersionOf, initialAdmin: { username: 'admin', password: PASSWORD } });
   await server.listen({ host: '127.0.0.1', port: 0 });
   const baseUrl = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'] });
@@ -127,16 +139,25 @@ async function main(): Promise<void> {
     await page.getByLabel('Password').fill(PASSWORD);
     await page.getByLabel('Password').press('Enter');
     await page.getByRole('button', { name: 'Log out' }).waitFor();
+    await registerModel(page);
     // The admin lands on the admin pages: the clinician's screen is #/clinic.
     await page.goto('/#/clinic');
     const coldLoadMs = await modelLoadMs(page);
     const crossOriginIsolated = await page.evaluate(() => globalThis.crossOriginIsolated);
+    const httpLoads: number[] = [];
+    for (let i = 0; i < rounds; i++) {
+      await page.reload();
+      httpLoads.push(await modelLoadMs(page));
+    }
+    log(`model load from the HTTP cache (ms): ${httpLoads.map((ms) => Math.round(ms)).join(', ')} (cold ${coldLoadMs})`);
+    await keepModelForOffline(page);
+    await context.setOffline(true);
     const loads: number[] = [];
     for (let i = 0; i < rounds; i++) {
       await page.reload();
       loads.push(await modelLoadMs(page));
     }
-    log(`model load from the HTTP cache (ms): ${loads.map((ms) => Math.round(ms)).join(', ')} (cold ${coldLoadMs})`);
+    log(`model load from the service worker's cache, offline (ms): ${loads.map((ms) => Math.round(ms)).join(', ')}`);
     // A first tile warms the runtime up (WASM compilation, first session run), untimed.
     await timedAnalysis(page, 'warm-up.png', tiles[0], false);
     const tileMs: number[] = [];
@@ -150,6 +171,7 @@ async function main(): Promise<void> {
       tile_ms: round(median(tileMs)),
       field_12mp_ms: round(median(fieldMs)),
       model_load_ms: round(median(loads)),
+      model_load_http_cache_ms: round(median(httpLoads)),
       model_load_cold_ms: coldLoadMs,
       ...sizes,
       rounds,

@@ -6,7 +6,8 @@ import type { Session } from '../contract/index.ts';
 import type { View } from './view.ts';
 import { loginView, type LoginNotice } from './views/login.ts';
 import * as offline from './offline/index.ts';
-import { forgetSession, registerServiceWorker, rememberedSession, rememberSession, startOutbox, stopOutbox } from './offline/index.ts';
+import { forgetSession, provideModelFiles, registerServiceWorker, rememberedSession, rememberSession, startOutbox, stopOutbox } from './offline/index.ts';
+import { modelFilesForOffline } from './on-device/index.ts';
 
 const root = document.getElementById('app')!;
 const EXPIRED: LoginNotice = { text: 'Your session has expired. Please log in again.', problem: true };
@@ -105,6 +106,7 @@ window.gramlensOffline = {
 
 async function boot(): Promise<void> {
   void registerServiceWorker();
+  provideModelFiles(modelFilesForOffline);
   try {
     startSession(await api.me());
     render();

@@ -34,7 +34,11 @@ const SHELL: { version: string; files: string[] } = JSON.parse('__GRAMLENS_SHELL
 const SHELL_CACHE = `gramlens-shell-${SHELL.version}`;
 const MODEL_CACHE_PREFIX = 'gramlens-model-';
 const RUNTIME_CACHE = 'gramlens-runtime';
-/** Where the model's files are served: cache first (a miss goes to the network), since a model's cache is named by its version. */
+/**
+ * Where the model's files are served (the device-model route and the files it names): the network's
+ * when the server answers, so the page never mixes an old model's files with a new model's version;
+ * the cached ones without it.
+ */
 const MODEL_FILES_PREFIX = '/api/models/';
 const ACTIVE_VERSION_PATH = '/api/models/active/version';
 
@@ -66,6 +70,14 @@ async function page(request: Request): Promise<Response> {
   }
 }
 
+async function networkFirst(request: Request): Promise<Response> {
+  try {
+    return await fetch(request);
+  } catch {
+    return (await caches.match(request)) ?? Response.error();
+  }
+}
+
 async function cacheFirst(request: Request): Promise<Response> {
   return (await caches.match(request)) ?? fetch(request);
 }
@@ -76,7 +88,7 @@ scope.addEventListener('fetch', (event) => {
   if (request.method !== 'GET' || url.origin !== scope.location.origin) return;
   if (request.mode === 'navigate') return event.respondWith(page(request));
   if (url.pathname.startsWith('/api/')) {
-    if (url.pathname.startsWith(MODEL_FILES_PREFIX) && url.pathname !== ACTIVE_VERSION_PATH) event.respondWith(cacheFirst(request));
+    if (url.pathname.startsWith(MODEL_FILES_PREFIX) && url.pathname !== ACTIVE_VERSION_PATH) event.respondWith(networkFirst(request));
     return;
   }
   // The shell's files and the runtime's WASM (/ort/).

@@ -5,8 +5,17 @@ import { fileURLToPath } from 'node:url';
 import { defineConfig, type Plugin } from 'vite';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
-/** onnxruntime-web in a chunk of its own, so that the app's own JavaScript can be measured apart. */
-const output = { manualChunks: (id: string) => (id.includes('/node_modules/onnxruntime-') ? 'onnxruntime' : undefined) };
+/** Where the build puts onnxruntime-web's JavaScript and WASM: the service worker caches them there (its runtime cache) on the page's request, not with the app shell. */
+const RUNTIME_FOLDER = 'ort';
+/** The list of the runtime's files the page reads when it keeps a model for offline use. */
+const RUNTIME_LIST = `${RUNTIME_FOLDER}/files.json`;
+const isRuntimeFile = (name: string) => name.startsWith(`${RUNTIME_FOLDER}/`);
+/** onnxruntime-web in a chunk of its own under /ort/, so that the app's own JavaScript can be measured apart. */
+const output = {
+  manualChunks: (id: string) => (id.includes('/node_modules/onnxruntime-') ? 'onnxruntime' : undefined),
+  chunkFileNames: (chunk: { name: string }) => (chunk.name === 'onnxruntime' ? `${RUNTIME_FOLDER}/[name]-[hash].js` : 'assets/[name]-[hash].js'),
+  assetFileNames: (asset: { names: string[] }) => (asset.names.some((name) => name.startsWith('ort-wasm')) ? `${RUNTIME_FOLDER}/[name]-[hash][extname]` : 'assets/[name]-[hash][extname]'),
+};
 
 const publicDir = join(root, 'public');
 const SERVICE_WORKER = 'sw.js';
@@ -17,8 +26,8 @@ function filesUnder(dir: string): string[] {
 
 /**
  * Gives the service worker the app shell it caches: every file of the build (hashed JS and CSS,
- * the public icons and manifest) and a version that changes with any of them, so a new build
- * replaces the old shell.
+ * the public icons and manifest) but the runtime's, and a version that changes with any of them, so
+ * a new build replaces the old shell. The runtime's files (/ort/) are listed in /ort/files.json.
  */
 function serviceWorkerShell(): Plugin {
   return {
@@ -28,9 +37,13 @@ function serviceWorkerShell(): Plugin {
       const worker = bundle[SERVICE_WORKER];
       if (!worker || worker.type !== 'chunk') throw new Error(`the build has no ${SERVICE_WORKER} entry`);
       const publicFiles = filesUnder(publicDir).map((path) => ({ url: `/${relative(publicDir, path).split('\\').join('/')}`, bytes: readFileSync(path) }));
-      const builtFiles = Object.keys(bundle).filter((name) => name !== SERVICE_WORKER && name !== 'index.html' && !name.endsWith('.map')).map((name) => `/${name}`);
+      const allBuilt = Object.keys(bundle).filter((name) => name !== SERVICE_WORKER && name !== 'index.html' && !name.endsWith('.map'));
+      const runtimeFiles = allBuilt.filter(isRuntimeFile).map((name) => `/${name}`);
+      if (!runtimeFiles.some((url) => url.endsWith('.wasm'))) throw new Error(`the build put no onnxruntime-web WASM under /${RUNTIME_FOLDER}/`);
+      this.emitFile({ type: 'asset', fileName: RUNTIME_LIST, source: JSON.stringify(runtimeFiles.sort()) });
+      const builtFiles = allBuilt.filter((name) => !isRuntimeFile(name)).map((name) => `/${name}`);
       const hash = createHash('sha256');
-      for (const name of builtFiles.sort()) hash.update(name);
+      for (const name of allBuilt.sort()) hash.update(name);
       for (const file of publicFiles) hash.update(file.url).update(file.bytes);
       const shell = { version: hash.digest('hex').slice(0, 16), files: [...builtFiles, ...publicFiles.map((file) => file.url)] };
       // The minifier may quote the placeholder with ', " or `.
@@ -51,7 +64,7 @@ export default defineConfig({
   publicDir: 'public',
   plugins: [serviceWorkerShell()],
   // The server's CSP allows only same-origin scripts and styles: no inline code, no CDN.
-  // The on-device mode runs in a module worker; onnxruntime-web's .wasm is copied from the npm package into dist.
+  // The on-device mode runs in a module worker; onnxruntime-web's .wasm is copied from the npm package into dist/ort.
   worker: { format: 'es', rollupOptions: { output } },
   build: {
     outDir: 'dist',

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import type { Role } from '../../src/contract/index.ts';
 import { createServer, type Predictor, type ServerLimits } from '../../src/server/index.ts';
+import { modelVersionOf, readBundleMetadata } from '../../src/models/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { FAKE_MODEL_VERSION, fakePredictor, fakeTrainer, type FakePredictor, type FakeTrainer } from './fakes.ts';
 
@@ -41,8 +42,8 @@ export async function startApp(users: { username: string; role: Role }[], limits
   let clockOffset = 0;
   const predictor = await fakePredictor();
   const trainer = fakeTrainer(join(dataDir, 'bundles'));
-  // Every registered bundle has the fake predictor's version, which devices claim for the predictions they sync.
-  const bundleVersionOf = async () => FAKE_MODEL_VERSION;
+  // With the fake predictor, every registered bundle has its version (devices claim it for what they sync); a real model's bundles have their own, as the CLI's server reads it.
+  const bundleVersionOf = model ? async (path: string) => modelVersionOf(await readBundleMetadata(path)) : async () => FAKE_MODEL_VERSION;
   const server = createServer({ dataDir, staticDir: WEB_DIST, predictor: model ?? predictor, trainer, limits, bundleVersionOf, clock: () => Date.now() + clockOffset });
   const posted: App['posted'] = [];
   server.addHook('onRequest', async (request) => {
@@ -116,6 +117,19 @@ export function launchBrowser(): Promise<Browser> {
 /** A browser profile kept in a folder: closing it and opening it again keeps its storage, cookies and service workers, as a phone does. */
 export function launchProfile(userDataDir: string, options: BrowserContextOptions = {}): Promise<BrowserContext> {
   return chromium.launchPersistentContext(userDataDir, { ...CHROMIUM, ...options });
+}
+
+/** A page of a browser profile kept in userDataDir (see launchProfile), opened at the app's root, with or without a network. */
+export async function openProfile(userDataDir: string, app: App, options: BrowserContextOptions & { offline: boolean }): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await launchProfile(userDataDir, { ...options, baseURL: app.baseUrl });
+  const page = context.pages()[0] ?? (await context.newPage());
+  await page.goto('/');
+  return { context, page };
+}
+
+/** Resolves once the app's service worker controls the page. */
+export async function waitForServiceWorker(page: Page): Promise<void> {
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
 }
 
 export const PHONE: BrowserContextOptions = { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true };

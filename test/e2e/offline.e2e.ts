@@ -1,19 +1,15 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceResult, Prediction } from '../../src/contract/index.ts';
 import { FAKE_CLASSES, FAKE_MODEL_VERSION, gramStainPhoto } from './fakes.ts';
-import { launchBrowser, launchProfile, logIn, openPage, PHONE, screenshot, smallTapTargets, startApp, type App, type TestPage } from './harness.ts';
+import { launchBrowser, logIn, openPage, openProfile, PHONE, screenshot, smallTapTargets, startApp, waitForServiceWorker, type App, type TestPage } from './harness.ts';
 
 /** What the on-device model would answer (its engine lands with the other half of issue 19): the server's result shape. */
 const DEVICE_RESULT: DeviceResult = { modelVersion: FAKE_MODEL_VERSION, classes: FAKE_CLASSES, top: FAKE_CLASSES[0], uncertain: false };
-
-async function waitForServiceWorker(page: Page): Promise<void> {
-  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, undefined, { timeout: 30_000 });
-}
 
 /** Queues a prediction made "on the device" through the page's offline API, with a small photo; resolves with its idempotency key. */
 function queueDevicePrediction(page: Page, modelId: number, photoBase64: string, caseId: string): Promise<string> {
@@ -117,9 +113,11 @@ describe('offline and installable (issue 19)', () => {
     const keep = (model: typeof active) => page.evaluate((model) => window.gramlensOffline.cacheModelFiles(model, ['/icons/icon-192.png']), model);
     await keep({ ...active, modelVersion: 'fake-gram-0' });
     await page.reload();
-    await page.getByText("This device holds Ward model run-1; the server's current model is Ward model run-1.").waitFor();
-    // With the loader's files known, the screen replaces the outdated model by itself.
-    await page.evaluate(() => window.gramlensOffline.provideModelFiles(() => ({ urls: ['/icons/icon-192.png'], runtimeUrls: ['/icons/icon-512.png'] })));
+    // The screen replaces an outdated model by itself, with the files the page's own loader names: the fake model has none to run on a device.
+    await page.locator('.offline-model', { hasText: 'the server has no model that can run on the device' }).waitFor();
+    expect((await page.evaluate(() => window.gramlensOffline.heldModelVersion()))?.modelVersion).toBe('fake-gram-0');
+    // With files it can fetch (any same-origin file stands in for a model's), it does.
+    await page.evaluate(() => window.gramlensOffline.provideModelFiles(async () => ({ urls: ['/icons/icon-192.png'], runtimeUrls: ['/icons/icon-512.png'] })));
     await page.evaluate(() => (location.hash = '#/nowhere'));
     await page.getByText("This device holds the server's current model, Ward model run-1.").waitFor();
     expect(await page.evaluate(() => window.gramlensOffline.heldModelVersion())).toEqual(active);
@@ -162,12 +160,7 @@ describe('offline and installable (issue 19)', () => {
     const profile = mkdtempSync(join(tmpdir(), 'gramlens-e2e-profile-'));
     profiles.push(profile);
     mkdirSync(profile, { recursive: true });
-    const open = async (offline: boolean): Promise<{ context: BrowserContext; page: Page }> => {
-      const context = await launchProfile(profile, { ...PHONE, baseURL: app.baseUrl, offline });
-      const page = context.pages()[0] ?? (await context.newPage());
-      await page.goto('/');
-      return { context, page };
-    };
+    const open = (offline: boolean) => openProfile(profile, app, { ...PHONE, offline });
 
     let { context, page } = await open(false);
     await logIn(page, 'dr.ada');

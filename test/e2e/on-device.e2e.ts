@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceModel, FieldAnswer, Prediction } from '../../src/contract/index.ts';
 import { BundlePredictor } from '../../src/inference/index.ts';
 import { generateField } from '../../src/synth/index.ts';
-import { launchBrowser, logIn, openPage, PHONE, screenshot, startApp, undocumentedApiCalls, type App } from './harness.ts';
+import { launchBrowser, logIn, openPage, openProfile, PHONE, screenshot, startApp, undocumentedApiCalls, waitForServiceWorker, type App } from './harness.ts';
 import { toyTile, trainToyBundle } from '../inference/toy-bundle.ts';
 
 /** The exact probabilities of the result's classes, as the page shows them (data-probability). */
@@ -23,6 +23,9 @@ async function analyse(page: Page, name: string, photo: Buffer): Promise<void> {
   await page.locator('article.prediction, section.quality-check, .result-area .message-error').first().waitFor();
 }
 
+/** Photos sent to the server to be read (not the device's syncs). */
+const uploads = (app: App) => app.posted.filter((post) => post.path === '/api/predict' || post.path === '/api/predict/field').length;
+
 function expectSameProbabilities(shown: Map<string, number>, served: { label: string; probability: number }[], tolerance: number): void {
   expect(shown.size).toBe(served.length);
   for (const { label, probability } of served) expect(Math.abs(shown.get(label)! - probability)).toBeLessThanOrEqual(tolerance);
@@ -35,11 +38,16 @@ describe('clinician, the model on the device', () => {
   let browser: Browser;
   let tilePhoto: Buffer;
   let fieldPhoto: Buffer;
+  let modelId: number;
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'gramlens-e2e-device-'));
-    predictor = await BundlePredictor.load(await trainToyBundle(root));
+    const bundle = await trainToyBundle(root);
+    predictor = await BundlePredictor.load(bundle);
     [app, browser] = await Promise.all([startApp([{ username: 'dr.ada', role: 'clinician' }], {}, predictor), launchBrowser()]);
+    // Registered and active, as on a real server: the device's predictions name this model when they are synced.
+    modelId = (await app.api<{ id: number }>('admin', 'POST', '/api/models', { path: bundle, name: 'Toy model', version: 'run-1' })).id;
+    await app.api('admin', 'POST', `/api/models/${modelId}/activate`);
     tilePhoto = await sharp(toyTile('cocci', 7, 16), { raw: { width: 16, height: 16, channels: 3 } }).png().toBuffer();
     const field = generateField({ label: 'gpc_clusters', seed: 4, width: 480, height: 360, pxPerUm: 9 });
     fieldPhoto = await sharp(Buffer.from(field.rgb), { raw: { width: field.width, height: field.height, channels: 3 } }).png().toBuffer();
@@ -59,15 +67,16 @@ describe('clinician, the model on the device', () => {
     const status = page.locator('.model-status');
     await expect.poll(() => status.textContent(), { timeout: 30_000 }).toContain(`The model runs on this device: version ${device.modelVersion}`);
 
-    const uploadsBefore = app.posted.length;
+    const uploadsBefore = uploads(app);
     await analyse(page, 'tile.png', tilePhoto);
-    expect(app.posted.length).toBe(uploadsBefore);
+    expect(uploads(app)).toBe(uploadsBefore);
     const served = await app.api<Prediction>('dr.ada', 'POST', '/api/predict', form(tilePhoto, 'tile.png'));
     if (served.refusal !== null) throw new Error(`the server refused the tile: ${served.refusal.reason}`);
     const result = page.locator('article.prediction');
     expectSameProbabilities(await shownProbabilities(page), served.classes, 1e-4);
     expect(await result.locator('.top-class strong').textContent()).toBe(served.top.label);
-    expect(await result.locator('.meta').textContent()).toContain(`model ${served.modelVersion} · read on this device`);
+    // Online, the reading is sent to the audit trail at once, and the result says so.
+    await expect.poll(() => result.locator('.meta').textContent(), { timeout: 20_000 }).toContain(`model ${served.modelVersion} · read on this device, in the audit trail`);
     const heatmap = result.getByAltText('Grad-CAM heatmap over the photo');
     await expect.poll(() => heatmap.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(16);
     expect(await result.locator('.feedback').count()).toBe(0);
@@ -81,9 +90,9 @@ describe('clinician, the model on the device', () => {
     await logIn(page, 'dr.ada');
     await expect.poll(() => page.locator('.model-status').textContent(), { timeout: 30_000 }).toContain('The model runs on this device');
     // Read as a whole field for its size, scale unknown: the same verdict as the server's.
-    const uploadsBefore = app.posted.length;
+    const uploadsBefore = uploads(app);
     await analyse(page, 'field.png', fieldPhoto);
-    expect(app.posted.length).toBe(uploadsBefore);
+    expect(uploads(app)).toBe(uploadsBefore);
     const unscaled = await app.api<FieldAnswer>('dr.ada', 'POST', '/api/predict', form(fieldPhoto, 'field.png'));
     const shownReasons = () => page.locator('.result-area .quality-reasons li').evaluateAll((items) => items.map((item) => item.getAttribute('data-reason')));
     expect(unscaled.quality.ok).toBe(false);
@@ -98,7 +107,7 @@ describe('clinician, the model on the device', () => {
     if (failed) await page.getByRole('button', { name: 'Predict anyway' }).click();
     const result = page.locator('article.prediction');
     await result.waitFor();
-    expect(app.posted.length).toBe(uploadsBefore + 1); // the test's own request to the server, above
+    expect(uploads(app)).toBe(uploadsBefore + 1); // the test's own request to the server, above
     const scaled = form(fieldPhoto, 'field.png');
     scaled.append('pxPerUm', '9');
     if (failed) scaled.append('force', 'true');
@@ -115,8 +124,101 @@ describe('clinician, the model on the device', () => {
     await page.context().close();
   });
 
+  /** The audit trail's predictions made on a device, as the server holds them. */
+  const devicePredictions = async () => (await app.api<Prediction[]>('admin', 'GET', '/api/predictions?limit=500')).filter((p) => p.onDevice !== null);
+  const queuedKeys = (page: Page) => page.evaluate(async () => (await window.gramlensOffline.queuedItems()).map((item) => item.key));
+
+  it('reads a tile and a whole field with the network off, and hands them to the audit trail once each, also after the phone was closed', async () => {
+    const device = await app.api<DeviceModel>('dr.ada', 'GET', '/api/models/active/device');
+    const profile = mkdtempSync(join(tmpdir(), 'gramlens-e2e-profile-'));
+    try {
+      let { context, page } = await openProfile(profile, app, { ...PHONE, offline: false });
+      await logIn(page, 'dr.ada');
+      await waitForServiceWorker(page);
+      // The app's own flow: the clinician keeps the server's model on the phone.
+      await page.getByRole('button', { name: 'Get the current model' }).click();
+      await page.getByText("This device holds the server's current model, Toy model run-1.").waitFor({ timeout: 60_000 });
+      // The runtime's files are kept where the build serves them (/ort/).
+      const runtimeFiles = (await (await fetch(`${app.baseUrl}/ort/files.json`)).json()) as string[];
+      expect(runtimeFiles.some((path) => path.startsWith('/ort/') && path.endsWith('.wasm'))).toBe(true);
+      const cachedRuntime = await page.evaluate(async () => (await (await caches.open('gramlens-runtime')).keys()).map((request) => new URL(request.url).pathname));
+      expect(cachedRuntime.sort()).toEqual([...runtimeFiles].sort());
+      const before = (await devicePredictions()).length;
+
+      // From here the page, the runtime and the model come from the service worker's caches.
+      await context.setOffline(true);
+      await page.reload();
+      await expect.poll(() => page.locator('.model-status').textContent(), { timeout: 60_000 }).toContain(`The model runs on this device: version ${device.modelVersion}`);
+      await page.getByText('Offline: what you do is kept on this device', { exact: false }).waitFor();
+
+      await analyse(page, 'tile.png', tilePhoto);
+      const tile = page.locator('article.prediction');
+      const servedTile = await app.api<Prediction>('dr.ada', 'POST', '/api/predict', form(tilePhoto, 'tile.png'));
+      if (servedTile.refusal !== null) throw new Error(`the server refused the tile: ${servedTile.refusal.reason}`);
+      const shownTile = await shownProbabilities(page);
+      expectSameProbabilities(shownTile, servedTile.classes, 1e-4);
+      expect(await tile.locator('.meta').textContent()).toContain('read on this device, will be sent to the audit trail');
+      await expect.poll(() => tile.getByAltText('Grad-CAM heatmap over the photo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(16);
+
+      await page.getByLabel(/^Whole microscope field/).check();
+      await page.getByLabel('Photo scale, pixels per µm (optional)').fill('9');
+      await page.locator('input[type=file]:not([capture])').setInputFiles({ name: 'field.png', mimeType: 'image/png', buffer: fieldPhoto });
+      await page.getByLabel('Specimen type').selectOption('Blood culture');
+      await page.getByRole('button', { name: 'Analyse photo' }).click();
+      // Only a whole field's answer has a quality verdict: it replaces the tile's result.
+      await page.locator('.result-area .quality-check').first().waitFor();
+      const failed = (await page.locator('section.quality-failed').count()) > 0;
+      if (failed) await page.getByRole('button', { name: 'Predict anyway' }).click();
+      const field = page.locator('article.prediction:has([data-fact=tiles])');
+      await field.waitFor();
+      await page.locator('.result-area .quality-check').first().waitFor();
+      const scaled = form(fieldPhoto, 'field.png');
+      scaled.append('pxPerUm', '9');
+      if (failed) scaled.append('force', 'true');
+      const servedField = (await app.api<FieldAnswer>('dr.ada', 'POST', '/api/predict/field', scaled)).prediction;
+      if (!servedField?.field || servedField.refusal !== null) throw new Error('the server gave no field answer');
+      expect(await field.locator('.top-class strong').textContent()).toBe(servedField.field.label);
+      expectSameProbabilities(await shownProbabilities(page), servedField.classes, 1e-3);
+      await expect.poll(() => field.getByAltText('Tile map over the photo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(480);
+      await expect.poll(() => field.getByAltText('Grad-CAM heatmap over the photo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+      await page.getByText('2 items kept on this device.', { exact: false }).waitFor();
+      await screenshot(page, 'clinician-offline-field-phone');
+      const keys = await queuedKeys(page);
+      expect(keys).toHaveLength(2);
+      expect(await devicePredictions()).toHaveLength(before);
+      // The phone is put away with both waiting, then opened again without a network, then with one.
+      await context.close();
+
+      ({ context, page } = await openProfile(profile, app, { ...PHONE, offline: true }));
+      await page.getByText('2 items kept on this device.', { exact: false }).waitFor();
+      expect(await queuedKeys(page)).toEqual(keys);
+      expect(await devicePredictions()).toHaveLength(before);
+      await context.setOffline(false);
+      await expect.poll(async () => (await devicePredictions()).length, { timeout: 30_000 }).toBe(before + 2);
+      await expect.poll(() => queuedKeys(page), { timeout: 30_000 }).toEqual([]);
+      await page.evaluate(() => window.gramlensOffline.syncOutbox({ force: true }));
+      const synced = await devicePredictions();
+      expect(synced).toHaveLength(before + 2);
+      const recorded = synced.filter((p) => keys.includes(p.onDevice!.idempotencyKey));
+      expect(recorded.map((p) => p.onDevice!.idempotencyKey).sort()).toEqual([...keys].sort());
+      for (const prediction of recorded) {
+        expect(prediction).toMatchObject({ modelId, modelVersion: device.modelVersion, specimenType: 'Blood culture' });
+        expect(prediction.onDevice!.device).toMatch(/^device-/);
+      }
+      const [syncedTile, syncedField] = [recorded.find((p) => !p.field)!, recorded.find((p) => p.field)!];
+      if (syncedTile.refusal !== null || syncedField.refusal !== null) throw new Error('a synced prediction lost its answer');
+      expectSameProbabilities(shownTile, syncedTile.classes, 1e-9);
+      expectSameProbabilities(new Map(servedTile.classes.map((c) => [c.label, c.probability])), syncedTile.classes, 1e-4);
+      expect(syncedField.field!.label).toBe(servedField.field.label);
+      await context.close();
+    } finally {
+      rmSync(profile, { recursive: true, force: true });
+    }
+  });
+
   it('falls back to the server when the model cannot be loaded onto the device', async () => {
-    const { page, problems } = await openPage(browser, PHONE, app);
+    // Without the service worker, whose requests the page's routes do not see.
+    const { page, problems } = await openPage(browser, { ...PHONE, serviceWorkers: 'block' }, app);
     await page.route('**/api/models/active/files/model.onnx', (route) => route.fulfill({ status: 500, body: 'broken' }));
     await logIn(page, 'dr.ada');
     await expect.poll(() => page.locator('.model-status').textContent(), { timeout: 30_000 }).toMatch(/^Photos are read on the server: the model could not be loaded onto this device/);

@@ -42,11 +42,11 @@ export async function cacheModelFiles(model: ActiveModelVersion, urls: string[],
 }
 
 /** The files of a model and of the runtime that runs it, as the on-device model loader names them. */
-export type ModelFilesOf = (model: ActiveModelVersion) => { urls: string[]; runtimeUrls: string[] };
+export type ModelFilesOf = (model: ActiveModelVersion) => Promise<{ urls: string[]; runtimeUrls: string[] }>;
 
 let modelFilesOf: ModelFilesOf | null = null;
 
-/** Set by the on-device model loader: without it the page cannot fetch a model for offline use. */
+/** Set at boot by the on-device mode (modelFilesForOffline): without it the page cannot fetch a model for offline use. */
 export function provideModelFiles(provider: ModelFilesOf): void {
   modelFilesOf = provider;
 }
@@ -58,6 +58,6 @@ export function canKeepModels(): boolean {
 /** Fetches the server's current model into this device's cache (replacing the older one). */
 export async function keepModel(model: ActiveModelVersion): Promise<void> {
   if (!modelFilesOf) throw new Error('This app cannot run models on the device yet');
-  const { urls, runtimeUrls } = modelFilesOf(model);
+  const { urls, runtimeUrls } = await modelFilesOf(model);
   await cacheModelFiles(model, urls, runtimeUrls);
 }

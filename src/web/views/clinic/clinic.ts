@@ -5,6 +5,8 @@ import type { View, ViewContext } from '../../view.ts';
 import { qualityRejection } from './field.ts';
 import { History } from './history.ts';
 import { ModelLocationSetting } from './model-location.ts';
+import { keepForAuditTrail, readOnDevice } from '../../on-device/index.ts';
+import { noteWhenSent } from './device-note.ts';
 import { offlineStatus } from './offline-status.ts';
 import { predictionResult, predictionSummary } from './result.ts';
 import { shrinkPhoto } from './shrink-photo.ts';
@@ -160,11 +162,18 @@ export function clinicView({ user }: ViewContext): View {
           const send = async (onProgress: UploadProgress, force: boolean) => {
             const device = await modelLocation.deviceModel();
             if (device) {
-              const { readOnDevice } = await import('../../on-device/index.ts');
               onProgress(null);
               const started = performance.now();
               const answer = await readOnDevice(device, { ...request, force });
               if (!('quality' in answer)) modelLocation.tileTook(performance.now() - started);
+              // Kept for the audit trail after the result is on screen: the photo is shrunk as for the server meanwhile.
+              void shrinkPhoto(chosen, scale, modelPxPerUm)
+                .then((sent) => keepForAuditTrail(answer, { ...request, photo: sent.blob }))
+                .then((key) => {
+                  const kept = 'quality' in answer ? answer.prediction : answer;
+                  if (key && kept) noteWhenSent(key, kept.id);
+                })
+                .catch((error: unknown) => message.show(messageOf(error), 'error'));
               return answer;
             }
             if (force) data.set('force', 'true');

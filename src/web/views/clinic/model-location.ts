@@ -1,5 +1,5 @@
 import { field, h, options } from '../../dom.ts';
-import type { DeviceWorker } from '../../on-device/index.ts';
+import { DeviceWorker } from '../../on-device/index.ts';
 
 export type ModelLocation = 'device' | 'server';
 
@@ -73,7 +73,6 @@ export class ModelLocationSetting {
     if (!deviceCanRun()) return this.fallBack('this browser cannot run the model');
     this.status.textContent = 'Loading the model onto this device…';
     try {
-      const { DeviceWorker } = await import('../../on-device/index.ts');
       const device = await DeviceWorker.start();
       if (device.info.onnxBytes > DEVICE_MODEL_MAX_BYTES && localStorage.getItem(LOCATION_KEY) === null) {
         device.terminate();

@@ -3,6 +3,7 @@ import { dateTime, modelTitle, percent } from '../../format.ts';
 import { displayNames, leafNames, parseTree } from '../../label-tree.ts';
 import type { AnsweredPrediction, Prediction, RefusedPrediction } from '../../../contract/index.ts';
 import { isDevicePrediction } from '../../on-device/ids.ts';
+import { QUEUED_NOTE } from './device-note.ts';
 import { feedbackPanel } from './feedback.ts';
 import { fieldFacts, fieldQuality, tileMapViewer } from './field.ts';
 import { heatmapViewer } from './heatmap.ts';
@@ -37,7 +38,7 @@ export function predictionResult(prediction: Prediction, onUpdated: (updated: Pr
 }
 
 function metaLine(prediction: Prediction): string {
-  const where = isDevicePrediction(prediction.id) ? 'read on this device' : null;
+  const where = isDevicePrediction(prediction.id) ? QUEUED_NOTE : null;
   return [prediction.specimenType, prediction.caseId ? `case ${prediction.caseId}` : null, dateTime(prediction.createdAt), `model ${prediction.model ? modelTitle(prediction.model) : prediction.modelVersion}`, where]
     .filter((part): part is string => part !== null)
     .join(' · ');

@@ -1,0 +1,44 @@
+import type { DeviceResult, FieldAnswer, Prediction } from '../../contract/index.ts';
+import { api } from '../api.ts';
+import { heldModelVersion, queueDevicePrediction } from '../offline/index.ts';
+
+/** The registered model whose files the device ran: the one it holds for offline use, else the server's current one if it is the same. */
+async function registeredModelId(modelVersion: string): Promise<number> {
+  const held = heldModelVersion();
+  if (held?.modelVersion === modelVersion) return held.id;
+  const active = await api.activeModelVersion().catch(() => null);
+  if (active?.modelVersion === modelVersion) return active.id;
+  throw new Error(`The model on this device (${modelVersion}) is not the server's current one: its result cannot be sent to the audit trail`);
+}
+
+/** What the sync route records: the result in the server's shape, without the pictures (they stay on the device). */
+export function deviceResultOf(prediction: Prediction): DeviceResult {
+  const { modelVersion } = prediction;
+  const tree = prediction.tree ? { tree: prediction.tree } : {};
+  if (prediction.refusal !== null) return { refusal: prediction.refusal, modelVersion, ...tree };
+  const { classes, uncertain } = prediction;
+  // A field's top class carries its probability before the float32 rounding of the class list; the sync route wants the listed one.
+  const top = classes.find((c) => c.label === prediction.top.label) ?? prediction.top;
+  if (!prediction.field) return { classes, top, uncertain, modelVersion, ...tree };
+  const { tileMapUrl: _pictureStaysHere, ...field } = prediction.field;
+  return { classes, top, uncertain, modelVersion, ...tree, field };
+}
+
+export interface KeptPhoto {
+  specimenType: string;
+  caseId: string | null;
+  /** The photo as it would be sent to the server. */
+  photo: Blob;
+}
+
+/**
+ * Queues a reading made on the device for the server's audit trail (sent at once when online, else
+ * when the network is back); a field whose quality check failed without an answer holds no prediction.
+ * Resolves with the idempotency key, or null when there was nothing to keep.
+ */
+export async function keepForAuditTrail(answer: Prediction | FieldAnswer, { specimenType, caseId, photo }: KeptPhoto): Promise<string | null> {
+  const prediction = 'quality' in answer ? answer.prediction : answer;
+  if (!prediction) return null;
+  const modelId = await registeredModelId(prediction.modelVersion);
+  return queueDevicePrediction({ modelId, result: deviceResultOf(prediction), specimenType, ...(caseId ? { caseId } : {}), photo });
+}
