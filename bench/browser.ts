@@ -9,7 +9,9 @@
 // model's load time from the service worker's cache (model_load_ms: the model kept for offline use
 // by the app's own "Get the current model", then a page reload with the network off), from the
 // HTTP cache (an online reload) and cold, and the gzipped size of the app's own JavaScript beside
-// the runtime's (its JS chunk and .wasm under /ort/). Medians over --rounds (default 5).
+// the runtime's (its JS chunk and .wasm under /ort/). Then, in the same chromium, the model on
+// onnxruntime-web beside TF.js 4.22's WASM backend on a page of the bench's own (lib/runtime-compare.ts):
+// one tile and 64 tiles, load time, gzipped runtime size, interleaved rounds. Medians over --rounds (default 5).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +27,7 @@ import { BundlePredictor } from '../src/inference/index.ts';
 import { modelVersionOf, readBundleMetadata } from '../src/models/index.ts';
 import { createServer } from '../src/server/index.ts';
 import { generateField, generateTile } from '../src/synth/index.ts';
+import { compareRuntimes } from './lib/index.ts';
 import { benchArgs, median, round } from './stats.ts';
 
 const argv = process.argv.slice(2);
@@ -36,6 +39,7 @@ const WEB_DIST = fileURLToPath(new URL('../src/web/dist', import.meta.url));
 const PASSWORD = 'bench-browser-password-0123';
 /** The 12-megapixel field: 4000 × 3000 at this scale (a 100× objective through a phone). */
 const FIELD_PX_PER_UM = 20;
+const BATCH_NOTE = 'model run only, one thread';
 const log = (text: string) => process.stderr.write(`${text}\n`);
 
 if (!model) throw new Error('no model bundle: give --model DIR (a bundle with model.onnx), or run gramlens demo first');
@@ -167,6 +171,9 @@ async function main(): Promise<void> {
       fieldMs.push(await timedAnalysis(page, 'field-12mp.jpg', fieldPhoto, true));
       log(`round ${i + 1}: tile ${Math.round(tileMs[i])} ms, 12 MP field ${Math.round(fieldMs[i])} ms`);
     }
+    log('onnxruntime-web beside TF.js WASM on the same model');
+    // At least 5 rounds: single runs of a few ms on a shared machine are noisy.
+    const runtimeCompare = await compareRuntimes(browser, model!, Math.max(5, rounds), sizes.runtime_js_kb_gzip! + sizes.runtime_wasm_kb_gzip!, log);
     const result = {
       tile_ms: round(median(tileMs)),
       field_12mp_ms: round(median(fieldMs)),
@@ -177,9 +184,13 @@ async function main(): Promise<void> {
       rounds,
       threads: crossOriginIsolated ? 'several (cross-origin isolated)' : 1,
       model,
+      runtime_compare: runtimeCompare,
     };
     if (!args.json) {
       log(`tile ${result.tile_ms} ms (bar 50), 12 MP field ${result.field_12mp_ms} ms (bar 3000), model load ${result.model_load_ms} ms (bar 1000)`);
+      const { ort, tfjs_wasm: tfjs } = runtimeCompare;
+      log(`same page, ${BATCH_NOTE}: onnxruntime-web tile ${ort.tile_ms} ms, 64 tiles ${ort.batch64_ms} ms, load ${ort.load_ms} ms, ${ort.runtime_kb_gzip} kB gzip`);
+      log(`same page, ${BATCH_NOTE}: TF.js WASM tile ${tfjs.tile_ms} ms, 64 tiles ${tfjs.batch64_ms} ms, load ${tfjs.load_ms} ms, ${tfjs.runtime_kb_gzip} kB gzip (SIMD ${tfjs.simd})`);
       log(`app JS ${result.app_js_kb_gzip} kB gzip (bar 150); runtime JS ${result.runtime_js_kb_gzip} kB gzip, WASM ${result.runtime_wasm_kb} kB (${result.runtime_wasm_kb_gzip} kB gzip)`);
     }
     console.log(JSON.stringify(result));
