@@ -6,4 +6,4 @@ export { INFERENCE_ENGINES, measureOnnxInference, type EngineThroughput, type In
 export { measureStepThroughput, type StepThroughput, type StepThroughputOptions } from './step-throughput.ts';
 export { measureTrainThroughput, type ThroughputOptions } from './train-throughput.ts';
 export { bccdFolds, gramStainSpeciesFolds, macroF1Of, runPytorchBaseline, torchPython, type PytorchRun, type RealDataset, type RealFold } from './real-data.ts';
-export { compareRuntimes, type RuntimeComparison, type RuntimeFigures } from './runtime-compare.ts';
+export { compareRuntimes, largestGap, serveComparePage, type RuntimeComparison, type RuntimeFigures } from './runtime-compare.ts';

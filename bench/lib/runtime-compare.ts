@@ -9,7 +9,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join, normalize } from 'node:path';
+import { extname, isAbsolute, join, normalize, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
@@ -72,13 +72,14 @@ async function buildPage(outDir: string): Promise<{ tfjsJs: string[] }> {
 }
 
 /** Serves the built page, /tfjs-wasm/ from the npm package and /model/ from the bundle, nothing else. */
-async function serve(outDir: string, modelDir: string): Promise<Server> {
+export async function serveComparePage(outDir: string, modelDir: string): Promise<Server> {
   const roots: [string, string][] = [['/tfjs-wasm/', TFJS_WASM_DIST], ['/model/', modelDir], ['/', outDir]];
   const server = createServer(async (request, response) => {
     const path = decodeURIComponent(new URL(request.url ?? '/', 'http://localhost').pathname);
     const [prefix, root] = roots.find(([prefix]) => path.startsWith(prefix))!;
     const file = normalize(join(root, path === '/' ? 'index.html' : path.slice(prefix.length)));
-    if (!file.startsWith(root)) return void response.writeHead(403).end();
+    const inside = relative(root, file);
+    if (inside.startsWith('..') || isAbsolute(inside)) return void response.writeHead(403).end();
     try {
       const body = await readFile(file);
       response.writeHead(200, { 'content-type': TYPES[extname(file)] ?? 'application/octet-stream', 'cache-control': 'max-age=3600' }).end(body);
@@ -92,7 +93,8 @@ async function serve(outDir: string, modelDir: string): Promise<Server> {
 
 const call = <T>(page: Page, code: string) => page.evaluate<T>(`globalThis.runtimeCompare.${code}`);
 
-function largestGap(a: number[], b: number[]): number {
+/** The largest absolute difference between two runtimes' probabilities, element by element. */
+export function largestGap(a: number[], b: number[]): number {
   if (a.length !== b.length) throw new Error(`the runtimes gave ${a.length} and ${b.length} probabilities`);
   return a.reduce((gap, value, i) => Math.max(gap, Math.abs(value - b[i])), 0);
 }
@@ -103,7 +105,7 @@ function largestGap(a: number[], b: number[]): number {
  */
 export async function compareRuntimes(browser: Browser, modelDir: string, rounds: number, ortRuntimeKbGzip: number, log: (text: string) => void): Promise<RuntimeComparison> {
   const outDir = await mkdtemp(join(tmpdir(), 'gramlens-runtime-compare-'));
-  const server = await serve(outDir, modelDir);
+  const server = await serveComparePage(outDir, modelDir);
   try {
     const { tfjsJs } = await buildPage(outDir);
     const tfjsKb = gzipKb([...tfjsJs, join(TFJS_WASM_DIST, 'tfjs-backend-wasm-simd.wasm')]);
