@@ -16,9 +16,7 @@ export function deviceResultOf(prediction: Prediction): DeviceResult {
   const { modelVersion } = prediction;
   const tree = prediction.tree ? { tree: prediction.tree } : {};
   if (prediction.refusal !== null) return { refusal: prediction.refusal, modelVersion, ...tree };
-  const { classes, uncertain } = prediction;
-  // A field's top class carries its probability before the float32 rounding of the class list; the sync route wants the listed one.
-  const top = classes.find((c) => c.label === prediction.top.label) ?? prediction.top;
+  const { classes, top, uncertain } = prediction;
   if (!prediction.field) return { classes, top, uncertain, modelVersion, ...tree };
   const { tileMapUrl: _pictureStaysHere, ...field } = prediction.field;
   return { classes, top, uncertain, modelVersion, ...tree, field };
