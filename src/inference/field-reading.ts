@@ -256,7 +256,8 @@ export class FieldReader {
       refusal: null,
       signature,
       forced: !quality.ok,
-      top: { label: decision.label, probability: decision.probability },
+      // Rounded as the class list is (float32), so the top class and its entry in the list agree exactly.
+      top: { label: decision.label, probability: Math.fround(decision.probability) },
       classes: ranked.classes,
       treeTop: treeTops(decision.probabilities, classes, labelTree),
       uncertain: decision.refer || (!decision.multiple && decision.probability < (referBelow ?? 0)),

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DeviceModel, FieldAnswer, Prediction } from '../../src/contract/index.ts';
+import type { DeviceModel, DeviceVerdictSync, FieldAnswer, Prediction } from '../../src/contract/index.ts';
 import { BundlePredictor } from '../../src/inference/index.ts';
 import { generateField } from '../../src/synth/index.ts';
 import { launchBrowser, logIn, openPage, openProfile, PHONE, screenshot, startApp, undocumentedApiCalls, waitForServiceWorker, type App } from './harness.ts';
@@ -79,7 +79,9 @@ describe('clinician, the model on the device', () => {
     await expect.poll(() => result.locator('.meta').textContent(), { timeout: 20_000 }).toContain(`model ${served.modelVersion} · read on this device, in the audit trail`);
     const heatmap = result.getByAltText('Grad-CAM heatmap over the photo');
     await expect.poll(() => heatmap.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(16);
-    expect(await result.locator('.feedback').count()).toBe(0);
+    // The same verdict panel as the server's results: no "Agree" on "uncertain: refer".
+    await result.locator('.feedback').waitFor();
+    expect(await result.getByRole('button', { name: 'Agree' }).count()).toBe(served.uncertain ? 0 : 1);
     await screenshot(page, 'clinician-on-device-tile-phone');
     expect(problems).toEqual([]);
     await page.context().close();
@@ -128,7 +130,7 @@ describe('clinician, the model on the device', () => {
   const devicePredictions = async () => (await app.api<Prediction[]>('admin', 'GET', '/api/predictions?limit=500')).filter((p) => p.onDevice !== null);
   const queuedKeys = (page: Page) => page.evaluate(async () => (await window.gramlensOffline.queuedItems()).map((item) => item.key));
 
-  it('reads a tile and a whole field with the network off, and hands them to the audit trail once each, also after the phone was closed', async () => {
+  it('reads a tile (with a correction) and a whole field with the network off, and hands them to the audit trail once each, also after the phone was closed', async () => {
     const device = await app.api<DeviceModel>('dr.ada', 'GET', '/api/models/active/device');
     const profile = mkdtempSync(join(tmpdir(), 'gramlens-e2e-profile-'));
     try {
@@ -159,6 +161,17 @@ describe('clinician, the model on the device', () => {
       expectSameProbabilities(shownTile, servedTile.classes, 1e-4);
       expect(await tile.locator('.meta').textContent()).toContain('read on this device, will be sent to the audit trail');
       await expect.poll(() => tile.getByAltText('Grad-CAM heatmap over the photo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(16);
+      // A verdict on what the device read, offline: a correction (the laboratory's result on "uncertain: refer", which offers no "Agree").
+      expect(await tile.getByRole('button', { name: 'Agree' }).count()).toBe(servedTile.uncertain ? 0 : 1);
+      await tile.locator('.feedback button[aria-controls]').click();
+      const choice = tile.locator('.correction select');
+      const firstChoice = choice.locator('option').first();
+      const [corrected, correctedName] = [(await firstChoice.getAttribute('value'))!, (await firstChoice.textContent())!];
+      if (!servedTile.uncertain) expect(corrected).not.toBe(servedTile.top.label);
+      await choice.selectOption(corrected);
+      await tile.locator('.correction button[type=submit]').click();
+      await tile.getByText('is kept with the result and sent to the audit trail with it', { exact: false }).waitFor();
+      expect(await tile.locator('.feedback-state').textContent()).toContain(correctedName);
 
       await page.getByLabel(/^Whole microscope field/).check();
       await page.getByLabel('Photo scale, pixels per µm (optional)').fill('9');
@@ -181,16 +194,22 @@ describe('clinician, the model on the device', () => {
       expectSameProbabilities(await shownProbabilities(page), servedField.classes, 1e-3);
       await expect.poll(() => field.getByAltText('Tile map over the photo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(480);
       await expect.poll(() => field.getByAltText('Grad-CAM heatmap over the photo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
-      await page.getByText('2 items kept on this device.', { exact: false }).waitFor();
+      expect(await field.locator('.feedback').count()).toBe(1);
+      await page.getByText('3 items kept on this device.', { exact: false }).waitFor();
       await screenshot(page, 'clinician-offline-field-phone');
-      const keys = await queuedKeys(page);
-      expect(keys).toHaveLength(2);
+      const queued = await page.evaluate(async () => (await window.gramlensOffline.queuedItems()).map(({ key, kind, payload }) => ({ key, kind, payload })));
+      // In the order they were made: the tile, the verdict on it (by the tile's key), the field.
+      expect(queued.map((item) => item.kind)).toEqual(['prediction', 'verdict', 'prediction']);
+      const verdict = queued[1].payload as DeviceVerdictSync;
+      expect(verdict).toMatchObject({ prediction: { idempotencyKey: queued[0].key }, verdict: 'correct', label: corrected });
+      const keys = queued.map((item) => item.key);
+      const predictionKeys = queued.filter((item) => item.kind === 'prediction').map((item) => item.key);
       expect(await devicePredictions()).toHaveLength(before);
       // The phone is put away with both waiting, then opened again without a network, then with one.
       await context.close();
 
       ({ context, page } = await openProfile(profile, app, { ...PHONE, offline: true }));
-      await page.getByText('2 items kept on this device.', { exact: false }).waitFor();
+      await page.getByText('3 items kept on this device.', { exact: false }).waitFor();
       expect(await queuedKeys(page)).toEqual(keys);
       expect(await devicePredictions()).toHaveLength(before);
       await context.setOffline(false);
@@ -199,8 +218,8 @@ describe('clinician, the model on the device', () => {
       await page.evaluate(() => window.gramlensOffline.syncOutbox({ force: true }));
       const synced = await devicePredictions();
       expect(synced).toHaveLength(before + 2);
-      const recorded = synced.filter((p) => keys.includes(p.onDevice!.idempotencyKey));
-      expect(recorded.map((p) => p.onDevice!.idempotencyKey).sort()).toEqual([...keys].sort());
+      const recorded = synced.filter((p) => predictionKeys.includes(p.onDevice!.idempotencyKey));
+      expect(recorded.map((p) => p.onDevice!.idempotencyKey).sort()).toEqual([...predictionKeys].sort());
       for (const prediction of recorded) {
         expect(prediction).toMatchObject({ modelId, modelVersion: device.modelVersion, specimenType: 'Blood culture' });
         expect(prediction.onDevice!.device).toMatch(/^device-/);
@@ -210,6 +229,15 @@ describe('clinician, the model on the device', () => {
       expectSameProbabilities(shownTile, syncedTile.classes, 1e-9);
       expectSameProbabilities(new Map(servedTile.classes.map((c) => [c.label, c.probability])), syncedTile.classes, 1e-4);
       expect(syncedField.field!.label).toBe(servedField.field.label);
+      // The verdict once, on the tile's prediction, with the time it was given; none on the field.
+      const oneCorrection = [{ verdict: 'correct', label: corrected, user: { username: 'dr.ada' }, madeAt: verdict.madeAt }];
+      expect(syncedTile.feedbackHistory).toMatchObject(oneCorrection);
+      expect(syncedTile.feedback).toMatchObject(oneCorrection[0]);
+      expect(syncedField.feedbackHistory).toEqual([]);
+      // The same verdict sent again (a repeated sync) adds nothing.
+      await app.api('dr.ada', 'POST', '/api/predictions/feedback/sync', verdict);
+      const again = (await devicePredictions()).find((p) => p.id === syncedTile.id)!;
+      expect(again.feedbackHistory).toMatchObject(oneCorrection);
       await context.close();
     } finally {
       rmSync(profile, { recursive: true, force: true });

@@ -2,4 +2,5 @@
 export { DeviceWorker } from './device-worker.ts';
 export { readOnDevice, type DeviceRequest } from './read.ts';
 export { modelFilesForOffline } from './offline-files.ts';
-export { keepForAuditTrail } from './keep.ts';
+export { keepDeviceVerdict, keepForAuditTrail } from './keep.ts';
+export { isDevicePrediction } from './ids.ts';

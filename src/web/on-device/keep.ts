@@ -1,6 +1,9 @@
-import type { DeviceResult, FieldAnswer, Prediction } from '../../contract/index.ts';
+import type { DeviceResult, FeedbackVerdict, FieldAnswer, Prediction } from '../../contract/index.ts';
 import { api } from '../api.ts';
-import { heldModelVersion, queueDevicePrediction } from '../offline/index.ts';
+import { heldModelVersion, queueDevicePrediction, queueVerdict, syncOutbox } from '../offline/index.ts';
+
+/** The outbox key each result read on the device is (being) kept under, by its id on screen: a verdict on it goes after it. */
+const keptUnder = new Map<string, Promise<string | null>>();
 
 /** The registered model whose files the device ran: the one it holds for offline use, else the server's current one if it is the same. */
 async function registeredModelId(modelVersion: string): Promise<number> {
@@ -16,9 +19,7 @@ export function deviceResultOf(prediction: Prediction): DeviceResult {
   const { modelVersion } = prediction;
   const tree = prediction.tree ? { tree: prediction.tree } : {};
   if (prediction.refusal !== null) return { refusal: prediction.refusal, modelVersion, ...tree };
-  const { classes, uncertain } = prediction;
-  // A field's top class carries its probability before the float32 rounding of the class list; the sync route wants the listed one.
-  const top = classes.find((c) => c.label === prediction.top.label) ?? prediction.top;
+  const { classes, top, uncertain } = prediction;
   if (!prediction.field) return { classes, top, uncertain, modelVersion, ...tree };
   const { tileMapUrl: _pictureStaysHere, ...field } = prediction.field;
   return { classes, top, uncertain, modelVersion, ...tree, field };
@@ -27,8 +28,8 @@ export function deviceResultOf(prediction: Prediction): DeviceResult {
 export interface KeptPhoto {
   specimenType: string;
   caseId: string | null;
-  /** The photo as it would be sent to the server. */
-  photo: Blob;
+  /** The photo as it would be sent to the server (it may still be shrinking). */
+  photo: Promise<Blob>;
 }
 
 /**
@@ -36,9 +37,24 @@ export interface KeptPhoto {
  * when the network is back); a field whose quality check failed without an answer holds no prediction.
  * Resolves with the idempotency key, or null when there was nothing to keep.
  */
-export async function keepForAuditTrail(answer: Prediction | FieldAnswer, { specimenType, caseId, photo }: KeptPhoto): Promise<string | null> {
+export function keepForAuditTrail(answer: Prediction | FieldAnswer, { specimenType, caseId, photo }: KeptPhoto): Promise<string | null> {
   const prediction = 'quality' in answer ? answer.prediction : answer;
-  if (!prediction) return null;
-  const modelId = await registeredModelId(prediction.modelVersion);
-  return queueDevicePrediction({ modelId, result: deviceResultOf(prediction), specimenType, ...(caseId ? { caseId } : {}), photo });
+  if (!prediction) return Promise.resolve(null);
+  const kept = (async () => {
+    const [modelId, sent] = await Promise.all([registeredModelId(prediction.modelVersion), photo]);
+    return queueDevicePrediction({ modelId, result: deviceResultOf(prediction), specimenType, ...(caseId ? { caseId } : {}), photo: sent });
+  })();
+  keptUnder.set(prediction.id, kept);
+  return kept;
+}
+
+/**
+ * A verdict on a result read on the device: queued in the outbox after the result itself, on its
+ * idempotency key, so the server records it once, linked to that prediction (sent at once when online).
+ */
+export async function keepDeviceVerdict(predictionId: string, verdict: FeedbackVerdict, label?: string): Promise<void> {
+  const key = await (keptUnder.get(predictionId) ?? Promise.resolve(null)).catch(() => null);
+  if (!key) throw new Error('This result could not be kept on this device, so a verdict on it cannot be sent to the audit trail');
+  await queueVerdict({ prediction: { idempotencyKey: key }, verdict, ...(label === undefined ? {} : { label }) });
+  void syncOutbox();
 }

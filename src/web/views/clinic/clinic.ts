@@ -167,8 +167,7 @@ export function clinicView({ user }: ViewContext): View {
               const answer = await readOnDevice(device, { ...request, force });
               if (!('quality' in answer)) modelLocation.tileTook(performance.now() - started);
               // Kept for the audit trail after the result is on screen: the photo is shrunk as for the server meanwhile.
-              void shrinkPhoto(chosen, scale, modelPxPerUm)
-                .then((sent) => keepForAuditTrail(answer, { ...request, photo: sent.blob }))
+              void keepForAuditTrail(answer, { ...request, photo: shrinkPhoto(chosen, scale, modelPxPerUm).then((sent) => sent.blob) })
                 .then((key) => {
                   const kept = 'quality' in answer ? answer.prediction : answer;
                   if (key && kept) noteWhenSent(key, kept.id);

@@ -1,7 +1,8 @@
 import { api, ApiError, messageOf } from '../../api.ts';
 import { busy, field, h, Message, options, uniqueId } from '../../dom.ts';
-import type { AnsweredPrediction, Prediction } from '../../../contract/index.ts';
+import type { AnsweredPrediction, FeedbackVerdict, Prediction } from '../../../contract/index.ts';
 import { queueVerdict } from '../../offline/index.ts';
+import { isDevicePrediction, keepDeviceVerdict } from '../../on-device/index.ts';
 
 export interface ClassChoice {
   value: string;
@@ -19,7 +20,8 @@ function verdictText(prediction: Prediction, labelOf: (name: string) => string):
 
 /**
  * Agree, or correct with the right class; POST /api/predictions/:id/feedback. An "uncertain: refer"
- * result offers no "Agree" (it names no class): only the laboratory's result, any class.
+ * result offers no "Agree" (it names no class): only the laboratory's result, any class. On a result
+ * read on the device the verdict goes into the outbox after its prediction, on its idempotency key.
  */
 export function feedbackPanel(
   prediction: Prediction & AnsweredPrediction,
@@ -40,29 +42,49 @@ export function feedbackPanel(
   const agree = prediction.uncertain ? null : h('button', { type: 'button', class: 'button button-agree' }, 'Agree');
   const correct = h('button', { type: 'button', class: 'button', attrs: { 'aria-expanded': 'false', 'aria-controls': correction.id } }, prediction.uncertain ? 'Enter the lab result…' : 'Correct it…');
 
-  const send = async (button: HTMLButtonElement, verdict: 'agree' | 'correct', label?: string) => {
+  const closeCorrection = () => {
+    correction.hidden = true;
+    correct.setAttribute('aria-expanded', 'false');
+  };
+  const recorded = (verdict: FeedbackVerdict, label?: string) =>
+    verdict === 'agree' ? 'your agreement' : current.uncertain ? `the laboratory’s result, ${labelOf(label!)},` : `your correction to ${labelOf(label!)}`;
+  const saved = (updated: Prediction, text: string) => {
+    current = updated;
+    state.textContent = verdictText(current, labelOf);
+    message.show(text, 'success');
+    closeCorrection();
+    onSaved(current);
+  };
+
+  const send = async (button: HTMLButtonElement, verdict: FeedbackVerdict, label?: string) => {
     message.show('Saving…');
+    if (isDevicePrediction(current.id)) return keepWithDeviceResult(button, verdict, label);
     try {
-      current = await busy(button, () => api.feedback(current.id, verdict, label));
-      state.textContent = verdictText(current, labelOf);
-      const recorded = verdict === 'agree' ? 'your agreement' : current.uncertain ? `the laboratory’s result, ${labelOf(label!)},` : `your correction to ${labelOf(label!)}`;
-      message.show(`Thank you: ${recorded} is recorded.`, 'success');
-      correction.hidden = true;
-      correct.setAttribute('aria-expanded', 'false');
-      onSaved(current);
+      const updated = await busy(button, () => api.feedback(current.id, verdict, label));
+      saved(updated, `Thank you: ${recorded(verdict, label)} is recorded.`);
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 0)) return message.show(messageOf(error), 'error');
       await keepOffline(verdict, label);
     }
   };
 
+  /** A result read on the device: its verdict is sent to the audit trail after it (at once when online). */
+  const keepWithDeviceResult = async (button: HTMLButtonElement, verdict: FeedbackVerdict, label?: string) => {
+    try {
+      await busy(button, () => keepDeviceVerdict(current.id, verdict, label));
+      const feedback = { verdict, label: label ?? null, user: current.user, createdAt: new Date().toISOString() };
+      saved({ ...current, feedback, feedbackHistory: [...current.feedbackHistory, feedback] }, `Thank you: ${recorded(verdict, label)} is kept with the result and sent to the audit trail with it.`);
+    } catch (error) {
+      message.show(messageOf(error), 'error');
+    }
+  };
+
   /** No network: the verdict waits on this device and is sent, once, when the network is back. */
-  const keepOffline = async (verdict: 'agree' | 'correct', label?: string) => {
+  const keepOffline = async (verdict: FeedbackVerdict, label?: string) => {
     try {
       await queueVerdict({ prediction: { id: current.id }, verdict, ...(label === undefined ? {} : { label }) });
       message.show('No network: your verdict is kept on this device and will be sent when the network is back.', 'warning');
-      correction.hidden = true;
-      correct.setAttribute('aria-expanded', 'false');
+      closeCorrection();
     } catch (error) {
       message.show(`No network, and your verdict could not be kept on this device: ${messageOf(error)}`, 'error');
     }

@@ -99,7 +99,6 @@ function answeredResult(prediction: Prediction & AnsweredPrediction, onUpdated: 
       field ? h('div', { class: 'field-figures' }, tileMapViewer(prediction.image.url, field, labelOf), heatmapViewer(prediction.image.url, prediction.heatmapUrl)) : heatmapViewer(prediction.image.url, prediction.heatmapUrl),
       probabilityBars(prediction.classes, prediction.tree, prediction.top.label),
     ),
-    // The server has no record of a prediction made on the device to attach a verdict to.
-    isDevicePrediction(prediction.id) ? null : feedbackPanel(prediction, choices, labelOf, onUpdated),
+    feedbackPanel(prediction, choices, labelOf, onUpdated),
   );
 }
