@@ -11,7 +11,9 @@ export const MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000;
 /**
  * Checks what a device says its model answered, beyond the JSON schema: not larger than an audit
  * row should be, every probability finite
- * and in [0, 1], summing to 1, and the top class the most probable one of the classes sent.
+ * and in [0, 1], summing to 1, and the top class the most probable one of the classes sent. A whole
+ * field's top is its decision's answer instead (a class, a group of the label tree or the mixed
+ * class, not always the most probable class): it must be the field summary's label.
  */
 export function checkDeviceResult(result: DeviceResult): DeviceResult {
   if (JSON.stringify(result).length > MAX_RESULT_BYTES) throw new HttpError(413, `the result is larger than ${MAX_RESULT_BYTES / 1024} kB`);
@@ -24,6 +26,10 @@ export function checkDeviceResult(result: DeviceResult): DeviceResult {
   const sum = classes.reduce((total, c) => total + c.probability, 0);
   if (Math.abs(sum - 1) > PROBABILITY_SUM_TOLERANCE) throw new HttpError(400, `the class probabilities must sum to 1 (they sum to ${sum.toFixed(4)})`);
   if (new Set(classes.map((c) => c.label)).size !== classes.length) throw new HttpError(400, 'each class may appear once');
+  if (result.field) {
+    if (top.label !== result.field.label || top.probability < 0 || top.probability > 1) throw new HttpError(400, "a whole field's top must be its answer (field.label), with a probability in [0, 1]");
+    return result;
+  }
   const most = Math.max(...classes.map((c) => c.probability));
   const topClass = classes.find((c) => c.label === top.label);
   if (!topClass || Math.abs(topClass.probability - top.probability) > 1e-9 || top.probability < most - 1e-9) {

@@ -108,6 +108,18 @@ describeBackends('POST /api/predictions/sync: predictions made on the device', (
     expect(answered.json().field).toMatchObject({ label: 'gnr', tileMapUrl: null, morphotypes: [{ label: 'gnr', tileCount: 5 }] });
   });
 
+  it("records a whole field whose answer is a group of the label tree, not a class, and refuses a top that is not the field's answer", async () => {
+    const field = { forced: false, quality: { ok: true, reasons: [] }, label: 'gram_negative', morphotypes: [{ label: 'gnr', tileCount: 3, confidentTiles: 1 }, { label: 'gnc', tileCount: 3, confidentTiles: 1 }], multiple: false, tiles: { total: 9, inferred: 6 }, legend: [], photoPxPerUm: 6, warnings: [] };
+    const classes = [{ label: 'gnr', probability: 0.5 }, { label: 'gnc', probability: 0.4 }, { label: 'no_bacteria', probability: 0.1 }];
+    const group = devicePrediction({ result: { modelVersion: BUNDLE_VERSION, classes, top: { label: 'gram_negative', probability: 0.9 }, uncertain: true, field } });
+    expect((await sync(group)).statusCode).toBe(201);
+    const before = (await auditRows()).length;
+    const mismatched = devicePrediction({ result: { modelVersion: BUNDLE_VERSION, classes, top: { label: 'gnr', probability: 0.5 }, uncertain: true, field } });
+    const refused = await sync(mismatched);
+    expect([refused.statusCode, refused.json().error]).toEqual([400, expect.stringMatching(/field's top must be its answer/)]);
+    expect((await auditRows()).length).toBe(before);
+  });
+
   it.each([
     ['probabilities that do not sum to 1', { classes: [{ label: 'a', probability: 0.5 }, { label: 'b', probability: 0.4 }], top: { label: 'a', probability: 0.5 } }, 400, /sum to 1/],
     ['a probability above 1', { classes: [{ label: 'a', probability: 1.5 }, { label: 'b', probability: -0.5 }], top: { label: 'a', probability: 1.5 } }, 400, /\[0, 1\]/],
