@@ -62,8 +62,11 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   app.addHook('onClose', async () => {
     if (!store) return;
-    await training.close();
-    await store.close();
+    try {
+      await training.close();
+    } finally {
+      await store.close();
+    }
   });
 
   app.setErrorHandler(createErrorHandler({ uploadTooLarge: `the image is larger than the ${limits.maxUploadBytes / (1024 * 1024)} MB upload limit` }));

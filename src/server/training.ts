@@ -72,9 +72,14 @@ export class TrainingQueue {
     await this.starting;
     const running = this.current;
     if (running) {
-      await this.store.runs.fail(running.runId, 'stopped: the server shut down during training');
-      await this.notify(running.runId);
-      running.controller.abort();
+      try {
+        await this.store.runs.fail(running.runId, 'stopped: the server shut down during training');
+        await this.notify(running.runId);
+      } catch (error) {
+        this.log.error({ err: error, runId: running.runId }, 'could not record that the server stopped a training run');
+      } finally {
+        running.controller.abort();
+      }
     }
     this.listeners.clear();
     if (running) await Promise.race([running.done, new Promise((resolve) => setTimeout(resolve, TRAINER_STOP_WAIT_MS).unref())]);
@@ -90,7 +95,9 @@ export class TrainingQueue {
     const next = await this.store.runs.nextQueued();
     if (!next || !(await this.store.runs.markRunning(next.id))) return;
     const controller = new AbortController();
-    const done = this.train(next.id, next.projectId, controller.signal).finally(() => {
+    const done = this.train(next.id, next.projectId, controller.signal)
+      .catch((error: unknown) => this.log.error({ err: error, runId: next.id }, 'could not record the end of a training run'))
+      .finally(() => {
       this.current = null;
       this.startNext();
     });

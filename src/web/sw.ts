@@ -41,6 +41,15 @@ const RUNTIME_CACHE = 'gramlens-runtime';
  */
 const MODEL_FILES_PREFIX = '/api/models/';
 const ACTIVE_VERSION_PATH = '/api/models/active/version';
+const RUNTIME_PREFIX = '/ort/';
+
+/** Whether every URL is on this origin under the prefix: the page may ask to keep model and runtime files, never other API answers. */
+function allUnder(urls: readonly string[], prefix: string): boolean {
+  return urls.every((url) => {
+    const parsed = new URL(url, scope.location.origin);
+    return parsed.origin === scope.location.origin && parsed.pathname.startsWith(prefix);
+  });
+}
 
 scope.addEventListener('install', (event) => {
   event.waitUntil(
@@ -96,6 +105,9 @@ scope.addEventListener('fetch', (event) => {
 });
 
 async function cacheModel(request: CacheModelRequest): Promise<CacheModelReply> {
+  if (!allUnder(request.urls, MODEL_FILES_PREFIX) || !allUnder(request.runtimeUrls, RUNTIME_PREFIX)) {
+    return { ok: false, error: `only files under ${MODEL_FILES_PREFIX} and ${RUNTIME_PREFIX} are kept` };
+  }
   try {
     const name = `${MODEL_CACHE_PREFIX}${request.version}`;
     await (await caches.open(name)).addAll(request.urls);

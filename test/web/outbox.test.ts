@@ -198,16 +198,18 @@ describe('offline ids and status', () => {
 
 describe('outcomeOf', () => {
   it('retries what may pass, stops at a lost session, and gives up on a refusal of the request itself', () => {
-    const prediction = { kind: 'prediction' as const };
-    const verdict = { kind: 'verdict' as const };
+    const prediction = { kind: 'prediction', payload: {} } as unknown as OutboxItem;
+    const verdict = { kind: 'verdict', payload: { prediction: { idempotencyKey: 'k' } } } as unknown as OutboxItem;
+    const verdictOnServerPrediction = { kind: 'verdict', payload: { prediction: { id: '7' } } } as unknown as OutboxItem;
     expect(outcomeOf(new ApiError(0, 'The server cannot be reached'), prediction)).toEqual({ outcome: 'retry', reason: 'The server cannot be reached' });
     expect(outcomeOf(new ApiError(503, 'busy'), prediction).outcome).toBe('retry');
     expect(outcomeOf(new ApiError(429, 'slow down'), prediction).outcome).toBe('retry');
     expect(outcomeOf(new ApiError(401, 'Not logged in'), prediction)).toEqual({ outcome: 'signed-out' });
     expect(outcomeOf(new ApiError(422, 'there is no model 9 on this server'), prediction)).toEqual({ outcome: 'rejected', reason: 'there is no model 9 on this server' });
     expect(outcomeOf(new ApiError(409, "another user's prediction"), prediction).outcome).toBe('rejected');
-    // A verdict whose prediction has not arrived yet waits for it; a prediction the server cannot find is not a thing.
+    // A verdict whose device prediction has not arrived yet waits for it; one on a server prediction the server cannot find, and a prediction, never pass.
     expect(outcomeOf(new ApiError(404, 'no such prediction'), verdict).outcome).toBe('retry');
+    expect(outcomeOf(new ApiError(404, 'no such prediction'), verdictOnServerPrediction).outcome).toBe('rejected');
     expect(outcomeOf(new ApiError(404, 'not found'), prediction).outcome).toBe('rejected');
     expect(outcomeOf(new TypeError('Failed to fetch'), prediction)).toEqual({ outcome: 'retry', reason: 'Failed to fetch' });
   });

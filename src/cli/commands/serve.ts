@@ -88,7 +88,9 @@ Options:
   --database URL      postgres://user:password@host:port/database to keep the database (users,
                       sessions, login limits, projects, labels, models, audit trail) in PostgreSQL,
                       or the path of a SQLite file (default: $GRAMLENS_DATABASE_URL, else
-                      gramlens.sqlite in the data folder); migrated at start
+                      gramlens.sqlite in the data folder); migrated at start. A URL with a
+                      password is better given in $GRAMLENS_DATABASE_URL (the command line is
+                      visible to other local users)
   --model BUNDLE      register this model bundle and make it the active model
   --host HOST         (default 127.0.0.1)     --port N   (default 8080, or $PORT)
   --static DIR        the built web app (default: the one built in src/web/dist)

@@ -9,6 +9,7 @@ import { IndexedDbOutboxStorage } from './idb-storage.ts';
 import { base64Of, deviceMark, newUuid } from './ids.ts';
 import { Outbox, type OutboxItem, type PredictionItem, type SyncReport, type VerdictItem } from './outbox.ts';
 import { sendItem } from './send.ts';
+import { rememberedSession } from './session.ts';
 
 export { cacheModelFiles, canKeepModels, heldModelVersion, keepModel, provideModelFiles, registerServiceWorker, type ModelFilesOf } from './service-worker-client.ts';
 export { forgetSession, rememberedSession, rememberSession } from './session.ts';
@@ -88,7 +89,8 @@ export function queuedItems(): Promise<OutboxItem[]> {
 /** Sends the logged-in user's items now; schedules the next retry of what could not be sent. */
 export async function syncOutbox({ force = false } = {}): Promise<SyncReport | null> {
   const user = activeUser;
-  if (!user || !navigator.onLine) return null;
+  // The session cookie is shared by every tab: send only while it is still this tab's user's (another tab may have logged in someone else).
+  if (!user || !navigator.onLine || rememberedSession()?.user.id !== user.id) return null;
   const report = await outbox.sync(user.id, sendItem, { force });
   if (report.sent > 0 || report.rejected > 0) changed();
   if (activeUser === user) await scheduleRetry(user.id);

@@ -225,6 +225,7 @@ export function clinicView({ user }: ViewContext): View {
     element,
     dispose: () => {
       offline.dispose();
+      modelLocation.dispose();
       if (previewUrl) URL.revokeObjectURL(previewUrl);
     },
   };

@@ -1,4 +1,5 @@
 import { field, h, options } from '../../dom.ts';
+import { api } from '../../api.ts';
 import { DeviceWorker } from '../../on-device/index.ts';
 
 export type ModelLocation = 'device' | 'server';
@@ -61,6 +62,12 @@ export class ModelLocationSetting {
     }
   }
 
+  /** Stops the model's worker (the screen is left): each visit would otherwise keep another model in memory. */
+  dispose(): void {
+    void this.loading?.then((device) => device?.terminate());
+    this.loading = null;
+  }
+
   private update(): void {
     if (this.location === 'server') {
       this.status.textContent = 'Photos are sent to the server and read there.';
@@ -73,11 +80,12 @@ export class ModelLocationSetting {
     if (!deviceCanRun()) return this.fallBack('this browser cannot run the model');
     this.status.textContent = 'Loading the model onto this device…';
     try {
-      const device = await DeviceWorker.start();
-      if (device.info.onnxBytes > DEVICE_MODEL_MAX_BYTES && localStorage.getItem(LOCATION_KEY) === null) {
-        device.terminate();
-        return this.fallBack(`the model (${Math.round(device.info.onnxBytes / 1e6)} MB) is too large for this device`);
+      // The size is asked before anything is downloaded: a model too large for the automatic choice is never fetched.
+      if (localStorage.getItem(LOCATION_KEY) === null) {
+        const { onnxBytes } = await api.deviceModel();
+        if (onnxBytes > DEVICE_MODEL_MAX_BYTES) return this.fallBack(`the model (${Math.round(onnxBytes / 1e6)} MB) is too large for this device`);
       }
+      const device = await DeviceWorker.start();
       this.status.textContent = `The model runs on this device: version ${device.info.modelVersion} (loaded in ${Math.round(device.loadMs)} ms).`;
       return device;
     } catch (error) {

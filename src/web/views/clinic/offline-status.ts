@@ -34,10 +34,11 @@ export function offlineStatus(): { element: HTMLElement; dispose(): void } {
   /** Also the probe that notices the server again when no event says so (a network without the server). */
   const checkServer = async () => {
     if (!navigator.onLine) return showModel();
-    server = await api.activeModelVersion().catch(() => server);
+    const fresh = await api.activeModelVersion().catch(() => null);
+    if (fresh) server = fresh;
     showModel();
-    // A device set up for offline use keeps up with the server by itself; the first model is the user's choice (a download).
-    if (canKeepModels() && modelState(heldModelVersion(), server) === 'outdated' && !fetchModel.disabled) fetchCurrent();
+    // A device set up for offline use keeps up with the server by itself (only on the server's own answer, not a remembered one); the first model is the user's choice (a download).
+    if (fresh && canKeepModels() && modelState(heldModelVersion(), server) === 'outdated' && !fetchModel.disabled) fetchCurrent();
   };
   const fetchCurrent = () => {
     if (!server) return;
