@@ -109,21 +109,22 @@ describe('offline and installable (issue 19)', () => {
     await page.getByText('Online.').waitFor();
     const active = await app.api<{ id: number; name: string; version: string; modelVersion: string }>('dr.ada', 'GET', '/api/models/active/version');
     expect(active).toEqual({ id: modelId, name: 'Ward model', version: 'run-1', modelVersion: FAKE_MODEL_VERSION });
-    // The model loader's files are the other half of issue 19: any same-origin file stands in for them here.
-    const keep = (model: typeof active) => page.evaluate((model) => window.gramlensOffline.cacheModelFiles(model, ['/icons/icon-192.png']), model);
+    // The fake model has no files to run on a device: a model route's answer stands in for them here. Nothing outside /api/models/ and /ort/ is kept.
+    await expect(page.evaluate((model) => window.gramlensOffline.cacheModelFiles(model, ['/api/predictions']), active)).rejects.toThrow(/only files under/);
+    const keep = (model: typeof active) => page.evaluate((model) => window.gramlensOffline.cacheModelFiles(model, ['/api/models/active/version']), model);
     await keep({ ...active, modelVersion: 'fake-gram-0' });
     await page.reload();
     // The screen replaces an outdated model by itself, with the files the page's own loader names: the fake model has none to run on a device.
     await page.locator('.offline-model', { hasText: 'the server has no model that can run on the device' }).waitFor();
     expect((await page.evaluate(() => window.gramlensOffline.heldModelVersion()))?.modelVersion).toBe('fake-gram-0');
-    // With files it can fetch (any same-origin file stands in for a model's), it does.
-    await page.evaluate(() => window.gramlensOffline.provideModelFiles(async () => ({ urls: ['/icons/icon-192.png'], runtimeUrls: ['/icons/icon-512.png'] })));
+    // With files it can fetch (a model route's answer and the runtime's file list stand in for a model's), it does.
+    await page.evaluate(() => window.gramlensOffline.provideModelFiles(async () => ({ urls: ['/api/models/active/version'], runtimeUrls: ['/ort/files.json'] })));
     await page.evaluate(() => (location.hash = '#/nowhere'));
     await page.getByText("This device holds the server's current model, Ward model run-1.").waitFor();
     expect(await page.evaluate(() => window.gramlensOffline.heldModelVersion())).toEqual(active);
     const modelCaches = () => page.evaluate(async () => (await caches.keys()).filter((name) => name.startsWith('gramlens-model-')));
     expect(await modelCaches()).toEqual([`gramlens-model-${modelId}-${FAKE_MODEL_VERSION}`]);
-    expect(await page.evaluate(async () => (await caches.open('gramlens-runtime')).keys().then((keys) => keys.map((request) => new URL(request.url).pathname)))).toEqual(['/icons/icon-512.png']);
+    expect(await page.evaluate(async () => (await caches.open('gramlens-runtime')).keys().then((keys) => keys.map((request) => new URL(request.url).pathname)))).toEqual(['/ort/files.json']);
     await page.reload();
     await page.getByText("This device holds the server's current model, Ward model run-1.").waitFor();
   });
