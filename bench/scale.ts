@@ -1,0 +1,206 @@
+// npm run bench:scale [-- --json] [--clients 200] [--seconds 60] [--servers 3] [--workers 2]
+//   [--rounds 5] [--round-seconds 8] [--round-clients 16] [--train-images 90] [--train-size 32]
+//   [--job-timeout 600] [--model DIR] [--no-kill]
+// gramlens scaled out on loopback only, bounded in time: a throwaway PostgreSQL and Redis, one data
+// folder, N `gramlens serve` behind nginx, M `gramlens worker`s. Then:
+//   1. throughput: predictions/s of ONE server without nginx against the N behind nginx, in
+//      interleaved rounds (single, cluster, single, …) with the same clients;
+//   2. the mixed load: `--clients` clients (3/4 predicting, 1/4 labelling) for `--seconds`, one
+//      training run launched through the API; half-way `kill -9` of one server and of the worker
+//      running the training; clients retry what got no answer from a server (see bench/lib/scale-load.ts);
+//   3. the checks: every 201 prediction has its audit row in PostgreSQL (lost writes), the rows no
+//      client was told of, errors (failed requests and retries not caused by the killed server,
+//      from nginx's log), and whether the training run completed on the other worker.
+// Every process and temporary folder is removed at the end, on failure and on Ctrl-C.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import pg from 'pg';
+import { startPostgres, startRedis, Teardown } from './lib/cluster-services.ts';
+import { childrenOf, isRunning, parseAccessLog, startCluster, type Cluster } from './lib/scale-cluster.ts';
+import { checkWrites, countErrors, predictionsPerSecond, runLoad, type AuditRow, type Outcome } from './lib/scale-load.ts';
+import { annotateClient, predictClient, seedCluster, type Seeded } from './lib/scale-seed.ts';
+import { api, benchBundle } from './lib/serve-harness.ts';
+import { median, round } from './stats.ts';
+
+const argv = process.argv.slice(2);
+const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+const count = (name: string, fallback: number, min = 1) => {
+  const value = Number(option(name) ?? fallback);
+  if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer of at least ${min}`);
+  return value;
+};
+const settings = {
+  clients: count('--clients', 200),
+  seconds: count('--seconds', 60),
+  servers: count('--servers', 3, 2),
+  workers: count('--workers', 2, 0),
+  rounds: count('--rounds', 5),
+  roundSeconds: count('--round-seconds', 8, 3),
+  roundClients: count('--round-clients', 16),
+  trainImages: count('--train-images', 90, 45),
+  trainSize: count('--train-size', 32, 16),
+  jobTimeout: count('--job-timeout', 600),
+  kill: !argv.includes('--no-kill'),
+};
+const json = argv.includes('--json');
+const log = (text: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${text}\n`);
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+/** Predictions/s of one server alone and of the cluster through nginx, interleaved round by round. */
+async function throughputRounds(cluster: Cluster, seeded: Seeded, outcomes: Outcome[]) {
+  const single: number[] = [];
+  const scaled: number[] = [];
+  const clients = Array.from({ length: settings.roundClients }, (_, i) => predictClient(seeded, i));
+  for (let round = 1; round <= settings.rounds; round++) {
+    for (const [name, url, into] of [['single', cluster.servers[0].url, single], ['cluster', cluster.nginx.url, scaled]] as const) {
+      const startedAt = performance.now();
+      const done = await runLoad(url, clients, settings.roundSeconds, `scale-${name}${round}`);
+      outcomes.push(...done);
+      into.push(predictionsPerSecond(done, startedAt, settings.roundSeconds, 1));
+    }
+    log(`round ${round}/${settings.rounds}: one server ${single.at(-1)!.toFixed(1)}/s, ${settings.servers} behind nginx ${scaled.at(-1)!.toFixed(1)}/s`);
+  }
+  const ratios = single.map((value, i) => scaled[i] / value);
+  return {
+    single_per_second: single.map((value) => round(value, 1)),
+    cluster_per_second: scaled.map((value) => round(value, 1)),
+    ratio: round(median(scaled) / median(single), 3),
+    ratio_per_round: ratios.map((value) => round(value, 3)),
+    ratio_range: [round(Math.min(...ratios), 3), round(Math.max(...ratios), 3)],
+  };
+}
+
+/** The worker whose training process runs, if one does. */
+function trainingWorker(cluster: Cluster) {
+  return cluster.workers.find((worker) => !worker.ended() && childrenOf(worker.pid).length > 0) ?? null;
+}
+
+interface Chaos {
+  runId: number;
+  killedServer: string | null;
+  killedWorker: string | null;
+  orphanTrainingProcesses: number[];
+}
+
+/** The mixed load with the training run, killing one server and the training worker half-way. */
+async function mixedLoad(cluster: Cluster, seeded: Seeded, outcomes: Outcome[]): Promise<Chaos> {
+  const run = await api<{ id: number }>(cluster.nginx.url, seeded.admin, 'POST', '/runs', { projectId: seeded.trainingProject });
+  log(`training run ${run.id} launched; ${settings.clients} clients for ${settings.seconds} s`);
+  const annotators = Math.round(settings.clients / 4);
+  const clients = Array.from({ length: settings.clients }, (_, i) => (i < annotators ? annotateClient(seeded, i) : predictClient(seeded, i)));
+  const load = runLoad(cluster.nginx.url, clients, settings.seconds, 'scale-mixed');
+  const chaos: Chaos = { runId: run.id, killedServer: null, killedWorker: null, orphanTrainingProcesses: [] };
+  if (settings.kill) {
+    await sleep((settings.seconds * 1000) / 2);
+    const server = cluster.servers.at(-1)!;
+    server.child.kill('SIGKILL');
+    chaos.killedServer = server.address;
+    log(`kill -9 ${server.name} (${server.address})`);
+    const until = performance.now() + (settings.seconds * 1000) / 2;
+    for (let worker = trainingWorker(cluster); performance.now() < until; worker = trainingWorker(cluster)) {
+      if (worker) {
+        const training = childrenOf(worker.pid);
+        worker.child.kill('SIGKILL');
+        chaos.killedWorker = worker.name;
+        log(`kill -9 ${worker.name} (pid ${worker.pid}), which ran the training (process ${training.join(', ')})`);
+        await sleep(3000);
+        chaos.orphanTrainingProcesses = training.filter(isRunning);
+        for (const pid of chaos.orphanTrainingProcesses) process.kill(pid, 'SIGKILL');
+        break;
+      }
+      await sleep(200);
+    }
+    if (!chaos.killedWorker) log('no worker ran the training during the load: none killed');
+  }
+  outcomes.push(...(await load));
+  return chaos;
+}
+
+/** Waits (bounded) for the run to end; which live worker ran it at the end. */
+async function awaitRun(cluster: Cluster, seeded: Seeded, runId: number) {
+  const started = performance.now();
+  let lastWorker: string | null = null;
+  for (;;) {
+    const state = await api<{ status: string; error: string | null }>(cluster.nginx.url, seeded.admin, 'GET', `/runs/${runId}`);
+    lastWorker = trainingWorker(cluster)?.name ?? lastWorker;
+    if (['completed', 'failed', 'cancelled'].includes(state.status)) return { status: state.status, error: state.error, worker: lastWorker, seconds: round((performance.now() - started) / 1000, 0) };
+    if (performance.now() - started > settings.jobTimeout * 1000) return { status: `${state.status} after ${settings.jobTimeout} s`, error: state.error, worker: lastWorker, seconds: settings.jobTimeout };
+    await sleep(1000);
+  }
+}
+
+async function auditRows(database: string): Promise<AuditRow[]> {
+  const client = new pg.Client({ connectionString: database });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ id: string; case_id: string | null }>("SELECT id, case_id FROM predictions WHERE case_id LIKE 'scale-%'");
+    return rows.map((row) => ({ id: row.id, caseId: row.case_id }));
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const teardown = new Teardown(log);
+  const stopListening = teardown.onInterrupt();
+  const started = performance.now();
+  try {
+    const work = await mkdtemp(join(tmpdir(), 'gramlens-scale-'));
+    teardown.add('remove the work folder', () => rm(work, { recursive: true, force: true }));
+    const bundle = resolve(await benchBundle(work, option('--model'), log));
+    // Without workers (--workers 0) there is no queue: each server trains in its own local worker.
+    const [database, queue] = await Promise.all([startPostgres(teardown), settings.workers > 0 ? startRedis(teardown) : undefined]);
+    log(`PostgreSQL ${database}${queue ? `, Redis ${queue}` : ''}`);
+    const cluster = await startCluster(teardown, { dataDir: join(work, 'data'), database, queue, bundle, servers: settings.servers, workers: settings.workers, trainSize: settings.trainSize, log });
+    const seeded = await seedCluster(cluster.nginx.url, settings.trainImages, log);
+    const outcomes: Outcome[] = [];
+    for (const server of cluster.servers) await runLoad(server.url, [predictClient(seeded, 0)], 1, `scale-warmup-${server.name}`).then((done) => outcomes.push(...done));
+    log(`throughput: ${settings.rounds} rounds of ${settings.roundSeconds} s, ${settings.roundClients} clients, one server then ${settings.servers} behind nginx`);
+    const throughput = await throughputRounds(cluster, seeded, outcomes);
+    const chaos = await mixedLoad(cluster, seeded, outcomes);
+    log(`load over; waiting for training run ${chaos.runId} (at most ${settings.jobTimeout} s)`);
+    const run = await awaitRun(cluster, seeded, chaos.runId);
+    const writes = checkWrites(outcomes, await auditRows(database));
+    const mixed = outcomes.filter((outcome) => outcome.tag.startsWith('scale-mixed'));
+    const errors = countErrors(outcomes, parseAccessLog(await readFile(join(cluster.nginx.prefix, 'access.log'), 'utf8')), chaos.killedServer);
+    const result = {
+      clients: settings.clients,
+      requests: outcomes.length,
+      errors: errors.errors,
+      lost_writes: writes.lost,
+      job_completed: run.status === 'completed' && (chaos.killedWorker === null || (run.worker !== null && run.worker !== chaos.killedWorker)),
+      throughput_vs_single: throughput.ratio,
+      seconds: settings.seconds,
+      mixed_requests: mixed.length,
+      mixed_predictions: mixed.filter((outcome) => outcome.kind === 'predict').length,
+      mixed_labels: mixed.filter((outcome) => outcome.kind === 'annotate').length,
+      failed_requests: errors.failed,
+      retried: errors.retried,
+      retried_after_killed_server: errors.retriedFromKilled,
+      acknowledged_predictions: writes.acknowledged,
+      unacknowledged_audit_rows: writes.unacknowledged,
+      duplicated_audit_rows: writes.duplicated,
+      killed_server: chaos.killedServer,
+      killed_worker: chaos.killedWorker,
+      orphan_training_processes: chaos.orphanTrainingProcesses.length,
+      run: { id: chaos.runId, ...run },
+      throughput,
+      servers: settings.servers,
+      workers: settings.workers,
+      load_average: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).map(Number),
+      total_seconds: round((performance.now() - started) / 1000, 0),
+    };
+    console.log(`requests ${result.requests} (mixed load: ${result.mixed_predictions} predictions, ${result.mixed_labels} labels from ${settings.clients} clients in ${settings.seconds} s)`);
+    console.log(`errors ${result.errors} (failed ${errors.failed}; retried ${errors.retried}, of which ${errors.retriedFromKilled} after the killed server)`);
+    console.log(`writes: ${writes.acknowledged} predictions answered 201, ${writes.lost} without their audit row; ${writes.unacknowledged} audit rows no client was told of (${writes.duplicated} of a request answered on retry)`);
+    console.log(`training run ${chaos.runId}: ${run.status}${run.error ? ` (${run.error})` : ''} on ${run.worker ?? 'an unseen worker'}, killed: ${chaos.killedWorker ?? 'none'}`);
+    console.log(`throughput: ${settings.servers} servers behind nginx / one server = ${throughput.ratio} (per round ${throughput.ratio_per_round.join(', ')})`);
+    if (json) console.log(JSON.stringify(result));
+  } finally {
+    await teardown.run();
+    stopListening();
+  }
+}
+
+await main();
