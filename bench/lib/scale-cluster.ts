@@ -24,6 +24,8 @@ export interface ClusterOptions {
   workers: number;
   /** Input size of the models the workers train (`--train-size`). */
   trainSize?: number;
+  /** More options for every server and worker, e.g. `--backend cpu`. */
+  extraArgs?: readonly string[];
   log?: (text: string) => void;
 }
 
@@ -45,6 +47,7 @@ export async function startServeChild(teardown: Teardown, name: string, options:
   if (options.queue) args.push('--queue', options.queue);
   if (options.trainSize) args.push('--train-size', String(options.trainSize));
   if (withModel) args.push('--model', resolve(options.bundle));
+  args.push(...(options.extraArgs ?? []));
   const child = await startChild(teardown, name, process.execPath, [BIN, ...args], {
     env: { ...process.env, GRAMLENS_ADMIN_PASSWORD: ADMIN_PASSWORD },
     ready: /serving on (http:\/\/(127\.0\.0\.1:\d+))/,
@@ -58,6 +61,7 @@ export async function startWorkerChild(teardown: Teardown, name: string, options
   if (!options.queue) throw new Error('workers need a queue');
   const args = ['worker', '--queue', options.queue, '--database', options.database, '--data-dir', options.dataDir];
   if (options.trainSize) args.push('--train-size', String(options.trainSize));
+  args.push(...(options.extraArgs ?? []));
   return startChild(teardown, name, process.execPath, [BIN, ...args], { ready: /worker|waiting|ready/i, timeoutMs: 180_000 });
 }
 
