@@ -90,10 +90,15 @@ export class JobWorker {
       // A run still 'running' was its previous worker's, which died: this one starts it again.
       if (!(await store.runs.markRunning(runId, this.runner, true))) return 'skipped';
       if (run.status === 'running') log.info({ runId, previous: run.runner }, 'taking over a training run whose worker stopped');
+      else log.info({ runId, projectId: run.projectId }, 'training run started');
       await this.announce(runId);
       const context: TrainingJobContext = { store, trainer: this.options.trainer, runner: this.runner, log, announce: (id) => this.announce(id) };
       const outcome = await runTrainingJob(context, runId, run.projectId, controller, () => this.stopping);
-      if (outcome === 'ended') return 'ended';
+      if (outcome === 'ended') {
+        log.info({ runId, status: (await store.runs.get(runId))?.status }, 'training run ended');
+        return 'ended';
+      }
+      log.info({ runId }, 'training run handed back to the queue (this worker is stopping)');
       if (await store.runs.requeue(runId, this.runner)) await this.announce(runId);
       await job.moveToWait(token);
       throw new WaitingError();
