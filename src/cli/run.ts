@@ -14,6 +14,7 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
   predict: { summary: 'classify image files or folders with a model bundle', load: async () => (await import('./commands/predict.ts')).predictCommand },
   explain: { summary: 'heatmaps (Grad-CAM and kin) of what the model looked at', load: async () => (await import('./commands/explain.ts')).explainCommand },
   serve: { summary: 'run the web app and HTTP API (clinician, annotation, admin)', load: async () => (await import('./commands/serve.ts')).serveCommand },
+  worker: { summary: 'take training jobs from a Redis queue that `gramlens serve --queue` fills', load: async () => (await import('./commands/worker.ts')).workerCommand },
   export: { summary: 'export a model bundle to ONNX', load: async () => (await import('./commands/export.ts')).exportCommand },
 };
 

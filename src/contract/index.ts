@@ -15,7 +15,7 @@ export type {
   RefusalCode,
   WholeFieldResult,
 } from './prediction.ts';
-export type { OperatingPointOutcome, RunStatus, TargetVerdict, TestSummary, TrainingRun } from './training.ts';
+export type { OperatingPointOutcome, QueuedJob, RunStatus, TargetVerdict, TestSummary, TrainingRun } from './training.ts';
 export type {
   Agreement,
   AnsweredPrediction,

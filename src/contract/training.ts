@@ -11,10 +11,19 @@ export interface TrainingRun<Time = string> {
   error: string | null;
   /** The model registered from this run's bundle, once completed. */
   modelId: number | null;
+  /** The server or worker running it (or that last ran it), e.g. "worker host-2 pid 17"; null while queued. */
+  runner: string | null;
   createdAt: Time;
   startedAt: Time | null;
   finishedAt: Time | null;
 }
+
+/**
+ * A job of the queue (local or BullMQ on Redis): only what names the work, the rest is in the
+ * database. Further long jobs (e.g. scoring a project's images, re-explaining predictions) are
+ * further kinds, each with the id of its own row.
+ */
+export type QueuedJob = { kind: 'training'; runId: number };
 
 /** Whether an operating point reached its target sensitivity on the test set ('clearly missed': its whole 95% interval below; no positives: unknown). */
 export type TargetVerdict = 'met' | 'missed' | 'clearly missed' | 'unknown';

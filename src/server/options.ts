@@ -1,5 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { FieldPredictorResult, PredictorResult, WholeFieldResult } from '../contract/index.ts';
+import type { RedisQueueOptions, Trainer } from '../jobs/index.ts';
 import { DEFAULT_MAX_FAILURES_OVERALL, DEFAULT_MAX_FAILURES_PER_IP, type ModelRecord } from '../store/index.ts';
 
 /** The model behind POST /api/predict; the real one is wired by the caller, tests inject a fake. */
@@ -32,17 +33,7 @@ export interface DeviceModelFiles {
   denseKernel: Float32Array | null;
 }
 
-/** What a trainer reports while it runs (JSON-serialisable), e.g. { epoch: 3, loss: 0.41 }. */
-export type TrainingProgress = Record<string, unknown>;
-
-export interface Trainer {
-  /**
-   * Trains on the manifest (CSV: path,label,patient_id,specimen,annotators,agreement; paths
-   * relative to the manifest's folder) and resolves with the saved bundle's folder. Should stop
-   * and reject soon after `signal` aborts.
-   */
-  start(projectId: number, manifestCsvPath: string, onProgress: (progress: TrainingProgress) => void, signal: AbortSignal): Promise<{ bundlePath: string }>;
-}
+export type { Trainer, TrainingProgress } from '../jobs/index.ts';
 
 export interface ServerLimits {
   /** Largest accepted image upload (default 20 MB); larger ones get 413. */
@@ -95,7 +86,13 @@ export interface ServerOptions {
   /** The built web app (e.g. src/web/dist), served with a fallback to index.html for non-API paths. */
   staticDir?: string;
   predictor?: Predictor;
+  /** Trains the runs launched from the admin page: with the local queue (the default), or with `queue.runJobs`. */
   trainer?: Trainer;
+  /**
+   * Training runs go to BullMQ on this Redis, for `gramlens worker` processes (and this server
+   * with `runJobs` and a trainer); without it this process trains them, one at a time.
+   */
+  queue?: RedisQueueOptions & { runJobs?: boolean };
   limits?: Partial<ServerLimits>;
   /**
    * Origins besides the server's own (scheme://Host of each request) whose pages may send

@@ -1,6 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { checkRedis, LocalJobQueue, RedisJobQueue, type JobQueue } from '../jobs/index.ts';
 import { openStore, PasswordHashPool, type Store } from '../store/index.ts';
 import { enforceAccess } from './access.ts';
 import { DecodeBudget } from './decode-budget.ts';
@@ -13,7 +14,7 @@ import { refuseNonFiniteNumbers } from './finite-numbers.ts';
 import { guardStateChanges, normaliseOrigin } from './request-origin.ts';
 import { addSecurityHeaders, securityHeaders } from './security.ts';
 import { notFoundHandler, serveStaticSite } from './static-site.ts';
-import { TrainingQueue } from './training.ts';
+import { TrainingRuns } from './training.ts';
 
 export const API_VERSION = '1.0.0';
 
@@ -55,15 +56,17 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   // Set by the first plugin; every use below runs while later plugins load or requests are answered.
   let store!: Store;
-  let training!: TrainingQueue;
+  let queue: JobQueue | undefined;
+  let training!: TrainingRuns;
   app.register(async () => {
     store = await opening;
-    training = new TrainingQueue(store, options.trainer, app.log);
+    queue = await openJobQueue(store, options, app.log);
+    training = new TrainingRuns(store, queue);
   });
   app.addHook('onClose', async () => {
     if (!store) return;
     try {
-      await training.close();
+      await queue?.close();
     } finally {
       await store.close();
     }
@@ -85,7 +88,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.register(async () => {
     await store.sessions.purgeExpired();
     if (options.initialAdmin) await store.users.ensureInitialAdmin(options.initialAdmin.username, options.initialAdmin.password);
-    await training.resume();
+    await queue!.start();
   });
 
   app.register(
@@ -108,6 +111,19 @@ export function createServer(options: ServerOptions): FastifyInstance {
   );
   if (options.staticDir) app.register(async (site) => serveStaticSite(site, options.staticDir!));
   return app;
+}
+
+/** The local queue (this process trains), or BullMQ on Redis (this process trains only if told to); a one-line error if Redis cannot be used. */
+async function openJobQueue(store: Store, options: ServerOptions, log: FastifyBaseLogger): Promise<JobQueue> {
+  if (!options.queue) return new LocalJobQueue(store, options.trainer, log);
+  const { runJobs = false, ...redis } = options.queue;
+  try {
+    await checkRedis(redis.url);
+    return await RedisJobQueue.open({ ...redis, store, log, trainer: runJobs ? options.trainer : undefined });
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
 }
 
 export interface ListenOptions {

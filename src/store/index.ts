@@ -34,5 +34,5 @@ export {
   type StoredFieldSummary,
   type Synced,
 } from './predictions.ts';
-export { RUN_STATUSES, isFinished, type RunRecord } from './runs.ts';
+export { RUN_STATUSES, isFinished, type RunRecord, type Runner } from './runs.ts';
 export { toCsv, type CsvOptions } from './csv.ts';

@@ -1,4 +1,4 @@
-import { MIGRATIONS } from './migration-list.ts';
+import { MIGRATIONS } from './migration-list/index.ts';
 import type { Dialect, Sql } from './sql.ts';
 
 export interface Migration {

@@ -13,6 +13,13 @@ export interface RunRecord extends TrainingRun<number> {
   createdBy: number | null;
 }
 
+/**
+ * Which process runs (or last ran) a run, e.g. "server host-1 pid 4242" or "worker host-2 pid 17":
+ * only that runner may record the run's progress and end, so a worker presumed dead that wakes up
+ * cannot overwrite the run its successor took over.
+ */
+export type Runner = string;
+
 interface RunRow {
   id: number;
   project_id: number;
@@ -21,6 +28,7 @@ interface RunRow {
   bundle_path: string | null;
   error: string | null;
   model_id: number | null;
+  runner: string | null;
   created_by: number | null;
   created_at: number;
   started_at: number | null;
@@ -36,6 +44,7 @@ function toRun(row: RunRow): RunRecord {
     bundlePath: row.bundle_path,
     error: row.error,
     modelId: row.model_id,
+    runner: row.runner,
     createdBy: row.created_by,
     createdAt: row.created_at,
     startedAt: row.started_at,
@@ -84,31 +93,57 @@ export class Runs {
     return row ? toRun(row) : null;
   }
 
-  /** queued → running; false when the run was no longer queued (e.g. cancelled meanwhile). */
-  async markRunning(id: number): Promise<boolean> {
-    return (await this.db.run("UPDATE training_runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'", [this.clock(), id])) === 1;
+  /** The runs in a status, oldest first. */
+  async withStatus(status: RunStatus): Promise<RunRecord[]> {
+    return (await this.db.all<RunRow>('SELECT * FROM training_runs WHERE status = ? ORDER BY id', [status])).map(toRun);
   }
 
-  async setProgress(id: number, progress: unknown): Promise<boolean> {
-    return (await this.db.run("UPDATE training_runs SET progress = ? WHERE id = ? AND status = 'running'", [JSON.stringify(progress), id])) === 1;
+  /**
+   * queued → running by `runner`; false when the run was no longer queued (e.g. cancelled meanwhile).
+   * With `takeOver`, a run another runner left running is taken too (a queue handing a dead
+   * worker's job to another): it starts again, its old progress cleared.
+   */
+  async markRunning(id: number, runner: Runner, takeOver = false): Promise<boolean> {
+    const from = takeOver ? "('queued', 'running')" : "('queued')";
+    const sql = `UPDATE training_runs SET status = 'running', runner = ?, progress = NULL, started_at = ? WHERE id = ? AND status IN ${from}`;
+    return (await this.db.run(sql, [runner, this.clock(), id])) === 1;
   }
 
-  async complete(id: number, bundlePath: string, modelId: number | null): Promise<boolean> {
-    const sql = "UPDATE training_runs SET status = 'completed', bundle_path = ?, model_id = ?, finished_at = ? WHERE id = ? AND status = 'running'";
-    return (await this.db.run(sql, [bundlePath, modelId, this.clock(), id])) === 1;
+  /** Only while `runner` runs it; false otherwise (ended, cancelled, or taken over). */
+  async setProgress(id: number, progress: unknown, runner: Runner): Promise<boolean> {
+    const sql = "UPDATE training_runs SET progress = ? WHERE id = ? AND status = 'running' AND runner = ?";
+    return (await this.db.run(sql, [JSON.stringify(progress), id, runner])) === 1;
   }
 
-  async fail(id: number, error: string): Promise<boolean> {
-    const sql = "UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')";
-    return (await this.db.run(sql, [error, this.clock(), id])) === 1;
+  async complete(id: number, bundlePath: string, modelId: number | null, runner: Runner): Promise<boolean> {
+    const sql = "UPDATE training_runs SET status = 'completed', bundle_path = ?, model_id = ?, finished_at = ? WHERE id = ? AND status = 'running' AND runner = ?";
+    return (await this.db.run(sql, [bundlePath, modelId, this.clock(), id, runner])) === 1;
+  }
+
+  /** Fails a queued run, or a running one (only if `runner` runs it, when given). */
+  async fail(id: number, error: string, runner?: Runner): Promise<boolean> {
+    const sql = "UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND (status = 'queued' OR (status = 'running' AND (CAST(? AS TEXT) IS NULL OR runner = ?)))";
+    return (await this.db.run(sql, [error, this.clock(), id, runner ?? null, runner ?? null])) === 1;
+  }
+
+  /** running → queued (a worker stopping hands its run back to the queue); false unless `runner` runs it. */
+  async requeue(id: number, runner: Runner): Promise<boolean> {
+    const sql = "UPDATE training_runs SET status = 'queued', runner = NULL, progress = NULL, started_at = NULL WHERE id = ? AND status = 'running' AND runner = ?";
+    return (await this.db.run(sql, [id, runner])) === 1;
   }
 
   async cancel(id: number): Promise<boolean> {
     return (await this.db.run("UPDATE training_runs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')", [this.clock(), id])) === 1;
   }
 
-  /** Runs a previous process left running can never finish: mark them failed. Returns how many. */
-  failInterrupted(reason: string): Promise<number> {
-    return this.db.run("UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE status = 'running'", [reason, this.clock()]);
+  /** Runs that `isGone` says were left running by a process that can no longer finish them: marked failed. Returns how many. */
+  async failInterrupted(reason: string, isGone: (runner: Runner | null) => boolean): Promise<number> {
+    let failed = 0;
+    for (const run of await this.withStatus('running')) {
+      if (!isGone(run.runner)) continue;
+      const sql = "UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running' AND runner IS NOT DISTINCT FROM ?";
+      failed += await this.db.run(sql, [reason, this.clock(), run.id, run.runner]);
+    }
+    return failed;
   }
 }

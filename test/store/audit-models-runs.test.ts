@@ -179,18 +179,49 @@ describeBackends('predictions audit trail, models and runs', (backend) => {
   it('moves training runs only along allowed transitions', async () => {
     const project = await store.projects.create({ name: 'p', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1, createdBy: userId });
     const run = await store.runs.create(project.id, userId);
-    expect(run.status).toBe('queued');
-    expect(await store.runs.setProgress(run.id, { epoch: 1 })).toBe(false);
-    expect(await store.runs.markRunning(run.id)).toBe(true);
-    expect(await store.runs.setProgress(run.id, { epoch: 1 })).toBe(true);
+    expect(run).toMatchObject({ status: 'queued', runner: null });
+    expect(await store.runs.setProgress(run.id, { epoch: 1 }, 'server a pid 1')).toBe(false);
+    expect(await store.runs.markRunning(run.id, 'server a pid 1')).toBe(true);
+    expect(await store.runs.markRunning(run.id, 'server b pid 2')).toBe(false);
+    expect(await store.runs.setProgress(run.id, { epoch: 1 }, 'server b pid 2')).toBe(false);
+    expect(await store.runs.setProgress(run.id, { epoch: 1 }, 'server a pid 1')).toBe(true);
     expect(await store.runs.cancel(run.id)).toBe(true);
-    expect(await store.runs.complete(run.id, '/bundle', null)).toBe(false);
-    expect(await store.runs.require(run.id)).toMatchObject({ status: 'cancelled', progress: { epoch: 1 }, bundlePath: null });
+    expect(await store.runs.complete(run.id, '/bundle', null, 'server a pid 1')).toBe(false);
+    expect(await store.runs.require(run.id)).toMatchObject({ status: 'cancelled', progress: { epoch: 1 }, bundlePath: null, runner: 'server a pid 1' });
+  });
 
-    const second = await store.runs.create(project.id, userId);
-    await store.runs.markRunning(second.id);
-    expect(await store.runs.failInterrupted('restart')).toBe(1);
-    expect(await store.runs.require(second.id)).toMatchObject({ status: 'failed', error: 'restart' });
+  it("lets a runner taking over a run end it, and not the runner it took it from", async () => {
+    const project = await store.projects.create({ name: 'q', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1, createdBy: userId });
+    const run = await store.runs.create(project.id, userId);
+    await store.runs.markRunning(run.id, 'worker a pid 1', true);
+    await store.runs.setProgress(run.id, { epoch: 7 }, 'worker a pid 1');
+    expect(await store.runs.markRunning(run.id, 'worker b pid 2', true)).toBe(true);
+    expect(await store.runs.require(run.id)).toMatchObject({ status: 'running', runner: 'worker b pid 2', progress: null });
+    expect(await store.runs.setProgress(run.id, { epoch: 8 }, 'worker a pid 1')).toBe(false);
+    expect(await store.runs.fail(run.id, 'late', 'worker a pid 1')).toBe(false);
+    expect(await store.runs.complete(run.id, '/old', null, 'worker a pid 1')).toBe(false);
+    expect(await store.runs.complete(run.id, '/new', null, 'worker b pid 2')).toBe(true);
+    expect(await store.runs.complete(run.id, '/new', null, 'worker b pid 2')).toBe(false);
+    expect(await store.runs.require(run.id)).toMatchObject({ status: 'completed', bundlePath: '/new', runner: 'worker b pid 2' });
+
+    const handedBack = await store.runs.create(project.id, userId);
+    await store.runs.markRunning(handedBack.id, 'worker a pid 1');
+    expect(await store.runs.requeue(handedBack.id, 'worker b pid 2')).toBe(false);
+    expect(await store.runs.requeue(handedBack.id, 'worker a pid 1')).toBe(true);
+    expect(await store.runs.require(handedBack.id)).toMatchObject({ status: 'queued', runner: null, startedAt: null });
+    expect(await store.runs.fail(handedBack.id, 'given up')).toBe(true);
+  });
+
+  it('fails at a restart only the running runs the caller judges gone', async () => {
+    const project = await store.projects.create({ name: 'r', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1, createdBy: userId });
+    const mine = await store.runs.create(project.id, userId);
+    const theirs = await store.runs.create(project.id, userId);
+    await store.runs.markRunning(mine.id, 'server here pid 1');
+    await store.runs.markRunning(theirs.id, 'server there pid 1');
+    expect(await store.runs.failInterrupted('restart', (runner) => runner === 'server here pid 1')).toBe(1);
+    expect(await store.runs.require(mine.id)).toMatchObject({ status: 'failed', error: 'restart' });
+    expect(await store.runs.require(theirs.id)).toMatchObject({ status: 'running', runner: 'server there pid 1' });
+    await store.runs.cancel(theirs.id);
   });
 });
 

@@ -6,9 +6,11 @@ import { BundlePredictor } from '../../inference/index.ts';
 import { modelVersionOf, readBundleMetadata } from '../../models/index.ts';
 import { createProjectTrainerProcess } from '../../pipeline/index.ts';
 import { normaliseOrigin, startServer } from '../../server/index.ts';
+import { redactedRedisUrl } from '../../jobs/index.ts';
 import { isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_HELP, BACKEND_OPTION, flagOptions, parseSize, valueOptions } from '../options.ts';
+import { databaseOf, QUEUE_HELP, queueOf } from '../locations.ts';
 import { startEngine } from '../shared.ts';
 
 const BUILT_WEB_APP = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -51,17 +53,6 @@ async function activeBundle(location: StoreLocation): Promise<string | null> {
   }
 }
 
-/** --database, else GRAMLENS_DATABASE_URL, else none (the SQLite database in the data folder). */
-function databaseOf(values: OptionValues): string | undefined {
-  const option = stringOption(values, 'database');
-  const given = option ?? process.env.GRAMLENS_DATABASE_URL;
-  if (given === undefined || given.trim() === '') return undefined;
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(given) && !isPostgresUrl(given)) {
-    throw new UsageError(`${option === undefined ? 'GRAMLENS_DATABASE_URL' : '--database'}: ${redactedUrl(given)} is neither a postgres:// URL nor a SQLite file path`);
-  }
-  return given;
-}
-
 function allowedOriginsOf(values: OptionValues): string[] {
   const given = values['allowed-origin'];
   return (Array.isArray(given) ? given : []).map((text) => {
@@ -91,6 +82,9 @@ Options:
                       gramlens.sqlite in the data folder); migrated at start. A URL with a
                       password is better given in $GRAMLENS_DATABASE_URL (the command line is
                       visible to other local users)
+${QUEUE_HELP}
+  --worker            with --queue: this server also takes training jobs from the queue, as a
+                      worker does (without --queue it always trains them itself)
   --model BUNDLE      register this model bundle and make it the active model
   --host HOST         (default 127.0.0.1)     --port N   (default 8080, or $PORT)
   --static DIR        the built web app (default: the one built in src/web/dist)
@@ -101,14 +95,16 @@ Options:
                       State-changing requests from any other site are refused (403)
 ${BACKEND_HELP}`,
   options: {
-    ...valueOptions('data-dir', 'database', 'model', 'host', 'port', 'static', 'train-size'),
+    ...valueOptions('data-dir', 'database', 'queue', 'model', 'host', 'port', 'static', 'train-size'),
     'allowed-origin': { type: 'string', multiple: true },
-    ...flagOptions('https'),
+    ...flagOptions('https', 'worker'),
     ...BACKEND_OPTION,
   },
   async run(values, _positionals, context) {
     const dataDir = stringOption(values, 'data-dir') ?? 'gramlens-data';
     const database = databaseOf(values);
+    const queueUrl = queueOf(values);
+    if (values.worker && !queueUrl) throw new UsageError('--worker takes jobs from a Redis queue: give --queue (or $GRAMLENS_QUEUE_URL); without one this server trains the runs itself');
     const port = numberOption(values, 'port', { integer: true, min: 0 }) ?? Number(process.env.PORT ?? 8080);
     const staticDir = stringOption(values, 'static') ?? (existsSync(BUILT_WEB_APP) ? BUILT_WEB_APP : undefined);
     const trainSize = parseSize({ size: stringOption(values, 'train-size') }, 64);
@@ -125,6 +121,7 @@ ${BACKEND_HELP}`,
       staticDir,
       predictor,
       trainer: createProjectTrainerProcess({ runsDir: join(dataDir, 'runs'), size: trainSize, backend: engine.backend as BackendChoice }),
+      queue: queueUrl === undefined ? undefined : { url: queueUrl, runJobs: Boolean(values.worker) },
       host: stringOption(values, 'host'),
       port,
       behindHttps: Boolean(values.https),
@@ -134,7 +131,8 @@ ${BACKEND_HELP}`,
     const address = app.server.address();
     const where = typeof address === 'object' && address ? `http://${address.address}:${address.port}` : String(address);
     const databaseText = database === undefined ? '' : `, database ${isPostgresUrl(database) ? redactedUrl(database) : resolve(database)}`;
-    context.err(`gramlens is serving on ${where} (data in ${resolve(dataDir)}${databaseText}; model: ${bundle ?? 'none active yet'})`);
+    const queueText = queueUrl === undefined ? '' : `; training queue ${redactedRedisUrl(queueUrl)}${values.worker ? ', trained here too' : ', trained by workers'}`;
+    context.err(`gramlens is serving on ${where} (data in ${resolve(dataDir)}${databaseText}${queueText}; model: ${bundle ?? 'none active yet'})`);
     if (!staticDir) context.err('the web app is not built (npm run build:web); only the API is served');
     await new Promise<void>((done) => context.signal.addEventListener('abort', () => done(), { once: true }));
     await app.close();

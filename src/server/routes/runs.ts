@@ -4,11 +4,11 @@ import { isFinished, RUN_STATUSES, type RunRecord, type Store } from '../../stor
 import { ADMIN, currentUser } from '../access.ts';
 import { routeOptionsTagged } from '../route-options.ts';
 import { anyJson, idParams, iso, timeSchema, type ById } from '../schemas.ts';
-import type { TrainingQueue } from '../training.ts';
+import type { TrainingRuns } from '../training.ts';
 
 export interface RunRoutesOptions {
   store: Store;
-  training: TrainingQueue;
+  training: TrainingRuns;
   /** Written on hijacked (event stream) responses, which bypass the onSend hooks. */
   securityHeaders: Record<string, string>;
 }
@@ -19,7 +19,7 @@ const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
 
 const runSchema = {
   type: 'object',
-  required: ['id', 'projectId', 'status', 'progress', 'bundlePath', 'error', 'modelId', 'createdAt', 'startedAt', 'finishedAt'],
+  required: ['id', 'projectId', 'status', 'progress', 'bundlePath', 'error', 'modelId', 'runner', 'createdAt', 'startedAt', 'finishedAt'],
   properties: {
     id: { type: 'integer' },
     projectId: { type: 'integer' },
@@ -28,6 +28,7 @@ const runSchema = {
     bundlePath: { type: ['string', 'null'] },
     error: { type: ['string', 'null'] },
     modelId: { type: ['integer', 'null'], description: 'the model registered from the finished bundle' },
+    runner: { type: ['string', 'null'], description: 'the server or worker training it (or that last did), e.g. "worker lab-2 pid 4242"' },
     createdAt: timeSchema,
     startedAt: nullableTime,
     finishedAt: nullableTime,
@@ -35,8 +36,8 @@ const runSchema = {
 } as const;
 
 function runView(run: RunRecord): TrainingRun {
-  const { id, projectId, status, progress, bundlePath, error, modelId } = run;
-  return { id, projectId, status, progress, bundlePath, error, modelId, createdAt: iso(run.createdAt), startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt) };
+  const { id, projectId, status, progress, bundlePath, error, modelId, runner } = run;
+  return { id, projectId, status, progress, bundlePath, error, modelId, runner, createdAt: iso(run.createdAt), startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt) };
 }
 
 export async function runRoutes(app: FastifyInstance, { store, training, securityHeaders }: RunRoutesOptions): Promise<void> {
@@ -56,7 +57,7 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
   app.post<{ Body: { projectId: number } }>(
     '/runs',
     route(ADMIN, {
-      summary: "Train a model on a project's decided labels (queued; runs one at a time)",
+      summary: "Train a model on a project's decided labels (queued; each trainer runs one at a time)",
       body: { type: 'object', required: ['projectId'], additionalProperties: false, properties: { projectId: { type: 'integer', minimum: 1, maximum: Number.MAX_SAFE_INTEGER } } },
       response: { 202: runSchema },
     }),

@@ -1,0 +1,75 @@
+import { join, resolve } from 'node:path';
+import { BACKEND_CHOICES, type BackendChoice } from '../../engine/index.ts';
+import { checkRedis, JobWorker, redactedRedisUrl, type JobLog } from '../../jobs/index.ts';
+import { createProjectTrainerProcess } from '../../pipeline/index.ts';
+import { DATABASE_FILE, isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
+import { UsageError, stringOption, type CliContext, type Command } from '../command.ts';
+import { databaseOf, QUEUE_HELP, queueOf } from '../locations.ts';
+import { BACKEND_HELP, BACKEND_OPTION, parseSize, valueOptions } from '../options.ts';
+
+/** One line per event on stderr: the message, then its details as key=value. */
+function lineLog(context: CliContext): JobLog {
+  const write = (details: object, message: string): void => {
+    const fields = Object.entries(details).map(([key, value]) => `${key}=${value instanceof Error ? JSON.stringify(value.message) : JSON.stringify(value)}`);
+    context.err([new Date().toISOString(), message, ...fields].join(' '));
+  };
+  return { info: write, warn: write, error: write };
+}
+
+export const workerCommand: Command = {
+  name: 'worker',
+  help: `Usage: gramlens worker --queue URL --database URL --data-dir DIR [options]
+
+Takes training jobs from the Redis queue that \`gramlens serve --queue URL\` fills, one at a time, and
+trains them as a server does: progress and the end go into the run in the database (every server's
+admin page follows them live), the finished bundle is registered as a model. Run as many as you
+like, on any machine that reaches Redis, the database and the data folder. A worker killed mid-job
+(kill -9, power cut) has its job handed to another worker, which trains the run again from the
+start, once the job's hold lapses (30 s); Ctrl-C or SIGTERM hands the running job back at once.
+
+Options:
+${QUEUE_HELP.replace(/\(default: \$GRAMLENS_QUEUE_URL, else none: this process trains them, one at a time\)/, '(default $GRAMLENS_QUEUE_URL; required)')}
+  --database URL      the servers' database: postgres://user:password@host:port/database (default
+                      $GRAMLENS_DATABASE_URL, else gramlens.sqlite in the data folder, which only a
+                      worker on the servers' machine can share)
+  --data-dir DIR      the servers' data folder (images; manifests and runs/ are written there), on
+                      a shared volume when the worker is on another machine (default gramlens-data)
+  --train-size N      input size of the models it trains (default 64, as serve's --train-size)
+  --name NAME         recorded as the runner of the runs it trains (default "worker HOST pid PID")
+${BACKEND_HELP}`,
+  options: {
+    ...valueOptions('queue', 'database', 'data-dir', 'train-size', 'name'),
+    ...BACKEND_OPTION,
+  },
+  async run(values, _positionals, context) {
+    const queueUrl = queueOf(values);
+    if (queueUrl === undefined) throw new UsageError('give the Redis queue: --queue redis://host:port (or $GRAMLENS_QUEUE_URL)');
+    const database = databaseOf(values);
+    const dataDir = stringOption(values, 'data-dir') ?? 'gramlens-data';
+    const size = parseSize({ size: stringOption(values, 'train-size') }, 64);
+    const backend = (stringOption(values, 'backend') ?? 'auto') as BackendChoice;
+    if (!BACKEND_CHOICES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}; got "${backend}"`);
+    const name = stringOption(values, 'name');
+    if (name !== undefined && name.trim() === '') throw new UsageError('--name must not be empty');
+
+    await checkRedis(queueUrl);
+    const store = await openStore({ dataDir, database });
+    let worker: JobWorker | undefined;
+    try {
+      worker = await JobWorker.start({
+        url: queueUrl,
+        store,
+        trainer: createProjectTrainerProcess({ runsDir: join(dataDir, 'runs'), size, backend }),
+        log: lineLog(context),
+        runner: name,
+      });
+      const databaseText = database === undefined ? resolve(dataDir, DATABASE_FILE) : isPostgresUrl(database) ? redactedUrl(database) : resolve(database);
+      context.err(`gramlens worker "${worker.runner}" takes jobs from ${redactedRedisUrl(queueUrl)} (database ${databaseText}, data in ${resolve(dataDir)})`);
+      await new Promise<void>((done) => context.signal.addEventListener('abort', () => done(), { once: true }));
+    } finally {
+      await worker?.close();
+      await store.close();
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,44 @@
+import type { QueuedJob } from '../contract/index.ts';
+import type { RunRecord } from '../store/index.ts';
+
+/** What a trainer reports while it runs (JSON-serialisable), e.g. { epoch: 3, loss: 0.41 }. */
+export type TrainingProgress = Record<string, unknown>;
+
+export interface Trainer {
+  /**
+   * Trains on the manifest (CSV: path,label,patient_id,specimen,annotators,agreement; paths
+   * relative to the manifest's folder) and resolves with the saved bundle's folder. Should stop
+   * and reject soon after `signal` aborts.
+   */
+  start(projectId: number, manifestCsvPath: string, onProgress: (progress: TrainingProgress) => void, signal: AbortSignal): Promise<{ bundlePath: string }>;
+}
+
+/** Where jobs log (pino's and Fastify's loggers fit). */
+export interface JobLog {
+  info(details: object, message: string): void;
+  warn(details: object, message: string): void;
+  error(details: object, message: string): void;
+}
+
+export type RunListener = (run: RunRecord) => void;
+
+/**
+ * Where long jobs go: the local queue (this process trains, one run at a time) or BullMQ on Redis
+ * (workers anywhere take them). The job's row in the database is the truth: a job is submitted
+ * after its row is written, and whoever runs it records its progress and end there.
+ */
+export interface JobQueue {
+  /** Whether a submitted job will run: false for a local queue without a trainer. */
+  readonly runsJobs: boolean;
+  /** Takes up what a restart left: queued runs are queued (again), runs this host's earlier process left running are failed (local queue). */
+  start(): Promise<void>;
+  /** Queues a job whose run is already in the database, queued. */
+  submit(job: QueuedJob): Promise<void>;
+  /** Stops the job wherever it runs; its run is already marked cancelled. */
+  cancel(job: QueuedJob): Promise<void>;
+  /** Every change of the run, whichever process runs it, until the returned function is called. */
+  subscribe(runId: number, listener: RunListener): () => void;
+  /** Tells the run's subscribers (on every server) that its row changed. */
+  announce(runId: number): Promise<void>;
+  close(): Promise<void>;
+}

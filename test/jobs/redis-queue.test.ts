@@ -1,0 +1,176 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { rmSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { JobWorker } from '../../src/jobs/index.ts';
+import { redisOptionsOf } from '../../src/jobs/redis-connection.ts';
+import { createServer } from '../../src/server/index.ts';
+import { openStore, type RunRecord, type Store } from '../../src/store/index.ts';
+import { pngImage } from '../store/fixtures.ts';
+import { describeBackends, multipart, startTestServer, type TestServer } from '../server/helpers.ts';
+import { fakeTrainer, type FakeTrainer } from './fake-trainer.ts';
+import { describeRedis, FAST_TIMINGS, freshPrefix } from './redis.ts';
+
+const WORKER_CHILD = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
+const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+interface ServerSentEvent {
+  event: string;
+  data: { status: string; progress: { epoch?: number } | null; runner: string | null };
+}
+
+/** Opens the run's event stream; `events` fills as they come, `ended` resolves when the stream closes. */
+function followRun(port: number, runId: number, cookie: string): { events: ServerSentEvent[]; opened: Promise<void>; ended: Promise<void> } {
+  const events: ServerSentEvent[] = [];
+  let opened!: () => void;
+  const openedPromise = new Promise<void>((resolve) => (opened = resolve));
+  const ended = new Promise<void>((resolve, reject) => {
+    const request = httpRequest({ host: '127.0.0.1', port, path: `/api/runs/${runId}/events`, headers: { cookie } }, (response) => {
+      let buffer = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        buffer += chunk;
+        const blocks = buffer.split('\n\n');
+        buffer = blocks.pop()!;
+        for (const block of blocks.filter((b) => b.startsWith('event:'))) {
+          const [eventLine, dataLine] = block.split('\n');
+          events.push({ event: eventLine.slice('event: '.length), data: JSON.parse(dataLine.slice('data: '.length)) });
+        }
+        opened();
+      });
+      response.on('end', resolve);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+  return { events, opened: openedPromise, ended };
+}
+
+describeRedis('training jobs on a BullMQ queue', (url) => {
+  describeBackends('servers and workers sharing the queue', (backend) => {
+    const prefix = freshPrefix(url);
+    const queue = { url, prefix, timings: FAST_TIMINGS };
+    let database: string | undefined;
+    let first: TestServer;
+    let firstApp: FastifyInstance;
+    let second: FastifyInstance;
+    let secondPort: number;
+    let workerStore: Store;
+    let projectId: number;
+    const workers: JobWorker[] = [];
+    const children: ChildProcess[] = [];
+
+    const startWorker = async (trainer: FakeTrainer): Promise<JobWorker> => {
+      const worker = await JobWorker.start({ url, prefix, timings: FAST_TIMINGS, store: workerStore, trainer, log: quiet });
+      workers.push(worker);
+      return worker;
+    };
+    const stopWorker = async (worker: JobWorker): Promise<void> => {
+      workers.splice(workers.indexOf(worker), 1);
+      await worker.close();
+    };
+    const asAdmin = (request: InjectOptions) => firstApp.inject({ ...request, headers: { cookie: first.cookie.admin } });
+    const launch = async (): Promise<RunRecord> => {
+      const response = await asAdmin({ method: 'POST', url: '/api/runs', payload: { projectId } });
+      expect(response.statusCode).toBe(202);
+      return response.json();
+    };
+    const run = (id: number) => workerStore.runs.require(id);
+    const trainer = (options: Partial<Parameters<typeof fakeTrainer>[0]> = {}) => fakeTrainer({ bundleRoot: join(first.dataDir, 'trained'), ...options });
+
+    /** Another server on the same database, data folder and queue, listening for event streams. */
+    const startSecond = async (): Promise<void> => {
+      second = createServer({ dataDir: first.dataDir, database, queue });
+      await second.listen({ host: '127.0.0.1', port: 0 });
+      secondPort = (second.server.address() as AddressInfo).port;
+    };
+
+    beforeAll(async () => {
+      database = await backend.freshDatabase();
+      first = await startTestServer({ backend: { name: backend.name, freshDatabase: async () => database }, queue });
+      firstApp = first.app;
+      await startSecond();
+      workerStore = await openStore({ dataDir: first.dataDir, database });
+      const project = await first.as('admin', { method: 'POST', url: '/api/projects', payload: { name: 'queued', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1 } });
+      projectId = project.json().id;
+      for (const [shade, label] of [
+        [1, 'a'],
+        [2, 'b'],
+      ] as const) {
+        const upload = await first.as('admin', { method: 'POST', url: `/api/projects/${projectId}/images`, ...multipart([{ name: 'image', filename: 'x.png', data: await pngImage(shade) }]) });
+        await first.as('annotator', { method: 'POST', url: `/api/projects/${projectId}/annotations`, payload: { image: upload.json().image.sha256, label } });
+      }
+    });
+    afterAll(async () => {
+      for (const child of children) child.kill('SIGKILL');
+      for (const worker of workers.splice(0)) await worker.close();
+      await second?.close();
+      await workerStore?.close();
+      await firstApp?.close();
+      rmSync(first.dataDir, { recursive: true, force: true });
+    });
+
+    it('leaves the run queued until a worker takes it, whose progress reaches the event stream of another server', async () => {
+      const launched = await launch();
+      expect(launched.status).toBe('queued');
+      const fake = trainer({ gated: true, epochs: 3, epochMs: 30 });
+      const stream = followRun(secondPort, launched.id, first.cookie.admin);
+      await stream.opened;
+      const worker = await startWorker(fake);
+      await waitFor('the worker to take the run', async () => (await run(launched.id)).status === 'running');
+      fake.release();
+      await stream.ended;
+      await stopWorker(worker);
+
+      expect(stream.events[0]).toMatchObject({ event: 'run', data: { status: 'queued', runner: null } });
+      expect(stream.events.slice(-2).map((e) => `${e.event}:${e.data.status}`)).toEqual(['run:completed', 'end:completed']);
+      const epochs = stream.events.filter((e) => e.data.status === 'running' && e.data.progress).map((e) => e.data.progress!.epoch);
+      expect(epochs.length).toBeGreaterThan(0);
+      expect(epochs.at(-1)).toBe(3);
+      expect([...epochs].sort()).toEqual(epochs);
+      const finished = await run(launched.id);
+      expect(finished).toMatchObject({ status: 'completed', runner: worker.runner, error: null });
+      const models = (await asAdmin({ method: 'GET', url: '/api/models' })).json();
+      expect(models.filter((m: { id: number }) => m.id === finished.modelId)).toMatchObject([{ name: 'queued', version: `run-${launched.id}` }]);
+    });
+
+    it('keeps queued jobs through a restart of the servers, and queues a run whose job was never added', async () => {
+      const launched = await launch();
+      await firstApp.close();
+      await second.close();
+      // a server that died between writing a run and adding its job
+      const orphan = await workerStore.runs.create(projectId, first.ids.admin);
+      const connection = new Redis({ ...redisOptionsOf(url), maxRetriesPerRequest: null });
+      const jobs = new Queue('jobs', { connection, prefix });
+      expect(await (await jobs.getJob(`training-${launched.id}`))?.getState()).toBe('waiting');
+      expect(await jobs.getJob(`training-${orphan.id}`)).toBeUndefined();
+
+      firstApp = createServer({ dataDir: first.dataDir, database, queue });
+      await firstApp.ready();
+      await startSecond();
+      expect(await (await jobs.getJob(`training-${orphan.id}`))?.getState()).toBe('waiting');
+      await jobs.close();
+      connection.disconnect();
+
+      const worker = await startWorker(trainer());
+      await waitFor('both runs to complete', async () => (await run(launched.id)).status === 'completed' && (await run(orphan.id)).status === 'completed');
+      await stopWorker(worker);
+    });
+  });
+});
