@@ -2,7 +2,7 @@ export { openStore, DATABASE_FILE, type Store, type StoreOptions } from './store
 export { connectDatabase, openDatabase, isPostgresUrl, redactedUrl } from './database.ts';
 export { SqliteSql } from './sqlite.ts';
 export { numberPlaceholders } from './postgres.ts';
-export type { Sql } from './sql.ts';
+export type { ChannelHandlers, Listening, Sql } from './sql.ts';
 export { migrate, schemaVersion, MIGRATIONS, type Migration } from './migrations.ts';
 export { StoreError, type StoreErrorKind } from './errors.ts';
 export { systemClock, type Clock } from './clock.ts';
@@ -24,7 +24,7 @@ export { MAX_LABELS_REQUIRED, type Project, type ProjectImage, type NewProject, 
 export type { LabelResult, QueuePosition, UndoResult, Vote } from './annotations.ts';
 export { type ImageDecision, type ManifestExport } from './decisions.ts';
 export { agreementReport, type AgreementReport, type PairAgreement, type Rating } from './agreement.ts';
-export type { ModelRecord, NewModel } from './models.ts';
+export { MODEL_ACTIVATED_CHANNEL, type ModelRecord, type NewModel } from './models.ts';
 export { FEEDBACK_VERDICTS, type DeviceVerdict, type Feedback } from './feedback.ts';
 export {
   type NewPrediction,
