@@ -71,16 +71,47 @@ async function throughputRounds(cluster: Cluster, seeded: Seeded, outcomes: Outc
   };
 }
 
-/** The worker whose training process runs, if one does. */
-function trainingWorker(cluster: Cluster) {
-  return cluster.workers.find((worker) => !worker.ended() && childrenOf(worker.pid).length > 0) ?? null;
+interface RunState {
+  status: string;
+  error: string | null;
+  runner: string | null;
 }
+
+const runState = (cluster: Cluster, seeded: Seeded, runId: number) => api<RunState>(cluster.nginx.url, seeded.admin, 'GET', `/runs/${runId}`);
 
 interface Chaos {
   runId: number;
   killedServer: string | null;
   killedWorker: string | null;
+  /** Training processes of the killed worker still running ORPHAN_WAIT_MS after it (then killed here). */
   orphanTrainingProcesses: number[];
+  /** How long the killed worker's training process outlived it. */
+  trainingProcessGoneSeconds: number | null;
+}
+
+const ORPHAN_WAIT_MS = 20_000;
+
+/** Kills the worker recorded as the run's runner once it trains (waiting at most untilMs); its name, or null. */
+async function killTrainingWorker(cluster: Cluster, seeded: Seeded, chaos: Chaos, untilMs: number): Promise<void> {
+  while (performance.now() < untilMs) {
+    const state = await runState(cluster, seeded, chaos.runId);
+    const worker = state.status === 'running' ? cluster.workers.find((candidate) => candidate.name === state.runner && !candidate.ended()) : undefined;
+    if (worker) {
+      const training = childrenOf(worker.pid);
+      worker.child.kill('SIGKILL');
+      chaos.killedWorker = worker.name;
+      log(`kill -9 ${worker.name} (pid ${worker.pid}), which ran the training (process ${training.join(', ') || 'not seen'})`);
+      // The training process stops by itself when its worker is gone (within 10 s, at a step's end).
+      const killedAt = performance.now();
+      while (training.some(isRunning) && performance.now() - killedAt < ORPHAN_WAIT_MS) await sleep(250);
+      chaos.orphanTrainingProcesses = training.filter(isRunning);
+      for (const pid of chaos.orphanTrainingProcesses) process.kill(pid, 'SIGKILL');
+      chaos.trainingProcessGoneSeconds = chaos.orphanTrainingProcesses.length === 0 ? round((performance.now() - killedAt) / 1000, 1) : null;
+      return;
+    }
+    await sleep(200);
+  }
+  log(`no worker ran the training during the load (run ${chaos.runId}): none killed`);
 }
 
 /** The mixed load with the training run, killing one server and the training worker half-way. */
@@ -89,43 +120,29 @@ async function mixedLoad(cluster: Cluster, seeded: Seeded, outcomes: Outcome[]):
   log(`training run ${run.id} launched; ${settings.clients} clients for ${settings.seconds} s`);
   const annotators = Math.round(settings.clients / 4);
   const clients = Array.from({ length: settings.clients }, (_, i) => (i < annotators ? annotateClient(seeded, i) : predictClient(seeded, i)));
+  const endsAt = performance.now() + settings.seconds * 1000;
   const load = runLoad(cluster.nginx.url, clients, settings.seconds, 'scale-mixed');
-  const chaos: Chaos = { runId: run.id, killedServer: null, killedWorker: null, orphanTrainingProcesses: [] };
+  const chaos: Chaos = { runId: run.id, killedServer: null, killedWorker: null, orphanTrainingProcesses: [], trainingProcessGoneSeconds: null };
   if (settings.kill) {
     await sleep((settings.seconds * 1000) / 2);
     const server = cluster.servers.at(-1)!;
     server.child.kill('SIGKILL');
     chaos.killedServer = server.address;
     log(`kill -9 ${server.name} (${server.address})`);
-    const until = performance.now() + (settings.seconds * 1000) / 2;
-    for (let worker = trainingWorker(cluster); performance.now() < until; worker = trainingWorker(cluster)) {
-      if (worker) {
-        const training = childrenOf(worker.pid);
-        worker.child.kill('SIGKILL');
-        chaos.killedWorker = worker.name;
-        log(`kill -9 ${worker.name} (pid ${worker.pid}), which ran the training (process ${training.join(', ')})`);
-        await sleep(3000);
-        chaos.orphanTrainingProcesses = training.filter(isRunning);
-        for (const pid of chaos.orphanTrainingProcesses) process.kill(pid, 'SIGKILL');
-        break;
-      }
-      await sleep(200);
-    }
-    if (!chaos.killedWorker) log('no worker ran the training during the load: none killed');
+    if (cluster.workers.length > 0) await killTrainingWorker(cluster, seeded, chaos, endsAt);
   }
   outcomes.push(...(await load));
   return chaos;
 }
 
-/** Waits (bounded) for the run to end; which live worker ran it at the end. */
+/** Waits (bounded) for the run to end. */
 async function awaitRun(cluster: Cluster, seeded: Seeded, runId: number) {
   const started = performance.now();
-  let lastWorker: string | null = null;
   for (;;) {
-    const state = await api<{ status: string; error: string | null }>(cluster.nginx.url, seeded.admin, 'GET', `/runs/${runId}`);
-    lastWorker = trainingWorker(cluster)?.name ?? lastWorker;
-    if (['completed', 'failed', 'cancelled'].includes(state.status)) return { status: state.status, error: state.error, worker: lastWorker, seconds: round((performance.now() - started) / 1000, 0) };
-    if (performance.now() - started > settings.jobTimeout * 1000) return { status: `${state.status} after ${settings.jobTimeout} s`, error: state.error, worker: lastWorker, seconds: settings.jobTimeout };
+    const state = await runState(cluster, seeded, runId);
+    const seconds = round((performance.now() - started) / 1000, 0);
+    if (['completed', 'failed', 'cancelled'].includes(state.status)) return { ...state, waited_seconds: seconds };
+    if (performance.now() - started > settings.jobTimeout * 1000) return { ...state, status: `${state.status} after ${settings.jobTimeout} s`, waited_seconds: seconds };
     await sleep(1000);
   }
 }
@@ -169,7 +186,8 @@ async function main(): Promise<void> {
       requests: outcomes.length,
       errors: errors.errors,
       lost_writes: writes.lost,
-      job_completed: run.status === 'completed' && (chaos.killedWorker === null || (run.worker !== null && run.worker !== chaos.killedWorker)),
+      // With a worker to kill, the run must have been taken over: completed by another runner.
+      job_completed: run.status === 'completed' && (!settings.kill || settings.workers === 0 || (chaos.killedWorker !== null && run.runner !== chaos.killedWorker)),
       throughput_vs_single: throughput.ratio,
       seconds: settings.seconds,
       mixed_requests: mixed.length,
@@ -184,6 +202,7 @@ async function main(): Promise<void> {
       killed_server: chaos.killedServer,
       killed_worker: chaos.killedWorker,
       orphan_training_processes: chaos.orphanTrainingProcesses.length,
+      training_process_gone_seconds: chaos.trainingProcessGoneSeconds,
       run: { id: chaos.runId, ...run },
       throughput,
       servers: settings.servers,
@@ -194,7 +213,7 @@ async function main(): Promise<void> {
     console.log(`requests ${result.requests} (mixed load: ${result.mixed_predictions} predictions, ${result.mixed_labels} labels from ${settings.clients} clients in ${settings.seconds} s)`);
     console.log(`errors ${result.errors} (failed ${errors.failed}; retried ${errors.retried}, of which ${errors.retriedFromKilled} after the killed server)`);
     console.log(`writes: ${writes.acknowledged} predictions answered 201, ${writes.lost} without their audit row; ${writes.unacknowledged} audit rows no client was told of (${writes.duplicated} of a request answered on retry)`);
-    console.log(`training run ${chaos.runId}: ${run.status}${run.error ? ` (${run.error})` : ''} on ${run.worker ?? 'an unseen worker'}, killed: ${chaos.killedWorker ?? 'none'}`);
+    console.log(`training run ${chaos.runId}: ${run.status}${run.error ? ` (${run.error})` : ''} on ${run.runner ?? 'no recorded runner'}, killed: ${chaos.killedWorker ?? 'none'}`);
     console.log(`throughput: ${settings.servers} servers behind nginx / one server = ${throughput.ratio} (per round ${throughput.ratio_per_round.join(', ')})`);
     if (json) console.log(JSON.stringify(result));
   } finally {

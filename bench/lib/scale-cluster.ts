@@ -56,13 +56,13 @@ export async function startServeChild(teardown: Teardown, name: string, options:
   return { ...child, url: child.match![1], address: child.match![2] };
 }
 
-/** `gramlens worker` taking jobs from the queue. */
+/** `gramlens worker` taking jobs from the queue, recorded as the runner `name` of the runs it trains. */
 export async function startWorkerChild(teardown: Teardown, name: string, options: ClusterOptions): Promise<Child> {
   if (!options.queue) throw new Error('workers need a queue');
-  const args = ['worker', '--queue', options.queue, '--database', options.database, '--data-dir', options.dataDir];
+  const args = ['worker', '--queue', options.queue, '--database', options.database, '--data-dir', options.dataDir, '--name', name];
   if (options.trainSize) args.push('--train-size', String(options.trainSize));
   args.push(...(options.extraArgs ?? []));
-  return startChild(teardown, name, process.execPath, [BIN, ...args], { ready: /worker|waiting|ready/i, timeoutMs: 180_000 });
+  return startChild(teardown, name, process.execPath, [BIN, ...args], { ready: /takes jobs from/, timeoutMs: 180_000 });
 }
 
 /**
