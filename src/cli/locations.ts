@@ -1,4 +1,4 @@
-import { isRedisUrl, redactedRedisUrl } from '../jobs/index.ts';
+import { isRedisUrl, redactedRedisUrl, redisOptionsOf } from '../jobs/index.ts';
 import { isPostgresUrl, redactedUrl } from '../store/index.ts';
 import { UsageError, stringOption, type OptionValues } from './command.ts';
 
@@ -18,8 +18,12 @@ export function queueOf(values: OptionValues): string | undefined {
   const option = stringOption(values, 'queue');
   const given = option ?? process.env.GRAMLENS_QUEUE_URL;
   if (given === undefined || given.trim() === '') return undefined;
-  if (!isRedisUrl(given)) {
-    throw new UsageError(`${option === undefined ? 'GRAMLENS_QUEUE_URL' : '--queue'}: ${redactedRedisUrl(given)} is not a Redis URL (redis://host:port, rediss://host:port or unix:///path/to/redis.sock)`);
+  const source = option === undefined ? 'GRAMLENS_QUEUE_URL' : '--queue';
+  if (!isRedisUrl(given)) throw new UsageError(`${source}: ${redactedRedisUrl(given)} is not a Redis URL (redis://host:port, rediss://host:port or unix:///path/to/redis.sock)`);
+  try {
+    redisOptionsOf(given);
+  } catch (error) {
+    throw new UsageError(`${source}: ${(error as Error).message}`);
   }
   return given;
 }

@@ -3,6 +3,6 @@ export type { JobLog, JobQueue, RunListener, Trainer, TrainingProgress } from '.
 export { LocalJobQueue } from './local.ts';
 export { RedisJobQueue } from './redis-queue.ts';
 export { JobWorker, type JobWorkerOptions } from './worker.ts';
-export { checkRedis, isRedisUrl, redactedRedisUrl } from './redis-connection.ts';
+export { checkRedis, isRedisUrl, redactedRedisUrl, redisOptionsOf } from './redis-connection.ts';
 export { DEFAULT_QUEUE_TIMINGS, type QueueTimings, type RedisQueueOptions } from './redis-settings.ts';
 export { isLocalRunnerGone, runnerName } from './runner.ts';

@@ -7,13 +7,7 @@ export function isRedisUrl(location: string): boolean {
 
 /** The URL with its password hidden, fit for a log line or an error message. */
 export function redactedRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-  }
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 /**
@@ -59,13 +53,16 @@ export function connectRedis(options: RedisOptions, name: string): Redis {
 export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
   const options = redisOptionsOf(url);
   const client = new Redis({ ...options, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  client.on('error', () => {});
+  // what went wrong (e.g. ECONNREFUSED); connect() itself rejects with "Connection is closed."
+  let connectionError: Error | undefined;
+  client.on('error', (error: Error) => (connectionError ??= error));
   try {
     await client.connect();
     const info = await client.info('server');
     const version = /redis_version:(\d+)/.exec(info)?.[1];
     if (version !== undefined && Number(version) < 5) throw new Error(`Redis ${version} is too old (5 or newer is needed)`);
-  } catch (error) {
+  } catch (thrown) {
+    const error = connectionError ?? thrown;
     const reason = (error as Error).message || (error as { code?: string }).code || String(error);
     throw new Error(`cannot use the Redis queue ${redactedRedisUrl(url)}: ${reason}`);
   } finally {

@@ -172,5 +172,68 @@ describeRedis('training jobs on a BullMQ queue', (url) => {
       await waitFor('both runs to complete', async () => (await run(launched.id)).status === 'completed' && (await run(orphan.id)).status === 'completed');
       await stopWorker(worker);
     });
+
+    it('hands the job of a worker killed with kill -9 mid-run to another worker, which completes the run once', async () => {
+      const args = [first.dataDir, database ?? '', url, prefix, 'worker doomed', '50', '100', String(FAST_TIMINGS.lockDurationMs), String(FAST_TIMINGS.stalledIntervalMs)];
+      const child = spawn(process.execPath, ['--import', 'tsx', WORKER_CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+      children.push(child);
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      await new Promise<void>((resolve, reject) => {
+        child.stdout!.once('data', () => resolve());
+        child.once('exit', (code) => reject(new Error(`the worker process exited early (${code})`)));
+      });
+      const launched = await launch();
+      await waitFor('the doomed worker to report progress', async () => {
+        const current = await run(launched.id);
+        return current.runner === 'worker doomed' && ((current.progress as { epoch?: number } | null)?.epoch ?? 0) >= 2;
+      });
+      const stream = followRun(secondPort, launched.id, first.cookie.admin);
+      await stream.opened;
+      child.kill('SIGKILL');
+      await exited;
+
+      const fake = trainer();
+      const worker = await startWorker(fake);
+      await stream.ended;
+      await stopWorker(worker);
+      expect(await run(launched.id)).toMatchObject({ status: 'completed', runner: worker.runner, error: null });
+      expect(fake.started).toEqual([projectId]);
+      expect(stream.events.filter((e) => e.event === 'end').map((e) => e.data.status)).toEqual(['completed']);
+      expect(stream.events.some((e) => e.data.status === 'failed')).toBe(false);
+      // the takeover is visible: the run was 'running' by the new worker before it completed
+      expect(stream.events.some((e) => e.data.status === 'running' && e.data.runner === worker.runner)).toBe(true);
+      const models = (await asAdmin({ method: 'GET', url: '/api/models' })).json();
+      expect(models.filter((m: { version: string }) => m.version === `run-${launched.id}`)).toHaveLength(1);
+    });
+
+    it('stops the trainer on the worker running a run cancelled on another server, and drops a waiting job', async () => {
+      const fake = trainer({ gated: true });
+      const worker = await startWorker(fake);
+      const running = await launch();
+      await waitFor('the worker to take the run', async () => (await run(running.id)).status === 'running');
+      const waiting = await launch();
+
+      const cancelWaiting = await second.inject({ method: 'POST', url: `/api/runs/${waiting.id}/cancel`, headers: { cookie: first.cookie.admin } });
+      expect(cancelWaiting.json()).toMatchObject({ status: 'cancelled' });
+      const cancelRunning = await second.inject({ method: 'POST', url: `/api/runs/${running.id}/cancel`, headers: { cookie: first.cookie.admin } });
+      expect(cancelRunning.json()).toMatchObject({ status: 'cancelled', runner: worker.runner });
+      await waitFor('the trainer to be stopped', async () => fake.aborted === 1);
+      await stopWorker(worker);
+      expect(await run(running.id)).toMatchObject({ status: 'cancelled', bundlePath: null, modelId: null });
+      expect(await run(waiting.id)).toMatchObject({ status: 'cancelled', runner: null });
+      expect(fake.started).toEqual([projectId]);
+    });
+
+    it('hands a running job back to the queue when its worker is stopped, for another worker to complete', async () => {
+      const stopping = await startWorker(trainer({ gated: true }));
+      const launched = await launch();
+      await waitFor('the worker to take the run', async () => (await run(launched.id)).status === 'running');
+      await stopWorker(stopping);
+      expect(await run(launched.id)).toMatchObject({ status: 'queued', runner: null });
+      const worker = await startWorker(trainer());
+      await waitFor('the run to complete', async () => (await run(launched.id)).status === 'completed');
+      await stopWorker(worker);
+      expect(await run(launched.id)).toMatchObject({ runner: worker.runner, error: null });
+    });
   });
 });

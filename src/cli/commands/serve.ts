@@ -6,7 +6,7 @@ import { BundlePredictor } from '../../inference/index.ts';
 import { modelVersionOf, readBundleMetadata } from '../../models/index.ts';
 import { createProjectTrainerProcess } from '../../pipeline/index.ts';
 import { normaliseOrigin, startServer } from '../../server/index.ts';
-import { redactedRedisUrl } from '../../jobs/index.ts';
+import { checkRedis, redactedRedisUrl } from '../../jobs/index.ts';
 import { isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_HELP, BACKEND_OPTION, flagOptions, parseSize, valueOptions } from '../options.ts';
@@ -105,6 +105,7 @@ ${BACKEND_HELP}`,
     const database = databaseOf(values);
     const queueUrl = queueOf(values);
     if (values.worker && !queueUrl) throw new UsageError('--worker takes jobs from a Redis queue: give --queue (or $GRAMLENS_QUEUE_URL); without one this server trains the runs itself');
+    if (queueUrl) await checkRedis(queueUrl);
     const port = numberOption(values, 'port', { integer: true, min: 0 }) ?? Number(process.env.PORT ?? 8080);
     const staticDir = stringOption(values, 'static') ?? (existsSync(BUILT_WEB_APP) ? BUILT_WEB_APP : undefined);
     const trainSize = parseSize({ size: stringOption(values, 'train-size') }, 64);

@@ -1,7 +1,6 @@
 import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '../../engine/index.ts';
 import { checkRedis, JobWorker, redactedRedisUrl, type JobLog } from '../../jobs/index.ts';
-import { createProjectTrainerProcess } from '../../pipeline/index.ts';
 import { DATABASE_FILE, isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
 import { UsageError, stringOption, type CliContext, type Command } from '../command.ts';
 import { databaseOf, QUEUE_HELP, queueOf } from '../locations.ts';
@@ -53,6 +52,8 @@ ${BACKEND_HELP}`,
     if (name !== undefined && name.trim() === '') throw new UsageError('--name must not be empty');
 
     await checkRedis(queueUrl);
+    // TF.js loads with the pipeline: only once the options are known to be good
+    const { createProjectTrainerProcess } = await import('../../pipeline/index.ts');
     const store = await openStore({ dataDir, database });
     let worker: JobWorker | undefined;
     try {
