@@ -91,7 +91,8 @@ Options:
                       gramlens.sqlite in the data folder); migrated at start. A URL with a
                       password is better given in $GRAMLENS_DATABASE_URL (the command line is
                       visible to other local users)
-  --model BUNDLE      register this model bundle and make it the active model
+  --model BUNDLE      register this model bundle and make it the active model (on PostgreSQL,
+                      every server sharing the database is told and serves it too)
   --host HOST         (default 127.0.0.1)     --port N   (default 8080, or $PORT)
   --static DIR        the built web app (default: the one built in src/web/dist)
   --train-size N      input size of models trained from the web app (default 64)
