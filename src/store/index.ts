@@ -18,7 +18,8 @@ export {
 export type { SessionLookup } from './sessions.ts';
 export { DEFAULT_MAX_FAILURES_OVERALL, DEFAULT_MAX_FAILURES_PER_IP, type LoginPermission, type LoginRateLimit } from './login-attempts.ts';
 export { PasswordHashPool, type PasswordHasher, type PasswordPoolOptions } from './password-hasher.ts';
-export { DEFAULT_IMAGE_LIMITS, isSha256, sniffImageFormat, type ImageHeader, type ImageLimits, type StoredImage, type StoredFormat, type UploadFormat } from './images.ts';
+export { FolderBlobStore, blobKey, isSha256, type BlobStore } from './blob-store.ts';
+export { DEFAULT_IMAGE_LIMITS, sniffImageFormat, type ImageHeader, type ImageLimits, type StoredImage, type StoredFormat, type UploadFormat } from './images.ts';
 export { checkClassTree, leafClasses, EXTRA_CHOICES, type ExtraChoice } from './class-tree.ts';
 export { MAX_LABELS_REQUIRED, type Project, type ProjectImage, type NewProject, type NewProjectImage } from './projects.ts';
 export type { LabelResult, QueuePosition, UndoResult, Vote } from './annotations.ts';

@@ -85,7 +85,8 @@ Options:
 ${QUEUE_HELP}
   --worker            with --queue: this server also takes training jobs from the queue, as a
                       worker does (without --queue it always trains them itself)
-  --model BUNDLE      register this model bundle and make it the active model
+  --model BUNDLE      register this model bundle and make it the active model (on PostgreSQL,
+                      every server sharing the database is told and serves it too)
   --host HOST         (default 127.0.0.1)     --port N   (default 8080, or $PORT)
   --static DIR        the built web app (default: the one built in src/web/dist)
   --train-size N      input size of models trained from the web app (default 64)
