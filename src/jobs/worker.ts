@@ -82,8 +82,9 @@ export class JobWorker {
   private async process(job: Job<QueuedJob>, token: string | undefined): Promise<string> {
     const { store, log } = this.options;
     const { runId } = job.data;
+    if (this.stopping) return this.handBack(job, token);
     const run = await store.runs.get(runId);
-    if (!run || isFinished(run.status) || this.stopping) return 'skipped';
+    if (!run || isFinished(run.status)) return 'skipped';
     const controller = new AbortController();
     this.active.set(runId, controller);
     try {
@@ -100,11 +101,16 @@ export class JobWorker {
       }
       log.info({ runId }, 'training run handed back to the queue (this worker is stopping)');
       if (await store.runs.requeue(runId, this.runner)) await this.announce(runId);
-      await job.moveToWait(token);
-      throw new WaitingError();
+      return await this.handBack(job, token);
     } finally {
       this.active.delete(runId);
     }
+  }
+
+  /** Puts the job back in the queue for another worker (BullMQ counts no attempt). */
+  private async handBack(job: Job<QueuedJob>, token: string | undefined): Promise<never> {
+    await job.moveToWait(token);
+    throw new WaitingError();
   }
 
   /** A job BullMQ gave up on (an error outside the training, which records its own): its run fails. */

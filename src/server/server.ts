@@ -55,20 +55,24 @@ export function createServer(options: ServerOptions): FastifyInstance {
   });
   // Set by the first plugin; every use below runs while later plugins load or requests are answered.
   let store!: Store;
-  let queue: JobQueue | undefined;
+  let queue!: JobQueue;
   let training!: TrainingRuns;
   let servedModel!: ServedModel;
   app.register(async () => {
-    store = await opening;
-    queue = await openJobQueue(store, options, app.log);
+    const opened = await opening;
+    queue = await openJobQueue(opened, options, app.log).catch(async (error: unknown) => {
+      await opened.close();
+      throw error;
+    });
+    store = opened;
     training = new TrainingRuns(store, queue);
     servedModel = new ServedModel(store, options.predictor, app.log);
   });
   app.addHook('onClose', async () => {
     if (!store) return;
     try {
-      await servedModel?.close();
-      await queue?.close();
+      await servedModel.close();
+      await queue.close();
     } finally {
       await store.close();
     }
@@ -120,13 +124,8 @@ export function createServer(options: ServerOptions): FastifyInstance {
 async function openJobQueue(store: Store, options: ServerOptions, log: FastifyBaseLogger): Promise<JobQueue> {
   if (!options.queue) return new LocalJobQueue(store, options.trainer, log);
   const { runJobs = false, ...redis } = options.queue;
-  try {
-    await checkRedis(redis.url);
-    return await RedisJobQueue.open({ ...redis, store, log, trainer: runJobs ? options.trainer : undefined });
-  } catch (error) {
-    await store.close();
-    throw error;
-  }
+  await checkRedis(redis.url);
+  return RedisJobQueue.open({ ...redis, store, log, trainer: runJobs ? options.trainer : undefined });
 }
 
 export interface ListenOptions {

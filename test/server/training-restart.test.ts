@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { hostname } from 'node:os';
-import { afterEach, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { createServer } from '../../src/server/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { tempDir } from '../store/fixtures.ts';
@@ -45,5 +45,21 @@ describeBackends('a server starting with the local queue', (backend) => {
     expect(await statusOf(queued.id)).toBe('queued');
     await app.close();
     await store.close();
+  });
+});
+
+describe('a server given a Redis queue it cannot reach', () => {
+  it('fails to start with one line naming the queue, and leaves its database closed', async () => {
+    const dir = tempDir();
+    try {
+      const app = createServer({ dataDir: dir.path, queue: { url: 'redis://:secret@127.0.0.1:1' } });
+      await expect(app.ready()).rejects.toThrow(/^cannot use the Redis queue redis:\/\/:\*\*\*@127\.0\.0\.1:1: .*ECONNREFUSED/);
+      // the SQLite file is not held open: another store opens and writes it
+      const store = await openStore({ dataDir: dir.path });
+      await store.projects.create({ name: 'p', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1, createdBy: null });
+      await store.close();
+    } finally {
+      dir.remove();
+    }
   });
 });
