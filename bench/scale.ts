@@ -3,8 +3,9 @@
 //   [--job-timeout 600] [--model DIR] [--no-kill]
 // gramlens scaled out on loopback only, bounded in time: a throwaway PostgreSQL and Redis, one data
 // folder, N `gramlens serve` behind nginx, M `gramlens worker`s. Then:
-//   1. throughput: predictions/s of ONE server without nginx against the N behind nginx, in
-//      interleaved rounds (single, cluster, single, …) with the same clients;
+//   1. throughput: predictions/s of ONE server without nginx (on every core, as on one box) against
+//      the N behind nginx (each `--threads` cores/N), in interleaved rounds (single, cluster, single,
+//      …) with the same clients;
 //   2. the mixed load: `--clients` clients (3/4 predicting, 1/4 labelling) for `--seconds`, one
 //      training run launched through the API; half-way `kill -9` of one server and of the worker
 //      running the training; clients retry what got no answer from a server (see bench/lib/scale-load.ts);
@@ -13,11 +14,11 @@
 //      from nginx's log), and whether the training run completed on the other worker.
 // Every process and temporary folder is removed at the end, on failure and on Ctrl-C.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import pg from 'pg';
 import { startPostgres, startRedis, Teardown } from './lib/cluster-services.ts';
-import { childrenOf, isRunning, parseAccessLog, startCluster, type Cluster } from './lib/scale-cluster.ts';
+import { childrenOf, isRunning, parseAccessLog, startCluster, startServeChild, type Cluster, type ServeChild } from './lib/scale-cluster.ts';
 import { checkWrites, countErrors, predictionsPerSecond, runLoad, type AuditRow, type Outcome } from './lib/scale-load.ts';
 import { annotateClient, predictClient, seedCluster, type Seeded } from './lib/scale-seed.ts';
 import { api, benchBundle } from './lib/serve-harness.ts';
@@ -47,25 +48,25 @@ const json = argv.includes('--json');
 const log = (text: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${text}\n`);
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-/** Predictions/s of one server alone and of the cluster through nginx, interleaved round by round. */
-async function throughputRounds(cluster: Cluster, seeded: Seeded, outcomes: Outcome[]) {
-  const single: number[] = [];
+/** Predictions/s of one server alone (`single`, every core) and of the cluster through nginx, interleaved round by round. */
+async function throughputRounds(cluster: Cluster, single: ServeChild, seeded: Seeded, outcomes: Outcome[]) {
+  const alone: number[] = [];
   const scaled: number[] = [];
   const clients = Array.from({ length: settings.roundClients }, (_, i) => predictClient(seeded, i));
   for (let round = 1; round <= settings.rounds; round++) {
-    for (const [name, url, into] of [['single', cluster.servers[0].url, single], ['cluster', cluster.nginx.url, scaled]] as const) {
+    for (const [name, url, into] of [['single', single.url, alone], ['cluster', cluster.nginx.url, scaled]] as const) {
       const startedAt = performance.now();
       const done = await runLoad(url, clients, settings.roundSeconds, `scale-${name}${round}`);
       outcomes.push(...done);
       into.push(predictionsPerSecond(done, startedAt, settings.roundSeconds, 1));
     }
-    log(`round ${round}/${settings.rounds}: one server ${single.at(-1)!.toFixed(1)}/s, ${settings.servers} behind nginx ${scaled.at(-1)!.toFixed(1)}/s`);
+    log(`round ${round}/${settings.rounds}: one server ${alone.at(-1)!.toFixed(1)}/s, ${settings.servers} behind nginx ${scaled.at(-1)!.toFixed(1)}/s`);
   }
-  const ratios = single.map((value, i) => scaled[i] / value);
+  const ratios = alone.map((value, i) => scaled[i] / value);
   return {
-    single_per_second: single.map((value) => round(value, 1)),
+    single_per_second: alone.map((value) => round(value, 1)),
     cluster_per_second: scaled.map((value) => round(value, 1)),
-    ratio: round(median(scaled) / median(single), 3),
+    ratio: round(median(scaled) / median(alone), 3),
     ratio_per_round: ratios.map((value) => round(value, 3)),
     ratio_range: [round(Math.min(...ratios), 3), round(Math.max(...ratios), 3)],
   };
@@ -169,12 +170,18 @@ async function main(): Promise<void> {
     // Without workers (--workers 0) there is no queue: each server trains in its own local worker.
     const [database, queue] = await Promise.all([startPostgres(teardown), settings.workers > 0 ? startRedis(teardown) : undefined]);
     log(`PostgreSQL ${database}${queue ? `, Redis ${queue}` : ''}`);
-    const cluster = await startCluster(teardown, { dataDir: join(work, 'data'), database, queue, bundle, servers: settings.servers, workers: settings.workers, trainSize: settings.trainSize, log });
+    // The servers share the cores: each runs its model on its share of them, as docs/deployment.md advises.
+    const threads = Math.max(1, Math.floor(availableParallelism() / settings.servers));
+    const options = { dataDir: join(work, 'data'), database, queue, bundle, servers: settings.servers, workers: settings.workers, trainSize: settings.trainSize, threads, log };
+    const cluster = await startCluster(teardown, options);
+    // The reference: one server as on one box (every core), on the same database, without nginx.
+    const single = await startServeChild(teardown, 'single', { ...options, threads: undefined }, false);
     const seeded = await seedCluster(cluster.nginx.url, settings.trainImages, log);
     const outcomes: Outcome[] = [];
-    for (const server of cluster.servers) await runLoad(server.url, [predictClient(seeded, 0)], 1, `scale-warmup-${server.name}`).then((done) => outcomes.push(...done));
-    log(`throughput: ${settings.rounds} rounds of ${settings.roundSeconds} s, ${settings.roundClients} clients, one server then ${settings.servers} behind nginx`);
-    const throughput = await throughputRounds(cluster, seeded, outcomes);
+    for (const server of [single, ...cluster.servers]) await runLoad(server.url, [predictClient(seeded, 0)], 1, `scale-warmup-${server.name}`).then((done) => outcomes.push(...done));
+    log(`throughput: ${settings.rounds} rounds of ${settings.roundSeconds} s, ${settings.roundClients} clients, one server then ${settings.servers} behind nginx (--threads ${threads} each)`);
+    const throughput = await throughputRounds(cluster, single, seeded, outcomes);
+    await single.stop();
     const chaos = await mixedLoad(cluster, seeded, outcomes);
     log(`load over; waiting for training run ${chaos.runId} (at most ${settings.jobTimeout} s)`);
     const run = await awaitRun(cluster, seeded, chaos.runId);
@@ -206,6 +213,7 @@ async function main(): Promise<void> {
       run: { id: chaos.runId, ...run },
       throughput,
       servers: settings.servers,
+      server_threads: threads,
       workers: settings.workers,
       load_average: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).map(Number),
       total_seconds: round((performance.now() - started) / 1000, 0),

@@ -24,6 +24,8 @@ export interface ClusterOptions {
   workers: number;
   /** Input size of the models the workers train (`--train-size`). */
   trainSize?: number;
+  /** `--threads` of each server's ONNX session (default: every core). */
+  threads?: number;
   /** More options for every server and worker, e.g. `--backend cpu`. */
   extraArgs?: readonly string[];
   log?: (text: string) => void;
@@ -47,6 +49,7 @@ export async function startServeChild(teardown: Teardown, name: string, options:
   if (options.queue) args.push('--queue', options.queue);
   if (options.trainSize) args.push('--train-size', String(options.trainSize));
   if (withModel) args.push('--model', resolve(options.bundle));
+  if (options.threads) args.push('--threads', String(options.threads));
   args.push(...(options.extraArgs ?? []));
   const child = await startChild(teardown, name, process.execPath, [BIN, ...args], {
     env: { ...process.env, GRAMLENS_ADMIN_PASSWORD: ADMIN_PASSWORD },

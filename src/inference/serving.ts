@@ -16,13 +16,21 @@ const DEVICE_METADATA_KEYS = ['format', 'version', 'createdAt', 'architecture', 
  * images and whole fields), swapped for a newly activated one only once that has loaded. What a
  * bundle lacks (e.g. out-of-distribution statistics) is told to `onNotice` once, when it loads.
  */
+export interface BundlePredictorOptions {
+  /** Intra-op threads of each loaded bundle's ONNX session (default: every core). */
+  threads?: number;
+}
+
 export class BundlePredictor implements Predictor {
   private current: ModelBundle | null = null;
 
-  private constructor(private readonly onNotice: (notice: string) => void) {}
+  private constructor(
+    private readonly onNotice: (notice: string) => void,
+    private readonly options: BundlePredictorOptions,
+  ) {}
 
-  static async load(bundleDir: string | null, onNotice: (notice: string) => void = () => undefined): Promise<BundlePredictor> {
-    const predictor = new BundlePredictor(onNotice);
+  static async load(bundleDir: string | null, onNotice: (notice: string) => void = () => undefined, options: BundlePredictorOptions = {}): Promise<BundlePredictor> {
+    const predictor = new BundlePredictor(onNotice, options);
     if (bundleDir) predictor.current = await predictor.loadServed(bundleDir);
     return predictor;
   }
@@ -81,7 +89,7 @@ export class BundlePredictor implements Predictor {
 
   /** Every served heatmap needs the TF.js model's dense kernel (or the model itself): read it before activation commits, so a broken bundle is refused. */
   private async loadServed(dir: string): Promise<ModelBundle> {
-    const bundle = await loadBundle(dir);
+    const bundle = await loadBundle(dir, { threads: this.options.threads });
     try {
       await bundle.denseKernel();
     } catch (error) {

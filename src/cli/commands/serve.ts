@@ -90,13 +90,15 @@ ${QUEUE_HELP}
   --host HOST         (default 127.0.0.1)     --port N   (default 8080, or $PORT)
   --static DIR        the built web app (default: the one built in src/web/dist)
   --train-size N      input size of models trained from the web app (default 64)
+  --threads N         threads of the model's ONNX session (default: every core); several servers
+                      on one machine each take their share, e.g. --threads 1 for 3 on 2 cores
   --https             the server is reached over https (Secure cookies, HSTS)
   --allowed-origin URL  another origin whose pages may change data (repeatable), e.g. the public
                       address of a reverse proxy that rewrites Host: https://gramlens.example.org.
                       State-changing requests from any other site are refused (403)
 ${BACKEND_HELP}`,
   options: {
-    ...valueOptions('data-dir', 'database', 'queue', 'model', 'host', 'port', 'static', 'train-size'),
+    ...valueOptions('data-dir', 'database', 'queue', 'model', 'host', 'port', 'static', 'train-size', 'threads'),
     'allowed-origin': { type: 'string', multiple: true },
     ...flagOptions('https', 'worker'),
     ...BACKEND_OPTION,
@@ -111,12 +113,13 @@ ${BACKEND_HELP}`,
     const staticDir = stringOption(values, 'static') ?? (existsSync(BUILT_WEB_APP) ? BUILT_WEB_APP : undefined);
     const trainSize = parseSize({ size: stringOption(values, 'train-size') }, 64);
     const model = stringOption(values, 'model');
+    const threads = numberOption(values, 'threads', { integer: true, min: 1 });
     const allowedOrigins = allowedOriginsOf(values);
     if (model && !existsSync(model)) throw new UsageError(`model bundle not found: ${model}`);
     if (model) await activateBundle({ dataDir, database }, model);
     const bundle = await activeBundle({ dataDir, database });
     const engine = await startEngine(values, context);
-    const predictor = await BundlePredictor.load(bundle, (notice) => context.err(`note: ${notice}`));
+    const predictor = await BundlePredictor.load(bundle, (notice) => context.err(`note: ${notice}`), { threads });
     const app = await startServer({
       dataDir,
       database,
