@@ -1,6 +1,6 @@
 // npm run bench:scale [-- --json] [--clients 200] [--seconds 60] [--servers 3] [--workers 2]
 //   [--rounds 5] [--round-seconds 8] [--round-clients 16] [--train-images 90] [--train-size 32]
-//   [--job-timeout 600] [--model DIR] [--no-kill]
+//   [--job-timeout 600] [--single-threads N] [--model DIR] [--no-kill]
 // gramlens scaled out on loopback only, bounded in time: a throwaway PostgreSQL and Redis, one data
 // folder, N `gramlens serve` behind nginx, M `gramlens worker`s. Then:
 //   1. throughput: predictions/s of ONE server without nginx (on every core, as on one box) against
@@ -42,6 +42,8 @@ const settings = {
   trainImages: count('--train-images', 90, 45),
   trainSize: count('--train-size', 32, 16),
   jobTimeout: count('--job-timeout', 600),
+  /** The single server's --threads; default every core, as `gramlens serve` runs on one box. */
+  singleThreads: option('--single-threads') === undefined ? undefined : count('--single-threads', 1),
   kill: !argv.includes('--no-kill'),
 };
 const json = argv.includes('--json');
@@ -175,7 +177,7 @@ async function main(): Promise<void> {
     const options = { dataDir: join(work, 'data'), database, queue, bundle, servers: settings.servers, workers: settings.workers, trainSize: settings.trainSize, threads, log };
     const cluster = await startCluster(teardown, options);
     // The reference: one server as on one box (every core), on the same database, without nginx.
-    const single = await startServeChild(teardown, 'single', { ...options, threads: undefined }, false);
+    const single = await startServeChild(teardown, 'single', { ...options, threads: settings.singleThreads }, false);
     const seeded = await seedCluster(cluster.nginx.url, settings.trainImages, log);
     const outcomes: Outcome[] = [];
     for (const server of [single, ...cluster.servers]) await runLoad(server.url, [predictClient(seeded, 0)], 1, `scale-warmup-${server.name}`).then((done) => outcomes.push(...done));
@@ -214,6 +216,7 @@ async function main(): Promise<void> {
       throughput,
       servers: settings.servers,
       server_threads: threads,
+      single_threads: settings.singleThreads ?? availableParallelism(),
       workers: settings.workers,
       load_average: (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).map(Number),
       total_seconds: round((performance.now() - started) / 1000, 0),
