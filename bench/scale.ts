@@ -24,7 +24,32 @@ import { annotateClient, predictClient, seedCluster, type Seeded } from './lib/s
 import { api, benchBundle } from './lib/serve-harness.ts';
 import { median, round } from './stats.ts';
 
+const USAGE = `npm run bench:scale -- [options]   (loopback only; every process and folder removed at the end)
+  --json               a last line of JSON: clients, requests, errors, lost_writes, job_completed, throughput_vs_single, …
+  --clients N          clients of the mixed load (default 200; three in four predict, one in four label)
+  --seconds N          length of the mixed load (default 60); the kills come half-way
+  --servers N          gramlens serve processes behind nginx (default 3, at least 2)
+  --workers N          gramlens worker processes (default 2; 0: no Redis, each server trains)
+  --rounds N           interleaved throughput rounds, one server then the cluster (default 5)
+  --round-seconds N    length of each round (default 8; the first second is not counted)
+  --round-clients N    clients of the throughput rounds (default 16)
+  --single-threads N   --threads of the one server measured alone (default: every core)
+  --train-images N     labelled images of the project trained during the load (default 90)
+  --train-size N       input size the workers train at (default 32)
+  --job-timeout N      seconds to wait for the training run after the load (default 600)
+  --model DIR          the bundle to serve (default: a small one trained first)
+  --no-kill            no kill -9 of a server and a worker`;
+
 const argv = process.argv.slice(2);
+if (argv.includes('--help')) {
+  console.log(USAGE);
+  process.exit(0);
+}
+const unknown = argv.filter((arg) => arg.startsWith('--') && !USAGE.includes(`  ${arg} `));
+if (unknown.length > 0) {
+  console.error(`bench:scale: unknown option ${unknown.join(', ')} (see --help)`);
+  process.exit(2);
+}
 const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
 const count = (name: string, fallback: number, min = 1) => {
   const value = Number(option(name) ?? fallback);
