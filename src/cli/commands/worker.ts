@@ -23,8 +23,8 @@ Trains the runs launched from the admin pages, one at a time, as a server does: 
 end go into the run in the database (every server's admin page follows them live) and the finished
 bundle is registered as a model. Run as many as you like, on any machine that reaches Redis, the
 database and the data folder. A worker killed mid-job (kill -9, power cut) has its job handed to
-another worker, which trains the run again from the start, once the job's hold lapses
-(--stall-seconds); Ctrl-C or SIGTERM hands the running job back to the queue at once.
+another worker once the job's hold lapses (--stall-seconds), which continues the run from the
+checkpoint left in the data folder (runs/run-N); Ctrl-C or SIGTERM hands the running job back at once.
 
 Options:
 ${queueHelp('default $GRAMLENS_QUEUE_URL; required')}
