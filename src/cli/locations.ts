@@ -1,6 +1,6 @@
-import { isRedisUrl, redactedRedisUrl, redisOptionsOf } from '../jobs/index.ts';
+import { DEFAULT_QUEUE_TIMINGS, isRedisUrl, redactedRedisUrl, redisOptionsOf, type QueueTimings } from '../jobs/index.ts';
 import { isPostgresUrl, redactedUrl } from '../store/index.ts';
-import { UsageError, stringOption, type OptionValues } from './command.ts';
+import { UsageError, numberOption, stringOption, type OptionValues } from './command.ts';
 
 /** --database, else GRAMLENS_DATABASE_URL, else none (the SQLite database in the data folder). */
 export function databaseOf(values: OptionValues): string | undefined {
@@ -28,7 +28,20 @@ export function queueOf(values: OptionValues): string | undefined {
   return given;
 }
 
-/** The --queue option as the help texts of serve and worker give it. */
-export const QUEUE_HELP = `  --queue URL         redis://host:port[/db], rediss://... or unix:///path/to/redis.sock: training
+/** The --queue option as the help texts of serve and worker give it, with their default. */
+export function queueHelp(defaultText: string): string {
+  return `  --queue URL         redis://host:port[/db], rediss://... or unix:///path/to/redis.sock: training
                       runs go to a BullMQ queue on this Redis, taken by \`gramlens worker\` processes
-                      (default: $GRAMLENS_QUEUE_URL, else none: this process trains them, one at a time)`;
+                      (${defaultText})`;
+}
+
+/** --stall-seconds N: a worker's hold on its job lasts N s, and workers look for lapsed holds every N s. */
+export function queueTimingsOf(values: OptionValues): QueueTimings {
+  const seconds = numberOption(values, 'stall-seconds', { min: 1 });
+  if (seconds === undefined) return DEFAULT_QUEUE_TIMINGS;
+  return { ...DEFAULT_QUEUE_TIMINGS, lockDurationMs: seconds * 1000, stalledIntervalMs: seconds * 1000 };
+}
+
+export const STALL_HELP = `  --stall-seconds N   how soon the job of a worker that died passes to another: a worker's hold on
+                      its job lasts N s unless renewed, and workers look for lapsed holds every N s
+                      (default 30; the same on every worker)`;

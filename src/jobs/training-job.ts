@@ -47,7 +47,7 @@ export async function runTrainingJob(context: TrainingJobContext, runId: number,
     const onProgress = (progress: TrainingProgress): void => {
       progressWritten = progressWritten.then(() => recordProgress(progress));
     };
-    const { bundlePath } = await trainer.start(projectId, manifestPath, onProgress, signal);
+    const { bundlePath } = await trainer.start(projectId, manifestPath, onProgress, signal, { runId });
     await progressWritten;
     if (isStopping()) return 'stopped';
     const run = await store.runs.get(runId);

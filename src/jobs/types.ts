@@ -4,13 +4,18 @@ import type { RunRecord } from '../store/index.ts';
 /** What a trainer reports while it runs (JSON-serialisable), e.g. { epoch: 3, loss: 0.41 }. */
 export type TrainingProgress = Record<string, unknown>;
 
+/** Which run a training is: a trainer that keeps one folder per run resumes an attempt of the same run from its checkpoint. */
+export interface TrainingRunRef {
+  runId: number;
+}
+
 export interface Trainer {
   /**
    * Trains on the manifest (CSV: path,label,patient_id,specimen,annotators,agreement; paths
    * relative to the manifest's folder) and resolves with the saved bundle's folder. Should stop
    * and reject soon after `signal` aborts.
    */
-  start(projectId: number, manifestCsvPath: string, onProgress: (progress: TrainingProgress) => void, signal: AbortSignal): Promise<{ bundlePath: string }>;
+  start(projectId: number, manifestCsvPath: string, onProgress: (progress: TrainingProgress) => void, signal: AbortSignal, run?: TrainingRunRef): Promise<{ bundlePath: string }>;
 }
 
 /** Where jobs log (pino's and Fastify's loggers fit). */

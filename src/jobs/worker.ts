@@ -20,7 +20,8 @@ export interface JobWorkerOptions extends RedisQueueOptions {
  * Takes jobs from the Redis queue one at a time and runs them: the run's progress and end go to
  * the database, and a message on Redis tells every server to pass the run's new row to its
  * listeners. A job whose worker dies (kill -9, power cut) is handed by BullMQ to another worker
- * once its hold lapses; that worker takes the run over and trains it again from the start. A
+ * once its hold lapses; that worker takes the run over, its trainer continuing from the run's
+ * checkpoint when it keeps one (the project trainer does, in the shared data folder). A
  * cancellation published on Redis stops the trainer of the run wherever it runs. Closing hands
  * the running job back to the queue.
  */
@@ -88,7 +89,7 @@ export class JobWorker {
     const controller = new AbortController();
     this.active.set(runId, controller);
     try {
-      // A run still 'running' was its previous worker's, which died: this one starts it again.
+      // A run still 'running' was its previous worker's, which died: this one takes it over.
       if (!(await store.runs.markRunning(runId, this.runner, true))) return 'skipped';
       if (run.status === 'running') log.info({ runId, previous: run.runner }, 'taking over a training run whose worker stopped');
       else log.info({ runId, projectId: run.projectId }, 'training run started');

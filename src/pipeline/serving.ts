@@ -14,18 +14,23 @@ export interface ProjectTrainerOptions {
   augment?: AugmentConfig | AugmentPresetName;
 }
 
-/** Trains on a labelled project's manifest (structurally the server's Trainer). */
+/**
+ * Trains on a labelled project's manifest (structurally the server's Trainer). A run named by
+ * `run` trains in runs/run-N and continues from the checkpoint an earlier attempt left there (a
+ * worker that died); without it, in a new folder per start.
+ */
 export function createProjectTrainer(options: ProjectTrainerOptions) {
   return {
-    async start(projectId: number, manifestCsvPath: string, onProgress: (progress: Record<string, unknown>) => void, signal: AbortSignal): Promise<{ bundlePath: string }> {
+    async start(projectId: number, manifestCsvPath: string, onProgress: (progress: Record<string, unknown>) => void, signal: AbortSignal, run?: { runId: number }): Promise<{ bundlePath: string }> {
       const dataset = await readManifest(manifestCsvPath);
-      const runDir = join(options.runsDir, `project-${projectId}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+      const runDir = join(options.runsDir, run ? `run-${run.runId}` : `project-${projectId}-${new Date().toISOString().replace(/[:.]/g, '-')}`);
       const result = await fitClassifier(dataset, {
         size: options.size,
         channels: options.channels,
         train: options.train,
         augment: options.augment ?? 'microscopy',
         runDir,
+        resume: run !== undefined,
         signal,
         onProgress: (event) => {
           if (event.kind === 'train' && event.event.kind === 'step') {
@@ -34,6 +39,8 @@ export function createProjectTrainer(options: ProjectTrainerOptions) {
           } else if (event.kind === 'train' && event.event.kind === 'epoch') {
             const r = event.event.record;
             onProgress({ stage: 'epoch', epoch: r.epoch + 1, valLoss: r.valLoss, valAccuracy: r.valAccuracy });
+          } else if (event.kind === 'train' && event.event.kind === 'resumed') {
+            onProgress({ stage: 'resumed from the checkpoint', epoch: event.event.epoch + 1 });
           } else if (event.kind === 'decode') {
             onProgress({ stage: 'decoding', split: event.split, done: event.done, total: event.total });
           } else if (event.kind === 'stage') {

@@ -18,7 +18,7 @@ async function run(message: Extract<ToTrainingChild, { kind: 'start' }>): Promis
     const entry = (await import(message.entry)) as { createTrainer(config: unknown): Promise<ProjectTrainer> | ProjectTrainer };
     const trainer = await entry.createTrainer(message.config);
     const onProgress = (progress: Record<string, unknown>): void => void send({ kind: 'progress', progress });
-    const { bundlePath } = await trainer.start(message.projectId, message.manifestCsvPath, onProgress, controller.signal);
+    const { bundlePath } = await trainer.start(message.projectId, message.manifestCsvPath, onProgress, controller.signal, message.run);
     await send({ kind: 'done', bundlePath });
   } catch (error) {
     await send({ kind: 'failed', message: error instanceof Error ? error.message : String(error) });

@@ -5,12 +5,13 @@ import type { ProjectTrainerOptions } from './serving.ts';
 
 /** Trains a project's manifest (structurally the server's Trainer). */
 export interface ProjectTrainer {
-  start(projectId: number, manifestCsvPath: string, onProgress: (progress: Record<string, unknown>) => void, signal: AbortSignal): Promise<{ bundlePath: string }>;
+  /** With `run`, an attempt of the same run (another worker's, on the shared data folder) continues from its checkpoint. */
+  start(projectId: number, manifestCsvPath: string, onProgress: (progress: Record<string, unknown>) => void, signal: AbortSignal, run?: { runId: number }): Promise<{ bundlePath: string }>;
 }
 
 /** Parent → child. `entry` is a module whose `createTrainer(config)` gives the trainer to run there. */
 export type ToTrainingChild =
-  | { kind: 'start'; entry: string; config: unknown; projectId: number; manifestCsvPath: string }
+  | { kind: 'start'; entry: string; config: unknown; projectId: number; manifestCsvPath: string; run?: { runId: number } }
   | { kind: 'cancel' };
 
 /** Child → parent. */
@@ -51,7 +52,7 @@ export function forkTrainer(entry: URL, config: unknown, options: TrainingProces
   const niceness = options.niceness ?? 10;
   const stopGraceMs = options.stopGraceMs ?? 5000;
   return {
-    start(projectId, manifestCsvPath, onProgress, signal) {
+    start(projectId, manifestCsvPath, onProgress, signal, run) {
       return new Promise((resolve, reject) => {
         if (signal.aborted) return reject(new Error('training was cancelled'));
         // The manifest path in the arguments tells an operator's `ps` which run a child belongs to.
@@ -80,7 +81,7 @@ export function forkTrainer(entry: URL, config: unknown, options: TrainingProces
           else if (signal.aborted) reject(new Error('training was cancelled'));
           else reject(new Error(`the training process died (${describeExit(code, exitSignal)})`));
         });
-        child.send({ kind: 'start', entry: entry.href, config, projectId, manifestCsvPath } satisfies ToTrainingChild);
+        child.send({ kind: 'start', entry: entry.href, config, projectId, manifestCsvPath, run } satisfies ToTrainingChild);
       });
     },
   };

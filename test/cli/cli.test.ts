@@ -48,7 +48,7 @@ describe('gramlens CLI', () => {
   it("gives each command one summary: the command list's is the one its own help shows under the usage", async () => {
     const main = (await cli('--help')).out;
     const listed = [...main.matchAll(/^ {2}(\S+) {2,}(.+)$/gm)].map(([, name, summary]) => ({ name, summary }));
-    expect(listed.map((command) => command.name)).toEqual(['demo', 'synth', 'manifest', 'train', 'evaluate', 'calibrate', 'predict', 'explain', 'serve', 'export']);
+    expect(listed.map((command) => command.name)).toEqual(['demo', 'synth', 'manifest', 'train', 'evaluate', 'calibrate', 'predict', 'explain', 'serve', 'worker', 'export']);
     for (const { name, summary } of listed) {
       const paragraphs = (await cli(name, '--help')).out.split('\n\n');
       expect(paragraphs[0], name).toMatch(new RegExp(`^Usage: gramlens ${name}`));

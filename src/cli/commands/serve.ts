@@ -10,7 +10,7 @@ import { checkRedis, redactedRedisUrl } from '../../jobs/index.ts';
 import { isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_HELP, BACKEND_OPTION, flagOptions, parseSize, valueOptions } from '../options.ts';
-import { databaseOf, QUEUE_HELP, queueOf } from '../locations.ts';
+import { databaseOf, queueHelp, queueOf, queueTimingsOf, STALL_HELP } from '../locations.ts';
 import { startEngine } from '../shared.ts';
 
 const BUILT_WEB_APP = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -82,9 +82,10 @@ Options:
                       gramlens.sqlite in the data folder); migrated at start. A URL with a
                       password is better given in $GRAMLENS_DATABASE_URL (the command line is
                       visible to other local users)
-${QUEUE_HELP}
+${queueHelp('default: $GRAMLENS_QUEUE_URL, else none: this\n                      process trains them, one at a time')}
   --worker            with --queue: this server also takes training jobs from the queue, as a
                       worker does (without --queue it always trains them itself)
+${STALL_HELP}
   --model BUNDLE      register this model bundle and make it the active model (on PostgreSQL,
                       every server sharing the database is told and serves it too)
   --host HOST         (default 127.0.0.1)     --port N   (default 8080, or $PORT)
@@ -98,7 +99,7 @@ ${QUEUE_HELP}
                       State-changing requests from any other site are refused (403)
 ${BACKEND_HELP}`,
   options: {
-    ...valueOptions('data-dir', 'database', 'queue', 'model', 'host', 'port', 'static', 'train-size', 'threads'),
+    ...valueOptions('data-dir', 'database', 'queue', 'stall-seconds', 'model', 'host', 'port', 'static', 'train-size', 'threads'),
     'allowed-origin': { type: 'string', multiple: true },
     ...flagOptions('https', 'worker'),
     ...BACKEND_OPTION,
@@ -126,7 +127,7 @@ ${BACKEND_HELP}`,
       staticDir,
       predictor,
       trainer: createProjectTrainerProcess({ runsDir: join(dataDir, 'runs'), size: trainSize, backend: engine.backend as BackendChoice }),
-      queue: queueUrl === undefined ? undefined : { url: queueUrl, runJobs: Boolean(values.worker) },
+      queue: queueUrl === undefined ? undefined : { url: queueUrl, runJobs: Boolean(values.worker), timings: queueTimingsOf(values) },
       host: stringOption(values, 'host'),
       port,
       behindHttps: Boolean(values.https),

@@ -3,7 +3,7 @@ import { BACKEND_CHOICES, type BackendChoice } from '../../engine/index.ts';
 import { checkRedis, JobWorker, redactedRedisUrl, type JobLog } from '../../jobs/index.ts';
 import { DATABASE_FILE, isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
 import { UsageError, stringOption, type CliContext, type Command } from '../command.ts';
-import { databaseOf, QUEUE_HELP, queueOf } from '../locations.ts';
+import { databaseOf, queueHelp, queueOf, queueTimingsOf, STALL_HELP } from '../locations.ts';
 import { BACKEND_HELP, BACKEND_OPTION, parseSize, valueOptions } from '../options.ts';
 
 /** One line per event on stderr: the message, then its details as key=value. */
@@ -19,15 +19,15 @@ export const workerCommand: Command = {
   name: 'worker',
   help: `Usage: gramlens worker --queue URL --database URL --data-dir DIR [options]
 
-Takes training jobs from the Redis queue that \`gramlens serve --queue URL\` fills, one at a time, and
-trains them as a server does: progress and the end go into the run in the database (every server's
-admin page follows them live), the finished bundle is registered as a model. Run as many as you
-like, on any machine that reaches Redis, the database and the data folder. A worker killed mid-job
-(kill -9, power cut) has its job handed to another worker, which trains the run again from the
-start, once the job's hold lapses (30 s); Ctrl-C or SIGTERM hands the running job back at once.
+Trains the runs launched from the admin pages, one at a time, as a server does: the progress and the
+end go into the run in the database (every server's admin page follows them live) and the finished
+bundle is registered as a model. Run as many as you like, on any machine that reaches Redis, the
+database and the data folder. A worker killed mid-job (kill -9, power cut) has its job handed to
+another worker once the job's hold lapses (--stall-seconds), which continues the run from the
+checkpoint left in the data folder (runs/run-N); Ctrl-C or SIGTERM hands the running job back at once.
 
 Options:
-${QUEUE_HELP.replace(/\(default: \$GRAMLENS_QUEUE_URL, else none: this process trains them, one at a time\)/, '(default $GRAMLENS_QUEUE_URL; required)')}
+${queueHelp('default $GRAMLENS_QUEUE_URL; required')}
   --database URL      the servers' database: postgres://user:password@host:port/database (default
                       $GRAMLENS_DATABASE_URL, else gramlens.sqlite in the data folder, which only a
                       worker on the servers' machine can share)
@@ -35,9 +35,10 @@ ${QUEUE_HELP.replace(/\(default: \$GRAMLENS_QUEUE_URL, else none: this process t
                       a shared volume when the worker is on another machine (default gramlens-data)
   --train-size N      input size of the models it trains (default 64, as serve's --train-size)
   --name NAME         recorded as the runner of the runs it trains (default "worker HOST pid PID")
+${STALL_HELP}
 ${BACKEND_HELP}`,
   options: {
-    ...valueOptions('queue', 'database', 'data-dir', 'train-size', 'name'),
+    ...valueOptions('queue', 'database', 'data-dir', 'train-size', 'name', 'stall-seconds'),
     ...BACKEND_OPTION,
   },
   async run(values, _positionals, context) {
@@ -48,6 +49,7 @@ ${BACKEND_HELP}`,
     const size = parseSize({ size: stringOption(values, 'train-size') }, 64);
     const backend = (stringOption(values, 'backend') ?? 'auto') as BackendChoice;
     if (!BACKEND_CHOICES.includes(backend)) throw new UsageError(`--backend must be one of ${BACKEND_CHOICES.join(', ')}; got "${backend}"`);
+    const timings = queueTimingsOf(values);
     const name = stringOption(values, 'name');
     if (name !== undefined && name.trim() === '') throw new UsageError('--name must not be empty');
 
@@ -63,6 +65,7 @@ ${BACKEND_HELP}`,
         trainer: createProjectTrainerProcess({ runsDir: join(dataDir, 'runs'), size, backend }),
         log: lineLog(context),
         runner: name,
+        timings,
       });
       const databaseText = database === undefined ? resolve(dataDir, DATABASE_FILE) : isPostgresUrl(database) ? redactedUrl(database) : resolve(database);
       context.err(`gramlens worker "${worker.runner}" takes jobs from ${redactedRedisUrl(queueUrl)} (database ${databaseText}, data in ${resolve(dataDir)})`);
