@@ -118,6 +118,6 @@ describeBackends('image uploads', (backend) => {
   it('leaves nothing behind for refused uploads', async () => {
     const images = await server.as('admin', { method: 'GET', url: `/api/projects/${projectId}/images` });
     expect(images.json()).toHaveLength(1);
-    expect(readdirSync(join(server.dataDir, 'tmp'))).toEqual([]);
+    expect(readdirSync(join(server.dataDir, 'images', '.incoming'))).toEqual([]);
   });
 });
