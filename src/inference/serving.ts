@@ -60,7 +60,9 @@ export class BundlePredictor implements Predictor {
     return { modelVersion: bundle.modelVersion, onnxPath: join(bundle.dir, bundle.metadata.onnx.file), metadata, denseKernel: await bundle.denseKernel() };
   }
 
+  /** Loads the model's bundle in place of the current one; nothing to do when that bundle is the one loaded (e.g. at a server's start). */
   async activate(model: { path: string }): Promise<void> {
+    if (this.current?.dir === model.path) return;
     const next = await this.loadServed(model.path);
     const previous = this.current;
     this.current = next;

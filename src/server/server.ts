@@ -6,13 +6,13 @@ import { openStore, PasswordHashPool, type Store } from '../store/index.ts';
 import { enforceAccess } from './access.ts';
 import { DecodeBudget } from './decode-budget.ts';
 import { createErrorHandler } from './errors.ts';
-import { ModelGate } from './model-gate.ts';
 import { collectApiRoutes, openApiRoutes } from './openapi.ts';
 import { DEFAULT_LIMITS, type ServerOptions } from './options.ts';
 import { agreementRoutes, annotationRoutes, authRoutes, deviceModelRoutes, deviceSyncRoutes, imageRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
 import { refuseNonFiniteNumbers } from './finite-numbers.ts';
 import { guardStateChanges, normaliseOrigin } from './request-origin.ts';
 import { addSecurityHeaders, securityHeaders } from './security.ts';
+import { ServedModel } from './served-model.ts';
 import { notFoundHandler, serveStaticSite } from './static-site.ts';
 import { TrainingRuns } from './training.ts';
 
@@ -31,7 +31,6 @@ export function createServer(options: ServerOptions): FastifyInstance {
   const headers = securityHeaders(behindHttps);
   const imageLimits = { maxBytes: limits.maxUploadBytes, maxPixels: limits.maxImagePixels };
   const decodeBudget = new DecodeBudget(limits.maxDecodingPixels, limits.maxWaitingDecodes);
-  const modelGate = new ModelGate();
   const passwordHasher = new PasswordHashPool({ threads: limits.passwordThreads, maxQueued: limits.maxQueuedPasswordChecks });
   const opening = openStore({
     dataDir: options.dataDir,
@@ -58,6 +57,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   let store!: Store;
   let queue!: JobQueue;
   let training!: TrainingRuns;
+  let servedModel!: ServedModel;
   app.register(async () => {
     const opened = await opening;
     queue = await openJobQueue(opened, options, app.log).catch(async (error: unknown) => {
@@ -66,10 +66,12 @@ export function createServer(options: ServerOptions): FastifyInstance {
     });
     store = opened;
     training = new TrainingRuns(store, queue);
+    servedModel = new ServedModel(store, options.predictor, app.log);
   });
   app.addHook('onClose', async () => {
     if (!store) return;
     try {
+      await servedModel.close();
       await queue.close();
     } finally {
       await store.close();
@@ -92,22 +94,23 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.register(async () => {
     await store.sessions.purgeExpired();
     if (options.initialAdmin) await store.users.ensureInitialAdmin(options.initialAdmin.username, options.initialAdmin.password);
-    await queue!.start();
+    await queue.start();
+    await servedModel.start();
   });
 
   app.register(
     async (api) => {
       api.register(authRoutes, { store, sessionTtlMs: limits.sessionTtlMs, secureCookies: behindHttps });
       api.register(userRoutes, { store });
-      api.register(predictionRoutes, { store, predictor: options.predictor, imageLimits, decodeBudget, modelGate });
-      api.register(deviceSyncRoutes, { store, imageLimits, decodeBudget, bundleVersionOf: options.bundleVersionOf, clock: options.clock ?? Date.now });
+      api.register(predictionRoutes, { store, predictor: options.predictor, imageLimits, decodeBudget, servedModel });
+      api.register(deviceSyncRoutes, { store, servedModel, imageLimits, decodeBudget, bundleVersionOf: options.bundleVersionOf, clock: options.clock ?? Date.now });
       api.register(imageRoutes, { store });
       api.register(projectRoutes, { store });
       api.register(projectImageRoutes, { store, imageLimits, decodeBudget });
       api.register(annotationRoutes, { store });
       api.register(agreementRoutes, { store });
-      api.register(modelRoutes, { store, predictor: options.predictor, modelGate });
-      api.register(deviceModelRoutes, { predictor: options.predictor });
+      api.register(modelRoutes, { store, servedModel });
+      api.register(deviceModelRoutes, { predictor: options.predictor, servedModel });
       api.register(runRoutes, { store, training, securityHeaders: headers });
       api.register(openApiRoutes, { routes: apiRoutes, version: API_VERSION });
     },

@@ -1,8 +1,10 @@
 import type { DecisionStatus } from '../contract/index.ts';
 import { agreementReport, type AgreementReport } from './agreement.ts';
 import type { Annotations, Vote } from './annotations.ts';
+import { blobKey } from './blob-store.ts';
 import type { Clock } from './clock.ts';
 import { toCsv, type CsvOptions } from './csv.ts';
+import { IMAGES_FOLDER } from './images.ts';
 import { invalid } from './errors.ts';
 import type { Sql } from './sql.ts';
 import { toProjectImage, type ProjectImage, type ProjectImageRow, type Projects } from './projects.ts';
@@ -25,9 +27,9 @@ export interface ManifestExport {
   leftOut: Record<Exclude<DecisionStatus, 'adjudicated' | 'unanimous' | 'majority'>, number>;
 }
 
-/** Path of an image relative to the data folder, with forward slashes, as the manifest lists it. */
+/** Path of an image's file relative to the data folder (in the default image store), with forward slashes, as the manifest lists it. */
 export function manifestPathOf(sha256: string): string {
-  return `images/${sha256.slice(0, 2)}/${sha256.slice(2)}`;
+  return `${IMAGES_FOLDER}/${blobKey(sha256)}`;
 }
 
 function decide(votes: readonly string[], labelsRequired: number, adjudicated: string | null): { label: string | null; status: DecisionStatus } {

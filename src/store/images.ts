@@ -1,11 +1,12 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import type { Readable } from 'node:stream';
 import sharp from 'sharp';
+import { isSha256, type BlobStore } from './blob-store.ts';
 import type { Clock } from './clock.ts';
 import { invalid, notFound, StoreError } from './errors.ts';
 import type { Sql } from './sql.ts';
+
+/** The folder of the data folder that the image files are kept in by default (a FolderBlobStore). */
+export const IMAGES_FOLDER = 'images';
 
 export type UploadFormat = 'jpeg' | 'png' | 'tiff' | 'webp';
 /** JPEG stays JPEG (re-encoded at high quality); everything else is stored as lossless PNG. */
@@ -42,10 +43,6 @@ interface ImageRow {
   created_at: number;
 }
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-/** Leftovers of uploads interrupted longer ago than this are removed when the store opens. */
-const STALE_TEMP_MS = 60 * 60 * 1000;
-
 function startsWith(bytes: Uint8Array, signature: readonly number[], offset = 0): boolean {
   return bytes.length >= offset + signature.length && signature.every((byte, i) => bytes[offset + i] === byte);
 }
@@ -57,10 +54,6 @@ export function sniffImageFormat(bytes: Uint8Array): UploadFormat | null {
   if (startsWith(bytes, [0x49, 0x49, 0x2a, 0x00]) || startsWith(bytes, [0x4d, 0x4d, 0x00, 0x2a])) return 'tiff';
   if (startsWith(bytes, [0x52, 0x49, 0x46, 0x46]) && startsWith(bytes, [0x57, 0x45, 0x42, 0x50], 8)) return 'webp';
   return null;
-}
-
-export function isSha256(value: string): boolean {
-  return SHA256_HEX.test(value);
 }
 
 function megabytes(bytes: number): string {
@@ -80,27 +73,18 @@ function toStoredImage(row: ImageRow): StoredImage {
 }
 
 /**
- * Images content-addressed by the sha256 of their re-encoded bytes under `<dataDir>/images/ab/cdef…`.
- * An upload is checked (size, magic bytes, pixel count from the header alone), decoded, turned
- * upright by its EXIF orientation and re-encoded without any metadata (EXIF, GPS, ICC, XMP), then
- * written through a temporary file and a rename before its row is inserted: a crash leaves at most
- * an orphan file, never a row pointing at a missing or half-written file.
+ * Images content-addressed by the sha256 of their re-encoded bytes, their files in a BlobStore (by
+ * default the folder `<dataDir>/images`, as `ab/cdef…`). An upload is checked (size, magic bytes,
+ * pixel count from the header alone), decoded, turned upright by its EXIF orientation and re-encoded
+ * without any metadata (EXIF, GPS, ICC, XMP), then stored whole before its row is inserted: a crash
+ * leaves at most an orphan file, never a row pointing at a missing or half-written file.
  */
 export class Images {
-  private readonly root: string;
-  private readonly tempDir: string;
-
   constructor(
     private readonly db: Sql,
-    dataDir: string,
+    private readonly blobs: BlobStore,
     private readonly clock: Clock,
-  ) {
-    this.root = join(dataDir, 'images');
-    this.tempDir = join(dataDir, 'tmp');
-    mkdirSync(this.root, { recursive: true });
-    mkdirSync(this.tempDir, { recursive: true });
-    this.removeStaleTempFiles();
-  }
+  ) {}
 
   /**
    * An upload's format and size from its first bytes and header alone (nothing is decoded), after
@@ -130,8 +114,7 @@ export class Images {
     const { format } = await this.inspect(data, limits);
     const stored: StoredFormat = format === 'jpeg' ? 'jpeg' : 'png';
     const encoded = await this.reencode(data, stored, limits.maxPixels);
-    const sha256 = createHash('sha256').update(encoded.data).digest('hex');
-    await this.writeOnce(sha256, encoded.data);
+    const sha256 = await this.blobs.put(encoded.data);
     await this.db.run('INSERT INTO images (sha256, format, width, height, bytes, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING', [
       sha256,
       stored,
@@ -155,15 +138,14 @@ export class Images {
     return image;
   }
 
-  /** Where the image lives on disk; only ever built from a checked sha256, never from a user's file name. */
-  pathOf(sha256: string): string {
-    if (!isSha256(sha256)) throw invalid('an image id is 64 lowercase hex digits (sha256)');
-    return join(this.root, sha256.slice(0, 2), sha256.slice(2));
-  }
-
   async read(sha256: string): Promise<Buffer> {
     await this.require(sha256);
-    return readFile(this.pathOf(sha256));
+    return this.blobs.read(sha256);
+  }
+
+  async stream(sha256: string): Promise<Readable> {
+    await this.require(sha256);
+    return this.blobs.stream(sha256);
   }
 
   private async reencode(data: Buffer, format: StoredFormat, maxPixels: number): Promise<{ data: Buffer; width: number; height: number }> {
@@ -176,38 +158,6 @@ export class Images {
       return { data: bytes, width: info.width, height: info.height };
     } catch {
       throw undecodable();
-    }
-  }
-
-  private async writeOnce(sha256: string, bytes: Buffer): Promise<void> {
-    const target = this.pathOf(sha256);
-    const present = await access(target).then(
-      () => true,
-      () => false,
-    );
-    if (present) return;
-    await mkdir(dirname(target), { recursive: true });
-    const temp = join(this.tempDir, `${randomBytes(12).toString('hex')}.part`);
-    try {
-      const handle = await open(temp, 'wx');
-      try {
-        await handle.writeFile(bytes);
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-      await rename(temp, target);
-    } catch (error) {
-      await rm(temp, { force: true });
-      throw error;
-    }
-  }
-
-  private removeStaleTempFiles(): void {
-    const cutoff = Date.now() - STALE_TEMP_MS;
-    for (const name of readdirSync(this.tempDir)) {
-      const path = join(this.tempDir, name);
-      if (statSync(path).mtimeMs < cutoff) rmSync(path, { force: true, recursive: true });
     }
   }
 }

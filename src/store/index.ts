@@ -2,7 +2,7 @@ export { openStore, DATABASE_FILE, type Store, type StoreOptions } from './store
 export { connectDatabase, openDatabase, isPostgresUrl, redactedUrl } from './database.ts';
 export { SqliteSql } from './sqlite.ts';
 export { numberPlaceholders } from './postgres.ts';
-export type { Sql } from './sql.ts';
+export type { ChannelHandlers, Listening, Sql } from './sql.ts';
 export { migrate, schemaVersion, MIGRATIONS, type Migration } from './migrations.ts';
 export { StoreError, type StoreErrorKind } from './errors.ts';
 export { systemClock, type Clock } from './clock.ts';
@@ -18,13 +18,14 @@ export {
 export type { SessionLookup } from './sessions.ts';
 export { DEFAULT_MAX_FAILURES_OVERALL, DEFAULT_MAX_FAILURES_PER_IP, type LoginPermission, type LoginRateLimit } from './login-attempts.ts';
 export { PasswordHashPool, type PasswordHasher, type PasswordPoolOptions } from './password-hasher.ts';
-export { DEFAULT_IMAGE_LIMITS, isSha256, sniffImageFormat, type ImageHeader, type ImageLimits, type StoredImage, type StoredFormat, type UploadFormat } from './images.ts';
+export { FolderBlobStore, blobKey, isSha256, type BlobStore } from './blob-store.ts';
+export { DEFAULT_IMAGE_LIMITS, sniffImageFormat, type ImageHeader, type ImageLimits, type StoredImage, type StoredFormat, type UploadFormat } from './images.ts';
 export { checkClassTree, leafClasses, EXTRA_CHOICES, type ExtraChoice } from './class-tree.ts';
 export { MAX_LABELS_REQUIRED, type Project, type ProjectImage, type NewProject, type NewProjectImage } from './projects.ts';
 export type { LabelResult, QueuePosition, UndoResult, Vote } from './annotations.ts';
 export { type ImageDecision, type ManifestExport } from './decisions.ts';
 export { agreementReport, type AgreementReport, type PairAgreement, type Rating } from './agreement.ts';
-export type { ModelRecord, NewModel } from './models.ts';
+export { MODEL_ACTIVATED_CHANNEL, type ModelRecord, type NewModel } from './models.ts';
 export { FEEDBACK_VERDICTS, type DeviceVerdict, type Feedback } from './feedback.ts';
 export {
   type NewPrediction,

@@ -42,6 +42,9 @@ function toModel(row: ModelRow): ModelRecord {
   };
 }
 
+/** Where the database tells every server sharing it that a model was activated (payload: the model's id). */
+export const MODEL_ACTIVATED_CHANNEL = 'gramlens_model_activated';
+
 /** Model bundles the server knows; at most one is active (a partial unique index guarantees it). */
 export class Models {
   constructor(
@@ -82,12 +85,16 @@ export class Models {
     return row ? toModel(row) : null;
   }
 
-  /** Makes this model the only active one, in one transaction: readers see the old or the new, never none or two. */
+  /**
+   * Makes this model the only active one, in one transaction: readers see the old or the new, never
+   * none or two. On PostgreSQL every server sharing the database is told when it commits.
+   */
   activate(id: number): Promise<ModelRecord> {
     return this.db.transaction(async () => {
       await this.require(id);
       await this.db.run('UPDATE models SET active = 0 WHERE active = 1 AND id != ?', [id]);
       await this.db.run('UPDATE models SET active = 1 WHERE id = ?', [id]);
+      await this.db.notify?.(MODEL_ACTIVATED_CHANNEL, String(id));
       return this.require(id);
     });
   }

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
-import type { Sql } from './sql.ts';
+import { PostgresListener, scopedChannel } from './postgres-listener.ts';
+import type { ChannelHandlers, Listening, Sql } from './sql.ts';
 
 const INT8_OID = 20;
 const NUMERIC_OID = 1700;
@@ -42,9 +43,12 @@ export class PostgresSql implements Sql {
   readonly dialect = 'postgres';
   private readonly pool: pg.Pool;
   private readonly client = new AsyncLocalStorage<pg.PoolClient>();
+  private readonly listeners = new Set<PostgresListener>();
+  private schema: Promise<string> | null = null;
 
   constructor(connectionString: string, poolSize = 10) {
-    this.pool = new pg.Pool({ connectionString, max: poolSize, types: TYPES, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    // keepAlive: a listening connection that a network failure cut is noticed and reopened
+    this.pool = new pg.Pool({ connectionString, max: poolSize, types: TYPES, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
     // an idle client's error (e.g. the server restarting) must not crash the process; the next query reports it
     this.pool.on('error', () => {});
   }
@@ -83,8 +87,38 @@ export class PostgresSql implements Sql {
     }
   }
 
+  async notify(channel: string, payload: string): Promise<void> {
+    await this.run('SELECT pg_notify(?, ?)', [scopedChannel(channel, await this.currentSchema()), payload]);
+  }
+
+  async listen(channel: string, handlers: ChannelHandlers): Promise<Listening> {
+    const listener = new PostgresListener(this.pool, channel, handlers);
+    this.listeners.add(listener);
+    await listener.start();
+    return {
+      stop: async () => {
+        this.listeners.delete(listener);
+        await listener.stop();
+      },
+    };
+  }
+
   async close(): Promise<void> {
+    // a listening connection is never returned to the pool, which would wait for it
+    await Promise.all([...this.listeners].map((listener) => listener.stop()));
+    this.listeners.clear();
     await this.pool.end();
+  }
+
+  private currentSchema(): Promise<string> {
+    this.schema ??= this.get<{ schema: string }>('SELECT current_schema() AS schema').then(
+      (row) => row!.schema,
+      (error: unknown) => {
+        this.schema = null;
+        throw error;
+      },
+    );
+    return this.schema;
   }
 
   private query(sql: string, params: readonly unknown[]): Promise<pg.QueryResult> {

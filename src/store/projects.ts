@@ -2,7 +2,7 @@ import type { LabelTreeNode, Project as ContractProject } from '../contract/inde
 import { checkClassTree, EXTRA_CHOICES, leafClasses } from './class-tree.ts';
 import type { Clock } from './clock.ts';
 import { invalid, notFound } from './errors.ts';
-import { isSha256 } from './images.ts';
+import { isSha256 } from './blob-store.ts';
 import type { Sql } from './sql.ts';
 import { checkText, optionalText } from './text.ts';
 

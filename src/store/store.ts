@@ -4,7 +4,8 @@ import { Annotations } from './annotations.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase } from './database.ts';
 import { Decisions } from './decisions.ts';
-import { Images } from './images.ts';
+import { FolderBlobStore } from './blob-store.ts';
+import { Images, IMAGES_FOLDER } from './images.ts';
 import { LoginAttempts, type LoginRateLimit } from './login-attempts.ts';
 import { Models } from './models.ts';
 import { Predictions } from './predictions.ts';
@@ -18,7 +19,10 @@ import { checkBcryptCost, MIN_BCRYPT_COST, Users } from './users.ts';
 export const DATABASE_FILE = 'gramlens.sqlite';
 
 export interface StoreOptions {
-  /** Holds images/, heatmaps/ and tmp/ (and the SQLite database unless `database` says otherwise). Created if missing. */
+  /**
+   * Holds images/ (a FolderBlobStore, which servers sharing a database share, e.g. on a network
+   * volume) and heatmaps/ (and the SQLite database unless `database` says otherwise). Created if missing.
+   */
   dataDir: string;
   /** A postgres:// URL, or the path of a SQLite file; default: DATABASE_FILE in dataDir. */
   database?: string;
@@ -65,7 +69,7 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     users: new Users(db, clock, bcryptCost, hasher),
     sessions: new Sessions(db, clock),
     loginAttempts: new LoginAttempts(db, clock, options.loginRateLimit ?? DEFAULT_LOGIN_RATE_LIMIT),
-    images: new Images(db, dataDir, clock),
+    images: new Images(db, new FolderBlobStore(join(dataDir, IMAGES_FOLDER)), clock),
     projects,
     annotations,
     decisions: new Decisions(db, clock, projects, annotations),

@@ -353,7 +353,13 @@ describe('the served model', () => {
       expect(routed).toMatchObject({ wholeField: "the photo (480×360) is far larger than the model's 16 px input: read as a whole microscope field" });
       expect('wholeField' in routed).toBe(true);
 
+      // the bundle already loaded (a server starting on the model it was given) is kept as it is
       await served.activate({ path: bundleDir });
+      expect(sessions).toHaveBeenCalledTimes(1);
+      expect(released).not.toHaveBeenCalled();
+      const another = `${bundleDir}-copy`;
+      await cp(bundleDir, another, { recursive: true });
+      await served.activate({ path: another });
       expect(sessions).toHaveBeenCalledTimes(2);
       expect(released).toHaveBeenCalledTimes(1);
     } finally {

@@ -1,4 +1,4 @@
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -115,9 +115,18 @@ describeBackends('image uploads', (backend) => {
     expect(bytes.includes(Buffer.from('GPS'))).toBe(false);
   });
 
+  it('answers an image whose file is gone from the image folder with a one-line 404, not a server error', async () => {
+    const predicted = await predict([imagePart(await pngImage(43), 'gone.png'), { name: 'specimenType', value: 'sputum' }]);
+    const { sha256, url } = predicted.json().image;
+    rmSync(join(server.dataDir, 'images', sha256.slice(0, 2), sha256.slice(2)));
+    const response = await server.as('admin', { method: 'GET', url });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toEqual({ error: `the file of image ${sha256} is missing from the image store` });
+  });
+
   it('leaves nothing behind for refused uploads', async () => {
     const images = await server.as('admin', { method: 'GET', url: `/api/projects/${projectId}/images` });
     expect(images.json()).toHaveLength(1);
-    expect(readdirSync(join(server.dataDir, 'tmp'))).toEqual([]);
+    expect(readdirSync(join(server.dataDir, 'images', '.incoming'))).toEqual([]);
   });
 });

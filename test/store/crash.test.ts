@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { openStore } from '../../src/store/index.ts';
+import { FolderBlobStore, openStore } from '../../src/store/index.ts';
 import { tempDir } from './fixtures.ts';
 
 const CHILD = fileURLToPath(new URL('./crash-child.ts', import.meta.url));
@@ -30,7 +30,7 @@ describe('a process killed while storing images', () => {
     const rows = await store.db.all('SELECT sha256, bytes FROM images') as { sha256: string; bytes: number }[];
     expect(rows.length).toBeGreaterThan(0);
     for (const row of rows) {
-      const bytes = readFileSync(store.images.pathOf(row.sha256));
+      const bytes = readFileSync(new FolderBlobStore(join(dir.path, 'images')).pathOf(row.sha256));
       expect(bytes.length).toBe(row.bytes);
       expect(sha256(bytes)).toBe(row.sha256);
     }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+import { createRng } from '../../src/util/index.ts';
 
 export function tempDir(prefix = 'gramlens-test-'): { path: string; remove: () => void } {
   const path = mkdtempSync(join(tmpdir(), prefix));
@@ -78,3 +79,11 @@ export const NASTY_STRINGS = [
   '=HYPERLINK("http://evil.example","click")',
   '%s %x \\ 💥 naïve',
 ] as const;
+
+/** 64 KB of seeded pseudo-random bytes, the same for the same seed in every process. */
+export function seededBlob(seed: number, bytes = 64 * 1024): Buffer {
+  const rng = createRng(seed + 1);
+  const blob = Buffer.alloc(bytes);
+  for (let i = 0; i < bytes; i++) blob[i] = rng.int(256);
+  return blob;
+}

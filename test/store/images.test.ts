@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -36,11 +36,10 @@ describeBackends('image store', (backend) => {
     const image = await store.images.ingest(png);
     expect(image).toMatchObject({ format: 'png', width: 16, height: 12 });
     const path = join(dir.path, 'images', image.sha256.slice(0, 2), image.sha256.slice(2));
-    expect(store.images.pathOf(image.sha256)).toBe(path);
     expect(readFileSync(path)).toEqual(await store.images.read(image.sha256));
     expect((await store.images.ingest(png)).sha256).toBe(image.sha256);
     expect(await store.db.get('SELECT count(*) AS n FROM images')).toEqual({ n: 1 });
-    expect(readdirSync(join(dir.path, 'tmp'))).toEqual([]);
+    expect(readdirSync(join(dir.path, 'images', '.incoming'))).toEqual([]);
   });
 
   it('turns a photo upright by its EXIF orientation, then strips EXIF and GPS', async () => {
@@ -78,7 +77,8 @@ describeBackends('image store', (backend) => {
     await expect(store.images.ingest(jpeg.subarray(0, Math.floor(jpeg.length * 0.6)))).rejects.toMatchObject({ kind: 'undecodable' });
     await expect(store.images.ingest(await pngImage(1), { maxBytes: 10, maxPixels: 1e6 })).rejects.toMatchObject({ kind: 'too-large' });
     expect(await store.db.get('SELECT count(*) AS n FROM images')).toEqual({ n: 0 });
-    expect(readdirSync(join(dir.path, 'images'))).toEqual([]);
+    expect(readdirSync(join(dir.path, 'images'))).toEqual(['.incoming']);
+    expect(readdirSync(join(dir.path, 'images', '.incoming'))).toEqual([]);
   });
 
   it('rejects a 20000×20000 decompression bomb as too large', async () => {
@@ -89,8 +89,8 @@ describeBackends('image store', (backend) => {
 
   it('removes temp files left by an upload interrupted long ago, and only those', async () => {
     await store.close();
-    const stale = join(dir.path, 'tmp', 'stale.part');
-    const fresh = join(dir.path, 'tmp', 'fresh.part');
+    const stale = join(dir.path, 'images', '.incoming', 'stale.part');
+    const fresh = join(dir.path, 'images', '.incoming', 'fresh.part');
     writeFileSync(stale, 'half an image');
     writeFileSync(fresh, 'an upload in progress');
     const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
@@ -100,8 +100,15 @@ describeBackends('image store', (backend) => {
     expect(existsSync(fresh)).toBe(true);
   });
 
-  it('never builds a path from anything but a sha256', async () => {
-    expect(() => store.images.pathOf('../../etc/passwd')).toThrow(/sha256/);
+  it('never reads a file by anything but a known sha256', async () => {
     expect(await store.images.get('../../etc/passwd')).toBeNull();
+    await expect(store.images.read('../../etc/passwd')).rejects.toMatchObject({ kind: 'not-found' });
+  });
+
+  it('answers a row whose file is missing from the image store with one clear line', async () => {
+    const image = await store.images.ingest(await pngImage(4));
+    rmSync(join(dir.path, 'images', image.sha256.slice(0, 2), image.sha256.slice(2)));
+    await expect(store.images.read(image.sha256)).rejects.toMatchObject({ kind: 'not-found', message: `the file of image ${image.sha256} is missing from the image store` });
+    await expect(store.images.stream(image.sha256)).rejects.toMatchObject({ kind: 'not-found' });
   });
 });

@@ -86,7 +86,8 @@ ${queueHelp('default: $GRAMLENS_QUEUE_URL, else none: this\n                    
   --worker            with --queue: this server also takes training jobs from the queue, as a
                       worker does (without --queue it always trains them itself)
 ${STALL_HELP}
-  --model BUNDLE      register this model bundle and make it the active model
+  --model BUNDLE      register this model bundle and make it the active model (on PostgreSQL,
+                      every server sharing the database is told and serves it too)
   --host HOST         (default 127.0.0.1)     --port N   (default 8080, or $PORT)
   --static DIR        the built web app (default: the one built in src/web/dist)
   --train-size N      input size of models trained from the web app (default 64)

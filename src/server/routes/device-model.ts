@@ -6,9 +6,12 @@ import { CLINICAL } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import type { DeviceModelFiles, Predictor } from '../options.ts';
 import { routeOptionsTagged } from '../route-options.ts';
+import type { ServedModel } from '../served-model.ts';
 
 export interface DeviceModelRoutesOptions {
   predictor: Predictor | undefined;
+  /** The files handed out are those of the model this server serves (503 when it could not load the active one). */
+  servedModel: ServedModel;
 }
 
 const FILES = {
@@ -36,10 +39,10 @@ const deviceModelSchema = {
  * (private cache) but are revalidated on every use against an ETag of the model's version, so a
  * newly activated model replaces them at once.
  */
-export async function deviceModelRoutes(app: FastifyInstance, { predictor }: DeviceModelRoutesOptions): Promise<void> {
+export async function deviceModelRoutes(app: FastifyInstance, { predictor, servedModel }: DeviceModelRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('models');
   const running = async (): Promise<DeviceModelFiles> => {
-    const files = (await predictor?.deviceFiles?.()) ?? null;
+    const files = await servedModel.use(async () => (await predictor?.deviceFiles?.()) ?? null);
     if (!files) throw new HttpError(404, 'the server has no model that can run on the device (no active model, or it has no ONNX export)');
     return files;
   };

@@ -6,10 +6,13 @@ import type { DecodeBudget } from '../decode-budget.ts';
 import { checkDeviceResult, deviceTime, photoFromBase64 } from '../device-results.ts';
 import { HttpError } from '../errors.ts';
 import { routeOptionsTagged } from '../route-options.ts';
+import type { ServedModel } from '../served-model.ts';
 import { fieldSchema, predictionSchema, predictionView, refusalSchema } from './prediction-views.ts';
 
 export interface DeviceSyncRoutesOptions {
   store: Store;
+  /** The version answered is that of the model this server serves, whose files it hands out. */
+  servedModel: ServedModel;
   imageLimits: ImageLimits;
   decodeBudget: DecodeBudget;
   /** The version the audit trail records for a bundle (its own, from its metadata); absent: device versions cannot be confirmed. */
@@ -90,7 +93,7 @@ function outputOf(result: DeviceResult): PredictionOutput {
  * Predictions and verdicts made on a device while it was offline, into the same append-only audit
  * trail: each once by its idempotency key (201 when recorded now, 200 with the row already there).
  */
-export async function deviceSyncRoutes(app: FastifyInstance, { store, imageLimits, decodeBudget, bundleVersionOf, clock }: DeviceSyncRoutesOptions): Promise<void> {
+export async function deviceSyncRoutes(app: FastifyInstance, { store, servedModel, imageLimits, decodeBudget, bundleVersionOf, clock }: DeviceSyncRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('offline');
 
   const versionOf = async (modelId: number): Promise<{ id: number; name: string; version: string; modelVersion: string }> => {
@@ -116,9 +119,9 @@ export async function deviceSyncRoutes(app: FastifyInstance, { store, imageLimit
       },
     }),
     async (): Promise<ActiveModelVersion> => {
-      const active = await store.models.active();
-      if (!active) throw new HttpError(404, 'No model is active on this server');
-      return versionOf(active.id);
+      const served = await servedModel.use(async (model) => model);
+      if (!served) throw new HttpError(404, 'No model is active on this server');
+      return versionOf(served.id);
     },
   );
 

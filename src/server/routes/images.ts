@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { SessionUser } from '../../contract/index.ts';
 import type { Store } from '../../store/index.ts';
@@ -33,7 +32,7 @@ export async function imageRoutes(app: FastifyInstance, { store }: ImageRoutesOp
       const { sha } = request.params;
       const image = await store.images.get(sha);
       if (!image || !(await maySee(store, currentUser(request), sha))) throw new HttpError(404, 'no such image');
-      return reply.type(`image/${image.format}`).send(await readFile(store.images.pathOf(sha)));
+      return reply.type(`image/${image.format}`).send(await store.images.stream(sha));
     },
   );
 }

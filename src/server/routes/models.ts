@@ -6,16 +6,14 @@ import type { Role } from '../../contract/index.ts';
 import type { ModelRecord, Store } from '../../store/index.ts';
 import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
-import type { ModelGate } from '../model-gate.ts';
-import type { Predictor } from '../options.ts';
+import type { ServedModel } from '../served-model.ts';
 import { routeOptionsTagged } from '../route-options.ts';
 import { anyJson, idParams, iso, timeSchema, type ById } from '../schemas.ts';
 
 export interface ModelRoutesOptions {
   store: Store;
-  predictor: Predictor | undefined;
-  /** Activation swaps the model only when no prediction is using it. */
-  modelGate: ModelGate;
+  /** Activation loads the model here (once no prediction is using the old one), then commits it for every server. */
+  servedModel: ServedModel;
 }
 
 export const modelSchema = {
@@ -73,7 +71,7 @@ function modelViewFor(role: Role, model: ModelRecord) {
   return role === 'admin' ? { path, ...rest } : rest;
 }
 
-export async function modelRoutes(app: FastifyInstance, { store, predictor, modelGate }: ModelRoutesOptions): Promise<void> {
+export async function modelRoutes(app: FastifyInstance, { store, servedModel }: ModelRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('models');
 
   app.get(
@@ -128,22 +126,12 @@ export async function modelRoutes(app: FastifyInstance, { store, predictor, mode
     '/models/:id/activate',
     route(ADMIN, {
       summary: 'Make this model the active one (atomically; the previous one stays active if loading fails)',
+      description:
+        'Loads the model on this server first (422, nothing changed, when it cannot), then makes it the active model; every server sharing a ' +
+        'PostgreSQL database is told and loads it too (one that cannot refuses predictions with 503 until it can; activating again retries).',
       params: idParams,
       response: { 200: modelSchema },
     }),
-    async (request) => {
-      const model = await store.models.require(request.params.id);
-      return modelGate.swap(async () => {
-        if (predictor?.activate) {
-          try {
-            await predictor.activate(model);
-          } catch (error) {
-            request.log.error({ err: error }, 'model activation failed');
-            throw new HttpError(422, `the model could not be loaded: ${(error as Error).message}`);
-          }
-        }
-        return modelView(await store.models.activate(model.id));
-      });
-    },
+    async (request) => modelView(await servedModel.activate(request.params.id)),
   );
 }

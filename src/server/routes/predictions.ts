@@ -6,9 +6,9 @@ import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
 import type { DecodeBudget } from '../decode-budget.ts';
-import type { ModelGate } from '../model-gate.ts';
 import type { Predictor } from '../options.ts';
 import { routeOptionsTagged } from '../route-options.ts';
+import type { ServedModel } from '../served-model.ts';
 import { fieldAnswerSchema, predictionParams, predictionSchema, predictionView, type ByPredictionId } from './prediction-views.ts';
 
 export interface PredictionRoutesOptions {
@@ -16,7 +16,7 @@ export interface PredictionRoutesOptions {
   predictor: Predictor | undefined;
   imageLimits: ImageLimits;
   decodeBudget: DecodeBudget;
-  modelGate: ModelGate;
+  servedModel: ServedModel;
 }
 
 const MAX_TEXT = 200;
@@ -97,15 +97,15 @@ function parsePxPerUm(text: string | undefined): number | undefined {
   return value;
 }
 
-export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits, decodeBudget, modelGate }: PredictionRoutesOptions): Promise<void> {
+export async function predictionRoutes(app: FastifyInstance, { store, predictor, imageLimits, decodeBudget, servedModel }: PredictionRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('predictions');
   const pixelsOf = async (upload: Buffer) => {
     const { width, height } = await store.images.inspect(upload, imageLimits);
     return width * height;
   };
 
-  /** The model's answer and the id of the model that gave it, read together inside the gate (an activation waits for both). */
-  const answeredBy = <T>(work: () => Promise<T>) => modelGate.use(async () => ({ answer: await work(), modelId: (await store.models.active())?.id ?? null }));
+  /** The model's answer and the id of the model this server answered with (not the database's active one, which may be changing). */
+  const answeredBy = <T>(work: () => Promise<T>) => servedModel.use(async (model) => ({ answer: await work(), modelId: model?.id ?? null }));
 
   /** Records a model's answer or refusal in the audit trail, with the model that answered. */
   const record = (request: FastifyRequest, image: { sha256: string }, fields: Record<string, string>, result: Parameters<typeof recordedOutput>[0], modelId: number | null) =>
