@@ -1,48 +1,5 @@
 import { Redis, type RedisOptions } from 'ioredis';
-
-/** Whether a queue location names Redis: redis://, rediss:// (TLS) or unix:// (a local socket). */
-export function isRedisUrl(location: string): boolean {
-  return /^(rediss?|unix):\/\//i.test(location);
-}
-
-/** The URL with its password hidden, fit for a log line or an error message. */
-export function redactedRedisUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-}
-
-/**
- * ioredis options for redis://[user:password@]host[:port][/db], rediss://... (TLS) or
- * unix:///path/to/redis.sock[?db=N]; a one-line error for anything else.
- */
-export function redisOptionsOf(url: string): RedisOptions {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new Error(`not a valid Redis URL: ${redactedRedisUrl(url)} (expected redis://host:port, rediss://host:port or unix:///path/to/redis.sock)`);
-  }
-  const protocol = parsed.protocol.toLowerCase();
-  const credentials = { username: decodeURIComponent(parsed.username) || undefined, password: decodeURIComponent(parsed.password) || undefined };
-  if (protocol === 'unix:') {
-    if (!parsed.pathname || parsed.pathname === '/') throw new Error(`the Redis URL ${redactedRedisUrl(url)} names no socket`);
-    return { ...credentials, path: decodeURIComponent(parsed.pathname), db: databaseNumber(parsed.searchParams.get('db'), url) };
-  }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') throw new Error(`not a Redis URL: ${redactedRedisUrl(url)} (expected redis://, rediss:// or unix://)`);
-  if (!parsed.hostname) throw new Error(`the Redis URL ${redactedRedisUrl(url)} names no host`);
-  return {
-    ...credentials,
-    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
-    port: parsed.port ? Number(parsed.port) : 6379,
-    db: databaseNumber(parsed.pathname.slice(1) || null, url),
-    tls: protocol === 'rediss:' ? {} : undefined,
-  };
-}
-
-function databaseNumber(text: string | null, url: string): number {
-  if (text === null || text === '') return 0;
-  if (!/^\d+$/.test(text)) throw new Error(`the Redis URL ${redactedRedisUrl(url)} names database "${text}", not a number`);
-  return Number(text);
-}
+import { redactedRedisUrl, redisOptionsOf } from './redis-url.ts';
 
 /** A connection as BullMQ's workers need it: commands wait through reconnections instead of failing. */
 export function connectRedis(options: RedisOptions, name: string): Redis {

@@ -1,7 +1,7 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyMultipart from '@fastify/multipart';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { checkRedis, LocalJobQueue, RedisJobQueue, type JobQueue } from '../jobs/index.ts';
+import { checkRedis, LocalJobQueue, openRedisJobQueue, type JobQueue } from '../jobs/index.ts';
 import { openStore, PasswordHashPool, type Store } from '../store/index.ts';
 import { enforceAccess } from './access.ts';
 import { DecodeBudget } from './decode-budget.ts';
@@ -94,7 +94,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   app.register(async () => {
     await store.sessions.purgeExpired();
     if (options.initialAdmin) await store.users.ensureInitialAdmin(options.initialAdmin.username, options.initialAdmin.password);
-    await queue!.start();
+    await queue.start();
     await servedModel.start();
   });
 
@@ -125,7 +125,7 @@ async function openJobQueue(store: Store, options: ServerOptions, log: FastifyBa
   if (!options.queue) return new LocalJobQueue(store, options.trainer, log);
   const { runJobs = false, ...redis } = options.queue;
   await checkRedis(redis.url);
-  return RedisJobQueue.open({ ...redis, store, log, trainer: runJobs ? options.trainer : undefined });
+  return openRedisJobQueue({ ...redis, store, log, trainer: runJobs ? options.trainer : undefined });
 }
 
 export interface ListenOptions {

@@ -3,13 +3,10 @@ import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { JobWorker } from '../../src/jobs/index.ts';
-import { redisOptionsOf } from '../../src/jobs/redis-connection.ts';
+import { redisOptionsOf, startJobWorker, type JobWorker } from '../../src/jobs/index.ts';
 import { createServer } from '../../src/server/index.ts';
 import { openStore, type RunRecord, type Store } from '../../src/store/index.ts';
 import { pngImage } from '../store/fixtures.ts';
@@ -77,7 +74,7 @@ describeRedis('training jobs on a BullMQ queue', (url) => {
     const children: ChildProcess[] = [];
 
     const startWorker = async (trainer: FakeTrainer): Promise<JobWorker> => {
-      const worker = await JobWorker.start({ url, prefix, timings: FAST_TIMINGS, store: workerStore, trainer, log: quiet });
+      const worker = await startJobWorker({ url, prefix, timings: FAST_TIMINGS, store: workerStore, trainer, log: quiet });
       workers.push(worker);
       return worker;
     };
@@ -156,6 +153,8 @@ describeRedis('training jobs on a BullMQ queue', (url) => {
       await second.close();
       // a server that died between writing a run and adding its job
       const orphan = await workerStore.runs.create(projectId, first.ids.admin);
+      const { Redis } = await import('ioredis');
+      const { Queue } = await import('bullmq');
       const connection = new Redis({ ...redisOptionsOf(url), maxRetriesPerRequest: null });
       const jobs = new Queue('jobs', { connection, prefix });
       expect(await (await jobs.getJob(`training-${launched.id}`))?.getState()).toBe('waiting');

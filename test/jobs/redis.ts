@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, describe } from 'vitest';
-import { redisOptionsOf } from '../../src/jobs/redis-connection.ts';
+import { redisOptionsOf } from '../../src/jobs/index.ts';
 
 /** The Redis server the tests may use (the CI sets it; see .ci/run), e.g. unix:///tmp/redis/redis.sock. */
 export const REDIS_URL = process.env.GRAMLENS_TEST_REDIS_URL?.trim() || undefined;
@@ -13,6 +12,7 @@ export const FAST_TIMINGS = { lockDurationMs: 1000, stalledIntervalMs: 500, maxS
 export function freshPrefix(url: string): string {
   const prefix = `gramlens-test-${process.pid}-${randomBytes(4).toString('hex')}`;
   afterAll(async () => {
+    const { Redis } = await import('ioredis');
     const client = new Redis(redisOptionsOf(url));
     try {
       const keys = await client.keys(`${prefix}:*`);

@@ -1,14 +1,14 @@
 // A queue worker in a process of its own, with a slow fake trainer, for kill -9 tests:
 // argv: dataDir database|'' redisUrl prefix name epochs epochMs lockDurationMs stalledIntervalMs
 import { join } from 'node:path';
-import { JobWorker } from '../../src/jobs/index.ts';
+import { startJobWorker } from '../../src/jobs/index.ts';
 import { openStore } from '../../src/store/index.ts';
 import { fakeTrainer } from './fake-trainer.ts';
 
 const [dataDir, database, url, prefix, name, epochs, epochMs, lockDurationMs, stalledIntervalMs] = process.argv.slice(2);
 const store = await openStore({ dataDir, database: database || undefined });
 const quiet = (): void => {};
-await JobWorker.start({
+await startJobWorker({
   url,
   prefix,
   runner: name,

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '../../engine/index.ts';
-import { checkRedis, JobWorker, redactedRedisUrl, type JobLog } from '../../jobs/index.ts';
+import { checkRedis, redactedRedisUrl, startJobWorker, type JobLog, type JobWorker } from '../../jobs/index.ts';
 import { DATABASE_FILE, isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
 import { UsageError, stringOption, type CliContext, type Command } from '../command.ts';
 import { databaseOf, queueHelp, queueOf, queueTimingsOf, STALL_HELP } from '../locations.ts';
@@ -59,7 +59,7 @@ ${BACKEND_HELP}`,
     const store = await openStore({ dataDir, database });
     let worker: JobWorker | undefined;
     try {
-      worker = await JobWorker.start({
+      worker = await startJobWorker({
         url: queueUrl,
         store,
         trainer: createProjectTrainerProcess({ runsDir: join(dataDir, 'runs'), size, backend }),
