@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { invalid, notFound } from './errors.ts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -40,7 +40,10 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   /** The bytes, checked against their sha256; a missing blob is a not-found StoreError, a malformed id an invalid one. */
   read(sha256: string): Promise<Buffer>;
-  /** The bytes as a stream, opened before it resolves (so a missing blob is reported, not a broken stream). */
+  /**
+   * The bytes as a stream, opened before it resolves (so a missing blob is reported, not a broken
+   * stream); checked against their sha256 as they pass, the stream ends in an error if they do not match.
+   */
   stream(sha256: string): Promise<Readable>;
 }
 
@@ -98,7 +101,7 @@ export class FolderBlobStore implements BlobStore {
     const bytes = await readFile(this.pathOf(sha256)).catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' ? missing(sha256) : error;
     });
-    if (sha256Of(bytes) !== sha256) throw new Error(`the file of image ${sha256} is corrupt (its bytes no longer match their sha256)`);
+    if (sha256Of(bytes) !== sha256) throw corrupt(sha256);
     return bytes;
   }
 
@@ -106,7 +109,18 @@ export class FolderBlobStore implements BlobStore {
     const handle = await open(this.pathOf(sha256), 'r').catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' ? missing(sha256) : error;
     });
-    return handle.createReadStream();
+    const hash = createHash('sha256');
+    const checked = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        done(hash.digest('hex') === sha256 ? null : corrupt(sha256));
+      },
+    });
+    // a failure of either side (or the reader giving up) destroys both, closing the file
+    return pipeline(handle.createReadStream(), checked, () => {});
   }
 
   private removeStaleTempFiles(): void {
@@ -118,6 +132,10 @@ export class FolderBlobStore implements BlobStore {
       if (info && info.mtimeMs < cutoff) rmSync(path, { force: true, recursive: true });
     }
   }
+}
+
+function corrupt(sha256: string): Error {
+  return new Error(`the file of image ${sha256} is corrupt (its bytes no longer match their sha256)`);
 }
 
 function missing(sha256: string) {
