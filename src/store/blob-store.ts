@@ -52,7 +52,8 @@ export interface BlobStore {
  * several servers write to. A blob is written to a temporary file of its own in `ROOT/.incoming`
  * (named by host, process and random bytes), flushed to disk and renamed onto its final name: a
  * reader never sees half a file, and two processes storing the same bytes at once both succeed and
- * leave one whole file (the second rename replaces it with the same bytes).
+ * leave one whole file (the second rename replaces it with the same bytes). The folder is flushed
+ * after the rename too, so that a crash cannot lose the file's new name.
  */
 export class FolderBlobStore implements BlobStore {
   private readonly incoming: string;
@@ -83,6 +84,7 @@ export class FolderBlobStore implements BlobStore {
         await handle.close();
       }
       await rename(temp, target);
+      await syncDirectory(dirname(target));
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
@@ -131,6 +133,18 @@ export class FolderBlobStore implements BlobStore {
       const info = statSync(path, { throwIfNoEntry: false });
       if (info && info.mtimeMs < cutoff) rmSync(path, { force: true, recursive: true });
     }
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (error) {
+    // some file systems cannot flush a directory; the rename is then as durable as they make it
+    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+  } finally {
+    await handle.close();
   }
 }
 
