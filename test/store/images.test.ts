@@ -42,6 +42,14 @@ describeBackends('image store', (backend) => {
     expect(readdirSync(join(dir.path, 'images', '.incoming'))).toEqual([]);
   });
 
+  it('hands back the bytes as stored (re-encoded, not as uploaded) to a caller that predicts from them', async () => {
+    const upload = await jpegWithGpsExif();
+    const { image, bytes } = await store.images.ingestKeepingBytes(upload);
+    expect(bytes.equals(await store.images.read(image.sha256))).toBe(true);
+    expect(bytes.equals(upload)).toBe(false);
+    expect(image).toEqual(await store.images.require(image.sha256));
+  });
+
   it('turns a photo upright by its EXIF orientation, then strips EXIF and GPS', async () => {
     const original = await jpegWithGpsExif();
     const before = await sharp(original).metadata();
