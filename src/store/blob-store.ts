@@ -11,6 +11,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const STALE_TEMP_MS = 60 * 60 * 1000;
 /** Beside the blobs, so that a temporary file is renamed within one file system (one volume). */
 const INCOMING = '.incoming';
+const TEMP_SUFFIX = '.part';
 
 export function isSha256(value: string): boolean {
   return SHA256_HEX.test(value);
@@ -61,7 +62,7 @@ export class FolderBlobStore implements BlobStore {
   constructor(readonly root: string) {
     this.incoming = join(root, INCOMING);
     mkdirSync(this.incoming, { recursive: true });
-    this.removeStaleTempFiles();
+    removeStaleTempFiles(this.incoming);
   }
 
   /** The blob's file (whether or not it exists); only ever built from a checked sha256. */
@@ -74,7 +75,7 @@ export class FolderBlobStore implements BlobStore {
     if (await this.has(sha256)) return sha256;
     const target = this.pathOf(sha256);
     await mkdir(dirname(target), { recursive: true });
-    const temp = join(this.incoming, `${hostname()}-${process.pid}-${randomBytes(8).toString('hex')}.part`);
+    const temp = join(this.incoming, `${hostname()}-${process.pid}-${randomBytes(8).toString('hex')}${TEMP_SUFFIX}`);
     try {
       const handle = await open(temp, 'wx');
       try {
@@ -124,15 +125,17 @@ export class FolderBlobStore implements BlobStore {
     // a failure of either side (or the reader giving up) destroys both, closing the file
     return pipeline(handle.createReadStream(), checked, () => {});
   }
+}
 
-  private removeStaleTempFiles(): void {
-    const cutoff = Date.now() - STALE_TEMP_MS;
-    for (const name of readdirSync(this.incoming)) {
-      const path = join(this.incoming, name);
-      // another server sharing the folder may have just renamed or removed it
-      const info = statSync(path, { throwIfNoEntry: false });
-      if (info && info.mtimeMs < cutoff) rmSync(path, { force: true, recursive: true });
-    }
+/** Removes the `.part` files in `folder` (temporary files of writes) last written over an hour ago: those writes were interrupted. */
+export function removeStaleTempFiles(folder: string): void {
+  const cutoff = Date.now() - STALE_TEMP_MS;
+  for (const name of readdirSync(folder)) {
+    if (!name.endsWith(TEMP_SUFFIX)) continue;
+    const path = join(folder, name);
+    // another server sharing the folder may have just renamed or removed it
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (info?.isFile() && info.mtimeMs < cutoff) rmSync(path, { force: true });
   }
 }
 

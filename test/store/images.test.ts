@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -106,6 +106,21 @@ describeBackends('image store', (backend) => {
     store = await openStore({ dataDir: dir.path, database });
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(fresh)).toBe(true);
+  });
+
+  it('also removes those an older gramlens left in the data folder\'s tmp/, and nothing else there', async () => {
+    await store.close();
+    mkdirSync(join(dir.path, 'tmp'));
+    const stale = join(dir.path, 'tmp', '0123abcd.part');
+    const other = join(dir.path, 'tmp', 'notes.txt');
+    writeFileSync(stale, 'half an image');
+    writeFileSync(other, 'not ours');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    utimesSync(other, twoHoursAgo, twoHoursAgo);
+    store = await openStore({ dataDir: dir.path, database });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(other)).toBe(true);
   });
 
   it('never reads a file by anything but a known sha256', async () => {
