@@ -83,3 +83,25 @@ describe('the listening connection heartbeat', () => {
     expect(clients[0].heartbeats).toBe(asked);
   });
 });
+
+describe('the listening connection retries', () => {
+  it('end when it is stopped', async () => {
+    let attempts = 0;
+    const pool = {
+      async connect(): Promise<never> {
+        attempts++;
+        throw new Error('connect ECONNREFUSED');
+      },
+    } as unknown as pg.Pool;
+    const { seen, handlers } = recordingHandlers();
+    const listener = new PostgresListener(pool, 'channel', handlers);
+    await listener.start();
+    // retried after 0.1 s, then 0.2 s
+    for (let i = 0; i < 100 && attempts < 3; i++) await pause(10);
+    expect(attempts).toBe(3);
+    await listener.stop();
+    await pause(600);
+    expect(attempts).toBe(3);
+    expect(seen.failures.length).toBe(3);
+  });
+});
