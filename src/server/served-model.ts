@@ -11,6 +11,14 @@ export type Serving =
   /** The database's active model, which this server could not load: it refuses predictions rather than answer with another model. */
   | { state: 'unavailable'; model: ModelRecord; reason: string };
 
+/** How long a server that could not load the active model waits before trying again: `firstMs`, doubling up to `maxMs`. */
+export interface RetryDelays {
+  firstMs: number;
+  maxMs: number;
+}
+
+const DEFAULT_RETRY_DELAYS: RetryDelays = { firstMs: 1000, maxMs: 60_000 };
+
 /**
  * The model this server answers with, kept to the database's active model. An admin's activation on
  * this server loads the model first (refused with 422, the previous model kept, when it cannot) and
@@ -19,18 +27,26 @@ export type Serving =
  * whose listening connection was lost re-reads the active model when it is back. A server that cannot
  * load the active model (e.g. the bundle is not on its disk) logs why and refuses predictions with 503
  * until it can: answering with the old model would give an answer the audit trail does not expect.
- * Activating the model again retries on every server. On SQLite (one machine) no other server is told.
+ * It tries again after 1 s, doubling up to a minute (bundles on a network volume may be announced
+ * before this server sees their files), and whenever the model is activated again. On SQLite (one
+ * machine) no other server is told.
  */
 export class ServedModel {
   private serving: Serving = { state: 'none' };
   private listening: Listening | null = null;
   private readonly gate = new ModelGate();
+  private retryTimer: NodeJS.Timeout | null = null;
+  private retryMs: number;
+  private closed = false;
 
   constructor(
     private readonly store: Store,
     private readonly predictor: Predictor | undefined,
     private readonly log: FastifyBaseLogger,
-  ) {}
+    private readonly retry: RetryDelays = DEFAULT_RETRY_DELAYS,
+  ) {
+    this.retryMs = retry.firstMs;
+  }
 
   get current(): Serving {
     return this.serving;
@@ -50,15 +66,20 @@ export class ServedModel {
     await this.follow();
   }
 
+  /** Stops following activations and waits for a load in progress, after which the predictor may be disposed. */
   async close(): Promise<void> {
+    this.closed = true;
+    this.stopRetrying();
     await this.listening?.stop();
     this.listening = null;
+    await this.gate.swap(async () => {});
   }
 
   /** Loads the database's active model unless this server serves it already. */
   async follow(): Promise<void> {
-    if (this.isServing(await this.store.models.active())) return;
+    if (this.closed || this.isServing(await this.store.models.active())) return;
     await this.gate.swap(async () => {
+      if (this.closed) return;
       const active = await this.store.models.active();
       if (!this.isServing(active)) await this.load(active);
     });
@@ -77,6 +98,7 @@ export class ServedModel {
       try {
         const activated = await this.store.models.activate(id);
         this.serving = { state: 'serving', model: activated };
+        this.stopRetrying();
         return activated;
       } catch (error) {
         // Loaded but not committed: back to whatever the database says is active.
@@ -105,6 +127,7 @@ export class ServedModel {
   }
 
   private followSoon(): void {
+    if (this.closed) return;
     this.follow().catch((error: unknown) => this.log.error({ err: error }, 'could not follow a model activation'));
   }
 
@@ -116,15 +139,35 @@ export class ServedModel {
   private async load(model: ModelRecord | null): Promise<void> {
     if (!model) {
       this.serving = { state: 'none' };
+      this.stopRetrying();
       return;
     }
     try {
       await this.predictor?.activate?.(model);
       this.serving = { state: 'serving', model };
+      this.stopRetrying();
       this.log.info({ modelId: model.id, path: model.path }, 'serving the active model');
     } catch (error) {
       this.serving = { state: 'unavailable', model, reason: (error as Error).message };
-      this.log.error({ err: error, modelId: model.id, path: model.path }, 'could not load the active model: predictions are refused until it loads');
+      this.log.error({ err: error, modelId: model.id, path: model.path, retryInMs: this.retryMs }, 'could not load the active model: predictions are refused until it loads');
+      this.retryLater();
     }
+  }
+
+  private retryLater(): void {
+    if (this.closed) return;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      this.followSoon();
+    }, this.retryMs);
+    this.retryTimer.unref();
+    this.retryMs = Math.min(this.retryMs * 2, this.retry.maxMs);
+  }
+
+  private stopRetrying(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.retryMs = this.retry.firstMs;
   }
 }

@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { access, mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import { pipeline, Transform, type Readable } from 'node:stream';
 import { invalid, notFound } from './errors.ts';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -11,6 +11,7 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
 const STALE_TEMP_MS = 60 * 60 * 1000;
 /** Beside the blobs, so that a temporary file is renamed within one file system (one volume). */
 const INCOMING = '.incoming';
+const TEMP_SUFFIX = '.part';
 
 export function isSha256(value: string): boolean {
   return SHA256_HEX.test(value);
@@ -40,7 +41,10 @@ export interface BlobStore {
   has(sha256: string): Promise<boolean>;
   /** The bytes, checked against their sha256; a missing blob is a not-found StoreError, a malformed id an invalid one. */
   read(sha256: string): Promise<Buffer>;
-  /** The bytes as a stream, opened before it resolves (so a missing blob is reported, not a broken stream). */
+  /**
+   * The bytes as a stream, opened before it resolves (so a missing blob is reported, not a broken
+   * stream); checked against their sha256 as they pass, the stream ends in an error if they do not match.
+   */
   stream(sha256: string): Promise<Readable>;
 }
 
@@ -49,7 +53,8 @@ export interface BlobStore {
  * several servers write to. A blob is written to a temporary file of its own in `ROOT/.incoming`
  * (named by host, process and random bytes), flushed to disk and renamed onto its final name: a
  * reader never sees half a file, and two processes storing the same bytes at once both succeed and
- * leave one whole file (the second rename replaces it with the same bytes).
+ * leave one whole file (the second rename replaces it with the same bytes). The folder is flushed
+ * after the rename too, so that a crash cannot lose the file's new name.
  */
 export class FolderBlobStore implements BlobStore {
   private readonly incoming: string;
@@ -57,7 +62,7 @@ export class FolderBlobStore implements BlobStore {
   constructor(readonly root: string) {
     this.incoming = join(root, INCOMING);
     mkdirSync(this.incoming, { recursive: true });
-    this.removeStaleTempFiles();
+    removeStaleTempFiles(this.incoming);
   }
 
   /** The blob's file (whether or not it exists); only ever built from a checked sha256. */
@@ -70,7 +75,7 @@ export class FolderBlobStore implements BlobStore {
     if (await this.has(sha256)) return sha256;
     const target = this.pathOf(sha256);
     await mkdir(dirname(target), { recursive: true });
-    const temp = join(this.incoming, `${hostname()}-${process.pid}-${randomBytes(8).toString('hex')}.part`);
+    const temp = join(this.incoming, `${hostname()}-${process.pid}-${randomBytes(8).toString('hex')}${TEMP_SUFFIX}`);
     try {
       const handle = await open(temp, 'wx');
       try {
@@ -80,6 +85,7 @@ export class FolderBlobStore implements BlobStore {
         await handle.close();
       }
       await rename(temp, target);
+      await syncDirectory(dirname(target));
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
@@ -98,7 +104,7 @@ export class FolderBlobStore implements BlobStore {
     const bytes = await readFile(this.pathOf(sha256)).catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' ? missing(sha256) : error;
     });
-    if (sha256Of(bytes) !== sha256) throw new Error(`the file of image ${sha256} is corrupt (its bytes no longer match their sha256)`);
+    if (sha256Of(bytes) !== sha256) throw corrupt(sha256);
     return bytes;
   }
 
@@ -106,18 +112,47 @@ export class FolderBlobStore implements BlobStore {
     const handle = await open(this.pathOf(sha256), 'r').catch((error: NodeJS.ErrnoException) => {
       throw error.code === 'ENOENT' ? missing(sha256) : error;
     });
-    return handle.createReadStream();
+    const hash = createHash('sha256');
+    const checked = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        hash.update(chunk);
+        done(null, chunk);
+      },
+      flush(done) {
+        done(hash.digest('hex') === sha256 ? null : corrupt(sha256));
+      },
+    });
+    // a failure of either side (or the reader giving up) destroys both, closing the file
+    return pipeline(handle.createReadStream(), checked, () => {});
   }
+}
 
-  private removeStaleTempFiles(): void {
-    const cutoff = Date.now() - STALE_TEMP_MS;
-    for (const name of readdirSync(this.incoming)) {
-      const path = join(this.incoming, name);
-      // another server sharing the folder may have just renamed or removed it
-      const info = statSync(path, { throwIfNoEntry: false });
-      if (info && info.mtimeMs < cutoff) rmSync(path, { force: true, recursive: true });
-    }
+/** Removes the `.part` files in `folder` (temporary files of writes) last written over an hour ago: those writes were interrupted. */
+export function removeStaleTempFiles(folder: string): void {
+  const cutoff = Date.now() - STALE_TEMP_MS;
+  for (const name of readdirSync(folder)) {
+    if (!name.endsWith(TEMP_SUFFIX)) continue;
+    const path = join(folder, name);
+    // another server sharing the folder may have just renamed or removed it
+    const info = statSync(path, { throwIfNoEntry: false });
+    if (info?.isFile() && info.mtimeMs < cutoff) rmSync(path, { force: true });
   }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r');
+  try {
+    await handle.sync();
+  } catch (error) {
+    // some file systems cannot flush a directory; the rename is then as durable as they make it
+    if ((error as NodeJS.ErrnoException).code !== 'EINVAL') throw error;
+  } finally {
+    await handle.close();
+  }
+}
+
+function corrupt(sha256: string): Error {
+  return new Error(`the file of image ${sha256} is corrupt (its bytes no longer match their sha256)`);
 }
 
 function missing(sha256: string) {

@@ -111,6 +111,11 @@ export class Images {
   }
 
   async ingest(data: Buffer, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<StoredImage> {
+    return (await this.ingestKeepingBytes(data, limits)).image;
+  }
+
+  /** Like `ingest`, and hands back the bytes as stored, for a caller that uses them at once (a prediction) without reading the file back. */
+  async ingestKeepingBytes(data: Buffer, limits: ImageLimits = DEFAULT_IMAGE_LIMITS): Promise<{ image: StoredImage; bytes: Buffer }> {
     const { format } = await this.inspect(data, limits);
     const stored: StoredFormat = format === 'jpeg' ? 'jpeg' : 'png';
     const encoded = await this.reencode(data, stored, limits.maxPixels);
@@ -123,7 +128,7 @@ export class Images {
       encoded.data.length,
       this.clock(),
     ]);
-    return this.require(sha256);
+    return { image: await this.require(sha256), bytes: encoded.data };
   }
 
   async get(sha256: string): Promise<StoredImage | null> {

@@ -4,6 +4,14 @@ import type { ChannelHandlers, Listening } from './sql.ts';
 
 const FIRST_RETRY_MS = 100;
 const MAX_RETRY_MS = 5000;
+/** How often the listening connection is asked `SELECT 1`, and how long it has to answer. */
+export interface Heartbeat {
+  intervalMs: number;
+  timeoutMs: number;
+}
+
+/** TCP keepalive alone would notice a half-open connection only after the OS's default of two hours. */
+const DEFAULT_HEARTBEAT: Heartbeat = { intervalMs: 30_000, timeoutMs: 10_000 };
 /** PostgreSQL's longest identifier (NAMEDATALEN - 1), which channel names and application names are cut to. */
 const MAX_IDENTIFIER_BYTES = 63;
 
@@ -26,11 +34,14 @@ export function listenerApplicationName(schema: string): string {
  * LISTENs on a channel on a connection of its own, taken from the pool for as long as it listens.
  * A lost connection (the server restarting, pg_terminate_backend, a network failure) is reopened
  * after 0.1 s, doubling up to 5 s, and LISTENs again; the handlers are then told `reconnected`, since
- * messages sent while it was down are lost.
+ * messages sent while it was down are lost. A connection that a network failure left half-open (no
+ * error, but nothing arrives) is found by a heartbeat: a `SELECT 1` every 30 s that must answer
+ * within 10 s, else the connection counts as lost.
  */
 export class PostgresListener implements Listening {
   private client: pg.PoolClient | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  private heartbeatTimer: NodeJS.Timeout | null = null;
   private retryMs = FIRST_RETRY_MS;
   private stopped = false;
   /** Whether a first attempt to listen was made: any later success follows a time without listening. */
@@ -40,6 +51,7 @@ export class PostgresListener implements Listening {
     private readonly pool: pg.Pool,
     private readonly channel: string,
     private readonly handlers: ChannelHandlers,
+    private readonly heartbeat: Heartbeat = DEFAULT_HEARTBEAT,
   ) {}
 
   /** Resolves once the first attempt to listen has succeeded or failed (a failure is retried). */
@@ -50,6 +62,7 @@ export class PostgresListener implements Listening {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.stopHeartbeat();
     const client = this.client;
     this.client = null;
     // Destroyed, not returned to the pool: it still LISTENs.
@@ -91,15 +104,47 @@ export class PostgresListener implements Listening {
     }
     this.client = client;
     this.retryMs = FIRST_RETRY_MS;
+    this.beatLater(client);
     if (reopening) this.handlers.reconnected();
   }
 
   private lose(client: pg.PoolClient, error: Error): void {
     this.client = null;
+    this.stopHeartbeat();
     client.release(true);
     if (this.stopped) return;
     this.handlers.failed(error);
     this.retryLater();
+  }
+
+  private beatLater(client: pg.PoolClient): void {
+    this.heartbeatTimer = setTimeout(() => {
+      this.heartbeatTimer = null;
+      void this.beat(client);
+    }, this.heartbeat.intervalMs);
+    this.heartbeatTimer.unref();
+  }
+
+  private async beat(client: pg.PoolClient): Promise<void> {
+    let timeout: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<never>((_, reject) => {
+      timeout = setTimeout(() => reject(new Error(`the listening connection did not answer within ${this.heartbeat.timeoutMs} ms`)), this.heartbeat.timeoutMs);
+      timeout.unref();
+    });
+    try {
+      await Promise.race([client.query('SELECT 1'), timedOut]);
+    } catch (error) {
+      if (this.client === client) this.lose(client, error as Error);
+      return;
+    } finally {
+      clearTimeout(timeout);
+    }
+    if (this.client === client) this.beatLater(client);
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeatTimer) clearTimeout(this.heartbeatTimer);
+    this.heartbeatTimer = null;
   }
 
   private retryLater(): void {

@@ -47,8 +47,9 @@ export class PostgresSql implements Sql {
   private schema: Promise<string> | null = null;
 
   constructor(connectionString: string, poolSize = 10) {
-    // keepAlive: a listening connection that a network failure cut is noticed and reopened
-    this.pool = new pg.Pool({ connectionString, max: poolSize, types: TYPES, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true });
+    // keepAlive (probing after 30 s idle rather than the OS's 2 h): a connection that a network failure
+    // cut is noticed; a listening one also has a heartbeat of its own (PostgresListener)
+    this.pool = new pg.Pool({ connectionString, max: poolSize, types: TYPES, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, keepAlive: true, keepAliveInitialDelayMillis: 30_000 });
     // an idle client's error (e.g. the server restarting) must not crash the process; the next query reports it
     this.pool.on('error', () => {});
   }

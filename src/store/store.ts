@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Annotations } from './annotations.ts';
 import { systemClock, type Clock } from './clock.ts';
 import { openDatabase } from './database.ts';
 import { Decisions } from './decisions.ts';
-import { FolderBlobStore } from './blob-store.ts';
+import { FolderBlobStore, removeStaleTempFiles } from './blob-store.ts';
 import { Images, IMAGES_FOLDER } from './images.ts';
 import { LoginAttempts, type LoginRateLimit } from './login-attempts.ts';
 import { Models } from './models.ts';
@@ -57,6 +57,9 @@ export async function openStore(options: StoreOptions): Promise<Store> {
   const { dataDir } = options;
   const clock = options.clock ?? systemClock;
   mkdirSync(dataDir, { recursive: true });
+  // where images were written before the BlobStore: leftovers of writes it interrupted
+  const formerTempFolder = join(dataDir, 'tmp');
+  if (existsSync(formerTempFolder)) removeStaleTempFiles(formerTempFolder);
   const bcryptCost = options.bcryptCost ?? MIN_BCRYPT_COST;
   checkBcryptCost(bcryptCost);
   const db = await openDatabase(options.database ?? join(dataDir, DATABASE_FILE));

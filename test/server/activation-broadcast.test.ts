@@ -164,4 +164,20 @@ describeBackends('a model activated on one server, with another on the same data
     expect((await activateOnFirst(models.two)).statusCode).toBe(200);
     await within(1000, () => secondPredictor.loaded?.id === models.two.id);
   });
+
+  it.skipIf(!onPostgres)('two servers activating different models in quick succession both end on the one committed last', async () => {
+    const activateOn = (app: FastifyInstance, model: ModelRecord) =>
+      app.inject({ method: 'POST', url: `/api/models/${model.id}/activate`, headers: { cookie: first.cookie.admin } });
+    for (let round = 0; round < 4; round++) {
+      const [here, there] = round % 2 === 0 ? [models.one, models.two] : [models.two, models.one];
+      const answers = await Promise.all([activateOn(first.app, here), activateOn(second, there)]);
+      expect(answers.map((answer) => answer.statusCode)).toEqual([200, 200]);
+      // the raw client reads ids as text
+      const committed = await onDatabase(database!, async (client) => (await client.query<{ id: string }>('SELECT id FROM models WHERE active = 1')).rows.map((row) => Number(row.id)));
+      expect(committed).toHaveLength(1);
+      await within(2000, () => firstPredictor.loaded?.id === committed[0] && secondPredictor.loaded?.id === committed[0]);
+      await pause(100);
+      expect([firstPredictor.loaded?.id, secondPredictor.loaded?.id]).toEqual([committed[0], committed[0]]);
+    }
+  });
 });

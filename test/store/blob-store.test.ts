@@ -93,6 +93,18 @@ describe('the folder blob store', () => {
     const id = await blobs.put(seededBlob(2));
     writeFileSync(join(root, blobKey(id)), 'overwritten on the volume');
     await expect(blobs.read(id)).rejects.toThrow(`the file of image ${id} is corrupt`);
+    await expect(buffer(await blobs.stream(id))).rejects.toThrow(`the file of image ${id} is corrupt`);
+  });
+
+  it('streams a large blob whole when it is intact, and ends the stream in an error when it was altered', async () => {
+    const bytes = Buffer.concat(Array.from({ length: 20 }, () => seededBlob(100))); // 1.3 MB, many chunks
+    const id = await blobs.put(bytes);
+    // equals, not toEqual: a deep comparison of 1.3 MB byte by byte takes seconds
+    expect((await buffer(await blobs.stream(id))).equals(bytes)).toBe(true);
+    const altered = Buffer.from(bytes);
+    altered[altered.length - 1] ^= 1;
+    writeFileSync(join(root, blobKey(id)), altered);
+    await expect(buffer(await blobs.stream(id))).rejects.toThrow(`the file of image ${id} is corrupt`);
   });
 
   it('removes temporary files of writes interrupted long ago when it opens, and only those', () => {

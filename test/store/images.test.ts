@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { afterEach, beforeEach, expect, it } from 'vitest';
@@ -40,6 +40,14 @@ describeBackends('image store', (backend) => {
     expect((await store.images.ingest(png)).sha256).toBe(image.sha256);
     expect(await store.db.get('SELECT count(*) AS n FROM images')).toEqual({ n: 1 });
     expect(readdirSync(join(dir.path, 'images', '.incoming'))).toEqual([]);
+  });
+
+  it('hands back the bytes as stored (re-encoded, not as uploaded) to a caller that predicts from them', async () => {
+    const upload = await jpegWithGpsExif();
+    const { image, bytes } = await store.images.ingestKeepingBytes(upload);
+    expect(bytes.equals(await store.images.read(image.sha256))).toBe(true);
+    expect(bytes.equals(upload)).toBe(false);
+    expect(image).toEqual(await store.images.require(image.sha256));
   });
 
   it('turns a photo upright by its EXIF orientation, then strips EXIF and GPS', async () => {
@@ -98,6 +106,21 @@ describeBackends('image store', (backend) => {
     store = await openStore({ dataDir: dir.path, database });
     expect(existsSync(stale)).toBe(false);
     expect(existsSync(fresh)).toBe(true);
+  });
+
+  it('also removes those an older gramlens left in the data folder\'s tmp/, and nothing else there', async () => {
+    await store.close();
+    mkdirSync(join(dir.path, 'tmp'));
+    const stale = join(dir.path, 'tmp', '0123abcd.part');
+    const other = join(dir.path, 'tmp', 'notes.txt');
+    writeFileSync(stale, 'half an image');
+    writeFileSync(other, 'not ours');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3600 * 1000);
+    utimesSync(stale, twoHoursAgo, twoHoursAgo);
+    utimesSync(other, twoHoursAgo, twoHoursAgo);
+    store = await openStore({ dataDir: dir.path, database });
+    expect(existsSync(stale)).toBe(false);
+    expect(existsSync(other)).toBe(true);
   });
 
   it('never reads a file by anything but a known sha256', async () => {

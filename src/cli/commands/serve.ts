@@ -117,10 +117,18 @@ ${BACKEND_HELP}`,
     const threads = numberOption(values, 'threads', { integer: true, min: 1 });
     const allowedOrigins = allowedOriginsOf(values);
     if (model && !existsSync(model)) throw new UsageError(`model bundle not found: ${model}`);
-    if (model) await activateBundle({ dataDir, database }, model);
-    const bundle = await activeBundle({ dataDir, database });
     const engine = await startEngine(values, context);
-    const predictor = await BundlePredictor.load(bundle, (notice) => context.err(`note: ${notice}`), { threads });
+    // --model is loaded before it is committed (and announced to every server): a bundle that will not
+    // load stops this command and changes nothing. The active model otherwise is loaded by the server,
+    // which answers 503 while it cannot.
+    const predictor = await BundlePredictor.load(model ? resolve(model) : null, (notice) => context.err(`note: ${notice}`), { threads });
+    if (model) {
+      await activateBundle({ dataDir, database }, model).catch(async (error: unknown) => {
+        await predictor.dispose();
+        throw error;
+      });
+    }
+    const bundle = await activeBundle({ dataDir, database });
     const app = await startServer({
       dataDir,
       database,

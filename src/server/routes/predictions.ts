@@ -144,8 +144,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       const form = await readForm(request, predictForm);
       // Storing and predicting decode the photo: within the server's decode budget.
       const { image, result, modelId } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
-        const image = await store.images.ingest(form.file.data, imageLimits);
-        const bytes = await store.images.read(image.sha256);
+        const { image, bytes } = await store.images.ingestKeepingBytes(form.file.data, imageLimits);
         try {
           const { answer, modelId } = await answeredBy(() => predictor.predict(bytes));
           const result: PredictorResult | WholeFieldResult = isWholeField(answer) ? checkFieldResult(answer) : checkPredictorResult(answer);
@@ -181,8 +180,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       const form = await readForm(request, predictFieldForm);
       const pxPerUm = parsePxPerUm(form.fields.pxPerUm);
       const { image, result, modelId } = await decodeBudget.run(await pixelsOf(form.file.data), async () => {
-        const image = await store.images.ingest(form.file.data, imageLimits);
-        const bytes = await store.images.read(image.sha256);
+        const { image, bytes } = await store.images.ingestKeepingBytes(form.file.data, imageLimits);
         try {
           const { answer, modelId } = await answeredBy(() => predictor.predictField!(bytes, { pxPerUm, force: form.fields.force === 'true' }));
           return { image, result: checkFieldResult(answer), modelId };
