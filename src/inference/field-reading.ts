@@ -17,7 +17,7 @@ import {
   type SpecimenDecision,
 } from '../fields/portable.ts';
 import { aggregateProbabilities, FEATURE_LAYER_NAME, treeLevels, type BundleMetadata } from '../models/portable.ts';
-import type { FieldSignature } from '../ood/index.ts';
+import { qualityRefusal, type FieldSignature } from '../ood/index.ts';
 import { DEFAULT_BACKGROUND_CLASS, DEFAULT_MIXED_CLASS } from './field-classes.ts';
 import { classColours, fieldHeatmapLayer, tileMapLayer, tileLegend, type RgbaLayer } from './field-layers.ts';
 import { guarded, type ImageGuard } from './guard.ts';
@@ -58,7 +58,7 @@ export interface FieldReaderOptions {
 export interface FieldPredictOptions {
   /** The photo's scale (pixels per micrometre): tiles at the model's scale and the magnification check. */
   pxPerUm?: number;
-  /** Predict even when the quality gate fails. */
+  /** Predict even when the quality gate fails (else the photo is refused with the gate's reasons). */
   force?: boolean;
   /** Also the Grad-CAM of the field's label within every inferred tile (the first call reads the dense kernel through TF.js, whose backend must be registered). */
   explain?: boolean;
@@ -102,9 +102,13 @@ export interface FieldResult<Layer> {
   height: number;
   /** The quality gate's verdict, and the field of view it found (photo pixels). */
   quality: { ok: boolean; reasons: QualityReason[]; measures: QualityMeasures; fov: FieldOfView | null };
-  /** Null when the photo was refused, the quality gate failed without `force` (no inference ran) or no tile was found. */
+  /** Null when the photo was refused (a failed quality gate without `force` included: no inference ran) or no tile was found. */
   decision: FieldDecision | null;
-  /** The photo fails the image checks, most of its tiles are unlike the training images, or the field as a whole is unlike the validation fields: no class, whatever `force` says. */
+  /**
+   * The photo fails the image checks, most of its tiles are unlike the training images, or the field as
+   * a whole is unlike the validation fields: no class, whatever `force` says; or it fails the quality
+   * gate (code 'quality'), which `force` overrides.
+   */
   refusal: Refusal | null;
   /** What the field looks like as a whole (its stained objects, the share of it read as organism-free), when tiles were read; what the field check compares. */
   signature: FieldSignature | null;
@@ -155,7 +159,7 @@ export type FieldReading = FieldResult<RgbaLayer>;
 
 /**
  * A whole microscope photo (decoded pixels) through a loaded tile model: the image checks and the quality gate first
- * (no inference when either fails; `force` overrides the gate, never the checks), tiles of the field
+ * (refused without inference when either fails; `force` overrides the gate, never the checks), tiles of the field
  * of view at the model's physical scale, tiles with stained objects through the model (ONNX)
  * in batches, the photo refused when most of them are unfamiliar (else those are left out),
  * the field's decision (decideField), a tile map overlay and, on request, a Grad-CAM layer of the
@@ -211,7 +215,7 @@ export class FieldReader {
     reading.timings.checkMs = performance.now() - checkStarted;
     reading.timings.totalMs += reading.timings.checkMs;
     if (checked) return { ...reading, ...none, refusal: checked, tiles: unread };
-    if (!quality.ok && !force) return { ...reading, ...none, tiles: unread };
+    if (!quality.ok && !force) return { ...reading, ...none, refusal: qualityRefusal(quality.reasons), tiles: unread };
     if (tiles.length === 0) {
       reading.warnings.push('no tile fits in the field of view: nothing to predict');
       return { ...reading, ...none, forced: !quality.ok, tiles: [] };
