@@ -254,13 +254,14 @@ describe('predicting a whole field', () => {
     expect(data[at + 3]).toBe(255);
   });
 
-  it('runs no inference on a photo that fails the quality check, and says why', async () => {
+  it('refuses a photo that fails the quality check with its reasons, without inference', async () => {
     const run = vi.spyOn(OnnxClassifier.prototype, 'run');
     try {
       const blurred = await predictor.predict(blurredPhoto, { pxPerUm: PHOTO_PX_PER_UM });
       expect(blurred.quality.ok).toBe(false);
       expect(blurred.quality.reasons).toContain('out of focus');
       expect(blurred).toMatchObject({ decision: null, top: null, classes: [], tileMap: null, heatmap: null, forced: false });
+      expect(blurred.refusal).toEqual({ code: 'quality', reason: `the photo failed the quality check (${blurred.quality.reasons.join(', ')})`, qualityReasons: blurred.quality.reasons });
       expect(blurred.tiles.every((tile) => tile.label === 'no_bacteria' && tile.probability === 1)).toBe(true);
       expect(blurred.timings.inferenceMs).toBe(0);
 
@@ -285,6 +286,7 @@ describe('predicting a whole field', () => {
     expect(forced.quality.ok).toBe(false);
     expect(forced.forced).toBe(true);
     expect(forced.decision).not.toBeNull();
+    expect(forced.refusal).toBeNull();
     expect(forced.tileMap).not.toBeNull();
   });
 
@@ -442,7 +444,7 @@ describe('fitting and measuring the field decision on labelled photos', () => {
 });
 
 describe('gramlens predict --field', () => {
-  it('prints the quality reasons first and exits 0 without a prediction when the photo fails', async () => {
+  it('prints the quality reasons first and exits 0 with a refusal when the photo fails', async () => {
     const file = join(root, 'blurred.jpg');
     await writeFile(file, blurredPhoto);
     const result = await cli('predict', bundleDir, file, '--field', '--px-per-um', String(PHOTO_PX_PER_UM));
@@ -450,7 +452,7 @@ describe('gramlens predict --field', () => {
     const lines = result.out.split('\n');
     expect(lines[1]).toMatch(/^ {2}quality: FAILED/);
     expect(lines[2]).toBe('    - out of focus');
-    expect(result.out).toContain('no prediction: the photo failed the quality check (--force predicts anyway)');
+    expect(result.out).toMatch(/this is not something I can read: the photo failed the quality check \(out of focus[^)]*\) \(--force predicts anyway\)/);
     expect(result.out).not.toContain('field:');
   });
 
