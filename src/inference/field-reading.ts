@@ -5,6 +5,7 @@ import {
   DEFAULT_FIELD_DECISION,
   ENOUGH_OBJECTS,
   decideField,
+  fieldUncertain,
   groupsFromTree,
   processPixels,
   type FieldDecision,
@@ -104,11 +105,7 @@ export interface FieldResult<Layer> {
   quality: { ok: boolean; reasons: QualityReason[]; measures: QualityMeasures; fov: FieldOfView | null };
   /** Null when the photo was refused (a failed quality gate without `force` included: no inference ran) or no tile was found. */
   decision: FieldDecision | null;
-  /**
-   * The photo fails the image checks, most of its tiles are unlike the training images, or the field as
-   * a whole is unlike the validation fields: no class, whatever `force` says; or it fails the quality
-   * gate (code 'quality'), which `force` overrides.
-   */
+  /** No class: the photo fails the image checks, is mostly or as a whole unfamiliar (whatever `force` says) or fails the quality gate (code 'quality', unless `force`). */
   refusal: Refusal | null;
   /** What the field looks like as a whole (its stained objects, the share of it read as organism-free), when tiles were read; what the field check compares. */
   signature: FieldSignature | null;
@@ -121,10 +118,9 @@ export interface FieldResult<Layer> {
   /** The most probable group at each level of the label tree above the classes, coarsest first. */
   treeTop: ClassProbability[];
   /**
-   * The single-image referral rule on the field-level probability of the answer (a group's summed),
-   * for a field of one morphotype or none: "no organisms" is uncertain when the tiles that look
-   * like organisms, too few to count, are probably organisms; and whenever the decision refers
-   * (organisms seen without evidence for any class or group).
+   * "Uncertain: refer" (fieldUncertain): the decision refers, or, with the bundle's fitted field
+   * referral, too much of the field is unfamiliar or its weakest finding is unclear (older bundles:
+   * the tiles' referral level on the field-level probability of an answer of one morphotype or none).
    */
   uncertain: boolean;
   labelTree?: LabelTreeNode[];
@@ -264,7 +260,7 @@ export class FieldReader {
       top: { label: decision.label, probability: Math.fround(decision.probability) },
       classes: ranked.classes,
       treeTop: treeTops(decision.probabilities, classes, labelTree),
-      uncertain: decision.refer || (!decision.multiple && decision.probability < (referBelow ?? 0)),
+      uncertain: fieldUncertain(decision, unfamiliar.filter(Boolean).length / images.length, this.decisionOptions.referral, referBelow ?? 0),
       tiles: fieldTiles,
       tileMap,
       legend: tileLegend(decision.tileCounts, colours),

@@ -12,6 +12,7 @@ function decision(label: string, findings: [string, string[]][], multiple = fals
     multiple,
     refer: false,
     tileCounts: [],
+    evidenceShare: 1,
   };
 }
 

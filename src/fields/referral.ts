@@ -1,0 +1,53 @@
+/** A whole field's "uncertain: refer" from its own evidence, and fitting its levels on validation fields. */
+import type { FieldReferral } from '../contract/index.ts';
+import type { FieldDecision } from './decision.ts';
+
+/** Share of validation fields the referral levels may send to "uncertain: refer" each, as the tiles' referral keeps 95% accuracy. */
+export const DEFAULT_FIELD_REFERRAL_TARGET = 0.05;
+
+/**
+ * Whether a field's answer is "uncertain: refer": always when the decision refers (organisms seen
+ * without evidence for any class); with the bundle's fitted referral, when too much of the field is
+ * unlike the training images or its weakest finding is unclear (evidenceShare); without it (older
+ * bundles), when the answer of one morphotype or none has a field-level probability below the
+ * tiles' referral level.
+ */
+export function fieldUncertain(
+  decision: Pick<FieldDecision, 'refer' | 'multiple' | 'probability' | 'evidenceShare'>,
+  unfamiliarShare: number,
+  referral: FieldReferral | undefined,
+  tileReferBelow: number,
+): boolean {
+  if (decision.refer) return true;
+  if (!referral) return !decision.multiple && decision.probability < tileReferBelow;
+  if (unfamiliarShare > referral.maxUnfamiliarShare) return true;
+  return decision.evidenceShare !== null && decision.evidenceShare < referral.minEvidenceShare;
+}
+
+/** One validation field as the referral is fitted on it. */
+export interface ReferralSample {
+  /** The decision's evidenceShare (null: no finding). */
+  evidenceShare: number | null;
+  /** The answer is the field's class (a group's, with it among the members found). */
+  right: boolean;
+  /** Share of the tiles read that were unlike the training images. */
+  unfamiliarShare: number;
+}
+
+/** The value with at most `share` of the sorted values strictly beyond it, counted from the low end (or the high end with `fromTop`). */
+function quantileKeeping(values: readonly number[], share: number, fromTop: boolean): number {
+  const sorted = [...values].sort((a, b) => (fromTop ? b - a : a - b));
+  return sorted[Math.min(sorted.length - 1, Math.floor(share * sorted.length))];
+}
+
+/**
+ * The referral levels from validation fields: the evidence share below which lies at most `target`
+ * of the right answers that have findings (an answer less clear than nearly every right one is
+ * referred), and the unfamiliar share above which lies at most `target` of all the fields.
+ */
+export function fitFieldReferral(samples: readonly ReferralSample[], target = DEFAULT_FIELD_REFERRAL_TARGET): FieldReferral {
+  if (!(target >= 0 && target < 1)) throw new Error(`the share of validation fields to refer must be in [0, 1), got ${target}`);
+  const evidence = samples.flatMap((s) => (s.right && s.evidenceShare !== null ? [s.evidenceShare] : []));
+  if (evidence.length === 0) throw new Error('no validation field answered right with a finding: cannot fit the field referral');
+  return { minEvidenceShare: quantileKeeping(evidence, target, false), maxUnfamiliarShare: quantileKeeping(samples.map((s) => s.unfamiliarShare), target, true) };
+}
