@@ -8,9 +8,9 @@ export const DEFAULT_FIELD_REFERRAL_TARGET = 0.05;
 /**
  * Whether a field's answer is "uncertain: refer": always when the decision refers (organisms seen
  * without evidence for any class); with the bundle's fitted referral, when too much of the field is
- * unlike the training images or its weakest finding is unclear (evidenceShare); without it (older
- * bundles), when the answer of one morphotype or none has a field-level probability below the
- * tiles' referral level.
+ * unlike the training images or its weakest finding is unclear (evidenceShare); an answer without
+ * findings ("no organisms"), and every answer of older bundles without the referral, when it is of
+ * one morphotype or none and its field-level probability is below the tiles' referral level.
  */
 export function fieldUncertain(
   decision: Pick<FieldDecision, 'refer' | 'multiple' | 'probability' | 'evidenceShare'>,
@@ -19,9 +19,10 @@ export function fieldUncertain(
   tileReferBelow: number,
 ): boolean {
   if (decision.refer) return true;
-  if (!referral) return !decision.multiple && decision.probability < tileReferBelow;
-  if (unfamiliarShare > referral.maxUnfamiliarShare) return true;
-  return decision.evidenceShare !== null && decision.evidenceShare < referral.minEvidenceShare;
+  if (referral && unfamiliarShare > referral.maxUnfamiliarShare) return true;
+  // "No organisms" keeps the stricter tiles' level: false reassurance is the worst answer.
+  if (!referral || decision.evidenceShare === null) return !decision.multiple && decision.probability < tileReferBelow;
+  return decision.evidenceShare < referral.minEvidenceShare;
 }
 
 /** One validation field as the referral is fitted on it. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideField, fieldUncertain, fitFieldReferral } from '../../src/fields/index.ts';
+import { decideField, fieldUncertain, fitFieldReferral, type ReferralSample } from '../../src/fields/index.ts';
 
 describe('a field decision’s evidence share', () => {
   const classes = ['cocci', 'rods', 'empty', 'mixed'];
@@ -38,7 +38,10 @@ describe('fieldUncertain', () => {
     expect(fieldUncertain({ ...clear, evidenceShare: 0.3 }, 0.1, referral, 0.96)).toBe(false);
     expect(fieldUncertain(clear, 0.11, referral, 0.96)).toBe(true);
     expect(fieldUncertain({ ...clear, multiple: true, evidenceShare: 0.05 }, 0, referral, 0.96)).toBe(true);
-    expect(fieldUncertain({ ...clear, evidenceShare: null }, 0, referral, 0.96)).toBe(false);
+    // No finding ("no organisms"): the tiles' level on its probability.
+    expect(fieldUncertain({ ...clear, evidenceShare: null }, 0, referral, 0.96)).toBe(true);
+    expect(fieldUncertain({ ...clear, evidenceShare: null, probability: 0.97 }, 0, referral, 0.96)).toBe(false);
+    expect(fieldUncertain({ ...clear, evidenceShare: null, probability: 0.97 }, 0.11, referral, 0.96)).toBe(true);
     expect(fieldUncertain({ ...clear, refer: true }, 0, referral, 0.96)).toBe(true);
   });
 
@@ -52,7 +55,7 @@ describe('fieldUncertain', () => {
 describe('fitFieldReferral', () => {
   it('refers at most the target share of the right answers by evidence, and of all fields by unfamiliar tiles', () => {
     // 20 right answers with evidence 0.05 … 1.00 and a wrong one at 0.01; unfamiliar shares 0 … 0.20.
-    const samples = Array.from({ length: 20 }, (_, i) => ({ evidenceShare: (i + 1) / 20, right: true, unfamiliarShare: i / 100 }));
+    const samples: ReferralSample[] = Array.from({ length: 20 }, (_, i) => ({ evidenceShare: (i + 1) / 20, right: true, unfamiliarShare: i / 100 }));
     samples.push({ evidenceShare: 0.01, right: false, unfamiliarShare: 0.2 }, { evidenceShare: null, right: true, unfamiliarShare: 0 });
     // 5% of 20 right answers: one below the level (0.05), the level itself is 0.10.
     // 5% of 22 fields: one above the level (0.20), the level itself is 0.19.

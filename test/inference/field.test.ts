@@ -17,6 +17,7 @@ import {
   classColours,
   evaluateBundleFields,
   fitBundleFieldDecision,
+  fitBundleFieldReferral,
   fitBundleFieldSignature,
   loadBundle,
   tileOwners,
@@ -25,7 +26,7 @@ import {
   type FieldPredictor,
   type ModelBundle,
 } from '../../src/inference/index.ts';
-import { DEFAULT_FIELD_DECISION } from '../../src/fields/index.ts';
+import { DEFAULT_FIELD_DECISION, fieldUncertain } from '../../src/fields/index.ts';
 import { FIELD_SIGNATURE_MARGIN, UNLIKE_FIELDS_REFUSAL } from '../../src/ood/index.ts';
 import { multipart, startTestServer } from '../server/helpers.ts';
 import { fitClassifier } from '../../src/pipeline/index.ts';
@@ -440,6 +441,21 @@ describe('fitting and measuring the field decision on labelled photos', () => {
     expect(evaluation.macroF1).toBeCloseTo(fitted.macroF1, 12);
     expect(evaluation.accuracy).toBe(evaluation.outcomes.filter((o) => o.scored === CLASSES.indexOf(o.truth)).length / 2);
     await expect(evaluateBundleFields(model, [{ path: photos[0].path, label: 'spores' }])).rejects.toThrow(/label "spores" is not one of the model's classes/);
+
+    // The field's own referral, fitted on the same photos: the least evidence of a right answer, the most unfamiliar tiles of any.
+    const referral = await fitBundleFieldReferral(model, photos, { pxPerUm: PHOTO_PX_PER_UM });
+    expect(JSON.parse(await readFile(join(model, 'metadata.json'), 'utf8')).fieldDecision).toEqual({ ...fitted.rule, referral });
+    const refitted = await loadBundle(model);
+    try {
+      const fields = await Promise.all(photos.map(async (photo) => refitted.predictField(await readFile(photo.path), { pxPerUm: PHOTO_PX_PER_UM, force: true })));
+      const unfamiliarShare = (field: (typeof fields)[number]) => field.tiles.filter((t) => t.unfamiliar).length / Math.max(1, field.tiles.filter((t) => !t.background).length);
+      const rightShares = fields.flatMap((field, i) => (evaluation.outcomes[i].scored === CLASSES.indexOf(photos[i].label) && field.decision!.evidenceShare !== null ? [field.decision!.evidenceShare] : []));
+      expect(referral.minEvidenceShare).toBe(Math.min(...rightShares));
+      expect(referral.maxUnfamiliarShare).toBe(Math.max(...fields.map(unfamiliarShare)));
+      for (const field of fields) expect(field.uncertain).toBe(fieldUncertain(field.decision!, unfamiliarShare(field), referral, 0));
+    } finally {
+      await refitted.dispose();
+    }
   });
 });
 
