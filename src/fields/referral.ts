@@ -44,11 +44,13 @@ function quantileKeeping(values: readonly number[], share: number, fromTop: bool
 /**
  * The referral levels from validation fields: the evidence share below which lies at most `target`
  * of the right answers that have findings (an answer less clear than nearly every right one is
- * referred), and the unfamiliar share above which lies at most `target` of all the fields.
+ * referred; without any such answer, every answer short of all its tiles confident), and the
+ * unfamiliar share above which lies at most `target` of all the fields.
  */
 export function fitFieldReferral(samples: readonly ReferralSample[], target = DEFAULT_FIELD_REFERRAL_TARGET): FieldReferral {
   if (!(target >= 0 && target < 1)) throw new Error(`the share of validation fields to refer must be in [0, 1), got ${target}`);
+  if (samples.length === 0) throw new Error('no validation fields to fit the field referral on');
   const evidence = samples.flatMap((s) => (s.right && s.evidenceShare !== null ? [s.evidenceShare] : []));
-  if (evidence.length === 0) throw new Error('no validation field answered right with a finding: cannot fit the field referral');
-  return { minEvidenceShare: quantileKeeping(evidence, target, false), maxUnfamiliarShare: quantileKeeping(samples.map((s) => s.unfamiliarShare), target, true) };
+  const minEvidenceShare = evidence.length > 0 ? quantileKeeping(evidence, target, false) : 1;
+  return { minEvidenceShare, maxUnfamiliarShare: quantileKeeping(samples.map((s) => s.unfamiliarShare), target, true) };
 }

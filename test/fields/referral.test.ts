@@ -64,8 +64,9 @@ describe('fitFieldReferral', () => {
     expect(fitFieldReferral(samples, 0)).toEqual({ minEvidenceShare: 0.05, maxUnfamiliarShare: 0.2 });
   });
 
-  it('says so when it cannot be fitted', () => {
-    expect(() => fitFieldReferral([{ evidenceShare: 0.5, right: false, unfamiliarShare: 0 }])).toThrow(/no validation field answered right with a finding/);
+  it('refers every answer short of all its tiles confident when no validation field was answered right, and says so when it cannot be fitted', () => {
+    expect(fitFieldReferral([{ evidenceShare: 0.5, right: false, unfamiliarShare: 0.02 }])).toEqual({ minEvidenceShare: 1, maxUnfamiliarShare: 0.02 });
+    expect(() => fitFieldReferral([])).toThrow(/no validation fields/);
     expect(() => fitFieldReferral([{ evidenceShare: 0.5, right: true, unfamiliarShare: 0 }], 1)).toThrow(/must be in \[0, 1\)/);
   });
 });
