@@ -452,7 +452,7 @@ describe('fitting and measuring the field decision on labelled photos', () => {
       const rightShares = fields.flatMap((field, i) => (evaluation.outcomes[i].scored === CLASSES.indexOf(photos[i].label) && field.decision!.evidenceShare !== null ? [field.decision!.evidenceShare] : []));
       expect(referral.minEvidenceShare).toBe(Math.min(...rightShares));
       expect(referral.maxUnfamiliarShare).toBe(Math.max(...fields.map(unfamiliarShare)));
-      for (const field of fields) expect(field.uncertain).toBe(fieldUncertain(field.decision!, unfamiliarShare(field), referral, 0));
+      for (const field of fields) expect(field.uncertain).toBe(fieldUncertain(field.decision!, unfamiliarShare(field), referral, refitted.metadata.referBelow ?? 0));
     } finally {
       await refitted.dispose();
     }
