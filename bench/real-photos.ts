@@ -4,12 +4,12 @@
 // Gram-negative rods) through a model bundle's whole-field path, as `gramlens predict --field` and
 // the web app read them: per set, the share answered GNR (or Gram-negative with GNR among the
 // morphotypes), "several morphotypes", wrong and confident (wrong, not refused, not "uncertain:
-// refer"), and refused or uncertain. clinical/ is the flagship's held-out test: tune nothing on
-// it; reference/ and dibas/ are for development. Without --px-per-um the photos' scale is
-// estimated from their stained objects (the path of a phone without calibration). Skips with exit
-// code 0 when the photos or the default model are absent. --details FILE writes one JSON line per
-// photo (its answer, tile counts and warnings). --json sends the table to stderr and ends with one
-// line of JSON on stdout.
+// refer"), uncertain, refused. clinical/ is the flagship's held-out test: tune nothing on it;
+// reference/ and dibas/ are for development. Without --px-per-um the photos' scale is estimated
+// from their stained objects (the path of a phone without calibration). Skips with exit code 0
+// when the photos or the default model are absent. --details FILE writes one JSON line per photo
+// (its answer or refusal, tile counts, evidence share and warnings). --json sends the table to
+// stderr and ends with one line of JSON on stdout.
 import { existsSync } from 'node:fs';
 import { appendFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -72,7 +72,9 @@ for (const set of sets) {
     verdicts.push(judgePhoto(prediction, TRUTH));
     if (details) {
       const { decision, scale, warnings, quality } = prediction;
-      const line = { set, path, verdict: verdicts.at(-1), tileCounts: decision?.tileCounts ?? null, morphotypes: decision?.morphotypes ?? null, uncertain: prediction.uncertain, quality: quality.reasons, scale, warnings };
+      const refusal = prediction.refusal && { code: prediction.refusal.code, reason: prediction.refusal.reason };
+      const evidenceShare = decision?.evidenceShare ?? null;
+      const line = { set, path, verdict: verdicts.at(-1), refusal, tileCounts: decision?.tileCounts ?? null, morphotypes: decision?.morphotypes ?? null, evidenceShare, uncertain: prediction.uncertain, quality: quality.reasons, scale, warnings };
       await appendFile(details, `${JSON.stringify(line)}\n`);
     }
     if ((i + 1) % 10 === 0 || i + 1 === photos.length) log(`  ${set}: ${i + 1}/${photos.length}`);
@@ -83,13 +85,16 @@ await bundle.dispose();
 
 const pct = (v: number): string => (Number.isNaN(v) ? '—' : `${(v * 100).toFixed(1)}%`).padStart(8);
 out('');
-out(`${'set'.padEnd(10)} ${'photos'.padStart(6)} ${'GNR'.padStart(8)} ${'GNR conf'.padStart(8)} ${'several'.padStart(8)} ${'wrong+c'.padStart(8)} ${'ref/unc'.padStart(8)}  answers`);
+const head = ['GNR', 'GNR conf', 'several', 'wrong+c', 'uncert', 'refused', 'ref/unc'].map((h) => h.padStart(8)).join(' ');
+out(`${'set'.padEnd(10)} ${'photos'.padStart(6)} ${head}  answers`);
 for (const [set, r] of Object.entries(results)) {
   const answers = Object.entries(r.answers).sort((a, b) => b[1] - a[1]).map(([answer, n]) => `${answer} ${n}`).join(', ');
-  out(`${set.padEnd(10)} ${String(r.photos).padStart(6)} ${pct(r.right)} ${pct(r.rightAndConfident)} ${pct(r.multiple)} ${pct(r.wrongAndConfident)} ${pct(r.refusedOrUncertain)}  ${answers}`);
+  const shares = [r.right, r.rightAndConfident, r.multiple, r.wrongAndConfident, r.uncertain, r.refused, r.refusedOrUncertain].map(pct).join(' ');
+  out(`${set.padEnd(10)} ${String(r.photos).padStart(6)} ${shares}  ${answers}`);
 }
 out('GNR: answered GNR, or Gram-negative with GNR among the morphotypes (GNR conf: and not uncertain); several: "several morphotypes";');
-out('wrong+c: wrong, not refused and not "uncertain: refer"; ref/unc: refused (quality gate or refusal) or uncertain.');
+out('wrong+c: wrong, not refused and not "uncertain: refer"; uncert: answered "uncertain: refer", right or wrong; refused: no answer (a refusal,');
+out('the quality check\'s included); ref/unc: the two together. GNR conf + wrong+c + uncert + refused = every photo.');
 const clinical = results.clinical;
 if (clinical) {
   const checks = [
@@ -115,6 +120,8 @@ console.log(
           polymicrobial: round(r.multiple),
           wrong_and_confident: round(r.wrongAndConfident),
           refused_or_uncertain: round(r.refusedOrUncertain),
+          uncertain: round(r.uncertain),
+          refused: round(r.refused),
           answers: r.answers,
           seconds_per_photo: round(r.seconds_per_photo),
         },

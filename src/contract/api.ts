@@ -82,8 +82,9 @@ export interface FeedbackView {
 }
 
 /**
- * POST /api/predict/field (and POST /api/predict for a photo read as a whole field): prediction is
- * null when the photo failed the quality check (and was not forced); a refusal is a prediction.
+ * POST /api/predict/field (and POST /api/predict for a photo read as a whole field): a refusal is a
+ * prediction, a failed quality check without force included (code 'quality'); prediction is null
+ * only when no tile fits in the field of view.
  */
 export interface FieldAnswer {
   quality: { ok: boolean; reasons: string[]; measures: unknown };

@@ -32,4 +32,17 @@ export interface FieldDecisionParams {
 export interface FieldDecisionRule extends FieldDecisionParams {
   /** Groups of confusable morphotypes (default: the label tree's groups of two or more classes). */
   groups?: MorphotypeGroup[];
+  /** The field's own referral levels; without them (older bundles) a field is uncertain when its label's field-level probability is below the tiles' referral level. */
+  referral?: FieldReferral;
+}
+
+/**
+ * When a whole field's answer is "uncertain: refer", from the field's own evidence (fitted on
+ * validation fields read as a phone photo is, without their scale).
+ */
+export interface FieldReferral {
+  /** An answer is uncertain when the weakest of its findings has fewer of its tiles confident (at presenceThreshold) than this share. */
+  minEvidenceShare: number;
+  /** Any answer is uncertain when more than this share of the tiles read are unlike the training images (left out of the answer). */
+  maxUnfamiliarShare: number;
 }

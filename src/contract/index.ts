@@ -1,5 +1,5 @@
 /** The shapes that cross boundaries (models, store, server, CLI, web app): types only, so that the browser bundle can import them. */
-export type { FieldDecisionParams, FieldDecisionRule, MorphotypeGroup } from './field-decision.ts';
+export type { FieldDecisionParams, FieldDecisionRule, FieldReferral, MorphotypeGroup } from './field-decision.ts';
 export type { ActiveModelVersion, DevicePredictionSync, DeviceResult, DeviceVerdictSync, OnDeviceMark } from './device-sync.ts';
 export type { LabelTreeNode } from './label-tree.ts';
 export type {

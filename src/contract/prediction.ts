@@ -8,8 +8,9 @@ export interface ClassProbability {
 
 /**
  * Why an input got no answer: the model cannot read it (blank, noise, not a stained bright-field
- * slide, unlike anything it was trained on, or a whole field the model cannot tile). Shown as
- * "this is not something I can read: <reason>"; never comes with a class.
+ * slide, unlike anything it was trained on, a whole field that fails the photo quality check, or a
+ * whole field the model cannot tile). Shown as "this is not something I can read: <reason>"; never
+ * comes with a class.
  */
 export interface Refusal {
   code: RefusalCode;
@@ -17,10 +18,15 @@ export interface Refusal {
   reason: string;
   /** For a whole field: tiles sent to the model, and how many of them were unlike its training images. */
   tiles?: { read: number; unfamiliar: number };
+  /** For code 'quality': the quality check's reasons (e.g. 'out of focus'); "predict anyway" (force) overrides only this refusal. */
+  qualityReasons?: string[];
 }
 
-/** blank … colours: image checks; unfamiliar: the model's out-of-distribution score; field-unsupported: a whole field this model cannot tile. */
-export type RefusalCode = 'blank' | 'noise' | 'greyscale' | 'dark' | 'colours' | 'unfamiliar' | 'field-unsupported';
+/**
+ * blank … colours: image checks; unfamiliar: the model's out-of-distribution scores; quality: a
+ * whole field that fails the photo quality check; field-unsupported: a whole field this model cannot tile.
+ */
+export type RefusalCode = 'blank' | 'noise' | 'greyscale' | 'dark' | 'colours' | 'unfamiliar' | 'quality' | 'field-unsupported';
 
 /** What a model says about an image or a whole field. */
 export interface ClassPrediction {
@@ -78,8 +84,9 @@ export interface RefusedResult {
 }
 
 /**
- * A served model's whole-field answer: always the quality verdict; then its answer (or refusal),
- * unless the check failed without force.
+ * A served model's whole-field answer: always the quality verdict; then its answer or refusal (a
+ * failed quality check without force is a refusal, code 'quality'); null only when no tile fits in
+ * the field of view.
  */
 export interface FieldPredictorResult {
   quality: { ok: boolean; reasons: string[]; measures: unknown };

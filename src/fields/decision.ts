@@ -49,6 +49,11 @@ export interface FieldDecision {
   refer: boolean;
   /** Every class that some counted tile shows as its most likely class, most tiles first: the one count behind the morphotypes and the tile-map legend. */
   tileCounts: TileClassCount[];
+  /**
+   * How clear the weakest finding is: the least, over the findings, share of the tiles of its members
+   * that are confident for their own class (at presenceThreshold); null without findings.
+   */
+  evidenceShare: number | null;
 }
 
 export interface FieldDecisionOptions extends FieldDecisionRule {
@@ -210,6 +215,10 @@ export function decideField(tileProbabilities: TileProbabilities, options: Field
     .sort(mostTilesFirst)
     .map(({ label, tiles, confidentTiles }) => ({ label, tileCount: tiles, confidentTiles }));
   const labelMembers = findings.find((finding) => finding.label === label)?.members ?? [classes.indexOf(label)];
+  const shares = findings.map(({ members }) => {
+    const counts = members.map(countOf);
+    return counts.reduce((sum, c) => sum + c.confidentTiles, 0) / Math.max(1, counts.reduce((sum, c) => sum + c.tiles, 0));
+  });
   return {
     label,
     probability: labelMembers.reduce((sum, c) => sum + probabilities[c], 0),
@@ -219,6 +228,7 @@ export function decideField(tileProbabilities: TileProbabilities, options: Field
     multiple,
     refer,
     tileCounts,
+    evidenceShare: shares.length > 0 ? Math.min(...shares) : null,
   };
 }
 

@@ -24,3 +24,4 @@ export {
   type LabelledField,
 } from './fit-decision.ts';
 export { combineFields, type SpecimenDecision, type SpecimenMorphotype, type SpecimenOptions } from './specimen.ts';
+export { DEFAULT_FIELD_REFERRAL_TARGET, fieldUncertain, fitFieldReferral, type ReferralSample } from './referral.ts';

@@ -17,3 +17,4 @@ export {
   type TileClassCount,
 } from './decision.ts';
 export { combineFields, type SpecimenDecision } from './specimen.ts';
+export { fieldUncertain } from './referral.ts';

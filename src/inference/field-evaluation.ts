@@ -1,9 +1,9 @@
 /** A tile model's whole-field decision fitted on labelled photos, and whole-field figures, through the bundle's field path. */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FieldDecisionRule, MorphotypeGroup } from '../contract/index.ts';
+import type { FieldDecisionRule, FieldReferral, MorphotypeGroup } from '../contract/index.ts';
 import { confusionMatrix, meanDefined, perClassMetrics, type ClassMetrics } from '../evaluate/index.ts';
-import { fitFieldDecision, scoredClass, type FittedFieldDecision, type LabelledField } from '../fields/index.ts';
+import { fitFieldDecision, fitFieldReferral, scoredClass, type FittedFieldDecision, type LabelledField, type ReferralSample } from '../fields/index.ts';
 import { readBundleMetadata } from '../models/index.ts';
 import { fitFieldSignature, type FieldSignature, type FieldSignatureStatistics } from '../ood/index.ts';
 import { writeFileAtomically } from '../io/index.ts';
@@ -84,6 +84,32 @@ export async function fitBundleFieldSignature(bundleDir: string, photos: readonl
   const field = fitFieldSignature(signatures.filter((signature): signature is FieldSignature => signature !== null));
   await writeFileAtomically(join(bundleDir, 'metadata.json'), JSON.stringify({ ...metadata, ood: { ...metadata.ood, field } }, null, 2));
   return field;
+}
+
+/**
+ * Fits the field referral (fitFieldReferral) of a bundle with a fitted decision on its validation
+ * fields, read through its own field path as a phone photo is (give no pxPerUm), and stores it in
+ * metadata.json with the decision (`fieldDecision.referral`): then a field's "uncertain: refer"
+ * follows its own evidence. Photos without tiles read are left out.
+ */
+export async function fitBundleFieldReferral(bundleDir: string, photos: readonly LabelledPhoto[], options: FieldRunOptions & { target?: number } = {}): Promise<FieldReferral> {
+  const metadata = await readBundleMetadata(bundleDir);
+  if (!metadata.fieldDecision) throw new Error(`bundle ${bundleDir} has no fitted field decision (metadata.json "fieldDecision"): fit it before its referral`);
+  const bundle = await loadBundle(bundleDir);
+  let samples: (ReferralSample | null)[];
+  try {
+    samples = await eachField(bundle, photos, options, ({ decision, tiles }, photo) => {
+      const read = tiles.filter((tile) => !tile.background);
+      if (!decision || read.length === 0) return null;
+      const right = scoredClass(decision, photo.label, metadata.classes) === metadata.classes.indexOf(photo.label);
+      return { evidenceShare: decision.evidenceShare, right, unfamiliarShare: read.filter((tile) => tile.unfamiliar).length / read.length };
+    });
+  } finally {
+    await bundle.dispose();
+  }
+  const referral = fitFieldReferral(samples.filter((sample): sample is ReferralSample => sample !== null), options.target);
+  await writeFileAtomically(join(bundleDir, 'metadata.json'), JSON.stringify({ ...metadata, fieldDecision: { ...metadata.fieldDecision, referral } }, null, 2));
+  return referral;
 }
 
 /** One labelled photo's whole-field answer. */

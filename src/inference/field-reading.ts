@@ -5,6 +5,7 @@ import {
   DEFAULT_FIELD_DECISION,
   ENOUGH_OBJECTS,
   decideField,
+  fieldUncertain,
   groupsFromTree,
   processPixels,
   type FieldDecision,
@@ -17,7 +18,7 @@ import {
   type SpecimenDecision,
 } from '../fields/portable.ts';
 import { aggregateProbabilities, FEATURE_LAYER_NAME, treeLevels, type BundleMetadata } from '../models/portable.ts';
-import type { FieldSignature } from '../ood/index.ts';
+import { qualityRefusal, type FieldSignature } from '../ood/index.ts';
 import { DEFAULT_BACKGROUND_CLASS, DEFAULT_MIXED_CLASS } from './field-classes.ts';
 import { classColours, fieldHeatmapLayer, tileMapLayer, tileLegend, type RgbaLayer } from './field-layers.ts';
 import { guarded, type ImageGuard } from './guard.ts';
@@ -58,7 +59,7 @@ export interface FieldReaderOptions {
 export interface FieldPredictOptions {
   /** The photo's scale (pixels per micrometre): tiles at the model's scale and the magnification check. */
   pxPerUm?: number;
-  /** Predict even when the quality gate fails. */
+  /** Predict even when the quality gate fails (else the photo is refused with the gate's reasons). */
   force?: boolean;
   /** Also the Grad-CAM of the field's label within every inferred tile (the first call reads the dense kernel through TF.js, whose backend must be registered). */
   explain?: boolean;
@@ -102,9 +103,9 @@ export interface FieldResult<Layer> {
   height: number;
   /** The quality gate's verdict, and the field of view it found (photo pixels). */
   quality: { ok: boolean; reasons: QualityReason[]; measures: QualityMeasures; fov: FieldOfView | null };
-  /** Null when the photo was refused, the quality gate failed without `force` (no inference ran) or no tile was found. */
+  /** Null when the photo was refused (a failed quality gate without `force` included: no inference ran) or no tile was found. */
   decision: FieldDecision | null;
-  /** The photo fails the image checks, most of its tiles are unlike the training images, or the field as a whole is unlike the validation fields: no class, whatever `force` says. */
+  /** No class: the photo fails the image checks, is mostly or as a whole unfamiliar (whatever `force` says) or fails the quality gate (code 'quality', unless `force`). */
   refusal: Refusal | null;
   /** What the field looks like as a whole (its stained objects, the share of it read as organism-free), when tiles were read; what the field check compares. */
   signature: FieldSignature | null;
@@ -117,10 +118,9 @@ export interface FieldResult<Layer> {
   /** The most probable group at each level of the label tree above the classes, coarsest first. */
   treeTop: ClassProbability[];
   /**
-   * The single-image referral rule on the field-level probability of the answer (a group's summed),
-   * for a field of one morphotype or none: "no organisms" is uncertain when the tiles that look
-   * like organisms, too few to count, are probably organisms; and whenever the decision refers
-   * (organisms seen without evidence for any class or group).
+   * "Uncertain: refer" (fieldUncertain): the decision refers, or, with the bundle's fitted field
+   * referral, too much of the field is unfamiliar or its weakest finding is unclear (older bundles:
+   * the tiles' referral level on the field-level probability of an answer of one morphotype or none).
    */
   uncertain: boolean;
   labelTree?: LabelTreeNode[];
@@ -155,7 +155,7 @@ export type FieldReading = FieldResult<RgbaLayer>;
 
 /**
  * A whole microscope photo (decoded pixels) through a loaded tile model: the image checks and the quality gate first
- * (no inference when either fails; `force` overrides the gate, never the checks), tiles of the field
+ * (refused without inference when either fails; `force` overrides the gate, never the checks), tiles of the field
  * of view at the model's physical scale, tiles with stained objects through the model (ONNX)
  * in batches, the photo refused when most of them are unfamiliar (else those are left out),
  * the field's decision (decideField), a tile map overlay and, on request, a Grad-CAM layer of the
@@ -211,7 +211,7 @@ export class FieldReader {
     reading.timings.checkMs = performance.now() - checkStarted;
     reading.timings.totalMs += reading.timings.checkMs;
     if (checked) return { ...reading, ...none, refusal: checked, tiles: unread };
-    if (!quality.ok && !force) return { ...reading, ...none, tiles: unread };
+    if (!quality.ok && !force) return { ...reading, ...none, refusal: qualityRefusal(quality.reasons), tiles: unread };
     if (tiles.length === 0) {
       reading.warnings.push('no tile fits in the field of view: nothing to predict');
       return { ...reading, ...none, forced: !quality.ok, tiles: [] };
@@ -260,7 +260,7 @@ export class FieldReader {
       top: { label: decision.label, probability: Math.fround(decision.probability) },
       classes: ranked.classes,
       treeTop: treeTops(decision.probabilities, classes, labelTree),
-      uncertain: decision.refer || (!decision.multiple && decision.probability < (referBelow ?? 0)),
+      uncertain: fieldUncertain(decision, unfamiliar.filter(Boolean).length / images.length, this.decisionOptions.referral, referBelow ?? 0),
       tiles: fieldTiles,
       tileMap,
       legend: tileLegend(decision.tileCounts, colours),

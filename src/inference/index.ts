@@ -14,6 +14,7 @@ export {
   evaluateBundleFields,
   fieldMetrics,
   fitBundleFieldDecision,
+  fitBundleFieldReferral,
   fitBundleFieldSignature,
   type FieldEvaluation,
   type FieldOutcome,

@@ -10,6 +10,8 @@ export interface PhotoVerdict {
   multiple: boolean;
   /** Nothing predicted, or "uncertain: refer". */
   refusedOrUncertain: boolean;
+  /** Nothing predicted: a refusal (a failed quality check included). */
+  refused: boolean;
   /** Predicted, not uncertain, and not right. */
   wrongAndConfident: boolean;
 }
@@ -17,11 +19,11 @@ export interface PhotoVerdict {
 /** Judges a field prediction of a photo whose only morphotype is `truth`. */
 export function judgePhoto(prediction: Pick<FieldPrediction, 'decision' | 'uncertain'>, truth: string): PhotoVerdict {
   const { decision } = prediction;
-  if (!decision) return { answer: 'refused', right: false, multiple: false, refusedOrUncertain: true, wrongAndConfident: false };
+  if (!decision) return { answer: 'refused', right: false, multiple: false, refusedOrUncertain: true, refused: true, wrongAndConfident: false };
   const group = decision.findings.find((finding) => finding.label === decision.label);
   const right = decision.label === truth || (group?.members.includes(truth) ?? false);
   const uncertain = prediction.uncertain;
-  return { answer: decision.label, right, multiple: decision.multiple, refusedOrUncertain: uncertain, wrongAndConfident: !uncertain && !right };
+  return { answer: decision.label, right, multiple: decision.multiple, refusedOrUncertain: uncertain, refused: false, wrongAndConfident: !uncertain && !right };
 }
 
 export interface PhotoSetSummary {
@@ -32,6 +34,9 @@ export interface PhotoSetSummary {
   multiple: number;
   wrongAndConfident: number;
   refusedOrUncertain: number;
+  /** Answered "uncertain: refer" (right or wrong), and refused: with rightAndConfident and wrongAndConfident, every photo once. */
+  uncertain: number;
+  refused: number;
   /** Photos per answer. */
   answers: Record<string, number>;
 }
@@ -47,6 +52,8 @@ export function summarisePhotos(verdicts: readonly PhotoVerdict[]): PhotoSetSumm
     multiple: share((v) => v.multiple),
     wrongAndConfident: share((v) => v.wrongAndConfident),
     refusedOrUncertain: share((v) => v.refusedOrUncertain),
+    uncertain: share((v) => v.refusedOrUncertain && !v.refused),
+    refused: share((v) => v.refused),
     answers,
   };
 }

@@ -28,6 +28,7 @@ export {
   UNFAMILIAR_REFUSAL,
   fieldTileRefusal,
   imageCheckRefusal,
+  qualityRefusal,
   refusalMessage,
   thresholdForRefusal,
   type OodStatistics,

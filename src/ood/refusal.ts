@@ -56,6 +56,14 @@ export function imageCheckRefusal(check: ImageCheck): Refusal {
   return { code: check, reason: IMAGE_CHECK_REASONS[check] };
 }
 
+/**
+ * A whole field that fails the photo quality check (no field of view, out of focus, too bright …):
+ * refused with the check's reasons; unlike every other refusal, "predict anyway" overrides it.
+ */
+export function qualityRefusal(reasons: readonly string[]): Refusal {
+  return { code: 'quality', reason: `the photo failed the quality check (${reasons.join(', ')})`, qualityReasons: [...reasons] };
+}
+
 export const UNFAMILIAR_REFUSAL: Refusal = { code: 'unfamiliar', reason: 'it is unlike anything the model was trained on' };
 export const UNFAMILIAR_COLOURS_REFUSAL: Refusal = { code: 'unfamiliar', reason: 'its colours are unlike those of every image the model was trained on' };
 

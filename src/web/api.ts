@@ -126,7 +126,7 @@ export const api = {
   logout: () => post<void>('/api/auth/logout'),
   me: () => get<Session>('/api/auth/me'),
 
-  /** A FieldAnswer when the photo was read as a whole field and failed its quality check (nothing recorded). */
+  /** A FieldAnswer (prediction null, nothing recorded) when the photo was read as a whole field and no tile fitted in its field of view. */
   predict: (form: FormData, onProgress: UploadProgress = () => undefined) => upload<Prediction | FieldAnswer>('/api/predict', form, onProgress),
   predictField: (form: FormData, onProgress: UploadProgress = () => undefined) => upload<FieldAnswer>('/api/predict/field', form, onProgress),
   predictions: (limit: number) => get<Prediction[]>(`/api/predictions?limit=${limit}`),

@@ -67,7 +67,7 @@ describe('gramlens CLI', () => {
     expect(missing.err).not.toMatch(/\n\s+at /);
   });
 
-  it('demo trains on tiles cut from whole fields, stores the fitted field decision and field signature, remakes a dataset made with other settings and refuses a folder that is not one', async () => {
+  it('demo trains on tiles cut from whole fields, stores the fitted field decision, its referral and the field signature, remakes a dataset made with other settings and refuses a folder that is not one', async () => {
     const out = join(root, 'demo');
     await writeSyntheticDataset(join(out, 'data'), { tiles: 100, seed: 5, tilesPerField: 4, fieldsPerPatient: 2 });
     const tiny = ['--out', out, '--splits', 'train=1,val=1,test=1', '--field-size', '400x300', '--train-field-size', '320x240', '--epochs', '1', '--size', '16', '--workers', '1'];
@@ -80,9 +80,14 @@ describe('gramlens CLI', () => {
     for (const key of ['macro_f1', 'multiple_specificity', 'tile_macro_f1']) expect(typeof figures[key], key).toBe('number');
     expect(figures.real_photos).toBeNull();
     const metadata = JSON.parse(await readFile(join(figures.bundle, 'metadata.json'), 'utf8'));
-    expect(metadata.fieldDecision).toEqual({ ...figures.field_decision, groups: [expect.objectContaining({ name: 'GPC' }), { name: 'Gram-negative', members: ['gnr', 'gnc'] }] });
+    expect(metadata.fieldDecision).toEqual({
+      ...figures.field_decision,
+      groups: [expect.objectContaining({ name: 'GPC' }), { name: 'Gram-negative', members: ['gnr', 'gnc'] }],
+      referral: figures.field_referral,
+    });
     expect(metadata.ood.field).toMatchObject({ threshold: figures.field_signature_threshold, validation: { fields: expect.any(Number) } });
     expect(metadata.ood.field.threshold).toBeGreaterThan(0);
+    expect(figures.field_referral.minEvidenceShare).toBeGreaterThan(0);
     const made = await Promise.all(['data', 'data-train'].map(async (dir) => (await stat(join(out, dir, 'manifest.csv'))).mtimeMs));
     // Real photos of Gram-negative rods stand in as two of the demo's own test fields in a species folder.
     const real = join(root, 'real-photos');

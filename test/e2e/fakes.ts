@@ -106,7 +106,10 @@ export async function fakePredictor(): Promise<FakePredictor> {
       const quality = predictor.fieldQualityOk
         ? { ok: true, reasons: [], measures: { sharpness: 0.31 } }
         : { ok: false, reasons: ['out of focus', 'too dark'], measures: { sharpness: 0.12 } };
-      if (!quality.ok && !options.force) return { quality, warnings: [], prediction: null };
+      if (!quality.ok && !options.force) {
+        const refusal = { code: 'quality' as const, reason: `the photo failed the quality check (${quality.reasons.join(', ')})`, qualityReasons: quality.reasons };
+        return { quality, warnings: [], prediction: { refusal, modelVersion: FAKE_MODEL_VERSION, tree: [...LABEL_TREE] } };
+      }
       const classes = [FAKE_CLASSES[8], ...FAKE_CLASSES.slice(0, 8)].map((c, i) => ({ label: c.label, probability: [0.4, 0.3, 0.1, 0.05, 0.05, 0.04, 0.03, 0.02, 0.01][i] }));
       return {
         quality,

@@ -29,7 +29,7 @@ describe('clinician, whole microscope field', () => {
     await page.getByLabel('Specimen type').selectOption('Sputum / respiratory');
     await page.getByRole('button', { name: 'Analyse photo' }).click();
 
-    // The quality verdict comes first; a failed check shows why and predicts nothing.
+    // The quality verdict comes first; a failed check is a refusal (in the history, as in the audit trail) that shows why and predicts nothing.
     const rejection = page.locator('section.quality-failed');
     await rejection.waitFor();
     expect(await rejection.getByRole('heading').textContent()).toBe('Photo quality check failed');
@@ -38,7 +38,8 @@ describe('clinician, whole microscope field', () => {
       'Too dark — Open the condenser diaphragm or turn up the light.',
     ]);
     expect(await page.locator('article.prediction').count()).toBe(0);
-    expect(await page.locator('.history-item').count()).toBe(0);
+    expect(await page.locator('.history-item').count()).toBe(1);
+    expect(await page.locator('.history-item').first().textContent()).toContain('not readable');
     expect(app.predictor.fieldCalls).toEqual([{ pxPerUm: 9, force: false }]);
     await expect.poll(() => page.locator('.live-result').textContent()).toBe('Photo quality check failed: out of focus, too dark. No prediction was made.');
     await screenshot(page, 'clinician-field-quality-failed-phone');
@@ -93,9 +94,10 @@ describe('clinician, whole microscope field', () => {
     );
     expect(order).toEqual(['quality-check quality-ok', 'top-class']);
     const history = page.locator('.history-item');
-    expect(await history.count()).toBe(2);
+    expect(await history.count()).toBe(3);
     expect(await history.nth(0).locator('.history-top').textContent()).toBe('Whole field: Polymicrobial');
     expect(await history.nth(1).textContent()).toContain('failed quality check');
+    expect(await history.nth(2).textContent()).toContain('not readable');
 
     expect(problems).toEqual([]);
     expect(await undocumentedApiCalls(app)).toEqual([]);

@@ -95,10 +95,10 @@ describe('clinician, the model on the device', () => {
     const uploadsBefore = uploads(app);
     await analyse(page, 'field.png', fieldPhoto);
     expect(uploads(app)).toBe(uploadsBefore);
-    const unscaled = await app.api<FieldAnswer>('dr.ada', 'POST', '/api/predict', form(fieldPhoto, 'field.png'));
+    const unscaled = await app.api<Prediction>('dr.ada', 'POST', '/api/predict', form(fieldPhoto, 'field.png'));
     const shownReasons = () => page.locator('.result-area .quality-reasons li').evaluateAll((items) => items.map((item) => item.getAttribute('data-reason')));
-    expect(unscaled.quality.ok).toBe(false);
-    expect(await shownReasons()).toEqual(unscaled.quality.reasons);
+    expect(unscaled.refusal?.code).toBe('quality');
+    expect(await shownReasons()).toEqual(unscaled.refusal?.qualityReasons);
     expect(await page.locator('article.prediction').count()).toBe(0);
 
     // With the switch and the photo's scale; predicted anyway if the check fails here too, as the server is asked to.
@@ -195,11 +195,11 @@ describe('clinician, the model on the device', () => {
       await expect.poll(() => field.getByAltText('Tile map over the photo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(480);
       await expect.poll(() => field.getByAltText('Grad-CAM heatmap over the photo').evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
       expect(await field.locator('.feedback').count()).toBe(1);
-      await page.getByText('3 items kept on this device.', { exact: false }).waitFor();
+      await page.getByText(`${failed ? 4 : 3} items kept on this device.`, { exact: false }).waitFor();
       await screenshot(page, 'clinician-offline-field-phone');
       const queued = await page.evaluate(async () => (await window.gramlensOffline.queuedItems()).map(({ key, kind, payload }) => ({ key, kind, payload })));
-      // In the order they were made: the tile, the verdict on it (by the tile's key), the field.
-      expect(queued.map((item) => item.kind)).toEqual(['prediction', 'verdict', 'prediction']);
+      // In the order they were made: the tile, the verdict on it (by the tile's key), the field (after its quality refusal, when it failed the check).
+      expect(queued.map((item) => item.kind)).toEqual(['prediction', 'verdict', ...(failed ? ['prediction'] : []), 'prediction']);
       const verdict = queued[1].payload as DeviceVerdictSync;
       expect(verdict).toMatchObject({ prediction: { idempotencyKey: queued[0].key }, verdict: 'correct', label: corrected });
       const keys = queued.map((item) => item.key);
@@ -209,22 +209,22 @@ describe('clinician, the model on the device', () => {
       await context.close();
 
       ({ context, page } = await openProfile(profile, app, { ...PHONE, offline: true }));
-      await page.getByText('3 items kept on this device.', { exact: false }).waitFor();
+      await page.getByText(`${failed ? 4 : 3} items kept on this device.`, { exact: false }).waitFor();
       expect(await queuedKeys(page)).toEqual(keys);
       expect(await devicePredictions()).toHaveLength(before);
       await context.setOffline(false);
-      await expect.poll(async () => (await devicePredictions()).length, { timeout: 30_000 }).toBe(before + 2);
+      await expect.poll(async () => (await devicePredictions()).length, { timeout: 30_000 }).toBe(before + (failed ? 3 : 2));
       await expect.poll(() => queuedKeys(page), { timeout: 30_000 }).toEqual([]);
       await page.evaluate(() => window.gramlensOffline.syncOutbox({ force: true }));
       const synced = await devicePredictions();
-      expect(synced).toHaveLength(before + 2);
+      expect(synced).toHaveLength(before + (failed ? 3 : 2));
       const recorded = synced.filter((p) => predictionKeys.includes(p.onDevice!.idempotencyKey));
       expect(recorded.map((p) => p.onDevice!.idempotencyKey).sort()).toEqual([...predictionKeys].sort());
       for (const prediction of recorded) {
         expect(prediction).toMatchObject({ modelId, modelVersion: device.modelVersion, specimenType: 'Blood culture' });
         expect(prediction.onDevice!.device).toMatch(/^device-/);
       }
-      const [syncedTile, syncedField] = [recorded.find((p) => !p.field)!, recorded.find((p) => p.field)!];
+      const [syncedTile, syncedField] = [recorded.find((p) => !p.field && p.refusal?.code !== 'quality')!, recorded.find((p) => p.field)!];
       if (syncedTile.refusal !== null || syncedField.refusal !== null) throw new Error('a synced prediction lost its answer');
       expectSameProbabilities(shownTile, syncedTile.classes, 1e-9);
       expectSameProbabilities(new Map(servedTile.classes.map((c) => [c.label, c.probability])), syncedTile.classes, 1e-4);

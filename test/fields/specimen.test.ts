@@ -7,7 +7,7 @@ function field(probabilities: number[], morphotypes: [string, number][], multipl
   const label = multiple ? 'mixed' : (morphotypes[0]?.[0] ?? 'none');
   const counts = morphotypes.map(([label, tileCount]) => ({ label, tileCount, confidentTiles: tileCount }));
   const findings = morphotypes.map(([label]) => ({ label, members: [label] }));
-  return { label, probability: 0.5, probabilities, findings, morphotypes: counts, multiple, refer: false, tileCounts: [] };
+  return { label, probability: 0.5, probabilities, findings, morphotypes: counts, multiple, refer: false, tileCounts: [], evidenceShare: findings.length > 0 ? 1 : null };
 }
 
 /** A field whose morphotypes of one group were not told apart. */

@@ -17,6 +17,7 @@ import {
   classColours,
   evaluateBundleFields,
   fitBundleFieldDecision,
+  fitBundleFieldReferral,
   fitBundleFieldSignature,
   loadBundle,
   tileOwners,
@@ -25,7 +26,7 @@ import {
   type FieldPredictor,
   type ModelBundle,
 } from '../../src/inference/index.ts';
-import { DEFAULT_FIELD_DECISION } from '../../src/fields/index.ts';
+import { DEFAULT_FIELD_DECISION, fieldUncertain } from '../../src/fields/index.ts';
 import { FIELD_SIGNATURE_MARGIN, UNLIKE_FIELDS_REFUSAL } from '../../src/ood/index.ts';
 import { multipart, startTestServer } from '../server/helpers.ts';
 import { fitClassifier } from '../../src/pipeline/index.ts';
@@ -254,13 +255,14 @@ describe('predicting a whole field', () => {
     expect(data[at + 3]).toBe(255);
   });
 
-  it('runs no inference on a photo that fails the quality check, and says why', async () => {
+  it('refuses a photo that fails the quality check with its reasons, without inference', async () => {
     const run = vi.spyOn(OnnxClassifier.prototype, 'run');
     try {
       const blurred = await predictor.predict(blurredPhoto, { pxPerUm: PHOTO_PX_PER_UM });
       expect(blurred.quality.ok).toBe(false);
       expect(blurred.quality.reasons).toContain('out of focus');
       expect(blurred).toMatchObject({ decision: null, top: null, classes: [], tileMap: null, heatmap: null, forced: false });
+      expect(blurred.refusal).toEqual({ code: 'quality', reason: `the photo failed the quality check (${blurred.quality.reasons.join(', ')})`, qualityReasons: blurred.quality.reasons });
       expect(blurred.tiles.every((tile) => tile.label === 'no_bacteria' && tile.probability === 1)).toBe(true);
       expect(blurred.timings.inferenceMs).toBe(0);
 
@@ -285,6 +287,7 @@ describe('predicting a whole field', () => {
     expect(forced.quality.ok).toBe(false);
     expect(forced.forced).toBe(true);
     expect(forced.decision).not.toBeNull();
+    expect(forced.refusal).toBeNull();
     expect(forced.tileMap).not.toBeNull();
   });
 
@@ -444,11 +447,26 @@ describe('fitting and measuring the field decision on labelled photos', () => {
     expect(evaluation.macroF1).toBeCloseTo(fitted.macroF1, 12);
     expect(evaluation.accuracy).toBe(evaluation.outcomes.filter((o) => o.scored === CLASSES.indexOf(o.truth)).length / 2);
     await expect(evaluateBundleFields(model, [{ path: photos[0].path, label: 'spores' }])).rejects.toThrow(/label "spores" is not one of the model's classes/);
+
+    // The field's own referral, fitted on the same photos: the least evidence of a right answer, the most unfamiliar tiles of any.
+    const referral = await fitBundleFieldReferral(model, photos, { pxPerUm: PHOTO_PX_PER_UM });
+    expect(JSON.parse(await readFile(join(model, 'metadata.json'), 'utf8')).fieldDecision).toEqual({ ...fitted.rule, referral });
+    const refitted = await loadBundle(model);
+    try {
+      const fields = await Promise.all(photos.map(async (photo) => refitted.predictField(await readFile(photo.path), { pxPerUm: PHOTO_PX_PER_UM, force: true })));
+      const unfamiliarShare = (field: (typeof fields)[number]) => field.tiles.filter((t) => t.unfamiliar).length / Math.max(1, field.tiles.filter((t) => !t.background).length);
+      const rightShares = fields.flatMap((field, i) => (evaluation.outcomes[i].scored === CLASSES.indexOf(photos[i].label) && field.decision!.evidenceShare !== null ? [field.decision!.evidenceShare] : []));
+      expect(referral.minEvidenceShare).toBe(Math.min(...rightShares));
+      expect(referral.maxUnfamiliarShare).toBe(Math.max(...fields.map(unfamiliarShare)));
+      for (const field of fields) expect(field.uncertain).toBe(fieldUncertain(field.decision!, unfamiliarShare(field), referral, refitted.metadata.referBelow ?? 0));
+    } finally {
+      await refitted.dispose();
+    }
   });
 });
 
 describe('gramlens predict --field', () => {
-  it('prints the quality reasons first and exits 0 without a prediction when the photo fails', async () => {
+  it('prints the quality reasons first and exits 0 with a refusal when the photo fails', async () => {
     const file = join(root, 'blurred.jpg');
     await writeFile(file, blurredPhoto);
     const result = await cli('predict', bundleDir, file, '--field', '--px-per-um', String(PHOTO_PX_PER_UM));
@@ -456,7 +474,7 @@ describe('gramlens predict --field', () => {
     const lines = result.out.split('\n');
     expect(lines[1]).toMatch(/^ {2}quality: FAILED/);
     expect(lines[2]).toBe('    - out of focus');
-    expect(result.out).toContain('no prediction: the photo failed the quality check (--force predicts anyway)');
+    expect(result.out).toMatch(/this is not something I can read: the photo failed the quality check \(out of focus[^)]*\) \(--force predicts anyway\)/);
     expect(result.out).not.toContain('field:');
   });
 

@@ -12,6 +12,7 @@ function decision(label: string, findings: [string, string[]][], multiple = fals
     multiple,
     refer: false,
     tileCounts: [],
+    evidenceShare: 1,
   };
 }
 
@@ -22,6 +23,7 @@ describe('judging a real photo of one morphotype', () => {
       right: true,
       multiple: false,
       refusedOrUncertain: false,
+      refused: false,
       wrongAndConfident: false,
     });
     expect(judgePhoto({ decision: decision('Gram-negative', [['Gram-negative', ['gnr', 'gnc']]]), uncertain: false }, 'gnr').right).toBe(true);
@@ -31,8 +33,8 @@ describe('judging a real photo of one morphotype', () => {
   it('tells polymicrobial, wrong and confident, uncertain and refused apart', () => {
     const poly = judgePhoto({ decision: decision('polymicrobial', [['gnr', ['gnr']], ['gnc', ['gnc']]], true), uncertain: false }, 'gnr');
     expect(poly).toMatchObject({ answer: 'polymicrobial', right: false, multiple: true, wrongAndConfident: true });
-    expect(judgePhoto({ decision: decision('no_bacteria', []), uncertain: true }, 'gnr')).toMatchObject({ right: false, refusedOrUncertain: true, wrongAndConfident: false });
-    expect(judgePhoto({ decision: null, uncertain: false }, 'gnr')).toEqual({ answer: 'refused', right: false, multiple: false, refusedOrUncertain: true, wrongAndConfident: false });
+    expect(judgePhoto({ decision: decision('no_bacteria', []), uncertain: true }, 'gnr')).toMatchObject({ right: false, refusedOrUncertain: true, refused: false, wrongAndConfident: false });
+    expect(judgePhoto({ decision: null, uncertain: false }, 'gnr')).toEqual({ answer: 'refused', right: false, multiple: false, refusedOrUncertain: true, refused: true, wrongAndConfident: false });
   });
 
   it('sums a set up as shares of its photos', () => {
@@ -49,6 +51,8 @@ describe('judging a real photo of one morphotype', () => {
       multiple: 0.25,
       wrongAndConfident: 0.25,
       refusedOrUncertain: 0.5,
+      uncertain: 0.25,
+      refused: 0.25,
       answers: { gnr: 2, polymicrobial: 1, refused: 1 },
     });
   });

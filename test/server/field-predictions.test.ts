@@ -6,6 +6,7 @@ import { pngImage } from '../store/fixtures.ts';
 import { describeBackends, fakePredictor, multipart, startTestServer, type TestServer } from './helpers.ts';
 
 const QUALITY_FAILED = { ok: false, reasons: ['out of focus', 'too dark'], measures: { sharpness: 0.1 } };
+const QUALITY_REFUSAL = { code: 'quality' as const, reason: 'the photo failed the quality check (out of focus, too dark)', qualityReasons: QUALITY_FAILED.reasons };
 
 /** Fails the quality gate unless forced; then a mixed field with a tile map. */
 function fakeFieldPredictor(tileMap: Buffer, heatmap: Buffer) {
@@ -15,7 +16,7 @@ function fakeFieldPredictor(tileMap: Buffer, heatmap: Buffer) {
     calls,
     async predictField(_image, options): Promise<FieldPredictorResult> {
       calls.push(options);
-      if (!options.force) return { quality: QUALITY_FAILED, warnings: [], prediction: null };
+      if (!options.force) return { quality: QUALITY_FAILED, warnings: [], prediction: { refusal: QUALITY_REFUSAL, modelVersion: 'fake-field-1' } };
       return {
         quality: QUALITY_FAILED,
         warnings: ['the model does not record its physical scale'],
@@ -75,12 +76,15 @@ describeBackends('POST /api/predict/field', (backend) => {
     return server.as('clinician', { method: 'POST', url: '/api/predict/field', ...form });
   }
 
-  it('answers a failed quality check with its reasons and records nothing', async () => {
+  it('answers and records a failed quality check as a refusal with its reasons', async () => {
     const response = await predictField({ pxPerUm: '22.5' });
-    expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ quality: QUALITY_FAILED, warnings: [], prediction: null });
+    expect(response.statusCode).toBe(201);
+    const { quality, prediction } = response.json();
+    expect(quality).toEqual(QUALITY_FAILED);
+    expect(prediction).toMatchObject({ refusal: QUALITY_REFUSAL, classes: [], top: null, uncertain: false });
     expect(predictor.calls.at(-1)).toEqual({ pxPerUm: 22.5, force: false });
-    expect((await server.as('clinician', { method: 'GET', url: '/api/predictions' })).json()).toEqual([]);
+    const history = (await server.as('clinician', { method: 'GET', url: '/api/predictions' })).json();
+    expect(history.map((p: { id: string; refusal: unknown }) => [p.id, p.refusal])).toEqual([[prediction.id, QUALITY_REFUSAL]]);
   });
 
   it('predicts anyway when forced: recorded in the audit trail with its tile map', async () => {

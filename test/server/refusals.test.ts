@@ -9,6 +9,7 @@ const BLANK: Refusal = { code: 'blank', reason: 'the image is blank or almost un
 const FIELD_REFUSAL: Refusal = { code: 'unfamiliar', reason: 'most of the field (30 of the 31 tiles read) is unlike anything the model was trained on', tiles: { read: 31, unfamiliar: 30 } };
 const QUALITY_OK: FieldPredictorResult['quality'] = { ok: true, reasons: [], measures: { sharpness: 0.4 } };
 const QUALITY_FAILED: FieldPredictorResult['quality'] = { ok: false, reasons: ['out of focus'], measures: { sharpness: 0.1 } };
+const QUALITY_REFUSAL: Refusal = { code: 'quality', reason: 'the photo failed the quality check (out of focus)', qualityReasons: ['out of focus'] };
 const TREE = [{ name: 'cocci' }, { name: 'rods' }];
 
 /**
@@ -34,7 +35,8 @@ function fakeGuardedPredictor(): Predictor {
       if (widthOf(image) === 10) return { refusal: BLANK, modelVersion: 'fake-2', tree: TREE };
       if (widthOf(image) === 40) {
         const reason = 'the photo (40×30) is far larger than the model\'s 8 px input: read as a whole microscope field';
-        return heightOf(image) === 30 ? { ...field(answeredField), wholeField: reason } : { ...field(null, QUALITY_FAILED), wholeField: reason };
+        if (heightOf(image) === 30) return { ...field(answeredField), wholeField: reason };
+        return { ...field({ refusal: QUALITY_REFUSAL, modelVersion: 'fake-2', tree: TREE }, QUALITY_FAILED), wholeField: reason };
       }
       return { classes: [{ label: 'cocci', probability: 1 }], top: { label: 'cocci', probability: 1 }, uncertain: false, modelVersion: 'fake-2', heatmapPng: null };
     },
@@ -85,8 +87,10 @@ describeBackends('refusals in the API', (backend) => {
     expect(answered.json()).toMatchObject({ refusal: null, top: { label: 'rods' }, field: { label: 'rods', tiles: { total: 12, inferred: 9 } } });
 
     const failed = await post('/api/predict', await pngImage(4, 40, 31));
-    expect(failed.statusCode).toBe(200);
-    expect(failed.json()).toEqual({ quality: QUALITY_FAILED, warnings: [], prediction: null });
+    expect(failed.statusCode).toBe(201);
+    expect(failed.json()).toMatchObject({ refusal: QUALITY_REFUSAL, classes: [], top: null });
+    const history = (await server.as('clinician', { method: 'GET', url: '/api/predictions' })).json();
+    expect(history.find((p: { id: string }) => p.id === failed.json().id).refusal).toEqual(QUALITY_REFUSAL);
   });
 
   it('records and answers a refused whole field with 201, whatever force says', async () => {

@@ -3,10 +3,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { datasetInputPxPerUm, readManifest, type Dataset, type Sample } from '../../data/index.ts';
 import { formatReportTable } from '../../evaluate/index.ts';
-import { evaluateBundleFields, fitBundleFieldDecision, fitBundleFieldSignature, judgePhoto, loadBundle, summarisePhotos, type FieldEvaluation, type LabelledPhoto, type PhotoSetSummary } from '../../inference/index.ts';
+import { evaluateBundleFields, fitBundleFieldDecision, fitBundleFieldReferral, fitBundleFieldSignature, judgePhoto, loadBundle, summarisePhotos, type FieldEvaluation, type LabelledPhoto, type PhotoSetSummary } from '../../inference/index.ts';
 import { fitClassifier, writeFitReport, type FitResult } from '../../pipeline/index.ts';
 import { CLASS_IDS, DEFAULT_PX_PER_UM, LABEL_TREE, MORPHOTYPE_GROUPS, type DifficultyOption, type SyntheticDatasetStatus } from '../../synth/index.ts';
 import { FIELD_SIGNATURE_MARGIN, refusalMessage, type FieldSignatureStatistics } from '../../ood/index.ts';
+import type { FieldReferral } from '../../contract/index.ts';
 import { hashSeed } from '../../util/index.ts';
 import { fieldTileDatasetStatus, writeFieldTileDataset, type FieldTileDatasetOptions } from '../../synth/photos/index.ts';
 import { UsageError, stringOption, type CliContext, type Command, type OptionValues } from '../command.ts';
@@ -122,12 +123,14 @@ ${BACKEND_HELP}`,
     const fieldPath = { pxPerUm: DEFAULT_PX_PER_UM, signal: context.signal };
     let fitted: Awaited<ReturnType<typeof fitBundleFieldDecision>>;
     let signature: FieldSignatureStatistics;
+    let referral: FieldReferral;
     let evaluation: FieldEvaluation;
     let real: PhotoSetSummary | null;
     try {
       fitted = await fitBundleFieldDecision(result.bundleDir, photos('val'), { ...fieldPath, groups: [...MORPHOTYPE_GROUPS], onProgress: progress('validation fields') });
       // Without their scale, as a phone photo is read: the scale estimate is part of what the signature sees.
       signature = await fitBundleFieldSignature(result.bundleDir, photos('val'), { signal: context.signal, onProgress: progress('field signature') });
+      referral = await fitBundleFieldReferral(result.bundleDir, photos('val'), { signal: context.signal, onProgress: progress('field referral') });
       evaluation = await evaluateBundleFields(result.bundleDir, photos('test'), { ...fieldPath, onProgress: progress('test fields') });
       real = await readRealPhotos(result.bundleDir, stringOption(values, 'real-photos') ?? DEFAULT_REAL_PHOTOS, context.signal, progress('real photos'));
     } catch (error) {
@@ -142,6 +145,10 @@ ${BACKEND_HELP}`,
     line.log(
       `field signature (fitted on ${signature.validation.fields} validation fields): a whole photo is refused beyond a distance of ${signature.threshold.toFixed(1)} ` +
         `(${FIELD_SIGNATURE_MARGIN} × the largest validation field's)`,
+    );
+    line.log(
+      `field referral (fitted on the validation fields read without their scale): "uncertain: refer" when fewer than ${Math.round(referral.minEvidenceShare * 100)}% of the weakest ` +
+        `finding's tiles are confident, or more than ${Math.round(referral.maxUnfamiliarShare * 100)}% of the tiles read are unfamiliar`,
     );
 
     context.out(`Per tile (${result.test.set.labels.length} tiles of patients never seen in training)\n`);
@@ -160,7 +167,7 @@ ${BACKEND_HELP}`,
     await printExamplePredictions(result.bundleDir, result.test.samples.slice(0, 5), context);
     const seconds = (performance.now() - started) / 1000;
     context.out(`\nModel bundle: ${result.bundleDir}\nReport: ${htmlPath}\nTotal time ${seconds.toFixed(0)} s`);
-    if (values.json) context.out(JSON.stringify(demoSummary(result, result.report, evaluation, fitted, signature, real, tiles.classes, seconds)));
+    if (values.json) context.out(JSON.stringify(demoSummary(result, result.report, evaluation, { ...fitted, referral }, signature, real, tiles.classes, seconds)));
     return 0;
   },
 };
@@ -283,7 +290,7 @@ function demoSummary(
   result: FitResult,
   report: NonNullable<FitResult['report']>,
   evaluation: FieldEvaluation,
-  fitted: Awaited<ReturnType<typeof fitBundleFieldDecision>>,
+  fitted: Awaited<ReturnType<typeof fitBundleFieldDecision>> & { referral: FieldReferral },
   signature: FieldSignatureStatistics,
   real: PhotoSetSummary | null,
   classes: readonly string[],
@@ -301,7 +308,8 @@ function demoSummary(
     field_decision: params,
     val_fields: fitted.fields,
     field_signature_threshold: signature.threshold,
-    real_photos: real && { photos: real.photos, gnr: real.right, polymicrobial: real.multiple, wrong_and_confident: real.wrongAndConfident, refused_or_uncertain: real.refusedOrUncertain, answers: real.answers },
+    field_referral: fitted.referral,
+    real_photos: real && { photos: real.photos, gnr: real.right, gnr_confident: real.rightAndConfident, polymicrobial: real.multiple, wrong_and_confident: real.wrongAndConfident, refused_or_uncertain: real.refusedOrUncertain, answers: real.answers },
     tile_macro_f1: report.macroF1.value,
     tile_accuracy: report.accuracy.value,
     tile_macro_auc: report.macroAuc.value,

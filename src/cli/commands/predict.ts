@@ -23,11 +23,11 @@ function formatFieldPrediction(source: string, field: FieldPrediction, top: numb
   }
   for (const warning of field.warnings) lines.push(`  warning: ${warning}`);
   if (field.refusal) {
-    lines.push(`  ${refusalMessage(field.refusal)}`);
+    lines.push(`  ${refusalMessage(field.refusal)}${field.refusal.code === 'quality' ? ' (--force predicts anyway)' : ''}`);
     return lines;
   }
   if (!decision || !field.top) {
-    lines.push(quality.ok ? '  no prediction' : '  no prediction: the photo failed the quality check (--force predicts anyway)');
+    lines.push('  no prediction');
     return lines;
   }
   if (field.forced) lines.push('  PREDICTED ANYWAY despite the failed quality check (--force)');
@@ -197,12 +197,13 @@ cannot is refused with that reason (a whole-image model, e.g. chest X-rays, read
 With --field, each image is a whole microscope photo: the image checks, then its quality check
 (the reasons it failed, one per line), then, if it passed, the field's answer from its tiles, the
 morphotypes present with their tile counts, whether there are several, and the time of each step.
-A photo that fails the quality check gets no prediction and is clearly labelled so; that is a
-verdict on the photo, not an error, so the exit code stays 0. A field is refused when most of the
+A photo that fails the quality check is refused with the check's reasons (refusal code 'quality';
+--force predicts anyway, labelled as such); a refusal is a verdict on the photo, not an error, so
+the exit code stays 0. A field is also refused when most of the
 tiles read are unlike the training images (a few such tiles are left out of its answer), or when
 the field as a whole is unlike the microscope fields the model was trained on (its field signature:
 stained objects and the share read as organism-free, fitted on validation fields); --force never
-overrides a refusal.
+overrides those.
 
 Options:
   --top K             classes shown per image (default 3)

@@ -51,9 +51,10 @@ export const refusalSchema = {
   description: 'null when the model answered; else why it cannot read the image ("this is not something I can read: <reason>"), and classes is empty, top null',
   required: ['code', 'reason'],
   properties: {
-    code: { type: 'string', enum: ['blank', 'noise', 'greyscale', 'dark', 'colours', 'unfamiliar', 'field-unsupported'] },
+    code: { type: 'string', enum: ['blank', 'noise', 'greyscale', 'dark', 'colours', 'unfamiliar', 'quality', 'field-unsupported'] },
     reason: { type: 'string' },
     tiles: { type: 'object', required: ['read', 'unfamiliar'], properties: { read: { type: 'integer' }, unfamiliar: { type: 'integer' } } },
+    qualityReasons: { type: 'array', items: { type: 'string' }, description: "code 'quality': the quality check's reasons" },
   },
 } as const;
 
@@ -159,7 +160,7 @@ export const fieldAnswerSchema = {
     prediction: {
       ...predictionSchema,
       type: ['object', 'null'],
-      description: 'null when the photo failed the quality check and force was not set: nothing was predicted or recorded (a refusal is recorded and returned)',
+      description: "null when no tile fitted in the field of view: nothing was predicted or recorded (a refusal, a failed quality check without force included, is recorded and returned)",
     },
   },
 } as const;

@@ -118,7 +118,7 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       caseId: fields.caseId ?? null,
     });
 
-  /** A field result answered: 200 without a record when the quality check failed unforced, else the recorded prediction (or refusal) with 201. */
+  /** A field result answered: the recorded prediction or refusal (a failed quality check unforced included) with 201; 200 without a record when no tile was read. */
   const answerField = async (request: FastifyRequest, reply: FastifyReply, image: { sha256: string }, fields: Record<string, string>, result: FieldPredictorResult, modelId: number | null) => {
     const { quality, warnings, prediction: predicted } = result;
     const answer = { quality: { ok: quality.ok, reasons: quality.reasons, measures: quality.measures }, warnings };
@@ -134,8 +134,8 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
         'Stores the image (metadata stripped), checks it, runs the model and writes an audit row (201). The heatmap, if any, is at heatmapUrl. ' +
         'An image the model cannot read (blank, noise, not a stained bright-field slide, unlike its training images) is answered and recorded as a ' +
         'refusal: refusal says why, classes is empty and top null. A photo far larger than the model\'s input (shorter side over 4 input sides) is ' +
-        'read as a whole microscope field when the model can (the prediction has field; a failed quality check answers 200 with the FieldAnswer shape ' +
-        'and prediction null, nothing recorded: send it to /api/predict/field with force to predict anyway), and refused (field-unsupported) when a microscopy model cannot; other models read it as one image.',
+        'read as a whole microscope field when the model can (the prediction has field; a failed quality check is recorded and answered as a refusal, ' +
+        "code 'quality' with the check's reasons: send it to /api/predict/field with force to predict anyway), and refused (field-unsupported) when a microscopy model cannot; other models read it as one image.",
       formData: predictForm,
       response: { 200: fieldAnswerSchema, 201: predictionSchema },
     }),
@@ -168,9 +168,9 @@ export async function predictionRoutes(app: FastifyInstance, { store, predictor,
       description:
         'Stores the image and checks it: an image the model cannot read (blank, noise, not a stained bright-field slide), or whose tiles are ' +
         'mostly unlike the training images, is recorded and answered (201) as a refusal, whatever force says. Then the quality check (focus, ' +
-        'exposure, field of view, magnification): when it fails and force is not true, answers 200 with the reasons and prediction null ' +
-        '(nothing is recorded). Otherwise the tiles of the field are classified, the field prediction is recorded in the audit trail (forced ' +
-        'when the check failed) and answered with 201; its tile map is at field.tileMapUrl.',
+        "exposure, field of view, magnification): when it fails and force is not true, the photo is recorded and answered (201) as a refusal, code 'quality' " +
+        "with the check's reasons. Otherwise the tiles of the field are classified, the field prediction is recorded in the audit trail (forced " +
+        'when the check failed) and answered with 201; its tile map is at field.tileMapUrl. 200 with prediction null: no tile fitted in the field of view.',
       formData: predictFieldForm,
       response: { 200: fieldAnswerSchema, 201: fieldAnswerSchema },
     }),

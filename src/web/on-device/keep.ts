@@ -34,7 +34,7 @@ export interface KeptPhoto {
 
 /**
  * Queues a reading made on the device for the server's audit trail (sent at once when online, else
- * when the network is back); a field whose quality check failed without an answer holds no prediction.
+ * when the network is back), a refusal (a failed quality check included) as any answer; a field with no tile read holds no prediction.
  * Resolves with the idempotency key, or null when there was nothing to keep.
  */
 export function keepForAuditTrail(answer: Prediction | FieldAnswer, { specimenType, caseId, photo }: KeptPhoto): Promise<string | null> {

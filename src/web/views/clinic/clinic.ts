@@ -114,8 +114,10 @@ export function clinicView({ user }: ViewContext): View {
     waiting.element.scrollIntoView({ block: 'center', behavior: 'auto' });
     try {
       const answer = await send((sent) => waiting.uploading(sent), force);
-      if ('quality' in answer) answered(answer, send);
-      else predicted(answer);
+      const prediction = 'quality' in answer ? answer.prediction : answer;
+      if (prediction?.refusal?.code === 'quality') qualityRefused(prediction, 'quality' in answer ? answer.warnings : [], send);
+      else if (prediction) predicted(prediction);
+      else replace(resultArea, h('p', { class: 'message message-error', attrs: { role: 'alert' } }, 'No prediction: no part of the field of view could be read.'));
     } catch (error) {
       replace(resultArea, h('p', { class: 'message message-error', attrs: { role: 'alert' } }, messageOf(error)));
     } finally {
@@ -123,13 +125,17 @@ export function clinicView({ user }: ViewContext): View {
     }
   };
 
-  /** Whole field: the quality verdict comes first; a failed check shows its reasons and no prediction until "Predict anyway". */
-  const answered = (answer: FieldAnswer, send: (onProgress: UploadProgress, force: boolean) => Promise<FieldAnswer | Prediction>) => {
-    if (answer.prediction) return predicted(answer.prediction);
+  /**
+   * Whole field refused by the quality check (kept in the history as in the audit trail): its reasons
+   * and no prediction until "Predict anyway"; the photo stays chosen for that.
+   */
+  const qualityRefused = (refused: Prediction, warnings: string[], send: (onProgress: UploadProgress, force: boolean) => Promise<FieldAnswer | Prediction>) => {
+    history.put(refused);
     message.clear();
-    const rejection = qualityRejection(answer, (button) => void busy(button, () => analysePhoto(send, 'Analysing…', true)));
+    const reasons = refused.refusal?.qualityReasons ?? [];
+    const rejection = qualityRejection(reasons, warnings, (button) => void busy(button, () => analysePhoto(send, 'Analysing…', true)));
     replace(resultArea, rejection);
-    live.textContent = `Photo quality check failed: ${answer.quality.reasons.join(', ')}. No prediction was made.`;
+    live.textContent = `Photo quality check failed: ${reasons.join(', ')}. No prediction was made.`;
     rejection.scrollIntoView({ block: 'start', behavior: matchMedia('(prefers-reduced-motion: reduce)').matches ? 'auto' : 'smooth' });
   };
 

@@ -1,5 +1,5 @@
 import { h } from '../../dom.ts';
-import type { FieldAnswer, FieldSummary, FieldSummaryView } from '../../../contract/index.ts';
+import type { FieldSummary, FieldSummaryView } from '../../../contract/index.ts';
 import { overlayViewer } from './heatmap.ts';
 
 /** What each quality-check reason means for the person holding the phone. */
@@ -31,8 +31,8 @@ function warningList(warnings: readonly string[]): HTMLUListElement | null {
   return warnings.length > 0 ? h('ul', { class: 'field-warnings hint' }, warnings.map((warning) => h('li', {}, sentence(warning)))) : null;
 }
 
-/** A photo that failed the quality check: the reasons and what to do, no prediction, and an explicit way to predict anyway. */
-export function qualityRejection(answer: FieldAnswer, onPredictAnyway: (button: HTMLButtonElement) => void): HTMLElement {
+/** A photo refused by the quality check: the reasons and what to do, no prediction, and an explicit way to predict anyway. */
+export function qualityRejection(reasons: readonly string[], warnings: readonly string[], onPredictAnyway: (button: HTMLButtonElement) => void): HTMLElement {
   const anyway = h('button', { type: 'button', class: 'button' }, 'Predict anyway');
   anyway.addEventListener('click', () => onPredictAnyway(anyway));
   return h(
@@ -40,8 +40,8 @@ export function qualityRejection(answer: FieldAnswer, onPredictAnyway: (button: 
     { class: 'quality-check quality-failed', attrs: { 'aria-labelledby': 'quality-title' } },
     h('h2', { id: 'quality-title', tabIndex: -1 }, 'Photo quality check failed'),
     h('p', { attrs: { role: 'alert' } }, 'No prediction was made. Take the photo again:'),
-    reasonList(answer.quality.reasons),
-    warningList(answer.warnings),
+    reasonList(reasons),
+    warningList(warnings),
     h('div', { class: 'button-row' }, anyway),
     h('p', { class: 'hint' }, 'A prediction on this photo is less reliable; it will be marked as made despite the failed check, in the audit trail too.'),
   );
