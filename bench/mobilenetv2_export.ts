@@ -6,7 +6,8 @@
 //   npx tsx bench/mobilenetv2_export.ts [OUT_DIR] [SIZES] [MANIFEST...]
 //   (defaults: /tmp/mnv2, 128,224, /tmp/bccd-inner/fold0.csv /tmp/bccd-inner/fold1.csv)
 //
-// OUT_DIR/weights.json + weights.bin: Keras weight names, shapes and float32 values.
+// OUT_DIR/weights.json + weights.bin: Keras weight names, shapes and float32 values; mid_weights.*:
+// the same for nsfwjs's MobileNetV2 1.4 ('mobilenet_v2_mid', see midWeights).
 // OUT_DIR/<manifest name>_<size>.bin + .json: uint8 N×H×W×3 pixels ('cover' fit, as `gramlens
 // train`'s default), and the labels and splits of the manifest's rows.
 // OUT_DIR/reference_<size>.json: the first image's activations at block_13_project_BN and the
@@ -14,21 +15,22 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join } from 'node:path';
 import { decodeImage, readManifest } from '../src/data/index.ts';
-import { mobileNetV2, mobileNetV2Weights } from '../src/models/index.ts';
+import { dequantise, mobileNetV2, mobileNetV2Weights } from '../src/models/index.ts';
 
 const [outDir = '/tmp/mnv2', sizesArg = '128,224', ...manifestArgs] = process.argv.slice(2);
 const sizes = sizesArg.split(',').map(Number);
 const manifests = manifestArgs.length > 0 ? manifestArgs : ['/tmp/bccd-inner/fold0.csv', '/tmp/bccd-inner/fold1.csv'];
 mkdirSync(outDir, { recursive: true });
 
-function exportWeights(): void {
+function exportWeights(name: string, weights: Map<string, { shape: number[]; values: Float32Array }>): void {
   const index: { name: string; shape: number[]; offset: number }[] = [];
   const chunks: Float32Array[] = [];
   let offset = 0;
-  for (const [name, { shape, values }] of mobileNetV2Weights()) {
+  for (const [name, { shape, values }] of weights) {
     index.push({ name, shape, offset });
     chunks.push(values);
     offset += values.length;
@@ -39,8 +41,32 @@ function exportWeights(): void {
     all.set(chunk, at);
     at += chunk.length;
   }
-  writeFileSync(join(outDir, 'weights.bin'), Buffer.from(all.buffer));
-  writeFileSync(join(outDir, 'weights.json'), JSON.stringify(index));
+  writeFileSync(join(outDir, `${name}.bin`), Buffer.from(all.buffer));
+  writeFileSync(join(outDir, `${name}.json`), JSON.stringify(index));
+}
+
+/**
+ * nsfwjs's other MobileNetV2, 'mobilenet_v2_mid': TF-Hub's imagenet/mobilenet_v2_140_224 (depth
+ * multiplier 1.4, batch norm folded into each convolution's bias) fine-tuned whole by nsfwjs for 5
+ * epochs at a low rate. A TF.js graph model: keyed here by the TF-slim names below 'MobilenetV2/'.
+ */
+function midWeights(): Map<string, { shape: number[]; values: Float32Array }> {
+  const modelDir = join(dirname(createRequire(import.meta.url).resolve('nsfwjs')), '../models/mobilenet_v2_mid');
+  const model = JSON.parse(JSON.stringify(createRequire(import.meta.url)(join(modelDir, 'model.min.js')))) as {
+    weightsManifest: { paths: string[]; weights: Parameters<typeof dequantise>[1][] }[];
+  };
+  const weights = new Map<string, { shape: number[]; values: Float32Array }>();
+  for (const group of model.weightsManifest) {
+    const bytes = Buffer.concat(group.paths.map((path) => Buffer.from(/exports="([A-Za-z0-9+/=]+)"/.exec(readFileSync(join(modelDir, `${path}.min.js`), 'latin1'))![1], 'base64')));
+    let offset = 0;
+    for (const entry of group.weights) {
+      const size = entry.shape.reduce((a, b) => a * b, 1);
+      const name = entry.name.includes('MobilenetV2/') ? entry.name.slice(entry.name.indexOf('MobilenetV2/') + 'MobilenetV2/'.length) : entry.name;
+      weights.set(name, { shape: entry.shape, values: dequantise(new Uint8Array(bytes.subarray(offset, offset + size)), entry) });
+      offset += size;
+    }
+  }
+  return weights;
 }
 
 async function exportImages(manifest: string, size: number): Promise<Uint8Array> {
@@ -70,7 +96,8 @@ function referenceActivations(firstImage: Uint8Array, size: number): void {
 }
 
 await tf.setBackend('cpu');
-exportWeights();
+exportWeights('weights', mobileNetV2Weights());
+exportWeights('mid_weights', midWeights());
 for (const size of sizes) {
   for (const [m, manifest] of manifests.entries()) {
     const first = await exportImages(manifest, size);

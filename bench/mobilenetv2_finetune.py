@@ -15,7 +15,11 @@ recipe), and prints one JSON line with the macro-F1 (plain and averaged over the
 the seconds, and the options. Options (JSON, defaults in DEFAULTS): blocks 1-17 kept (17: Conv_1's
 1280 features; fewer: a new 1x1 convolution of 512 channels), epochs, head_epochs (trunk frozen),
 lr, trunk_lr_ratio (trunk rate = lr / ratio), weight_decay, batch, bn ("train" or "frozen": the
-trunk's batch norms in eval mode), label_smoothing, seed, threads.
+trunk's batch norms in eval mode), label_smoothing, seed, threads, report_every (N > 0: the held-out macro-F1
+every N epochs on stderr, to watch a run, not to choose), carrier ("keras": the Keras MobileNetV2
+gramlens uses; "mid": nsfwjs's other MobileNetV2, TF-Hub's 1.4-wide one with batch norm folded, exported
+as mid_weights by mobilenetv2_export.ts; `nsfw_check` runs it with nsfwjs's own 5-class head on a few images
+as a sanity check of the port: there is no TF.js reference for that graph model here).
 """
 import json
 import sys
@@ -29,6 +33,7 @@ import torch.nn.functional as F
 DEFAULTS = {
     "fold": 0, "size": 224, "blocks": 17, "epochs": 30, "head_epochs": 1, "lr": 1e-3, "trunk_lr_ratio": 1,
     "weight_decay": 1e-2, "batch": 32, "bn": "train", "label_smoothing": 0.0, "seed": 0, "threads": 2, "dropout": 0.2,
+    "carrier": "keras", "report_every": 0,
 }
 # Keras MobileNetV2's inverted-residual stages: expansion, output channels, blocks, stride of the first.
 STAGES = [(1, 16, 1, 1), (6, 24, 2, 2), (6, 32, 3, 2), (6, 64, 4, 2), (6, 96, 3, 1), (6, 160, 3, 2), (6, 320, 1, 1)]
@@ -120,9 +125,59 @@ class MobileNetV2(nn.Module):
             norm(self.last_bn, "Conv_1_bn")
 
 
-def read_weights(folder):
-    index = json.load(open(f"{folder}/weights.json"))
-    values = np.fromfile(f"{folder}/weights.bin", dtype=np.float32)
+class FoldedBlock(nn.Module):
+    """A TF-slim inverted-residual block whose batch norms are folded into the convolutions' biases."""
+
+    def __init__(self, weights, prefix, stride):
+        super().__init__()
+        self.stride = stride
+        self.expand = self.conv(weights, f"{prefix}/expand/Conv2D") if f"{prefix}/expand/Conv2D_weights" in weights else None
+        self.depthwise = self.conv(weights, f"{prefix}/depthwise/depthwise", stride)
+        self.project = self.conv(weights, f"{prefix}/project/Conv2D")
+        self.residual = stride == 1 and self.project.out_channels == (self.expand or self.depthwise).in_channels
+
+    @staticmethod
+    def conv(weights, name, stride=1):
+        kernel, bias = weights[f"{name}_weights"], weights[f"{name}_bn_offset"]
+        kh, kw, cin, cout = kernel.shape
+        depthwise = name.endswith("depthwise")
+        conv = nn.Conv2d(cin, cin if depthwise else cout, kh, stride, 1 if kh == 3 and stride == 1 else 0, groups=cin if depthwise else 1)
+        conv.weight.data.copy_(torch.from_numpy(kernel).permute(2, 3, 0, 1) if depthwise else torch.from_numpy(kernel).permute(3, 2, 0, 1))
+        conv.bias.data.copy_(torch.from_numpy(bias))
+        return conv
+
+    def forward(self, x):
+        y = x if self.expand is None else F.relu6(self.expand(x))
+        y = F.relu6(self.depthwise(keras_pad(y) if self.stride == 2 else y))
+        y = self.project(y)
+        return x + y if self.residual else y
+
+
+class FoldedMobileNetV2(nn.Module):
+    """nsfwjs's 'mobilenet_v2_mid': TF-Hub's MobileNetV2 1.4 (224 px), batch norm folded; fine-tuned without batch norm."""
+
+    STRIDES = [1, 2, 1, 2, 1, 1, 2, 1, 1, 1, 1, 1, 1, 2, 1, 1, 1]
+
+    def __init__(self, weights, classes, dropout=0.2):
+        super().__init__()
+        self.stem = FoldedBlock.conv(weights, "Conv/Conv2D", 2)
+        self.blocks = nn.Sequential(*[FoldedBlock(weights, "expanded_conv" + (f"_{i}" if i else ""), s) for i, s in enumerate(self.STRIDES)])
+        self.last = FoldedBlock.conv(weights, "Conv_1/Conv2D")
+        self.full = True
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.last.out_channels, classes)
+
+    def features(self, x):
+        x = F.relu6(self.stem(keras_pad(x)))
+        return F.relu6(self.last(self.blocks(x))).mean(dim=(2, 3))
+
+    def forward(self, x):
+        return self.head(self.dropout(self.features(x)))
+
+
+def read_weights(folder, name="weights"):
+    index = json.load(open(f"{folder}/{name}.json"))
+    values = np.fromfile(f"{folder}/{name}.bin", dtype=np.float32)
     return {w["name"]: values[w["offset"]:w["offset"] + int(np.prod(w["shape"]))].reshape(w["shape"]).copy() for w in index}
 
 
@@ -190,8 +245,11 @@ def train(folder, options):
     train_rows, test_rows = torch.from_numpy(splits == "train"), torch.from_numpy(splits == "test")
     x_train, y_train, x_test, y_test = x[train_rows], y[train_rows], x[test_rows], y[test_rows]
     n_classes = len(classes)
-    model = MobileNetV2(n_classes, o["blocks"], o["dropout"])
-    model.load_keras(read_weights(folder))
+    if o["carrier"] == "mid":
+        model = FoldedMobileNetV2(read_weights(folder, "mid_weights"), n_classes, o["dropout"])
+    else:
+        model = MobileNetV2(n_classes, o["blocks"], o["dropout"])
+        model.load_keras(read_weights(folder))
     counts = torch.bincount(y_train, minlength=n_classes).float().clamp(min=1)
     class_weights = len(y_train) / (n_classes * counts)
     head = [p for n, p in model.named_parameters() if n.startswith("head") or (n.startswith("last") and not model.full)]
@@ -220,6 +278,9 @@ def train(folder, options):
                 schedule.step()
                 total += float(loss) * len(idx)
             history.append({"loss": round(total / len(y_train), 4), "seconds": round(time.perf_counter() - start, 1)})
+            if o["report_every"] and len(history) % o["report_every"] == 0:
+                # Reported to see how the score moves over a run, never used to choose anything.
+                history[-1]["held_out_macro_f1"] = round(evaluate(model, x_test, y_test, n_classes, [0]), 4)
             print(json.dumps({"epoch": len(history), **history[-1]}), file=sys.stderr, flush=True)
 
     if o["head_epochs"] > 0:
@@ -238,9 +299,23 @@ def train(folder, options):
     }))
 
 
+def nsfw_check(folder):
+    weights = read_weights(folder, "mid_weights")
+    model = FoldedMobileNetV2(weights, 5)
+    model.head.weight.data.copy_(torch.from_numpy(weights["Func/StatefulPartitionedCall/input/_262"]).T)
+    model.head.bias.data.copy_(torch.from_numpy(weights["Func/StatefulPartitionedCall/input/_263"]))
+    model.eval()
+    x, _, _, _ = read_images(folder, "fold0_224")
+    with torch.no_grad():
+        probabilities = F.softmax(model(x[:8]), 1)
+    print(json.dumps({"classes": ["drawing", "hentai", "neutral", "porn", "sexy"], "probabilities": [[round(float(p), 3) for p in row] for row in probabilities]}))
+
+
 if __name__ == "__main__":
     command, folder = sys.argv[1], sys.argv[2]
-    if command == "check":
+    if command == "nsfw_check":
+        nsfw_check(folder)
+    elif command == "check":
         check(folder, int(sys.argv[3]) if len(sys.argv) > 3 else 128)
     else:
         train(folder, json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
