@@ -299,6 +299,51 @@ def train(folder, options):
     }))
 
 
+def probe(folder, options):
+    """Frozen trunk: pooled last features averaged over the 8 dihedral views, a class-weighted logistic
+    regression on them (its L2 strength chosen on the "val" rows), scored on the "test" rows."""
+    o = {**DEFAULTS, **options}
+    torch.set_num_threads(o["threads"])
+    x, y, splits, classes = read_images(folder, f"fold{o['fold']}_{o['size']}")
+    if o["carrier"] == "mid":
+        model = FoldedMobileNetV2(read_weights(folder, "mid_weights"), len(classes))
+    else:
+        model = MobileNetV2(len(classes))
+        model.load_keras(read_weights(folder))
+    model.eval()
+    start = time.perf_counter()
+    with torch.no_grad():
+        features = sum(torch.cat([model.features(dihedral(x[i:i + 32], v)) for i in range(0, len(x), 32)]) for v in range(8)) / 8
+    rows = {name: torch.from_numpy(splits == name) for name in ("train", "val", "test")}
+    mean, std = features[rows["train"]].mean(0), features[rows["train"]].std(0) + 1e-6
+    features = (features - mean) / std
+    counts = torch.bincount(y[rows["train"]], minlength=len(classes)).float().clamp(min=1)
+    class_weights = len(y[rows["train"]]) / (len(classes) * counts)
+
+    def fit(l2):
+        torch.manual_seed(0)
+        linear = nn.Linear(features.shape[1], len(classes))
+        optimizer = torch.optim.LBFGS(linear.parameters(), max_iter=200)
+
+        def closure():
+            optimizer.zero_grad()
+            loss = F.cross_entropy(linear(features[rows["train"]]), y[rows["train"]], weight=class_weights) + l2 * linear.weight.pow(2).sum()
+            loss.backward()
+            return loss
+
+        optimizer.step(closure)
+        return linear
+
+    def score(linear, name):
+        with torch.no_grad():
+            return macro_f1(linear(features[rows[name]]).argmax(1), y[rows[name]], len(classes))
+
+    by_l2 = {l2: fit(l2) for l2 in (1e-4, 1e-3, 1e-2, 1e-1)}
+    l2 = max(by_l2, key=lambda value: score(by_l2[value], "val"))
+    print(json.dumps({"carrier": o["carrier"], "fold": o["fold"], "size": o["size"], "l2": l2, "val_macro_f1": round(score(by_l2[l2], "val"), 4),
+                      "macro_f1": round(score(by_l2[l2], "test"), 4), "seconds": round(time.perf_counter() - start, 1)}))
+
+
 def nsfw_check(folder):
     weights = read_weights(folder, "mid_weights")
     model = FoldedMobileNetV2(weights, 5)
@@ -315,6 +360,8 @@ if __name__ == "__main__":
     command, folder = sys.argv[1], sys.argv[2]
     if command == "nsfw_check":
         nsfw_check(folder)
+    elif command == "probe":
+        probe(folder, json.loads(sys.argv[3]) if len(sys.argv) > 3 else {})
     elif command == "check":
         check(folder, int(sys.argv[3]) if len(sys.argv) > 3 else 128)
     else:
