@@ -6,7 +6,7 @@ import { STAIN_METHODS } from '../../preprocess/index.ts';
 import { MODEL_NAMES, registeredModel } from '../../models/index.ts';
 import { crossValidate, fitClassifier, writeFitReport } from '../../pipeline/index.ts';
 import { basename, join } from 'node:path';
-import { resolveTrainConfig } from '../../train/index.ts';
+import { MAX_ENSEMBLE_MEMBERS, resolveTrainConfig } from '../../train/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionSpec } from '../command.ts';
 import {
   BACKBONE_NAMES,
@@ -33,7 +33,7 @@ import { fitProgressPrinter, loadDatasetArg, startEngine } from '../shared.ts';
 export const TRAIN_OPTIONS: OptionSpec = {
   ...OUT_OPTION,
   ...valueOptions('size', 'channels', 'fit', 'model', 'backbone', 'width', 'epochs', 'steps', 'final-weights', 'batch', 'lr', 'optimizer', 'schedule', 'patience', 'monitor', 'sampling'),
-  ...valueOptions('freeze-epochs', 'lr-ratio', 'frozen-groups', 'batch-norm', 'augment', 'stain-norm', 'seed', 'cache-dir', 'workers', 'folds', 'split-column', 'label-tree'),
+  ...valueOptions('freeze-epochs', 'lr-ratio', 'frozen-groups', 'batch-norm', 'augment', 'stain-norm', 'seed', 'cache-dir', 'workers', 'folds', 'split-column', 'label-tree', 'ensemble'),
   'train-only': { type: 'string', multiple: true },
   ...flagOptions('resume', 'strict', 'json', 'tta'),
   ...SPECIMEN_PATTERN_OPTION,
@@ -75,6 +75,11 @@ export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pi
                       predict, evaluate, the API through the bundle) averages the probabilities
                       over the flips and quarter turns the augmentation trains with (8 views with
                       the microscopy preset on a square input), at that many times the cost
+  --ensemble K        train K models with seeds N, N+1, ... (N = --seed) on the same images and
+                      average their probabilities (2 to ${MAX_ENSEMBLE_MEMBERS}; default 1): calibration, the referral
+                      level, the test figures and every later prediction use the mean; heatmaps and
+                      the out-of-distribution check come from the first model. K times the training
+                      and inference time; with --folds, every fold trains K models
   --seed N            seed of every random choice (default 1)
   --workers N         model replicas training in parallel (default: one per CPU core); a run
                       repeats exactly for the same seed and number of workers
@@ -130,6 +135,7 @@ ${SPECIMEN_PATTERN_HELP}
       workers: parseWorkers(values),
       labelTree: await parseLabelTreeOption(values),
       tta: Boolean(values.tta),
+      ensemble: parseEnsemble(values),
     };
     resolveTrainConfig(settings.train);
     const folds = numberOption(values, 'folds', { integer: true, min: 2 });
@@ -202,6 +208,12 @@ ${SPECIMEN_PATTERN_HELP}
     return 0;
   },
 };
+
+function parseEnsemble(values: Parameters<Command['run']>[0]): number {
+  const members = numberOption(values, 'ensemble', { integer: true, min: 1 }) ?? 1;
+  if (members > MAX_ENSEMBLE_MEMBERS) throw new UsageError(`--ensemble must be at most ${MAX_ENSEMBLE_MEMBERS} models; got ${members}`);
+  return members;
+}
 
 const SPLIT_VALUES: Record<string, 'train' | 'val' | 'test'> = { train: 'train', val: 'val', validation: 'val', test: 'test' };
 
