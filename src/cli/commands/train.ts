@@ -203,7 +203,7 @@ ${SPECIMEN_PATTERN_HELP}
     });
     if (result.skipped > 0) context.err(`skipped ${result.skipped} unreadable image(s); --strict makes this an error`);
     if (result.status === 'cancelled') {
-      context.err(`training cancelled; the checkpoint is in ${out}: run the same command with --resume to continue`);
+      context.err(budget ? 'training cancelled (a --budget run starts again from the search)' : `training cancelled; the checkpoint is in ${out}: run the same command with --resume to continue`);
       return 130;
     }
     if (values.json) context.out(JSON.stringify(result.report));
