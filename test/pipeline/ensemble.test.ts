@@ -1,7 +1,7 @@
 import '@tensorflow/tfjs-backend-cpu';
 import * as tf from '@tensorflow/tfjs-core';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -110,6 +110,13 @@ describe('train --ensemble', () => {
     const code = await runCli(['export', result.bundleDir, '--out', join(root, 'exported.onnx')], { out: () => {}, err: (t) => errors.push(t), signal: new AbortController().signal });
     expect(code).toBe(0);
     expect(Buffer.compare(await readFile(join(root, 'exported.onnx')), before)).toBe(0);
+  });
+
+  it('says which member file an incomplete bundle lacks', async () => {
+    const broken = join(root, 'broken');
+    await cp(result.bundleDir, broken, { recursive: true });
+    await rm(join(broken, 'weights-member-1.bin'));
+    await expect(loadBundleMembers(broken)).rejects.toThrow(/has no weights-member-1\.bin: the bundle is incomplete/);
   });
 
   it('refuses a bad --ensemble with one line', async () => {
