@@ -57,6 +57,7 @@ const samples: Record<string, number[]> = {};
 const add = (key: string, value: number | undefined | null) => {
   if (value == null) return;
   (samples[key] ??= []).push(value);
+  log(`  ${key}: ${value.toFixed(2)} img/s`);
 };
 let backend = 'unknown';
 
@@ -89,7 +90,7 @@ for (let r = 0; r < mobilenetRounds; r++) {
   loadAverages.push(loadavg()[0]);
   add('mobilenet_train', probe('train', 'mobilenetv2', availableParallelism(), MOBILENET_SIZE)?.img_s);
   if (python) {
-    const settings = { size: MOBILENET_SIZE, steps: 3, warmup_steps: 1, no_infer: true };
+    const settings = { size: MOBILENET_SIZE, steps: 2, warmup_steps: 1, no_infer: true };
     add('torch_mobilenet_train', pytorch(python, { ...settings, model: 'mobilenet_v2' })?.train);
     add('torch_mobilenet_gramlens_train', pytorch(python, { ...settings, model: 'mobilenet_v2_gramlens' })?.train);
   }
