@@ -1,13 +1,17 @@
 // One measurement in a fresh process (so that stock TF.js is not touched by our kernels), printed
-// as one JSON line. Run by bench/engine.ts; usage: engine-probe.ts MODE MODEL [WORKERS]
+// as one JSON line. Run by bench/engine.ts; usage: engine-probe.ts MODE MODEL [WORKERS] [SIZE]
 //   MODE: train (our engine: initEngine + the trainer's step runner), infer-stock-wasm, infer-ort
+//   SIZE: input height and width (default 64). A backbone trains with every layer and batch-norm
+//   statistics trainable (no frozen groups), as PyTorch's reference does.
 import * as tf from '@tensorflow/tfjs-core';
 import { buildModel, type ModelName } from '../src/models/index.ts';
 import { createRng } from '../src/util/index.ts';
 
-const [mode, modelName, workersArg] = process.argv.slice(2) as [string, ModelName, string?];
+const [mode, modelName, workersArg, sizeArg] = process.argv.slice(2) as [string, ModelName, string?, string?];
 const BATCH = 32;
-const SIZE = 64;
+const SIZE = Number(sizeArg ?? 64);
+/** Large inputs take seconds per step: fewer warm-up steps, a longer timing, a smaller set in memory. */
+const LARGE = SIZE > 64;
 const CLASSES = 9;
 const workers = Number(workersArg ?? 1);
 const spec = { inputShape: [SIZE, SIZE, 3] as [number, number, number], numClasses: CLASSES, seed: 1 };
@@ -20,7 +24,7 @@ function randomSet(count: number) {
 }
 
 /** Images per second over a time budget, after warm-up calls. */
-async function throughput(run: () => Promise<void>, imagesPerCall: number, { warmup = 3, millis = 4000 } = {}): Promise<number> {
+async function throughput(run: () => Promise<void>, imagesPerCall: number, { warmup = LARGE ? 1 : 3, millis = LARGE ? 20_000 : 4000 } = {}): Promise<number> {
   for (let i = 0; i < warmup; i++) await run();
   let calls = 0;
   const start = performance.now();
@@ -35,8 +39,8 @@ async function train(): Promise<Record<string, unknown>> {
   const { initEngine } = await import('../src/engine/index.ts');
   const { BatchBuilder, LocalStepRunner, createOptimizer, logitsModelOf, resolveTrainConfig } = await import('../src/train/index.ts');
   const info = await initEngine();
-  const config = resolveTrainConfig({ model: modelName, batchSize: BATCH, optimizer: 'adam', sampling: 'none' });
-  const set = randomSet(BATCH * 8);
+  const config = resolveTrainConfig({ model: modelName, batchSize: BATCH, optimizer: 'adam', sampling: 'none', freezeEpochs: 0, frozenGroups: 0, batchNorm: 'batch', layerRateRatio: 1 });
+  const set = randomSet(BATCH * (LARGE ? 2 : 8));
   const model = buildModel(modelName, spec);
   const logitsModel = logitsModelOf(model);
   const normalisation = { mean: [0.5, 0.5, 0.5], std: [0.29, 0.29, 0.29] };

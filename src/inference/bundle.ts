@@ -6,7 +6,7 @@ import type { Refusal } from '../contract/index.ts';
 import { decodeImage, type RawImage } from '../data/index.ts';
 import { OnnxClassifier, type OnnxPrediction } from '../engine/onnx/index.ts';
 import { gapDenseKernel, hasGapDenseHead } from '../explain/index.ts';
-import { FEATURE_LAYER_NAME, loadBundleModel, modelVersionOf, readBundleMetadata, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
+import { FEATURE_LAYER_NAME, loadBundleModel, loadEnsembleMember, modelVersionOf, readBundleMetadata, resizePolicyOf, type BundleMetadata } from '../models/index.ts';
 import { stainNormalisationOf } from '../preprocess/index.ts';
 import { explainImage, predictWithHeatmap, type ExplainImageOptions, type ImageExplanation, type PhotoWithHeatmap } from './explain.ts';
 import { FieldPredictor, type FieldPrediction, type FieldPredictorOptions } from './field-predictor.ts';
@@ -59,6 +59,7 @@ export async function loadBundle(dir: string, options: LoadBundleOptions = {}): 
 class ModelBundle {
   readonly guard: InputGuard;
   private tfModelLoad: Promise<tfl.LayersModel> | null;
+  private tfMembersLoad: Promise<tfl.LayersModel[]> | null = null;
   private denseKernelLoad: Promise<Float32Array | null> | null = null;
   private defaultFieldPredictor: FieldPredictor | null = null;
   /** The TF.js model with its feature map as a second output (tfjs runtime). */
@@ -200,6 +201,16 @@ class ModelBundle {
     return this.tfModelLoad;
   }
 
+  /** An ensemble's members on TF.js, the first being tfModel(); [tfModel()] for a single model. */
+  private tfMembers(): Promise<tfl.LayersModel[]> {
+    this.tfMembersLoad ??= this.tfModel().then(async (first) => {
+      const others: tfl.LayersModel[] = [];
+      for (let i = 1; i < (this.metadata.ensemble?.seeds.length ?? 1); i++) others.push(await loadEnsembleMember(this.dir, this.metadata, i));
+      return [first, ...others];
+    });
+    return this.tfMembersLoad;
+  }
+
   /** The dense kernel of a global-average-pooling + dense head (the closed-form Grad-CAM's weights); null for other heads. */
   denseKernel(): Promise<Float32Array | null> {
     this.denseKernelLoad ??= this.tfModel().then((model) => (hasGapDenseHead(model) ? gapDenseKernel(model) : null));
@@ -208,16 +219,22 @@ class ModelBundle {
 
   async dispose(): Promise<void> {
     await this.onnx?.dispose();
+    (await this.tfMembersLoad?.catch(() => null))?.slice(1).forEach((member) => member.dispose());
     (await this.tfModelLoad?.catch(() => null))?.dispose();
   }
 
-  /** The TF.js model's probabilities and feature maps, in the ONNX session's shape. */
+  /** The TF.js model's probabilities (an ensemble's mean) and feature maps (its first member's), in the ONNX session's shape. */
   private async tfjsRun(input: Float32Array, n: number): Promise<OnnxPrediction> {
-    const model = await this.tfModel();
+    const [model, ...others] = await this.tfMembers();
     this.tfjsWithFeatures ??= tfl.model({ inputs: model.inputs, outputs: [model.outputs[0], model.getLayer(FEATURE_LAYER_NAME).output as tfl.SymbolicTensor] });
     const withFeatures = this.tfjsWithFeatures;
     const { height, width, channels } = this.metadata.input;
-    const [probabilities, features] = tf.tidy(() => withFeatures.predict(tf.tensor4d(input, [n, height, width, channels])) as tf.Tensor[]);
+    const [probabilities, features] = tf.tidy(() => {
+      const batch = tf.tensor4d(input, [n, height, width, channels]);
+      const [first, maps] = withFeatures.predict(batch) as tf.Tensor[];
+      if (others.length === 0) return [first, maps];
+      return [tf.div(tf.addN([first, ...others.map((member) => member.predict(batch) as tf.Tensor)]), others.length + 1), maps];
+    });
     const result = { probabilities: (await probabilities.data()) as Float32Array, outputs: { [FEATURE_LAYER_NAME]: { data: (await features.data()) as Float32Array, shape: features.shape } } };
     tf.dispose([probabilities, features]);
     return result;

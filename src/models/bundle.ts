@@ -87,13 +87,27 @@ export interface BundleMetadata {
   metrics?: Record<string, unknown>;
   weights: WeightEntry[];
   onnx?: { file: string; outputs: string[] };
+  /**
+   * An ensemble (`train --ensemble K`): the same architecture trained with these seeds, the first
+   * being architecture.seed (weights.bin), member i's weights in ensembleWeightsFile(i), all with the
+   * `weights` layout. Its probabilities are the mean of the members' softmax before the temperature;
+   * feature maps, heatmaps and the out-of-distribution check are the first member's.
+   */
+  ensemble?: { seeds: number[] };
 }
 
 export interface SaveBundleInput {
   model: tfl.LayersModel;
-  metadata: Omit<BundleMetadata, 'format' | 'version' | 'createdAt' | 'weights' | 'onnx'>;
-  /** ONNX bytes of the same model and the names of its outputs, when exported. */
+  metadata: Omit<BundleMetadata, 'format' | 'version' | 'createdAt' | 'weights' | 'onnx' | 'ensemble'>;
+  /** ONNX bytes of the same model (of the whole ensemble) and the names of its outputs, when exported. */
   onnx?: { bytes: Uint8Array; outputs: string[] };
+  /** The ensemble's further members (same architecture as `model`, which is its first) and their seeds. */
+  members?: { model: tfl.LayersModel; seed: number }[];
+}
+
+/** The weights file of an ensemble's member i (0 is the bundle's own weights.bin). */
+export function ensembleWeightsFile(member: number): string {
+  return member === 0 ? 'weights.bin' : `weights-member-${member}.bin`;
 }
 
 /**
@@ -102,6 +116,7 @@ export interface SaveBundleInput {
  */
 export async function saveBundle(dir: string, input: SaveBundleInput): Promise<BundleMetadata> {
   const weights = serializeModelWeights(input.model);
+  const members = input.members ?? [];
   const metadata: BundleMetadata = {
     format: BUNDLE_FORMAT,
     version: BUNDLE_VERSION,
@@ -109,9 +124,13 @@ export async function saveBundle(dir: string, input: SaveBundleInput): Promise<B
     ...input.metadata,
     weights: weights.entries,
     ...(input.onnx ? { onnx: { file: 'model.onnx', outputs: input.onnx.outputs } } : {}),
+    ...(members.length > 0 ? { ensemble: { seeds: [input.metadata.architecture.seed, ...members.map((member) => member.seed)] } } : {}),
   };
   await writeDirAtomically(dir, async (temp) => {
     await writeFile(join(temp, 'weights.bin'), weightsToBytes(weights));
+    for (const [i, member] of members.entries()) {
+      await writeFile(join(temp, ensembleWeightsFile(i + 1)), weightsToBytes(serializeModelWeights(member.model)));
+    }
     if (input.onnx) await writeFile(join(temp, 'model.onnx'), input.onnx.bytes);
     await writeFile(join(temp, 'metadata.json'), JSON.stringify(metadata, null, 2));
   });
@@ -185,17 +204,42 @@ export async function restoreBundleCalibration(dir: string): Promise<BundleMetad
   return restored;
 }
 
-/** Rebuilds the TF.js model of a bundle and loads its weights. */
+/** Rebuilds the TF.js model of a bundle and loads its weights (an ensemble's first member). */
 export async function loadBundleModel(dir: string): Promise<{ model: tfl.LayersModel; metadata: BundleMetadata }> {
   const metadata = await readBundleMetadata(dir);
+  return { model: await loadEnsembleMember(dir, metadata, 0), metadata };
+}
+
+/** Every member of a bundle's ensemble, the first being loadBundleModel's; one model for a bundle that is not an ensemble. */
+export async function loadBundleMembers(dir: string): Promise<{ models: tfl.LayersModel[]; metadata: BundleMetadata }> {
+  const metadata = await readBundleMetadata(dir);
+  const count = metadata.ensemble?.seeds.length ?? 1;
+  const models: tfl.LayersModel[] = [];
+  try {
+    for (let i = 0; i < count; i++) models.push(await loadEnsembleMember(dir, metadata, i));
+  } catch (error) {
+    models.forEach((model) => model.dispose());
+    throw error;
+  }
+  return { models, metadata };
+}
+
+/** Member `member` of a bundle's ensemble (0: the bundle's own model), rebuilt with its weights. */
+export async function loadEnsembleMember(dir: string, metadata: BundleMetadata, member: number): Promise<tfl.LayersModel> {
   const { height, width, channels } = metadata.input;
+  const file = join(dir, ensembleWeightsFile(member));
+  if (!existsSync(file)) throw new Error(`model bundle ${dir} has no ${ensembleWeightsFile(member)}: the bundle is incomplete`);
   const model = buildModel(metadata.architecture.name, {
     inputShape: [height, width, channels],
     numClasses: metadata.classes.length,
     width: metadata.architecture.width,
-    seed: metadata.architecture.seed,
+    seed: metadata.ensemble?.seeds[member] ?? metadata.architecture.seed,
   });
-  const bytes = new Uint8Array(await readFile(join(dir, 'weights.bin')));
-  loadModelWeights(model, weightsFromBytes(metadata.weights, bytes));
-  return { model, metadata };
+  try {
+    loadModelWeights(model, weightsFromBytes(metadata.weights, new Uint8Array(await readFile(file))));
+  } catch (error) {
+    model.dispose();
+    throw new Error(`${file}: ${(error as Error).message}`);
+  }
+  return model;
 }

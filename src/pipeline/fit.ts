@@ -1,21 +1,20 @@
-import type * as tfl from '@tensorflow/tfjs-layers';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { augmentPipeline, ttaViewsFor, type AugmentConfig, type AugmentPresetName, type TtaView } from '../augment/index.ts';
+import { augmentPipeline, ttaViewsFor, type AugmentConfig, type AugmentPresetName } from '../augment/index.ts';
 import { datasetInputPxPerUm, labelNames, splitByPatient, type CoarseLabel, type Dataset, type ResizePolicy, type Sample, type SplitFractions } from '../data/index.ts';
 import { engineInfo } from '../engine/index.ts';
-import { exportToOnnx } from '../engine/onnx/index.ts';
+import { exportEnsembleToOnnx } from '../engine/onnx/index.ts';
 import { applyTemperature, evaluateClassifier, operatingPointOutcomes, summariseTestReport, type ClassifierReport } from '../evaluate/index.ts';
 import type { DatasetSplit, OperatingPointChoice } from '../report/index.ts';
 import type { LabelTreeNode } from '../contract/index.ts';
 import { FEATURE_LAYER_NAME, PROBABILITIES_LAYER_NAME, saveBundle, type BundleMetadata } from '../models/index.ts';
-import { logitsModelOf, subsetImageSet, trainClassifier, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
+import { logitsModelOf, subsetImageSet, trainEnsemble, type ImageSet, type StepRunnerContext, type StepRunner, type TrainConfig, type TrainProgress, type TrainResult } from '../train/index.ts';
 import { createParallelStepRunner } from '../train/parallel/index.ts';
 import { normaliseSetStains, stainReferenceOf, type StainMethod } from '../preprocess/index.ts';
 import { chooseCalibration } from './calibration.ts';
 import { fitOutOfDistribution } from './ood.ts';
 import { datasetHash, prepareImageSet, type PreparedSet } from './prepare.ts';
-import { ttaLogits } from './tta.ts';
+import { ensembleLogits } from './tta.ts';
 
 /** Everything of a fit that does not depend on where the images came from. */
 export interface FitSetsOptions {
@@ -52,6 +51,12 @@ export interface FitSetsOptions {
   tta?: boolean;
   /** Physical scale of the model input (px/µm), recorded as input.pxPerUm for whole-field tiling; fitClassifier reads it from the dataset's dataset.json. */
   pxPerUm?: number;
+  /**
+   * Members of an ensemble (default 1): the model trained with seeds seed, seed+1, ... on the same
+   * images; calibration, the referral level and the test figures use the mean of their
+   * probabilities, and the bundle stores them as one model (see BundleMetadata.ensemble).
+   */
+  ensemble?: number;
 }
 
 export interface FitOptions extends FitSetsOptions {
@@ -163,7 +168,12 @@ export async function fitImageSets(
   await mkdir(options.runDir, { recursive: true });
 
   const coarseSets = (options.coarseLabels ?? []).map((node) => node.classes.map((name) => classIndexOf(classes, name, node.name)));
-  const training = await trainClassifier(train.set, val.set, { seed, ...options.train }, {
+  const members = options.ensemble ?? 1;
+  const ensemble = await trainEnsemble(train.set, val.set, { ...options.train, seed: options.train?.seed ?? seed }, {
+    members,
+    onMember: (member, memberSeed) => {
+      if (members > 1) options.onProgress?.({ kind: 'stage', message: `ensemble member ${member + 1}/${members} (seed ${memberSeed})` });
+    },
     numClasses,
     coarseLabels: coarseSets,
     runDir: options.runDir,
@@ -173,28 +183,32 @@ export async function fitImageSets(
     createStepRunner: options.createStepRunner ?? ((options.workers ?? 1) > 1 ? createParallelStepRunner({ workers: options.workers! }) : undefined),
     onProgress: (event) => options.onProgress?.({ kind: 'train', event }),
   });
+  const training = { ...ensemble.members[0], status: ensemble.status, seconds: ensemble.seconds };
   const counts = { train: train.set.labels.length, val: val.set.labels.length, test: test?.set.labels.length ?? 0 };
   const splits = [splitCard('train', train, numClasses), splitCard('validation', val, numClasses), ...(test ? [splitCard('test', test, numClasses)] : [])];
   const bundleDir = options.bundleDir ?? join(options.runDir, 'model');
   if (training.status === 'cancelled') {
+    ensemble.members.slice(1).forEach((member) => member.model.dispose());
     return { status: training.status, report: null, metadata: null, bundleDir, trainSeconds: training.seconds, temperature: 1, counts, skipped: 0, test: null, training, operatingPoints: [], splits };
   }
 
   options.onProgress?.({ kind: 'stage', message: 'calibrating on validation' });
-  const logitsModel = logitsModelOf(training.model);
+  const logitsModels = ensemble.members.map((member) => logitsModelOf(member.model));
   const calibration = splitByLabelKind(val, numClasses).classLabelled;
   const [, h, w, c] = train.set.shape;
   const views = options.tta ? ttaViewsFor(options.augment, h === w) : [];
-  const valLogits = ttaLogits(logitsModel, calibration.set, training.normalisation, views);
-  const { temperature, referBelow, operatingPoints } = chooseCalibration(valLogits, calibration.set.labels, classes, options);
-  const { report, testOutput } = evaluateOnTest(test, { logitsModel, training, classes, coarseSets, temperature, seed, views, onProgress: options.onProgress });
+  const logitsOf = (set: ImageSet) => ensembleLogits(logitsModels, set, training.normalisation, views);
+  const { temperature, referBelow, operatingPoints } = chooseCalibration(logitsOf(calibration.set), calibration.set.labels, classes, options);
+  const { report, testOutput } = evaluateOnTest(test, { logitsOf, classes, coarseSets, temperature, seed, onProgress: options.onProgress });
 
   options.onProgress?.({ kind: 'stage', message: 'fitting the out-of-distribution check on training and validation images' });
   const ood = fitOutOfDistribution({ model: training.model, normalisation: training.normalisation, numClasses, train: train.set, val: val.set, rawTrain: sets.train.set, rawVal: sets.val.set, seed });
 
   options.onProgress?.({ kind: 'stage', message: 'saving the model bundle' });
+  const further = ensemble.members.slice(1);
   const metadata = await saveBundle(bundleDir, {
     model: training.model,
+    members: further.map((member) => ({ model: member.model, seed: member.config.seed })),
     metadata: {
       architecture: { name: training.config.model, width: training.config.width, seed: training.config.seed },
       classes,
@@ -203,13 +217,14 @@ export async function fitImageSets(
       temperature,
       referBelow,
       operatingPoints,
-      training: trainingRecord(training, options, counts),
+      training: trainingRecord(training, options, counts, further),
       dataHash: options.dataHash,
       metrics: report && testOutput ? { test: summariseTestReport(report, operatingPointOutcomes(testOutput.set.labels, testOutput.probabilities, classes, operatingPoints)) } : undefined,
       ood,
     },
-    onnx: { bytes: exportToOnnx(training.model, { extraOutputs: [FEATURE_LAYER_NAME] }), outputs: [PROBABILITIES_LAYER_NAME, FEATURE_LAYER_NAME] },
+    onnx: { bytes: exportEnsembleToOnnx(ensemble.members.map((member) => member.model), { extraOutputs: [FEATURE_LAYER_NAME] }), outputs: [PROBABILITIES_LAYER_NAME, FEATURE_LAYER_NAME] },
   });
+  further.forEach((member) => member.model.dispose());
   await writeFile(join(options.runDir, 'run.json'), JSON.stringify({ metadata: { ...metadata, weights: undefined }, report, splits: counts }, null, 2));
   return { status: training.status, report, metadata, bundleDir, trainSeconds: training.seconds, temperature, counts, skipped: 0, test: testOutput, training, operatingPoints, referBelow, splits };
 }
@@ -228,39 +243,37 @@ function withStainNormalisation(sets: { train: LabelledSet; val: LabelledSet; te
 }
 
 interface TestEvaluationContext {
-  logitsModel: tfl.LayersModel;
-  training: TrainResult;
+  /** The logits the bundle serves (an ensemble's mean, test-time views): log-probabilities before the temperature. */
+  logitsOf: (set: ImageSet) => Float32Array;
   classes: string[];
   coarseSets: number[][];
   temperature: number;
   seed: number;
-  /** Test-time augmentation views; none or one = the images alone. */
-  views: TtaView[];
   onProgress?: (event: FitProgress) => void;
 }
 
 /** The report on the test images labelled with a class, and the calibrated test probabilities (those of coarse-labelled images apart); nulls without such images. */
 function evaluateOnTest(test: LabelledSet | null, context: TestEvaluationContext): { report: ClassifierReport | null; testOutput: FitResult['test'] } {
-  const { logitsModel, training, classes, coarseSets, temperature, seed, views } = context;
+  const { logitsOf, classes, coarseSets, temperature, seed } = context;
   const numClasses = classes.length;
   const testParts = test && splitByLabelKind(test, numClasses);
   if (!testParts || testParts.classLabelled.set.labels.length === 0) return { report: null, testOutput: null };
   const tested = testParts.classLabelled;
   context.onProgress?.({ kind: 'stage', message: 'evaluating on the test split' });
-  const testLogits = ttaLogits(logitsModel, tested.set, training.normalisation, views);
+  const testLogits = logitsOf(tested.set);
   const probabilities = applyTemperature(testLogits, temperature, numClasses);
   const report = evaluateClassifier({ labels: tested.set.labels, probabilities, classNames: classes, groups: tested.groups, seed });
   const testOutput: NonNullable<FitResult['test']> = { set: tested.set, samples: [], groups: tested.groups, probabilities, uncalibratedProbabilities: applyTemperature(testLogits, 1, numClasses) };
   if (testParts.coarse) {
     const { set, groups } = testParts.coarse;
-    const coarseProbabilities = applyTemperature(ttaLogits(logitsModel, set, training.normalisation, views), temperature, numClasses);
+    const coarseProbabilities = applyTemperature(logitsOf(set), temperature, numClasses);
     testOutput.coarse = { labels: set.labels.map((label) => label - numClasses), classSets: coarseSets, probabilities: coarseProbabilities, groups };
   }
   return { report, testOutput };
 }
 
 /** How the model was trained, as the bundle records it. */
-function trainingRecord(training: TrainResult, options: FitSetsOptions, counts: FitResult['counts']) {
+function trainingRecord(training: TrainResult, options: FitSetsOptions, counts: FitResult['counts'], further: TrainResult[]) {
   return {
     config: training.config,
     augment: options.augment ? augmentPipeline(options.augment).describe() : [],
@@ -271,6 +284,7 @@ function trainingRecord(training: TrainResult, options: FitSetsOptions, counts: 
     counts,
     workers: options.createStepRunner ? null : (options.workers ?? 1),
     engine: engineInfo(),
+    ...(further.length > 0 ? { ensemble: further.map((member) => ({ seed: member.config.seed, status: member.status, bestEpoch: member.bestEpoch, history: member.history, seconds: member.seconds })) } : {}),
   };
 }
 

@@ -21,3 +21,21 @@ export function ttaLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisa
   }
   return logitsOfProbabilities(Float32Array.from(mean!));
 }
+
+/**
+ * An ensemble's logits: the log of the mean of its members' probabilities (each member's over the
+ * test-time views), so that one temperature is fitted on, and applied to, the averaged probabilities
+ * as the bundle serves them. One member: ttaLogits.
+ */
+export function ensembleLogits(logitsModels: readonly tfl.LayersModel[], set: ImageSet, normalisation: Normalisation, views: readonly TtaView[]): Float32Array {
+  if (logitsModels.length === 1) return ttaLogits(logitsModels[0], set, normalisation, views);
+  const n = set.shape[0];
+  let mean: Float64Array | null = null;
+  for (const model of logitsModels) {
+    const logits = ttaLogits(model, set, normalisation, views);
+    const probabilities = applyTemperature(logits, 1, logits.length / n);
+    mean ??= new Float64Array(probabilities.length);
+    for (let i = 0; i < probabilities.length; i++) mean[i] += probabilities[i] / logitsModels.length;
+  }
+  return logitsOfProbabilities(Float32Array.from(mean!));
+}

@@ -4,10 +4,10 @@ import { assertPatientDisjoint, isSyntheticDataset, type Dataset, type Sample } 
 import { formatFoldSummary, formatReportTable } from '../../evaluate/index.ts';
 import { STAIN_METHODS } from '../../preprocess/index.ts';
 import { MODEL_NAMES, registeredModel } from '../../models/index.ts';
-import { crossValidate, fitClassifier, writeFitReport } from '../../pipeline/index.ts';
+import { crossValidate, fitClassifier, writeFitReport, type CrossValidationProgress, type CrossValidationResult } from '../../pipeline/index.ts';
 import { basename, join } from 'node:path';
-import { resolveTrainConfig } from '../../train/index.ts';
-import { UsageError, numberOption, stringOption, type Command, type OptionSpec } from '../command.ts';
+import { MAX_ENSEMBLE_MEMBERS, resolveTrainConfig } from '../../train/index.ts';
+import { UsageError, numberOption, stringOption, type CliContext, type Command, type OptionSpec } from '../command.ts';
 import {
   BACKBONE_NAMES,
   BACKEND_HELP,
@@ -29,11 +29,13 @@ import {
 } from '../options.ts';
 import { ProgressLine } from '../progress.ts';
 import { fitProgressPrinter, loadDatasetArg, startEngine } from '../shared.ts';
+import { chooseForBudget, parseBudget, recordBudgetChoice } from './train-budget.ts';
+import { formatBudgetChoice } from '../../pipeline/index.ts';
 
 export const TRAIN_OPTIONS: OptionSpec = {
   ...OUT_OPTION,
   ...valueOptions('size', 'channels', 'fit', 'model', 'backbone', 'width', 'epochs', 'steps', 'final-weights', 'batch', 'lr', 'optimizer', 'schedule', 'patience', 'monitor', 'sampling'),
-  ...valueOptions('freeze-epochs', 'lr-ratio', 'frozen-groups', 'batch-norm', 'augment', 'stain-norm', 'seed', 'cache-dir', 'workers', 'folds', 'split-column', 'label-tree'),
+  ...valueOptions('freeze-epochs', 'lr-ratio', 'frozen-groups', 'batch-norm', 'augment', 'stain-norm', 'seed', 'cache-dir', 'workers', 'folds', 'split-column', 'label-tree', 'ensemble', 'budget'),
   'train-only': { type: 'string', multiple: true },
   ...flagOptions('resume', 'strict', 'json', 'tta'),
   ...SPECIMEN_PATTERN_OPTION,
@@ -75,6 +77,11 @@ export const TRAIN_OPTION_HELP = `  --size N[xM]        network input size in pi
                       predict, evaluate, the API through the bundle) averages the probabilities
                       over the flips and quarter turns the augmentation trains with (8 views with
                       the microscopy preset on a square input), at that many times the cost
+  --ensemble K        train K models with seeds N, N+1, ... (N = --seed) on the same images and
+                      average their probabilities (2 to ${MAX_ENSEMBLE_MEMBERS}; default 1): calibration, the referral
+                      level, the test figures and every later prediction use the mean; heatmaps and
+                      the out-of-distribution check come from the first model. K times the training
+                      and inference time; with --folds, every fold trains K models
   --seed N            seed of every random choice (default 1)
   --workers N         model replicas training in parallel (default: one per CPU core); a run
                       repeats exactly for the same seed and number of workers
@@ -92,6 +99,13 @@ Ctrl-C stops after the current step and keeps a checkpoint; --resume continues f
 Options:
   -o, --out DIR       run folder: checkpoint, run.json and the model bundle (required)
 ${TRAIN_OPTION_HELP}
+  --budget DURATION   (e.g. 10m; s, m or h) choose the model and its length within this time: the
+                      default model at 64 and 128 px and the mobilenetv2 backbone at 128 px, each
+                      timed by a short probe, trained as long as its share of the budget allows and
+                      scored (macro-F1) on a fifth of the training part's patients; then the chosen
+                      one trains on the whole training part for the time left. Prints what it tried
+                      and chose (also in RUN_DIR/run.json); not with --model, --backbone, --size,
+                      --epochs, --folds, --ensemble or --resume
   --folds K           patient-grouped K-fold cross-validation instead of one split: one model per
                       fold, each fold's report on its held-out patients (RUN_DIR/fold-N/report), the
                       mean ± sd of every metric (RUN_DIR/crossval.json) and a report of the pooled
@@ -114,6 +128,8 @@ ${SPECIMEN_PATTERN_HELP}
   options: TRAIN_OPTIONS,
   allowPositionals: true,
   async run(values, positionals, context) {
+    const startedAt = performance.now();
+    const budgetSeconds = parseBudget(values);
     const out = stringOption(values, 'out');
     if (!out) throw new UsageError('--out RUN_DIR is required');
     if (existsSync(out) && !statSync(out).isDirectory()) throw new UsageError(`--out ${out} is a file; give a folder for the run (it is created if missing)`);
@@ -130,6 +146,7 @@ ${SPECIMEN_PATTERN_HELP}
       workers: parseWorkers(values),
       labelTree: await parseLabelTreeOption(values),
       tta: Boolean(values.tta),
+      ensemble: parseEnsemble(values),
     };
     resolveTrainConfig(settings.train);
     const folds = numberOption(values, 'folds', { integer: true, min: 2 });
@@ -145,7 +162,6 @@ ${SPECIMEN_PATTERN_HELP}
     await startEngine(values, context);
     const line = new ProgressLine();
     if (folds !== undefined) {
-      const printFit = fitProgressPrinter(line);
       const result = await crossValidate(dataset, {
         ...settings,
         synthetic: await isSyntheticDataset(positionals[0]),
@@ -155,24 +171,29 @@ ${SPECIMEN_PATTERN_HELP}
         strict: Boolean(values.strict),
         cacheDir: stringOption(values, 'cache-dir'),
         signal: context.signal,
-        onProgress: (event) => {
-          if (event.kind === 'fold-start') line.log(`fold ${event.fold + 1}/${event.folds}: ${event.counts.train} train, ${event.counts.val} validation, ${event.counts.test} held-out images`);
-          else if (event.kind === 'fold') printFit(event.event);
-          else if (event.kind === 'fold-done') line.log(`fold ${event.fold + 1}/${event.folds} done: macro F1 ${event.report.macroF1.value?.toFixed(3) ?? '—'} on held-out patients`);
-        },
+        onProgress: crossValidationPrinter(line),
       });
-      if (!result.summary) {
-        context.err('cross-validation cancelled before a fold completed');
-        return 130;
-      }
-      context.out(values.json ? JSON.stringify({ folds: result.folds, summary: result.summary }) : formatFoldSummary(result.summary));
-      context.err(`cross-validation of ${result.folds.length} folds: ${join(out, 'crossval.json')}${result.status === 'cancelled' ? ' (cancelled early)' : ''}`);
-      if (result.report) context.err(`report: ${result.report.htmlPath}`);
-      return result.status === 'cancelled' ? 130 : 0;
+      return reportCrossValidation(result, out, Boolean(values.json), context);
+    }
+    const budget = budgetSeconds === undefined ? undefined : await chooseForBudget(dataset, splits, {
+      ...settings,
+      budgetSeconds,
+      startedAt,
+      seed: settings.train.seed ?? 1,
+      cacheDir: stringOption(values, 'cache-dir'),
+      strict: Boolean(values.strict),
+      signal: context.signal,
+      log: (message) => line.log(message),
+    });
+    if (budget === null) return 130;
+    if (budget) {
+      (values.json ? context.err : context.out)(formatBudgetChoice(budget.choice));
+      settings.size = [budget.choice.chosen.size, budget.choice.chosen.size];
+      settings.train = { ...settings.train, model: budget.choice.chosen.model, epochs: budget.choice.finalEpochs };
     }
     const result = await fitClassifier(dataset, {
       ...settings,
-      splits,
+      splits: budget?.splits ?? splits,
       runDir: out,
       resume: Boolean(values.resume),
       strict: Boolean(values.strict),
@@ -182,7 +203,7 @@ ${SPECIMEN_PATTERN_HELP}
     });
     if (result.skipped > 0) context.err(`skipped ${result.skipped} unreadable image(s); --strict makes this an error`);
     if (result.status === 'cancelled') {
-      context.err(`training cancelled; the checkpoint is in ${out}: run the same command with --resume to continue`);
+      context.err(budget ? 'training cancelled (a --budget run starts again from the search)' : `training cancelled; the checkpoint is in ${out}: run the same command with --resume to continue`);
       return 130;
     }
     if (values.json) context.out(JSON.stringify(result.report));
@@ -198,10 +219,37 @@ ${SPECIMEN_PATTERN_HELP}
       });
       context.err(`report: ${htmlPath}`);
     }
+    if (budget) context.err(await recordBudgetChoice(out, budget.choice, (performance.now() - startedAt) / 1000));
     context.err(`model bundle: ${result.bundleDir} (trained in ${result.trainSeconds.toFixed(0)} s, ${result.status})`);
     return 0;
   },
 };
+
+function parseEnsemble(values: Parameters<Command['run']>[0]): number {
+  const members = numberOption(values, 'ensemble', { integer: true, min: 1 }) ?? 1;
+  if (members > MAX_ENSEMBLE_MEMBERS) throw new UsageError(`--ensemble must be at most ${MAX_ENSEMBLE_MEMBERS} models; got ${members}`);
+  return members;
+}
+
+function crossValidationPrinter(line: ProgressLine): (event: CrossValidationProgress) => void {
+  const printFit = fitProgressPrinter(line);
+  return (event) => {
+    if (event.kind === 'fold-start') line.log(`fold ${event.fold + 1}/${event.folds}: ${event.counts.train} train, ${event.counts.val} validation, ${event.counts.test} held-out images`);
+    else if (event.kind === 'fold') printFit(event.event);
+    else if (event.kind === 'fold-done') line.log(`fold ${event.fold + 1}/${event.folds} done: macro F1 ${event.report.macroF1.value?.toFixed(3) ?? '—'} on held-out patients`);
+  };
+}
+
+function reportCrossValidation(result: CrossValidationResult, out: string, json: boolean, context: CliContext): number {
+  if (!result.summary) {
+    context.err('cross-validation cancelled before a fold completed');
+    return 130;
+  }
+  context.out(json ? JSON.stringify({ folds: result.folds, summary: result.summary }) : formatFoldSummary(result.summary));
+  context.err(`cross-validation of ${result.folds.length} folds: ${join(out, 'crossval.json')}${result.status === 'cancelled' ? ' (cancelled early)' : ''}`);
+  if (result.report) context.err(`report: ${result.report.htmlPath}`);
+  return result.status === 'cancelled' ? 130 : 0;
+}
 
 const SPLIT_VALUES: Record<string, 'train' | 'val' | 'test'> = { train: 'train', val: 'val', validation: 'val', test: 'test' };
 

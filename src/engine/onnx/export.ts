@@ -61,17 +61,64 @@ function layerOutput(model: tfl.LayersModel, layerName: string): SymbolicTensor 
  * models 'probabilities' [N, classes]), then the `extraOutputs` layers (e.g. 'features' [N, h, w, c]).
  */
 export function exportToOnnx(model: tfl.LayersModel, options: OnnxExportOptions = {}): Uint8Array {
-  checkSupported(model);
-  const input = imageInput(model);
-  const outputs = new Map<string, SymbolicTensor>();
-  for (const tensor of model.outputs) outputs.set(tensor.sourceLayer.name, tensor);
-  for (const name of options.extraOutputs ?? []) outputs.set(name, layerOutput(model, name));
+  return exportEnsembleToOnnx([model], options);
+}
+
+/**
+ * Several models of one input shape and output names (an ensemble's members) as one ONNX graph, the
+ * members side by side: each model output is the Mean of the members' (e.g. the averaged
+ * 'probabilities'), and the `extraOutputs` are the first member's. One model: exportToOnnx.
+ */
+export function exportEnsembleToOnnx(models: readonly tfl.LayersModel[], options: OnnxExportOptions = {}): Uint8Array {
+  if (models.length === 0) throw new Error('exportEnsembleToOnnx needs at least one model');
+  const [first] = models;
+  models.forEach(checkSupported);
+  const input = imageInput(first);
+  const outputNames = first.outputs.map((tensor) => tensor.sourceLayer.name);
+  for (const model of models.slice(1)) {
+    const shape = imageInput(model).shape.join(',');
+    if (shape !== input.shape.join(',') || model.outputs.map((tensor) => tensor.sourceLayer.name).join(',') !== outputNames.join(',')) {
+      throw new Error(`cannot export "${model.name}" beside "${first.name}": an ensemble's members need the same input shape and outputs`);
+    }
+  }
+  const extraOutputs = new Map((options.extraOutputs ?? []).map((name) => [name, layerOutput(first, name)] as const));
 
   const inputName = input.sourceLayer.name;
-  const graph = new GraphBuilder([inputName, ...outputs.keys()]);
-  const values = new Map<number, Value>();
-  values.set(input.id, { name: graph.node('Transpose', inputName, [inputName], [ints('perm', TO_NCHW)]), layout: 'nchw' });
+  const graph = new GraphBuilder([inputName, ...outputNames, ...extraOutputs.keys()]);
+  const transposedInput: Value = { name: graph.node('Transpose', inputName, [inputName], [ints('perm', TO_NCHW)]), layout: 'nchw' };
+  const converters = models.map((model) => memberConverter(model, transposedInput, graph));
 
+  const emit = (name: string, values: Value[]) => {
+    if (values.length > 1) {
+      if (values.some((value) => value.layout !== 'flat')) throw new Error(`cannot average output "${name}" over an ensemble: only flat outputs can be`);
+      graph.node('Mean', name, values.map((value) => value.name), [], name);
+    } else if (values[0].layout === 'nchw') graph.node('Transpose', name, [values[0].name], [ints('perm', TO_NHWC)], name);
+    else graph.node('Identity', name, [values[0].name], [], name);
+  };
+  first.outputs.forEach((_, o) => emit(outputNames[o], models.map((model, m) => converters[m](model.outputs[o]))));
+  for (const [name, tensor] of extraOutputs) emit(name, [converters[0](tensor)]);
+
+  const withBatch = (shape: tfl.Shape) => [ONNX_BATCH_DIM, ...shape.slice(1).map((d) => d as number)];
+  const outputs: [string, SymbolicTensor][] = [...first.outputs.map((tensor, o) => [outputNames[o], tensor] as [string, SymbolicTensor]), ...extraOutputs];
+  const members = models.length > 1 ? ` The mean of ${models.length} models side by side.` : '';
+  return encodeOnnxModel({
+    irVersion: ONNX_IR_VERSION,
+    opsetVersion: ONNX_OPSET_VERSION,
+    producerName: 'gramlens',
+    docString: `Exported by gramlens from TF.js model "${first.name}".${members} Input "${inputName}": float32 NHWC. Outputs: ${outputs.map(([name]) => name).join(', ')}.`,
+    graph: {
+      name: first.name,
+      nodes: graph.nodes,
+      initializers: graph.initializers,
+      inputs: [{ name: inputName, shape: withBatch(input.shape) }],
+      outputs: outputs.map(([name, tensor]) => ({ name, shape: withBatch(tensor.shape) })),
+    },
+  });
+}
+
+/** Converts a model's tensors into the graph, its input being the shared transposed input. */
+function memberConverter(model: tfl.LayersModel, transposedInput: Value, graph: GraphBuilder): (tensor: SymbolicTensor) => Value {
+  const values = new Map<number, Value>([[model.inputs[0].id, transposedInput]]);
   const convert = (tensor: SymbolicTensor): Value => {
     const known = values.get(tensor.id);
     if (known) return known;
@@ -85,25 +132,5 @@ export function exportToOnnx(model: tfl.LayersModel, options: OnnxExportOptions 
     values.set(tensor.id, value);
     return value;
   };
-
-  for (const [name, tensor] of outputs) {
-    const value = convert(tensor);
-    if (value.layout === 'nchw') graph.node('Transpose', name, [value.name], [ints('perm', TO_NHWC)], name);
-    else graph.node('Identity', name, [value.name], [], name);
-  }
-
-  const withBatch = (shape: tfl.Shape) => [ONNX_BATCH_DIM, ...shape.slice(1).map((d) => d as number)];
-  return encodeOnnxModel({
-    irVersion: ONNX_IR_VERSION,
-    opsetVersion: ONNX_OPSET_VERSION,
-    producerName: 'gramlens',
-    docString: `Exported by gramlens from TF.js model "${model.name}". Input "${inputName}": float32 NHWC. Outputs: ${[...outputs.keys()].join(', ')}.`,
-    graph: {
-      name: model.name,
-      nodes: graph.nodes,
-      initializers: graph.initializers,
-      inputs: [{ name: inputName, shape: withBatch(input.shape) }],
-      outputs: [...outputs].map(([name, tensor]) => ({ name, shape: withBatch(tensor.shape) })),
-    },
-  });
+  return convert;
 }
