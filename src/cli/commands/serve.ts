@@ -117,6 +117,9 @@ ${BACKEND_HELP}`,
     const threads = numberOption(values, 'threads', { integer: true, min: 1 });
     const allowedOrigins = allowedOriginsOf(values);
     if (model && !existsSync(model)) throw new UsageError(`model bundle not found: ${model}`);
+    // The database is opened (and migrated) before the engine starts: one that is unreachable or
+    // malformed stops the command in one line, before anything else is printed.
+    const activeBefore = await activeBundle({ dataDir, database });
     const engine = await startEngine(values, context);
     // --model is loaded before it is committed (and announced to every server): a bundle that will not
     // load stops this command and changes nothing. The active model otherwise is loaded by the server,
@@ -128,7 +131,7 @@ ${BACKEND_HELP}`,
         throw error;
       });
     }
-    const bundle = await activeBundle({ dataDir, database });
+    const bundle = model ? resolve(model) : activeBefore;
     const app = await startServer({
       dataDir,
       database,
