@@ -120,12 +120,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
   return app;
 }
 
-/** The local queue (this process trains), or BullMQ on Redis (this process trains only if told to); a one-line error if Redis cannot be used. */
+/** The local queue (this process runs the jobs), or BullMQ on Redis (this process runs jobs only if told to); a one-line error if Redis cannot be used. */
 async function openJobQueue(store: Store, options: ServerOptions, log: FastifyBaseLogger): Promise<JobQueue> {
-  if (!options.queue) return new LocalJobQueue(store, options.trainer, log);
+  const means = { trainer: options.trainer, models: options.jobModels };
+  if (!options.queue) return new LocalJobQueue(store, means, log);
   const { runJobs = false, ...redis } = options.queue;
   await checkRedis(redis.url);
-  return openRedisJobQueue({ ...redis, store, log, trainer: runJobs ? options.trainer : undefined });
+  return openRedisJobQueue({ ...redis, store, log, worker: runJobs ? means : undefined });
 }
 
 export interface ListenOptions {
