@@ -1,6 +1,6 @@
 /** Long jobs (training, scoring, re-explanation): the local queue of one machine, or BullMQ on Redis with workers anywhere. */
 export type { JobLog, JobMeans, JobQueue, RunListener, Trainer, TrainingProgress, TrainingRunRef } from './types.ts';
-export { bundleJobModels, type BundleJobModelsOptions, type ExplainingModel, type ImageReexplanation, type JobModels, type ScoringModel } from './models.ts';
+export { bundleJobModels, type ExplainingModel, type JobModels, type ScoringModel } from './models.ts';
 export { scoreOutputOf } from './scoring-job.ts';
 export { LocalJobQueue } from './local.ts';
 export { checkRedis, openRedisJobQueue, startJobWorker } from './redis.ts';

@@ -36,14 +36,5 @@ export {
   type Synced,
 } from './predictions.ts';
 export { JOB_KINDS, RUN_STATUSES, isFinished, type RunRecord, type Runner } from './runs.ts';
-export {
-  REEXPLANATIONS_FOLDER,
-  reexplanationItem,
-  scoringSummaryOf,
-  type BatchScore,
-  type NewBatchScore,
-  type NewReexplanation,
-  type RecordOutcome,
-  type ReexplanationOutput,
-} from './job-results.ts';
+export { reexplanationItem, type RecordOutcome, type ReexplanationOutput } from './job-results.ts';
 export { toCsv, type CsvOptions } from './csv.ts';

@@ -7,7 +7,7 @@ import type { Runner } from './runs.ts';
 import type { Sql } from './sql.ts';
 
 /** Folder of the data folder where re-explanations' heatmaps are kept, apart from the heatmaps clinicians were shown. */
-export const REEXPLANATIONS_FOLDER = 'reexplanations';
+const REEXPLANATIONS_FOLDER = 'reexplanations';
 
 /** Only while `runner` runs the job: a worker presumed dead that wakes up adds nothing to the job its successor took over. */
 const WHILE_RUNNING = "WHERE EXISTS (SELECT 1 FROM training_runs WHERE id = ? AND status = 'running' AND runner = ?)";
@@ -50,7 +50,7 @@ async function outcomeOf(db: Sql, changed: number, runId: number, runner: Runner
   return running ? 'duplicate' : 'refused';
 }
 
-export function scoringSummaryOf(outputs: readonly BatchScoreOutput[]): ScoringSummary {
+function scoringSummaryOf(outputs: readonly BatchScoreOutput[]): ScoringSummary {
   const summary: ScoringSummary = { scored: outputs.length, perClass: {}, uncertain: 0, refused: 0, unread: 0, failed: 0 };
   for (const output of outputs) {
     if ('refusal' in output) summary.refused += 1;

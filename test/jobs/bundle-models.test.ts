@@ -39,7 +39,7 @@ describe('job models from a bundle on disk', () => {
     const result = await scoring.predict(tile);
     const served = await reference.predict(tile);
     expect(scoreOutputOf(result)).toEqual(scoreOutputOf(served));
-    expect(scoring.modelVersion).toBe(served.modelVersion);
+    expect(scoring.modelVersion).toBe((served as { modelVersion: string }).modelVersion);
     expect(TOY_CLASSES).toContain((scoreOutputOf(result) as { top: { label: string } }).top.label);
     const blank = await sharp({ create: { width: 24, height: 24, channels: 3, background: { r: 255, g: 255, b: 255 } } }).png().toBuffer();
     expect(scoreOutputOf(await scoring.predict(blank))).toMatchObject({ refusal: { code: 'blank' } });
