@@ -30,9 +30,9 @@ export function queueOf(values: OptionValues): string | undefined {
 
 /** The --queue option as the help texts of serve and worker give it, with their default. */
 export function queueHelp(defaultText: string): string {
-  return `  --queue URL         redis://host:port[/db], rediss://... or unix:///path/to/redis.sock: training
-                      runs go to a BullMQ queue on this Redis, taken by \`gramlens worker\` processes
-                      (${defaultText})`;
+  return `  --queue URL         redis://host:port[/db], rediss://... or unix:///path/to/redis.sock: jobs
+                      (training, scoring, re-explanation) go to a BullMQ queue on this Redis, taken
+                      by \`gramlens worker\` processes (${defaultText})`;
 }
 
 /** --stall-seconds N: a worker's hold on its job lasts N s, and workers look for lapsed holds every N s. */

@@ -15,6 +15,18 @@ export type {
   RefusalCode,
   WholeFieldResult,
 } from './prediction.ts';
+export type {
+  BatchJob,
+  BatchScoreOutput,
+  ExplainingParams,
+  ExplainingSummary,
+  ExplainMethod,
+  JobKind,
+  JobProgress,
+  Reexplanation,
+  ScoringParams,
+  ScoringSummary,
+} from './jobs.ts';
 export type { OperatingPointOutcome, QueuedJob, RunStatus, TargetVerdict, TestSummary, TrainingRun } from './training.ts';
 export type {
   Agreement,

@@ -1,3 +1,5 @@
+import type { JobKind } from './jobs.ts';
+
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled';
 
 /** A training run; its times are ISO strings in the API and milliseconds since the epoch in the store. */
@@ -20,10 +22,9 @@ export interface TrainingRun<Time = string> {
 
 /**
  * A job of the queue (local or BullMQ on Redis): only what names the work, the rest is in the
- * database. Further long jobs (e.g. scoring a project's images, re-explaining predictions) are
- * further kinds, each with the id of its own row.
+ * database. Every kind has its row in the runs table (`runId`), which says its kind too.
  */
-export type QueuedJob = { kind: 'training'; runId: number };
+export type QueuedJob = { kind: JobKind; runId: number };
 
 /** Whether an operating point reached its target sensitivity on the test set ('clearly missed': its whole 95% interval below; no positives: unknown). */
 export type TargetVerdict = 'met' | 'missed' | 'clearly missed' | 'unknown';

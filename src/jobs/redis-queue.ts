@@ -1,19 +1,19 @@
 import { Queue, QueueEvents } from 'bullmq';
 import type { Redis } from 'ioredis';
-import type { QueuedJob } from '../contract/index.ts';
+import type { JobKind, QueuedJob } from '../contract/index.ts';
 import type { Store } from '../store/index.ts';
 import { RunListeners } from './listeners.ts';
 import { connectRedis } from './redis-connection.ts';
 import { redisOptionsOf } from './redis-url.ts';
 import { channelsOf, jobIdOf, QUEUE_NAME, runIdOfJobId, type RedisQueueOptions } from './redis-settings.ts';
 import { JobWorker } from './worker.ts';
-import type { JobLog, JobQueue, RunListener, Trainer } from './types.ts';
+import type { JobLog, JobMeans, JobQueue, RunListener } from './types.ts';
 
 export interface RedisJobQueueOptions extends RedisQueueOptions {
   store: Store;
   log: JobLog;
-  /** Given, this process also works as a queue worker with this trainer. */
-  trainer?: Trainer;
+  /** Given (a trainer, job models or both), this process also works as a queue worker with them. */
+  worker?: JobMeans;
 }
 
 /** Finished jobs BullMQ keeps (for an operator's look), the rest are removed. */
@@ -21,13 +21,12 @@ const FAILED_JOBS_KEPT = 100;
 
 /**
  * A server's side of the BullMQ queue on Redis: jobs are added there (they outlive this process)
- * and taken by `gramlens worker` processes anywhere (and by this one if it has a trainer). Every
+ * and taken by `gramlens worker` processes anywhere (and by this one if it has a trainer or job models). Every
  * server hears, on a Redis channel, that a run changed, and passes the run's row to its own
  * listeners (the SSE streams of the admin's page); a cancellation is published for the worker
  * running the run.
  */
 export class RedisJobQueue implements JobQueue {
-  readonly runsJobs = true;
   private readonly listeners: RunListeners;
   private readonly prefix: string;
   private worker: JobWorker | null = null;
@@ -42,6 +41,11 @@ export class RedisJobQueue implements JobQueue {
   ) {
     this.prefix = options.prefix ?? 'gramlens';
     this.listeners = new RunListeners(options.store);
+  }
+
+  /** Workers anywhere take the jobs of every kind. */
+  runs(_kind: JobKind): boolean {
+    return true;
   }
 
   /** Connects (Redis must be reachable: checkRedis gives a clear error first); nothing is taken up before start(). */
@@ -75,16 +79,18 @@ export class RedisJobQueue implements JobQueue {
   async start(): Promise<void> {
     const { store } = this.options;
     for (const run of await store.runs.withStatus('queued')) {
-      const job = await this.queue.getJob(jobIdOf({ kind: 'training', runId: run.id }));
+      const job = await this.queue.getJob(jobIdOf({ kind: run.kind, runId: run.id }));
       if (job && (await job.getState()) === 'failed') await this.recordFailure(job.id, job.failedReason);
-      else if (!job) await this.submit({ kind: 'training', runId: run.id });
+      else if (!job) await this.submit({ kind: run.kind, runId: run.id });
     }
     for (const run of await store.runs.withStatus('running')) {
-      const job = await this.queue.getJob(jobIdOf({ kind: 'training', runId: run.id }));
+      const jobId = jobIdOf({ kind: run.kind, runId: run.id });
+      const job = await this.queue.getJob(jobId);
       const state = job ? await job.getState() : 'missing';
-      if (state === 'missing' || state === 'failed' || state === 'completed') await this.recordFailure(jobIdOf({ kind: 'training', runId: run.id }), job?.failedReason || 'its job left the queue before the run ended');
+      if (state === 'missing' || state === 'failed' || state === 'completed') await this.recordFailure(jobId, job?.failedReason || 'its job left the queue before the run ended');
     }
-    if (this.options.trainer) this.worker = await JobWorker.start({ ...this.options, trainer: this.options.trainer });
+    const { worker, ...options } = this.options;
+    if (worker) this.worker = await JobWorker.start({ ...options, ...worker });
   }
 
   async submit(job: QueuedJob): Promise<void> {
@@ -123,7 +129,7 @@ export class RedisJobQueue implements JobQueue {
     try {
       await this.listeners.notify(runId);
     } catch (error) {
-      this.options.log.warn({ err: error, runId }, 'could not pass on a change of a training run');
+      this.options.log.warn({ err: error, runId }, 'could not pass on a change of a job');
     }
   }
 

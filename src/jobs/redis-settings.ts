@@ -32,6 +32,6 @@ export function jobIdOf(job: QueuedJob): string {
 }
 
 export function runIdOfJobId(jobId: string | undefined): number | null {
-  const match = /^training-(\d+)$/.exec(jobId ?? '');
+  const match = /^(?:training|scoring|explaining)-(\d+)$/.exec(jobId ?? '');
   return match ? Number(match[1]) : null;
 }

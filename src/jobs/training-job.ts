@@ -1,25 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../io/index.ts';
-import { StoreError, type ModelRecord, type Runner, type Store } from '../store/index.ts';
-import type { JobLog, Trainer, TrainingProgress } from './types.ts';
-
-export interface TrainingJobContext {
-  store: Store;
-  trainer: Trainer;
-  /** Who runs it: only this runner's writes to the run count. */
-  runner: Runner;
-  log: JobLog;
-  /** Tells the run's subscribers that its row changed. */
-  announce(runId: number): Promise<void>;
-}
-
-/**
- * How a training job ended for the process running it: recorded in the run ('ended': completed,
- * failed or cancelled) or left to the caller ('stopped': this process is shutting down; the run is
- * still marked running by it).
- */
-export type TrainingJobOutcome = 'ended' | 'stopped';
+import { StoreError, type ModelRecord, type Store } from '../store/index.ts';
+import type { JobContext, JobOutcome, Trainer, TrainingProgress } from './types.ts';
 
 /**
  * Trains a run `context.runner` has marked running: writes the manifest beside images/ (so its
@@ -27,8 +10,8 @@ export type TrainingJobOutcome = 'ended' | 'stopped';
  * registers the bundle as an inactive model and completes the run. Aborting `controller` stops the
  * trainer; so does a progress write the run refuses (cancelled, or taken over by another runner).
  */
-export async function runTrainingJob(context: TrainingJobContext, runId: number, projectId: number, controller: AbortController, isStopping: () => boolean): Promise<TrainingJobOutcome> {
-  const { store, trainer, runner, log } = context;
+export async function runTrainingJob(context: JobContext, trainer: Trainer, runId: number, projectId: number, controller: AbortController, isStopping: () => boolean): Promise<JobOutcome> {
+  const { store, runner, log } = context;
   const { signal } = controller;
   let progressWritten: Promise<unknown> = Promise.resolve();
   const recordProgress = async (progress: TrainingProgress): Promise<void> => {

@@ -6,25 +6,25 @@ import { connectRedis } from './redis-connection.ts';
 import { redisOptionsOf } from './redis-url.ts';
 import { channelsOf, DEFAULT_QUEUE_TIMINGS, QUEUE_NAME, type RedisQueueOptions } from './redis-settings.ts';
 import { runnerName } from './runner.ts';
-import { runTrainingJob, type TrainingJobContext } from './training-job.ts';
-import type { JobLog, Trainer } from './types.ts';
+import { runJob } from './run-job.ts';
+import type { JobContext, JobLog, JobMeans } from './types.ts';
 
-export interface JobWorkerOptions extends RedisQueueOptions {
+export interface JobWorkerOptions extends RedisQueueOptions, JobMeans {
   store: Store;
-  trainer: Trainer;
   log: JobLog;
   /** Recorded in the runs it takes (default "worker HOST pid PID"). */
   runner?: Runner;
 }
 
 /**
- * Takes jobs from the Redis queue one at a time and runs them: the run's progress and end go to
- * the database, and a message on Redis tells every server to pass the run's new row to its
- * listeners. A job whose worker dies (kill -9, power cut) is handed by BullMQ to another worker
- * once its hold lapses; that worker takes the run over, its trainer continuing from the run's
- * checkpoint when it keeps one (the project trainer does, in the shared data folder). A
- * cancellation published on Redis stops the trainer of the run wherever it runs. Closing hands
- * the running job back to the queue.
+ * Takes jobs from the Redis queue one at a time and runs them (training with its trainer, scoring
+ * and re-explanation with its job models): the run's progress and end go to the database, and a
+ * message on Redis tells every server to pass the run's new row to its listeners. A job whose
+ * worker dies (kill -9, power cut) is handed by BullMQ to another worker once its hold lapses;
+ * that worker takes the run over: a trainer continues from the run's checkpoint when it keeps one
+ * (the project trainer does, in the shared data folder), a scoring or re-explanation job skips the
+ * items already recorded. A cancellation published on Redis stops the run wherever it runs.
+ * Closing hands the running job back to the queue.
  */
 export class JobWorker {
   readonly runner: Runner;
@@ -69,7 +69,7 @@ export class JobWorker {
     return self;
   }
 
-  /** Stops taking jobs; a job being trained goes back to the queue for another worker (its run queued again). */
+  /** Stops taking jobs; a job being run goes back to the queue for another worker (its run queued again). */
   async close(): Promise<void> {
     this.stopping = true;
     for (const controller of this.active.values()) controller.abort();
@@ -92,16 +92,17 @@ export class JobWorker {
     try {
       // A run still 'running' was its previous worker's, which died: this one takes it over.
       if (!(await store.runs.markRunning(runId, this.runner, true))) return 'skipped';
-      if (run.status === 'running') log.info({ runId, previous: run.runner }, 'taking over a training run whose worker stopped');
-      else log.info({ runId, projectId: run.projectId }, 'training run started');
+      if (run.status === 'running') log.info({ runId, kind: run.kind, previous: run.runner }, 'taking over a job whose worker stopped');
+      else log.info({ runId, kind: run.kind, projectId: run.projectId }, 'job started');
       await this.announce(runId);
-      const context: TrainingJobContext = { store, trainer: this.options.trainer, runner: this.runner, log, announce: (id) => this.announce(id) };
-      const outcome = await runTrainingJob(context, runId, run.projectId, controller, () => this.stopping);
+      const { trainer, models } = this.options;
+      const context: JobContext = { store, trainer, models, runner: this.runner, log, announce: (id) => this.announce(id) };
+      const outcome = await runJob(context, run, controller, () => this.stopping);
       if (outcome === 'ended') {
-        log.info({ runId, status: (await store.runs.get(runId))?.status }, 'training run ended');
+        log.info({ runId, kind: run.kind, status: (await store.runs.get(runId))?.status }, 'job ended');
         return 'ended';
       }
-      log.info({ runId }, 'training run handed back to the queue (this worker is stopping)');
+      log.info({ runId, kind: run.kind }, 'job handed back to the queue (this worker is stopping)');
       if (await store.runs.requeue(runId, this.runner)) await this.announce(runId);
       return await this.handBack(job, token);
     } finally {
@@ -115,7 +116,7 @@ export class JobWorker {
     throw new WaitingError();
   }
 
-  /** A job BullMQ gave up on (an error outside the training, which records its own): its run fails. */
+  /** A job BullMQ gave up on (an error outside the job, which records its own): its run fails. */
   private async recordFailure(job: Job<QueuedJob> | undefined, error: Error): Promise<void> {
     if (!job) return;
     try {

@@ -1,6 +1,6 @@
 import type { FastifyServerOptions } from 'fastify';
 import type { FieldPredictorResult, PredictorResult, WholeFieldResult } from '../contract/index.ts';
-import type { RedisQueueOptions, Trainer } from '../jobs/index.ts';
+import type { JobModels, RedisQueueOptions, Trainer } from '../jobs/index.ts';
 import { DEFAULT_MAX_FAILURES_OVERALL, DEFAULT_MAX_FAILURES_PER_IP, type ModelRecord } from '../store/index.ts';
 
 /** The model behind POST /api/predict; the real one is wired by the caller, tests inject a fake. */
@@ -88,9 +88,11 @@ export interface ServerOptions {
   predictor?: Predictor;
   /** Trains the runs launched from the admin page: with the local queue (the default), or with `queue.runJobs`. */
   trainer?: Trainer;
+  /** Load the models that scoring and re-explanation jobs run with, as the trainer trains (see `trainer`). */
+  jobModels?: JobModels;
   /**
-   * Training runs go to BullMQ on this Redis, for `gramlens worker` processes (and this server
-   * with `runJobs` and a trainer); without it this process trains them, one at a time.
+   * Jobs (training, scoring, re-explanation) go to BullMQ on this Redis, for `gramlens worker`
+   * processes (and this server with `runJobs`); without it this process runs them, one at a time.
    */
   queue?: RedisQueueOptions & { runJobs?: boolean };
   limits?: Partial<ServerLimits>;

@@ -8,13 +8,14 @@ import { DecodeBudget } from './decode-budget.ts';
 import { createErrorHandler } from './errors.ts';
 import { collectApiRoutes, openApiRoutes } from './openapi.ts';
 import { DEFAULT_LIMITS, type ServerOptions } from './options.ts';
-import { agreementRoutes, annotationRoutes, authRoutes, deviceModelRoutes, deviceSyncRoutes, imageRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
+import { agreementRoutes, annotationRoutes, authRoutes, deviceModelRoutes, deviceSyncRoutes, imageRoutes, jobRoutes, modelRoutes, predictionRoutes, projectImageRoutes, projectRoutes, runRoutes, userRoutes } from './routes/index.ts';
 import { refuseNonFiniteNumbers } from './finite-numbers.ts';
 import { guardStateChanges, normaliseOrigin } from './request-origin.ts';
 import { addSecurityHeaders, securityHeaders } from './security.ts';
 import { ServedModel } from './served-model.ts';
 import { notFoundHandler, serveStaticSite } from './static-site.ts';
 import { TrainingRuns } from './training.ts';
+import { BatchJobs } from './batch-jobs.ts';
 
 export const API_VERSION = '1.0.0';
 
@@ -57,6 +58,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
   let store!: Store;
   let queue!: JobQueue;
   let training!: TrainingRuns;
+  let jobs!: BatchJobs;
   let servedModel!: ServedModel;
   app.register(async () => {
     const opened = await opening;
@@ -66,6 +68,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
     });
     store = opened;
     training = new TrainingRuns(store, queue);
+    jobs = new BatchJobs(store, queue);
     servedModel = new ServedModel(store, options.predictor, app.log);
   });
   app.addHook('onClose', async () => {
@@ -112,6 +115,7 @@ export function createServer(options: ServerOptions): FastifyInstance {
       api.register(modelRoutes, { store, servedModel });
       api.register(deviceModelRoutes, { predictor: options.predictor, servedModel });
       api.register(runRoutes, { store, training, securityHeaders: headers });
+      api.register(jobRoutes, { store, jobs, training, securityHeaders: headers });
       api.register(openApiRoutes, { routes: apiRoutes, version: API_VERSION });
     },
     { prefix: '/api' },
@@ -120,12 +124,13 @@ export function createServer(options: ServerOptions): FastifyInstance {
   return app;
 }
 
-/** The local queue (this process trains), or BullMQ on Redis (this process trains only if told to); a one-line error if Redis cannot be used. */
+/** The local queue (this process runs the jobs), or BullMQ on Redis (this process runs jobs only if told to); a one-line error if Redis cannot be used. */
 async function openJobQueue(store: Store, options: ServerOptions, log: FastifyBaseLogger): Promise<JobQueue> {
-  if (!options.queue) return new LocalJobQueue(store, options.trainer, log);
+  const means = { trainer: options.trainer, models: options.jobModels };
+  if (!options.queue) return new LocalJobQueue(store, means, log);
   const { runJobs = false, ...redis } = options.queue;
   await checkRedis(redis.url);
-  return openRedisJobQueue({ ...redis, store, log, trainer: runJobs ? options.trainer : undefined });
+  return openRedisJobQueue({ ...redis, store, log, worker: runJobs ? means : undefined });
 }
 
 export interface ListenOptions {

@@ -14,7 +14,7 @@ export class TrainingRuns {
   ) {}
 
   async launch(projectId: number, userId: number): Promise<RunRecord> {
-    if (!this.queue.runsJobs) throw new HttpError(503, 'no trainer is configured on this server');
+    if (!this.queue.runs('training')) throw new HttpError(503, 'no trainer is configured on this server');
     const { included, perLabel } = await this.store.decisions.manifest(projectId);
     if (included === 0) throw new HttpError(409, 'the project has no decided labels to train on yet');
     if (perLabel.size < 2) {
@@ -26,13 +26,13 @@ export class TrainingRuns {
     return this.store.runs.require(run.id);
   }
 
-  async cancel(runId: number): Promise<RunRecord> {
-    const run = await this.store.runs.require(runId);
+  /** Cancels a run (of any kind: the routes check theirs) wherever it runs. */
+  async cancel(run: RunRecord): Promise<RunRecord> {
     if (isFinished(run.status)) throw new HttpError(409, `the run has already ended (${run.status})`);
-    await this.store.runs.cancel(runId);
-    await this.queue.cancel(trainingJob(runId));
-    await this.queue.announce(runId);
-    return this.store.runs.require(runId);
+    await this.store.runs.cancel(run.id);
+    await this.queue.cancel({ kind: run.kind, runId: run.id });
+    await this.queue.announce(run.id);
+    return this.store.runs.require(run.id);
   }
 
   subscribe(runId: number, listener: RunListener): () => void {
@@ -42,4 +42,13 @@ export class TrainingRuns {
 
 function trainingJob(runId: number): QueuedJob {
   return { kind: 'training', runId };
+}
+
+/** Cancels a run of any kind wherever it runs (409 once it has ended). */
+export async function cancelRun(store: Store, queue: JobQueue, run: RunRecord): Promise<RunRecord> {
+  if (isFinished(run.status)) throw new HttpError(409, `the run has already ended (${run.status})`);
+  await store.runs.cancel(run.id);
+  await queue.cancel({ kind: run.kind, runId: run.id });
+  await queue.announce(run.id);
+  return store.runs.require(run.id);
 }

@@ -35,5 +35,6 @@ export {
   type StoredFieldSummary,
   type Synced,
 } from './predictions.ts';
-export { RUN_STATUSES, isFinished, type RunRecord, type Runner } from './runs.ts';
+export { JOB_KINDS, RUN_STATUSES, isFinished, type RunRecord, type Runner } from './runs.ts';
+export { reexplanationItem, type RecordOutcome, type ReexplanationOutput } from './job-results.ts';
 export { toCsv, type CsvOptions } from './csv.ts';

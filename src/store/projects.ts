@@ -140,6 +140,12 @@ export class Projects {
     return image;
   }
 
+  /** The project's images, in the order they were added. */
+  async imageHashes(projectId: number): Promise<string[]> {
+    const rows = await this.db.all<{ image_sha256: string }>('SELECT image_sha256 FROM project_images WHERE project_id = ? ORDER BY id', [projectId]);
+    return rows.map((row) => row.image_sha256);
+  }
+
   async isInAnyProject(sha256: string): Promise<boolean> {
     return (await this.db.get('SELECT 1 FROM project_images WHERE image_sha256 = ? LIMIT 1', [sha256])) !== undefined;
   }

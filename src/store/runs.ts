@@ -1,4 +1,4 @@
-import type { RunStatus, TrainingRun } from '../contract/index.ts';
+import type { JobKind, RunStatus, TrainingRun } from '../contract/index.ts';
 import type { Clock } from './clock.ts';
 import { notFound } from './errors.ts';
 import type { Sql } from './sql.ts';
@@ -9,7 +9,17 @@ export function isFinished(status: RunStatus): boolean {
   return status === 'completed' || status === 'failed' || status === 'cancelled';
 }
 
-export interface RunRecord extends TrainingRun<number> {
+export const JOB_KINDS = ['training', 'scoring', 'explaining'] as const satisfies readonly JobKind[];
+
+/**
+ * A run of any kind of job (the table keeps its first name, training_runs): a training run has a
+ * project and no params; a scoring or re-explanation job has its params (JSON) and a project when
+ * its images are a project's.
+ */
+export interface RunRecord extends Omit<TrainingRun<number>, 'projectId'> {
+  kind: JobKind;
+  projectId: number | null;
+  params: unknown;
   createdBy: number | null;
 }
 
@@ -22,7 +32,9 @@ export type Runner = string;
 
 interface RunRow {
   id: number;
-  project_id: number;
+  kind: JobKind;
+  project_id: number | null;
+  params: string | null;
   status: RunStatus;
   progress: string | null;
   bundle_path: string | null;
@@ -35,10 +47,16 @@ interface RunRow {
   finished_at: number | null;
 }
 
+function placeholders(values: readonly unknown[]): string {
+  return values.map(() => '?').join(', ');
+}
+
 function toRun(row: RunRow): RunRecord {
   return {
     id: row.id,
+    kind: row.kind,
     projectId: row.project_id,
+    params: row.params === null ? null : JSON.parse(row.params),
     status: row.status,
     progress: row.progress === null ? null : JSON.parse(row.progress),
     bundlePath: row.bundle_path,
@@ -53,7 +71,7 @@ function toRun(row: RunRow): RunRecord {
 }
 
 /**
- * Training runs. Every transition names the states it may leave, so a late report from a
+ * The runs of every kind of job. Every transition names the states it may leave, so a late report from a
  * cancelled run's trainer cannot overwrite the cancellation.
  */
 export class Runs {
@@ -71,6 +89,13 @@ export class Runs {
     return this.require(row!.id);
   }
 
+  /** A scoring or re-explanation job, queued. */
+  async createJob(kind: Exclude<JobKind, 'training'>, params: unknown, projectId: number | null, createdBy: number): Promise<RunRecord> {
+    const sql = "INSERT INTO training_runs (kind, project_id, params, status, created_by, created_at) VALUES (?, ?, ?, 'queued', ?, ?) RETURNING id";
+    const row = await this.db.get<{ id: number }>(sql, [kind, projectId, JSON.stringify(params), createdBy, this.clock()]);
+    return this.require(row!.id);
+  }
+
   async get(id: number): Promise<RunRecord | null> {
     const row = await this.db.get<RunRow>('SELECT * FROM training_runs WHERE id = ?', [id]);
     return row ? toRun(row) : null;
@@ -82,14 +107,15 @@ export class Runs {
     return run;
   }
 
-  /** Newest first. */
-  async list(): Promise<RunRecord[]> {
-    return (await this.db.all<RunRow>('SELECT * FROM training_runs ORDER BY id DESC')).map(toRun);
+  /** The runs of these kinds (default: training), newest first. */
+  async list(kinds: readonly JobKind[] = ['training']): Promise<RunRecord[]> {
+    return (await this.db.all<RunRow>(`SELECT * FROM training_runs WHERE kind IN (${placeholders(kinds)}) ORDER BY id DESC`, kinds)).map(toRun);
   }
 
-  /** The oldest queued run, next in line to train. */
-  async nextQueued(): Promise<RunRecord | null> {
-    const row = await this.db.get<RunRow>("SELECT * FROM training_runs WHERE status = 'queued' ORDER BY id LIMIT 1");
+  /** The oldest queued run of these kinds, next in line. */
+  async nextQueued(kinds: readonly JobKind[] = JOB_KINDS): Promise<RunRecord | null> {
+    if (kinds.length === 0) return null;
+    const row = await this.db.get<RunRow>(`SELECT * FROM training_runs WHERE status = 'queued' AND kind IN (${placeholders(kinds)}) ORDER BY id LIMIT 1`, kinds);
     return row ? toRun(row) : null;
   }
 
@@ -120,6 +146,12 @@ export class Runs {
     return (await this.db.run(sql, [bundlePath, modelId, this.clock(), id, runner])) === 1;
   }
 
+  /** A scoring or re-explanation job ends: its results are in their own tables. */
+  async finish(id: number, runner: Runner): Promise<boolean> {
+    const sql = "UPDATE training_runs SET status = 'completed', finished_at = ? WHERE id = ? AND status = 'running' AND runner = ?";
+    return (await this.db.run(sql, [this.clock(), id, runner])) === 1;
+  }
+
   /** Fails a queued run, or a running one (only if `runner` runs it, when given). */
   async fail(id: number, error: string, runner?: Runner): Promise<boolean> {
     const sql = "UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND (status = 'queued' OR (status = 'running' AND (CAST(? AS TEXT) IS NULL OR runner = ?)))";
@@ -136,14 +168,28 @@ export class Runs {
     return (await this.db.run("UPDATE training_runs SET status = 'cancelled', finished_at = ? WHERE id = ? AND status IN ('queued', 'running')", [this.clock(), id])) === 1;
   }
 
-  /** Runs that `isGone` says were left running by a process that can no longer finish them: marked failed. Returns how many. */
+  /** Training runs that `isGone` says were left running by a process that can no longer finish them: marked failed. Returns how many. */
   async failInterrupted(reason: string, isGone: (runner: Runner | null) => boolean): Promise<number> {
     let failed = 0;
     for (const run of await this.withStatus('running')) {
-      if (!isGone(run.runner)) continue;
+      if (run.kind !== 'training' || !isGone(run.runner)) continue;
       const sql = "UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running' AND runner IS NOT DISTINCT FROM ?";
       failed += await this.db.run(sql, [reason, this.clock(), run.id, run.runner]);
     }
     return failed;
+  }
+
+  /**
+   * Scoring and re-explanation jobs that `isGone` says were left running by a process that can no
+   * longer finish them: queued again (they go on from their recorded results). Returns how many.
+   */
+  async requeueInterrupted(isGone: (runner: Runner | null) => boolean): Promise<number> {
+    let requeued = 0;
+    for (const run of await this.withStatus('running')) {
+      if (run.kind === 'training' || !isGone(run.runner)) continue;
+      const sql = "UPDATE training_runs SET status = 'queued', runner = NULL, progress = NULL, started_at = NULL WHERE id = ? AND status = 'running' AND runner IS NOT DISTINCT FROM ?";
+      requeued += await this.db.run(sql, [run.id, run.runner]);
+    }
+    return requeued;
   }
 }

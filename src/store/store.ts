@@ -6,6 +6,7 @@ import { openDatabase } from './database.ts';
 import { Decisions } from './decisions.ts';
 import { FolderBlobStore, removeStaleTempFiles } from './blob-store.ts';
 import { Images, IMAGES_FOLDER } from './images.ts';
+import { BatchScores, Reexplanations } from './job-results.ts';
 import { LoginAttempts, type LoginRateLimit } from './login-attempts.ts';
 import { Models } from './models.ts';
 import { Predictions } from './predictions.ts';
@@ -49,6 +50,8 @@ export interface Store {
   readonly models: Models;
   readonly predictions: Predictions;
   readonly runs: Runs;
+  readonly batchScores: BatchScores;
+  readonly reexplanations: Reexplanations;
   close(): Promise<void>;
 }
 
@@ -79,6 +82,8 @@ export async function openStore(options: StoreOptions): Promise<Store> {
     models: new Models(db, clock),
     predictions: new Predictions(db, dataDir, clock),
     runs: new Runs(db, clock),
+    batchScores: new BatchScores(db, clock),
+    reexplanations: new Reexplanations(db, dataDir, clock),
     close: async () => {
       hasher.close();
       await db.close();

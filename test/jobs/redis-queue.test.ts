@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { request as httpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,51 +11,17 @@ import { openStore, type RunRecord, type Store } from '../../src/store/index.ts'
 import { pngImage } from '../store/fixtures.ts';
 import { describeBackends, multipart, startTestServer, type TestServer } from '../server/helpers.ts';
 import { fakeTrainer, type FakeTrainer } from './fake-trainer.ts';
+import { followEvents, waitFor } from './follow.ts';
 import { describeRedis, FAST_TIMINGS, freshPrefix } from './redis.ts';
 
 const WORKER_CHILD = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+type RunEvent = { status: string; progress: { epoch?: number } | null; runner: string | null };
 
-interface ServerSentEvent {
-  event: string;
-  data: { status: string; progress: { epoch?: number } | null; runner: string | null };
-}
-
-/** Opens the run's event stream; `events` fills as they come, `ended` resolves when the stream closes. */
-function followRun(port: number, runId: number, cookie: string): { events: ServerSentEvent[]; opened: Promise<void>; ended: Promise<void> } {
-  const events: ServerSentEvent[] = [];
-  let opened!: () => void;
-  const openedPromise = new Promise<void>((resolve) => (opened = resolve));
-  const ended = new Promise<void>((resolve, reject) => {
-    const request = httpRequest({ host: '127.0.0.1', port, path: `/api/runs/${runId}/events`, headers: { cookie } }, (response) => {
-      let buffer = '';
-      response.setEncoding('utf8');
-      response.on('data', (chunk: string) => {
-        buffer += chunk;
-        const blocks = buffer.split('\n\n');
-        buffer = blocks.pop()!;
-        for (const block of blocks.filter((b) => b.startsWith('event:'))) {
-          const [eventLine, dataLine] = block.split('\n');
-          events.push({ event: eventLine.slice('event: '.length), data: JSON.parse(dataLine.slice('data: '.length)) });
-        }
-        opened();
-      });
-      response.on('end', resolve);
-    });
-    request.on('error', reject);
-    request.end();
-  });
-  return { events, opened: openedPromise, ended };
+/** A training run's event stream. */
+function followRun(port: number, runId: number, cookie: string) {
+  return followEvents<RunEvent>(port, `/api/runs/${runId}/events`, cookie);
 }
 
 describeRedis('training jobs on a BullMQ queue', (url) => {

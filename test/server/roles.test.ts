@@ -53,13 +53,22 @@ const POLICY: Record<string, Access> = {
   'GET /api/runs/:id': ADMIN,
   'GET /api/runs/:id/events': ADMIN,
   'POST /api/runs/:id/cancel': ADMIN,
+  'GET /api/jobs': ADMIN,
+  'POST /api/jobs/scoring': ADMIN,
+  'POST /api/jobs/explaining': ADMIN,
+  'GET /api/jobs/:id': ADMIN,
+  'GET /api/jobs/:id/events': ADMIN,
+  'POST /api/jobs/:id/cancel': ADMIN,
+  'GET /api/jobs/:id/scores.csv': ADMIN,
+  'GET /api/jobs/:id/explanations': ADMIN,
+  'GET /api/jobs/:id/explanations/:explanationId/heatmap.png': ADMIN,
   'GET /api/openapi.json': 'public',
 };
 
 const USER_OF_ROLE: Record<Role, TestUser> = { clinician: 'clinician', annotator: 'annotator', admin: 'admin' };
 
 function concreteUrl(url: string): string {
-  return url.replace(':sha', 'a'.repeat(64)).replace(':id', '1');
+  return url.replace(':sha', 'a'.repeat(64)).replace(':id', '1').replace(':explanationId', '1');
 }
 
 describeBackends('access control on every route', (backend) => {

@@ -88,6 +88,21 @@ describeBackends('migrations', (backend) => {
     await expect(db.run("UPDATE prediction_feedback SET idempotency_key = 'key-3'")).rejects.toThrow(/append-only/);
   });
 
+  it('keep the training runs of a database from before scoring and re-explanation jobs, as training runs', async () => {
+    const db = connect(await newLocation());
+    await migrate(db, MIGRATIONS.filter((m) => m.version < 6));
+    await db.exec(`
+      INSERT INTO projects (id, name, class_tree, labels_required, created_at) VALUES (1, 'p', '[]', 1, 0);
+      INSERT INTO training_runs (id, project_id, status, progress, runner, created_at, started_at) VALUES (7, 1, 'running', '{"epoch":2}', 'worker w pid 1', 3, 4);
+    `);
+    expect(await migrate(db)).toEqual(MIGRATIONS.filter((m) => m.version >= 6).map((m) => m.version));
+    expect(await db.all('SELECT id, kind, project_id, params, status, progress, runner, created_at, started_at FROM training_runs')).toEqual([
+      { id: 7, kind: 'training', project_id: 1, params: null, status: 'running', progress: '{"epoch":2}', runner: 'worker w pid 1', created_at: 3, started_at: 4 },
+    ]);
+    await expect(db.run("INSERT INTO training_runs (kind, params, status, created_at) VALUES ('scoring', '{}', 'queued', 5)")).resolves.toBe(1);
+    await expect(db.run("INSERT INTO training_runs (kind, status, created_at) VALUES ('training', 'queued', 5)")).rejects.toThrow(/check/i);
+  });
+
   it('turn on foreign keys (and WAL on SQLite)', async () => {
     const db = await openDatabase(await newLocation());
     open.push(db);

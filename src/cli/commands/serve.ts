@@ -6,7 +6,7 @@ import { BundlePredictor } from '../../inference/index.ts';
 import { modelVersionOf, readBundleMetadata } from '../../models/index.ts';
 import { createProjectTrainerProcess } from '../../pipeline/index.ts';
 import { normaliseOrigin, startServer } from '../../server/index.ts';
-import { checkRedis, redactedRedisUrl } from '../../jobs/index.ts';
+import { bundleJobModels, checkRedis, redactedRedisUrl } from '../../jobs/index.ts';
 import { isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_HELP, BACKEND_OPTION, flagOptions, parseSize, valueOptions } from '../options.ts';
@@ -82,9 +82,9 @@ Options:
                       gramlens.sqlite in the data folder); migrated at start. A URL with a
                       password is better given in $GRAMLENS_DATABASE_URL (the command line is
                       visible to other local users)
-${queueHelp('default: $GRAMLENS_QUEUE_URL, else none: this\n                      process trains them, one at a time')}
-  --worker            with --queue: this server also takes training jobs from the queue, as a
-                      worker does (without --queue it always trains them itself)
+${queueHelp('default: $GRAMLENS_QUEUE_URL, else none: this\n                      process runs them, one at a time')}
+  --worker            with --queue: this server also takes jobs (training, scoring, re-explanation)
+                      from the queue, as a worker does (without --queue it runs them itself)
 ${STALL_HELP}
   --model BUNDLE      register this model bundle and make it the active model (on PostgreSQL,
                       every server sharing the database is told and serves it too)
@@ -138,6 +138,7 @@ ${BACKEND_HELP}`,
       staticDir,
       predictor,
       trainer: createProjectTrainerProcess({ runsDir: join(dataDir, 'runs'), size: trainSize, backend: engine.backend as BackendChoice }),
+      jobModels: bundleJobModels({ threads }),
       queue: queueUrl === undefined ? undefined : { url: queueUrl, runJobs: Boolean(values.worker), timings: queueTimingsOf(values) },
       host: stringOption(values, 'host'),
       port,
@@ -148,7 +149,7 @@ ${BACKEND_HELP}`,
     const address = app.server.address();
     const where = typeof address === 'object' && address ? `http://${address.address}:${address.port}` : String(address);
     const databaseText = database === undefined ? '' : `, database ${isPostgresUrl(database) ? redactedUrl(database) : resolve(database)}`;
-    const queueText = queueUrl === undefined ? '' : `; training queue ${redactedRedisUrl(queueUrl)}${values.worker ? ', trained here too' : ', trained by workers'}`;
+    const queueText = queueUrl === undefined ? '' : `; job queue ${redactedRedisUrl(queueUrl)}${values.worker ? ', run here too' : ', run by workers'}`;
     context.err(`gramlens is serving on ${where} (data in ${resolve(dataDir)}${databaseText}${queueText}; model: ${bundle ?? 'none active yet'})`);
     if (!staticDir) context.err('the web app is not built (npm run build:web); only the API is served');
     await new Promise<void>((done) => context.signal.addEventListener('abort', () => done(), { once: true }));

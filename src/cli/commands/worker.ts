@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '../../engine/index.ts';
-import { checkRedis, redactedRedisUrl, startJobWorker, type JobLog, type JobWorker } from '../../jobs/index.ts';
+import { bundleJobModels, checkRedis, redactedRedisUrl, startJobWorker, type JobLog, type JobWorker } from '../../jobs/index.ts';
 import { DATABASE_FILE, isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
 import { UsageError, stringOption, type CliContext, type Command } from '../command.ts';
 import { databaseOf, queueHelp, queueOf, queueTimingsOf, STALL_HELP } from '../locations.ts';
@@ -19,12 +19,15 @@ export const workerCommand: Command = {
   name: 'worker',
   help: `Usage: gramlens worker --queue URL --database URL --data-dir DIR [options]
 
-Trains the runs launched from the admin pages, one at a time, as a server does: the progress and the
-end go into the run in the database (every server's admin page follows them live) and the finished
-bundle is registered as a model. Run as many as you like, on any machine that reaches Redis, the
-database and the data folder. A worker killed mid-job (kill -9, power cut) has its job handed to
-another worker once the job's hold lapses (--stall-seconds), which continues the run from the
-checkpoint left in the data folder (runs/run-N); Ctrl-C or SIGTERM hands the running job back at once.
+Runs the jobs launched from the admin pages and the API, one at a time, as a server does: training
+runs (the finished bundle is registered as a model), scoring jobs (every image of a project scored
+by the model active at launch) and re-explanation jobs (heatmaps recomputed beside those shown).
+The progress and the end go into the job's row in the database (every server's admin page follows
+them live). Run as many as you like, on any machine that reaches Redis, the database and the data
+folder (and the model bundles). A worker killed mid-job (kill -9, power cut) has its job handed to
+another worker once the job's hold lapses (--stall-seconds), which continues a training run from
+the checkpoint left in the data folder (runs/run-N) and a scoring or re-explanation job from the
+results already recorded; Ctrl-C or SIGTERM hands the running job back at once.
 
 Options:
 ${queueHelp('default $GRAMLENS_QUEUE_URL; required')}
@@ -34,7 +37,7 @@ ${queueHelp('default $GRAMLENS_QUEUE_URL; required')}
   --data-dir DIR      the servers' data folder (images; manifests and runs/ are written there), on
                       a shared volume when the worker is on another machine (default gramlens-data)
   --train-size N      input size of the models it trains (default 64, as serve's --train-size)
-  --name NAME         recorded as the runner of the runs it trains (default "worker HOST pid PID")
+  --name NAME         recorded as the runner of the jobs it runs (default "worker HOST pid PID")
 ${STALL_HELP}
 ${BACKEND_HELP}`,
   options: {
@@ -63,6 +66,7 @@ ${BACKEND_HELP}`,
         url: queueUrl,
         store,
         trainer: createProjectTrainerProcess({ runsDir: join(dataDir, 'runs'), size, backend }),
+        models: bundleJobModels(),
         log: lineLog(context),
         runner: name,
         timings,

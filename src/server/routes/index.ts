@@ -8,5 +8,6 @@ export { annotationRoutes } from './annotation.ts';
 export { agreementRoutes } from './agreement.ts';
 export { modelRoutes } from './models.ts';
 export { runRoutes } from './runs.ts';
+export { jobRoutes } from './jobs.ts';
 export { deviceModelRoutes } from './device-model.ts';
 export { deviceSyncRoutes } from './device-sync.ts';

@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TrainingRun } from '../../contract/index.ts';
-import { isFinished, RUN_STATUSES, type RunRecord, type Store } from '../../store/index.ts';
+import { RUN_STATUSES, type RunRecord, type Store } from '../../store/index.ts';
 import { ADMIN, currentUser } from '../access.ts';
+import { HttpError } from '../errors.ts';
+import { runEventStreams } from '../run-events.ts';
 import { routeOptionsTagged } from '../route-options.ts';
 import { anyJson, idParams, iso, timeSchema, type ById } from '../schemas.ts';
 import type { TrainingRuns } from '../training.ts';
@@ -12,8 +14,6 @@ export interface RunRoutesOptions {
   /** Written on hijacked (event stream) responses, which bypass the onSend hooks. */
   securityHeaders: Record<string, string>;
 }
-
-const HEARTBEAT_MS = 15_000;
 
 const nullableTime = { type: ['string', 'null'], format: 'date-time' } as const;
 
@@ -35,23 +35,28 @@ const runSchema = {
   },
 } as const;
 
+/** The runs of scoring and re-explanation jobs are under /api/jobs. */
+async function requireTrainingRun(store: Store, id: number): Promise<RunRecord> {
+  const run = await store.runs.require(id);
+  if (run.kind !== 'training') throw new HttpError(404, `no training run with id ${id} (it is a ${run.kind} job: see /api/jobs/${id})`);
+  return run;
+}
+
 function runView(run: RunRecord): TrainingRun {
-  const { id, projectId, status, progress, bundlePath, error, modelId, runner } = run;
+  const { id, status, progress, bundlePath, error, modelId, runner } = run;
+  // a training run always has its project (a CHECK of the table)
+  const projectId = run.projectId!;
   return { id, projectId, status, progress, bundlePath, error, modelId, runner, createdAt: iso(run.createdAt), startedAt: iso(run.startedAt), finishedAt: iso(run.finishedAt) };
 }
 
 export async function runRoutes(app: FastifyInstance, { store, training, securityHeaders }: RunRoutesOptions): Promise<void> {
   const route = routeOptionsTagged('training');
-  // Open event streams would keep close() waiting forever: end them first.
-  const openStreams = new Set<() => void>();
-  app.addHook('preClose', async () => {
-    for (const stop of [...openStreams]) stop();
-  });
+  const events = runEventStreams(app, { subscribe: (id, listener) => training.subscribe(id, listener), read: (id) => requireTrainingRun(store, id), securityHeaders });
 
   app.get(
     '/runs',
     route(ADMIN, { summary: 'Training runs, newest first', response: { 200: { type: 'array', items: runSchema } } }),
-    async () => (await store.runs.list()).map(runView),
+    async () => (await store.runs.list(['training'])).map(runView),
   );
 
   app.post<{ Body: { projectId: number } }>(
@@ -67,7 +72,7 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
   app.get<ById>(
     '/runs/:id',
     route(ADMIN, { summary: 'One training run', params: idParams, response: { 200: runSchema } }),
-    async (request) => runView(await store.runs.require(request.params.id)),
+    async (request) => runView(await requireTrainingRun(store, request.params.id)),
   );
 
   app.get<ById>(
@@ -79,46 +84,12 @@ export async function runRoutes(app: FastifyInstance, { store, training, securit
       params: idParams,
       produces: ['text/event-stream'],
     }),
-    async (request, reply) => {
-      const initial = await store.runs.require(request.params.id);
-      reply.hijack();
-      const stream = reply.raw;
-      stream.writeHead(200, {
-        ...securityHeaders,
-        'content-type': 'text/event-stream; charset=utf-8',
-        'cache-control': 'no-store',
-        connection: 'keep-alive',
-        'x-accel-buffering': 'no',
-      });
-      let open = true;
-      const heartbeat = setInterval(() => stream.write(': keep-alive\n\n'), HEARTBEAT_MS);
-      const stop = (): void => {
-        if (!open) return;
-        open = false;
-        openStreams.delete(stop);
-        clearInterval(heartbeat);
-        unsubscribe();
-        stream.end();
-      };
-      openStreams.add(stop);
-      const send = (run: RunRecord): void => {
-        if (!open) return;
-        const data = JSON.stringify(runView(run));
-        stream.write(`event: run\ndata: ${data}\n\n`);
-        if (isFinished(run.status)) {
-          stream.write(`event: end\ndata: ${data}\n\n`);
-          stop();
-        }
-      };
-      const unsubscribe = training.subscribe(initial.id, send);
-      stream.on('close', stop);
-      send(await store.runs.require(initial.id));
-    },
+    async (request, reply) => events.stream(reply, request.params.id, runView),
   );
 
   app.post<ById>(
     '/runs/:id/cancel',
     route(ADMIN, { summary: 'Cancel a queued or running training run', params: idParams, response: { 200: runSchema } }),
-    async (request) => runView(await training.cancel(request.params.id)),
+    async (request) => runView(await training.cancel(await requireTrainingRun(store, request.params.id))),
   );
 }
