@@ -119,12 +119,16 @@ interface Outcome {
   asField: boolean;
   /** For a whole field: the share of its tiles read that were unfamiliar. */
   unfamiliarShare: number | null;
+  /** What an image that was not refused was answered: its top class, with ' (uncertain)' when referred. */
+  answer: string | null;
 }
+
+const answerOf = (top: { label: string } | null, uncertain: boolean): string | null => (top ? `${top.label}${uncertain ? ' (uncertain)' : ''}` : null);
 
 function fieldOutcome(field: FieldPrediction): Outcome {
   const read = field.refusal?.tiles?.read ?? field.tiles.filter((tile) => !tile.background).length;
   const unfamiliar = field.refusal?.tiles?.unfamiliar ?? field.tiles.filter((tile) => tile.unfamiliar).length;
-  return { refused: field.refusal !== null, reason: field.refusal?.code ?? null, asField: true, unfamiliarShare: read > 0 ? unfamiliar / read : null };
+  return { refused: field.refusal !== null, reason: field.refusal?.code ?? null, asField: true, unfamiliarShare: read > 0 ? unfamiliar / read : null, answer: answerOf(field.top, field.uncertain) };
 }
 
 /** Each photo as `gramlens predict` reads it, without a scale. */
@@ -132,7 +136,10 @@ async function read(images: readonly SourceImage[]): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   for await (const reading of bundle.readPhotos(images.map((image) => image.bytes))) {
     if (reading.kind === 'field') outcomes.push(fieldOutcome(reading.field));
-    else outcomes.push({ refused: reading.prediction.refusal !== null, reason: reading.prediction.refusal?.code ?? null, asField: false, unfamiliarShare: null });
+    else {
+      const { prediction } = reading;
+      outcomes.push({ refused: prediction.refusal !== null, reason: prediction.refusal?.code ?? null, asField: false, unfamiliarShare: null, answer: answerOf(prediction.top, prediction.uncertain) });
+    }
   }
   return outcomes;
 }
@@ -226,11 +233,14 @@ const unfamiliarShares = (outcomes: readonly Outcome[]) => {
   const shares = outcomes.flatMap((o) => (o.unfamiliarShare === null ? [] : [o.unfamiliarShare])).sort((a, b) => a - b);
   return shares.length === 0 ? null : { median: round(shares[Math.floor((shares.length - 1) / 2)], 3), max: round(shares[shares.length - 1], 3) };
 };
-const reasons = (outcomes: readonly Outcome[]) => {
+const countsOf = (values: readonly (string | null)[]) => {
   const counts: Record<string, number> = {};
-  for (const { reason } of outcomes) if (reason) counts[reason] = (counts[reason] ?? 0) + 1;
+  for (const value of values) if (value) counts[value] = (counts[value] ?? 0) + 1;
   return counts;
 };
+const reasons = (outcomes: readonly Outcome[]) => countsOf(outcomes.map((o) => o.reason));
+/** What the images that were not refused were answered (a class is false reassurance or a wrong read). */
+const answers = (outcomes: readonly Outcome[]) => countsOf(outcomes.map((o) => (o.refused ? null : `${o.answer ?? 'no answer'} as ${o.asField ? 'field' : 'tile'}`)));
 
 log('in distribution: synthetic test tiles and fields of new patients');
 const tiles = await inDistributionTiles();
@@ -242,7 +252,15 @@ const scaledFieldOutcomes = await readFieldsWithScale(fields);
 
 const rows: Record<
   string,
-  { n: number; refused: number | null; readAsField: number | null; refusedAsField: number | null; refusedAsTile: number | null; reasons: Record<string, number>; unfamiliarTiles: ReturnType<typeof unfamiliarShares>; auroc: Record<'mahalanobis' | 'colour' | 'energy', number | null> }
+  {
+    n: number;
+    refused: number | null;
+    readAsField: number | null;
+    refusedAsField: number | null;
+    refusedAsTile: number | null;
+    reasons: Record<string, number>;
+    answers: Record<string, number>;
+    unfamiliarTiles: ReturnType<typeof unfamiliarShares>; auroc: Record<'mahalanobis' | 'colour' | 'energy', number | null> }
 > = {};
 for (const [name, make] of Object.entries(sources)) {
   const t0 = performance.now();
@@ -256,6 +274,7 @@ for (const [name, make] of Object.entries(sources)) {
     refusedAsField: share(outcomes.filter((o) => o.asField), (o) => o.refused),
     refusedAsTile: share(outcomes.filter((o) => !o.asField), (o) => o.refused),
     reasons: reasons(outcomes),
+    answers: answers(outcomes),
     unfamiliarTiles: unfamiliarShares(outcomes),
     auroc: { mahalanobis: auroc(tileScores.mahalanobis, scores.mahalanobis), colour: auroc(tileScores.colour, scores.colour), energy: auroc(tileScores.energy, scores.energy) },
   };
@@ -269,7 +288,8 @@ out(`${'source'.padEnd(18)} ${'n'.padStart(4)} ${'refused'.padStart(8)} ${'as fi
 for (const [name, row] of Object.entries(rows)) {
   const why = Object.entries(row.reasons).map(([code, count]) => `${code} ${count}`).join(', ');
   const tilesOut = row.unfamiliarTiles ? `; unfamiliar tiles per field median ${pct(row.unfamiliarTiles.median)}, max ${pct(row.unfamiliarTiles.max)}` : '';
-  out(`${name.padEnd(18)} ${String(row.n).padStart(4)} ${pct(row.refused).padStart(8)} ${pct(row.readAsField).padStart(9)} ${pct(row.refusedAsField).padStart(9)} ${pct(row.refusedAsTile).padStart(8)}  ${auc(row.auroc.mahalanobis).padStart(8)} / ${auc(row.auroc.colour)} / ${auc(row.auroc.energy).padEnd(8)}  ${why}${tilesOut}`);
+  const answered = Object.entries(row.answers).map(([answer, count]) => `${answer} ${count}`).join(', ');
+  out(`${name.padEnd(18)} ${String(row.n).padStart(4)} ${pct(row.refused).padStart(8)} ${pct(row.readAsField).padStart(9)} ${pct(row.refusedAsField).padStart(9)} ${pct(row.refusedAsTile).padStart(8)}  ${auc(row.auroc.mahalanobis).padStart(8)} / ${auc(row.auroc.colour)} / ${auc(row.auroc.energy).padEnd(8)}  ${why}${tilesOut}${answered ? `; passed, answered: ${answered}` : ''}`);
 }
 const inDistribution = {
   tiles: { n: tiles.length, refused: share(tileOutcomes, (o) => o.refused), reasons: reasons(tileOutcomes) },

@@ -23,10 +23,10 @@ export interface Refusal {
 }
 
 /**
- * blank … colours: image checks; unfamiliar: the model's out-of-distribution scores; quality: a
+ * blank … page: image checks; unfamiliar: the model's out-of-distribution scores; quality: a
  * whole field that fails the photo quality check; field-unsupported: a whole field this model cannot tile.
  */
-export type RefusalCode = 'blank' | 'noise' | 'greyscale' | 'dark' | 'colours' | 'unfamiliar' | 'quality' | 'field-unsupported';
+export type RefusalCode = 'blank' | 'noise' | 'greyscale' | 'dark' | 'colours' | 'page' | 'unfamiliar' | 'quality' | 'field-unsupported';
 
 /** What a model says about an image or a whole field. */
 export interface ClassPrediction {

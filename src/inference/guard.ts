@@ -4,6 +4,7 @@ import type { BundleMetadata } from '../models/portable.ts';
 import {
   EmbeddingScorer,
   IMAGE_CHECKS,
+  LATER_IMAGE_CHECKS,
   UNFAMILIAR_COLOURS_REFUSAL,
   UNFAMILIAR_REFUSAL,
   UNIVERSAL_CHECKS,
@@ -51,7 +52,10 @@ export class ImageGuard {
     if (ood?.field && !(Array.isArray(ood.field.mean) && Array.isArray(ood.field.covariance) && Number.isFinite(ood.field.threshold))) {
       throw new Error('the model bundle\'s field signature (metadata.json "ood.field") is malformed: refit it on validation fields, or remove "ood.field"');
     }
-    this.imageChecks = ood?.imageChecks ?? (isMicroscopyModel(metadata) ? IMAGE_CHECKS : UNIVERSAL_CHECKS);
+    const fitted = ood?.imageChecks ?? (isMicroscopyModel(metadata) ? IMAGE_CHECKS : UNIVERSAL_CHECKS);
+    // A check newer than the bundle's fitted list (it predates `imageChecksTried`) applies to microscope models by default.
+    const newer = ood && !ood.imageChecksTried && isMicroscopyModel(metadata) ? LATER_IMAGE_CHECKS.filter((check) => !fitted.includes(check)) : [];
+    this.imageChecks = IMAGE_CHECKS.filter((check) => fitted.includes(check) || newer.includes(check));
     this.featureScorer = ood ? new EmbeddingScorer(ood.features.statistics) : null;
     this.colourScorer = ood?.colour ? new EmbeddingScorer(ood.colour.statistics) : null;
   }

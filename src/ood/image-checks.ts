@@ -2,8 +2,14 @@ import type { RefusalCode } from '../contract/index.ts';
 import type { ImageMeasures } from './image-measures.ts';
 
 /** The image checks, in the order they are tried; the first that fails gives the refusal. */
-export const IMAGE_CHECKS = ['blank', 'noise', 'greyscale', 'dark', 'colours'] as const;
+export const IMAGE_CHECKS = ['blank', 'noise', 'greyscale', 'dark', 'colours', 'page'] as const;
 export type ImageCheck = (typeof IMAGE_CHECKS)[number] & RefusalCode;
+
+/**
+ * Checks added after bundles had begun to store the checks fitted for them (OodStatistics.imageChecks):
+ * a bundle without OodStatistics.imageChecksTried never tried them, and a microscope model gets them.
+ */
+export const LATER_IMAGE_CHECKS: readonly ImageCheck[] = ['page'];
 
 /** Checks that hold for any image a classifier can read, whatever it was trained on. */
 export const UNIVERSAL_CHECKS: readonly ImageCheck[] = ['blank', 'noise'];
@@ -24,6 +30,15 @@ export const IMAGE_CHECK_LIMITS = {
   minBrightLuminance: 0.3,
   /** colours: more than this share of the image clearly green to sky blue; stained slides 0. */
   maxOffStainShare: 0.2,
+  /**
+   * page: colourless marks (inkChroma below this) on colourless (paperChroma below maxPaperChroma),
+   * bright (paperLuminance at least minPaperLuminance) paper. Pages of text ≤ 0.24; GramStainR photos
+   * and crops ≥ 0.27 (their glass is lilac or yellow, chroma ≥ 0.11); synthetic validation tiles whose
+   * debris is grey all lie on tinted or darker glass.
+   */
+  maxInkChroma: 0.25,
+  maxPaperChroma: 0.06,
+  minPaperLuminance: 0.85,
 } as const;
 
 /** Why each check refuses, completing "this is not something I can read: …". */
@@ -33,6 +48,7 @@ export const IMAGE_CHECK_REASONS: Record<ImageCheck, string> = {
   greyscale: 'the image has no colour, so it is not a photo of a stained slide',
   dark: 'the image is too dark for a bright-field microscope photo',
   colours: 'much of the image is green to blue, colours no Gram stain has',
+  page: 'it shows colourless marks on white paper (a page of text or a drawing), not stained objects on a slide',
 };
 
 /** The first of `checks` the measures fail, or null when they pass them all. */
@@ -44,6 +60,8 @@ export function failedImageCheck(measures: ImageMeasures, checks: readonly Image
     greyscale: () => measures.chroma < limits.minChroma,
     dark: () => measures.brightLuminance < limits.minBrightLuminance,
     colours: () => measures.offStainShare > limits.maxOffStainShare,
+    page: () =>
+      measures.inkChroma !== null && measures.inkChroma < limits.maxInkChroma && measures.paperChroma < limits.maxPaperChroma && measures.paperLuminance >= limits.minPaperLuminance,
   };
   return IMAGE_CHECKS.find((check) => checks.includes(check) && fails[check]()) ?? null;
 }

@@ -26,6 +26,16 @@ export interface ImageMeasures {
   neighbourCorrelation: number;
   /** RMS of neighbouring pixels' luminance difference over √2 at full resolution: the fine-grain noise level (0..1). */
   fineNoise: number;
+  /**
+   * How coloured the marks are for how dark they are: the median, over marked pixels (optical density
+   * ≥ MARK_DENSITY in some channel against the paper), of chroma / (90th-percentile luminance − luminance).
+   * Stained organisms and cells are coloured (≥ 0.27 on GramStainR photos); ink and pencil are not
+   * (≤ 0.24 on pages of text). Null when fewer than MIN_MARKED_SHARE of the pixels are marked.
+   */
+  inkChroma: number | null;
+  /** The paper: the mean colour of the brightest fifth of the pixels, its chroma and luminance (0..1). */
+  paperChroma: number;
+  paperLuminance: number;
 }
 
 /** Longest side of the overview copy the colour and spread measures are taken on. */
@@ -39,6 +49,10 @@ const CLEAR_CHROMA = 0.15;
 export const OFF_STAIN_HUES: readonly [number, number] = [75, 200];
 
 const LUMA = [0.299, 0.587, 0.114] as const;
+/** Optical density (log10) in some channel from which a pixel counts as marked (stained or inked). */
+export const MARK_DENSITY = 0.3;
+/** Below this share of marked pixels there are too few marks to judge their colour. */
+export const MIN_MARKED_SHARE = 0.005;
 
 /** The measures of one photo, inside `disc` when given (else the whole frame). */
 export function measureImage(rgb: Uint8Array, width: number, height: number, disc?: Disc): ImageMeasures {
@@ -67,6 +81,7 @@ function colourMeasures(rgb: Uint8Array, width: number, height: number, inside: 
   const scale = 1 / (255 * factor * factor);
   let n = 0;
   let offStain = 0;
+  const overview: number[] = [];
   for (let oy = 0; oy + factor <= height; oy += factor) {
     for (let ox = 0; ox + factor <= width; ox += factor) {
       if (!inside(ox + factor / 2, oy + factor / 2)) continue;
@@ -83,6 +98,7 @@ function colourMeasures(rgb: Uint8Array, width: number, height: number, inside: 
       r *= scale;
       g *= scale;
       b *= scale;
+      overview.push(r, g, b);
       const c = Math.max(r, g, b) - Math.min(r, g, b);
       n++;
       luminance[bin(LUMA[0] * r + LUMA[1] * g + LUMA[2] * b)]++;
@@ -93,13 +109,47 @@ function colourMeasures(rgb: Uint8Array, width: number, height: number, inside: 
       }
     }
   }
-  if (n === 0) return { pixels: 0, luminanceSpread: 0, chroma: 0, brightLuminance: 0, offStainShare: 0 };
+  if (n === 0) return { pixels: 0, luminanceSpread: 0, chroma: 0, brightLuminance: 0, offStainShare: 0, inkChroma: null, paperChroma: 0, paperLuminance: 0 };
+  const brightLuminance = binQuantile(luminance, n, 0.9);
   return {
     pixels: n,
     luminanceSpread: binQuantile(luminance, n, 0.99) - binQuantile(luminance, n, 0.01),
     chroma: binQuantile(chroma, n, 0.99),
-    brightLuminance: binQuantile(luminance, n, 0.9),
+    brightLuminance,
     offStainShare: offStain / n,
+    // The lower edge of the quantile's bin, so that the pixels in that bin count as paper.
+    ...inkMeasures(overview, binQuantile(luminance, n, 0.8) - 0.5 / BINS, brightLuminance),
+  };
+}
+
+/**
+ * The paper (mean colour of the pixels at or above the `paperFrom` luminance) and how coloured the
+ * marks on it are (inkChroma), on the overview's RGB triples (0..1).
+ */
+export function inkMeasures(rgb: ArrayLike<number>, paperFrom: number, brightLuminance: number): Pick<ImageMeasures, 'inkChroma' | 'paperChroma' | 'paperLuminance'> {
+  const n = rgb.length / 3;
+  const paper = [0, 0, 0];
+  let bright = 0;
+  for (let i = 0; i < rgb.length; i += 3) {
+    if (LUMA[0] * rgb[i] + LUMA[1] * rgb[i + 1] + LUMA[2] * rgb[i + 2] < paperFrom) continue;
+    for (let c = 0; c < 3; c++) paper[c] += rgb[i + c];
+    bright++;
+  }
+  for (let c = 0; c < 3; c++) paper[c] = Math.max(paper[c] / Math.max(bright, 1), 1e-3);
+  const ratios: number[] = [];
+  for (let i = 0; i < rgb.length; i += 3) {
+    let density = 0;
+    for (let c = 0; c < 3; c++) density = Math.max(density, -Math.log10(Math.max(rgb[i + c], 1 / 255) / paper[c]));
+    if (density < MARK_DENSITY) continue;
+    const chroma = Math.max(rgb[i], rgb[i + 1], rgb[i + 2]) - Math.min(rgb[i], rgb[i + 1], rgb[i + 2]);
+    const darkness = brightLuminance - (LUMA[0] * rgb[i] + LUMA[1] * rgb[i + 1] + LUMA[2] * rgb[i + 2]);
+    ratios.push(chroma / Math.max(darkness, 1e-3));
+  }
+  ratios.sort((a, b) => a - b);
+  return {
+    inkChroma: ratios.length >= MIN_MARKED_SHARE * n && ratios.length > 0 ? ratios[Math.floor(ratios.length / 2)] : null,
+    paperChroma: Math.max(...paper) - Math.min(...paper),
+    paperLuminance: LUMA[0] * paper[0] + LUMA[1] * paper[1] + LUMA[2] * paper[2],
   };
 }
 

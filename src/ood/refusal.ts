@@ -42,6 +42,8 @@ export interface OodStatistics {
   field?: FieldSignatureStatistics;
   /** The image checks that apply to this model's kind of images: those that refused at most IMAGE_CHECK_TOLERANCE of its validation images. */
   imageChecks: ImageCheck[];
+  /** The checks tried when imageChecks was fitted; absent in bundles fitted before LATER_IMAGE_CHECKS existed, which get those by default (microscope models). */
+  imageChecksTried?: ImageCheck[];
   /** How the thresholds were chosen: validation images, the share to refuse, and the shares refused by the scores and by the image checks. */
   validation: { images: number; refusalTarget: number; refusedByScores: number; refusedByImageChecks: number };
   trainImages: number;

@@ -58,6 +58,7 @@ export function fitOutOfDistribution(input: OodFitInput): OodStatistics {
     features: features.score,
     ...(colour ? { colour: colour.score } : {}),
     imageChecks,
+    imageChecksTried: [...IMAGE_CHECKS],
     validation: {
       images: measures.length,
       refusalTarget,

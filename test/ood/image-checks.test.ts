@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IMAGE_CHECKS, UNIVERSAL_CHECKS, failedImageCheck, hueOf, measureImage } from '../../src/ood/index.ts';
+import { IMAGE_CHECKS, UNIVERSAL_CHECKS, failedImageCheck, hueOf, inkMeasures, measureImage } from '../../src/ood/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
 const SIZE = 160;
@@ -59,6 +59,31 @@ describe('the image checks', () => {
     expect(judge(image((x, y) => { const [r, g, b] = slide(x, y); const grey = 0.3 * r + 0.59 * g + 0.11 * b; return [grey, grey, grey]; }))).toBe('greyscale');
     expect(judge(image((x, y) => slide(x, y).map((v) => v * 0.2) as [number, number, number]))).toBe('dark');
     expect(judge(image((x, y) => (x < SIZE * 0.6 ? [60, 170, 80] : slide(x, y))))).toBe('colours');
+  });
+
+  it('refuse colourless marks on white paper (a page), not coloured stains or grey debris on tinted glass', () => {
+    // Lines of dark ink, a little navy, on cream paper: chroma 0.05 passes the greyscale check.
+    const page = (ink: [number, number, number]): Paint => (x, y) => (y % 12 < 2 && x % 9 < 6 ? ink : [251, 248, 239]);
+    const navy = measureImage(image(page([26, 42, 74])), SIZE, SIZE);
+    expect(navy.chroma).toBeGreaterThan(0.04);
+    expect(navy.inkChroma).toBeCloseTo((74 - 26) / 255 / (navy.brightLuminance - (0.299 * 26 + 0.587 * 42 + 0.114 * 74) / 255), 2);
+    expect(failedImageCheck(navy)).toBe('page');
+    expect(judge(image(page([17, 17, 17])))).toBe('page');
+    // The same marks violet (a stain's colour) pass; grey debris on the slide's pink glass too.
+    expect(judge(image(page([90, 40, 130])))).toBeNull();
+    const slide = stainedSlide(5);
+    expect(judge(image((x, y) => (y % 40 < 3 && x % 40 < 20 ? [60, 60, 60] : slide(x, y))))).toBeNull();
+  });
+
+  it('measure the marks against the brightest fifth of the pixels, and not below half a percent of marked pixels', () => {
+    // 90 white pixels, 10 black, as overview triples (0..1).
+    const pixels = [...Array.from({ length: 90 }, () => [1, 1, 1]), ...Array.from({ length: 10 }, () => [0.1, 0.1, 0.2])].flat();
+    const measured = inkMeasures(pixels, 0.99, 1);
+    expect(measured.paperChroma).toBe(0);
+    expect(measured.paperLuminance).toBeCloseTo(1, 6);
+    expect(measured.inkChroma).toBeCloseTo(0.1 / (1 - (0.299 * 0.1 + 0.587 * 0.1 + 0.114 * 0.2)), 6);
+    const fewMarks = [...Array.from({ length: 999 }, () => [0.9, 0.8, 0.85]).flat(), 0, 0, 0];
+    expect(inkMeasures(fewMarks, 0.8, 0.82).inkChroma).toBeNull();
   });
 
   it('apply only the checks asked for', () => {

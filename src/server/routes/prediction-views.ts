@@ -51,7 +51,7 @@ export const refusalSchema = {
   description: 'null when the model answered; else why it cannot read the image ("this is not something I can read: <reason>"), and classes is empty, top null',
   required: ['code', 'reason'],
   properties: {
-    code: { type: 'string', enum: ['blank', 'noise', 'greyscale', 'dark', 'colours', 'unfamiliar', 'quality', 'field-unsupported'] },
+    code: { type: 'string', enum: ['blank', 'noise', 'greyscale', 'dark', 'colours', 'page', 'unfamiliar', 'quality', 'field-unsupported'] },
     reason: { type: 'string' },
     tiles: { type: 'object', required: ['read', 'unfamiliar'], properties: { read: { type: 'integer' }, unfamiliar: { type: 'integer' } } },
     qualityReasons: { type: 'array', items: { type: 'string' }, description: "code 'quality': the quality check's reasons" },
