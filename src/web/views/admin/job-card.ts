@@ -22,11 +22,11 @@ function subjectOf(job: BatchJob, context: JobCardContext): string {
   return 'projectId' in source ? context.projectName(source.projectId) : `${source.predictionIds.length} predictions`;
 }
 
-/** The summary's counts as label–value pairs: confident answers per class first for scoring. */
+/** The summary's counts as label–value pairs; a scoring job's confident answers per class as "label, confident". */
 export function summaryEntries(job: BatchJob): [string, string][] {
   if (job.kind === 'scoring') {
     const s = job.summary as ScoringSummary;
-    const perClass = Object.entries(s.perClass).map(([label, count]): [string, string] => [label, String(count)]);
+    const perClass = Object.entries(s.perClass).map(([label, count]): [string, string] => [`${label}, confident`, String(count)]);
     return [['scored', String(s.scored)], ...perClass, ['uncertain', String(s.uncertain)], ['refused', String(s.refused)], ['unread', String(s.unread)], ['failed', String(s.failed)]];
   }
   const s = job.summary as ExplainingSummary;

@@ -98,7 +98,7 @@ export function jobsPage(): View {
     () => launch(explainButton, toExplain, (project) => api.launchExplaining(project.id, methods.value as ExplainMethod), 'Re-explanation'),
   );
 
-  const element = h('section', { class: 'admin-page' }, h('h1', { tabIndex: -1 }, 'Jobs'), message.element, live, scoringForm, explainingForm, h('h2', {}, 'Jobs'), list);
+  const element = h('section', { class: 'admin-page' }, h('h1', { tabIndex: -1 }, 'Jobs'), message.element, live, scoringForm, explainingForm, h('h2', {}, 'All jobs'), list);
 
   Promise.all([api.projects(), api.models(), api.jobs()])
     .then(([projectList, modelList, jobList]) => {
