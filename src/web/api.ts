@@ -1,10 +1,12 @@
 import type {
   ActiveModelVersion,
   Agreement,
+  BatchJob,
   Decision,
   DeviceModel,
   DevicePredictionSync,
   DeviceVerdictSync,
+  ExplainMethod,
   FeedbackVerdict,
   FieldAnswer,
   LabelTreeNode,
@@ -160,12 +162,30 @@ export const api = {
   run: (id: number) => get<TrainingRun>(`/api/runs/${id}`),
   launchRun: (projectId: number) => post<TrainingRun>('/api/runs', { projectId }),
   cancelRun: (id: number) => post<TrainingRun>(`/api/runs/${id}/cancel`),
+
+  /** Scoring and re-explanation jobs, newest first. */
+  jobs: () => get<BatchJob[]>('/api/jobs'),
+  job: (id: number) => get<BatchJob>(`/api/jobs/${id}`),
+  /** Every image of the project, scored by the active model. */
+  launchScoring: (projectId: number) => post<BatchJob>('/api/jobs/scoring', { projectId }),
+  /** Every image of the project, explained by the active model with a CAM method. */
+  launchExplaining: (projectId: number, method: ExplainMethod) => post<BatchJob>('/api/jobs/explaining', { projectId, method }),
+  cancelJob: (id: number) => post<BatchJob>(`/api/jobs/${id}/cancel`),
 };
 
 export const AUDIT_CSV_URL = '/api/audit.csv';
 
 export function runEventsUrl(id: number): string {
   return `/api/runs/${id}/events`;
+}
+
+export function jobEventsUrl(id: number): string {
+  return `/api/jobs/${id}/events`;
+}
+
+/** A scoring job's results so far, one line per image. */
+export function jobScoresCsvUrl(id: number): string {
+  return `/api/jobs/${id}/scores.csv`;
 }
 
 /** A message for any thrown value, fit to show to the user. */

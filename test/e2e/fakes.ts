@@ -58,7 +58,7 @@ async function tileMapPng(width = 160, height = 120): Promise<Buffer> {
 }
 
 /** A turbo-coloured blob, off centre: what a Grad-CAM heatmap looks like. */
-async function heatmapPng(width = 64, height = 48): Promise<Buffer> {
+export async function heatmapPng(width = 64, height = 48): Promise<Buffer> {
   const values = new Float32Array(width * height);
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {

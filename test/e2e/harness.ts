@@ -8,7 +8,8 @@ import type { Role } from '../../src/contract/index.ts';
 import { createServer, type Predictor, type ServerLimits } from '../../src/server/index.ts';
 import { modelVersionOf, readBundleMetadata } from '../../src/models/index.ts';
 import { openStore } from '../../src/store/index.ts';
-import { FAKE_MODEL_VERSION, fakePredictor, fakeTrainer, type FakePredictor, type FakeTrainer } from './fakes.ts';
+import { fakeJobModels, type FakeJobModels } from '../jobs/fake-models.ts';
+import { FAKE_MODEL_VERSION, fakePredictor, fakeTrainer, heatmapPng, type FakePredictor, type FakeTrainer } from './fakes.ts';
 
 export const WEB_DIST = fileURLToPath(new URL('../../src/web/dist', import.meta.url));
 export const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/e2e', import.meta.url));
@@ -18,6 +19,8 @@ export interface App {
   baseUrl: string;
   predictor: FakePredictor;
   trainer: FakeTrainer;
+  /** Scoring and re-explanation jobs' models: each image waits for `jobModels.allow()`, so a test sees a job part-way. */
+  jobModels: FakeJobModels;
   /** Every POST's body size as the server was told it (content-length), newest last. */
   posted: { path: string; bytes: number }[];
   /** Moves the server's clock forward (sessions expire, rate limits lapse). */
@@ -31,7 +34,7 @@ export interface App {
 
 /**
  * The real server on 127.0.0.1 (random port) over a temporary data folder, serving the built web
- * app, with a fake predictor (or the given real `model`) and a fake trainer. The admin and the given users are created through the store.
+ * app, with a fake predictor (or the given real `model`), a fake trainer and fake job models. The admin and the given users are created through the store.
  */
 export async function startApp(users: { username: string; role: Role }[], limits: Partial<ServerLimits> = {}, model?: Predictor): Promise<App> {
   const dataDir = mkdtempSync(join(tmpdir(), 'gramlens-e2e-'));
@@ -42,9 +45,10 @@ export async function startApp(users: { username: string; role: Role }[], limits
   let clockOffset = 0;
   const predictor = await fakePredictor();
   const trainer = fakeTrainer(join(dataDir, 'bundles'));
+  const jobModels = fakeJobModels(await heatmapPng(), { gated: true });
   // With the fake predictor, every registered bundle has its version (devices claim it for what they sync); a real model's bundles have their own, as the CLI's server reads it.
   const bundleVersionOf = model ? async (path: string) => modelVersionOf(await readBundleMetadata(path)) : async () => FAKE_MODEL_VERSION;
-  const server = createServer({ dataDir, staticDir: WEB_DIST, predictor: model ?? predictor, trainer, limits, bundleVersionOf, clock: () => Date.now() + clockOffset });
+  const server = createServer({ dataDir, staticDir: WEB_DIST, predictor: model ?? predictor, trainer, jobModels, limits, bundleVersionOf, clock: () => Date.now() + clockOffset });
   const posted: App['posted'] = [];
   server.addHook('onRequest', async (request) => {
     if (request.method === 'POST') posted.push({ path: request.url.split('?')[0], bytes: Number(request.headers['content-length'] ?? 0) });
@@ -90,6 +94,7 @@ export async function startApp(users: { username: string; role: Role }[], limits
     posted,
     predictor,
     trainer,
+    jobModels,
     advanceClock: (ms) => void (clockOffset += ms),
     api: call,
     async addImage(projectId, image, filename) {

@@ -2,6 +2,7 @@ import { h } from '../../dom.ts';
 import type { View, ViewContext } from '../../view.ts';
 import { agreementPage } from './agreement.ts';
 import { auditPage } from './audit.ts';
+import { jobsPage } from './jobs.ts';
 import { modelsPage } from './models.ts';
 import { projectsPage } from './projects.ts';
 import { trainingPage } from './training.ts';
@@ -19,6 +20,7 @@ export const ADMIN_PAGES: readonly AdminPage[] = [
   { path: 'agreement', title: 'Agreement', create: agreementPage },
   { path: 'models', title: 'Models', create: modelsPage },
   { path: 'training', title: 'Training', create: trainingPage },
+  { path: 'jobs', title: 'Jobs', create: jobsPage },
   { path: 'audit', title: 'Audit log', create: auditPage },
 ];
 

@@ -5,55 +5,8 @@ import type { Model, Project, TrainingRun } from '../../../contract/index.ts';
 import type { View } from '../../view.ts';
 import { projectSelect } from './project-select.ts';
 import { progressFraction, progressLine, progressValues } from './run-progress.ts';
+import { isFinished, RunWatcher } from './run-watcher.ts';
 import { testFigures } from './test-figures.ts';
-
-const RECONNECT_MS = 3000;
-
-const isFinished = (run: TrainingRun) => run.status === 'completed' || run.status === 'failed' || run.status === 'cancelled';
-
-/** Follows runs over /api/runs/:id/events; on a dropped stream, asks once (a lost session shows then) and reconnects. */
-class RunWatcher {
-  private readonly sources = new Map<number, EventSource>();
-  private readonly timers = new Set<number>();
-  private closed = false;
-
-  constructor(private readonly onRun: (run: TrainingRun) => void) {}
-
-  watch(id: number): void {
-    if (this.closed || this.sources.has(id)) return;
-    const source = new EventSource(runEventsUrl(id));
-    this.sources.set(id, source);
-    source.addEventListener('run', (event) => this.onRun(JSON.parse((event as MessageEvent<string>).data) as TrainingRun));
-    source.addEventListener('end', () => this.stop(id));
-    source.addEventListener('error', () => {
-      this.stop(id);
-      api
-        .run(id)
-        .then((run) => {
-          this.onRun(run);
-          if (!isFinished(run) && !this.closed) {
-            const timer = window.setTimeout(() => {
-              this.timers.delete(timer);
-              this.watch(id);
-            }, RECONNECT_MS);
-            this.timers.add(timer);
-          }
-        })
-        .catch(() => undefined);
-    });
-  }
-
-  private stop(id: number): void {
-    this.sources.get(id)?.close();
-    this.sources.delete(id);
-  }
-
-  close(): void {
-    this.closed = true;
-    for (const id of [...this.sources.keys()]) this.stop(id);
-    for (const timer of this.timers) window.clearTimeout(timer);
-  }
-}
 
 /** Launch training on a project, follow it live, cancel it. */
 export function trainingPage(): View {
@@ -135,7 +88,7 @@ export function trainingPage(): View {
     if (run.modelId !== null && !models.has(run.modelId)) void refreshModels();
   }
 
-  const watcher = new RunWatcher(update);
+  const watcher = new RunWatcher<TrainingRun>({ eventsUrl: runEventsUrl, read: api.run }, update);
 
   const form = h(
     'form',
