@@ -34,8 +34,16 @@ export async function runBatchJob<Item extends { key: string }>(
   const writeProgress = async (progress: JobProgress, force = false): Promise<void> => {
     if (!force && Date.now() - writtenAt < PROGRESS_INTERVAL_MS) return;
     writtenAt = Date.now();
-    if (await store.runs.setProgress(runId, progress, runner)) await context.announce(runId);
-    else controller.abort();
+    let stillOurs: boolean;
+    try {
+      stillOurs = await store.runs.setProgress(runId, progress, runner);
+      if (stillOurs) await context.announce(runId);
+    } catch (error) {
+      // a dropped connection for one progress write must not fail a job that cannot be resumed once failed
+      log.warn({ err: error, runId }, 'could not record the job\'s progress');
+      return;
+    }
+    if (!stillOurs) controller.abort();
   };
   try {
     const work = await prepare();

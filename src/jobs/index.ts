@@ -7,5 +7,5 @@ export { checkRedis, openRedisJobQueue, startJobWorker } from './redis.ts';
 export type { RedisJobQueue, RedisJobQueueOptions } from './redis-queue.ts';
 export type { JobWorker, JobWorkerOptions } from './worker.ts';
 export { isRedisUrl, redactedRedisUrl, redisOptionsOf } from './redis-url.ts';
-export { DEFAULT_QUEUE_TIMINGS, type QueueTimings, type RedisQueueOptions } from './redis-settings.ts';
+export { DEFAULT_QUEUE_TIMINGS, QUEUE_NAME, type QueueTimings, type RedisQueueOptions } from './redis-settings.ts';
 export { isLocalRunnerGone, runnerName } from './runner.ts';

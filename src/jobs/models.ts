@@ -42,7 +42,14 @@ export function bundleJobModels(options: BundleJobModelsOptions = {}): JobModels
     async forScoring(model) {
       const [{ BundlePredictor }, { modelVersionOf }] = await Promise.all([import('../inference/index.ts'), import('../models/index.ts')]);
       const predictor = await BundlePredictor.load(model.path, () => undefined, { threads: options.threads });
-      return { modelVersion: modelVersionOf(predictor.metadata!), predict: (image) => predictor.predict(image), dispose: () => predictor.dispose() };
+      let modelVersion: string;
+      try {
+        modelVersion = modelVersionOf(predictor.metadata!);
+      } catch (error) {
+        await predictor.dispose();
+        throw error;
+      }
+      return { modelVersion, predict: (image) => predictor.predict(image), dispose: () => predictor.dispose() };
     },
     async forExplaining(model) {
       const { loadBundle } = await import('../inference/index.ts');

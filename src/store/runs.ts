@@ -152,10 +152,13 @@ export class Runs {
     return (await this.db.run(sql, [this.clock(), id, runner])) === 1;
   }
 
-  /** Fails a queued run, or a running one (only if `runner` runs it, when given). */
+  /** Fails a queued or running run; given a `runner`, only the run that runner runs (not one handed back to the queue since). */
   async fail(id: number, error: string, runner?: Runner): Promise<boolean> {
-    const sql = "UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND (status = 'queued' OR (status = 'running' AND (CAST(? AS TEXT) IS NULL OR runner = ?)))";
-    return (await this.db.run(sql, [error, this.clock(), id, runner ?? null, runner ?? null])) === 1;
+    const sql =
+      runner === undefined
+        ? "UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status IN ('queued', 'running')"
+        : "UPDATE training_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'running' AND runner = ?";
+    return (await this.db.run(sql, runner === undefined ? [error, this.clock(), id] : [error, this.clock(), id, runner])) === 1;
   }
 
   /** running → queued (a worker stopping hands its run back to the queue); false unless `runner` runs it. */

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { redisOptionsOf, startJobWorker, type JobWorker } from '../../src/jobs/index.ts';
+import { QUEUE_NAME, redisOptionsOf, startJobWorker, type JobWorker } from '../../src/jobs/index.ts';
 import { createServer } from '../../src/server/index.ts';
 import { openStore, type RunRecord, type Store } from '../../src/store/index.ts';
 import { pngImage } from '../store/fixtures.ts';
@@ -121,7 +121,7 @@ describeRedis('training jobs on a BullMQ queue', (url) => {
       const { Redis } = await import('ioredis');
       const { Queue } = await import('bullmq');
       const connection = new Redis({ ...redisOptionsOf(url), maxRetriesPerRequest: null });
-      const jobs = new Queue('jobs', { connection, prefix });
+      const jobs = new Queue(QUEUE_NAME, { connection, prefix });
       expect(await (await jobs.getJob(`training-${launched.id}`))?.getState()).toBe('waiting');
       expect(await jobs.getJob(`training-${orphan.id}`)).toBeUndefined();
 

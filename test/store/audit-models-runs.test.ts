@@ -209,6 +209,7 @@ describeBackends('predictions audit trail, models and runs', (backend) => {
     expect(await store.runs.requeue(handedBack.id, 'worker b pid 2')).toBe(false);
     expect(await store.runs.requeue(handedBack.id, 'worker a pid 1')).toBe(true);
     expect(await store.runs.require(handedBack.id)).toMatchObject({ status: 'queued', runner: null, startedAt: null });
+    expect(await store.runs.fail(handedBack.id, 'a late error of its old runner', 'worker a pid 1')).toBe(false);
     expect(await store.runs.fail(handedBack.id, 'given up')).toBe(true);
   });
 

@@ -108,7 +108,7 @@ ${BACKEND_HELP}`,
     const dataDir = stringOption(values, 'data-dir') ?? 'gramlens-data';
     const database = databaseOf(values);
     const queueUrl = queueOf(values);
-    if (values.worker && !queueUrl) throw new UsageError('--worker takes jobs from a Redis queue: give --queue (or $GRAMLENS_QUEUE_URL); without one this server trains the runs itself');
+    if (values.worker && !queueUrl) throw new UsageError('--worker takes jobs from a Redis queue: give --queue (or $GRAMLENS_QUEUE_URL); without one this server runs the jobs itself');
     if (queueUrl) await checkRedis(queueUrl);
     const port = numberOption(values, 'port', { integer: true, min: 0 }) ?? Number(process.env.PORT ?? 8080);
     const staticDir = stringOption(values, 'static') ?? (existsSync(BUILT_WEB_APP) ? BUILT_WEB_APP : undefined);
