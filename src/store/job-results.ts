@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BatchScoreOutput, ClassProbability, ExplainingSummary, ExplainMethod, Reexplanation, Refusal, ScoringSummary } from '../contract/index.ts';
 import { writeFileAtomically } from '../io/index.ts';
@@ -182,8 +184,9 @@ export function reexplanationItem(item: { imageSha256: string; predictionId: str
 
 /**
  * The results of re-explanation jobs: one row per item and job, append-only, with the heatmap in
- * reexplanations/JOB/ITEM.png of the data folder: beside, never in place of, the heatmap a
- * clinician was shown (heatmaps/).
+ * reexplanations/JOB/ITEM.RUNNER.png of the data folder: beside, never in place of, the heatmap a
+ * clinician was shown (heatmaps/). The file is named by the runner that wrote it, so a worker
+ * presumed dead that wakes up cannot replace the heatmap its successor recorded.
  */
 export class Reexplanations {
   constructor(
@@ -192,18 +195,24 @@ export class Reexplanations {
     private readonly clock: Clock,
   ) {}
 
-  /** The heatmap is written first: a row never names a missing file (a file without its row is rewritten by the runner that records it). */
+  /** The heatmap is written first, so a row never names a missing file; one whose row was not written (the job is not this runner's, or the item was done) is removed. */
   async record(runId: number, runner: Runner, explained: NewReexplanation): Promise<RecordOutcome> {
     const item = reexplanationItem(explained);
     const { output } = explained;
     const heatmap = 'heatmapPng' in output;
-    if (heatmap) await writeFileAtomically(this.heatmapPathOf(runId, item), output.heatmapPng);
+    const path = this.heatmapPathOf(runId, item, runner);
+    if (heatmap) await writeFileAtomically(path, output.heatmapPng);
     const stored = heatmap ? { target: output.target } : output;
     const sql = `INSERT INTO reexplanations (run_id, item, image_sha256, prediction_id, model_id, model_version, method, output, heatmap, runner, created_at)
       SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? ${WHILE_RUNNING} ON CONFLICT (run_id, item) DO NOTHING`;
     const { imageSha256, predictionId, modelId, modelVersion, method } = explained;
     const params = [runId, item, imageSha256, predictionId, modelId, modelVersion, method, JSON.stringify(stored), heatmap ? 1 : 0, runner, this.clock(), runId, runner];
-    return outcomeOf(this.db, await this.db.run(sql, params), runId, runner);
+    const outcome = await outcomeOf(this.db, await this.db.run(sql, params), runId, runner);
+    if (heatmap && outcome !== 'recorded') {
+      const ours = await this.db.get<{ id: number }>('SELECT id FROM reexplanations WHERE run_id = ? AND item = ? AND runner = ?', [runId, item, runner]);
+      if (!ours) await rm(path, { force: true });
+    }
+    return outcome;
   }
 
   /** The items (predictions or images) the job has explained. */
@@ -231,7 +240,14 @@ export class Reexplanations {
     return summary;
   }
 
-  heatmapPathOf(runId: number, item: string): string {
-    return join(this.dataDir, REEXPLANATIONS_FOLDER, String(runId), `${item}.png`);
+  /** The heatmap file of a recorded explanation; null when it has none. */
+  async heatmapPathOfRecorded(id: number): Promise<string | null> {
+    const row = await this.db.get<{ run_id: number; item: string; runner: string }>('SELECT run_id, item, runner FROM reexplanations WHERE id = ? AND heatmap = 1', [id]);
+    return row ? this.heatmapPathOf(row.run_id, row.item, row.runner) : null;
+  }
+
+  heatmapPathOf(runId: number, item: string, runner: Runner): string {
+    const writer = createHash('sha256').update(runner).digest('hex').slice(0, 12);
+    return join(this.dataDir, REEXPLANATIONS_FOLDER, String(runId), `${item}.${writer}.png`);
   }
 }

@@ -135,12 +135,27 @@ describeBackends('scoring and re-explanation jobs and their results', (backend) 
     const [first, second] = await store.reexplanations.list(job.id);
     expect(first).toMatchObject({ jobId: job.id, predictionId: shown.id, method: 'hirescam', modelVersion: 'v2', target: { label: 'a', probability: 0.9 }, refusal: null, hasHeatmap: true });
     expect(second).toMatchObject({ predictionId: null, target: null, refusal: { code: 'noise' }, hasHeatmap: false });
-    expect(readFileSync(store.reexplanations.heatmapPathOf(job.id, shown.id)).equals(newHeatmap)).toBe(true);
+    expect(readFileSync((await store.reexplanations.heatmapPathOfRecorded(first.id))!).equals(newHeatmap)).toBe(true);
     expect(readFileSync(store.predictions.heatmapPathOf(shown.id)).equals(heatmap)).toBe(true);
-    expect(existsSync(store.reexplanations.heatmapPathOf(job.id, images[1]))).toBe(false);
+    expect(await store.reexplanations.heatmapPathOfRecorded(second.id)).toBeNull();
+    expect(existsSync(store.reexplanations.heatmapPathOf(job.id, images[1], 'me'))).toBe(false);
     expect(await store.reexplanations.summary(job.id)).toEqual({ explained: 1, refused: 1, failed: 0 });
     expect(await store.reexplanations.get(first.id)).toEqual(first);
     await expect(store.db.run("UPDATE reexplanations SET method = 'gradcam'")).rejects.toThrow(/append-only/);
     await expect(store.db.run('DELETE FROM reexplanations')).rejects.toThrow(/append-only/);
+  });
+
+  it("keeps the heatmap its successor recorded when a worker presumed dead wakes up with the same item's", async () => {
+    const job = await store.runs.createJob('explaining', { source: { projectId }, modelId, method: 'gradcam' }, projectId, userId);
+    await store.runs.markRunning(job.id, 'worker a');
+    expect(await store.runs.markRunning(job.id, 'worker b', true)).toBe(true);
+    const explained = { imageSha256: images[0], predictionId: null, modelId, modelVersion: 'v1', method: 'gradcam' as const };
+    const target = { label: 'a', probability: 0.9 };
+    const successors = await pngImage(30);
+    expect(await store.reexplanations.record(job.id, 'worker b', { ...explained, output: { target, heatmapPng: successors } })).toBe('recorded');
+    expect(await store.reexplanations.record(job.id, 'worker a', { ...explained, output: { target, heatmapPng: await pngImage(40) } })).toBe('refused');
+    const [recorded] = await store.reexplanations.list(job.id);
+    expect(readFileSync((await store.reexplanations.heatmapPathOfRecorded(recorded.id))!).equals(successors)).toBe(true);
+    expect(existsSync(store.reexplanations.heatmapPathOf(job.id, images[0], 'worker a'))).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Reexplanation } from '../../contract/index.ts';
-import { reexplanationItem, RUN_STATUSES, type Store } from '../../store/index.ts';
+import { RUN_STATUSES, type Store } from '../../store/index.ts';
 import { ADMIN, currentUser } from '../access.ts';
 import { MAX_PREDICTIONS_PER_JOB, type BatchJobs, type ExplainingRequest } from '../batch-jobs.ts';
 import { HttpError } from '../errors.ts';
@@ -181,8 +181,9 @@ export async function jobRoutes(app: FastifyInstance, { store, jobs, training, s
     route(ADMIN, { summary: 'A re-explanation’s heatmap over the photo', params: explanationParams, produces: ['image/png'] }),
     async (request, reply) => {
       const explanation = await store.reexplanations.get(request.params.explanationId);
-      if (!explanation || explanation.jobId !== request.params.id || !explanation.hasHeatmap) throw new HttpError(404, 'no such re-explanation heatmap');
-      return reply.type('image/png').send(await readFile(store.reexplanations.heatmapPathOf(explanation.jobId, reexplanationItem(explanation))));
+      const path = explanation?.jobId === request.params.id ? await store.reexplanations.heatmapPathOfRecorded(explanation.id) : null;
+      if (!path) throw new HttpError(404, 'no such re-explanation heatmap');
+      return reply.type('image/png').send(await readFile(path));
     },
   );
 }
