@@ -7,6 +7,13 @@ import { jobCard, METHOD_NAMES } from './job-card.ts';
 import { projectSelect } from './project-select.ts';
 import { isFinished, RunWatcher } from './run-watcher.ts';
 
+/**
+ * Event streams the page keeps open at most: a browser allows 6 connections per origin over
+ * HTTP/1.1, and the page's other requests need theirs. Jobs run one at a time, so the running job
+ * and the next queued one are followed, the others when their turn comes.
+ */
+const MAX_FOLLOWED = 2;
+
 /** A launch form: a title, a hint, its controls and the submit button. */
 function launchForm(title: string, hint: string, controls: HTMLElement[], button: HTMLButtonElement, onSubmit: () => void): HTMLFormElement {
   const titleId = `launch-${title.toLowerCase().replace(/\W+/g, '-')}`;
@@ -68,16 +75,27 @@ export function jobsPage(): View {
     if (before && before.status !== job.status) live.textContent = `Job ${job.id} is ${job.status}.`;
     jobs = before ? jobs.map((j) => (j.id === job.id ? job : j)) : [job, ...jobs];
     render();
+    if (isFinished(job)) followNext();
   }
 
   const watcher = new RunWatcher<BatchJob>({ eventsUrl: jobEventsUrl, read: api.job }, update);
+  const followed = new Set<number>();
+  function followNext(): void {
+    for (const id of followed) if (jobs.some((job) => job.id === id && isFinished(job))) followed.delete(id);
+    const running = (job: BatchJob) => (job.status === 'running' ? 0 : 1);
+    const next = jobs.filter((job) => !isFinished(job) && !followed.has(job.id)).sort((a, b) => running(a) - running(b) || a.id - b.id);
+    for (const job of next.slice(0, Math.max(0, MAX_FOLLOWED - followed.size))) {
+      followed.add(job.id);
+      watcher.watch(job.id);
+    }
+  }
 
   const launch = (button: HTMLButtonElement, project: Project | null, start: (project: Project) => Promise<BatchJob>, what: string) => {
     if (!project) return message.show('Create a project first.', 'error');
     void busy(button, () => start(project))
       .then((job) => {
         update(job);
-        watcher.watch(job.id);
+        followNext();
         message.show(`${what} of “${project.name}” is queued as job ${job.id}.`, 'success');
       })
       .catch((error) => message.show(messageOf(error), 'error'));
@@ -108,7 +126,7 @@ export function jobsPage(): View {
       replace(scoringPicker, projectSelect(projects, (project) => (toScore = project), 'Project to score'));
       replace(explainingPicker, projectSelect(projects, (project) => (toExplain = project), 'Project to re-explain'));
       render();
-      for (const job of jobs) if (!isFinished(job)) watcher.watch(job.id);
+      followNext();
     })
     .catch((error) => message.show(messageOf(error), 'error'));
 
