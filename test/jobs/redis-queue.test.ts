@@ -1,21 +1,14 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { FastifyInstance, InjectOptions } from 'fastify';
-import { rmSync } from 'node:fs';
+import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { QUEUE_NAME, redisOptionsOf, startJobWorker, type JobWorker } from '../../src/jobs/index.ts';
-import { createServer } from '../../src/server/index.ts';
-import { openStore, type RunRecord, type Store } from '../../src/store/index.ts';
+import { QUEUE_NAME, redisOptionsOf } from '../../src/jobs/index.ts';
+import type { RunRecord } from '../../src/store/index.ts';
 import { pngImage } from '../store/fixtures.ts';
-import { describeBackends, multipart, startTestServer, type TestServer } from '../server/helpers.ts';
-import { fakeTrainer, type FakeTrainer } from './fake-trainer.ts';
+import { describeBackends, multipart } from '../server/helpers.ts';
+import { fakeTrainer } from './fake-trainer.ts';
 import { followEvents, waitFor } from './follow.ts';
-import { describeRedis, FAST_TIMINGS, freshPrefix } from './redis.ts';
-
-const WORKER_CHILD = fileURLToPath(new URL('./worker-child.ts', import.meta.url));
-const quiet = { info: () => {}, warn: () => {}, error: () => {} };
+import { QueueCluster } from './queue-cluster.ts';
+import { describeRedis, freshPrefix } from './redis.ts';
 
 type RunEvent = { status: string; progress: { epoch?: number } | null; runner: string | null };
 
@@ -27,48 +20,22 @@ function followRun(port: number, runId: number, cookie: string) {
 describeRedis('training jobs on a BullMQ queue', (url) => {
   describeBackends('servers and workers sharing the queue', (backend) => {
     const prefix = freshPrefix(url);
-    const queue = { url, prefix, timings: FAST_TIMINGS };
-    let database: string | undefined;
-    let first: TestServer;
-    let firstApp: FastifyInstance;
-    let second: FastifyInstance;
-    let secondPort: number;
-    let workerStore: Store;
+    const cluster = new QueueCluster(backend, url, prefix);
     let projectId: number;
-    const workers: JobWorker[] = [];
-    const children: ChildProcess[] = [];
 
-    const startWorker = async (trainer: FakeTrainer): Promise<JobWorker> => {
-      const worker = await startJobWorker({ url, prefix, timings: FAST_TIMINGS, store: workerStore, trainer, log: quiet });
-      workers.push(worker);
-      return worker;
-    };
-    const stopWorker = async (worker: JobWorker): Promise<void> => {
-      workers.splice(workers.indexOf(worker), 1);
-      await worker.close();
-    };
-    const asAdmin = (request: InjectOptions) => firstApp.inject({ ...request, headers: { cookie: first.cookie.admin } });
+    const asAdmin = (request: InjectOptions) => cluster.firstApp.inject({ ...request, headers: { cookie: cluster.first.cookie.admin } });
     const launch = async (): Promise<RunRecord> => {
       const response = await asAdmin({ method: 'POST', url: '/api/runs', payload: { projectId } });
       expect(response.statusCode).toBe(202);
       return response.json();
     };
-    const run = (id: number) => workerStore.runs.require(id);
-    const trainer = (options: Partial<Parameters<typeof fakeTrainer>[0]> = {}) => fakeTrainer({ bundleRoot: join(first.dataDir, 'trained'), ...options });
-
-    /** Another server on the same database, data folder and queue, listening for event streams. */
-    const startSecond = async (): Promise<void> => {
-      second = createServer({ dataDir: first.dataDir, database, queue });
-      await second.listen({ host: '127.0.0.1', port: 0 });
-      secondPort = (second.server.address() as AddressInfo).port;
-    };
+    const run = (id: number) => cluster.workerStore.runs.require(id);
+    const trainer = (options: Partial<Parameters<typeof fakeTrainer>[0]> = {}) => fakeTrainer({ bundleRoot: join(cluster.first.dataDir, 'trained'), ...options });
+    const startWorker = (fake: ReturnType<typeof fakeTrainer>) => cluster.startWorker({ trainer: fake });
 
     beforeAll(async () => {
-      database = await backend.freshDatabase();
-      first = await startTestServer({ backend: { name: backend.name, freshDatabase: async () => database }, queue });
-      firstApp = first.app;
-      await startSecond();
-      workerStore = await openStore({ dataDir: first.dataDir, database });
+      await cluster.start();
+      const { first } = cluster;
       const project = await first.as('admin', { method: 'POST', url: '/api/projects', payload: { name: 'queued', classTree: [{ name: 'a' }, { name: 'b' }], labelsRequired: 1 } });
       projectId = project.json().id;
       for (const [shade, label] of [
@@ -79,26 +46,19 @@ describeRedis('training jobs on a BullMQ queue', (url) => {
         await first.as('annotator', { method: 'POST', url: `/api/projects/${projectId}/annotations`, payload: { image: upload.json().image.sha256, label } });
       }
     });
-    afterAll(async () => {
-      for (const child of children) child.kill('SIGKILL');
-      for (const worker of workers.splice(0)) await worker.close();
-      await second?.close();
-      await workerStore?.close();
-      await firstApp?.close();
-      rmSync(first.dataDir, { recursive: true, force: true });
-    });
+    afterAll(() => cluster.close());
 
     it('leaves the run queued until a worker takes it, whose progress reaches the event stream of another server', async () => {
       const launched = await launch();
       expect(launched.status).toBe('queued');
       const fake = trainer({ gated: true, epochs: 3, epochMs: 30 });
-      const stream = followRun(secondPort, launched.id, first.cookie.admin);
+      const stream = followRun(cluster.secondPort, launched.id, cluster.first.cookie.admin);
       await stream.opened;
       const worker = await startWorker(fake);
       await waitFor('the worker to take the run', async () => (await run(launched.id)).status === 'running');
       fake.release();
       await stream.ended;
-      await stopWorker(worker);
+      await cluster.stopWorker(worker);
 
       expect(stream.events[0]).toMatchObject({ event: 'run', data: { status: 'queued', runner: null } });
       expect(stream.events.slice(-2).map((e) => `${e.event}:${e.data.status}`)).toEqual(['run:completed', 'end:completed']);
@@ -114,10 +74,10 @@ describeRedis('training jobs on a BullMQ queue', (url) => {
 
     it('keeps queued jobs through a restart of the servers, and queues a run whose job was never added', async () => {
       const launched = await launch();
-      await firstApp.close();
-      await second.close();
+      await cluster.firstApp.close();
+      await cluster.second.close();
       // a server that died between writing a run and adding its job
-      const orphan = await workerStore.runs.create(projectId, first.ids.admin);
+      const orphan = await cluster.workerStore.runs.create(projectId, cluster.first.ids.admin);
       const { Redis } = await import('ioredis');
       const { Queue } = await import('bullmq');
       const connection = new Redis({ ...redisOptionsOf(url), maxRetriesPerRequest: null });
@@ -125,33 +85,25 @@ describeRedis('training jobs on a BullMQ queue', (url) => {
       expect(await (await jobs.getJob(`training-${launched.id}`))?.getState()).toBe('waiting');
       expect(await jobs.getJob(`training-${orphan.id}`)).toBeUndefined();
 
-      firstApp = createServer({ dataDir: first.dataDir, database, queue });
-      await firstApp.ready();
-      await startSecond();
+      await cluster.reopenFirst();
+      await cluster.startSecond();
       expect(await (await jobs.getJob(`training-${orphan.id}`))?.getState()).toBe('waiting');
       await jobs.close();
       connection.disconnect();
 
       const worker = await startWorker(trainer());
       await waitFor('both runs to complete', async () => (await run(launched.id)).status === 'completed' && (await run(orphan.id)).status === 'completed');
-      await stopWorker(worker);
+      await cluster.stopWorker(worker);
     });
 
     it('hands the job of a worker killed with kill -9 mid-run to another worker, which completes the run once', async () => {
-      const args = [first.dataDir, database ?? '', url, prefix, 'worker doomed', '50', '100', String(FAST_TIMINGS.lockDurationMs), String(FAST_TIMINGS.stalledIntervalMs)];
-      const child = spawn(process.execPath, ['--import', 'tsx', WORKER_CHILD, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
-      children.push(child);
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      await new Promise<void>((resolve, reject) => {
-        child.stdout!.once('data', () => resolve());
-        child.once('exit', (code) => reject(new Error(`the worker process exited early (${code})`)));
-      });
+      const { child, exited } = await cluster.spawnWorker('worker doomed', { epochs: 50, epochMs: 100 });
       const launched = await launch();
       await waitFor('the doomed worker to report progress', async () => {
         const current = await run(launched.id);
         return current.runner === 'worker doomed' && ((current.progress as { epoch?: number } | null)?.epoch ?? 0) >= 2;
       });
-      const stream = followRun(secondPort, launched.id, first.cookie.admin);
+      const stream = followRun(cluster.secondPort, launched.id, cluster.first.cookie.admin);
       await stream.opened;
       child.kill('SIGKILL');
       await exited;
@@ -159,7 +111,7 @@ describeRedis('training jobs on a BullMQ queue', (url) => {
       const fake = trainer();
       const worker = await startWorker(fake);
       await stream.ended;
-      await stopWorker(worker);
+      await cluster.stopWorker(worker);
       expect(await run(launched.id)).toMatchObject({ status: 'completed', runner: worker.runner, error: null });
       expect(fake.started).toEqual([projectId]);
       expect(stream.events.filter((e) => e.event === 'end').map((e) => e.data.status)).toEqual(['completed']);
@@ -177,12 +129,12 @@ describeRedis('training jobs on a BullMQ queue', (url) => {
       await waitFor('the worker to take the run', async () => (await run(running.id)).status === 'running');
       const waiting = await launch();
 
-      const cancelWaiting = await second.inject({ method: 'POST', url: `/api/runs/${waiting.id}/cancel`, headers: { cookie: first.cookie.admin } });
+      const cancelWaiting = await cluster.second.inject({ method: 'POST', url: `/api/runs/${waiting.id}/cancel`, headers: { cookie: cluster.first.cookie.admin } });
       expect(cancelWaiting.json()).toMatchObject({ status: 'cancelled' });
-      const cancelRunning = await second.inject({ method: 'POST', url: `/api/runs/${running.id}/cancel`, headers: { cookie: first.cookie.admin } });
+      const cancelRunning = await cluster.second.inject({ method: 'POST', url: `/api/runs/${running.id}/cancel`, headers: { cookie: cluster.first.cookie.admin } });
       expect(cancelRunning.json()).toMatchObject({ status: 'cancelled', runner: worker.runner });
       await waitFor('the trainer to be stopped', async () => fake.aborted === 1);
-      await stopWorker(worker);
+      await cluster.stopWorker(worker);
       expect(await run(running.id)).toMatchObject({ status: 'cancelled', bundlePath: null, modelId: null });
       expect(await run(waiting.id)).toMatchObject({ status: 'cancelled', runner: null });
       expect(fake.started).toEqual([projectId]);
@@ -192,11 +144,11 @@ describeRedis('training jobs on a BullMQ queue', (url) => {
       const stopping = await startWorker(trainer({ gated: true }));
       const launched = await launch();
       await waitFor('the worker to take the run', async () => (await run(launched.id)).status === 'running');
-      await stopWorker(stopping);
+      await cluster.stopWorker(stopping);
       expect(await run(launched.id)).toMatchObject({ status: 'queued', runner: null });
       const worker = await startWorker(trainer());
       await waitFor('the run to complete', async () => (await run(launched.id)).status === 'completed');
-      await stopWorker(worker);
+      await cluster.stopWorker(worker);
       expect(await run(launched.id)).toMatchObject({ runner: worker.runner, error: null });
     });
   });
