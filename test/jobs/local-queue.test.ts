@@ -6,18 +6,9 @@ import { describeBackends } from '../store/backends.ts';
 import { pngImage, tempDir } from '../store/fixtures.ts';
 import { addImages, addUsers } from '../store/seed.ts';
 import { fakeAnswerOf, fakeJobModels, type FakeJobModels } from './fake-models.ts';
+import { waitFor } from './follow.ts';
 
 const quiet = { info: () => {}, warn: () => {}, error: () => {} };
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describeBackends('scoring and re-explanation jobs on the local queue', (backend) => {
   let dir: ReturnType<typeof tempDir>;

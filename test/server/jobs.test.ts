@@ -5,17 +5,8 @@ import type { BatchJob } from '../../src/contract/index.ts';
 import { parseCsv } from '../../src/data/index.ts';
 import { pngImage } from '../store/fixtures.ts';
 import { fakeAnswerOf, fakeJobModels, type FakeJobModels } from '../jobs/fake-models.ts';
+import { waitFor } from '../jobs/follow.ts';
 import { describeBackends, fakePredictor, multipart, startTestServer, type TestServer } from './helpers.ts';
-
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describeBackends('scoring and re-explanation jobs through the API', (backend) => {
   let server: TestServer;
