@@ -205,7 +205,12 @@ class ModelBundle {
   private tfMembers(): Promise<tfl.LayersModel[]> {
     this.tfMembersLoad ??= this.tfModel().then(async (first) => {
       const others: tfl.LayersModel[] = [];
-      for (let i = 1; i < (this.metadata.ensemble?.seeds.length ?? 1); i++) others.push(await loadEnsembleMember(this.dir, this.metadata, i));
+      try {
+        for (let i = 1; i < (this.metadata.ensemble?.seeds.length ?? 1); i++) others.push(await loadEnsembleMember(this.dir, this.metadata, i));
+      } catch (error) {
+        for (const member of others) member.dispose();
+        throw error;
+      }
       return [first, ...others];
     });
     return this.tfMembersLoad;

@@ -54,7 +54,7 @@ export class ImageGuard {
     }
     const fitted = ood?.imageChecks ?? (isMicroscopyModel(metadata) ? IMAGE_CHECKS : UNIVERSAL_CHECKS);
     // A check newer than the bundle's fitted list (it predates `imageChecksTried`) applies to microscope models by default.
-    const newer = ood && !ood.imageChecksTried && isMicroscopyModel(metadata) ? LATER_IMAGE_CHECKS.filter((check) => !fitted.includes(check)) : [];
+    const newer = ood && !ood.imageChecksTried && isMicroscopyModel(metadata) ? LATER_IMAGE_CHECKS : [];
     this.imageChecks = IMAGE_CHECKS.filter((check) => fitted.includes(check) || newer.includes(check));
     this.featureScorer = ood ? new EmbeddingScorer(ood.features.statistics) : null;
     this.colourScorer = ood?.colour ? new EmbeddingScorer(ood.colour.statistics) : null;

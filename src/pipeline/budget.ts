@@ -86,17 +86,23 @@ export async function chooseWithinBudget(dataset: Dataset, trainingPart: readonl
   if (inner.train.length === 0 || inner.val.length === 0) throw new Error('--budget needs more patients: the training part has too few to hold a fifth of them out for choosing');
   const share = (options.budgetSeconds * SEARCH_SHARE) / candidates.length;
   const trials: BudgetTrial[] = [];
+  // candidates of one input size share their decoded images
+  const decoded = new Map<number, Promise<InnerSets>>();
+  const innerSetsAt = (size: number): Promise<InnerSets> => {
+    if (!decoded.has(size)) decoded.set(size, decodeInner(dataset, inner, size, options));
+    return decoded.get(size)!;
+  };
   for (const candidate of candidates) {
     options.signal?.throwIfAborted();
     options.onProgress?.(`budget: trying ${describeCandidate(candidate)}`);
-    const trial = await runTrial(dataset, inner, candidate, share, options);
+    const trial = await runTrial(dataset, innerSetsAt(candidate.size), candidate, share, options);
     trials.push(trial);
     if (trial.macroF1 === null) return { budgetSeconds: options.budgetSeconds, inner: { train: inner.train.length, val: inner.val.length }, trials, chosen: trial, finalEpochs: 0, searchSeconds: elapsed(), status: 'cancelled' };
   }
   const chosen = trials.reduce((best, trial) => (trial.macroF1! > best.macroF1! ? trial : best));
   const left = options.budgetSeconds * (1 - RESERVE_SHARE) - elapsed() - chosen.overheadSeconds;
-  const config = resolveTrainConfig({ ...options.train, model: chosen.model }, stepsPerEpochOf(options.finalTrainImages, options.train, chosen.model));
   const stepsPerEpoch = stepsPerEpochOf(options.finalTrainImages, options.train, chosen.model);
+  const config = resolveTrainConfig({ ...options.train, model: chosen.model }, stepsPerEpoch);
   const finalEpochs = Math.max(1, Math.min(config.epochs, Math.floor(left / (chosen.secondsPerStep * stepsPerEpoch))));
   return { budgetSeconds: options.budgetSeconds, inner: { train: inner.train.length, val: inner.val.length }, trials, chosen, finalEpochs, searchSeconds: elapsed(), status: 'completed' };
 }
@@ -118,12 +124,20 @@ export function formatBudgetChoice(choice: BudgetChoice): string {
   ].join('\n');
 }
 
-async function runTrial(dataset: Dataset, inner: { train: Sample[]; val: Sample[] }, candidate: BudgetCandidate, share: number, options: BudgetOptions): Promise<BudgetTrial> {
+interface InnerSets {
+  train: ImageSet;
+  val: ImageSet;
+}
+
+async function decodeInner(dataset: Dataset, inner: { train: Sample[]; val: Sample[] }, size: number, options: BudgetOptions): Promise<InnerSets> {
+  const policy: ResizePolicy = { size: [size, size], channels: options.channels, fit: options.fit };
+  const prepare = async (samples: Sample[]) => (await prepareImageSet(samples, labelNames(dataset), policy, { cacheDir: options.cacheDir, strict: options.strict })).set;
+  return { train: await prepare(inner.train), val: await prepare(inner.val) };
+}
+
+async function runTrial(dataset: Dataset, innerSets: Promise<InnerSets>, candidate: BudgetCandidate, share: number, options: BudgetOptions): Promise<BudgetTrial> {
   const started = performance.now();
-  const policy: ResizePolicy = { size: [candidate.size, candidate.size], channels: options.channels, fit: options.fit };
-  const prepare = (samples: Sample[]) => prepareImageSet(samples, labelNames(dataset), policy, { cacheDir: options.cacheDir, strict: options.strict });
-  const train = (await prepare(inner.train)).set;
-  const val = (await prepare(inner.val)).set;
+  const { train, val } = await innerSets;
   const base = { ...options.train, model: candidate.model, seed: options.seed };
   const batchSize = resolveTrainConfig(base).batchSize;
 
@@ -136,7 +150,7 @@ async function runTrial(dataset: Dataset, inner: { train: Sample[]; val: Sample[
   const overheadSeconds = Math.max(0, (performance.now() - probeWall) / 1000 - probe.history[0].seconds - probe.history[1].seconds);
   probe.model.dispose();
 
-  const stepsPerEpoch = stepsPerEpochOf(train.labels.length, options.train, candidate.model);
+  const stepsPerEpoch = Math.max(1, Math.floor(train.labels.length / batchSize));
   const recipeEpochs = resolveTrainConfig(base, stepsPerEpoch).epochs;
   const left = share - (performance.now() - started) / 1000 - overheadSeconds;
   const epochs = Math.max(1, Math.min(recipeEpochs, Math.floor(left / (secondsPerStep * stepsPerEpoch))));

@@ -11,13 +11,17 @@ import { logitsOfProbabilities } from './calibration.ts';
  */
 export function ttaLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisation: Normalisation, views: readonly TtaView[]): Float32Array {
   if (views.length <= 1) return predictLogits(logitsModel, set, normalisation);
-  const n = set.shape[0];
+  return logitsOfMeanProbabilities(set.shape[0], views.map((view) => () => predictLogits(logitsModel, { ...set, images: viewOfBatch(set.images, set.shape, view) }, normalisation)));
+}
+
+/** The log of the mean of the softmax probabilities of several logits of the same n images, each computed when its turn comes. */
+function logitsOfMeanProbabilities(n: number, logitsOf: readonly (() => Float32Array)[]): Float32Array {
   let mean: Float64Array | null = null;
-  for (const view of views) {
-    const logits = predictLogits(logitsModel, { ...set, images: viewOfBatch(set.images, set.shape, view) }, normalisation);
+  for (const next of logitsOf) {
+    const logits = next();
     const probabilities = applyTemperature(logits, 1, logits.length / n);
     mean ??= new Float64Array(probabilities.length);
-    for (let i = 0; i < probabilities.length; i++) mean[i] += probabilities[i] / views.length;
+    for (let i = 0; i < probabilities.length; i++) mean[i] += probabilities[i] / logitsOf.length;
   }
   return logitsOfProbabilities(Float32Array.from(mean!));
 }
@@ -29,13 +33,5 @@ export function ttaLogits(logitsModel: tfl.LayersModel, set: ImageSet, normalisa
  */
 export function ensembleLogits(logitsModels: readonly tfl.LayersModel[], set: ImageSet, normalisation: Normalisation, views: readonly TtaView[]): Float32Array {
   if (logitsModels.length === 1) return ttaLogits(logitsModels[0], set, normalisation, views);
-  const n = set.shape[0];
-  let mean: Float64Array | null = null;
-  for (const model of logitsModels) {
-    const logits = ttaLogits(model, set, normalisation, views);
-    const probabilities = applyTemperature(logits, 1, logits.length / n);
-    mean ??= new Float64Array(probabilities.length);
-    for (let i = 0; i < probabilities.length; i++) mean[i] += probabilities[i] / logitsModels.length;
-  }
-  return logitsOfProbabilities(Float32Array.from(mean!));
+  return logitsOfMeanProbabilities(set.shape[0], logitsModels.map((model) => () => ttaLogits(model, set, normalisation, views)));
 }

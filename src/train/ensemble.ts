@@ -49,7 +49,9 @@ export async function trainEnsemble(train: ImageSet, validation: ImageSet, confi
   for (const [i, seed] of ensembleSeeds(config.seed, count).entries()) {
     onMember?.(i, seed);
     const runDir = trainOptions.runDir === undefined ? undefined : memberRunDir(trainOptions.runDir, i, count);
-    const member = await trainClassifier(train, validation, { ...config, seed }, { ...trainOptions, runDir });
+    // every member is served with the first member's normalisation: computed once, then given to the others
+    const normalisation = trainOptions.normalisation ?? members[0]?.normalisation;
+    const member = await trainClassifier(train, validation, { ...config, seed }, { ...trainOptions, runDir, normalisation });
     members.push(member);
     if (member.status === 'cancelled') break;
   }
