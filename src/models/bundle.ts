@@ -106,7 +106,7 @@ export interface SaveBundleInput {
 }
 
 /** The weights file of an ensemble's member i (0 is the bundle's own weights.bin). */
-export function ensembleWeightsFile(member: number): string {
+function ensembleWeightsFile(member: number): string {
   return member === 0 ? 'weights.bin' : `weights-member-${member}.bin`;
 }
 

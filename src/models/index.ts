@@ -27,6 +27,6 @@ export {
   type SerializedWeights,
   type WeightEntry,
 } from './weights.ts';
-export { saveBundle, readBundleMetadata, updateBundleCalibration, restoreBundleCalibration, loadBundleModel, loadBundleMembers, loadEnsembleMember, ensembleWeightsFile, resizePolicyOf, type BundleMetadata, type CalibrationRecord, type CalibrationSource, type CalibrationValues, type InputPolicy, type SaveBundleInput } from './bundle.ts';
+export { saveBundle, readBundleMetadata, updateBundleCalibration, restoreBundleCalibration, loadBundleModel, loadBundleMembers, loadEnsembleMember, resizePolicyOf, type BundleMetadata, type CalibrationRecord, type CalibrationSource, type CalibrationValues, type InputPolicy, type SaveBundleInput } from './bundle.ts';
 export { treeLevels, aggregateProbabilities, type TreeLevel } from './label-tree.ts';
 export { modelVersionOf } from './version.ts';

@@ -50,9 +50,9 @@ export const OFF_STAIN_HUES: readonly [number, number] = [75, 200];
 
 const LUMA = [0.299, 0.587, 0.114] as const;
 /** Optical density (log10) in some channel from which a pixel counts as marked (stained or inked). */
-export const MARK_DENSITY = 0.3;
+const MARK_DENSITY = 0.3;
 /** Below this share of marked pixels there are too few marks to judge their colour. */
-export const MIN_MARKED_SHARE = 0.005;
+const MIN_MARKED_SHARE = 0.005;
 
 /** The measures of one photo, inside `disc` when given (else the whole frame). */
 export function measureImage(rgb: Uint8Array, width: number, height: number, disc?: Disc): ImageMeasures {

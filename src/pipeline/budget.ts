@@ -14,7 +14,7 @@ export interface BudgetCandidate {
 }
 
 /** The default model from scratch at two sizes and the pretrained backbone. */
-export const BUDGET_CANDIDATES: readonly BudgetCandidate[] = [
+const BUDGET_CANDIDATES: readonly BudgetCandidate[] = [
   { model: 'resnet-small', size: 64 },
   { model: 'resnet-small', size: 128 },
   { model: 'mobilenetv2', size: 128 },
@@ -107,7 +107,7 @@ export async function chooseWithinBudget(dataset: Dataset, trainingPart: readonl
   return { budgetSeconds: options.budgetSeconds, inner: { train: inner.train.length, val: inner.val.length }, trials, chosen, finalEpochs, searchSeconds: elapsed(), status: 'completed' };
 }
 
-export function describeCandidate(candidate: BudgetCandidate): string {
+function describeCandidate(candidate: BudgetCandidate): string {
   return `${candidate.model === 'mobilenetv2' ? 'backbone mobilenetv2' : `${candidate.model} from scratch`} at ${candidate.size} px`;
 }
 

@@ -6,4 +6,4 @@ export { writeFitReport, levelReports, type FitReportOptions } from './report.ts
 export { createProjectTrainer, type ProjectTrainerOptions } from './serving.ts';
 export { createProjectTrainerProcess, forkTrainer, type ProjectTrainer, type TrainingProcessOptions } from './training-process.ts';
 export { crossValidate, type CrossValidateOptions, type CrossValidationProgress, type CrossValidationResult } from './crossval.ts';
-export { chooseWithinBudget, formatBudgetChoice, describeCandidate, BUDGET_CANDIDATES, type BudgetCandidate, type BudgetChoice, type BudgetOptions, type BudgetTrial } from './budget.ts';
+export { chooseWithinBudget, formatBudgetChoice, type BudgetCandidate, type BudgetChoice, type BudgetOptions, type BudgetTrial } from './budget.ts';

@@ -43,12 +43,3 @@ export class TrainingRuns {
 function trainingJob(runId: number): QueuedJob {
   return { kind: 'training', runId };
 }
-
-/** Cancels a run of any kind wherever it runs (409 once it has ended). */
-export async function cancelRun(store: Store, queue: JobQueue, run: RunRecord): Promise<RunRecord> {
-  if (isFinished(run.status)) throw new HttpError(409, `the run has already ended (${run.status})`);
-  await store.runs.cancel(run.id);
-  await queue.cancel({ kind: run.kind, runId: run.id });
-  await queue.announce(run.id);
-  return store.runs.require(run.id);
-}

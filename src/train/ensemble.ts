@@ -23,16 +23,16 @@ export interface EnsembleResult {
 }
 
 /** The members' seeds: the run's seed, then the next ones, so that member 0 is the model a single run trains. */
-export function ensembleSeeds(seed: number, members: number): number[] {
+function ensembleSeeds(seed: number, members: number): number[] {
   return Array.from({ length: members }, (_, i) => seed + i);
 }
 
 /** The checkpoint folder of a member: the run's own for a single model, `member-N` (from 1) inside it for an ensemble. */
-export function memberRunDir(runDir: string, member: number, members: number): string {
+function memberRunDir(runDir: string, member: number, members: number): string {
   return members === 1 ? runDir : join(runDir, `member-${member + 1}`);
 }
 
-export function checkEnsembleSize(members: number): void {
+function checkEnsembleSize(members: number): void {
   if (!Number.isInteger(members) || members < 1 || members > MAX_ENSEMBLE_MEMBERS) {
     throw new Error(`an ensemble has 1 to ${MAX_ENSEMBLE_MEMBERS} members; got ${members}`);
   }

@@ -9,4 +9,4 @@ export { setCrossEntropy, setNegativeLogLikelihood, labelMasks, type CoarseSets 
 export { computeNormalisation, subsetImageSet, readImage, normaliseInPlace, type ImageSet, type Normalisation } from './dataset.ts';
 export { loadCheckpoint, type Checkpoint } from './checkpoint.ts';
 export type { EpochRecord, TrainProgress } from './history.ts';
-export { trainEnsemble, ensembleSeeds, memberRunDir, checkEnsembleSize, MAX_ENSEMBLE_MEMBERS, type EnsembleOptions, type EnsembleResult } from './ensemble.ts';
+export { trainEnsemble, MAX_ENSEMBLE_MEMBERS, type EnsembleOptions, type EnsembleResult } from './ensemble.ts';

@@ -23,7 +23,7 @@ function subjectOf(job: BatchJob, context: JobCardContext): string {
 }
 
 /** The summary's counts as label–value pairs; a scoring job's confident answers per class as "label, confident". */
-export function summaryEntries(job: BatchJob): [string, string][] {
+function summaryEntries(job: BatchJob): [string, string][] {
   if (job.kind === 'scoring') {
     const s = job.summary as ScoringSummary;
     const perClass = Object.entries(s.perClass).map(([label, count]): [string, string] => [`${label}, confident`, String(count)]);
