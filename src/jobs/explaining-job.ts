@@ -15,8 +15,10 @@ interface ExplainItem {
 async function itemsOf(store: Store, source: ExplainingParams['source']): Promise<ExplainItem[]> {
   if ('projectId' in source) return (await store.projects.imageHashes(source.projectId)).map((sha256) => ({ key: sha256, imageSha256: sha256, predictionId: null }));
   const items: ExplainItem[] = [];
+  const found = await store.predictions.getMany(source.predictionIds);
   for (const id of source.predictionIds) {
-    const prediction = await store.predictions.require(id);
+    const prediction = found.get(id);
+    if (!prediction) throw new Error(`no prediction ${id}`);
     const item = { imageSha256: prediction.imageSha256, predictionId: id, targetClass: prediction.output.refusal ? undefined : prediction.output.top.label };
     items.push({ key: reexplanationItem(item), ...item });
   }

@@ -1,7 +1,7 @@
 /** Long jobs (training, scoring, re-explanation): the local queue of one machine, or BullMQ on Redis with workers anywhere. */
 export type { JobLog, JobMeans, JobQueue, RunListener, Trainer, TrainingProgress } from './types.ts';
 export { bundleJobModels, type ExplainingModel, type JobModels, type ScoringModel } from './models.ts';
-export { scoreOutputOf } from './scoring-job.ts';
+export { isWholeField, scoreOutputOf } from './scoring-job.ts';
 export { LocalJobQueue } from './local.ts';
 export { checkRedis, openRedisJobQueue, startJobWorker } from './redis.ts';
 export type { JobWorker } from './worker.ts';

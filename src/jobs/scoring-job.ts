@@ -4,7 +4,8 @@ import { itemError, runBatchJob } from './batch-job.ts';
 import type { JobModels } from './models.ts';
 import type { JobContext, JobOutcome } from './types.ts';
 
-function isWholeField(result: PredictorResult | WholeFieldResult): result is WholeFieldResult {
+/** Whether the predictor read the photo as a whole field (POST /api/predict's answer to a whole field). */
+export function isWholeField(result: PredictorResult | WholeFieldResult): result is WholeFieldResult {
   return typeof (result as WholeFieldResult).wholeField === 'string';
 }
 

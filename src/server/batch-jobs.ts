@@ -20,6 +20,8 @@ export interface ExplainingRequest {
  * training; their results are read from their own tables.
  */
 export class BatchJobs {
+  private readonly views = new WeakMap<RunRecord, Promise<BatchJob>>();
+
   constructor(
     private readonly store: Store,
     private readonly queue: JobQueue,
@@ -50,7 +52,9 @@ export class BatchJobs {
       source = { projectId };
     } else {
       const ids = [...new Set(predictionIds)];
-      for (const id of ids) if (!(await this.store.predictions.get(id))) throw new HttpError(404, `no prediction ${id}`);
+      const found = await this.store.predictions.getMany(ids);
+      const missing = ids.find((id) => !found.has(id));
+      if (missing !== undefined) throw new HttpError(404, `no prediction ${missing}`);
       source = { predictionIds: ids };
     }
     const params: ExplainingParams = { source, modelId: model.id, method };
@@ -64,8 +68,17 @@ export class BatchJobs {
     return run;
   }
 
-  /** The job with its summary so far, read from its results. */
-  async view(run: RunRecord): Promise<BatchJob> {
+  /**
+   * The job with its summary so far, read from its results; made once per run row: on a change,
+   * every event stream of the job is handed the same row, and one summary serves them all.
+   */
+  view(run: RunRecord): Promise<BatchJob> {
+    let view = this.views.get(run);
+    if (!view) this.views.set(run, (view = this.viewOf(run)));
+    return view;
+  }
+
+  private async viewOf(run: RunRecord): Promise<BatchJob> {
     const kind = run.kind as BatchJob['kind'];
     const summary = kind === 'scoring' ? await this.store.batchScores.summary(run.id) : await this.store.reexplanations.summary(run.id);
     const { id, status, error, runner } = run;

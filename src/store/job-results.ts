@@ -225,24 +225,21 @@ export class Reexplanations {
     return (await this.db.all<ReexplanationRow>('SELECT * FROM reexplanations WHERE run_id = ? ORDER BY id', [runId])).map(toReexplanation);
   }
 
-  async get(id: number): Promise<Reexplanation<number> | null> {
-    const row = await this.db.get<ReexplanationRow>('SELECT * FROM reexplanations WHERE id = ?', [id]);
-    return row ? toReexplanation(row) : null;
-  }
-
   async summary(runId: number): Promise<ExplainingSummary> {
+    // a row has a heatmap exactly when it explained a class; only the others' output tells a refusal from a failure
+    const rows = await this.db.all<{ heatmap: number; output: string }>('SELECT heatmap, output FROM reexplanations WHERE run_id = ?', [runId]);
     const summary: ExplainingSummary = { explained: 0, refused: 0, failed: 0 };
-    for (const { target, refusal } of await this.list(runId)) {
-      if (target) summary.explained += 1;
-      else if (refusal) summary.refused += 1;
+    for (const { heatmap, output } of rows) {
+      if (heatmap === 1) summary.explained += 1;
+      else if ((JSON.parse(output) as { refusal?: Refusal }).refusal) summary.refused += 1;
       else summary.failed += 1;
     }
     return summary;
   }
 
-  /** The heatmap file of a recorded explanation; null when it has none. */
-  async heatmapPathOfRecorded(id: number): Promise<string | null> {
-    const row = await this.db.get<{ run_id: number; item: string; runner: string }>('SELECT run_id, item, runner FROM reexplanations WHERE id = ? AND heatmap = 1', [id]);
+  /** The heatmap file of a recorded explanation of this job; null when there is none. */
+  async heatmapPathOfRecorded(id: number, jobId: number): Promise<string | null> {
+    const row = await this.db.get<{ run_id: number; item: string; runner: string }>('SELECT run_id, item, runner FROM reexplanations WHERE id = ? AND run_id = ? AND heatmap = 1', [id, jobId]);
     return row ? this.heatmapPathOf(row.run_id, row.item, row.runner) : null;
   }
 

@@ -217,6 +217,14 @@ export class Predictions {
     return row ? (await this.withFeedback([row]))[0] : null;
   }
 
+  /** The predictions of these ids that exist, by id, in one query (ids that are not UUIDs match none). */
+  async getMany(ids: readonly string[]): Promise<Map<string, PredictionRecord>> {
+    const valid = ids.filter((id) => UUID.test(id));
+    if (valid.length === 0) return new Map();
+    const rows = await this.db.all<PredictionRow>(`${SELECT} WHERE p.id IN (${valid.map(() => '?').join(', ')})`, valid);
+    return new Map((await this.withFeedback(rows)).map((prediction) => [prediction.id, prediction]));
+  }
+
   async require(id: string): Promise<PredictionRecord> {
     const prediction = await this.get(id);
     if (!prediction) throw notFound(`no prediction ${id}`);

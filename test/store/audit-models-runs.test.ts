@@ -49,6 +49,14 @@ describeBackends('predictions audit trail, models and runs', (backend) => {
     expect(await store.predictions.require(prediction.id)).toMatchObject({ modelVersion: 'v1', caseId: 'case-1' });
   });
 
+  it('reads several predictions in one call, only those that exist', async () => {
+    const [a, b] = [await record({ caseId: 'a' }), await record({ caseId: 'b' })];
+    const found = await store.predictions.getMany([a.id, 'not-a-uuid', '00000000-0000-4000-8000-000000000000', b.id]);
+    expect([...found.keys()].sort()).toEqual([a.id, b.id].sort());
+    expect(found.get(b.id)).toEqual(await store.predictions.require(b.id));
+    expect((await store.predictions.getMany([])).size).toBe(0);
+  });
+
   it('keeps every verdict with its author: a reviewer adds one, never replaces the clinician’s', async () => {
     const [adminId] = await addUsers(store, ['reviewer'], 'admin');
     const prediction = await record();

@@ -180,8 +180,7 @@ export async function jobRoutes(app: FastifyInstance, { store, jobs, training, s
     '/jobs/:id/explanations/:explanationId/heatmap.png',
     route(ADMIN, { summary: 'A re-explanation’s heatmap over the photo', params: explanationParams, produces: ['image/png'] }),
     async (request, reply) => {
-      const explanation = await store.reexplanations.get(request.params.explanationId);
-      const path = explanation?.jobId === request.params.id ? await store.reexplanations.heatmapPathOfRecorded(explanation.id) : null;
+      const path = await store.reexplanations.heatmapPathOfRecorded(request.params.explanationId, request.params.id);
       if (!path) throw new HttpError(404, 'no such re-explanation heatmap');
       return reply.type('image/png').send(await readFile(path));
     },

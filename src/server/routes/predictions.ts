@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { FeedbackVerdict, FieldPredictorResult, PredictorResult, WholeFieldResult } from '../../contract/index.ts';
 import { FEEDBACK_VERDICTS, type ImageLimits, type NewPrediction, type PredictionRecord, type Store } from '../../store/index.ts';
+import { isWholeField } from '../../jobs/index.ts';
 import { ADMIN, CLINICAL, currentUser } from '../access.ts';
 import { HttpError } from '../errors.ts';
 import { readForm, type FormDataSchema } from '../multipart.ts';
@@ -84,10 +85,6 @@ function recordedOutput(result: PredictorResult | NonNullable<FieldPredictorResu
     heatmapPng: result.heatmapPng ?? null,
     tileMapPng: result.tileMapPng,
   };
-}
-
-function isWholeField(result: PredictorResult | WholeFieldResult): result is WholeFieldResult {
-  return typeof (result as WholeFieldResult).wholeField === 'string';
 }
 
 function parsePxPerUm(text: string | undefined): number | undefined {
