@@ -5,7 +5,7 @@ import type { Store } from '../store/index.ts';
 import { RunListeners } from './listeners.ts';
 import { connectRedis } from './redis-connection.ts';
 import { redisOptionsOf } from './redis-url.ts';
-import { channelsOf, jobIdOf, QUEUE_NAME, runIdOfJobId, type RedisQueueOptions } from './redis-settings.ts';
+import { channelsOf, DEFAULT_PREFIX, jobIdOf, QUEUE_NAME, runIdOfJobId, type RedisQueueOptions } from './redis-settings.ts';
 import { JobWorker } from './worker.ts';
 import type { JobLog, JobMeans, JobQueue, RunListener } from './types.ts';
 
@@ -39,7 +39,7 @@ export class RedisJobQueue implements JobQueue {
     private readonly events: QueueEvents,
     private readonly eventsConnection: Redis,
   ) {
-    this.prefix = options.prefix ?? 'gramlens';
+    this.prefix = options.prefix ?? DEFAULT_PREFIX;
     this.listeners = new RunListeners(options.store);
   }
 
@@ -50,7 +50,7 @@ export class RedisJobQueue implements JobQueue {
 
   /** Connects (Redis must be reachable: checkRedis gives a clear error first); nothing is taken up before start(). */
   static async open(options: RedisJobQueueOptions): Promise<RedisJobQueue> {
-    const prefix = options.prefix ?? 'gramlens';
+    const prefix = options.prefix ?? DEFAULT_PREFIX;
     const redisOptions = redisOptionsOf(options.url);
     const connection = connectRedis(redisOptions, 'gramlens-server');
     const subscriber = connectRedis(redisOptions, 'gramlens-server-events');

@@ -14,17 +14,20 @@ export const DEFAULT_QUEUE_TIMINGS: QueueTimings = { lockDurationMs: 30_000, sta
 export interface RedisQueueOptions {
   /** redis://host:port[/db], rediss://... or unix:///path/to/redis.sock */
   url: string;
-  /** Namespace of the queue's keys and channels in Redis (default "gramlens"): deployments sharing one Redis each need their own. */
+  /** Namespace of the queue's keys and channels in Redis (default DEFAULT_PREFIX, "gramlens"): deployments sharing one Redis each need their own. */
   prefix?: string;
   timings?: Partial<QueueTimings>;
 }
 
 // 'jobs-v2' since schema 6 added scoring and re-explanation jobs: a worker of an older version,
 // which would train any job it took, finds its old queue empty instead of taking these.
+/** The namespace of the queue's keys and channels when none is given. */
+export const DEFAULT_PREFIX = 'gramlens';
+
 export const QUEUE_NAME = 'jobs-v2';
 
 /** The Redis channels beside the queue: a run's row changed (progress, end), a run was cancelled. */
-export function channelsOf(prefix: string): { runChanged: string; cancel: string } {
+export function channelsOf(prefix: string = DEFAULT_PREFIX): { runChanged: string; cancel: string } {
   return { runChanged: `${prefix}:run-changed`, cancel: `${prefix}:cancel` };
 }
 

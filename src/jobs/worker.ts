@@ -4,7 +4,7 @@ import type { QueuedJob } from '../contract/index.ts';
 import { isFinished, type Runner, type Store } from '../store/index.ts';
 import { connectRedis } from './redis-connection.ts';
 import { redisOptionsOf } from './redis-url.ts';
-import { channelsOf, DEFAULT_QUEUE_TIMINGS, QUEUE_NAME, type RedisQueueOptions } from './redis-settings.ts';
+import { channelsOf, DEFAULT_PREFIX, DEFAULT_QUEUE_TIMINGS, QUEUE_NAME, type RedisQueueOptions } from './redis-settings.ts';
 import { runnerName } from './runner.ts';
 import { runJob } from './run-job.ts';
 import type { JobContext, JobLog, JobMeans } from './types.ts';
@@ -41,7 +41,7 @@ export class JobWorker {
   }
 
   static async start(options: JobWorkerOptions): Promise<JobWorker> {
-    const prefix = options.prefix ?? 'gramlens';
+    const prefix = options.prefix ?? DEFAULT_PREFIX;
     const timings = { ...DEFAULT_QUEUE_TIMINGS, ...options.timings };
     const redisOptions = redisOptionsOf(options.url);
     const connection = connectRedis(redisOptions, 'gramlens-worker');
@@ -127,6 +127,6 @@ export class JobWorker {
   }
 
   private async announce(runId: number): Promise<void> {
-    await this.connection.publish(channelsOf(this.options.prefix ?? 'gramlens').runChanged, String(runId));
+    await this.connection.publish(channelsOf(this.options.prefix).runChanged, String(runId));
   }
 }
