@@ -19,11 +19,11 @@ export interface RedisQueueOptions {
   timings?: Partial<QueueTimings>;
 }
 
-// 'jobs-v2' since schema 6 added scoring and re-explanation jobs: a worker of an older version,
-// which would train any job it took, finds its old queue empty instead of taking these.
 /** The namespace of the queue's keys and channels when none is given. */
 export const DEFAULT_PREFIX = 'gramlens';
 
+// 'jobs-v2' since schema 6 added scoring and re-explanation jobs: a worker of an older version,
+// which would train any job it took, finds its old queue empty instead of taking these.
 export const QUEUE_NAME = 'jobs-v2';
 
 /** The Redis channels beside the queue: a run's row changed (progress, end), a run was cancelled. */
