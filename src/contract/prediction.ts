@@ -23,10 +23,11 @@ export interface Refusal {
 }
 
 /**
- * blank … page: image checks; unfamiliar: the model's out-of-distribution scores; quality: a
+ * blank … drawing: image checks; unfamiliar: the model's out-of-distribution scores; quality: a
  * whole field that fails the photo quality check; field-unsupported: a whole field this model cannot tile.
  */
-export type RefusalCode = 'blank' | 'noise' | 'greyscale' | 'dark' | 'colours' | 'page' | 'unfamiliar' | 'quality' | 'field-unsupported';
+export const REFUSAL_CODES = ['blank', 'noise', 'greyscale', 'dark', 'colours', 'page', 'drawing', 'unfamiliar', 'quality', 'field-unsupported'] as const;
+export type RefusalCode = (typeof REFUSAL_CODES)[number];
 
 /** What a model says about an image or a whole field. */
 export interface ClassPrediction {

@@ -53,8 +53,9 @@ export class ImageGuard {
       throw new Error('the model bundle\'s field signature (metadata.json "ood.field") is malformed: refit it on validation fields, or remove "ood.field"');
     }
     const fitted = ood?.imageChecks ?? (isMicroscopyModel(metadata) ? IMAGE_CHECKS : UNIVERSAL_CHECKS);
-    // A check newer than the bundle's fitted list (it predates `imageChecksTried`) applies to microscope models by default.
-    const newer = ood && !ood.imageChecksTried && isMicroscopyModel(metadata) ? LATER_IMAGE_CHECKS : [];
+    // A check newer than the bundle's fitted list applies to microscope models by default.
+    const tried = ood?.imageChecksTried ?? IMAGE_CHECKS.filter((check) => !LATER_IMAGE_CHECKS.includes(check));
+    const newer = ood && isMicroscopyModel(metadata) ? LATER_IMAGE_CHECKS.filter((check) => !tried.includes(check)) : [];
     this.imageChecks = IMAGE_CHECKS.filter((check) => fitted.includes(check) || newer.includes(check));
     this.featureScorer = ood ? new EmbeddingScorer(ood.features.statistics) : null;
     this.colourScorer = ood?.colour ? new EmbeddingScorer(ood.colour.statistics) : null;

@@ -2,14 +2,15 @@ import type { RefusalCode } from '../contract/index.ts';
 import type { ImageMeasures } from './image-measures.ts';
 
 /** The image checks, in the order they are tried; the first that fails gives the refusal. */
-export const IMAGE_CHECKS = ['blank', 'noise', 'greyscale', 'dark', 'colours', 'page'] as const;
+export const IMAGE_CHECKS = ['blank', 'noise', 'greyscale', 'dark', 'colours', 'page', 'drawing'] as const;
 export type ImageCheck = (typeof IMAGE_CHECKS)[number] & RefusalCode;
 
 /**
- * Checks added after bundles had begun to store the checks fitted for them (OodStatistics.imageChecks):
- * a bundle without OodStatistics.imageChecksTried never tried them, and a microscope model gets them.
+ * Checks added after bundles had begun to store the checks fitted for them (OodStatistics.imageChecks),
+ * in the order they were added: a microscope model gets those its bundle never tried
+ * (OodStatistics.imageChecksTried, absent in bundles fitted before 'page').
  */
-export const LATER_IMAGE_CHECKS: readonly ImageCheck[] = ['page'];
+export const LATER_IMAGE_CHECKS: readonly ImageCheck[] = ['page', 'drawing'];
 
 /** Checks that hold for any image a classifier can read, whatever it was trained on. */
 export const UNIVERSAL_CHECKS: readonly ImageCheck[] = ['blank', 'noise'];
@@ -39,6 +40,11 @@ export const IMAGE_CHECK_LIMITS = {
   maxInkChroma: 0.25,
   maxPaperChroma: 0.06,
   minPaperLuminance: 0.85,
+  /**
+   * drawing: more of the marks than this are flat fills (flatMarkShare). Synthetic validation tiles and
+   * fields and GramStainR photos and crops ≤ 0.05; most drawings above 0.3.
+   */
+  maxFlatMarkShare: 0.3,
 } as const;
 
 /** Why each check refuses, completing "this is not something I can read: …". */
@@ -49,6 +55,7 @@ export const IMAGE_CHECK_REASONS: Record<ImageCheck, string> = {
   dark: 'the image is too dark for a bright-field microscope photo',
   colours: 'much of the image is green to blue, colours no Gram stain has',
   page: 'it shows colourless marks on white paper (a page of text or a drawing), not stained objects on a slide',
+  drawing: 'its marks are flat fills of one exact colour, as in a drawing or a screenshot, not objects photographed through a microscope',
 };
 
 /** The first of `checks` the measures fail, or null when they pass them all. */
@@ -62,6 +69,7 @@ export function failedImageCheck(measures: ImageMeasures, checks: readonly Image
     colours: () => measures.offStainShare > limits.maxOffStainShare,
     page: () =>
       measures.inkChroma !== null && measures.inkChroma < limits.maxInkChroma && measures.paperChroma < limits.maxPaperChroma && measures.paperLuminance >= limits.minPaperLuminance,
+    drawing: () => measures.flatMarkShare !== null && measures.flatMarkShare > limits.maxFlatMarkShare,
   };
   return IMAGE_CHECKS.find((check) => checks.includes(check) && fails[check]()) ?? null;
 }

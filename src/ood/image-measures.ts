@@ -36,6 +36,12 @@ export interface ImageMeasures {
   /** The paper: the mean colour of the brightest fifth of the pixels, its chroma and luminance (0..1). */
   paperChroma: number;
   paperLuminance: number;
+  /**
+   * Share of the marked pixels (not clipped black) whose right and lower neighbours have exactly their
+   * colour: the flat fills of a drawing or a screenshot (≥ 0.3 in most), never the blurred, noisy
+   * objects a camera photographs through a microscope (≤ 0.05). Null when too few pixels are marked.
+   */
+  flatMarkShare: number | null;
 }
 
 /** Longest side of the overview copy the colour and spread measures are taken on. */
@@ -51,6 +57,11 @@ export const OFF_STAIN_HUES: readonly [number, number] = [75, 200];
 const LUMA = [0.299, 0.587, 0.114] as const;
 /** Optical density (log10) in some channel from which a pixel counts as marked (stained or inked). */
 const MARK_DENSITY = 0.3;
+/**
+ * Luminance below which a mark is clipped black (a camera's dark corners, the black beyond the
+ * eyepiece): flat in any photo, so not counted in flatMarkShare.
+ */
+const CLIPPED_DARK = 0.08;
 /** Below this share of marked pixels there are too few marks to judge their colour. */
 const MIN_MARKED_SHARE = 0.005;
 
@@ -81,10 +92,15 @@ function colourMeasures(rgb: Uint8Array, width: number, height: number, inside: 
   const scale = 1 / (255 * factor * factor);
   let n = 0;
   let offStain = 0;
-  const overview: number[] = [];
+  const overview: Overview = { width: Math.floor(width / factor), height: Math.floor(height / factor), rgb: [], inside: [] };
   for (let oy = 0; oy + factor <= height; oy += factor) {
     for (let ox = 0; ox + factor <= width; ox += factor) {
-      if (!inside(ox + factor / 2, oy + factor / 2)) continue;
+      const within = inside(ox + factor / 2, oy + factor / 2);
+      overview.inside.push(within);
+      if (!within) {
+        overview.rgb.push(0, 0, 0);
+        continue;
+      }
       let r = 0;
       let g = 0;
       let b = 0;
@@ -98,7 +114,7 @@ function colourMeasures(rgb: Uint8Array, width: number, height: number, inside: 
       r *= scale;
       g *= scale;
       b *= scale;
-      overview.push(r, g, b);
+      overview.rgb.push(r, g, b);
       const c = Math.max(r, g, b) - Math.min(r, g, b);
       n++;
       luminance[bin(LUMA[0] * r + LUMA[1] * g + LUMA[2] * b)]++;
@@ -109,7 +125,7 @@ function colourMeasures(rgb: Uint8Array, width: number, height: number, inside: 
       }
     }
   }
-  if (n === 0) return { pixels: 0, luminanceSpread: 0, chroma: 0, brightLuminance: 0, offStainShare: 0, inkChroma: null, paperChroma: 0, paperLuminance: 0 };
+  if (n === 0) return { pixels: 0, luminanceSpread: 0, chroma: 0, brightLuminance: 0, offStainShare: 0, inkChroma: null, paperChroma: 0, paperLuminance: 0, flatMarkShare: null };
   const brightLuminance = binQuantile(luminance, n, 0.9);
   return {
     pixels: n,
@@ -122,35 +138,67 @@ function colourMeasures(rgb: Uint8Array, width: number, height: number, inside: 
   };
 }
 
+/** The block-averaged copy the colour measures are taken on: RGB triples (0..1), row-major, and which of them lie inside the disc. */
+export interface Overview {
+  width: number;
+  height: number;
+  rgb: number[];
+  inside: boolean[];
+}
+
 /**
- * The paper (mean colour of the pixels at or above the `paperFrom` luminance) and how coloured the
- * marks on it are (inkChroma), on the overview's RGB triples (0..1).
+ * The paper (mean colour of the pixels inside at or above the `paperFrom` luminance), how coloured
+ * the marks on it are (inkChroma), and how many of the marks are flat fills (flatMarkShare).
  */
-export function inkMeasures(rgb: ArrayLike<number>, paperFrom: number, brightLuminance: number): Pick<ImageMeasures, 'inkChroma' | 'paperChroma' | 'paperLuminance'> {
-  const n = rgb.length / 3;
+export function inkMeasures(overview: Overview, paperFrom: number, brightLuminance: number): Pick<ImageMeasures, 'inkChroma' | 'paperChroma' | 'paperLuminance' | 'flatMarkShare'> {
+  const { rgb, inside } = overview;
+  const luminanceAt = (i: number) => LUMA[0] * rgb[i] + LUMA[1] * rgb[i + 1] + LUMA[2] * rgb[i + 2];
   const paper = [0, 0, 0];
+  let n = 0;
   let bright = 0;
-  for (let i = 0; i < rgb.length; i += 3) {
-    if (LUMA[0] * rgb[i] + LUMA[1] * rgb[i + 1] + LUMA[2] * rgb[i + 2] < paperFrom) continue;
-    for (let c = 0; c < 3; c++) paper[c] += rgb[i + c];
+  for (let p = 0; p < inside.length; p++) {
+    if (!inside[p]) continue;
+    n++;
+    if (luminanceAt(p * 3) < paperFrom) continue;
+    for (let c = 0; c < 3; c++) paper[c] += rgb[p * 3 + c];
     bright++;
   }
   for (let c = 0; c < 3; c++) paper[c] = Math.max(paper[c] / Math.max(bright, 1), 1e-3);
   const ratios: number[] = [];
-  for (let i = 0; i < rgb.length; i += 3) {
+  let unclipped = 0;
+  let flat = 0;
+  for (let p = 0; p < inside.length; p++) {
+    if (!inside[p]) continue;
+    const i = p * 3;
     let density = 0;
     for (let c = 0; c < 3; c++) density = Math.max(density, -Math.log10(Math.max(rgb[i + c], 1 / 255) / paper[c]));
     if (density < MARK_DENSITY) continue;
     const chroma = Math.max(rgb[i], rgb[i + 1], rgb[i + 2]) - Math.min(rgb[i], rgb[i + 1], rgb[i + 2]);
-    const darkness = brightLuminance - (LUMA[0] * rgb[i] + LUMA[1] * rgb[i + 1] + LUMA[2] * rgb[i + 2]);
-    ratios.push(chroma / Math.max(darkness, 1e-3));
+    const luminance = luminanceAt(i);
+    ratios.push(chroma / Math.max(brightLuminance - luminance, 1e-3));
+    if (luminance < CLIPPED_DARK) continue;
+    unclipped++;
+    if (sameAsNeighbours(overview, p)) flat++;
   }
   ratios.sort((a, b) => a - b);
+  const enough = (marks: number) => marks >= MIN_MARKED_SHARE * n && marks > 0;
   return {
-    inkChroma: ratios.length >= MIN_MARKED_SHARE * n && ratios.length > 0 ? ratios[Math.floor(ratios.length / 2)] : null,
+    inkChroma: enough(ratios.length) ? ratios[Math.floor(ratios.length / 2)] : null,
     paperChroma: Math.max(...paper) - Math.min(...paper),
     paperLuminance: LUMA[0] * paper[0] + LUMA[1] * paper[1] + LUMA[2] * paper[2],
+    flatMarkShare: enough(unclipped) ? flat / unclipped : null,
   };
+}
+
+/** Whether the overview pixel p has exactly the colour of its right and its lower neighbour (both inside). */
+function sameAsNeighbours({ rgb, inside, width }: Overview, p: number): boolean {
+  const right = p + 1;
+  const below = p + width;
+  if (right % width === 0 || below >= inside.length || !inside[right] || !inside[below]) return false;
+  for (let c = 0; c < 3; c++) {
+    if (rgb[p * 3 + c] !== rgb[right * 3 + c] || rgb[p * 3 + c] !== rgb[below * 3 + c]) return false;
+  }
+  return true;
 }
 
 /** The value (bin centre) below which a share q of the n counted values lie. */

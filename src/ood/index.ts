@@ -18,7 +18,7 @@ export {
 } from './field-signature.ts';
 export { symmetricEigen, type Eigen } from './eigen.ts';
 export { EmbeddingScorer, fitEmbeddingStatistics, type EmbeddingStatistics, type FitEmbeddingOptions } from './mahalanobis.ts';
-export { hueOf, inkMeasures, measureImage, OFF_STAIN_HUES, type Disc, type ImageMeasures } from './image-measures.ts';
+export { hueOf, inkMeasures, measureImage, OFF_STAIN_HUES, type Disc, type ImageMeasures, type Overview } from './image-measures.ts';
 export { IMAGE_CHECK_LIMITS, IMAGE_CHECK_REASONS, IMAGE_CHECKS, LATER_IMAGE_CHECKS, UNIVERSAL_CHECKS, failedImageCheck, type ImageCheck } from './image-checks.ts';
 export {
   DEFAULT_REFUSAL_TARGET,

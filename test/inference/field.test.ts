@@ -642,7 +642,7 @@ describe('refusals', () => {
     await writeFile(join(dir, 'metadata.json'), JSON.stringify(metadata));
     const old = await loadBundle(dir);
     try {
-      expect(old.guard.notices).toEqual([expect.stringMatching(/^this model bundle has no out-of-distribution statistics .*only the image checks \(blank, noise, greyscale, dark, colours, page\)/)]);
+      expect(old.guard.notices).toEqual([expect.stringMatching(/^this model bundle has no out-of-distribution statistics .*only the image checks \(blank, noise, greyscale, dark, colours, page, drawing\)/)]);
       expect(bundle.guard.notices).toEqual([expect.stringMatching(/^this model bundle has no field signature .*: a whole field is refused only when most of its tiles are unlike the training images$/)]);
       expect((await old.predict([crop]))[0].refusal).toBeNull();
       expect((await old.predict([await sharp(blankPhoto).resize(48, 48).png().toBuffer()]))[0].refusal?.code).toBe('blank');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { IMAGE_CHECKS, UNIVERSAL_CHECKS, failedImageCheck, hueOf, inkMeasures, measureImage } from '../../src/ood/index.ts';
+import { IMAGE_CHECKS, UNIVERSAL_CHECKS, failedImageCheck, hueOf, inkMeasures, measureImage, type Overview } from '../../src/ood/index.ts';
 import { createRng } from '../../src/util/index.ts';
 
 const SIZE = 160;
@@ -25,6 +25,11 @@ function stainedSlide(seed = 1): Paint {
     const violet = [90, 40, 130];
     return glass.map((g, c) => g + (violet[c] - g) * ink + 2 * rng.normal()) as [number, number, number];
   };
+}
+
+/** Overview triples (0..1), row-major, every pixel inside. */
+function overviewOf(rgb: number[], width: number): Overview {
+  return { width, height: rgb.length / 3 / width, rgb, inside: Array.from({ length: rgb.length / 3 }, () => true) };
 }
 
 const judge = (rgb: Uint8Array, size = SIZE) => failedImageCheck(measureImage(rgb, size, size));
@@ -70,20 +75,55 @@ describe('the image checks', () => {
     expect(failedImageCheck(navy)).toBe('page');
     expect(judge(image(page([17, 17, 17])))).toBe('page');
     // The same marks violet (a stain's colour) pass; grey debris on the slide's pink glass too.
-    expect(judge(image(page([90, 40, 130])))).toBeNull();
+    // (Flat-filled, they are a drawing: the drawing check's to refuse.)
+    const violet = measureImage(image(page([90, 40, 130])), SIZE, SIZE);
+    expect(failedImageCheck(violet, ['page'])).toBeNull();
+    expect(failedImageCheck(violet)).toBe('drawing');
     const slide = stainedSlide(5);
-    expect(judge(image((x, y) => (y % 40 < 3 && x % 40 < 20 ? [60, 60, 60] : slide(x, y))))).toBeNull();
+    const grain = createRng(8);
+    expect(judge(image((x, y) => (y % 40 < 3 && x % 40 < 20 ? ([60, 60, 60].map((v) => v + 2 * grain.normal()) as [number, number, number]) : slide(x, y))))).toBeNull();
   });
 
   it('measure the marks against the brightest fifth of the pixels, and not below half a percent of marked pixels', () => {
-    // 90 white pixels, 10 black, as overview triples (0..1).
+    // A 10 × 10 overview: 90 white pixels, then a row of 10 dark ones (0..1).
     const pixels = [...Array.from({ length: 90 }, () => [1, 1, 1]), ...Array.from({ length: 10 }, () => [0.1, 0.1, 0.2])].flat();
-    const measured = inkMeasures(pixels, 0.99, 1);
+    const measured = inkMeasures(overviewOf(pixels, 10), 0.99, 1);
     expect(measured.paperChroma).toBe(0);
     expect(measured.paperLuminance).toBeCloseTo(1, 6);
     expect(measured.inkChroma).toBeCloseTo(0.1 / (1 - (0.299 * 0.1 + 0.587 * 0.1 + 0.114 * 0.2)), 6);
     const fewMarks = [...Array.from({ length: 999 }, () => [0.9, 0.8, 0.85]).flat(), 0, 0, 0];
-    expect(inkMeasures(fewMarks, 0.8, 0.82).inkChroma).toBeNull();
+    expect(inkMeasures(overviewOf(fewMarks, 100), 0.8, 0.82).inkChroma).toBeNull();
+    expect(inkMeasures(overviewOf(fewMarks, 100), 0.8, 0.82).flatMarkShare).toBeNull();
+  });
+
+  it('count the marks whose right and lower neighbours inside have exactly their colour', () => {
+    // 4 × 3 overview on white: a 2 × 2 block of one violet at the top left, two other violets below it.
+    const white = [1, 1, 1];
+    const violet = [0.4, 0.1, 0.5];
+    const rows = [
+      [violet, violet, white, white],
+      [violet, violet, white, white],
+      [[0.4, 0.1, 0.51], [0.4, 0.11, 0.5], white, white],
+    ];
+    const overview = overviewOf(rows.flat(2), 4);
+    // Six marks; only the top-left one has both neighbours of its colour (the bottom row has no lower neighbours).
+    expect(inkMeasures(overview, 0.99, 1).flatMarkShare).toBeCloseTo(1 / 6, 9);
+    // A neighbour outside the disc does not count.
+    overview.inside[1] = false;
+    expect(inkMeasures(overview, 0.99, 1).flatMarkShare).toBeCloseTo(0, 9);
+  });
+
+  it('refuse flat-filled drawings, not a photographed slide or crisp stained objects with sensor noise', () => {
+    // Flat ellipses of a stain's violet on pale pink: coloured marks (the page check passes them), but flat fills.
+    const blobs = (x: number, y: number): boolean => ((x % 40) - 20) ** 2 / 150 + ((y % 50) - 25) ** 2 / 60 < 1;
+    const drawing = measureImage(image((x, y) => (blobs(x, y) ? [120, 50, 150] : [240, 215, 235])), SIZE, SIZE);
+    expect(drawing.flatMarkShare).toBeGreaterThan(0.8);
+    expect(failedImageCheck(drawing)).toBe('drawing');
+    const rng = createRng(6);
+    const photographed = measureImage(image((x, y) => (blobs(x, y) ? [120, 50, 150] : [240, 215, 235]).map((v) => v + 2 * rng.normal()) as [number, number, number]), SIZE, SIZE);
+    expect(photographed.flatMarkShare).toBeLessThan(0.05);
+    expect(failedImageCheck(photographed)).toBeNull();
+    expect(measureImage(image(stainedSlide(7)), SIZE, SIZE).flatMarkShare).toBeLessThan(0.05);
   });
 
   it('apply only the checks asked for', () => {

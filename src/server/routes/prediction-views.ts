@@ -1,4 +1,4 @@
-import type { FeedbackView, FieldSummaryView, Prediction } from '../../contract/index.ts';
+import { REFUSAL_CODES, type FeedbackView, type FieldSummaryView, type Prediction } from '../../contract/index.ts';
 import { FEEDBACK_VERDICTS, type Feedback, type PredictionRecord, type StoredFieldSummary } from '../../store/index.ts';
 import { anyJson, imageRef, imageRefSchema, iso, timeSchema } from '../schemas.ts';
 
@@ -51,7 +51,7 @@ export const refusalSchema = {
   description: 'null when the model answered; else why it cannot read the image ("this is not something I can read: <reason>"), and classes is empty, top null',
   required: ['code', 'reason'],
   properties: {
-    code: { type: 'string', enum: ['blank', 'noise', 'greyscale', 'dark', 'colours', 'page', 'unfamiliar', 'quality', 'field-unsupported'] },
+    code: { type: 'string', enum: REFUSAL_CODES },
     reason: { type: 'string' },
     tiles: { type: 'object', required: ['read', 'unfamiliar'], properties: { read: { type: 'integer' }, unfamiliar: { type: 'integer' } } },
     qualityReasons: { type: 'array', items: { type: 'string' }, description: "code 'quality': the quality check's reasons" },
