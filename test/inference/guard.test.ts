@@ -23,6 +23,11 @@ describe('the image checks a bundle applies', () => {
     expect(new ImageGuard(metadata(before, undefined)).imageChecks).toEqual(IMAGE_CHECKS);
   });
 
+  it('add only the checks a bundle never tried: one fitted with page but before drawing gets drawing, not a page check it dropped', () => {
+    const tried = IMAGE_CHECKS.filter((check) => check !== 'drawing');
+    expect(new ImageGuard(metadata(before, tried)).imageChecks).toEqual([...before, 'drawing']);
+  });
+
   it('keep the fitted list of a bundle that tried every check, and of a model that is not of microscope photos', () => {
     expect(new ImageGuard(metadata(before, [...IMAGE_CHECKS])).imageChecks).toEqual(before);
     expect(new ImageGuard(metadata(['blank', 'noise'], undefined, ['normal', 'pneumonia'])).imageChecks).toEqual(['blank', 'noise']);
