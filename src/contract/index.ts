@@ -1,4 +1,4 @@
-/** The shapes that cross boundaries (models, store, server, CLI, web app): types, and the lists their schemas check against; no Node APIs, so that the browser bundle can import them. */
+/** The shapes that cross boundaries (models, store, server, CLI, web app): types only, so that the browser bundle can import them. */
 export type { FieldDecisionParams, FieldDecisionRule, FieldReferral, MorphotypeGroup } from './field-decision.ts';
 export type { ActiveModelVersion, DevicePredictionSync, DeviceResult, DeviceVerdictSync, OnDeviceMark } from './device-sync.ts';
 export type { LabelTreeNode } from './label-tree.ts';
@@ -15,7 +15,6 @@ export type {
   RefusalCode,
   WholeFieldResult,
 } from './prediction.ts';
-export { REFUSAL_CODES } from './prediction.ts';
 export type {
   BatchJob,
   BatchScoreOutput,

@@ -26,8 +26,7 @@ export interface Refusal {
  * blank … drawing: image checks; unfamiliar: the model's out-of-distribution scores; quality: a
  * whole field that fails the photo quality check; field-unsupported: a whole field this model cannot tile.
  */
-export const REFUSAL_CODES = ['blank', 'noise', 'greyscale', 'dark', 'colours', 'page', 'drawing', 'unfamiliar', 'quality', 'field-unsupported'] as const;
-export type RefusalCode = (typeof REFUSAL_CODES)[number];
+export type RefusalCode = 'blank' | 'noise' | 'greyscale' | 'dark' | 'colours' | 'page' | 'drawing' | 'unfamiliar' | 'quality' | 'field-unsupported';
 
 /** What a model says about an image or a whole field. */
 export interface ClassPrediction {

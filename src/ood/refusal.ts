@@ -1,7 +1,13 @@
-import type { Refusal } from '../contract/index.ts';
-import { IMAGE_CHECK_REASONS, type ImageCheck } from './image-checks.ts';
+import type { Refusal, RefusalCode } from '../contract/index.ts';
+import { IMAGE_CHECK_REASONS, IMAGE_CHECKS, type ImageCheck } from './image-checks.ts';
 import type { FieldSignatureStatistics } from './field-signature.ts';
 import type { EmbeddingStatistics } from './mahalanobis.ts';
+
+/** Every refusal code (the contract's RefusalCode), for schemas: the image checks, then the others. */
+export const REFUSAL_CODES = [...IMAGE_CHECKS, 'unfamiliar', 'quality', 'field-unsupported'] as const satisfies readonly RefusalCode[];
+// A RefusalCode missing from the list fails to compile here.
+const everyCodeListed: Exclude<RefusalCode, (typeof REFUSAL_CODES)[number]> extends never ? true : never = true;
+void everyCodeListed;
 
 /** The words every refusal starts with, before its reason. */
 export const REFUSAL_PREFIX = 'this is not something I can read';

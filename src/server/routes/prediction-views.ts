@@ -1,4 +1,5 @@
-import { REFUSAL_CODES, type FeedbackView, type FieldSummaryView, type Prediction } from '../../contract/index.ts';
+import type { FeedbackView, FieldSummaryView, Prediction } from '../../contract/index.ts';
+import { REFUSAL_CODES } from '../../ood/index.ts';
 import { FEEDBACK_VERDICTS, type Feedback, type PredictionRecord, type StoredFieldSummary } from '../../store/index.ts';
 import { anyJson, imageRef, imageRefSchema, iso, timeSchema } from '../schemas.ts';
 
