@@ -136,7 +136,8 @@ describe('clinician', () => {
     await page.getByText('Your session has expired. Please log in again.').waitFor();
     await logIn(page, 'dr.ada');
     await expect.poll(() => page.evaluate(() => location.hash)).toBe('#/clinic');
-    expect(await page.locator('.history-item').count()).toBe(2);
+    // The history is fetched after the clinic screen opens.
+    await expect.poll(() => page.locator('.history-item').count()).toBe(2);
     expect(phone.problems).toEqual([]);
   });
 
