@@ -1,5 +1,7 @@
-import { DEFAULT_QUEUE_TIMINGS, isRedisUrl, redactedRedisUrl, redisOptionsOf, type QueueTimings } from '../jobs/index.ts';
-import { isPostgresUrl, redactedUrl } from '../store/index.ts';
+import { DEFAULT_QUEUE_TIMINGS, isRedisUrl, redisOptionsOf, type QueueTimings } from '../jobs/index.ts';
+import { resolve } from 'node:path';
+import { DATABASE_FILE, isPostgresUrl } from '../store/index.ts';
+import { redactedUrl } from '../util/index.ts';
 import { UsageError, numberOption, stringOption, type OptionValues } from './command.ts';
 
 /** --database, else GRAMLENS_DATABASE_URL, else none (the SQLite database in the data folder). */
@@ -13,13 +15,19 @@ export function databaseOf(values: OptionValues): string | undefined {
   return given;
 }
 
+/** Where the database is, for a log line: its URL without the password, or the SQLite file's full path. */
+export function databaseText(database: string | undefined, dataDir: string): string {
+  if (database === undefined) return resolve(dataDir, DATABASE_FILE);
+  return isPostgresUrl(database) ? redactedUrl(database) : resolve(database);
+}
+
 /** --queue, else GRAMLENS_QUEUE_URL, else none (the local queue); a Redis URL when given. */
 export function queueOf(values: OptionValues): string | undefined {
   const option = stringOption(values, 'queue');
   const given = option ?? process.env.GRAMLENS_QUEUE_URL;
   if (given === undefined || given.trim() === '') return undefined;
   const source = option === undefined ? 'GRAMLENS_QUEUE_URL' : '--queue';
-  if (!isRedisUrl(given)) throw new UsageError(`${source}: ${redactedRedisUrl(given)} is not a Redis URL (redis://host:port, rediss://host:port or unix:///path/to/redis.sock)`);
+  if (!isRedisUrl(given)) throw new UsageError(`${source}: ${redactedUrl(given)} is not a Redis URL (redis://host:port, rediss://host:port or unix:///path/to/redis.sock)`);
   try {
     redisOptionsOf(given);
   } catch (error) {

@@ -5,6 +5,6 @@ export { isWholeField, scoreOutputOf } from './scoring-job.ts';
 export { LocalJobQueue } from './local.ts';
 export { checkRedis, openRedisJobQueue, startJobWorker } from './redis.ts';
 export type { JobWorker } from './worker.ts';
-export { isRedisUrl, redactedRedisUrl, redisOptionsOf } from './redis-url.ts';
+export { isRedisUrl, redisOptionsOf } from './redis-url.ts';
 export { DEFAULT_QUEUE_TIMINGS, QUEUE_NAME, type QueueTimings, type RedisQueueOptions } from './redis-settings.ts';
 export { isLocalRunnerGone, runnerName } from './runner.ts';

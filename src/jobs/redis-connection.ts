@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import { redactedRedisUrl, redisOptionsOf } from './redis-url.ts';
+import { redactedUrl } from '../util/index.ts';
+import { redisOptionsOf } from './redis-url.ts';
 
 /** A connection as BullMQ's workers need it: commands wait through reconnections instead of failing. */
 export function connectRedis(options: RedisOptions, name: string): Redis {
@@ -21,7 +22,7 @@ export async function checkRedis(url: string, timeoutMs = 5000): Promise<void> {
   } catch (thrown) {
     const error = connectionError ?? thrown;
     const reason = (error as Error).message || (error as { code?: string }).code || String(error);
-    throw new Error(`cannot use the Redis queue ${redactedRedisUrl(url)}: ${reason}`);
+    throw new Error(`cannot use the Redis queue ${redactedUrl(url)}: ${reason}`);
   } finally {
     client.disconnect();
   }

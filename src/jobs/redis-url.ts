@@ -1,13 +1,9 @@
 import type { RedisOptions } from 'ioredis';
+import { redactedUrl } from '../util/index.ts';
 
 /** Whether a queue location names Redis: redis://, rediss:// (TLS) or unix:// (a local socket). */
 export function isRedisUrl(location: string): boolean {
   return /^(rediss?|unix):\/\//i.test(location);
-}
-
-/** The URL with its password hidden, fit for a log line or an error message. */
-export function redactedRedisUrl(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
 }
 
 /**
@@ -19,16 +15,16 @@ export function redisOptionsOf(url: string): RedisOptions {
   try {
     parsed = new URL(url);
   } catch {
-    throw new Error(`not a valid Redis URL: ${redactedRedisUrl(url)} (expected redis://host:port, rediss://host:port or unix:///path/to/redis.sock)`);
+    throw new Error(`not a valid Redis URL: ${redactedUrl(url)} (expected redis://host:port, rediss://host:port or unix:///path/to/redis.sock)`);
   }
   const protocol = parsed.protocol.toLowerCase();
   const credentials = { username: decodeURIComponent(parsed.username) || undefined, password: decodeURIComponent(parsed.password) || undefined };
   if (protocol === 'unix:') {
-    if (!parsed.pathname || parsed.pathname === '/') throw new Error(`the Redis URL ${redactedRedisUrl(url)} names no socket`);
+    if (!parsed.pathname || parsed.pathname === '/') throw new Error(`the Redis URL ${redactedUrl(url)} names no socket`);
     return { ...credentials, path: decodeURIComponent(parsed.pathname), db: databaseNumber(parsed.searchParams.get('db'), url) };
   }
-  if (protocol !== 'redis:' && protocol !== 'rediss:') throw new Error(`not a Redis URL: ${redactedRedisUrl(url)} (expected redis://, rediss:// or unix://)`);
-  if (!parsed.hostname) throw new Error(`the Redis URL ${redactedRedisUrl(url)} names no host`);
+  if (protocol !== 'redis:' && protocol !== 'rediss:') throw new Error(`not a Redis URL: ${redactedUrl(url)} (expected redis://, rediss:// or unix://)`);
+  if (!parsed.hostname) throw new Error(`the Redis URL ${redactedUrl(url)} names no host`);
   return {
     ...credentials,
     host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
@@ -40,6 +36,6 @@ export function redisOptionsOf(url: string): RedisOptions {
 
 function databaseNumber(text: string | null, url: string): number {
   if (text === null || text === '') return 0;
-  if (!/^\d+$/.test(text)) throw new Error(`the Redis URL ${redactedRedisUrl(url)} names database "${text}", not a number`);
+  if (!/^\d+$/.test(text)) throw new Error(`the Redis URL ${redactedUrl(url)} names database "${text}", not a number`);
   return Number(text);
 }

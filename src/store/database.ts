@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { redactedUrl } from '../util/index.ts';
 import { migrate } from './migrations.ts';
 import { PostgresSql } from './postgres.ts';
 import type { Sql } from './sql.ts';
@@ -8,17 +9,6 @@ import { SqliteSql } from './sqlite.ts';
 /** Where the database is: a postgres:// (or postgresql://) URL, else the path of a SQLite file. */
 export function isPostgresUrl(location: string): boolean {
   return /^postgres(ql)?:\/\//i.test(location);
-}
-
-/** The URL with its password hidden, fit for a log line or an error message. */
-export function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:@/]*):[^@/]*@/, '//$1:***@');
-  }
 }
 
 function checkPostgresUrl(url: string): void {

@@ -1,5 +1,5 @@
 export { openStore, DATABASE_FILE, type Store, type StoreOptions } from './store.ts';
-export { connectDatabase, openDatabase, isPostgresUrl, redactedUrl } from './database.ts';
+export { connectDatabase, openDatabase, isPostgresUrl } from './database.ts';
 export { SqliteSql } from './sqlite.ts';
 export { numberPlaceholders } from './postgres.ts';
 export type { ChannelHandlers, Listening, Sql } from './sql.ts';

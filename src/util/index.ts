@@ -1,2 +1,3 @@
 export { createRng, type Rng } from './random.ts';
 export { hashSeed } from './hash.ts';
+export { redactedUrl } from './url.ts';

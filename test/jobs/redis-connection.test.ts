@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isRedisUrl, redactedRedisUrl, redisOptionsOf } from '../../src/jobs/index.ts';
+import { isRedisUrl, redisOptionsOf } from '../../src/jobs/index.ts';
+import { redactedUrl } from '../../src/util/index.ts';
 
 describe('Redis URLs', () => {
   it('read host, port, database, credentials and TLS, or a unix socket', () => {
@@ -15,6 +16,6 @@ describe('Redis URLs', () => {
     expect(() => redisOptionsOf('http://host:6379')).toThrow('not a Redis URL: http://host:6379 (expected redis://, rediss:// or unix://)');
     expect(() => redisOptionsOf('redis://:secret@host:99999')).toThrow('not a valid Redis URL: redis://:***@host:99999 (expected redis://host:port, rediss://host:port or unix:///path/to/redis.sock)');
     expect([isRedisUrl('REDIS://h'), isRedisUrl('unix:///s'), isRedisUrl('postgres://h/db'), isRedisUrl('/tmp/redis.sock')]).toEqual([true, true, false, false]);
-    expect(redactedRedisUrl('redis://user:pw@h:1/0')).toBe('redis://user:***@h:1/0');
+    expect(redactedUrl('redis://user:pw@h:1/0')).toBe('redis://user:***@h:1/0');
   });
 });

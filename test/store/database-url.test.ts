@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { isPostgresUrl, numberPlaceholders, redactedUrl } from '../../src/store/index.ts';
+import { isPostgresUrl, numberPlaceholders } from '../../src/store/index.ts';
+import { redactedUrl } from '../../src/util/index.ts';
 
 describe('database locations', () => {
   it('tell a PostgreSQL URL from a SQLite path', () => {

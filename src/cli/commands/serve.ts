@@ -6,11 +6,12 @@ import { BundlePredictor } from '../../inference/index.ts';
 import { modelVersionOf, readBundleMetadata } from '../../models/index.ts';
 import { createProjectTrainerProcess } from '../../pipeline/index.ts';
 import { normaliseOrigin, startServer } from '../../server/index.ts';
-import { bundleJobModels, checkRedis, redactedRedisUrl } from '../../jobs/index.ts';
-import { isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
+import { bundleJobModels, checkRedis } from '../../jobs/index.ts';
+import { openStore } from '../../store/index.ts';
+import { redactedUrl } from '../../util/index.ts';
 import { UsageError, numberOption, stringOption, type Command, type OptionValues } from '../command.ts';
 import { BACKEND_HELP, BACKEND_OPTION, flagOptions, parseSize, valueOptions } from '../options.ts';
-import { databaseOf, queueHelp, queueOf, queueTimingsOf, STALL_HELP } from '../locations.ts';
+import { databaseOf, databaseText, queueHelp, queueOf, queueTimingsOf, STALL_HELP } from '../locations.ts';
 import { startEngine } from '../shared.ts';
 
 const BUILT_WEB_APP = join(dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -148,9 +149,9 @@ ${BACKEND_HELP}`,
     });
     const address = app.server.address();
     const where = typeof address === 'object' && address ? `http://${address.address}:${address.port}` : String(address);
-    const databaseText = database === undefined ? '' : `, database ${isPostgresUrl(database) ? redactedUrl(database) : resolve(database)}`;
-    const queueText = queueUrl === undefined ? '' : `; job queue ${redactedRedisUrl(queueUrl)}${values.worker ? ', run here too' : ', run by workers'}`;
-    context.err(`gramlens is serving on ${where} (data in ${resolve(dataDir)}${databaseText}${queueText}; model: ${bundle ?? 'none active yet'})`);
+    const databaseLine = database === undefined ? '' : `, database ${databaseText(database, dataDir)}`;
+    const queueText = queueUrl === undefined ? '' : `; job queue ${redactedUrl(queueUrl)}${values.worker ? ', run here too' : ', run by workers'}`;
+    context.err(`gramlens is serving on ${where} (data in ${resolve(dataDir)}${databaseLine}${queueText}; model: ${bundle ?? 'none active yet'})`);
     if (!staticDir) context.err('the web app is not built (npm run build:web); only the API is served');
     await new Promise<void>((done) => context.signal.addEventListener('abort', () => done(), { once: true }));
     await app.close();

@@ -1,9 +1,10 @@
 import { join, resolve } from 'node:path';
 import { BACKEND_CHOICES, type BackendChoice } from '../../engine/index.ts';
-import { bundleJobModels, checkRedis, redactedRedisUrl, startJobWorker, type JobLog, type JobWorker } from '../../jobs/index.ts';
-import { DATABASE_FILE, isPostgresUrl, openStore, redactedUrl } from '../../store/index.ts';
+import { bundleJobModels, checkRedis, startJobWorker, type JobLog, type JobWorker } from '../../jobs/index.ts';
+import { openStore } from '../../store/index.ts';
+import { redactedUrl } from '../../util/index.ts';
 import { UsageError, stringOption, type CliContext, type Command } from '../command.ts';
-import { databaseOf, queueHelp, queueOf, queueTimingsOf, STALL_HELP } from '../locations.ts';
+import { databaseOf, databaseText, queueHelp, queueOf, queueTimingsOf, STALL_HELP } from '../locations.ts';
 import { BACKEND_HELP, BACKEND_OPTION, parseSize, valueOptions } from '../options.ts';
 
 /** One line per event on stderr: the message, then its details as key=value. */
@@ -71,8 +72,7 @@ ${BACKEND_HELP}`,
         runner: name,
         timings,
       });
-      const databaseText = database === undefined ? resolve(dataDir, DATABASE_FILE) : isPostgresUrl(database) ? redactedUrl(database) : resolve(database);
-      context.err(`gramlens worker "${worker.runner}" takes jobs from ${redactedRedisUrl(queueUrl)} (database ${databaseText}, data in ${resolve(dataDir)})`);
+      context.err(`gramlens worker "${worker.runner}" takes jobs from ${redactedUrl(queueUrl)} (database ${databaseText(database, dataDir)}, data in ${resolve(dataDir)})`);
       await new Promise<void>((done) => context.signal.addEventListener('abort', () => done(), { once: true }));
     } finally {
       await worker?.close();
