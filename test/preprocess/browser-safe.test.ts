@@ -35,7 +35,7 @@ describe('src/preprocess', () => {
   it('needs no Node API or package at run time, so a browser can run it', () => {
     const { files, packages } = reachable();
     expect(packages).toEqual([]);
-    expect(files.filter((f) => !f.startsWith('preprocess/'))).toEqual(['util/hash.ts', 'util/index.ts', 'util/random.ts']);
+    expect(files.filter((f) => !f.startsWith('preprocess/'))).toEqual(['util/hash.ts', 'util/index.ts', 'util/random.ts', 'util/url.ts']);
   });
 
   it('sees through a type-only import but not through a plain one', () => {
