@@ -1,5 +1,5 @@
-import { DEFAULT_QUEUE_TIMINGS, isRedisUrl, redisOptionsOf, type QueueTimings } from '../jobs/index.ts';
 import { resolve } from 'node:path';
+import { DEFAULT_QUEUE_TIMINGS, isRedisUrl, redisOptionsOf, type QueueTimings } from '../jobs/index.ts';
 import { DATABASE_FILE, isPostgresUrl } from '../store/index.ts';
 import { redactedUrl } from '../util/index.ts';
 import { UsageError, numberOption, stringOption, type OptionValues } from './command.ts';
