@@ -77,7 +77,15 @@ export async function runBatchJob<Item extends { key: string }>(
   return 'ended';
 }
 
-/** One line for a result that records why an item could not be done. */
-export function itemError(error: unknown): string {
-  return ((error as Error)?.message ?? String(error)).split('\n')[0];
+/**
+ * An item's output, or, when the model cannot process its image, the error recorded in its place
+ * (one line; `warn` logs the whole error): the job goes on.
+ */
+export async function outputOrError<Output>(compute: () => Promise<Output>, warn: (error: unknown) => void): Promise<Output | { error: string }> {
+  try {
+    return await compute();
+  } catch (error) {
+    warn(error);
+    return { error: `the model could not process this image: ${((error as Error)?.message ?? String(error)).split('\n')[0]}` };
+  }
 }

@@ -1,6 +1,6 @@
 import type { ExplainingParams } from '../contract/index.ts';
 import { reexplanationItem, type ReexplanationOutput, type RunRecord, type Store } from '../store/index.ts';
-import { itemError, runBatchJob } from './batch-job.ts';
+import { outputOrError, runBatchJob } from './batch-job.ts';
 import type { JobModels } from './models.ts';
 import type { JobContext, JobOutcome } from './types.ts';
 
@@ -42,13 +42,10 @@ export async function runExplainingJob(context: JobContext, models: JobModels, r
       done,
       dispose: () => explaining.dispose(),
       async process(item) {
-        let output: ReexplanationOutput;
-        try {
-          output = await explaining.explain(await store.images.read(item.imageSha256), { method: params.method, targetClass: item.targetClass });
-        } catch (error) {
-          log.warn({ err: error, runId: run.id, item: item.key }, 'the model could not explain an image');
-          output = { error: `the model could not process this image: ${itemError(error)}` };
-        }
+        const output: ReexplanationOutput = await outputOrError(
+          async () => explaining.explain(await store.images.read(item.imageSha256), { method: params.method, targetClass: item.targetClass }),
+          (error) => log.warn({ err: error, runId: run.id, item: item.key }, 'the model could not explain an image'),
+        );
         const { imageSha256, predictionId } = item;
         return store.reexplanations.record(run.id, runner, { imageSha256, predictionId, modelId: model.id, modelVersion: explaining.modelVersion, method: params.method, output });
       },

@@ -1,6 +1,6 @@
 import type { BatchScoreOutput, FieldSummary, PredictorResult, ScoringParams, WholeFieldResult } from '../contract/index.ts';
 import type { RunRecord } from '../store/index.ts';
-import { itemError, runBatchJob } from './batch-job.ts';
+import { outputOrError, runBatchJob } from './batch-job.ts';
 import type { JobModels } from './models.ts';
 import type { JobContext, JobOutcome } from './types.ts';
 
@@ -39,13 +39,10 @@ export async function runScoringJob(context: JobContext, models: JobModels, run:
       done,
       dispose: () => scoring.dispose(),
       async process({ key }) {
-        let output: BatchScoreOutput;
-        try {
-          output = scoreOutputOf(await scoring.predict(await store.images.read(key)));
-        } catch (error) {
-          log.warn({ err: error, runId: run.id, image: key }, 'the model could not score an image');
-          output = { error: `the model could not process this image: ${itemError(error)}` };
-        }
+        const output: BatchScoreOutput = await outputOrError(
+          async () => scoreOutputOf(await scoring.predict(await store.images.read(key))),
+          (error) => log.warn({ err: error, runId: run.id, image: key }, 'the model could not score an image'),
+        );
         return store.batchScores.record(run.id, runner, { imageSha256: key, modelId: model.id, modelVersion: scoring.modelVersion, output });
       },
     };
